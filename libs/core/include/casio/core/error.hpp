@@ -1,0 +1,52 @@
+#pragma once
+// Failure kinds shared by every library. Retry logic reads the kind; nothing parses
+// error strings to decide what to do.
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace casio::core {
+
+enum class error_kind {
+    transient,     // network hiccup, timeout, 5xx: retry with backoff
+    rate_limited,  // 429 or a source-specific quota signal: retry later, slower
+    auth,          // 401/403 or rejected credentials: do not retry blindly
+    bad_request,   // the request itself is wrong (4xx, malformed query): never retry
+    not_found,     // the addressed thing does not exist (404)
+    fatal,         // anything else that must stop the operation
+};
+
+constexpr std::string_view to_string(error_kind k) noexcept {
+    switch (k) {
+        case error_kind::transient: return "transient";
+        case error_kind::rate_limited: return "rate_limited";
+        case error_kind::auth: return "auth";
+        case error_kind::bad_request: return "bad_request";
+        case error_kind::not_found: return "not_found";
+        case error_kind::fatal: return "fatal";
+    }
+    return "fatal";
+}
+
+// An error that carries its kind and, when it came from an HTTP peer, the status and a short
+// excerpt of the body for diagnostics. Messages must never contain a secret.
+class error : public std::runtime_error {
+public:
+    error(error_kind kind, std::string message, int status = 0, std::string body_excerpt = {})
+        : std::runtime_error(std::move(message)),
+          kind_(kind),
+          status_(status),
+          body_excerpt_(std::move(body_excerpt)) {}
+
+    error_kind kind() const noexcept { return kind_; }
+    int status() const noexcept { return status_; }
+    const std::string& body_excerpt() const noexcept { return body_excerpt_; }
+
+private:
+    error_kind kind_;
+    int status_;
+    std::string body_excerpt_;
+};
+
+}  // namespace casio::core

@@ -1,0 +1,1 @@
+#include <casio/core/error.hpp>
