@@ -1,0 +1,113 @@
+#pragma once
+// HTTP/1.1 client on C++20 coroutines: keep-alive pool per origin, TLS with verification by
+// default, deadlines, cancellation, transparent gzip/deflate and streaming bodies. Beast stays
+// out of this header; the implementation lives in libs/http/src/client*.cpp.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <casio/core/error.hpp>
+
+namespace casio::http {
+
+enum class method { get, head, post, put, delete_ };
+
+std::string_view to_string(method m) noexcept;
+
+struct header {
+    std::string name;
+    std::string value;
+};
+using header_list = std::vector<header>;
+
+struct tls_options {
+    bool verify = true;   // verify the peer chain and host name (SNI always sent)
+    std::string ca_file;  // PEM bundle; empty -> system default verify paths
+    std::string ca_dir;   // hashed CA directory; optional
+};
+
+struct client_options {
+    std::size_t max_connections_per_origin = 32;
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds request_timeout{240'000};  // whole exchange, headers and body
+    std::chrono::milliseconds idle_timeout{60'000};      // pooled idle keep-alive connection
+    std::size_t max_response_body = 64 * 1024 * 1024;    // over -> error, never buffered
+    bool accept_compressed = true;  // sends Accept-Encoding: gzip, deflate; decodes transparently
+    tls_options tls;
+};
+
+struct request {
+    method verb = method::get;
+    std::string url;                       // absolute: http(s)://host[:port]/path?query
+    header_list fields;                    // extra headers (Host, Content-Length set by client)
+    std::string body;                      // ignored when body_chunks is non-empty
+    std::vector<std::string> body_chunks;  // streamed in order; Content-Length = total size
+    std::optional<std::chrono::milliseconds> timeout;  // overrides request_timeout
+};
+
+struct response {
+    unsigned status = 0;
+    header_list fields;
+    std::string body;  // decoded (gzip/deflate removed)
+    std::optional<std::string_view> header(std::string_view name) const;  // case-insensitive
+    bool ok() const noexcept { return status >= 200 && status < 300; }
+};
+
+// Kind of a non-2xx status: 429 -> rate_limited; 401/403 -> auth; 404 -> not_found;
+// 408/5xx -> transient; other 4xx -> bad_request.
+core::error_kind classify_status(unsigned status) noexcept;
+
+// Throws core::error(kind, "<what>: HTTP <status> <excerpt>", status, excerpt) for a non-2xx
+// response; excerpt = first ~200 bytes of the body. Does nothing for 2xx.
+void check(const response& res, std::string_view what);
+
+// Counters for tests and diagnostics (monotonic since construction).
+struct client_stats {
+    std::size_t connections_opened = 0;  // TCP (and TLS) connections established
+    std::size_t connections_reused = 0;  // exchanges served by a pooled keep-alive connection
+    std::size_t retries = 0;             // reused connections found dead and replaced
+};
+
+// HTTP/1.1 client with a keep-alive pool per origin (scheme, host, port).
+// Transport failures throw core::error: connect refused/reset/timeout/truncated -> transient;
+// TLS verification failure -> fatal, message names the host; response body over the limit ->
+// fatal ("response body exceeds N bytes"). HTTP statuses are returned, not thrown.
+// Cancellation: the coroutine's cancellation slot (e.g. co_spawn with bind_cancellation_slot)
+// aborts the exchange; the connection is then discarded, never returned to the pool.
+class client {
+  public:
+    explicit client(boost::asio::any_io_executor ex, client_options opts = {});
+    ~client();
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    boost::asio::awaitable<response> send(request req);
+
+    // Streams the decoded response body to `sink` chunk by chunk (memory bounded by the chunk
+    // size, not the body size; max_response_body does not apply). The returned response has an
+    // empty body. A body cut mid-way throws core::error(transient).
+    using body_sink = std::function<boost::asio::awaitable<void>(std::string_view chunk)>;
+    boost::asio::awaitable<response> send_streaming(request req, body_sink sink);
+
+    void close();  // drops idle pooled connections
+
+    const client_options& options() const noexcept;
+    client_stats stats() const noexcept;
+
+    struct impl;
+
+  private:
+    // Shared so that an exchange still running when the client is destroyed keeps its state.
+    std::shared_ptr<impl> impl_;
+};
+
+}  // namespace casio::http
