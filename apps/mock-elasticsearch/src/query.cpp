@@ -1,0 +1,1637 @@
+#include "query.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <unordered_set>
+
+#include <boost/json/array.hpp>
+#include <boost/json/string.hpp>
+
+#include "es_error.hpp"
+
+namespace casio::mock_es {
+
+namespace json = boost::json;
+
+namespace {
+
+[[noreturn]] void parsing_error(std::string reason) {
+    throw es_error(400, "parsing_exception", std::move(reason));
+}
+
+// How the ES parser would name the token it found, for error messages.
+std::string_view token_name(const json::value& v) {
+    switch (v.kind()) {
+        case json::kind::object:
+            return "START_OBJECT";
+        case json::kind::array:
+            return "START_ARRAY";
+        case json::kind::string:
+            return "VALUE_STRING";
+        case json::kind::bool_:
+            return "VALUE_BOOLEAN";
+        case json::kind::null:
+            return "VALUE_NULL";
+        default:
+            return "VALUE_NUMBER";
+    }
+}
+
+std::optional<double> as_number(const json::value& v) {
+    switch (v.kind()) {
+        case json::kind::int64:
+            return static_cast<double>(v.get_int64());
+        case json::kind::uint64:
+            return static_cast<double>(v.get_uint64());
+        case json::kind::double_:
+            return v.get_double();
+        default:
+            return std::nullopt;
+    }
+}
+
+// The whole text must be a number (ES coerces such strings into numeric fields).
+std::optional<double> parse_number(std::string_view s) {
+    if (s.empty()) {
+        return std::nullopt;
+    }
+    double d = 0;
+    const char* first = s.data();
+    if (*first == '+') {
+        ++first;
+    }
+    auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), d);
+    if (ec != std::errc{} || ptr != s.data() + s.size() || !std::isfinite(d)) {
+        return std::nullopt;
+    }
+    return d;
+}
+
+std::string number_text(double d) {
+    if (d == std::trunc(d) && std::fabs(d) < 9.0e15) {
+        return std::to_string(static_cast<long long>(d));
+    }
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", d);
+    return buf;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
+// Glob with `*` (any run) and `?` (one char); `\` escapes the next pattern char.
+bool glob_match(std::string_view pat, std::string_view text) {
+    std::size_t p = 0, t = 0, star_p = std::string_view::npos, star_t = 0;
+    while (t < text.size()) {
+        if (p < pat.size() && pat[p] == '*') {
+            star_p = p++;
+            star_t = t;
+            continue;
+        }
+        if (p < pat.size()) {
+            char pc = pat[p];
+            std::size_t step = 1;
+            bool any = pc == '?';
+            if (pc == '\\' && p + 1 < pat.size()) {
+                pc = pat[p + 1];
+                step = 2;
+            }
+            if (any || pc == text[t]) {
+                p += step;
+                ++t;
+                continue;
+            }
+        }
+        if (star_p == std::string_view::npos) {
+            return false;
+        }
+        p = star_p + 1;
+        t = ++star_t;
+    }
+    while (p < pat.size() && pat[p] == '*') {
+        ++p;
+    }
+    return p == pat.size();
+}
+
+// True when some continuation of `text` would match `pat` (used to decide whether to descend
+// into an object while filtering `_source`).
+bool glob_prefix_match(std::string_view pat, std::string_view text) {
+    if (text.empty()) {
+        return true;
+    }
+    if (pat.empty()) {
+        return false;
+    }
+    if (pat[0] == '*') {
+        for (std::size_t k = 0; k <= text.size(); ++k) {
+            if (glob_prefix_match(pat.substr(1), text.substr(k))) {
+                return true;
+            }
+        }
+        return false;
+    }
+    if (pat[0] == '?' || pat[0] == text[0]) {
+        return glob_prefix_match(pat.substr(1), text.substr(1));
+    }
+    return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+
+constexpr std::int64_t ns_per_ms = 1'000'000;
+constexpr std::int64_t ns_per_s = 1'000'000'000;
+constexpr std::int64_t ns_per_day = 86'400 * ns_per_s;
+
+// Proleptic Gregorian day count from 1970-01-01 (H. Hinnant's civil-date algorithms).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct civil {
+    std::int64_t y;
+    unsigned m, d;
+};
+
+civil civil_from_days(std::int64_t z) {
+    z += 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    return {y + (m <= 2), m, d};
+}
+
+bool is_leap(std::int64_t y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+unsigned days_in_month(std::int64_t y, unsigned m) {
+    static constexpr unsigned dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : dm[m - 1];
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    std::int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) {
+        --q;
+    }
+    return q;
+}
+
+// Calendar month arithmetic clamps the day like java.time's plusMonths.
+std::int64_t add_months(std::int64_t ns, std::int64_t months) {
+    const std::int64_t days = floor_div(ns, ns_per_day);
+    const std::int64_t time_of_day = ns - days * ns_per_day;
+    civil c = civil_from_days(days);
+    std::int64_t total = c.y * 12 + (c.m - 1) + months;
+    std::int64_t y = floor_div(total, 12);
+    unsigned m = static_cast<unsigned>(total - y * 12) + 1;
+    unsigned d = std::min(c.d, days_in_month(y, m));
+    return days_from_civil(y, m, d) * ns_per_day + time_of_day;
+}
+
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+    if (pos + n > s.size()) {
+        return false;
+    }
+    out = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        out = out * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Date math: `now`, `now-300s`, `now-1d/d`, `2025-01-01||+1M/M`.
+
+struct date_op {
+    char op;  // '+', '-', '/'
+    std::int64_t amount;
+    char unit;
+};
+
+struct date_math {
+    bool from_now = true;
+    std::int64_t anchor_ns = 0;
+    std::vector<date_op> ops;
+};
+
+std::int64_t fixed_unit_ns(char unit) {
+    switch (unit) {
+        case 's':
+            return ns_per_s;
+        case 'm':
+            return 60 * ns_per_s;
+        case 'h':
+        case 'H':
+            return 3600 * ns_per_s;
+        case 'd':
+            return ns_per_day;
+        case 'w':
+            return 7 * ns_per_day;
+        default:
+            return 0;
+    }
+}
+
+std::int64_t round_down(std::int64_t ns, char unit) {
+    switch (unit) {
+        case 'y':
+        case 'M': {
+            civil c = civil_from_days(floor_div(ns, ns_per_day));
+            return days_from_civil(c.y, unit == 'y' ? 1 : c.m, 1) * ns_per_day;
+        }
+        case 'w': {
+            // ISO weeks start on Monday; 1970-01-01 was a Thursday.
+            std::int64_t days = floor_div(ns, ns_per_day);
+            std::int64_t weekday = floor_div(days + 3, 7) * 7 - 3;  // the Monday on or before
+            return weekday * ns_per_day;
+        }
+        default: {
+            std::int64_t u = fixed_unit_ns(unit);
+            return floor_div(ns, u) * u;
+        }
+    }
+}
+
+std::int64_t add_unit(std::int64_t ns, std::int64_t amount, char unit) {
+    if (unit == 'y') {
+        return add_months(ns, amount * 12);
+    }
+    if (unit == 'M') {
+        return add_months(ns, amount);
+    }
+    return ns + amount * fixed_unit_ns(unit);
+}
+
+std::int64_t evaluate(const date_math& m, std::int64_t now_ns, bool round_up) {
+    std::int64_t t = m.from_now ? now_ns : m.anchor_ns;
+    for (const auto& op : m.ops) {
+        if (op.op == '/') {
+            t = round_down(t, op.unit);
+            if (round_up) {
+                // ES rounds `gt`/`lte` bounds up to the last millisecond of the unit.
+                t = add_unit(t, 1, op.unit) - ns_per_ms;
+            }
+        } else {
+            t = add_unit(t, op.op == '-' ? -op.amount : op.amount, op.unit);
+        }
+    }
+    return t;
+}
+
+[[noreturn]] void date_parse_error(std::string_view text) {
+    throw es_error(400, "parse_exception",
+                   "failed to parse date field [" + std::string(text) +
+                       "] with format [strict_date_optional_time||epoch_millis]");
+}
+
+// Returns nullopt when the text has no date math in it (no `now` anchor, no `||`).
+std::optional<date_math> parse_date_math(std::string_view text) {
+    date_math m;
+    std::string_view rest;
+    if (text.substr(0, 3) == "now") {
+        rest = text.substr(3);
+    } else if (auto bars = text.find("||"); bars != std::string_view::npos) {
+        m.from_now = false;
+        if (!parse_iso_instant(text.substr(0, bars), m.anchor_ns)) {
+            date_parse_error(text);
+        }
+        rest = text.substr(bars + 2);
+    } else {
+        return std::nullopt;
+    }
+    std::size_t i = 0;
+    while (i < rest.size()) {
+        date_op op{rest[i], 1, 0};
+        if (op.op != '+' && op.op != '-' && op.op != '/') {
+            date_parse_error(text);
+        }
+        ++i;
+        if (op.op != '/') {
+            std::size_t start = i;
+            while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') {
+                ++i;
+            }
+            if (i > start) {
+                auto [p, ec] = std::from_chars(rest.data() + start, rest.data() + i, op.amount);
+                if (ec != std::errc{}) {
+                    date_parse_error(text);
+                }
+            }
+        }
+        if (i >= rest.size() ||
+            std::string_view("yMwdhHms").find(rest[i]) == std::string_view::npos) {
+            date_parse_error(text);
+        }
+        op.unit = rest[i++];
+        m.ops.push_back(op);
+    }
+    return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field paths and value lookup
+
+}  // namespace
+
+namespace detail {
+struct field_path {
+    std::string name;
+    std::vector<std::string> parts;
+    // joined[i][k] = parts[i..i+k] joined with '.', to find keys that contain dots.
+    std::vector<std::vector<std::string>> joined;
+    bool is_id = false;
+};
+}  // namespace detail
+
+namespace {
+using detail::field_path;
+
+field_path make_path(std::string_view field) {
+    field_path p;
+    if (field.size() > 8 && field.substr(field.size() - 8) == ".keyword") {
+        field.remove_suffix(8);
+    }
+    p.name = std::string(field);
+    p.is_id = field == "_id";
+    std::size_t start = 0;
+    while (true) {
+        auto dot = field.find('.', start);
+        p.parts.emplace_back(field.substr(start, dot - start));
+        if (dot == std::string_view::npos) {
+            break;
+        }
+        start = dot + 1;
+    }
+    p.joined.resize(p.parts.size());
+    for (std::size_t i = 0; i < p.parts.size(); ++i) {
+        std::string acc;
+        for (std::size_t j = i; j < p.parts.size(); ++j) {
+            if (j > i) {
+                acc += '.';
+            }
+            acc += p.parts[j];
+            p.joined[i].push_back(acc);
+        }
+    }
+    return p;
+}
+
+using leaf_fn = std::function<bool(const json::value&)>;
+
+bool visit_value(const json::value& v, const field_path& p, std::size_t i, const leaf_fn& f);
+
+bool visit_object(const json::object& o, const field_path& p, std::size_t i, const leaf_fn& f) {
+    for (std::size_t k = 0; i + k < p.parts.size(); ++k) {
+        if (const json::value* child = o.if_contains(p.joined[i][k])) {
+            if (visit_value(*child, p, i + k + 1, f)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+bool visit_leaves(const json::value& v, const leaf_fn& f) {
+    if (v.is_array()) {
+        for (const auto& e : v.get_array()) {
+            if (visit_leaves(e, f)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    return f(v);
+}
+
+bool visit_value(const json::value& v, const field_path& p, std::size_t i, const leaf_fn& f) {
+    if (i == p.parts.size()) {
+        return visit_leaves(v, f);
+    }
+    if (v.is_object()) {
+        return visit_object(v.get_object(), p, i, f);
+    }
+    if (v.is_array()) {
+        for (const auto& e : v.get_array()) {
+            if (visit_value(e, p, i, f)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+// Calls f on every value of the field (arrays flattened) until f returns true.
+bool any_leaf(const field_path& p, std::string_view id, const json::object& source,
+              const leaf_fn& f) {
+    if (p.is_id) {
+        return f(json::value(json::string_view(id.data(), id.size())));
+    }
+    return visit_object(source, p, 0, f);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loose equality sets for term/terms/ids
+
+struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+
+class value_set {
+  public:
+    void add(const json::value& v, std::string_view query_name) {
+        switch (v.kind()) {
+            case json::kind::string: {
+                std::string_view s = v.get_string();
+                strings_.insert(case_insensitive_ ? lower(s) : std::string(s));
+                if (auto d = parse_number(s)) {
+                    numbers_.push_back(*d);
+                }
+                if (s == "true") {
+                    bools_ |= 2;
+                } else if (s == "false") {
+                    bools_ |= 1;
+                }
+                break;
+            }
+            case json::kind::bool_:
+                bools_ |= v.get_bool() ? 2 : 1;
+                strings_.insert(v.get_bool() ? "true" : "false");
+                break;
+            case json::kind::null:
+                parsing_error("[" + std::string(query_name) + "] query value cannot be null");
+            case json::kind::object:
+            case json::kind::array:
+                parsing_error("[" + std::string(query_name) + "] query does not support " +
+                              std::string(token_name(v)) + " values");
+            default: {
+                double d = *as_number(v);
+                numbers_.push_back(d);
+                strings_.insert(number_text(d));
+            }
+        }
+    }
+
+    void set_case_insensitive(bool ci) { case_insensitive_ = ci; }
+    void finish() { std::sort(numbers_.begin(), numbers_.end()); }
+    bool empty() const { return strings_.empty() && numbers_.empty() && bools_ == 0; }
+
+    bool contains_string(std::string_view s) const {
+        if (case_insensitive_) {
+            return strings_.find(lower(s)) != strings_.end();
+        }
+        return strings_.find(s) != strings_.end();
+    }
+
+    bool contains(const json::value& v) const {
+        switch (v.kind()) {
+            case json::kind::string:
+                return contains_string(v.get_string());
+            case json::kind::bool_:
+                return (bools_ & (v.get_bool() ? 2 : 1)) != 0;
+            case json::kind::int64:
+            case json::kind::uint64:
+            case json::kind::double_:
+                return std::binary_search(numbers_.begin(), numbers_.end(), *as_number(v));
+            default:
+                return false;
+        }
+    }
+
+  private:
+    std::unordered_set<std::string, string_hash, std::equal_to<>> strings_;
+    std::vector<double> numbers_;
+    unsigned bools_ = 0;  // bit 1: false, bit 2: true
+    bool case_insensitive_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Range bounds
+
+struct bound {
+    enum class type { none, number, text, date_math } t = type::none;
+    bool inclusive = false;
+    bool round_up = false;  // gt and lte round date math up
+    double number = 0;
+    std::string text;
+    std::optional<std::int64_t> text_date;
+    std::optional<double> text_number;
+    date_math math;
+};
+
+std::optional<std::int64_t> leaf_instant(const json::value& v) {
+    if (v.is_string()) {
+        std::int64_t ns = 0;
+        if (parse_iso_instant(v.get_string(), ns)) {
+            return ns;
+        }
+        return std::nullopt;
+    }
+    if (auto d = as_number(v)) {
+        return static_cast<std::int64_t>(*d) * ns_per_ms;  // epoch millis
+    }
+    return std::nullopt;
+}
+
+template <class T>
+int three_way(const T& a, const T& b) {
+    return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+// Document value compared to the bound: <0, 0, >0, or nullopt when they cannot be compared.
+std::optional<int> compare_to_bound(const json::value& v, const bound& b, std::int64_t now_ns) {
+    switch (b.t) {
+        case bound::type::number:
+            if (auto d = as_number(v)) {
+                return three_way(*d, b.number);
+            }
+            if (v.is_string()) {
+                std::int64_t ns = 0;
+                if (parse_iso_instant(v.get_string(), ns)) {
+                    return three_way(ns, static_cast<std::int64_t>(b.number) * ns_per_ms);
+                }
+                if (auto d = parse_number(v.get_string())) {
+                    return three_way(*d, b.number);
+                }
+            }
+            return std::nullopt;
+        case bound::type::text:
+            if (v.is_string()) {
+                std::string_view s = v.get_string();
+                std::int64_t ns = 0;
+                if (b.text_date && parse_iso_instant(s, ns)) {
+                    return three_way(ns, *b.text_date);
+                }
+                int c = s.compare(b.text);
+                return c < 0 ? -1 : (c > 0 ? 1 : 0);
+            }
+            if (auto d = as_number(v)) {
+                if (b.text_number) {
+                    return three_way(*d, *b.text_number);
+                }
+                if (b.text_date) {
+                    return three_way(static_cast<std::int64_t>(*d) * ns_per_ms, *b.text_date);
+                }
+            }
+            return std::nullopt;
+        case bound::type::date_math:
+            if (auto ns = leaf_instant(v)) {
+                return three_way(*ns, evaluate(b.math, now_ns, b.round_up));
+            }
+            return std::nullopt;
+        case bound::type::none:
+            return 0;
+    }
+    return std::nullopt;
+}
+
+bool within(const json::value& v, const bound& lo, const bound& hi, std::int64_t now_ns) {
+    if (lo.t != bound::type::none) {
+        auto c = compare_to_bound(v, lo, now_ns);
+        if (!c || *c < 0 || (*c == 0 && !lo.inclusive)) {
+            return false;
+        }
+    }
+    if (hi.t != bound::type::none) {
+        auto c = compare_to_bound(v, hi, now_ns);
+        if (!c || *c > 0 || (*c == 0 && !hi.inclusive)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void set_bound(bound& b, const json::value& v, bool inclusive, bool round_up) {
+    b = bound{};
+    b.inclusive = inclusive;
+    b.round_up = round_up;
+    if (v.is_null()) {
+        return;  // an open end, as ES treats null bounds
+    }
+    if (auto d = as_number(v)) {
+        b.t = bound::type::number;
+        b.number = *d;
+        return;
+    }
+    if (!v.is_string()) {
+        parsing_error("[range] query does not support " + std::string(token_name(v)) +
+                      " as a bound");
+    }
+    std::string_view s = v.get_string();
+    if (auto m = parse_date_math(s)) {
+        b.t = bound::type::date_math;
+        b.math = std::move(*m);
+        return;
+    }
+    b.t = bound::type::text;
+    b.text = std::string(s);
+    std::int64_t ns = 0;
+    if (parse_iso_instant(s, ns)) {
+        b.text_date = ns;
+    }
+    b.text_number = parse_number(s);
+}
+
+// Tokens for `match`: lower-cased runs of ASCII letters/digits; other bytes (incl. UTF-8) are
+// kept inside tokens so non-ASCII words still compare whole.
+std::vector<std::string> tokenize(std::string_view s) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char ch : s) {
+        unsigned char c = static_cast<unsigned char>(ch);
+        bool word =
+            (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+        if (word) {
+            cur += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : ch;
+        } else if (!cur.empty()) {
+            out.push_back(std::move(cur));
+            cur.clear();
+        }
+    }
+    if (!cur.empty()) {
+        out.push_back(std::move(cur));
+    }
+    return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The compiled tree
+
+namespace detail {
+
+enum class node_kind {
+    match_all,
+    match_none,
+    values,
+    exists,
+    range,
+    bool_,
+    prefix,
+    wildcard,
+    match
+};
+
+struct query_node {
+    node_kind kind = node_kind::match_all;
+    field_path path;
+    value_set values;  // term, terms, ids (path = _id), match on non-strings
+    bound lo, hi;      // range
+    std::vector<std::unique_ptr<query_node>> must, should, must_not;  // bool (filter in must)
+    std::size_t minimum_should_match = 0;                             // bool
+    std::string text;                                                 // prefix / wildcard pattern
+    bool case_insensitive = false;                                    // prefix / wildcard
+    std::vector<std::string> tokens;                                  // match
+    bool all_tokens = false;                                          // match with operator "and"
+
+    bool eval(std::string_view id, const json::object& src, std::int64_t now_ns) const;
+};
+
+bool query_node::eval(std::string_view id, const json::object& src, std::int64_t now_ns) const {
+    switch (kind) {
+        case node_kind::match_all:
+            return true;
+        case node_kind::match_none:
+            return false;
+        case node_kind::values:
+            if (path.is_id) {
+                return values.contains_string(id);
+            }
+            return any_leaf(path, id, src,
+                            [&](const json::value& v) { return values.contains(v); });
+        case node_kind::exists:
+            return any_leaf(path, id, src, [](const json::value& v) {
+                return !v.is_null() && !(v.is_object() && v.get_object().empty());
+            });
+        case node_kind::range:
+            return any_leaf(path, id, src,
+                            [&](const json::value& v) { return within(v, lo, hi, now_ns); });
+        case node_kind::prefix:
+            return any_leaf(path, id, src, [&](const json::value& v) {
+                if (!v.is_string()) {
+                    return false;
+                }
+                std::string_view s = v.get_string();
+                if (case_insensitive) {
+                    return lower(s).starts_with(text);
+                }
+                return s.starts_with(text);
+            });
+        case node_kind::wildcard:
+            return any_leaf(path, id, src, [&](const json::value& v) {
+                if (!v.is_string()) {
+                    return false;
+                }
+                std::string_view s = v.get_string();
+                return case_insensitive ? glob_match(text, lower(s)) : glob_match(text, s);
+            });
+        case node_kind::match:
+            return any_leaf(path, id, src, [&](const json::value& v) {
+                if (!v.is_string()) {
+                    return values.contains(v);
+                }
+                auto doc_tokens = tokenize(v.get_string());
+                auto has = [&](const std::string& t) {
+                    return std::find(doc_tokens.begin(), doc_tokens.end(), t) != doc_tokens.end();
+                };
+                return all_tokens ? std::all_of(tokens.begin(), tokens.end(), has)
+                                  : std::any_of(tokens.begin(), tokens.end(), has);
+            });
+        case node_kind::bool_: {
+            for (const auto& c : must) {
+                if (!c->eval(id, src, now_ns)) {
+                    return false;
+                }
+            }
+            for (const auto& c : must_not) {
+                if (c->eval(id, src, now_ns)) {
+                    return false;
+                }
+            }
+            std::size_t matched = 0;
+            for (const auto& c : should) {
+                if (matched >= minimum_should_match) {
+                    break;
+                }
+                if (c->eval(id, src, now_ns)) {
+                    ++matched;
+                }
+            }
+            return matched >= minimum_should_match;
+        }
+    }
+    return false;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::node_kind;
+using detail::query_node;
+using node_ptr = std::unique_ptr<query_node>;
+
+node_ptr compile(const json::value& q);
+
+// `{"field": value}` or `{"field": {"value": ..., options}}` queries allow exactly one field.
+std::pair<std::string_view, const json::value*> single_field(std::string_view query_name,
+                                                             const json::object& body) {
+    std::string_view field;
+    const json::value* value = nullptr;
+    for (const auto& [k, v] : body) {
+        if (k == "boost" || k == "_name") {
+            continue;
+        }
+        if (value) {
+            parsing_error("[" + std::string(query_name) +
+                          "] query doesn't support multiple fields, found [" + std::string(field) +
+                          "] and [" + std::string(k) + "]");
+        }
+        field = k;
+        value = &v;
+    }
+    if (!value) {
+        parsing_error("[" + std::string(query_name) + "] query malformed, no field specified");
+    }
+    return {field, value};
+}
+
+const json::object& expect_object(std::string_view query_name, const json::value& v) {
+    if (!v.is_object()) {
+        parsing_error("[" + std::string(query_name) +
+                      "] query malformed, no start_object after query name");
+    }
+    return v.get_object();
+}
+
+bool option_bool(std::string_view query_name, const json::value& v, std::string_view key) {
+    if (v.is_bool()) {
+        return v.get_bool();
+    }
+    if (v.is_string() && (v.get_string() == "true" || v.get_string() == "false")) {
+        return v.get_string() == "true";
+    }
+    parsing_error("[" + std::string(query_name) + "] query expects a boolean for [" +
+                  std::string(key) + "]");
+}
+
+node_ptr compile_term(const json::object& body) {
+    auto [field, value] = single_field("term", body);
+    auto n = std::make_unique<query_node>();
+    n->kind = node_kind::values;
+    n->path = make_path(field);
+    const json::value* term = value;
+    if (value->is_object()) {
+        term = nullptr;
+        for (const auto& [k, v] : value->get_object()) {
+            if (k == "value") {
+                term = &v;
+            } else if (k == "case_insensitive") {
+                n->values.set_case_insensitive(option_bool("term", v, k));
+            } else if (k != "boost" && k != "_name") {
+                parsing_error("[term] query does not support [" + std::string(k) + "]");
+            }
+        }
+        if (!term) {
+            parsing_error("[term] query malformed, no value specified for field [" +
+                          std::string(field) + "]");
+        }
+    }
+    if (term->is_array()) {
+        parsing_error("[term] query does not support array of values");
+    }
+    n->values.add(*term, "term");
+    n->values.finish();
+    return n;
+}
+
+node_ptr compile_terms(const json::object& body) {
+    auto n = std::make_unique<query_node>();
+    n->kind = node_kind::values;
+    const json::value* list = nullptr;
+    std::string_view field;
+    for (const auto& [k, v] : body) {
+        if (k == "boost" || k == "_name") {
+            continue;
+        }
+        if (!v.is_array()) {
+            if (v.is_object()) {
+                parsing_error("[terms] query does not support terms lookup for field [" +
+                              std::string(k) + "]");
+            }
+            parsing_error("[terms] query does not support [" + std::string(k) + "]");
+        }
+        if (list) {
+            parsing_error("[terms] query does not support multiple fields");
+        }
+        list = &v;
+        field = k;
+    }
+    if (!list) {
+        parsing_error("[terms] query requires a field with an array of values");
+    }
+    n->path = make_path(field);
+    for (const auto& v : list->get_array()) {
+        if (!v.is_null()) {
+            n->values.add(v, "terms");
+        }
+    }
+    n->values.finish();
+    if (n->values.empty()) {
+        n->kind = node_kind::match_none;
+    }
+    return n;
+}
+
+node_ptr compile_ids(const json::object& body) {
+    auto n = std::make_unique<query_node>();
+    n->kind = node_kind::values;
+    n->path = make_path("_id");
+    bool any = false;
+    for (const auto& [k, v] : body) {
+        if (k == "values") {
+            if (!v.is_array()) {
+                parsing_error("[ids] query expects an array for [values]");
+            }
+            for (const auto& id : v.get_array()) {
+                if (!id.is_string()) {
+                    parsing_error("[ids] query expects string ids, found " +
+                                  std::string(token_name(id)));
+                }
+                n->values.add(id, "ids");
+                any = true;
+            }
+        } else if (k != "boost" && k != "_name" && k != "type") {
+            parsing_error("[ids] query does not support [" + std::string(k) + "]");
+        }
+    }
+    if (!any) {
+        n->kind = node_kind::match_none;
+    }
+    n->values.finish();
+    return n;
+}
+
+node_ptr compile_exists(const json::object& body) {
+    auto n = std::make_unique<query_node>();
+    n->kind = node_kind::exists;
+    const json::value* field = body.if_contains("field");
+    if (!field || !field->is_string()) {
+        parsing_error("[exists] must be provided with a [field]");
+    }
+    for (const auto& [k, v] : body) {
+        if (k != "field" && k != "boost" && k != "_name") {
+            parsing_error("[exists] query does not support [" + std::string(k) + "]");
+        }
+    }
+    n->path = make_path(field->get_string());
+    return n;
+}
+
+node_ptr compile_range(const json::object& body) {
+    auto [field, spec] = single_field("range", body);
+    if (!spec->is_object()) {
+        parsing_error("[range] query malformed, no start_object after field [" +
+                      std::string(field) + "]");
+    }
+    auto n = std::make_unique<query_node>();
+    n->kind = node_kind::range;
+    n->path = make_path(field);
+    // Legacy from/to/include_* are resolved after the loop, as ES does.
+    const json::value* from = nullptr;
+    const json::value* to = nullptr;
+    bool include_lower = true, include_upper = true;
+    for (const auto& [k, v] : spec->get_object()) {
+        if (k == "gt") {
+            set_bound(n->lo, v, false, true);
+        } else if (k == "gte") {
+            set_bound(n->lo, v, true, false);
+        } else if (k == "lt") {
+            set_bound(n->hi, v, false, false);
+        } else if (k == "lte") {
+            set_bound(n->hi, v, true, true);
+        } else if (k == "from") {
+            from = &v;
+        } else if (k == "to") {
+            to = &v;
+        } else if (k == "include_lower") {
+            include_lower = option_bool("range", v, k);
+        } else if (k == "include_upper") {
+            include_upper = option_bool("range", v, k);
+        } else if (k != "format" && k != "time_zone" && k != "boost" && k != "relation" &&
+                   k != "_name") {
+            parsing_error("[range] query does not support [" + std::string(k) + "]");
+        }
+    }
+    if (from) {
+        set_bound(n->lo, *from, include_lower, !include_lower);
+    }
+    if (to) {
+        set_bound(n->hi, *to, include_upper, include_upper);
+    }
+    return n;
+}
+
+node_ptr compile_pattern(std::string_view name, const json::object& body) {
+    auto [field, value] = single_field(name, body);
+    auto n = std::make_unique<query_node>();
+    n->kind = name == "prefix" ? node_kind::prefix : node_kind::wildcard;
+    n->path = make_path(field);
+    const json::value* pattern = value;
+    if (value->is_object()) {
+        pattern = nullptr;
+        for (const auto& [k, v] : value->get_object()) {
+            if (k == "value" || (name == "wildcard" && k == "wildcard")) {
+                pattern = &v;
+            } else if (k == "case_insensitive") {
+                n->case_insensitive = option_bool(name, v, k);
+            } else if (k != "boost" && k != "rewrite" && k != "_name") {
+                parsing_error("[" + std::string(name) + "] query does not support [" +
+                              std::string(k) + "]");
+            }
+        }
+    }
+    if (!pattern || !pattern->is_string()) {
+        parsing_error("[" + std::string(name) + "] query requires a string value for field [" +
+                      std::string(field) + "]");
+    }
+    n->text = std::string(pattern->get_string());
+    if (n->case_insensitive) {
+        n->text = lower(n->text);
+    }
+    return n;
+}
+
+node_ptr compile_match(const json::object& body) {
+    auto [field, value] = single_field("match", body);
+    auto n = std::make_unique<query_node>();
+    n->kind = node_kind::match;
+    n->path = make_path(field);
+    const json::value* text = value;
+    if (value->is_object()) {
+        text = nullptr;
+        for (const auto& [k, v] : value->get_object()) {
+            if (k == "query") {
+                text = &v;
+            } else if (k == "operator") {
+                if (!v.is_string()) {
+                    parsing_error("[match] query expects a string for [operator]");
+                }
+                std::string op = lower(v.get_string());
+                if (op != "and" && op != "or") {
+                    parsing_error("[match] query does not support operator [" +
+                                  std::string(v.get_string()) + "]");
+                }
+                n->all_tokens = op == "and";
+            } else if (k != "boost" && k != "analyzer" && k != "fuzziness" && k != "lenient" &&
+                       k != "zero_terms_query" && k != "_name") {
+                parsing_error("[match] query does not support [" + std::string(k) + "]");
+            }
+        }
+        if (!text) {
+            parsing_error("[match] requires query value");
+        }
+    }
+    if (text->is_object() || text->is_array() || text->is_null()) {
+        parsing_error("[match] unknown token [" + std::string(token_name(*text)) + "] after [" +
+                      std::string(field) + "]");
+    }
+    if (text->is_string()) {
+        n->tokens = tokenize(text->get_string());
+        if (n->tokens.empty()) {
+            n->kind = node_kind::match_none;  // zero_terms_query defaults to none
+        }
+    }
+    n->values.add(*text, "match");  // non-string document values compare by term equality
+    n->values.finish();
+    return n;
+}
+
+std::size_t minimum_should(const json::value& v, std::size_t should_count) {
+    long long n = 0;
+    bool percent = false;
+    if (v.is_int64() || v.is_uint64()) {
+        n = v.is_int64() ? v.get_int64() : static_cast<long long>(v.get_uint64());
+    } else if (v.is_string()) {
+        std::string_view s = v.get_string();
+        if (!s.empty() && s.back() == '%') {
+            percent = true;
+            s.remove_suffix(1);
+        }
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+        if (ec != std::errc{} || p != s.data() + s.size()) {
+            parsing_error("[bool] query does not support minimum_should_match [" +
+                          std::string(v.get_string()) + "]");
+        }
+    } else {
+        parsing_error("[bool] query expects a number or string for [minimum_should_match]");
+    }
+    const long long count = static_cast<long long>(should_count);
+    long long result = percent ? (count * std::llabs(n)) / 100 : std::llabs(n);
+    if (n < 0) {
+        result = count - result;
+    }
+    return static_cast<std::size_t>(std::max(0LL, result));
+}
+
+node_ptr compile_bool(const json::object& body) {
+    auto n = std::make_unique<query_node>();
+    n->kind = node_kind::bool_;
+    const json::value* msm = nullptr;
+    bool has_must = false;
+    auto add = [](std::vector<node_ptr>& to, const json::value& clauses, std::string_view name) {
+        if (clauses.is_array()) {
+            for (const auto& c : clauses.get_array()) {
+                to.push_back(compile(c));
+            }
+        } else if (clauses.is_object()) {
+            to.push_back(compile(clauses));
+        } else {
+            parsing_error("[bool] query does not support [" + std::string(name) + "] as " +
+                          std::string(token_name(clauses)));
+        }
+    };
+    for (const auto& [k, v] : body) {
+        if (k == "must" || k == "filter") {
+            add(n->must, v, k);
+            has_must = true;
+        } else if (k == "should") {
+            add(n->should, v, k);
+        } else if (k == "must_not" || k == "mustNot") {
+            add(n->must_not, v, k);
+        } else if (k == "minimum_should_match") {
+            msm = &v;
+        } else if (k != "boost" && k != "_name" && k != "adjust_pure_negative") {
+            parsing_error("[bool] query does not support [" + std::string(k) + "]");
+        }
+    }
+    if (msm) {
+        n->minimum_should_match = minimum_should(*msm, n->should.size());
+    } else {
+        // A bool of only `should` clauses needs one of them; next to must/filter they only score.
+        n->minimum_should_match = (!n->should.empty() && !has_must) ? 1 : 0;
+    }
+    if (n->minimum_should_match > n->should.size()) {
+        n->kind = node_kind::match_none;
+    }
+    return n;
+}
+
+node_ptr compile(const json::value& q) {
+    if (!q.is_object()) {
+        parsing_error("[_na] query malformed, must start with start_object");
+    }
+    const json::object& o = q.get_object();
+    if (o.empty()) {
+        return std::make_unique<query_node>();  // `{}` matches everything
+    }
+    if (o.size() > 1) {
+        auto second = std::next(o.begin());
+        parsing_error("[" + std::string(o.begin()->key()) +
+                      "] malformed query, expected [END_OBJECT] but found [FIELD_NAME] (" +
+                      std::string(second->key()) + ")");
+    }
+    const auto& [name, body] = *o.begin();
+    if (name == "match_all" || name == "match_none") {
+        expect_object(name, body);
+        auto n = std::make_unique<query_node>();
+        n->kind = name == "match_all" ? node_kind::match_all : node_kind::match_none;
+        return n;
+    }
+    if (name == "term") {
+        return compile_term(expect_object(name, body));
+    }
+    if (name == "terms") {
+        return compile_terms(expect_object(name, body));
+    }
+    if (name == "ids") {
+        return compile_ids(expect_object(name, body));
+    }
+    if (name == "exists") {
+        return compile_exists(expect_object(name, body));
+    }
+    if (name == "range") {
+        return compile_range(expect_object(name, body));
+    }
+    if (name == "bool") {
+        return compile_bool(expect_object(name, body));
+    }
+    if (name == "prefix" || name == "wildcard") {
+        return compile_pattern(name, expect_object(name, body));
+    }
+    if (name == "match") {
+        return compile_match(expect_object(name, body));
+    }
+    if (name == "constant_score") {
+        const json::object& cs = expect_object(name, body);
+        const json::value* filter = cs.if_contains("filter");
+        if (!filter) {
+            parsing_error("[constant_score] requires a 'filter' element");
+        }
+        return compile(*filter);
+    }
+    parsing_error("unknown query [" + std::string(name) + "]");
+}
+
+std::int64_t to_nanos(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+query query::parse(const json::value* q) {
+    if (!q || q->is_null()) {
+        return query(std::make_shared<const query_node>());
+    }
+    return query(std::shared_ptr<const query_node>(compile(*q)));
+}
+
+bool query::matches(std::string_view id, const json::object& source,
+                    std::chrono::system_clock::time_point now) const {
+    return root_->eval(id, source, to_nanos(now));
+}
+
+bool query::is_match_all() const noexcept {
+    return root_->kind == node_kind::match_all;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates as text
+
+bool parse_iso_instant(std::string_view s, std::int64_t& out) {
+    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    if (!digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, month) ||
+        s[7] != '-' || !digits(s, 8, 2, day)) {
+        return false;
+    }
+    if (month < 1 || month > 12 || day < 1 ||
+        day > static_cast<int>(days_in_month(year, static_cast<unsigned>(month)))) {
+        return false;
+    }
+    std::size_t i = 10;
+    std::int64_t fraction_ns = 0;
+    if (i < s.size() && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
+        if (!digits(s, i + 1, 2, hour) || hour > 23) {
+            return false;
+        }
+        i += 3;
+        if (i < s.size() && s[i] == ':') {
+            if (!digits(s, i + 1, 2, minute) || minute > 59) {
+                return false;
+            }
+            i += 3;
+            if (i < s.size() && s[i] == ':') {
+                if (!digits(s, i + 1, 2, second) || second > 60) {
+                    return false;
+                }
+                i += 3;
+                if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
+                    ++i;
+                    std::size_t start = i;
+                    std::int64_t scale = 100'000'000;
+                    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+                        if (i - start < 9) {
+                            fraction_ns += (s[i] - '0') * scale;
+                            scale /= 10;
+                        }
+                        ++i;
+                    }
+                    if (i == start) {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+    std::int64_t offset_s = 0;
+    if (i < s.size()) {
+        if (s[i] == 'Z' || s[i] == 'z') {
+            ++i;
+        } else if (s[i] == '+' || s[i] == '-') {
+            int oh = 0, om = 0;
+            if (!digits(s, i + 1, 2, oh)) {
+                return false;
+            }
+            std::size_t j = i + 3;
+            if (j < s.size() && s[j] == ':') {
+                if (!digits(s, j + 1, 2, om)) {
+                    return false;
+                }
+                j += 3;
+            } else if (j < s.size()) {
+                if (!digits(s, j, 2, om)) {
+                    return false;
+                }
+                j += 2;
+            }
+            if (oh > 18 || om > 59) {
+                return false;
+            }
+            offset_s = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+            i = j;
+        } else {
+            return false;
+        }
+    }
+    if (i != s.size()) {
+        return false;
+    }
+    const std::int64_t days =
+        days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    out = days * ns_per_day + (hour * 3600 + minute * 60 + second - offset_s) * ns_per_s +
+          fraction_ns;
+    return true;
+}
+
+std::string format_instant(std::chrono::system_clock::time_point t) {
+    const std::int64_t ns = to_nanos(t);
+    const std::int64_t days = floor_div(ns, ns_per_day);
+    std::int64_t rest = ns - days * ns_per_day;
+    const civil c = civil_from_days(days);
+    const int hour = static_cast<int>(rest / (3600 * ns_per_s));
+    rest %= 3600 * ns_per_s;
+    const int minute = static_cast<int>(rest / (60 * ns_per_s));
+    rest %= 60 * ns_per_s;
+    const int second = static_cast<int>(rest / ns_per_s);
+    const std::int64_t frac = rest % ns_per_s;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%09lld",
+                  static_cast<long long>(c.y), c.m, c.d, hour, minute, second,
+                  static_cast<long long>(frac));
+    std::string out(buf);
+    // Keep at least millis; drop trailing zeros beyond them.
+    std::size_t min_len = out.size() - 6;
+    while (out.size() > min_len && out.back() == '0') {
+        out.pop_back();
+    }
+    out += 'Z';
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sort
+
+namespace {
+
+int compare_values(const json::value& a, const json::value& b) {
+    auto na = a.is_bool() ? std::optional<double>(a.get_bool() ? 1.0 : 0.0) : as_number(a);
+    auto nb = b.is_bool() ? std::optional<double>(b.get_bool() ? 1.0 : 0.0) : as_number(b);
+    if (na && nb) {
+        return three_way(*na, *nb);
+    }
+    if (a.is_string() && b.is_string()) {
+        std::string_view sa = a.get_string(), sb = b.get_string();
+        std::int64_t ta = 0, tb = 0;
+        if (parse_iso_instant(sa, ta) && parse_iso_instant(sb, tb)) {
+            return three_way(ta, tb);
+        }
+        int c = sa.compare(sb);
+        return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+    // Mixed kinds: numbers before strings, anything else after.
+    auto rank = [](const json::value& v, bool numeric) {
+        return numeric ? 0 : v.is_string() ? 1 : 2;
+    };
+    return three_way(rank(a, na.has_value()), rank(b, nb.has_value()));
+}
+
+// The value a key sorts by: min for ascending, max for descending (ES `mode` defaults).
+std::optional<json::value> sort_value(const sort_spec::key& k, const json::object& src,
+                                      std::string_view id) {
+    if (k.path->is_id) {
+        return json::value(json::string_view(id.data(), id.size()));
+    }
+    std::optional<json::value> best;
+    visit_object(src, *k.path, 0, [&](const json::value& v) {
+        if (v.is_null() || v.is_object()) {
+            return false;
+        }
+        if (!best || (k.descending ? compare_values(v, *best) > 0 : compare_values(v, *best) < 0)) {
+            best = v;
+        }
+        return false;
+    });
+    return best;
+}
+
+sort_spec::key parse_sort_key(std::string_view field, const json::value* options) {
+    sort_spec::key k;
+    k.path = std::make_shared<const field_path>(make_path(field));
+    if (!options) {
+        return k;
+    }
+    auto set_order = [&](const json::value& o) {
+        if (!o.is_string() || (o.get_string() != "asc" && o.get_string() != "desc")) {
+            parsing_error("[field_sort] unknown sort order for field [" + std::string(field) + "]");
+        }
+        k.descending = o.get_string() == "desc";
+    };
+    if (options->is_string()) {
+        set_order(*options);
+    } else if (options->is_object()) {
+        for (const auto& [name, v] : options->get_object()) {
+            if (name == "order") {
+                set_order(v);
+            } else if (name == "missing") {
+                if (v.is_string() && v.get_string() == "_first") {
+                    k.missing_first = true;
+                } else if (!(v.is_string() && v.get_string() == "_last")) {
+                    parsing_error(
+                        "[field_sort] only [_first] and [_last] are supported for "
+                        "[missing]");
+                }
+            } else if (name != "unmapped_type" && name != "mode" && name != "format" &&
+                       name != "numeric_type") {
+                parsing_error("[field_sort] unknown field [" + std::string(name) + "]");
+            }
+        }
+    } else {
+        parsing_error("[field_sort] malformed sort for field [" + std::string(field) + "]");
+    }
+    return k;
+}
+
+}  // namespace
+
+sort_spec sort_spec::parse(const json::value* s) {
+    sort_spec spec;
+    if (!s || s->is_null()) {
+        return spec;
+    }
+    auto add = [&](const json::value& e) {
+        if (e.is_string()) {
+            std::string_view f = e.get_string();
+            // `_doc` and `_score` (constant here) keep index order, which a stable sort preserves.
+            if (f != "_doc" && f != "_score") {
+                spec.keys_.push_back(parse_sort_key(f, nullptr));
+            }
+        } else if (e.is_object()) {
+            for (const auto& [f, opts] : e.get_object()) {
+                if (f != "_doc" && f != "_score") {
+                    spec.keys_.push_back(parse_sort_key(f, &opts));
+                }
+            }
+        } else {
+            parsing_error("[sort] malformed, expected a field name or an object but found " +
+                          std::string(token_name(e)));
+        }
+    };
+    if (s->is_array()) {
+        for (const auto& e : s->get_array()) {
+            add(e);
+        }
+    } else {
+        add(*s);
+    }
+    return spec;
+}
+
+int sort_spec::compare(const json::object& a, std::string_view a_id, const json::object& b,
+                       std::string_view b_id) const {
+    for (const auto& k : keys_) {
+        auto va = sort_value(k, a, a_id);
+        auto vb = sort_value(k, b, b_id);
+        if (!va || !vb) {
+            if (!va && !vb) {
+                continue;
+            }
+            const int missing_side = !va ? -1 : 1;  // -1: a is the missing one
+            return k.missing_first ? missing_side : -missing_side;
+        }
+        int c = compare_values(*va, *vb);
+        if (c != 0) {
+            return k.descending ? -c : c;
+        }
+    }
+    return 0;
+}
+
+int sort_spec::compare_sort_values(const json::array& a, const json::array& b) const {
+    for (std::size_t i = 0; i < keys_.size() && i < a.size() && i < b.size(); ++i) {
+        const auto& k = keys_[i];
+        const bool ma = a[i].is_null(), mb = b[i].is_null();
+        if (ma || mb) {
+            if (ma && mb) {
+                continue;
+            }
+            const int missing_side = ma ? -1 : 1;
+            return k.missing_first ? missing_side : -missing_side;
+        }
+        int c = compare_values(a[i], b[i]);
+        if (c != 0) {
+            return k.descending ? -c : c;
+        }
+    }
+    return 0;
+}
+
+json::array sort_spec::sort_values(const json::object& source, std::string_view id) const {
+    json::array out;
+    for (const auto& k : keys_) {
+        auto v = sort_value(k, source, id);
+        if (!v) {
+            out.emplace_back(nullptr);
+            continue;
+        }
+        std::int64_t ns = 0;
+        if (v->is_string() && parse_iso_instant(v->get_string(), ns)) {
+            out.emplace_back(floor_div(ns, ns_per_ms));  // date fields sort by epoch millis
+        } else {
+            out.push_back(*v);
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// _source filtering
+
+namespace {
+
+std::vector<std::string> pattern_list(const json::value& v, std::string_view what) {
+    std::vector<std::string> out;
+    if (v.is_string()) {
+        out.emplace_back(v.get_string());
+    } else if (v.is_array()) {
+        for (const auto& e : v.get_array()) {
+            if (!e.is_string()) {
+                parsing_error("[_source] " + std::string(what) + " must be strings, found " +
+                              std::string(token_name(e)));
+            }
+            out.emplace_back(e.get_string());
+        }
+    } else {
+        parsing_error("[_source] unexpected " + std::string(token_name(v)) + " for [" +
+                      std::string(what) + "]");
+    }
+    return out;
+}
+
+bool any_glob(const std::vector<std::string>& patterns, std::string_view path) {
+    return std::any_of(patterns.begin(), patterns.end(),
+                       [&](const std::string& p) { return glob_match(p, path); });
+}
+
+json::value filter_value(const json::value& v, const std::string& path,
+                         const std::vector<std::string>& includes,
+                         const std::vector<std::string>& excludes, bool included);
+
+json::object filter_object(const json::object& o, const std::string& prefix,
+                           const std::vector<std::string>& includes,
+                           const std::vector<std::string>& excludes, bool included) {
+    json::object out;
+    for (const auto& [k, v] : o) {
+        std::string path = prefix.empty() ? std::string(k) : prefix + "." + std::string(k);
+        if (any_glob(excludes, path)) {
+            continue;
+        }
+        bool inc = included || includes.empty() || any_glob(includes, path);
+        if (inc) {
+            out[k] = filter_value(v, path, includes, excludes, true);
+            continue;
+        }
+        // Not included itself: descend only where an include pattern can reach.
+        if (!(v.is_object() || v.is_array())) {
+            continue;
+        }
+        std::string child_prefix = path + ".";
+        bool reachable = std::any_of(includes.begin(), includes.end(), [&](const std::string& p) {
+            return glob_prefix_match(p, child_prefix);
+        });
+        if (!reachable) {
+            continue;
+        }
+        json::value filtered = filter_value(v, path, includes, excludes, false);
+        if ((filtered.is_object() && !filtered.get_object().empty()) ||
+            (filtered.is_array() && !filtered.get_array().empty())) {
+            out[k] = std::move(filtered);
+        }
+    }
+    return out;
+}
+
+json::value filter_value(const json::value& v, const std::string& path,
+                         const std::vector<std::string>& includes,
+                         const std::vector<std::string>& excludes, bool included) {
+    if (v.is_object()) {
+        return filter_object(v.get_object(), path, includes, excludes, included);
+    }
+    if (v.is_array()) {
+        json::array out;
+        for (const auto& e : v.get_array()) {
+            if (e.is_object()) {
+                json::object f = filter_object(e.get_object(), path, includes, excludes, included);
+                if (included || !f.empty()) {
+                    out.emplace_back(std::move(f));
+                }
+            } else if (included) {
+                out.push_back(e);
+            }
+        }
+        return out;
+    }
+    return v;
+}
+
+}  // namespace
+
+json::value filter_source(const json::object& source, const json::value* spec) {
+    if (!spec || spec->is_null() || (spec->is_bool() && spec->get_bool())) {
+        return source;
+    }
+    if (spec->is_bool()) {
+        return nullptr;
+    }
+    std::vector<std::string> includes, excludes;
+    if (spec->is_string() || spec->is_array()) {
+        includes = pattern_list(*spec, "includes");
+    } else if (spec->is_object()) {
+        for (const auto& [k, v] : spec->get_object()) {
+            if (k == "includes" || k == "include") {
+                includes = pattern_list(v, k);
+            } else if (k == "excludes" || k == "exclude") {
+                excludes = pattern_list(v, k);
+            } else {
+                parsing_error("[_source] unknown key [" + std::string(k) + "]");
+            }
+        }
+    } else {
+        parsing_error("[_source] unexpected " + std::string(token_name(*spec)));
+    }
+    if (includes.empty() && excludes.empty()) {
+        return source;
+    }
+    return filter_object(source, "", includes, excludes, false);
+}
+
+}  // namespace casio::mock_es

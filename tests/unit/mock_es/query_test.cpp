@@ -1,0 +1,452 @@
+#include "query.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "es_error.hpp"
+
+namespace json = boost::json;
+using casio::mock_es::es_error;
+using casio::mock_es::filter_source;
+using casio::mock_es::query;
+using casio::mock_es::sort_spec;
+
+namespace {
+
+std::chrono::system_clock::time_point instant(const char* iso) {
+    std::int64_t ns = 0;
+    if (!casio::mock_es::parse_iso_instant(iso, ns)) {
+        throw std::invalid_argument(iso);
+    }
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(ns)));
+}
+
+const auto default_now = instant("2025-03-01T12:00:00Z");
+
+bool matches(const char* q, const char* doc, const char* id = "doc-1",
+             std::chrono::system_clock::time_point now = default_now) {
+    json::value qv = json::parse(q);
+    json::value dv = json::parse(doc);
+    return query::parse(&qv).matches(id, dv.get_object(), now);
+}
+
+es_error parse_error(const char* q) {
+    json::value qv = json::parse(q);
+    try {
+        query::parse(&qv);
+    } catch (const es_error& e) {
+        return e;
+    }
+    FAIL("query parsed but should have been rejected: " << q);
+    return es_error(0, "", "");
+}
+
+}  // namespace
+
+TEST_CASE("missing query and match_all match every document; match_none none", "[mock_es][query]") {
+    json::value doc = json::parse(R"({"a":1})");
+    CHECK(query::parse(nullptr).matches("x", doc.get_object(), default_now));
+    CHECK(query::parse(nullptr).is_match_all());
+    CHECK(matches(R"({"match_all":{}})", R"({})"));
+    CHECK(matches(R"({"match_all":{"boost":1.2}})", R"({"a":1})"));
+    CHECK_FALSE(matches(R"({"match_none":{}})", R"({"a":1})"));
+}
+
+TEST_CASE("term compares strings exactly and coerces numbers and booleans", "[mock_es][query]") {
+    CHECK(matches(R"({"term":{"status":"pending"}})", R"({"status":"pending"})"));
+    CHECK_FALSE(matches(R"({"term":{"status":"pending"}})", R"({"status":"Pending"})"));
+    CHECK_FALSE(matches(R"({"term":{"status":"pending"}})", R"({"other":"pending"})"));
+    CHECK(matches(R"({"term":{"status":{"value":"pending"}}})", R"({"status":"pending"})"));
+    CHECK(matches(R"({"term":{"status":{"value":"PENDING","case_insensitive":true}}})",
+                  R"({"status":"pending"})"));
+    CHECK(matches(R"({"term":{"deleted":true}})", R"({"deleted":true})"));
+    CHECK_FALSE(matches(R"({"term":{"deleted":true}})", R"({"deleted":false})"));
+    CHECK_FALSE(matches(R"({"term":{"deleted":true}})", R"({})"));
+    CHECK(matches(R"({"term":{"deleted":"true"}})", R"({"deleted":true})"));
+    CHECK(matches(R"({"term":{"n":5}})", R"({"n":5.0})"));
+    CHECK(matches(R"({"term":{"n":"5"}})", R"({"n":5})"));
+    CHECK(matches(R"({"term":{"n":5}})", R"({"n":"5"})"));
+    CHECK_FALSE(matches(R"({"term":{"n":5}})", R"({"n":6})"));
+    CHECK_FALSE(matches(R"({"term":{"n":5}})", R"({"n":null})"));
+}
+
+TEST_CASE("term walks dotted paths, arrays, dotted keys, .keyword and _id", "[mock_es][query]") {
+    CHECK(matches(R"({"term":{"connector.id":"c1"}})", R"({"connector":{"id":"c1"}})"));
+    CHECK_FALSE(matches(R"({"term":{"connector.id":"c1"}})", R"({"connector":{"id":"c2"}})"));
+    CHECK(matches(R"({"term":{"tags":"b"}})", R"({"tags":["a","b"]})"));
+    CHECK(matches(R"({"term":{"items.name":"y"}})", R"({"items":[{"name":"x"},{"name":"y"}]})"));
+    CHECK(matches(R"({"term":{"connector.sync_cursor":"c"}})", R"({"connector.sync_cursor":"c"})"));
+    CHECK(matches(R"({"term":{"a.b.c":1}})", R"({"a":{"b.c":1}})"));
+    CHECK(matches(R"({"term":{"name.keyword":"My Name"}})", R"({"name":"My Name"})"));
+    CHECK(matches(R"({"term":{"_id":"doc-1"}})", R"({})"));
+    CHECK_FALSE(matches(R"({"term":{"_id":"doc-2"}})", R"({})"));
+}
+
+TEST_CASE("terms matches any listed value, including _id", "[mock_es][query]") {
+    CHECK(matches(R"({"terms":{"status":["pending","suspended"]}})", R"({"status":"suspended"})"));
+    CHECK_FALSE(
+        matches(R"({"terms":{"status":["pending","suspended"]}})", R"({"status":"error"})"));
+    CHECK(matches(R"({"terms":{"_id":["a","doc-1"]}})", R"({})"));
+    CHECK_FALSE(matches(R"({"terms":{"_id":["a","b"]}})", R"({})"));
+    CHECK_FALSE(matches(R"({"terms":{"status":[]}})", R"({"status":"x"})"));
+    CHECK(matches(R"({"terms":{"n":[1,2,3],"boost":2}})", R"({"n":[9,3]})"));
+}
+
+TEST_CASE("ids and exists", "[mock_es][query]") {
+    CHECK(matches(R"({"ids":{"values":["doc-1","doc-2"]}})", R"({})"));
+    CHECK_FALSE(matches(R"({"ids":{"values":["doc-3"]}})", R"({})"));
+    CHECK(matches(R"({"exists":{"field":"error"}})", R"({"error":"boom"})"));
+    CHECK_FALSE(matches(R"({"exists":{"field":"error"}})", R"({"error":null})"));
+    CHECK_FALSE(matches(R"({"exists":{"field":"error"}})", R"({})"));
+    CHECK_FALSE(matches(R"({"exists":{"field":"tags"}})", R"({"tags":[]})"));
+    CHECK(matches(R"({"exists":{"field":"connector.id"}})", R"({"connector":{"id":"x"}})"));
+    CHECK(matches(R"({"exists":{"field":"connector"}})", R"({"connector":{"id":"x"}})"));
+}
+
+TEST_CASE("range on numbers and strings", "[mock_es][query]") {
+    CHECK(matches(R"({"range":{"n":{"gt":1,"lte":5}}})", R"({"n":5})"));
+    CHECK_FALSE(matches(R"({"range":{"n":{"gt":1,"lt":5}}})", R"({"n":5})"));
+    CHECK_FALSE(matches(R"({"range":{"n":{"gt":1}}})", R"({"n":1})"));
+    CHECK(matches(R"({"range":{"n":{"gte":1}}})", R"({"n":1})"));
+    CHECK(matches(R"({"range":{"n":{"gte":"1.5"}}})", R"({"n":2})"));
+    CHECK_FALSE(matches(R"({"range":{"n":{"gte":1}}})", R"({})"));
+    CHECK(matches(R"({"range":{"name":{"gte":"b","lt":"c"}}})", R"({"name":"bob"})"));
+    CHECK_FALSE(matches(R"({"range":{"name":{"gte":"b","lt":"c"}}})", R"({"name":"carl"})"));
+    CHECK(matches(R"({"range":{"n":{"from":1,"to":3,"include_upper":false}}})", R"({"n":2})"));
+    CHECK_FALSE(
+        matches(R"({"range":{"n":{"from":1,"to":3,"include_upper":false}}})", R"({"n":3})"));
+    CHECK(matches(R"({"range":{"n":{"gte":null,"lte":3}}})", R"({"n":-100})"));
+}
+
+TEST_CASE("range on dates compares instants across offsets and precisions", "[mock_es][query]") {
+    CHECK(matches(R"({"range":{"t":{"gte":"2025-03-01T10:00:00Z"}}})",
+                  R"({"t":"2025-03-01T11:30:00+01:00"})"));  // 10:30Z
+    CHECK_FALSE(matches(R"({"range":{"t":{"gte":"2025-03-01T10:00:00Z"}}})",
+                        R"({"t":"2025-03-01T10:30:00+02:00"})"));  // 08:30Z
+    CHECK(matches(R"({"range":{"t":{"gt":"2025-03-01T10:15:02.123456Z"}}})",
+                  R"({"t":"2025-03-01T10:15:02.123456001Z"})"));
+    CHECK(matches(R"({"range":{"t":{"lt":"2025-03-02"}}})", R"({"t":"2025-03-01T23:59:59"})"));
+    // epoch millis bound against an ISO document value
+    CHECK(matches(R"({"range":{"t":{"gte":1740830400000}}})", R"({"t":"2025-03-01T12:00:00Z"})"));
+    CHECK_FALSE(
+        matches(R"({"range":{"t":{"gt":1740830400000}}})", R"({"t":"2025-03-01T12:00:00Z"})"));
+}
+
+TEST_CASE("range date math resolves against the injected now", "[mock_es][query]") {
+    const auto now = instant("2025-03-01T12:00:00Z");
+    const char* stale = R"({"range":{"last_seen":{"lte":"now-300s"}}})";
+    CHECK(matches(stale, R"({"last_seen":"2025-03-01T11:55:00Z"})", "j", now));
+    CHECK(matches(stale, R"({"last_seen":"2025-03-01T11:00:00.123456+00:00"})", "j", now));
+    CHECK_FALSE(matches(stale, R"({"last_seen":"2025-03-01T11:55:00.001Z"})", "j", now));
+    CHECK_FALSE(matches(stale, R"({"last_seen":"2025-03-01T11:59:00Z"})", "j", now));
+    CHECK_FALSE(matches(stale, R"({"last_seen":null})", "j", now));
+    CHECK_FALSE(matches(stale, R"({})", "j", now));
+    // a later `now` makes the same document stale
+    CHECK(matches(stale, R"({"last_seen":"2025-03-01T11:59:00Z"})", "j",
+                  instant("2025-03-01T12:10:00Z")));
+
+    CHECK(
+        matches(R"({"range":{"t":{"gt":"now"}}})", R"({"t":"2025-03-01T12:00:00.5Z"})", "j", now));
+    CHECK(
+        matches(R"({"range":{"t":{"lt":"now+5m"}}})", R"({"t":"2025-03-01T12:04:59Z"})", "j", now));
+    CHECK_FALSE(
+        matches(R"({"range":{"t":{"lt":"now+5m"}}})", R"({"t":"2025-03-01T12:05:00Z"})", "j", now));
+    CHECK(matches(R"({"range":{"t":{"gte":"now-1h"}}})", R"({"t":"2025-03-01T11:00:00Z"})", "j",
+                  now));
+    CHECK(matches(R"({"range":{"t":{"gte":"now-2H"}}})", R"({"t":"2025-03-01T10:00:00Z"})", "j",
+                  now));
+    CHECK(matches(R"({"range":{"t":{"gte":"now-1w"}}})", R"({"t":"2025-02-22T12:00:00Z"})", "j",
+                  now));
+    CHECK_FALSE(matches(R"({"range":{"t":{"gte":"now-1w"}}})", R"({"t":"2025-02-22T11:59:59Z"})",
+                        "j", now));
+    // months and years are calendar arithmetic
+    CHECK(matches(R"({"range":{"t":{"gte":"now-1M"}}})", R"({"t":"2025-02-01T12:00:00Z"})", "j",
+                  now));
+    CHECK_FALSE(matches(R"({"range":{"t":{"gte":"now-1M"}}})", R"({"t":"2025-01-31T12:00:00Z"})",
+                        "j", now));
+    CHECK(matches(R"({"range":{"t":{"gte":"now-1y"}}})", R"({"t":"2024-03-01T12:00:00Z"})", "j",
+                  now));
+    // epoch-millis document values work with date math
+    CHECK(matches(R"({"range":{"t":{"lte":"now-1s"}}})", R"({"t":1740830398000})", "j", now));
+}
+
+TEST_CASE("range date math rounding follows ES (gte/lt down, gt/lte up)", "[mock_es][query]") {
+    const auto now = instant("2025-03-05T15:30:00Z");
+    // now-1d/d = 2025-03-04T00:00:00 (gte) or 2025-03-04T23:59:59.999 (lte)
+    CHECK(matches(R"({"range":{"t":{"gte":"now-1d/d"}}})", R"({"t":"2025-03-04T00:00:00Z"})", "j",
+                  now));
+    CHECK_FALSE(matches(R"({"range":{"t":{"gte":"now-1d/d"}}})", R"({"t":"2025-03-03T23:59:59Z"})",
+                        "j", now));
+    CHECK(matches(R"({"range":{"t":{"lte":"now-1d/d"}}})", R"({"t":"2025-03-04T23:59:59.999Z"})",
+                  "j", now));
+    CHECK_FALSE(matches(R"({"range":{"t":{"lte":"now-1d/d"}}})", R"({"t":"2025-03-05T00:00:00Z"})",
+                        "j", now));
+    CHECK_FALSE(
+        matches(R"({"range":{"t":{"gt":"now/d"}}})", R"({"t":"2025-03-05T23:00:00Z"})", "j", now));
+    CHECK(
+        matches(R"({"range":{"t":{"gt":"now/d"}}})", R"({"t":"2025-03-06T00:00:00Z"})", "j", now));
+    CHECK(
+        matches(R"({"range":{"t":{"lt":"now/d"}}})", R"({"t":"2025-03-04T23:59:59Z"})", "j", now));
+    CHECK(
+        matches(R"({"range":{"t":{"gte":"now/M"}}})", R"({"t":"2025-03-01T00:00:00Z"})", "j", now));
+    CHECK(matches(R"({"range":{"t":{"gte":"now/w"}}})", R"({"t":"2025-03-03T00:00:00Z"})", "j",
+                  now));  // Monday
+    CHECK_FALSE(
+        matches(R"({"range":{"t":{"gte":"now/w"}}})", R"({"t":"2025-03-02T23:59:59Z"})", "j", now));
+    CHECK(matches(R"({"range":{"t":{"gte":"2025-01-31||+1M"}}})", R"({"t":"2025-02-28T00:00:00Z"})",
+                  "j", now));
+    CHECK_FALSE(matches(R"({"range":{"t":{"gte":"2025-01-31||+1M"}}})",
+                        R"({"t":"2025-02-27T23:59:59Z"})", "j", now));
+}
+
+TEST_CASE("bool combines must, filter, should and must_not", "[mock_es][query]") {
+    const char* q = R"({"bool":{"must":{"term":{"a":1}},"filter":[{"term":{"b":2}}],
+                                "must_not":[{"term":{"c":3}}]}})";
+    CHECK(matches(q, R"({"a":1,"b":2})"));
+    CHECK_FALSE(matches(q, R"({"a":1,"b":2,"c":3})"));
+    CHECK_FALSE(matches(q, R"({"a":1})"));
+
+    const char* should_only = R"({"bool":{"should":[{"term":{"a":1}},{"term":{"b":2}}]}})";
+    CHECK(matches(should_only, R"({"b":2})"));
+    CHECK_FALSE(matches(should_only, R"({"c":3})"));
+
+    // next to a filter, should clauses are optional
+    const char* with_filter = R"({"bool":{"filter":{"term":{"a":1}},"should":[{"term":{"b":2}}]}})";
+    CHECK(matches(with_filter, R"({"a":1})"));
+
+    const char* msm = R"({"bool":{"should":[{"term":{"a":1}},{"term":{"b":2}},{"term":{"c":3}}],
+                                  "minimum_should_match":2}})";
+    CHECK(matches(msm, R"({"a":1,"c":3})"));
+    CHECK_FALSE(matches(msm, R"({"a":1})"));
+    const char* msm_pct = R"({"bool":{"should":[{"term":{"a":1}},{"term":{"b":2}}],
+                                      "minimum_should_match":"100%"}})";
+    CHECK_FALSE(matches(msm_pct, R"({"a":1})"));
+    CHECK(matches(msm_pct, R"({"a":1,"b":2})"));
+    const char* msm_neg = R"({"bool":{"should":[{"term":{"a":1}},{"term":{"b":2}}],
+                                      "minimum_should_match":-1}})";
+    CHECK(matches(msm_neg, R"({"b":2})"));
+
+    CHECK(matches(R"({"bool":{}})", R"({"x":1})"));
+    CHECK(matches(R"({"bool":{"must_not":{"term":{"deleted":true}}}})", R"({"x":1})"));
+    CHECK(matches(R"({"bool":{"must":[{"bool":{"should":[{"term":{"a":1}}]}}]}})", R"({"a":1})"));
+}
+
+TEST_CASE("prefix, wildcard and match", "[mock_es][query]") {
+    CHECK(matches(R"({"prefix":{"index_name":"search-"}})", R"({"index_name":"search-sf"})"));
+    CHECK_FALSE(
+        matches(R"({"prefix":{"index_name":"search-"}})", R"({"index_name":"content-sf"})"));
+    CHECK(matches(R"({"prefix":{"index_name":{"value":"SEARCH","case_insensitive":true}}})",
+                  R"({"index_name":"search-sf"})"));
+    CHECK(matches(R"({"wildcard":{"name":"*sales*"}})", R"({"name":"my salesforce"})"));
+    CHECK(matches(R"({"wildcard":{"name":{"value":"a?c"}}})", R"({"name":"abc"})"));
+    CHECK_FALSE(matches(R"({"wildcard":{"name":"a?c"}})", R"({"name":"abbc"})"));
+    CHECK(matches(R"({"wildcard":{"_id":"doc-*"}})", R"({})"));
+    CHECK(matches(R"({"match":{"title":"quick fox"}})", R"({"title":"The Quick brown fox"})"));
+    CHECK(matches(R"({"match":{"title":"slow fox"}})", R"({"title":"The Quick brown fox"})"));
+    CHECK_FALSE(matches(R"({"match":{"title":{"query":"slow fox","operator":"and"}}})",
+                        R"({"title":"The Quick brown fox"})"));
+    CHECK_FALSE(matches(R"({"match":{"title":"slow"}})", R"({"title":"The Quick brown fox"})"));
+    CHECK(matches(R"({"match":{"n":3}})", R"({"n":3})"));
+    CHECK(matches(R"({"constant_score":{"filter":{"term":{"a":1}}}})", R"({"a":1})"));
+}
+
+TEST_CASE("protocol 2.1 discovery queries", "[mock_es][query][protocol]") {
+    const char* by_ids =
+        R"({"bool":{"must_not":[{"term":{"deleted":true}}],"filter":[{"terms":{"_id":["c1","c2"]}}]}})";
+    CHECK(matches(by_ids, R"({"deleted":false,"service_type":"salesforce"})", "c1"));
+    CHECK(matches(by_ids, R"({"service_type":"salesforce"})", "c2"));
+    CHECK_FALSE(matches(by_ids, R"({"deleted":true})", "c1"));
+    CHECK_FALSE(matches(by_ids, R"({"deleted":false})", "c3"));
+
+    const char* by_types =
+        R"({"bool":{"must_not":[{"term":{"deleted":true}}],"filter":[{"terms":{"service_type":["salesforce"]}},{"term":{"is_native":false}}]}})";
+    CHECK(matches(by_types, R"({"deleted":false,"service_type":"salesforce","is_native":false})",
+                  "x"));
+    CHECK_FALSE(matches(by_types, R"({"service_type":"salesforce","is_native":true})", "x"));
+    CHECK_FALSE(matches(by_types, R"({"service_type":"jira","is_native":false})", "x"));
+
+    std::string both = std::string(R"({"bool":{"should":[)") + by_types + "," + by_ids + "]}}";
+    CHECK(matches(both.c_str(), R"({"service_type":"jira","is_native":true})", "c1"));
+    CHECK(matches(both.c_str(), R"({"service_type":"salesforce","is_native":false})", "zz"));
+    CHECK_FALSE(matches(both.c_str(), R"({"service_type":"jira","is_native":false})", "zz"));
+    CHECK_FALSE(matches(both.c_str(),
+                        R"({"service_type":"salesforce","is_native":false,"deleted":true})", "c1"));
+}
+
+TEST_CASE("protocol 2.3 pending-jobs query", "[mock_es][query][protocol]") {
+    const char* q = R"({"bool":{"must":[
+        {"terms":{"status":["pending","suspended"]}},
+        {"terms":{"connector.id":["c1"]}},
+        {"terms":{"job_type":["full","incremental"]}}]}})";
+    CHECK(matches(q, R"({"status":"pending","job_type":"full","connector":{"id":"c1"}})"));
+    CHECK(matches(q, R"({"status":"suspended","job_type":"incremental","connector":{"id":"c1"}})"));
+    CHECK_FALSE(
+        matches(q, R"({"status":"in_progress","job_type":"full","connector":{"id":"c1"}})"));
+    CHECK_FALSE(
+        matches(q, R"({"status":"pending","job_type":"access_control","connector":{"id":"c1"}})"));
+    CHECK_FALSE(matches(q, R"({"status":"pending","job_type":"full","connector":{"id":"c2"}})"));
+}
+
+TEST_CASE("protocol 2.5 cleanup queries", "[mock_es][query][protocol]") {
+    const char* orphaned = R"({"bool":{"must_not":{"terms":{"connector.id":["c1","c2"]}},
+        "filter":[{"terms":{"status":["in_progress","canceling"]}}]}})";
+    CHECK(matches(orphaned, R"({"status":"in_progress","connector":{"id":"gone"}})"));
+    CHECK_FALSE(matches(orphaned, R"({"status":"in_progress","connector":{"id":"c1"}})"));
+    CHECK_FALSE(matches(orphaned, R"({"status":"completed","connector":{"id":"gone"}})"));
+
+    const auto now = instant("2025-03-01T12:00:00Z");
+    const char* idle = R"({"bool":{"filter":[{"terms":{"connector.id":["c1"]}},
+        {"terms":{"status":["in_progress","canceling"]}},{"range":{"last_seen":{"lte":"now-300s"}}}]}})";
+    CHECK(matches(
+        idle,
+        R"({"status":"canceling","connector":{"id":"c1"},"last_seen":"2025-03-01T11:50:00.000Z"})",
+        "j", now));
+    CHECK_FALSE(matches(
+        idle,
+        R"({"status":"in_progress","connector":{"id":"c1"},"last_seen":"2025-03-01T11:58:00.000Z"})",
+        "j", now));
+    CHECK_FALSE(matches(
+        idle, R"({"status":"error","connector":{"id":"c1"},"last_seen":"2025-03-01T11:00:00Z"})",
+        "j", now));
+}
+
+TEST_CASE("malformed and unsupported queries are 400 with ES wording", "[mock_es][query][errors]") {
+    auto e = parse_error(R"({"fuzzy":{"a":"b"}})");
+    CHECK(e.status() == 400);
+    CHECK(e.type() == "parsing_exception");
+    CHECK(e.reason() == "unknown query [fuzzy]");
+
+    CHECK(parse_error(R"({"term":{"a":1,"b":2}})").reason() ==
+          "[term] query doesn't support multiple fields, found [a] and [b]");
+    CHECK(parse_error(R"({"bool":{"musts":[]}})").reason() ==
+          "[bool] query does not support [musts]");
+    CHECK(parse_error(R"({"range":{"a":{"gtx":1}}})").reason() ==
+          "[range] query does not support [gtx]");
+    CHECK(parse_error(R"({"term":{"a":1},"match_all":{}})").type() == "parsing_exception");
+    CHECK(parse_error(R"({"terms":{"a":"x"}})").status() == 400);
+    CHECK(parse_error(R"({"exists":{}})").reason() == "[exists] must be provided with a [field]");
+    CHECK(parse_error(R"("match_all")").status() == 400);
+    CHECK(parse_error(R"({"term":{"a":null}})").status() == 400);
+    CHECK(parse_error(R"({"bool":{"must":[{"nope":{}}]}})").reason() == "unknown query [nope]");
+
+    auto d = parse_error(R"({"range":{"t":{"gte":"now-5x"}}})");
+    CHECK(d.status() == 400);
+    CHECK(d.type() == "parse_exception");
+    CHECK(d.reason().find("now-5x") != std::string::npos);
+}
+
+TEST_CASE("sort orders by fields with missing values last", "[mock_es][sort]") {
+    struct doc {
+        std::string id;
+        json::object src;
+    };
+    std::vector<doc> docs{
+        {"a", json::parse(R"({"created_at":"2025-03-01T10:00:00.500Z","n":3})").get_object()},
+        {"b", json::parse(R"({"created_at":"2025-03-01T09:00:00+00:00","n":1})").get_object()},
+        {"c", json::parse(R"({"n":2})").get_object()},
+        {"d", json::parse(R"({"created_at":"2025-03-01T11:30:00+02:00","n":2})").get_object()},
+    };
+    auto order = [&](const char* spec) {
+        json::value s = json::parse(spec);
+        sort_spec ss = sort_spec::parse(&s);
+        auto copy = docs;
+        std::stable_sort(copy.begin(), copy.end(), [&](const doc& x, const doc& y) {
+            return ss.compare(x.src, x.id, y.src, y.id) < 0;
+        });
+        std::string ids;
+        for (const auto& d : copy) {
+            ids += d.id;
+        }
+        return ids;
+    };
+    // d is 09:30Z: instants, not strings, are compared
+    CHECK(order(R"([{"created_at":"asc"}])") == "bdac");
+    CHECK(order(R"([{"created_at":{"order":"desc"}}])") == "adbc");
+    CHECK(order(R"([{"created_at":{"order":"asc","missing":"_first"}}])") == "cbda");
+    CHECK(order(R"(["n"])") == "bcda");
+    CHECK(order(R"([{"n":"desc"},{"created_at":"asc"}])") == "adcb");
+    CHECK(order(R"({"n":"asc"})") == "bcda");
+    CHECK(order(R"("_doc")") == "abcd");
+
+    CHECK(sort_spec::parse(nullptr).is_doc_order());
+    json::value doc_sort = json::parse(R"("_doc")");
+    CHECK(sort_spec::parse(&doc_sort).is_doc_order());
+    json::value bad = json::parse(R"([{"n":"sideways"}])");
+    CHECK_THROWS_AS(sort_spec::parse(&bad), es_error);
+}
+
+TEST_CASE("sort on arrays uses min ascending and max descending; precomputed values agree",
+          "[mock_es][sort]") {
+    json::value s_asc = json::parse(R"([{"v":"asc"}])");
+    json::value s_desc = json::parse(R"([{"v":"desc"}])");
+    auto asc = sort_spec::parse(&s_asc);
+    auto desc = sort_spec::parse(&s_desc);
+    json::object x = json::parse(R"({"v":[5,1]})").get_object();
+    json::object y = json::parse(R"({"v":[3]})").get_object();
+    CHECK(asc.compare(x, "x", y, "y") < 0);   // 1 < 3
+    CHECK(desc.compare(x, "x", y, "y") < 0);  // 5 > 3
+    CHECK(asc.compare_sort_values(asc.sort_values(x, "x"), asc.sort_values(y, "y")) < 0);
+
+    json::value s_date = json::parse(R"([{"created_at":"asc"},"_doc"])");
+    auto by_date = sort_spec::parse(&s_date);
+    json::object d = json::parse(R"({"created_at":"2025-03-01T00:00:00.000Z"})").get_object();
+    auto vals = by_date.sort_values(d, "d");
+    REQUIRE(vals.size() == 1);
+    CHECK(vals[0].as_int64() == 1740787200000);
+    CHECK(by_date.sort_values(json::object{}, "e")[0].is_null());
+}
+
+TEST_CASE("_source filtering", "[mock_es][source]") {
+    json::object src = json::parse(R"({"id":"1","_timestamp":"t","title":"x",
+        "connector":{"id":"c","filtering":{"rules":[]},"index_name":"i"},
+        "items":[{"a":1,"b":2},{"a":3}]})")
+                           .get_object();
+    auto filtered = [&](const char* spec) {
+        json::value s = json::parse(spec);
+        return json::serialize(filter_source(src, &s));
+    };
+    CHECK(filter_source(src, nullptr) == json::value(src));
+    CHECK(filtered("true") == json::serialize(src));
+    CHECK(filtered("false") == "null");
+    CHECK(filtered(R"(["id","_timestamp"])") == R"({"id":"1","_timestamp":"t"})");
+    CHECK(filtered(R"("title")") == R"({"title":"x"})");
+    CHECK(filtered(R"(["connector.id"])") == R"({"connector":{"id":"c"}})");
+    CHECK(filtered(R"(["connector"])") ==
+          json::serialize(json::object{{"connector", src["connector"]}}));
+    CHECK(filtered(R"(["conn*.i*"])") == R"({"connector":{"id":"c","index_name":"i"}})");
+    CHECK(filtered(R"(["items.a"])") == R"({"items":[{"a":1},{"a":3}]})");
+    CHECK(filtered(R"({"includes":["connector"],"excludes":["connector.filtering"]})") ==
+          R"({"connector":{"id":"c","index_name":"i"}})");
+    CHECK(filtered(R"({"excludes":["connector","items","title"]})") ==
+          R"({"id":"1","_timestamp":"t"})");
+    CHECK(filtered(R"(["nothing"])") == "{}");
+    json::value bad = json::parse("42");
+    CHECK_THROWS_AS(filter_source(src, &bad), es_error);
+}
+
+TEST_CASE("ISO instants parse with any offset and format like ES", "[mock_es][time]") {
+    std::int64_t a = 0, b = 0;
+    REQUIRE(casio::mock_es::parse_iso_instant("2025-03-01T10:15:02.123456+00:00", a));
+    REQUIRE(casio::mock_es::parse_iso_instant("2025-03-01T11:15:02.123456+0100", b));
+    CHECK(a == b);
+    REQUIRE(casio::mock_es::parse_iso_instant("2025-03-01T10:15:02.123456", b));
+    CHECK(a == b);  // naive = UTC
+    CHECK_FALSE(casio::mock_es::parse_iso_instant("2025-02-30", a));
+    CHECK_FALSE(casio::mock_es::parse_iso_instant("hello", a));
+    CHECK_FALSE(casio::mock_es::parse_iso_instant("2025-03-01T25:00", a));
+
+    CHECK(casio::mock_es::format_instant(instant("2025-03-01T10:15:02Z")) ==
+          "2025-03-01T10:15:02.000Z");
+    CHECK(casio::mock_es::format_instant(instant("2025-03-01T10:15:02.1204Z")) ==
+          "2025-03-01T10:15:02.1204Z");
+    CHECK(casio::mock_es::format_instant(instant("1969-12-31T23:59:59.5-00:00")) ==
+          "1969-12-31T23:59:59.500Z");
+}
