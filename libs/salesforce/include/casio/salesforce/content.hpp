@@ -1,0 +1,92 @@
+#pragma once
+// Files (ContentDocuments) attached to synced records: collected while records stream past,
+// de-duplicated by id with the ids of every record they hang on, then mapped to one document
+// each. Only the few metadata strings a file document needs are kept, not the records.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+namespace casio::salesforce {
+
+struct content_document {
+    std::string id;
+    std::optional<std::string> title;
+    std::optional<std::string> file_extension;
+    std::optional<std::string> description;
+    std::optional<std::string> created_at;    // raw CreatedDate
+    std::optional<std::string> last_updated;  // raw LastModifiedDate
+    std::optional<std::string> owner;
+    std::optional<std::string> owner_email;
+    std::optional<std::string> created_by;
+    std::optional<std::string> created_by_email;
+    std::optional<std::string> version_id;      // LatestPublishedVersion.Id
+    std::optional<std::string> version_number;  // LatestPublishedVersion.VersionNumber
+    std::string content_size = "null";          // serialised ContentSize (a number or null)
+    std::vector<std::string> linked_ids;        // sorted, unique after take()
+
+    // "<Title>.<FileExtension>" (Title alone without an extension; nullopt without a title).
+    std::optional<std::string> full_title() const;
+    std::optional<std::size_t> size() const;  // ContentSize when it is a number
+};
+
+class content_document_collector {
+  public:
+    // Reads `ContentDocumentLinks.records[*].ContentDocument` of a record (missing or null
+    // collections are fine) and links each document to the record's Id.
+    void add_from_record(const boost::json::object& record);
+    std::size_t size() const noexcept { return docs_.size(); }
+    // The documents in first-seen order, linked_ids sorted ascending and unique. Empties the
+    // collector.
+    std::vector<content_document> take();
+
+  private:
+    std::vector<content_document> docs_;
+    std::unordered_map<std::string, std::size_t> index_;
+};
+
+// Whether a file's content is downloaded: the extension (after the last `.` of the title,
+// case-insensitive) must be one the extraction pipeline reads, and the size at most
+// `max_file_size` unless the extraction service (which handles big files) is used.
+enum class file_decision { download, unsupported_type, too_large };
+file_decision decide_file(std::string_view title, std::optional<std::size_t> size,
+                          std::size_t max_file_size, bool use_extraction_service);
+
+// Base64 without line breaks, fed chunk by chunk (a download is encoded as it arrives).
+class base64_encoder {
+  public:
+    void append(std::string_view chunk, std::string& out);
+    void finish(std::string& out);  // pads the last 1-2 bytes
+    static std::size_t encoded_size(std::size_t raw_size) noexcept {
+        return (raw_size + 2) / 3 * 4;
+    }
+
+  private:
+    unsigned char pending_[3] = {0, 0, 0};
+    std::size_t pending_size_ = 0;
+};
+std::string base64_encode(std::string_view data);
+
+// Writes the file document up to, not including, its closing `}`; the caller then adds
+// `,"_attachment":"<base64>"` or `,"body":"<text>"` (or nothing) and the `}`.
+// `access_control` (DLS on): the file's own sharing identities; nullptr when DLS is off.
+void begin_content_document(std::string& out, const content_document& doc,
+                            std::string_view base_url,
+                            const std::vector<std::string>* access_control);
+
+// A complete file document: metadata plus, when given, `_attachment` (already base64) or `body`.
+std::string content_document_json(const content_document& doc, std::string_view base_url,
+                                  const std::vector<std::string>* access_control,
+                                  std::optional<std::string_view> attachment_base64 = {},
+                                  std::optional<std::string_view> body = {});
+
+// Identities of a file from its FILE_ACCESS query records (`user_id:<LinkedEntityId>`,
+// `user:<LinkedEntity.Name>`), no nulls, sorted and unique.
+std::vector<std::string> file_access_identities(const boost::json::array& records);
+
+}  // namespace casio::salesforce

@@ -1,0 +1,53 @@
+#pragma once
+// Document-level security: identity strings, the per-object-type read permission sets (Salesforce
+// DLS is type-level: every user with Read on a type sees every record of it), and the
+// access-control documents of the ACL sync.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <casio/core/time.hpp>
+#include <casio/salesforce/mapping.hpp>
+
+namespace casio::salesforce {
+
+// `user:<name>` (nullopt for an empty name), `user_id:<id>` (nullopt for an empty id),
+// `email:<email>` (an empty e-mail still gives `email:`).
+std::optional<std::string> prefix_user(std::string_view name);
+std::optional<std::string> prefix_user_id(std::string_view id);
+std::optional<std::string> prefix_email(std::string_view email);
+
+// The mustache query template of every access-control document (byte-exact).
+extern const std::string_view dls_query_source;
+
+// Read permission of one object type, built from the PermissionSetAssignment records and then
+// the User records of those assignees. Never holds a null or empty identity.
+class read_permission {
+  public:
+    // Adds one page of `SELECT AssigneeId FROM PermissionSetAssignment ...` records.
+    void add_assignees(const boost::json::array& records);
+    // Assignee ids collected so far (for the user name queries), sorted.
+    std::vector<std::string> assignee_ids() const;
+    // Adds one page of `SELECT Name, Email FROM User WHERE Id IN (...)` records.
+    void add_users(const boost::json::array& records);
+    // Identities, sorted and unique.
+    std::vector<std::string> identities() const;
+    bool empty() const noexcept { return identities_.empty(); }
+
+  private:
+    std::vector<std::string> assignees_;
+    std::vector<std::string> identities_;
+};
+
+// One access-control document per user (nullopt: an automation user type, or no Id - the
+// warning names the record). `created_at` / `_timestamp` are the raw CreatedDate /
+// LastModifiedDate, or `now` (UTC) when absent.
+std::optional<mapped_document> access_control_document(const boost::json::object& user,
+                                                       core::sys_us now, const warning_sink& warn);
+
+}  // namespace casio::salesforce

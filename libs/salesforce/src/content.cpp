@@ -1,0 +1,300 @@
+#include <algorithm>
+
+#include <boost/json/array.hpp>
+
+#include <casio/salesforce/constants.hpp>
+#include <casio/salesforce/content.hpp>
+#include <casio/salesforce/dls.hpp>
+
+#include "json_out.hpp"
+
+namespace casio::salesforce {
+
+namespace json = boost::json;
+using detail::append_json_string;
+using detail::append_key;
+
+namespace {
+
+const json::object* object_field(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
+}
+
+std::optional<std::string> string_of(const json::object* o, std::string_view key) {
+    if (o == nullptr) {
+        return std::nullopt;
+    }
+    const auto* v = o->if_contains(key);
+    if (v == nullptr || !v->is_string()) {
+        return std::nullopt;
+    }
+    return std::string(v->get_string());
+}
+
+content_document read_document(const json::object& cd) {
+    content_document d;
+    d.id = *string_of(&cd, "Id");
+    d.title = string_of(&cd, "Title");
+    d.file_extension = string_of(&cd, "FileExtension");
+    d.description = string_of(&cd, "Description");
+    d.created_at = string_of(&cd, "CreatedDate");
+    d.last_updated = string_of(&cd, "LastModifiedDate");
+    const auto* owner = object_field(cd, "Owner");
+    d.owner = string_of(owner, "Name");
+    d.owner_email = string_of(owner, "Email");
+    const auto* created_by = object_field(cd, "CreatedBy");
+    d.created_by = string_of(created_by, "Name");
+    d.created_by_email = string_of(created_by, "Email");
+    const auto* version = object_field(cd, "LatestPublishedVersion");
+    d.version_id = string_of(version, "Id");
+    d.version_number = string_of(version, "VersionNumber");
+    if (const auto* size = cd.if_contains("ContentSize"); size != nullptr && size->is_number()) {
+        d.content_size = json::serialize(*size);
+    }
+    return d;
+}
+
+void append_opt(std::string& out, std::string_view key, const std::optional<std::string>& v,
+                bool& first) {
+    append_key(out, key, first);
+    detail::append_optional_string(out, v ? &*v : nullptr);
+}
+
+}  // namespace
+
+std::optional<std::string> content_document::full_title() const {
+    if (!title) {
+        return std::nullopt;
+    }
+    if (!file_extension) {
+        return title;
+    }
+    return *title + "." + *file_extension;
+}
+
+std::optional<std::size_t> content_document::size() const {
+    std::size_t n = 0;
+    if (content_size.empty() || content_size == "null") {
+        return std::nullopt;
+    }
+    for (char c : content_size) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;  // negative or fractional: not a size
+        }
+        n = n * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return n;
+}
+
+void content_document_collector::add_from_record(const json::object& record) {
+    const auto* record_id = record.if_contains("Id");
+    const auto* links = object_field(record, "ContentDocumentLinks");
+    if (links == nullptr || record_id == nullptr || !record_id->is_string()) {
+        return;
+    }
+    const auto* records = links->if_contains("records");
+    if (records == nullptr || !records->is_array()) {
+        return;
+    }
+    for (const auto& link : records->get_array()) {
+        if (!link.is_object()) {
+            continue;
+        }
+        const auto* cd = object_field(link.get_object(), "ContentDocument");
+        if (cd == nullptr) {
+            continue;
+        }
+        const auto* id = cd->if_contains("Id");
+        if (id == nullptr || !id->is_string()) {
+            continue;
+        }
+        const std::string key(id->get_string());
+        auto it = index_.find(key);
+        if (it == index_.end()) {
+            it = index_.emplace(key, docs_.size()).first;
+            docs_.push_back(read_document(*cd));
+        }
+        docs_[it->second].linked_ids.emplace_back(record_id->get_string());
+    }
+}
+
+std::vector<content_document> content_document_collector::take() {
+    for (auto& d : docs_) {
+        std::sort(d.linked_ids.begin(), d.linked_ids.end());
+        d.linked_ids.erase(std::unique(d.linked_ids.begin(), d.linked_ids.end()),
+                           d.linked_ids.end());
+    }
+    index_.clear();
+    return std::move(docs_);
+}
+
+file_decision decide_file(std::string_view title, std::optional<std::size_t> size,
+                          std::size_t max_file_size, bool use_extraction_service) {
+    const auto dot = title.rfind('.');
+    if (dot == std::string_view::npos) {
+        return file_decision::unsupported_type;
+    }
+    std::string ext(title.substr(dot + 1));
+    for (char& c : ext) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    if (std::find(tika_extensions.begin(), tika_extensions.end(), ext) == tika_extensions.end()) {
+        return file_decision::unsupported_type;
+    }
+    if (!use_extraction_service && size && *size > max_file_size) {
+        return file_decision::too_large;
+    }
+    return file_decision::download;
+}
+
+namespace {
+constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void encode_triple(const unsigned char* p, std::string& out) {
+    out.push_back(b64[p[0] >> 2]);
+    out.push_back(b64[((p[0] & 0x03) << 4) | (p[1] >> 4)]);
+    out.push_back(b64[((p[1] & 0x0f) << 2) | (p[2] >> 6)]);
+    out.push_back(b64[p[2] & 0x3f]);
+}
+}  // namespace
+
+void base64_encoder::append(std::string_view chunk, std::string& out) {
+    const auto* p = reinterpret_cast<const unsigned char*>(chunk.data());
+    std::size_t n = chunk.size();
+    out.reserve(out.size() + (pending_size_ + n) / 3 * 4 + 4);
+    while (pending_size_ > 0 && n > 0) {
+        pending_[pending_size_++] = *p++;
+        --n;
+        if (pending_size_ == 3) {
+            encode_triple(pending_, out);
+            pending_size_ = 0;
+        }
+    }
+    while (n >= 3) {
+        encode_triple(p, out);
+        p += 3;
+        n -= 3;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        pending_[pending_size_++] = p[i];
+    }
+}
+
+void base64_encoder::finish(std::string& out) {
+    if (pending_size_ == 1) {
+        out.push_back(b64[pending_[0] >> 2]);
+        out.push_back(b64[(pending_[0] & 0x03) << 4]);
+        out += "==";
+    } else if (pending_size_ == 2) {
+        out.push_back(b64[pending_[0] >> 2]);
+        out.push_back(b64[((pending_[0] & 0x03) << 4) | (pending_[1] >> 4)]);
+        out.push_back(b64[(pending_[1] & 0x0f) << 2]);
+        out.push_back('=');
+    }
+    pending_size_ = 0;
+}
+
+std::string base64_encode(std::string_view data) {
+    std::string out;
+    base64_encoder e;
+    e.append(data, out);
+    e.finish(out);
+    return out;
+}
+
+void begin_content_document(std::string& out, const content_document& doc,
+                            std::string_view base_url,
+                            const std::vector<std::string>* access_control) {
+    out.push_back('{');
+    bool first = true;
+    append_key(out, "id", first);
+    append_json_string(out, doc.id);
+    append_key(out, "content_size", first);
+    out += doc.content_size;
+    append_opt(out, "created_at", doc.created_at, first);
+    append_opt(out, "created_by", doc.created_by, first);
+    append_opt(out, "created_by_email", doc.created_by_email, first);
+    append_opt(out, "description", doc.description, first);
+    append_opt(out, "file_extension", doc.file_extension, first);
+    append_opt(out, "last_updated", doc.last_updated, first);
+    append_key(out, "linked_ids", first);
+    out.push_back('[');
+    for (std::size_t i = 0; i < doc.linked_ids.size(); ++i) {
+        if (i != 0) {
+            out.push_back(',');
+        }
+        append_json_string(out, doc.linked_ids[i]);
+    }
+    out.push_back(']');
+    append_opt(out, "owner", doc.owner, first);
+    append_opt(out, "owner_email", doc.owner_email, first);
+    append_opt(out, "title", doc.full_title(), first);
+    append_key(out, "type", first);
+    append_json_string(out, "content_document");
+    append_key(out, "url", first);
+    append_json_string(out, std::string(base_url) + "/" + doc.id);
+    append_opt(out, "version_number", doc.version_number, first);
+    append_key(out, "version_url", first);
+    if (doc.version_id) {
+        append_json_string(out, std::string(base_url) + "/" + *doc.version_id);
+    } else {
+        out += "null";
+    }
+    if (access_control != nullptr) {
+        append_key(out, "_allow_access_control", first);
+        out.push_back('[');
+        for (std::size_t i = 0; i < access_control->size(); ++i) {
+            if (i != 0) {
+                out.push_back(',');
+            }
+            append_json_string(out, (*access_control)[i]);
+        }
+        out.push_back(']');
+    }
+}
+
+std::string content_document_json(const content_document& doc, std::string_view base_url,
+                                  const std::vector<std::string>* access_control,
+                                  std::optional<std::string_view> attachment_base64,
+                                  std::optional<std::string_view> body) {
+    std::string out;
+    begin_content_document(out, doc, base_url, access_control);
+    if (attachment_base64) {
+        out += ",\"_attachment\":\"";
+        out += *attachment_base64;  // base64 needs no escaping
+        out.push_back('"');
+    } else if (body) {
+        out += ",\"body\":";
+        append_json_string(out, *body);
+    }
+    out.push_back('}');
+    return out;
+}
+
+std::vector<std::string> file_access_identities(const json::array& records) {
+    std::vector<std::string> out;
+    for (const auto& r : records) {
+        if (!r.is_object()) {
+            continue;
+        }
+        const auto& o = r.get_object();
+        if (auto id = string_of(&o, "LinkedEntityId")) {
+            if (auto p = prefix_user_id(*id)) {
+                out.push_back(std::move(*p));
+            }
+        }
+        if (auto name = string_of(object_field(o, "LinkedEntity"), "Name")) {
+            if (auto p = prefix_user(*name)) {
+                out.push_back(std::move(*p));
+            }
+        }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+}  // namespace casio::salesforce
