@@ -1,0 +1,595 @@
+// The ES client: request building, headers, product check, retry layers and the calls of
+// spec §10 (scroll in scroll.cpp).
+#include <algorithm>
+#include <exception>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <casio/es/client.hpp>
+#include <casio/es/version.hpp>
+
+#include "json_util.hpp"
+
+namespace casio::es {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using detail::url_encode;
+
+namespace {
+
+constexpr std::string_view json_media = "application/vnd.elasticsearch+json; compatible-with=8";
+constexpr std::string_view ndjson_media =
+    "application/vnd.elasticsearch+x-ndjson; compatible-with=8";
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+        return lower(x) == lower(y);
+    });
+}
+
+std::string segment(std::string_view s) {
+    return "/" + url_encode(s);
+}
+
+std::string connector_path(std::string_view id, std::string_view tail = {}) {
+    return "/_connector" + segment(id) + std::string(tail);
+}
+
+std::string job_path(std::string_view id, std::string_view tail) {
+    return "/_connector/_sync_job" + segment(id) + std::string(tail);
+}
+
+std::string what_of(const client::call& c) {
+    return std::string(http::to_string(c.verb)) + " " + c.path;
+}
+
+doc_hit hit_of(json::object& o) {
+    doc_hit h;
+    h.id = detail::string_or(o, "_id");
+    h.seq_no = detail::int_or(o, "_seq_no", -1);
+    h.primary_term = detail::int_or(o, "_primary_term", -1);
+    if (auto* src = o.if_contains("_source"); src && src->is_object()) {
+        h.source = std::move(src->get_object());
+    }
+    return h;
+}
+
+}  // namespace
+
+sleeper timer_sleeper() {
+    return [](std::chrono::milliseconds d) -> asio::awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor, d);
+        co_await timer.async_wait(asio::use_awaitable);
+    };
+}
+
+bool license_info::at_least(std::string_view minimum) const noexcept {
+    auto rank = [](std::string_view t) {
+        constexpr std::string_view order[] = {"basic", "gold", "platinum", "enterprise", "trial"};
+        for (int i = 0; i < 5; ++i) {
+            if (order[i] == t) {
+                return i;
+            }
+        }
+        return -1;
+    };
+    return status == "active" && rank(type) >= 0 && rank(type) >= rank(minimum);
+}
+
+client::client(transport& t, client_options opts, sleeper sleep)
+    : transport_(t), opts_(std::move(opts)), sleep_(std::move(sleep)) {
+    base_url_ = normalize_host(opts_.host);
+    if (opts_.retries.max_retries < 1) {
+        opts_.retries.max_retries = 1;
+    }
+    if (opts_.bulk_retries.max_retries < 1) {
+        opts_.bulk_retries.max_retries = 1;
+    }
+    fixed_headers_.push_back({"user-agent", std::string(user_agent)});
+    fixed_headers_.push_back({"X-elastic-product-origin", "connectors"});
+    fixed_headers_.push_back({"accept", std::string(json_media)});
+    fixed_headers_.push_back({"authorization", authorization_header(opts_)});
+    for (const auto& extra : opts_.headers) {
+        auto same =
+            std::find_if(fixed_headers_.begin(), fixed_headers_.end(),
+                         [&](const http::header& h) { return iequals(h.name, extra.name); });
+        if (same != fixed_headers_.end()) {
+            same->value = extra.value;
+        } else {
+            fixed_headers_.push_back(extra);
+        }
+    }
+}
+
+http::request client::make_request(const call& c) const {
+    http::request req;
+    req.verb = c.verb;
+    req.url.reserve(base_url_.size() + c.path.size() + c.query.size() + 1);
+    req.url = base_url_;
+    req.url += c.path;
+    if (!c.query.empty()) {
+        req.url += '?';
+        req.url += c.query;
+    }
+    req.fields = fixed_headers_;
+    if (c.type != body_type::none) {
+        req.fields.push_back(
+            {"content-type", std::string(c.type == body_type::ndjson ? ndjson_media : json_media)});
+    }
+    req.body = c.body;
+    req.timeout = opts_.request_timeout;
+    return req;
+}
+
+void client::check_product(const http::response& res) {
+    if (product_checked_ || !res.ok()) {
+        return;
+    }
+    auto product = res.header("X-Elastic-Product");
+    if (!product || *product != "Elasticsearch") {
+        throw core::error(core::error_kind::fatal,
+                          "The server at " + base_url_ +
+                              " is not Elasticsearch (no 'X-Elastic-Product: Elasticsearch' "
+                              "header); this product is not supported");
+    }
+    product_checked_ = true;
+}
+
+asio::awaitable<http::response> client::send_once(const call& c) {
+    http::response res = co_await transport_.send(make_request(c));
+    check_product(res);
+    co_return res;
+}
+
+asio::awaitable<http::response> client::send_with_transport_retries(const call& c) {
+    // Connection failures (refused, reset, timed out) are re-sent at once, as the reference's
+    // transport does; HTTP statuses are left to the app retrier, which backs off.
+    for (int attempt = 0;; ++attempt) {
+        try {
+            co_return co_await send_once(c);
+        } catch (const es_error&) {
+            throw;
+        } catch (const core::error& e) {
+            if (e.kind() != core::error_kind::transient || attempt >= opts_.transport_retries) {
+                throw;
+            }
+        }
+    }
+}
+
+asio::awaitable<http::response> client::execute_with(const call& c, const retry_settings& r) {
+    co_return co_await execute_counted(c, r, nullptr);
+}
+
+asio::awaitable<http::response> client::execute_counted(const call& c, const retry_settings& r,
+                                                        int* attempts) {
+    const int max = c.retry == retry_mode::none ? 1 : std::max(1, r.max_retries);
+    for (int attempt = 1;; ++attempt) {
+        if (attempts) {
+            *attempts += 1;
+        }
+        std::optional<http::response> res;
+        try {
+            res = co_await send_with_transport_retries(c);
+        } catch (const es_error&) {
+            throw;
+        } catch (const core::error& e) {
+            if (e.kind() != core::error_kind::transient || attempt >= max) {
+                throw;
+            }
+        }
+        if (res) {
+            if (res->ok() || (res->status == 404 && c.not_found_ok)) {
+                co_return std::move(*res);
+            }
+            if (!is_retryable_status(res->status) || attempt >= max) {
+                throw make_error(c.verb, c.path, *res);
+            }
+        }
+        co_await sleep_(r.retry_interval * attempt);
+    }
+}
+
+asio::awaitable<http::response> client::execute(const call& c) {
+    co_return co_await execute_with(c, opts_.retries);
+}
+
+// ---- 1. cluster ------------------------------------------------------------------------
+
+asio::awaitable<cluster_info> client::info() {
+    call c{.verb = http::method::get, .path = "/", .retry = retry_mode::none};
+    auto res = co_await execute(c);
+    auto o = detail::parse_object(res.body, "GET /");
+    cluster_info out;
+    if (auto* v = detail::object_at(o, "version")) {
+        out.version_number = detail::string_or(*v, "number");
+        out.build_flavor = detail::string_or(*v, "build_flavor");
+    }
+    co_return out;
+}
+
+asio::awaitable<bool> client::ping() {
+    try {
+        co_await info();
+        co_return true;
+    } catch (const std::exception&) {
+        co_return false;
+    }
+}
+
+// ---- indices ---------------------------------------------------------------------------
+
+asio::awaitable<bool> client::index_exists(std::string_view index) {
+    call c{.verb = http::method::head, .path = segment(index), .not_found_ok = true};
+    auto res = co_await execute(c);
+    co_return res.ok();
+}
+
+asio::awaitable<void> client::create_index(std::string_view index) {
+    call c{.verb = http::method::put, .path = segment(index)};
+    co_await execute(c);
+}
+
+asio::awaitable<json::object> client::get_index(std::string_view index) {
+    call c{.verb = http::method::get, .path = segment(index), .query = "ignore_unavailable=true"};
+    auto res = co_await execute(c);
+    co_return detail::parse_object(res.body, what_of(c));
+}
+
+bool client::index_listed(const json::object& result, std::string_view index) {
+    if (result.contains(index)) {
+        return true;
+    }
+    for (const auto& kv : result) {
+        auto* entry = kv.value().if_object();
+        if (!entry) {
+            continue;
+        }
+        if (auto* aliases = detail::object_at(*entry, "aliases");
+            aliases && aliases->contains(index)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+asio::awaitable<void> client::delete_index(std::string_view index) {
+    call c{
+        .verb = http::method::delete_, .path = segment(index), .query = "ignore_unavailable=true"};
+    co_await execute(c);
+}
+
+// ---- documents -------------------------------------------------------------------------
+
+asio::awaitable<std::optional<doc_hit>> client::get_doc(std::string_view index,
+                                                        std::string_view id) {
+    call c{.verb = http::method::get,
+           .path = segment(index) + "/_doc" + segment(id),
+           .not_found_ok = true};
+    auto res = co_await execute(c);
+    if (res.status == 404) {
+        co_return std::nullopt;
+    }
+    auto o = detail::parse_object(res.body, what_of(c));
+    if (auto* found = o.if_contains("found"); found && found->is_bool() && !found->get_bool()) {
+        co_return std::nullopt;
+    }
+    co_return hit_of(o);
+}
+
+asio::awaitable<std::vector<doc_hit>> client::search_all(std::string_view index, json::object body,
+                                                         std::size_t page_size) {
+    std::vector<doc_hit> out;
+    call c{.verb = http::method::post,
+           .path = segment(index) + "/_search",
+           .query = "expand_wildcards=hidden",
+           .type = body_type::json};
+    body["size"] = page_size;
+    body["seq_no_primary_term"] = true;
+    for (;;) {
+        body["from"] = out.size();
+        c.body = json::serialize(body);
+        auto res = co_await execute(c);
+        auto o = detail::parse_object(res.body, what_of(c));
+        json::object* hits = nullptr;
+        if (auto* hv = o.if_contains("hits")) {
+            hits = hv->if_object();
+        }
+        if (!hits) {
+            throw core::error(core::error_kind::fatal, what_of(c) + ": response has no hits");
+        }
+        std::int64_t total = 0;
+        if (auto* t = hits->if_contains("total")) {
+            total = t->is_object() ? detail::int_or(t->get_object(), "value", 0)
+                                   : detail::int_or(*hits, "total", 0);
+        }
+        auto* list = hits->if_contains("hits");
+        if (!list || !list->is_array() || list->get_array().empty()) {
+            break;
+        }
+        for (auto& h : list->get_array()) {
+            if (auto* ho = h.if_object()) {
+                out.push_back(hit_of(*ho));
+            }
+        }
+        if (static_cast<std::int64_t>(out.size()) >= total) {
+            break;
+        }
+    }
+    co_return out;
+}
+
+asio::awaitable<void> client::update_doc(std::string_view index, std::string_view id,
+                                         json::object doc, std::optional<occ_guard> guard) {
+    call c{.verb = http::method::post,
+           .path = segment(index) + "/_update" + segment(id),
+           .type = body_type::json};
+    if (guard) {
+        c.query = "if_seq_no=" + std::to_string(guard->seq_no) +
+                  "&if_primary_term=" + std::to_string(guard->primary_term);
+    }
+    json::object body;
+    body["doc"] = std::move(doc);
+    c.body = json::serialize(body);
+    co_await execute(c);
+}
+
+asio::awaitable<std::string> client::create_doc(std::string_view index, const json::object& doc) {
+    call c{.verb = http::method::post,
+           .path = segment(index) + "/_doc",
+           .body = json::serialize(doc),
+           .type = body_type::json};
+    auto res = co_await execute(c);
+    auto o = detail::parse_object(res.body, what_of(c));
+    auto id = detail::string_or(o, "_id");
+    if (id.empty()) {
+        throw core::error(core::error_kind::fatal, what_of(c) + ": response has no _id");
+    }
+    co_return id;
+}
+
+// ---- _connector API ----------------------------------------------------------------------
+
+asio::awaitable<void> client::check_in(std::string_view connector_id) {
+    call c{.verb = http::method::put, .path = connector_path(connector_id, "/_check_in")};
+    co_await execute(c);
+}
+
+asio::awaitable<void> client::update_filtering_validation(std::string_view connector_id,
+                                                          json::object validation) {
+    json::object body;
+    body["validation"] = std::move(validation);
+    call c{.verb = http::method::put,
+           .path = connector_path(connector_id, "/_filtering/_validation"),
+           .body = json::serialize(body),
+           .type = body_type::json};
+    co_await execute(c);
+}
+
+asio::awaitable<void> client::activate_filtering(std::string_view connector_id) {
+    call c{.verb = http::method::put,
+           .path = connector_path(connector_id, "/_filtering/_activate")};
+    co_await execute(c);
+}
+
+asio::awaitable<std::optional<json::object>> client::get_connector(std::string_view connector_id,
+                                                                   bool include_deleted) {
+    call c{.verb = http::method::get,
+           .path = connector_path(connector_id),
+           .query = include_deleted ? "include_deleted=true" : "",
+           .not_found_ok = true};
+    auto res = co_await execute(c);
+    if (res.status == 404) {
+        co_return std::nullopt;
+    }
+    co_return detail::parse_object(res.body, what_of(c));
+}
+
+asio::awaitable<void> client::put_connector(std::string_view connector_id, json::object body) {
+    call c{.verb = http::method::put,
+           .path = connector_path(connector_id),
+           .body = json::serialize(body),
+           .type = body_type::json};
+    co_await execute(c);
+}
+
+asio::awaitable<void> client::update_scheduling(std::string_view connector_id,
+                                                json::object scheduling) {
+    json::object body;
+    body["scheduling"] = std::move(scheduling);
+    call c{.verb = http::method::put,
+           .path = connector_path(connector_id, "/_scheduling"),
+           .body = json::serialize(body),
+           .type = body_type::json};
+    co_await execute(c);
+}
+
+asio::awaitable<void> client::update_configuration(std::string_view connector_id,
+                                                   json::object body) {
+    call c{.verb = http::method::put,
+           .path = connector_path(connector_id, "/_configuration"),
+           .body = json::serialize(body),
+           .type = body_type::json};
+    co_await execute(c);
+}
+
+asio::awaitable<license_info> client::license() {
+    call c{.verb = http::method::get, .path = "/_license"};
+    auto res = co_await execute(c);
+    auto o = detail::parse_object(res.body, what_of(c));
+    license_info out;
+    if (auto* l = detail::object_at(o, "license")) {
+        out.status = detail::string_or(*l, "status");
+        out.type = detail::string_or(*l, "type");
+    }
+    co_return out;
+}
+
+// ---- sync jobs ---------------------------------------------------------------------------
+
+asio::awaitable<std::string> client::create_sync_job(std::string_view connector_id,
+                                                     std::string_view job_type,
+                                                     std::string_view trigger_method) {
+    json::object body;
+    body["id"] = connector_id;
+    body["job_type"] = job_type;
+    body["trigger_method"] = trigger_method;
+    call c{.verb = http::method::post,
+           .path = "/_connector/_sync_job",
+           .body = json::serialize(body),
+           .type = body_type::json};
+    auto res = co_await execute(c);
+    auto o = detail::parse_object(res.body, what_of(c));
+    auto id = detail::string_or(o, "id");
+    if (id.empty()) {
+        throw core::error(core::error_kind::fatal, what_of(c) + ": response has no id");
+    }
+    co_return id;
+}
+
+asio::awaitable<void> client::claim_sync_job(std::string_view job_id,
+                                             std::string_view worker_hostname,
+                                             std::optional<json::value> sync_cursor) {
+    json::object body;
+    body["worker_hostname"] = worker_hostname;
+    if (sync_cursor && !sync_cursor->is_null()) {
+        body["sync_cursor"] = std::move(*sync_cursor);
+    }
+    call c{.verb = http::method::put,
+           .path = job_path(job_id, "/_claim"),
+           .body = json::serialize(body),
+           .type = body_type::json};
+    co_await execute(c);
+}
+
+asio::awaitable<void> client::update_sync_job_stats(std::string_view job_id,
+                                                    const sync_job_stats& stats) {
+    json::object body;
+    body["indexed_document_count"] = stats.indexed_document_count;
+    body["indexed_document_volume"] = stats.indexed_document_volume;
+    body["deleted_document_count"] = stats.deleted_document_count;
+    if (stats.total_document_count) {
+        body["total_document_count"] = *stats.total_document_count;
+    }
+    body["metadata"] = json::object();
+    call c{.verb = http::method::put,
+           .path = job_path(job_id, "/_stats"),
+           .body = json::serialize(body),
+           .type = body_type::json};
+    co_await execute(c);
+}
+
+asio::awaitable<void> client::cancel_sync_job(std::string_view job_id) {
+    call c{.verb = http::method::put, .path = job_path(job_id, "/_cancel")};
+    co_await execute(c);
+}
+
+// ---- refresh / count -----------------------------------------------------------------------
+
+asio::awaitable<void> client::refresh(std::string_view index) {
+    call c{.verb = http::method::post,
+           .path = segment(index) + "/_refresh",
+           .query = "ignore_unavailable=true",
+           .retry = retry_mode::none};
+    co_await execute(c);
+}
+
+asio::awaitable<std::int64_t> client::count(std::string_view index) {
+    call c{.verb = http::method::post,
+           .path = segment(index) + "/_count",
+           .query = "ignore_unavailable=true",
+           .retry = retry_mode::none};
+    auto res = co_await execute(c);
+    auto o = detail::parse_object(res.body, what_of(c));
+    co_return detail::int_or(o, "count", 0);
+}
+
+// ---- ingest pipelines ----------------------------------------------------------------------
+
+asio::awaitable<std::optional<json::object>> client::get_pipeline(std::string_view id) {
+    call c{
+        .verb = http::method::get, .path = "/_ingest/pipeline" + segment(id), .not_found_ok = true};
+    auto res = co_await execute(c);
+    if (res.status == 404) {
+        co_return std::nullopt;
+    }
+    auto o = detail::parse_object(res.body, what_of(c));
+    if (auto* p = detail::object_at(o, id)) {
+        co_return *p;
+    }
+    co_return std::nullopt;
+}
+
+asio::awaitable<void> client::put_pipeline(std::string_view id, const json::object& body) {
+    call c{.verb = http::method::put,
+           .path = "/_ingest/pipeline" + segment(id),
+           .body = json::serialize(body),
+           .type = body_type::json};
+    co_await execute(c);
+}
+
+// ---- bulk ----------------------------------------------------------------------------------
+
+asio::awaitable<bulk_response> client::bulk(const bulk_builder& ops, std::string_view pipeline) {
+    bulk_response out;
+    out.attempts = 0;
+    if (ops.empty()) {
+        co_return out;
+    }
+    call c{.verb = http::method::put, .path = "/_bulk", .type = body_type::ndjson};
+    if (!pipeline.empty()) {
+        c.query = "pipeline=" + url_encode(pipeline);
+    }
+    const auto& r = opts_.bulk_retries;
+
+    auto send = [&](const bulk_builder& b) -> asio::awaitable<bulk_response> {
+        // One copy of the body per attempt: the request owns its bytes and a retry needs them.
+        c.body = b.body();
+        auto res = co_await execute_counted(c, r, &out.attempts);
+        auto parsed = parse_bulk_response(res.body);
+        if (parsed.items.size() != b.operations()) {
+            throw core::error(core::error_kind::fatal,
+                              "PUT /_bulk: " + std::to_string(parsed.items.size()) +
+                                  " items answered for " + std::to_string(b.operations()) +
+                                  " operations");
+        }
+        co_return parsed;
+    };
+
+    auto first = co_await send(ops);
+    out.items = std::move(first.items);
+
+    // Items refused with 429 (queue full on a node) are re-sent alone, with the same backoff
+    // as whole requests, up to the bulk retry limit.
+    std::vector<std::size_t> pending;
+    for (std::size_t i = 0; i < out.items.size(); ++i) {
+        if (out.items[i].status == 429) {
+            pending.push_back(i);
+        }
+    }
+    for (int round = 1; !pending.empty() && round < r.max_retries; ++round) {
+        co_await sleep_(r.retry_interval * round);
+        auto again = co_await send(ops.subset(pending));
+        out.retried_items += pending.size();
+        std::vector<std::size_t> still;
+        for (std::size_t j = 0; j < pending.size(); ++j) {
+            if (again.items[j].status == 429) {
+                still.push_back(pending[j]);
+            }
+            out.items[pending[j]] = std::move(again.items[j]);
+        }
+        pending = std::move(still);
+    }
+    out.errors = std::any_of(out.items.begin(), out.items.end(), [](const bulk_item& i) {
+        return !i.error_type.empty() || !i.error_reason.empty();
+    });
+    co_return out;
+}
+
+}  // namespace casio::es

@@ -1,0 +1,159 @@
+// Retry layers of spec §9.2/§9.3: app retrier, transport re-sends, OCC retry.
+#include <catch2/catch.hpp>
+
+#include "fake_transport.hpp"
+
+using namespace casio;
+using namespace std::chrono_literals;
+using es::test::fake_transport;
+using es::test::run;
+namespace json = boost::json;
+
+TEST_CASE("app retrier: 429/5xx retried with interval x attempt", "[es][retry]") {
+    fake_transport t;
+    es::test::recording_sleeper s;
+    es::client c(t, es::test::test_options(), s.fn());
+    t.reply(503, R"({"error":{"type":"unavailable_shards_exception","reason":"busy"}})");
+    t.reply(429, R"({"error":{"type":"es_rejected_execution_exception","reason":"queue full"}})");
+    t.reply(500, "{}");
+    t.reply(200, R"({"id":"j"})");
+    CHECK(run(c.create_sync_job("c", "full", "on_demand")) == "j");
+    CHECK(t.requests.size() == 4);
+    CHECK(s.delays == std::vector<std::chrono::milliseconds>{10s, 20s, 30s});
+}
+
+TEST_CASE("app retrier gives up after max_retries attempts with the last error", "[es][retry]") {
+    fake_transport t;
+    es::test::recording_sleeper s;
+    es::client c(t, es::test::test_options(), s.fn());
+    for (int i = 0; i < 5; ++i) {
+        t.reply(504, R"({"error":{"type":"timeout","reason":"gateway timeout"}})");
+    }
+    try {
+        run(c.check_in("c1"));
+        FAIL("expected an error");
+    } catch (const es::es_error& e) {
+        CHECK(e.http_status() == 504);
+        CHECK(e.kind() == core::error_kind::transient);
+        CHECK_THAT(e.what(), Catch::Contains("PUT /_connector/c1/_check_in: 504"));
+    }
+    CHECK(t.requests.size() == 5);
+    CHECK(s.delays == std::vector<std::chrono::milliseconds>{10s, 20s, 30s, 40s});
+}
+
+TEST_CASE("app retrier does not retry other errors", "[es][retry]") {
+    fake_transport t;
+    es::test::recording_sleeper s;
+    es::client c(t, es::test::test_options(), s.fn());
+    SECTION("404") {
+        t.reply(404, R"({"error":{"type":"resource_not_found_exception","reason":"x"}})");
+        CHECK_THROWS_AS(run(c.check_in("c1")), es::es_error);
+    }
+    SECTION("409") {
+        t.reply(409, R"({"error":{"type":"version_conflict_engine_exception","reason":"x"}})");
+        CHECK_THROWS_AS(run(c.update_doc("i", "d", {}, es::occ_guard{1, 1})), es::es_error);
+    }
+    SECTION("400") {
+        t.reply(400, R"({"error":{"type":"parsing_exception","reason":"x"}})");
+        CHECK_THROWS_AS(run(c.license()), es::es_error);
+    }
+    CHECK(t.requests.size() == 1);
+    CHECK(s.delays.empty());
+}
+
+TEST_CASE("connection failures: immediate transport re-sends, then the app retrier",
+          "[es][retry]") {
+    fake_transport t;
+    es::test::recording_sleeper s;
+    auto o = es::test::test_options();
+    o.transport_retries = 1;
+    o.retries.max_retries = 2;
+    es::client c(t, o, s.fn());
+    t.fail(core::error(core::error_kind::transient, "connection refused"));
+    t.fail(core::error(core::error_kind::transient, "connection reset"));  // app attempt 1 ends
+    t.fail(core::error(core::error_kind::transient, "timed out"));
+    t.reply(200, R"({"license":{"status":"active","type":"basic"}})");
+    CHECK(run(c.license()).type == "basic");
+    CHECK(t.requests.size() == 4);
+    CHECK(s.delays == std::vector<std::chrono::milliseconds>{10s});
+}
+
+TEST_CASE("a fatal transport error is not retried", "[es][retry]") {
+    fake_transport t;
+    es::test::recording_sleeper s;
+    es::client c(t, es::test::test_options(), s.fn());
+    t.fail(core::error(core::error_kind::fatal, "certificate verify failed for host es.test"));
+    CHECK_THROWS_WITH(run(c.license()), Catch::Contains("certificate verify failed"));
+    CHECK(t.requests.size() == 1);
+}
+
+TEST_CASE("calls outside the app retrier: GET /, _refresh, _count", "[es][retry]") {
+    fake_transport t;
+    es::test::recording_sleeper s;
+    es::client c(t, es::test::test_options(), s.fn());
+    t.reply(503, "{}");
+    CHECK_THROWS_AS(run(c.count("search-x")), es::es_error);
+    t.reply(503, "{}");
+    CHECK_THROWS_AS(run(c.refresh("search-x")), es::es_error);
+    t.reply(503, "{}");
+    CHECK_FALSE(run(c.ping()));
+    CHECK(t.requests.size() == 3);
+    CHECK(s.delays.empty());
+}
+
+TEST_CASE("OCC retry re-reads and retries a 409 up to 3 times", "[es][retry][occ]") {
+    fake_transport t;
+    es::client c(t, es::test::test_options());
+    auto doc = [](int seq) {
+        return R"({"_id":"c1","_seq_no":)" + std::to_string(seq) +
+               R"(,"_primary_term":1,"found":true,"_source":{}})";
+    };
+    const std::string conflict =
+        R"({"error":{"type":"version_conflict_engine_exception","reason":"conflict"}})";
+
+    int attempts = 0;
+    auto write = [&]() -> boost::asio::awaitable<std::int64_t> {
+        ++attempts;
+        auto d = co_await c.get_doc(es::connectors_index, "c1");
+        json::object patch;  // built outside the call: GCC 12 rejects a braced list here
+        patch["status"] = "connected";
+        co_await c.update_doc(es::connectors_index, "c1", std::move(patch), es::guard_of(*d));
+        co_return d->seq_no;
+    };
+
+    SECTION("succeeds on the third attempt with the latest seq_no") {
+        t.reply(200, doc(1));
+        t.reply(409, conflict);
+        t.reply(200, doc(2));
+        t.reply(409, conflict);
+        t.reply(200, doc(3));
+        t.reply(200, R"({"result":"updated"})");
+        CHECK(run(es::with_occ_retry(write)) == 3);
+        CHECK(attempts == 3);
+        CHECK(t.requests.back().url ==
+              "http://es.test:9200/.elastic-connectors/_update/c1?if_seq_no=3&if_primary_term=1");
+    }
+    SECTION("gives up after 3 conflicts") {
+        for (int i = 1; i <= 3; ++i) {
+            t.reply(200, doc(i));
+            t.reply(409, conflict);
+        }
+        try {
+            run(es::with_occ_retry(write));
+            FAIL("expected a conflict");
+        } catch (const es::es_error& e) {
+            CHECK(e.is_conflict());
+        }
+        CHECK(attempts == 3);
+        CHECK(t.pending() == 0);
+    }
+    SECTION("other errors are not retried") {
+        t.reply(404, R"({"found":false})");
+        auto missing = [&]() -> boost::asio::awaitable<void> {
+            ++attempts;
+            co_await c.update_doc(es::connectors_index, "c1", json::object());
+        };
+        CHECK_THROWS_AS(run(es::with_occ_retry(missing)), es::es_error);
+        CHECK(attempts == 1);
+    }
+}
