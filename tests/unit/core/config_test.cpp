@@ -354,3 +354,54 @@ connectors:
     log::clear_secrets();
     CHECK(out == "<redacted> <redacted> <redacted> <redacted> <redacted> connectors");
 }
+
+TEST_CASE("conf/config.yml.example loads cleanly and states the defaults", "[config][example]") {
+    auto example =
+        load_config_file(CASIO_SOURCE_DIR "/conf/config.yml.example", fake_env{}.lookup());
+    CHECK(example.warnings.empty());
+    const config& a = example.cfg;
+    const config b = load("").cfg;
+    CHECK(a.elasticsearch.host == b.elasticsearch.host);
+    CHECK(a.elasticsearch.api_key == b.elasticsearch.api_key);
+    CHECK(a.elasticsearch.username == b.elasticsearch.username);
+    CHECK(a.elasticsearch.request_timeout == b.elasticsearch.request_timeout);
+    CHECK(a.elasticsearch.max_wait_duration == b.elasticsearch.max_wait_duration);
+    CHECK(a.elasticsearch.initial_backoff_duration == b.elasticsearch.initial_backoff_duration);
+    CHECK(a.elasticsearch.backoff_multiplier == b.elasticsearch.backoff_multiplier);
+    CHECK(a.elasticsearch.max_retries == b.elasticsearch.max_retries);
+    CHECK(a.elasticsearch.retry_interval == b.elasticsearch.retry_interval);
+    CHECK(a.elasticsearch.log_level == b.elasticsearch.log_level);
+    const auto& x = a.elasticsearch.bulk;
+    const auto& y = b.elasticsearch.bulk;
+    CHECK(x.queue_max_size == y.queue_max_size);
+    CHECK(x.queue_max_mem_size == y.queue_max_mem_size);
+    CHECK(x.queue_refresh_interval == y.queue_refresh_interval);
+    CHECK(x.queue_refresh_timeout == y.queue_refresh_timeout);
+    CHECK(x.chunk_size == y.chunk_size);
+    CHECK(x.chunk_max_mem_size == y.chunk_max_mem_size);
+    CHECK(x.max_concurrency == y.max_concurrency);
+    CHECK(x.max_text_document_size == y.max_text_document_size);
+    CHECK(x.display_every == y.display_every);
+    CHECK(x.concurrent_downloads == y.concurrent_downloads);
+    CHECK(x.error_monitor.max_total_errors == y.error_monitor.max_total_errors);
+    CHECK(x.error_monitor.max_consecutive_errors == y.error_monitor.max_consecutive_errors);
+    CHECK(x.error_monitor.max_error_rate == y.error_monitor.max_error_rate);
+    CHECK(x.error_monitor.error_window_size == y.error_monitor.error_window_size);
+    CHECK(x.error_monitor.error_queue_size == y.error_monitor.error_queue_size);
+    CHECK(a.service.idling == b.service.idling);
+    CHECK(a.service.heartbeat == b.service.heartbeat);
+    CHECK(a.service.job_cleanup_interval == b.service.job_cleanup_interval);
+    CHECK(a.service.preflight_max_attempts == b.service.preflight_max_attempts);
+    CHECK(a.service.preflight_idle == b.service.preflight_idle);
+    CHECK(a.service.max_errors == b.service.max_errors);
+    CHECK(a.service.max_errors_span == b.service.max_errors_span);
+    CHECK(a.service.max_concurrent_content_syncs == b.service.max_concurrent_content_syncs);
+    CHECK(a.service.max_concurrent_access_control_syncs ==
+          b.service.max_concurrent_access_control_syncs);
+    CHECK(a.service.max_concurrent_scheduling_tasks == b.service.max_concurrent_scheduling_tasks);
+    CHECK(a.service.max_file_download_size == b.service.max_file_download_size);
+    CHECK(a.service.log_level == b.service.log_level);
+    CHECK(a.connectors.empty());
+    CHECK_FALSE(a.extraction_service);
+    CHECK(a.sources == b.sources);
+}
