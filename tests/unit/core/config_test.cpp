@@ -101,7 +101,7 @@ service.idling: 0.5
     CHECK(r.cfg.service.heartbeat == 300s);
 }
 
-TEST_CASE("a later key replaces an earlier non-map value; a null section keeps defaults",
+TEST_CASE("a later key replaces an earlier non-map value and a null section keeps defaults",
           "[config][merge]") {
     auto r = load(R"(
 elasticsearch:
