@@ -274,12 +274,30 @@ struct connection {
 };
 
 // A coroutine waiting for a connection slot of a full pool. Woken in FIFO order by cancelling
-// its timer, which otherwise expires at the request deadline.
+// its timer, which otherwise expires at the request deadline. Leaves the queue when destroyed
+// (a coroutine frame can be destroyed without resuming, e.g. with its io_context).
 struct waiter {
-    explicit waiter(const net::any_io_executor& ex) : timer(ex) {}
+    waiter(const net::any_io_executor& ex, std::list<waiter*>& queue)
+        : timer(ex), queue_(queue), pos_(queue.insert(queue.end(), this)) {}
+    ~waiter() { leave(); }
+    waiter(const waiter&) = delete;
+    waiter& operator=(const waiter&) = delete;
+
+    void leave() {
+        if (queued_) {
+            queue_.erase(pos_);
+            queued_ = false;
+        }
+    }
+
     net::steady_timer timer;
     std::unique_ptr<connection> conn;  // handed over directly by a finishing exchange
     bool granted = false;              // a slot was counted for this waiter
+
+  private:
+    std::list<waiter*>& queue_;
+    std::list<waiter*>::iterator pos_;
+    bool queued_ = true;
 };
 
 struct pool {
@@ -367,7 +385,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     void grant_next(pool& p) {
         while (!p.waiters.empty() && p.open < opts_.max_connections_per_origin) {
             waiter* w = p.waiters.front();
-            p.waiters.pop_front();
+            w->leave();
             ++p.open;
             w->granted = true;
             w->timer.cancel();
@@ -389,7 +407,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
         }
         if (!p.waiters.empty()) {
             waiter* w = p.waiters.front();
-            p.waiters.pop_front();
+            w->leave();
             w->conn = std::move(c);  // the slot moves with the connection
             w->granted = true;
             w->timer.cancel();
@@ -498,9 +516,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
             ++p.open;
             co_return lease(self, p, nullptr, false);
         }
-        waiter w(ex_);
+        waiter w(ex_, p.waiters);
         w.timer.expires_at(deadline);
-        auto it = p.waiters.insert(p.waiters.end(), &w);
         co_await w.timer.async_wait(net::as_tuple(net::use_awaitable));
         if (w.granted) {
             bool reused = w.conn != nullptr;
@@ -509,7 +526,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
             }
             co_return lease(self, p, std::move(w.conn), reused);
         }
-        p.waiters.erase(it);
+        w.leave();
         auto cs = co_await net::this_coro::cancellation_state;
         fail(t, cs, deadline, timeout,
              {net::error::operation_aborted, "waiting for a free connection"});

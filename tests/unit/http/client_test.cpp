@@ -248,6 +248,86 @@ TEST_CASE("a pooled connection closed by the server is replaced", "[http][pool]"
     }
 }
 
+TEST_CASE("idle connections expire and close() drops them", "[http][pool]") {
+    net::io_context ioc;
+    scripted_server server(ioc.get_executor(),
+                           [](const scripted_request&) { return http_reply(200, "ok"); });
+    auto opts = fast_options();
+
+    SECTION("expired after idle_timeout") {
+        opts.idle_timeout = std::chrono::milliseconds(50);
+        client c(ioc.get_executor(), opts);
+        CHECK(casio::test::run(ioc, c.send(get(server.url()))).status == 200);
+        CHECK(server.open() == 1);
+        // Runs until the client's idle sweep closes the socket and the server sees it.
+        while (server.open() > 0 && ioc.run_one() > 0) {
+        }
+        CHECK(server.closed_by_peer() == 1);
+        CHECK(casio::test::run(ioc, c.send(get(server.url()))).status == 200);
+        CHECK(server.accepted() == 2);
+    }
+
+    SECTION("dropped by close()") {
+        client c(ioc.get_executor(), opts);  // 60 s idle timeout
+        CHECK(casio::test::run(ioc, c.send(get(server.url()))).status == 200);
+        c.close();
+        while (server.open() > 0 && ioc.run_one() > 0) {
+        }
+        CHECK(server.closed_by_peer() == 1);
+    }
+}
+
+TEST_CASE("waiting for a free connection is bounded and cancellable", "[http][pool]") {
+    net::io_context ioc;
+    net::cancellation_signal cancel_waiter;
+    scripted_server server(ioc.get_executor(), [&](const scripted_request& r) {
+        if (r.connection == 1) {
+            // The only connection is now busy: the second request is queued behind it.
+            net::post(ioc, [&] { cancel_waiter.emit(net::cancellation_type::terminal); });
+            scripted_reply reply;
+            reply.stall = true;
+            return reply;
+        }
+        return http_reply(200, "next");
+    });
+    auto opts = fast_options();
+    opts.max_connections_per_origin = 1;
+    client c(ioc.get_executor(), opts);
+
+    std::vector<std::string> errors(3);
+    int done = 0;
+    auto record = [&](int i) {
+        return [&, i](std::exception_ptr e, response) {
+            ++done;
+            try {
+                if (e) {
+                    std::rethrow_exception(e);
+                }
+            } catch (const casio::core::error& err) {
+                errors[i] = err.what();
+            }
+        };
+    };
+    auto busy = get(server.url("/busy"));
+    busy.timeout = std::chrono::milliseconds(300);
+    net::co_spawn(ioc, c.send(busy), record(0));
+    auto cancelled = get(server.url("/cancelled"));
+    net::co_spawn(ioc, c.send(cancelled),
+                  net::bind_cancellation_slot(cancel_waiter.slot(), record(1)));
+    auto impatient = get(server.url("/impatient"));
+    impatient.timeout = std::chrono::milliseconds(100);
+    net::co_spawn(ioc, c.send(impatient), record(2));
+    while (done < 3 && ioc.run_one() > 0) {
+    }
+    CHECK(errors[0].find("timed out after 300 ms") != std::string::npos);
+    CHECK(errors[1].find("cancelled") != std::string::npos);
+    CHECK(errors[2].find("timed out after 100 ms while waiting for a free connection") !=
+          std::string::npos);
+    // The slot of the timed-out exchange is free again, and the queue holds no stale waiter.
+    CHECK(casio::test::run(ioc, c.send(get(server.url()))).body == "next");
+    CHECK(server.accepted() == 2);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 TEST_CASE("a server that never answers hits the request deadline", "[http][timeout]") {
