@@ -1,0 +1,1072 @@
+#include "org.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace casio::mock_sf {
+
+namespace {
+
+constexpr std::string_view base62 =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+std::uint64_t mix(std::uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+// Salts for values shared by several fields of one record (a person's name feeds Name and Email).
+enum salt : std::uint64_t {
+    salt_created = 1001,
+    salt_modified,
+    salt_first,
+    salt_last,
+    salt_address,
+    salt_company,
+    salt_file,
+};
+
+constexpr std::int64_t epoch_2021 = 1609459200;  // 2021-01-01T00:00:00Z
+constexpr std::int64_t day = 86400;
+constexpr std::int64_t year = 365 * day;
+
+constexpr std::array first_names = {"James", "Mary",   "Robert", "Patricia", "John",  "Jennifer",
+                                    "Aiko",  "Omar",   "Linda",  "David",    "Priya", "Elena",
+                                    "Jose",  "Fatima", "Wei",    "Sarah",    "Noah",  "Chloé"};
+constexpr std::array last_names = {"Smith",    "Johnson", "Williams", "Brown",  "Jones", "Garcia",
+                                   "Miller",   "Davis",   "Nakamura", "Haddad", "Patel", "Rossi",
+                                   "Kowalski", "Nguyen",  "O'Brien",  "Müller"};
+constexpr std::array adjectives = {"Blue",   "Northern", "Bright",  "Global", "Silver", "Prime",
+                                   "Summit", "Harbor",   "Quantum", "Green",  "United", "Pioneer"};
+constexpr std::array nouns = {"Widgets", "Logistics", "Dynamics", "Foods",    "Energy", "Systems",
+                              "Media",   "Partners",  "Labs",     "Textiles", "Health", "Robotics"};
+constexpr std::array suffixes = {"Inc", "LLC", "Ltd", "GmbH", "Corp", "Group"};
+constexpr std::array titles = {"CEO",          "VP Sales", "Account Manager",
+                               "Engineer",     "Buyer",    "Director of Operations",
+                               "Support Lead", "CFO"};
+constexpr std::array departments = {"Sales",   "Finance",   "Engineering",
+                                    "Support", "Marketing", "Operations"};
+constexpr std::array words = {"quarterly", "renewal", "issue",  "customer", "shipment", "invoice",
+                              "contract",  "update",  "urgent", "review",   "pricing",  "meeting",
+                              "delivery",  "support", "login",  "report",   "widget",   "request"};
+constexpr std::array streets = {"Main St", "Oak Ave",     "Market St",
+                                "Elm Rd",  "Harbor Blvd", "King's Way"};
+struct city_row {
+    const char* city;
+    const char* state;
+    const char* country;
+    double lat, lon;
+};
+constexpr std::array cities = {
+    city_row{"San Francisco", "CA", "USA", 37.7749, -122.4194},
+    city_row{"New York", "NY", "USA", 40.7128, -74.006},
+    city_row{"Austin", "TX", "USA", 30.2672, -97.7431},
+    city_row{"London", nullptr, "United Kingdom", 51.5072, -0.1276},
+    city_row{"Berlin", "BE", "Germany", 52.52, 13.405},
+    city_row{"Tokyo", "13", "Japan", 35.6762, 139.6503},
+};
+struct file_kind {
+    const char* ext;
+    const char* file_type;
+    const char* mime;
+};
+constexpr std::array file_kinds = {
+    file_kind{"txt", "TEXT", "text/plain"},
+    file_kind{"pdf", "PDF", "application/pdf"},
+    file_kind{"docx", "WORD_X",
+              "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    file_kind{"csv", "CSV", "text/csv"},
+    file_kind{"html", "HTML", "text/html"},
+    file_kind{"json", "JSON", "application/json"},
+    file_kind{"md", "MARKDOWN", "text/markdown"},
+    file_kind{"xml", "XML", "application/xml"},
+    file_kind{"png", "PNG", "image/png"},
+    file_kind{"txt", "TEXT", "text/plain"},
+};
+const std::vector<std::string> linkable_names = {
+    "Account", "Opportunity", "Contact", "Lead", "Campaign", "Case", "Project__c", "Ticket__c"};
+constexpr std::array permission_sets = {"Sales_Admin", "Sales_Rep", "Support_Agent",
+                                        "Marketing_Viewer"};
+
+template <class A>
+const typename A::value_type& pick_from(const A& a, std::uint64_t h) {
+    return a[h % a.size()];
+}
+
+std::string sentence(std::uint64_t h, int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+        h = mix(h);
+        if (i) {
+            s += ' ';
+        }
+        s += pick_from(words, h);
+    }
+    s[0] = static_cast<char>(s[0] - 'a' + 'A');
+    return s;
+}
+
+std::string email_local(std::string_view first, std::string_view last) {
+    std::string out;
+    for (char c : std::string(first) + "." + std::string(last)) {
+        auto u = static_cast<unsigned char>(c);
+        if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || c == '.') {
+            out += static_cast<char>(u >= 'A' && u <= 'Z' ? u + 32 : u);
+        }
+    }
+    return out;
+}
+
+std::string now_datetime() {
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    return format_datetime(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+}
+
+// Parent index of child j in the fan-out pattern: in each block of three, the first parent has
+// two children, the second one, the third none (so some subqueries return null).
+std::uint64_t block_parent(std::uint64_t j) {
+    return 3 * (j / 3) + (j % 3 == 2 ? 1 : 0);
+}
+
+std::vector<std::uint64_t> block_children(std::uint64_t p) {
+    std::uint64_t q = p / 3;
+    switch (p % 3) {
+        case 0:
+            return {3 * q, 3 * q + 1};
+        case 1:
+            return {3 * q + 2};
+        default:
+            return {};
+    }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------- record_ref
+
+const object_def& record_ref::object() const {
+    return org_->schema().object(object_);
+}
+
+value record_ref::get(int field) const {
+    if (field == 1 && deleted_) {
+        return true;  // IsDeleted, as queryAll shows deleted rows
+    }
+    if (stored_) {
+        return stored_->fields[static_cast<std::size_t>(field)];
+    }
+    return org_->generate(object_, index_, field);
+}
+
+std::string record_ref::id() const {
+    if (stored_) {
+        const auto& v = stored_->fields[0];
+        return std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : std::string();
+    }
+    return org_->make_id(object_, index_);
+}
+
+// ---------------------------------------------------------------------------- org
+
+org::org(org_options opts) : schema_(std::make_shared<mock_sf::schema>(schema::standard())) {
+    seed_ = opts.seed;
+    n_ = opts.records;
+    const auto& s = *schema_;
+    user_ = s.find("User");
+    content_document_ = s.find("ContentDocument");
+    content_version_ = s.find("ContentVersion");
+    cdl_ = s.find("ContentDocumentLink");
+    permission_set_ = s.find("PermissionSet");
+    assignment_ = s.find("PermissionSetAssignment");
+    object_permissions_ = s.find("ObjectPermissions");
+    for (const auto& name : linkable_names) {
+        linkable_.push_back(s.find(name));
+    }
+    const std::size_t users = std::max<std::size_t>(5, std::min<std::size_t>(n_, 100));
+    const std::size_t slots = (n_ + 4) / 5;
+    const std::size_t docs = std::max<std::size_t>(1, slots);
+    counts_.assign(s.objects().size(), n_);
+    counts_[static_cast<std::size_t>(user_)] = users;
+    counts_[static_cast<std::size_t>(permission_set_)] = permission_sets.size();
+    counts_[static_cast<std::size_t>(assignment_)] = 2 * users;
+    counts_[static_cast<std::size_t>(object_permissions_)] =
+        permission_sets.size() * linkable_.size();
+    counts_[static_cast<std::size_t>(content_document_)] = n_ ? docs : 0;
+    counts_[static_cast<std::size_t>(content_version_)] = n_ ? docs : 0;
+    counts_[static_cast<std::size_t>(cdl_)] = linkable_.size() * slots * 2;
+    added_.resize(counts_.size());
+    touched_.resize(counts_.size());
+    deleted_count_.assign(counts_.size(), 0);
+}
+
+org org::from_fixture(std::string_view json_text) {
+    org o(org_options{1, 0});
+    boost::system::error_code ec;
+    auto doc = boost::json::parse(json_text, ec);
+    if (ec || !doc.is_object()) {
+        throw std::invalid_argument("fixture: not a JSON object" +
+                                    (ec ? ": " + ec.message() : std::string()));
+    }
+    const auto* recs = doc.as_object().if_contains("records");
+    if (!recs || !recs->is_object()) {
+        throw std::invalid_argument("fixture: missing object \"records\"");
+    }
+    o.fixture_.resize(o.counts_.size());
+    // An empty placeholder keeps generated() false even for objects without records.
+    for (const auto& [name, list] : recs->as_object()) {
+        int obj = o.schema_->find(name);
+        if (obj < 0) {
+            throw std::invalid_argument("fixture: unknown object '" + std::string(name) + "'");
+        }
+        if (!list.is_array()) {
+            throw std::invalid_argument("fixture: records of '" + std::string(name) +
+                                        "' must be an array");
+        }
+        auto& target = o.fixture_[static_cast<std::size_t>(obj)];
+        for (const auto& item : list.as_array()) {
+            if (!item.is_object()) {
+                throw std::invalid_argument("fixture: a record of '" + std::string(name) +
+                                            "' is not an object");
+            }
+            stored_record rec;
+            rec.fields.resize(o.schema_->object(static_cast<std::size_t>(obj)).fields.size());
+            rec.fields[1] = false;
+            o.apply(static_cast<std::size_t>(obj), rec, item.as_object());
+            if (is_null(rec.fields[0])) {
+                rec.fields[0] = o.make_id(static_cast<std::size_t>(obj), target.size());
+            }
+            auto id = std::get<std::string>(rec.fields[0]);
+            if (!o.fixture_ids_
+                     .emplace(id.substr(0, 15),
+                              std::pair{static_cast<std::size_t>(obj),
+                                        static_cast<std::uint32_t>(target.size())})
+                     .second) {
+                throw std::invalid_argument("fixture: duplicate Id '" + id + "'");
+            }
+            target.push_back(std::move(rec));
+        }
+    }
+    for (std::size_t i = 0; i < o.counts_.size(); ++i) {
+        o.counts_[i] = o.fixture_[i].size();
+    }
+    return o;
+}
+
+std::size_t org::base_count(std::size_t object) const {
+    return counts_[object];
+}
+
+std::size_t org::index_space(std::size_t object) const {
+    return counts_[object] + added_[object].size();
+}
+
+bool org::dense(std::size_t object, bool include_deleted) const {
+    if (generated() && static_cast<int>(object) == cdl_) {
+        return false;
+    }
+    return include_deleted || deleted_count_[object] == 0;
+}
+
+std::string org::pod() const {
+    return {base62[seed_ % 62], base62[(seed_ / 62) % 62]};
+}
+
+std::string org::make_id(std::size_t object, std::uint64_t index) const {
+    std::string id = schema_->object(object).key_prefix;
+    id += pod();
+    id += '0';
+    char digits[9];
+    for (int i = 8; i >= 0; --i) {
+        digits[i] = base62[index % 62];
+        index /= 62;
+    }
+    id.append(digits, 9);
+    // The 3-character suffix encodes which of the 15 characters are upper case, as Salesforce's
+    // case-insensitive 18-character ids do.
+    static constexpr std::string_view suffix_chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+    for (int chunk = 0; chunk < 3; ++chunk) {
+        int bits = 0;
+        for (int i = 0; i < 5; ++i) {
+            char c = id[static_cast<std::size_t>(chunk * 5 + i)];
+            if (c >= 'A' && c <= 'Z') {
+                bits |= 1 << i;
+            }
+        }
+        id += suffix_chars[static_cast<std::size_t>(bits)];
+    }
+    return id;
+}
+
+std::optional<std::pair<std::size_t, std::uint64_t>> org::parse_id(std::string_view id) const {
+    if (id.size() != 15 && id.size() != 18) {
+        return std::nullopt;
+    }
+    int obj = schema_->find_prefix(id.substr(0, 3));
+    if (obj < 0 || id.substr(3, 2) != pod() || id[5] != '0') {
+        return std::nullopt;
+    }
+    std::uint64_t index = 0;
+    for (std::size_t i = 6; i < 15; ++i) {
+        auto pos = base62.find(id[i]);
+        if (pos == std::string_view::npos) {
+            return std::nullopt;
+        }
+        index = index * 62 + pos;
+    }
+    if (id.size() == 18 && make_id(static_cast<std::size_t>(obj), index) != id) {
+        return std::nullopt;
+    }
+    return std::pair{static_cast<std::size_t>(obj), index};
+}
+
+std::optional<record_ref> org::base_or_added(std::size_t object, std::uint32_t index) const {
+    const std::size_t base = base_count(object);
+    if (index < base) {
+        if (!generated()) {
+            return record_ref(this, object, index, &fixture_[object][index], false);
+        }
+        if (static_cast<int>(object) == cdl_) {
+            // Slots with which == 1 exist only for even slot numbers (see generate()).
+            const std::size_t slots = (n_ + 4) / 5;
+            if (index % 2 == 1 && (index / 2 % slots) % 2 == 1) {
+                return std::nullopt;
+            }
+        }
+        return record_ref(this, object, index, nullptr, false);
+    }
+    if (index - base < added_[object].size()) {
+        return record_ref(this, object, index, added_[object][index - base].get(), false);
+    }
+    return std::nullopt;
+}
+
+std::optional<record_ref> org::get(std::size_t object, std::uint32_t index,
+                                   bool include_deleted) const {
+    auto r = base_or_added(object, index);
+    if (!r || overlay_.empty() || !touched_[object].count(index)) {
+        return r;
+    }
+    auto it = overlay_.find(r->id().substr(0, 15));
+    if (it == overlay_.end()) {
+        return r;
+    }
+    if (it->second.deleted && !include_deleted) {
+        return std::nullopt;
+    }
+    const stored_record* stored = it->second.record ? it->second.record.get() : nullptr;
+    if (!stored && index >= base_count(object)) {
+        stored = added_[object][index - base_count(object)].get();
+    }
+    if (!stored && !generated()) {
+        stored = &fixture_[object][index];
+    }
+    return record_ref(this, object, index, stored, it->second.deleted);
+}
+
+std::optional<record_ref> org::find(std::string_view id, bool include_deleted) const {
+    if (!generated()) {
+        auto it = fixture_ids_.find(std::string(id.substr(0, 15)));
+        if (it != fixture_ids_.end()) {
+            auto r = get(it->second.first, it->second.second, include_deleted);
+            return r && r->id().substr(0, 15) == id.substr(0, 15) ? r : std::nullopt;
+        }
+    }
+    auto parsed = parse_id(id);
+    if (!parsed || parsed->second >= index_space(parsed->first)) {
+        return std::nullopt;
+    }
+    if (!generated() && parsed->second < base_count(parsed->first)) {
+        return std::nullopt;  // fixture base ids come from the map above
+    }
+    return get(parsed->first, static_cast<std::uint32_t>(parsed->second), include_deleted);
+}
+
+std::optional<std::vector<std::uint32_t>> org::generated_children(
+    std::size_t child_object, int field, std::string_view parent_id) const {
+    const auto& f = schema_->object(child_object).fields[static_cast<std::size_t>(field)];
+    auto parent = parse_id(parent_id);
+    std::vector<std::uint32_t> out;
+    if (!parent || parent->second >= base_count(parent->first)) {
+        return out;
+    }
+    const std::uint64_t p = parent->second;
+    const std::uint64_t limit = base_count(child_object);
+    auto add = [&](std::uint64_t j) {
+        if (j < limit) {
+            out.push_back(static_cast<std::uint32_t>(j));
+        }
+    };
+    if (f.generator == gen::parent_block) {
+        for (auto j : block_children(p)) {
+            add(j);
+        }
+        return out;
+    }
+    if (f.generator == gen::parent_prev) {
+        if ((p + 1) % 10 == 9) {
+            add(p + 1);
+        }
+        return out;
+    }
+    if (static_cast<int>(child_object) == cdl_) {
+        const std::uint64_t slots = (n_ + 4) / 5;
+        const std::uint64_t docs = std::max<std::uint64_t>(1, slots);
+        if (f.name == "LinkedEntityId") {
+            auto pos =
+                std::find(linkable_.begin(), linkable_.end(), static_cast<int>(parent->first));
+            if (pos == linkable_.end() || p % 5 != 0) {
+                return out;
+            }
+            const auto o = static_cast<std::uint64_t>(pos - linkable_.begin());
+            const std::uint64_t slot = p / 5;
+            add((o * slots + slot) * 2);
+            if (slot % 2 == 0) {
+                add((o * slots + slot) * 2 + 1);
+            }
+            return out;
+        }
+        if (f.name == "ContentDocumentId") {
+            for (std::uint64_t o = 0; o < linkable_.size(); ++o) {
+                for (std::uint64_t which = 0; which < 2; ++which) {
+                    std::uint64_t shift = (3 * o + which) % docs;
+                    std::uint64_t s0 = (p % docs + docs - shift) % docs;
+                    for (std::uint64_t slot = s0; slot < slots; slot += docs) {
+                        if (which == 0 || slot % 2 == 0) {
+                            add((o * slots + slot) * 2 + which);
+                        }
+                    }
+                }
+            }
+            std::sort(out.begin(), out.end());
+            return out;
+        }
+    }
+    if (static_cast<int>(child_object) == content_version_ && f.name == "ContentDocumentId") {
+        add(p);
+        return out;
+    }
+    if (static_cast<int>(child_object) == object_permissions_ && f.name == "ParentId") {
+        for (std::uint64_t k = 0; k < linkable_.size(); ++k) {
+            add(p * linkable_.size() + k);
+        }
+        return out;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::vector<std::uint32_t>> org::children_candidates(
+    std::size_t child_object, int field, std::string_view parent_id) const {
+    if (!generated()) {
+        return std::nullopt;
+    }
+    auto base = generated_children(child_object, field, parent_id);
+    if (!base) {
+        return std::nullopt;
+    }
+    // Overlay edits may have moved or added children: they are candidates too.
+    for (std::size_t k = 0; k < added_[child_object].size(); ++k) {
+        base->push_back(static_cast<std::uint32_t>(base_count(child_object) + k));
+    }
+    for (auto idx : touched_[child_object]) {
+        base->push_back(idx);
+    }
+    std::sort(base->begin(), base->end());
+    base->erase(std::unique(base->begin(), base->end()), base->end());
+    return base;
+}
+
+std::uint64_t org::hash(std::size_t object, std::uint64_t index, std::uint64_t salt) const {
+    return mix(mix(mix(seed_ ^ 0x51afd7ed558ccd00ULL) ^ object) ^ index * 0x2545f4914f6cdd1dULL ^
+               salt);
+}
+
+value org::generate(std::size_t object, std::uint32_t index, int field) const {
+    const auto& o = schema_->object(object);
+    const auto& f = o.fields[static_cast<std::size_t>(field)];
+    const std::uint64_t h = hash(object, index, static_cast<std::uint64_t>(field) + 1);
+    auto created = [&] {
+        return epoch_2021 + static_cast<std::int64_t>(hash(object, index, salt_created) %
+                                                      static_cast<std::uint64_t>(3 * year));
+    };
+    auto first = [&] {
+        return std::string(pick_from(first_names, hash(object, index, salt_first)));
+    };
+    auto last = [&] { return std::string(pick_from(last_names, hash(object, index, salt_last))); };
+    auto company = [&] {
+        std::uint64_t c = hash(object, index, salt_company);
+        return std::string(pick_from(adjectives, c)) + " " + pick_from(nouns, mix(c)) + " " +
+               pick_from(suffixes, mix(mix(c)));
+    };
+    auto field_value = [&](std::string_view name) {
+        return generate(object, index, o.field_index(name));
+    };
+    auto ref_to = [&](int target, std::uint64_t idx) -> value {
+        if (target < 0 || idx >= base_count(static_cast<std::size_t>(target))) {
+            return {};
+        }
+        return make_id(static_cast<std::size_t>(target), idx);
+    };
+    auto ref_target = [&] { return schema_->find(f.reference_to.front()); };
+    const bool sometimes_null = f.nillable && h % 9 == 0;
+
+    switch (f.generator) {
+        case gen::none:
+            return {};
+        case gen::id:
+            return make_id(object, index);
+        case gen::false_:
+            return false;
+        case gen::created:
+            return format_datetime(created());
+        case gen::modified:
+            return format_datetime(created() +
+                                   static_cast<std::int64_t>(hash(object, index, salt_modified) %
+                                                             static_cast<std::uint64_t>(year)));
+        case gen::user:
+            return ref_to(user_, h % base_count(static_cast<std::size_t>(user_)));
+        case gen::parent_block:
+            return ref_to(ref_target(), block_parent(index));
+        case gen::parent_prev:
+            if (index % 10 != 9) {
+                return {};
+            }
+            return ref_to(ref_target(), index - 1);
+        case gen::first_name:
+            return first();
+        case gen::last_name:
+            return last();
+        case gen::full_name:
+            return first() + " " + last();
+        case gen::company:
+            return company();
+        case gen::email:
+            if (static_cast<int>(object) != user_ && index % 13 == 5) {
+                return {};
+            }
+            return email_local(first(), last()) + std::to_string(index) + "@example.com";
+        case gen::phone: {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "(555) %03u-%04u", static_cast<unsigned>(h % 1000),
+                          static_cast<unsigned>(mix(h) % 10000));
+            return std::string(buf);
+        }
+        case gen::website:
+            if (sometimes_null) {
+                return {};
+            }
+            return "https://www." + to_lower(pick_from(nouns, hash(object, index, salt_company))) +
+                   std::to_string(index) + ".example.com";
+        case gen::title:
+            return std::string(pick_from(titles, h));
+        case gen::department:
+            return std::string(pick_from(departments, h));
+        case gen::picklist:
+            if (f.nillable && h % 11 == 0) {
+                return {};
+            }
+            return f.picklist[h % f.picklist.size()];
+        case gen::sentence:
+            if (sometimes_null) {
+                return {};
+            }
+            return sentence(h, 3 + static_cast<int>(h % 5));
+        case gen::paragraph: {
+            if (f.nillable && h % 7 == 0) {
+                return {};
+            }
+            std::string p;
+            const int n = 1 + static_cast<int>(h % 4);
+            for (int i = 0; i < n; ++i) {
+                p += sentence(mix(h + static_cast<std::uint64_t>(i)), 6 + i) + ". ";
+            }
+            p.pop_back();
+            return p;
+        }
+        case gen::boolean:
+            return h % 2 == 0;
+        case gen::number:
+            switch (f.type) {
+                case field_type::integer:
+                    return static_cast<std::int64_t>(h % 5000);
+                case field_type::percent:
+                    return static_cast<double>(h % 11 * 10);
+                default:
+                    if (sometimes_null) {
+                        return {};
+                    }
+                    return static_cast<double>(h % 2000000) / 2.0;
+            }
+        case gen::date:
+            return format_date(epoch_2021 +
+                               static_cast<std::int64_t>(h % static_cast<std::uint64_t>(4 * year)));
+        case gen::address: {
+            std::uint64_t a = hash(object, index, salt_address);
+            if (a % 11 == 3) {
+                return {};
+            }
+            const auto& c = pick_from(cities, a);
+            address ad;
+            ad.street = std::to_string(1 + a % 999) + " " + pick_from(streets, mix(a));
+            ad.city = c.city;
+            ad.state = c.state ? c.state : "";
+            ad.country = c.country;
+            ad.postal_code = std::to_string(10000 + mix(a) % 89999);
+            ad.latitude = c.lat;
+            ad.longitude = c.lon;
+            return ad;
+        }
+        case gen::case_number: {
+            char buf[16];
+            std::snprintf(buf, sizeof buf, "%08u", 1000u + index);
+            return std::string(buf);
+        }
+        case gen::photo_url:
+            return "/services/images/photo/" + make_id(object, index);
+        case gen::special:
+            break;
+    }
+
+    // Object-specific values.
+    const std::string& name = f.name;
+    if (name.starts_with("Billing")) {
+        auto v = field_value("BillingAddress");
+        if (is_null(v)) {
+            return {};
+        }
+        const auto& a = std::get<address>(v);
+        if (name == "BillingStreet")
+            return a.street;
+        if (name == "BillingCity")
+            return a.city;
+        if (name == "BillingState")
+            return a.state.empty() ? value{} : value{a.state};
+        if (name == "BillingPostalCode")
+            return a.postal_code;
+        if (name == "BillingCountry")
+            return a.country;
+    }
+    if (static_cast<int>(object) == user_) {
+        if (name == "Username") {
+            return email_local(first(), last()) + std::to_string(index) + "@example.com.org";
+        }
+        if (name == "UserType") {
+            if (index % 17 == 16)
+                return std::string("AutomatedProcess");
+            if (index % 13 == 12)
+                return std::string("CloudIntegrationUser");
+            return std::string("Standard");
+        }
+    }
+    if (o.name == "Opportunity" && name == "Name") {
+        return company() + " - " + sentence(h, 2);
+    }
+    if ((o.name == "Campaign" || o.custom) && name == "Name") {
+        return sentence(h, 2) + " " + std::to_string(index);
+    }
+    if (o.name == "Campaign" && name == "EndDate") {
+        auto start = field_value("StartDate");
+        int y = 0, m = 0, d = 0;
+        std::sscanf(std::get<std::string>(start).c_str(), "%d-%d-%d", &y, &m, &d);
+        return format_date(unix_from_civil(y, m, d, 0, 0, 0) +
+                           static_cast<std::int64_t>(7 + h % 60) * day);
+    }
+    if (o.name == "Lead") {
+        const bool converted = index % 4 == 0;
+        if (name == "IsConverted")
+            return converted;
+        if (!converted)
+            return {};
+        if (name == "ConvertedDate")
+            return format_date(created() + 30 * day);
+        if (name == "ConvertedAccountId")
+            return ref_to(schema_->find("Account"), index);
+        if (name == "ConvertedContactId")
+            return ref_to(schema_->find("Contact"), index);
+        if (name == "ConvertedOpportunityId")
+            return ref_to(schema_->find("Opportunity"), index);
+    }
+    if (o.name == "Case" && name == "IsClosed") {
+        auto status = field_value("Status");
+        return !is_null(status) && std::get<std::string>(status) == "Closed";
+    }
+    if (o.name == "EmailMessage") {
+        if (name == "ToAddress") {
+            return "support" + std::to_string(h % 7) + "@example.com";
+        }
+        if (name == "CcAddress") {
+            return h % 3 == 0 ? value{"manager@example.com"} : value{};
+        }
+        return {};
+    }
+    if (o.name == "CaseFeed" && name == "CommentCount") {
+        std::int64_t n = 0;
+        for (auto j : block_children(index)) {
+            n += j < base_count(static_cast<std::size_t>(schema_->find("FeedComment"))) ? 1 : 0;
+        }
+        return n;
+    }
+    if (o.name == "FeedComment" && name == "ParentId") {
+        return ref_to(schema_->find("Case"), block_parent(block_parent(index)));
+    }
+    if (static_cast<int>(object) == content_document_ ||
+        static_cast<int>(object) == content_version_) {
+        const auto& kind = file_kinds[index % file_kinds.size()];
+        const std::uint64_t fh =
+            hash(static_cast<std::size_t>(content_document_), index, salt_file);
+        auto title = [&] {
+            return std::string(pick_from(words, fh)) + " " + pick_from(words, mix(fh)) + " " +
+                   std::to_string(index);
+        };
+        if (name == "Title")
+            return title();
+        if (name == "FileExtension")
+            return std::string(kind.ext);
+        if (name == "FileType")
+            return std::string(kind.file_type);
+        if (name == "ContentSize") {
+            // Every 23rd file is over 10 MiB, the connector's default size limit.
+            if (index % 23 == 7) {
+                return static_cast<std::int64_t>(10 * 1024 * 1024 + 512 * 1024 + fh % 65536);
+            }
+            return static_cast<std::int64_t>(64 + fh % 150000);
+        }
+        if (name == "LatestPublishedVersionId")
+            return ref_to(content_version_, index);
+        if (name == "ContentDocumentId")
+            return ref_to(content_document_, index);
+        if (name == "PathOnClient")
+            return title() + "." + kind.ext;
+        if (name == "VersionNumber")
+            return std::string("1");
+        if (name == "VersionDataUrl") {
+            return "/sfc/servlet.shepherd/version/download/" + make_id(object, index);
+        }
+        if (name == "IsLatest")
+            return true;
+    }
+    if (static_cast<int>(object) == cdl_) {
+        const std::uint64_t slots = (n_ + 4) / 5;
+        const std::uint64_t docs = std::max<std::uint64_t>(1, slots);
+        const std::uint64_t which = index % 2;
+        const std::uint64_t slot = index / 2 % slots;
+        const std::uint64_t o_pos = index / 2 / slots;
+        if (name == "LinkedEntityId") {
+            return ref_to(linkable_[o_pos], slot * 5);
+        }
+        if (name == "ContentDocumentId") {
+            return ref_to(content_document_, (slot + 3 * o_pos + which) % docs);
+        }
+    }
+    if (static_cast<int>(object) == permission_set_) {
+        if (name == "Name")
+            return std::string(permission_sets[index % permission_sets.size()]);
+        if (name == "Label") {
+            std::string l = permission_sets[index % permission_sets.size()];
+            std::replace(l.begin(), l.end(), '_', ' ');
+            return l;
+        }
+    }
+    if (static_cast<int>(object) == assignment_) {
+        const std::uint64_t u = index / 2;
+        if (name == "AssigneeId")
+            return ref_to(user_, u);
+        if (name == "PermissionSetId") {
+            return ref_to(permission_set_, index % 2 == 0 ? u % 2 : 2 + u % 2);
+        }
+    }
+    if (static_cast<int>(object) == object_permissions_) {
+        const std::uint64_t ps = index / linkable_.size();
+        const std::size_t target = index % linkable_.size();
+        const std::string& type = linkable_names[target];
+        if (name == "ParentId")
+            return ref_to(permission_set_, ps);
+        if (name == "SobjectType")
+            return type;
+        // Sales_Admin reads everything; Sales_Rep the sales objects; Support_Agent cases and
+        // accounts; Marketing_Viewer campaigns and leads.
+        bool read = false;
+        switch (ps) {
+            case 0:
+                read = true;
+                break;
+            case 1:
+                read = type == "Account" || type == "Opportunity" || type == "Contact" ||
+                       type == "Lead";
+                break;
+            case 2:
+                read = type == "Case" || type == "Account" || type == "Ticket__c";
+                break;
+            default:
+                read = type == "Campaign" || type == "Lead";
+                break;
+        }
+        if (name == "PermissionsRead")
+            return read;
+        return read && ps == 0;
+    }
+    return {};
+}
+
+// ---------------------------------------------------------------------------- overlay
+
+stored_record org::materialise(const record_ref& r) const {
+    stored_record rec;
+    const auto& fields = r.object().fields;
+    rec.fields.reserve(fields.size());
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        rec.fields.push_back(r.get(static_cast<int>(i)));
+    }
+    return rec;
+}
+
+void org::apply(std::size_t object, stored_record& rec, const boost::json::object& fields) const {
+    const auto& o = schema_->object(object);
+    for (const auto& [key, jv] : fields) {
+        if (key == "attributes") {
+            continue;
+        }
+        int fi = o.field_index(key);
+        if (fi < 0) {
+            throw std::invalid_argument("No such column '" + std::string(key) + "' on entity '" +
+                                        o.name + "'");
+        }
+        const auto& f = o.fields[static_cast<std::size_t>(fi)];
+        auto bad = [&](std::string_view expected) {
+            return std::invalid_argument("field '" + o.name + "." + f.name + "' expects " +
+                                         std::string(expected) + ", got " +
+                                         boost::json::serialize(jv));
+        };
+        value v;
+        if (jv.is_null()) {
+            v = {};
+        } else if (f.type == field_type::boolean) {
+            if (!jv.is_bool())
+                throw bad("true or false");
+            v = jv.as_bool();
+        } else if (f.type == field_type::integer) {
+            if (!jv.is_int64() && !jv.is_uint64())
+                throw bad("an integer");
+            v = jv.to_number<std::int64_t>();
+        } else if (is_numeric(f.type)) {
+            if (!jv.is_number())
+                throw bad("a number");
+            v = jv.to_number<double>();
+        } else if (f.type == field_type::address) {
+            if (!jv.is_object())
+                throw bad("an address object");
+            const auto& a = jv.as_object();
+            address ad;
+            auto str = [&](const char* k) -> std::string {
+                const auto* p = a.if_contains(k);
+                return p && p->is_string() ? std::string(p->as_string()) : std::string();
+            };
+            ad.street = str("street");
+            ad.city = str("city");
+            ad.state = str("state");
+            ad.postal_code = str("postalCode");
+            ad.country = str("country");
+            if (const auto* p = a.if_contains("latitude"); p && p->is_number()) {
+                ad.latitude = p->to_number<double>();
+            }
+            if (const auto* p = a.if_contains("longitude"); p && p->is_number()) {
+                ad.longitude = p->to_number<double>();
+            }
+            v = ad;
+        } else {
+            if (!jv.is_string())
+                throw bad("a string");
+            std::string s(jv.as_string());
+            if (f.type == field_type::date) {
+                auto d = canonical_date(s);
+                if (!d)
+                    throw bad("a date YYYY-MM-DD");
+                s = *d;
+            } else if (f.type == field_type::datetime) {
+                auto d = canonical_datetime(s);
+                if (!d)
+                    throw bad("a datetime");
+                s = *d;
+            }
+            v = std::move(s);
+        }
+        rec.fields[static_cast<std::size_t>(fi)] = std::move(v);
+    }
+}
+
+std::string org::insert(std::string_view object, const boost::json::object& fields) {
+    int obj = schema_->find(object);
+    if (obj < 0) {
+        throw std::invalid_argument("sObject type '" + std::string(object) + "' is not supported.");
+    }
+    const auto o = static_cast<std::size_t>(obj);
+    auto rec = std::make_shared<stored_record>();
+    rec->fields.resize(schema_->object(o).fields.size());
+    const auto index = index_space(o);
+    auto id = make_id(o, index);
+    rec->fields[0] = id;
+    rec->fields[1] = false;
+    const auto now = now_datetime();
+    for (const char* name : {"CreatedDate", "LastModifiedDate", "SystemModstamp"}) {
+        int fi = schema_->object(o).field_index(name);
+        if (fi >= 0) {
+            rec->fields[static_cast<std::size_t>(fi)] = now;
+        }
+    }
+    boost::json::object patch = fields;
+    patch.erase("Id");
+    apply(o, *rec, patch);
+    added_[o].push_back(std::move(rec));
+    ++generation_;
+    return id;
+}
+
+void org::update(std::string_view id, const boost::json::object& fields) {
+    auto r = find(id);
+    if (!r) {
+        throw std::out_of_range("The requested resource does not exist: " + std::string(id));
+    }
+    auto rec = std::make_shared<stored_record>(materialise(*r));
+    const auto now = now_datetime();
+    for (const char* name : {"LastModifiedDate", "SystemModstamp"}) {
+        int fi = r->object().field_index(name);
+        if (fi >= 0) {
+            rec->fields[static_cast<std::size_t>(fi)] = now;
+        }
+    }
+    boost::json::object patch = fields;
+    patch.erase("Id");
+    apply(r->object_index(), *rec, patch);
+    auto key = r->id().substr(0, 15);
+    overlay_[key] = overlay_entry{std::move(rec), false};
+    touched_[r->object_index()].insert(r->index());
+    ++generation_;
+}
+
+void org::remove(std::string_view id) {
+    auto r = find(id);
+    if (!r) {
+        throw std::out_of_range("The requested resource does not exist: " + std::string(id));
+    }
+    auto key = r->id().substr(0, 15);
+    auto& entry = overlay_[key];
+    if (entry.deleted) {
+        return;
+    }
+    entry.deleted = true;
+    touched_[r->object_index()].insert(r->index());
+    ++deleted_count_[r->object_index()];
+    ++generation_;
+}
+
+// ---------------------------------------------------------------------------- files
+
+std::optional<file_info> org::file(std::string_view version_id) const {
+    auto r = find(version_id);
+    if (!r || static_cast<int>(r->object_index()) != content_version_) {
+        return std::nullopt;
+    }
+    const auto& o = r->object();
+    file_info fi;
+    fi.version_id = r->id();
+    auto ext = r->get(o.field_index("FileExtension"));
+    fi.extension = is_null(ext) ? "bin" : to_lower(std::get<std::string>(ext));
+    auto size = r->get(o.field_index("ContentSize"));
+    if (std::holds_alternative<std::int64_t>(size)) {
+        fi.size =
+            static_cast<std::uint64_t>(std::max<std::int64_t>(0, std::get<std::int64_t>(size)));
+    } else if (std::holds_alternative<double>(size)) {
+        fi.size = static_cast<std::uint64_t>(std::max(0.0, std::get<double>(size)));
+    }
+    fi.content_type = "application/octet-stream";
+    for (const auto& k : file_kinds) {
+        if (fi.extension == k.ext) {
+            fi.content_type = k.mime;
+        }
+    }
+    fi.salt = hash(r->object_index(), r->index(), salt_file);
+    return fi;
+}
+
+void file_info::read(std::uint64_t offset, std::size_t length, std::string& out) const {
+    // Body = head + fixed-width lines + tail, so any byte is computed from its offset alone.
+    std::string head, tail;
+    if (extension == "pdf") {
+        head = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
+        tail = "\n%%EOF\n";
+    } else if (extension == "docx") {
+        head = std::string("PK\x03\x04", 4) + "word/document.xml ";
+    } else if (extension == "png") {
+        head = std::string("\x89PNG\r\n\x1a\n", 8);
+    } else if (extension == "html") {
+        head = "<!DOCTYPE html>\n<html><body>\n";
+        tail = "</body></html>\n";
+    } else if (extension == "json") {
+        head = "{\"lines\":[\n";
+        tail = "\"end\"]}\n";
+    } else if (extension == "xml") {
+        head = "<?xml version=\"1.0\"?>\n<doc>\n";
+        tail = "</doc>\n";
+    } else if (extension == "csv") {
+        head = "line,word,text\n";
+    }
+    constexpr std::uint64_t width = 64;
+    auto line = [&](std::uint64_t n) {
+        char buf[width + 1];
+        const char* w = words[(salt + n) % words.size()];
+        int len = 0;
+        if (extension == "html") {
+            len = std::snprintf(buf, sizeof buf, "<p>%08llu %s</p>",
+                                static_cast<unsigned long long>(n), w);
+        } else if (extension == "json") {
+            len = std::snprintf(buf, sizeof buf, "\"%08llu %s\",",
+                                static_cast<unsigned long long>(n), w);
+        } else if (extension == "csv") {
+            len = std::snprintf(buf, sizeof buf, "%llu,%s,\"%s text\"",
+                                static_cast<unsigned long long>(n), w, w);
+        } else if (extension == "xml") {
+            len = std::snprintf(buf, sizeof buf, "<l n=\"%llu\">%s</l>",
+                                static_cast<unsigned long long>(n), w);
+        } else {
+            len = std::snprintf(buf, sizeof buf, "Line %08llu: the %s of file %s",
+                                static_cast<unsigned long long>(n), w, version_id.c_str());
+        }
+        std::string s(buf, static_cast<std::size_t>(std::min<int>(len, width - 1)));
+        s.resize(width - 1, ' ');
+        s += '\n';
+        return s;
+    };
+    if (head.size() + tail.size() > size) {
+        head.clear();
+        tail.clear();
+    }
+    const std::uint64_t end = std::min<std::uint64_t>(size, offset + length);
+    const std::uint64_t body_end = size - tail.size();
+    std::uint64_t cached_line = ~0ULL;
+    std::string cached;
+    out.reserve(out.size() + (end > offset ? end - offset : 0));
+    for (std::uint64_t pos = offset; pos < end; ++pos) {
+        if (pos < head.size()) {
+            out += head[pos];
+        } else if (pos >= body_end) {
+            out += tail[pos - body_end];
+        } else {
+            const std::uint64_t m = pos - head.size();
+            if (m / width != cached_line) {
+                cached_line = m / width;
+                cached = line(cached_line);
+            }
+            out += cached[m % width];
+        }
+    }
+}
+
+}  // namespace casio::mock_sf

@@ -1,0 +1,150 @@
+#pragma once
+// The emulated Salesforce org. A generated org derives every record from (seed, object, index)
+// when asked, so a million-record org costs no memory and any page can be produced directly from
+// its offset. A fixture org is loaded from JSON for exact tests. Edits made while running (the
+// admin endpoint) are an overlay on top of either.
+//
+// Fixture format (JSON):
+//   {"records": {"Account": [{"Id": "001...", "Name": "Acme", "BillingAddress": {...}}, ...],
+//                "User": [...], ...}}
+// Object and field names are matched case-insensitively against the built-in schema; unknown ones
+// are an error naming them. Missing fields are null; a missing Id is generated from the object's
+// key prefix and the record's position. Dates are "YYYY-MM-DD", datetimes any SOQL datetime form
+// (stored as "YYYY-MM-DDTHH:MM:SS.sss+0000").
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "schema.hpp"
+#include "value.hpp"
+
+namespace casio::mock_sf {
+
+struct stored_record {
+    std::vector<value> fields;  // aligned with object_def::fields
+};
+
+class org;
+
+// One record: stored values (fixture, overlay) or values derived on demand.
+class record_ref {
+  public:
+    record_ref(const org* o, std::size_t object, std::uint32_t index, const stored_record* stored,
+               bool deleted)
+        : org_(o), object_(object), index_(index), stored_(stored), deleted_(deleted) {}
+
+    std::size_t object_index() const noexcept { return object_; }
+    const object_def& object() const;
+    std::uint32_t index() const noexcept { return index_; }
+    bool deleted() const noexcept { return deleted_; }
+    value get(int field) const;
+    std::string id() const;
+
+  private:
+    const org* org_;
+    std::size_t object_;
+    std::uint32_t index_;
+    const stored_record* stored_;
+    bool deleted_;
+};
+
+struct org_options {
+    std::uint64_t seed = 1;
+    std::size_t records = 100;  // records per main object (Account, Contact, Case, ...)
+};
+
+// A file body derived from a ContentVersion: read any byte range without holding the file.
+struct file_info {
+    std::string version_id;
+    std::string extension;     // lower case, no dot
+    std::string content_type;  // MIME type
+    std::uint64_t size = 0;
+    std::uint64_t salt = 0;
+    // Appends bytes [offset, offset + length) of the body to `out` (clamped to size).
+    void read(std::uint64_t offset, std::size_t length, std::string& out) const;
+};
+
+class org {
+  public:
+    explicit org(org_options opts);
+    // Throws std::invalid_argument naming the object/field/value on bad input.
+    static org from_fixture(std::string_view json_text);
+
+    const mock_sf::schema& schema() const noexcept { return *schema_; }
+    std::uint64_t seed() const noexcept { return seed_; }
+    bool generated() const noexcept { return fixture_.empty(); }
+
+    // Indices [0, index_space) address every record ever known for the object, including holes,
+    // deleted and added ones.
+    std::size_t index_space(std::size_t object) const;
+    // True when every index in [0, index_space) is a live record (fast paging path).
+    bool dense(std::size_t object, bool include_deleted) const;
+    std::optional<record_ref> get(std::size_t object, std::uint32_t index,
+                                  bool include_deleted = false) const;
+    std::optional<record_ref> find(std::string_view id, bool include_deleted = false) const;
+    // Indices of `child_object` records whose reference `field` may equal `parent_id`; nullopt
+    // when there is no fast path (the caller scans). Candidates must still be checked.
+    std::optional<std::vector<std::uint32_t>> children_candidates(std::size_t child_object,
+                                                                  int field,
+                                                                  std::string_view parent_id) const;
+
+    std::string make_id(std::size_t object, std::uint64_t index) const;
+    // (object, index) of an id (15 or 18 characters) minted by make_id.
+    std::optional<std::pair<std::size_t, std::uint64_t>> parse_id(std::string_view id) const;
+
+    // Admin overlay. Field values are JSON in the API's format. Throws std::invalid_argument.
+    std::string insert(std::string_view object, const boost::json::object& fields);
+    void update(std::string_view id, const boost::json::object& fields);
+    void remove(std::string_view id);
+    // Changes on every overlay edit, so cached query results can be invalidated.
+    std::uint64_t generation() const noexcept { return generation_; }
+
+    // The body of a ContentVersion (by 068 id); nullopt when unknown.
+    std::optional<file_info> file(std::string_view version_id) const;
+
+    value generate(std::size_t object, std::uint32_t index, int field) const;
+
+  private:
+    org() = default;
+    struct overlay_entry {
+        std::shared_ptr<stored_record> record;  // null = base record unchanged
+        bool deleted = false;
+    };
+    std::size_t base_count(std::size_t object) const;
+    std::optional<record_ref> base_or_added(std::size_t object, std::uint32_t index) const;
+    std::optional<std::vector<std::uint32_t>> generated_children(std::size_t child_object,
+                                                                 int field,
+                                                                 std::string_view parent_id) const;
+    stored_record materialise(const record_ref& r) const;
+    void apply(std::size_t object, stored_record& rec, const boost::json::object& fields) const;
+    std::uint64_t hash(std::size_t object, std::uint64_t index, std::uint64_t salt) const;
+    std::string pod() const;
+
+    std::shared_ptr<const mock_sf::schema> schema_;
+    std::uint64_t seed_ = 1;
+    std::size_t n_ = 0;
+    std::vector<std::size_t> counts_;                  // base count per object
+    std::vector<std::vector<stored_record>> fixture_;  // per object, when loaded
+    std::unordered_map<std::string, std::pair<std::size_t, std::uint32_t>> fixture_ids_;
+    std::vector<std::vector<std::shared_ptr<stored_record>>> added_;
+    std::unordered_map<std::string, overlay_entry> overlay_;  // by 15-char id
+    std::vector<std::set<std::uint32_t>> touched_;            // overlaid base indices per object
+    std::vector<std::size_t> deleted_count_;
+    std::uint64_t generation_ = 0;
+    // Indices of objects the generator treats specially.
+    int user_ = -1, content_document_ = -1, content_version_ = -1, cdl_ = -1;
+    int permission_set_ = -1, assignment_ = -1, object_permissions_ = -1;
+    std::vector<int> linkable_;  // objects that carry ContentDocumentLinks, in schema order
+};
+
+}  // namespace casio::mock_sf

@@ -1,0 +1,120 @@
+#pragma once
+// Shared helpers for the mock-salesforce unit tests.
+
+#include <string>
+#include <string_view>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "org.hpp"
+#include "query_engine.hpp"
+#include "sf_error.hpp"
+
+namespace casio::mock_sf::test {
+
+// The first page of a query as parsed JSON (batch 2000, as the API's default).
+inline boost::json::value query_page(const org& o, std::string_view soql, std::size_t batch = 2000,
+                                     bool all = false) {
+    query_engine engine(o);
+    auto res = engine.query(soql, all);
+    return boost::json::parse(res->page(0, batch, "v59.0", "/services/data/v59.0/query/01gX"));
+}
+
+inline boost::json::array records(const org& o, std::string_view soql) {
+    return query_page(o, soql).as_object().at("records").as_array();
+}
+
+// The errorCode of a failing query ("" when it succeeds).
+inline std::string error_code(const org& o, std::string_view soql) {
+    try {
+        query_engine(o).query(soql);
+    } catch (const sf_error& e) {
+        return e.error_code();
+    }
+    return "";
+}
+
+inline std::string error_message(const org& o, std::string_view soql) {
+    try {
+        query_engine(o).query(soql);
+    } catch (const sf_error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+inline std::string str(const boost::json::value& v) {
+    return v.is_string() ? std::string(v.as_string()) : std::string("<not a string>");
+}
+
+// A small org with exact values, for semantics tests.
+inline const char* fixture_json() {
+    return R"({"records": {
+  "User": [
+    {"Id": "005000000000001AAA", "Name": "Ada Admin", "Email": "ada@example.com", "UserType": "Standard"},
+    {"Id": "005000000000002AAA", "Name": "Bob Builder", "Email": null, "UserType": "Standard"}
+  ],
+  "Account": [
+    {"Id": "001000000000001AAA", "Name": "Acme", "Type": "Customer - Direct", "Rating": "Hot",
+     "AnnualRevenue": 1000.5, "NumberOfEmployees": 10, "OwnerId": "005000000000001AAA",
+     "CreatedDate": "2023-01-01T10:00:00.000+0000", "LastModifiedDate": "2023-05-20T20:49:32.000+0000",
+     "BillingAddress": {"street": "1 Main St", "city": "Springfield", "country": "USA"}},
+    {"Id": "001000000000002AAA", "Name": "beta corp", "Rating": null, "AnnualRevenue": 50,
+     "NumberOfEmployees": 200, "OwnerId": "005000000000002AAA", "ParentId": "001000000000001AAA",
+     "CreatedDate": "2023-02-01T10:00:00Z", "LastModifiedDate": "2023-06-01T00:00:00Z"},
+    {"Id": "001000000000003AAA", "Name": "Gamma 100%", "Rating": "Cold", "NumberOfEmployees": 5,
+     "CreatedDate": "2023-03-01T10:00:00Z", "LastModifiedDate": "2024-01-01T00:00:00+01:00"}
+  ],
+  "Opportunity": [
+    {"Id": "006000000000001AAA", "Name": "Big deal", "StageName": "Prospecting", "AccountId": "001000000000001AAA",
+     "CreatedDate": "2023-01-05T00:00:00Z", "Amount": 100, "CloseDate": "2023-12-12"},
+    {"Id": "006000000000002AAA", "Name": "Bigger deal", "StageName": "Closed Won", "AccountId": "001000000000001AAA",
+     "CreatedDate": "2023-03-05T00:00:00Z", "Amount": 200, "CloseDate": "2024-01-31"},
+    {"Id": "006000000000003AAA", "Name": "Other deal", "StageName": "Closed Lost", "AccountId": "001000000000002AAA",
+     "CreatedDate": "2023-02-05T00:00:00Z"}
+  ],
+  "Case": [
+    {"Id": "500000000000001AAA", "Subject": "Broken widget", "AccountId": "001000000000001AAA", "Status": "New"}
+  ],
+  "EmailMessage": [
+    {"Id": "02s000000000001AAA", "ParentId": "500000000000001AAA", "Subject": "Re: widget"}
+  ],
+  "ContentDocument": [
+    {"Id": "069000000000001AAA", "Title": "spec", "FileExtension": "pdf", "ContentSize": 1234,
+     "LatestPublishedVersionId": "068000000000001AAA", "OwnerId": "005000000000001AAA"},
+    {"Id": "069000000000002AAA", "Title": "photo", "FileExtension": "png", "ContentSize": 99,
+     "LatestPublishedVersionId": "068000000000002AAA"}
+  ],
+  "ContentVersion": [
+    {"Id": "068000000000001AAA", "ContentDocumentId": "069000000000001AAA", "VersionNumber": "1",
+     "FileExtension": "pdf", "ContentSize": 1234},
+    {"Id": "068000000000002AAA", "ContentDocumentId": "069000000000002AAA", "VersionNumber": "3",
+     "FileExtension": "png", "ContentSize": 99}
+  ],
+  "ContentDocumentLink": [
+    {"Id": "06A000000000001AAA", "ContentDocumentId": "069000000000001AAA", "LinkedEntityId": "001000000000001AAA"},
+    {"Id": "06A000000000002AAA", "ContentDocumentId": "069000000000002AAA", "LinkedEntityId": "001000000000001AAA"},
+    {"Id": "06A000000000003AAA", "ContentDocumentId": "069000000000001AAA", "LinkedEntityId": "500000000000001AAA"}
+  ],
+  "PermissionSet": [
+    {"Id": "0PS000000000001AAA", "Name": "Readers"}, {"Id": "0PS000000000002AAA", "Name": "Nobody"}
+  ],
+  "ObjectPermissions": [
+    {"Id": "110000000000001AAA", "ParentId": "0PS000000000001AAA", "SobjectType": "Account", "PermissionsRead": true},
+    {"Id": "110000000000002AAA", "ParentId": "0PS000000000002AAA", "SobjectType": "Account", "PermissionsRead": false}
+  ],
+  "PermissionSetAssignment": [
+    {"Id": "0Pa000000000001AAA", "AssigneeId": "005000000000001AAA", "PermissionSetId": "0PS000000000001AAA"},
+    {"Id": "0Pa000000000002AAA", "AssigneeId": "005000000000002AAA", "PermissionSetId": "0PS000000000002AAA"}
+  ]
+}})";
+}
+
+inline const org& fixture_org() {
+    static const org o = org::from_fixture(fixture_json());
+    return o;
+}
+
+}  // namespace casio::mock_sf::test
