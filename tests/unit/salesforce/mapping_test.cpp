@@ -1,0 +1,169 @@
+#include <catch2/catch.hpp>
+
+#include <boost/json/serialize.hpp>
+
+#include <casio/salesforce/mapping.hpp>
+
+#include "sf_test_util.hpp"
+
+using namespace casio::salesforce;
+using casio::salesforce::test::parse;
+
+namespace {
+
+const casio::core::sys_us fixed_now = *casio::core::parse_iso8601("2026-01-02T03:04:05.678Z");
+
+struct warnings {
+    std::vector<std::string> seen;
+    warning_sink sink() {
+        return [this](std::string_view w) { seen.emplace_back(w); };
+    }
+};
+
+boost::json::object doc_of(const mapped_document& d) {
+    return parse(d.json).as_object();
+}
+
+}  // namespace
+
+TEST_CASE("a record maps to id, _timestamp, url and its own fields", "[salesforce][mapping]") {
+    const auto rec = parse(R"({"attributes":{"type":"Account","url":"/x"},"Id":"001A",
+        "Name":"Acme \"quoted\"\n","LastModifiedDate":"2023-12-12T10:20:30.000+0000",
+        "Owner":{"attributes":{"type":"User"},"Name":"Ann"},"Empty":null,"Size":12.5})");
+    warnings w;
+    record_context ctx{"https://acme.my.salesforce.com", "Account"};
+    ctx.now = fixed_now;
+    const auto d = map_record(rec.as_object(), ctx, w.sink());
+    REQUIRE(d);
+    CHECK(d->id == "001A");
+    CHECK(d->timestamp == "2023-12-12T10:20:30Z");
+    CHECK(d->json.back() == '}');
+    const auto o = doc_of(*d);
+    CHECK(o.at("id") == "001A");
+    CHECK_FALSE(o.contains("_id"));
+    CHECK(o.at("_timestamp") == "2023-12-12T10:20:30Z");
+    CHECK(o.at("url") == "https://acme.my.salesforce.com/001A");
+    CHECK(o.at("Name") == "Acme \"quoted\"\n");
+    CHECK(o.at("Owner").at("Name") == "Ann");
+    CHECK(o.at("attributes").at("type") == "Account");
+    CHECK(o.at("Empty").is_null());
+    CHECK(o.at("Size") == 12.5);
+    CHECK_FALSE(o.contains("_allow_access_control"));
+    CHECK(w.seen.empty());
+}
+
+TEST_CASE("BUG timestamp offset: _timestamp is converted to UTC", "[salesforce][mapping][bug]") {
+    const auto v = parse(R"("2024-03-01T05:30:00.000+0530")");
+    CHECK(record_timestamp(&v, fixed_now) == "2024-03-01T00:00:00Z");
+    const auto neg = parse(R"("2024-03-01T20:00:00.000-0800")");
+    CHECK(record_timestamp(&neg, fixed_now) == "2024-03-02T04:00:00Z");
+}
+
+TEST_CASE("BUG datetime without fraction: accepted, not a sync failure",
+          "[salesforce][mapping][bug]") {
+    for (auto text : {R"("2023-12-25T01:01:01Z")", R"("2023-12-25T01:01:01+0000")",
+                      R"("2023-12-25T01:01:01.000Z")", R"("2023-12-25T01:01:01+00:00")"}) {
+        const auto v = parse(text);
+        INFO(text);
+        CHECK(record_timestamp(&v, fixed_now) == "2023-12-25T01:01:01Z");
+    }
+}
+
+TEST_CASE("BUG now with zero microseconds: a missing date gives a valid _timestamp",
+          "[salesforce][mapping][bug]") {
+    const auto whole_second = *casio::core::parse_iso8601("2026-01-02T03:04:05Z");
+    const boost::json::value null_value;
+    CHECK(record_timestamp(nullptr, whole_second) == "2026-01-02T03:04:05Z");
+    CHECK(record_timestamp(&null_value, whole_second) == "2026-01-02T03:04:05Z");
+}
+
+TEST_CASE("unreadable LastModifiedDate falls back to now with a warning", "[salesforce][mapping]") {
+    const auto rec = parse(R"({"Id":"001A","LastModifiedDate":"yesterday"})");
+    warnings w;
+    record_context ctx{"https://b", "Account"};
+    ctx.now = fixed_now;
+    const auto d = map_record(rec.as_object(), ctx, w.sink());
+    REQUIRE(d);
+    CHECK(d->timestamp == "2026-01-02T03:04:05Z");
+    REQUIRE(w.seen.size() == 1);
+    CHECK(w.seen[0].find("Account 001A") != std::string::npos);
+}
+
+TEST_CASE("a record without Id is skipped with a warning naming the object",
+          "[salesforce][mapping]") {
+    warnings w;
+    record_context ctx{"https://b", "Lead"};
+    CHECK_FALSE(map_record(parse(R"({"Name":"x"})").as_object(), ctx, w.sink()));
+    CHECK_FALSE(map_record(parse(R"({"Id":null})").as_object(), ctx, w.sink()));
+    REQUIRE(w.seen.size() == 2);
+    CHECK(w.seen[0] == "Skipping a Lead record without an Id");
+}
+
+TEST_CASE("DLS adds sorted unique identities, merged with the record's",
+          "[salesforce][mapping][dls]") {
+    const std::vector<std::string> acl{"user_id:005B", "email:a@x", "user:Ann"};
+    record_context ctx{"https://b", "Case"};
+    ctx.access_control = &acl;
+    const auto d = map_record(
+        parse(R"({"Id":"500A","_allow_access_control":["user:Ann","user_id:005Z"]})").as_object(),
+        ctx, {});
+    REQUIRE(d);
+    CHECK(boost::json::serialize(doc_of(*d).at("_allow_access_control")) ==
+          R"(["email:a@x","user:Ann","user_id:005B","user_id:005Z"])");
+    const std::vector<std::string> none;
+    ctx.access_control = &none;
+    const auto e = map_record(parse(R"({"Id":"500A"})").as_object(), ctx, {});
+    CHECK(boost::json::serialize(doc_of(*e).at("_allow_access_control")) == "[]");
+}
+
+TEST_CASE("Contact and Lead enrichment keeps only Id, Name and Email",
+          "[salesforce][mapping][enrich]") {
+    enrichment_cache cache;
+    cache.add("Account", parse(R"([{"attributes":{"type":"Account"},"Id":"001A","Name":"Acme",
+                                    "BigField":"x"}])")
+                             .as_array());
+    cache.add("User", parse(R"([{"Id":"005A","Name":"Ann","Email":null}])").as_array());
+    cache.add("Contact", parse(R"([{"Id":"003A","Name":"Cid","Email":"c@x"}])").as_array());
+    cache.add("Opportunity", parse(R"([{"Id":"006A","Name":"Deal"}])").as_array());
+    cache.add("Case", parse(R"([{"Id":"500A","Name":"ignored"}])").as_array());
+    CHECK(cache.size() == 4);
+
+    const auto contact = parse(R"({"Id":"003B","AccountId":"001A","OwnerId":"005A"})");
+    record_context ctx{"https://b", "Contact"};
+    ctx.extras = cache.contact_fields(contact.as_object());
+    const auto d = map_record(contact.as_object(), ctx, {});
+    REQUIRE(d);
+    const auto o = doc_of(*d);
+    CHECK(boost::json::serialize(o.at("Account")) == R"({"Id":"001A","Name":"Acme"})");
+    CHECK(boost::json::serialize(o.at("Owner")) == R"({"Id":"005A","Name":"Ann","Email":null})");
+
+    const auto lead = parse(R"({"Id":"00QA","OwnerId":"005X","ConvertedAccountId":null,
+        "ConvertedContactId":"003A","ConvertedOpportunityId":"006A"})");
+    const auto f = cache.lead_fields(lead.as_object());
+    REQUIRE(f.size() == 4);
+    CHECK(f[0].key == "Owner");
+    CHECK(f[0].json == "{}");
+    CHECK(f[1].key == "ConvertedAccount");
+    CHECK(f[1].json == "{}");
+    CHECK(f[2].json == R"({"Id":"003A","Name":"Cid","Email":"c@x"})");
+    CHECK(f[3].json == R"({"Id":"006A","Name":"Deal"})");
+}
+
+TEST_CASE("Case feeds are grouped by case; a case without feeds gets null",
+          "[salesforce][mapping]") {
+    case_feed_index feeds;
+    feeds.add(parse(R"([{"Id":"0D5A","ParentId":"500A"},{"Id":"0D5B","ParentId":"500B"},
+                        {"Id":"0D5C","ParentId":"500A"},{"Id":"0D5D"}])")
+                  .as_array());
+    CHECK(feeds.feeds_field("500A").json ==
+          R"([{"Id":"0D5A","ParentId":"500A"},{"Id":"0D5C","ParentId":"500A"}])");
+    CHECK(feeds.feeds_field("500Z").json == "null");
+    record_context ctx{"https://b", "Case"};
+    ctx.extras = {feeds.feeds_field("500B")};
+    const auto d = map_record(parse(R"({"Id":"500B","Feeds":"old"})").as_object(), ctx, {});
+    REQUIRE(d);
+    // The extra replaces the record's field of the same name, once.
+    CHECK(boost::json::serialize(doc_of(*d).at("Feeds")) == R"([{"Id":"0D5B","ParentId":"500B"}])");
+    CHECK(record_ids(parse(R"([{"Id":"a"},{"X":1},{"Id":"b"}])").as_array()) ==
+          std::vector<std::string>{"a", "b"});
+}
