@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <yaml-cpp/yaml.h>
 
@@ -819,6 +820,49 @@ load_result load_config_string(std::string_view yaml, std::string_view source_na
     return {std::move(cfg), std::move(r.warnings)};
 }
 
+env_lookup with_dotenv(env_lookup base, const std::string& dotenv_path) {
+    std::ifstream in(dotenv_path);
+    if (!in) {
+        return base;
+    }
+    auto vars = std::make_shared<std::map<std::string, std::string, std::less<>>>();
+    std::string line;
+    while (std::getline(in, line)) {
+        auto trim = [](std::string v) {
+            auto b = v.find_first_not_of(" \t\r");
+            auto e = v.find_last_not_of(" \t\r");
+            return b == std::string::npos ? std::string() : v.substr(b, e - b + 1);
+        };
+        line = trim(line);
+        if (line.empty() || line[0] == '#') {
+            continue;
+        }
+        if (line.rfind("export ", 0) == 0) {
+            line = trim(line.substr(7));
+        }
+        auto eq = line.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            continue;
+        }
+        std::string name = trim(line.substr(0, eq));
+        std::string value = trim(line.substr(eq + 1));
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+            value.back() == value.front()) {
+            value = value.substr(1, value.size() - 2);
+        }
+        (*vars)[name] = value;
+    }
+    return [base = std::move(base), vars](std::string_view name) -> std::optional<std::string> {
+        if (auto v = base(name)) {
+            return v;
+        }
+        if (auto it = vars->find(name); it != vars->end()) {
+            return it->second;
+        }
+        return std::nullopt;
+    };
+}
+
 load_result load_config_file(const std::string& path, const env_lookup& env) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -826,7 +870,7 @@ load_result load_config_file(const std::string& path, const env_lookup& env) {
     }
     std::ostringstream buf;
     buf << in.rdbuf();
-    return load_config_string(buf.str(), path, env);
+    return load_config_string(buf.str(), path, with_dotenv(env, ".env"));
 }
 
 namespace {

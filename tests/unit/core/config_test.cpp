@@ -405,3 +405,23 @@ TEST_CASE("conf/config.yml.example loads cleanly and states the defaults", "[con
     CHECK_FALSE(a.extraction_service);
     CHECK(a.sources == b.sources);
 }
+
+TEST_CASE("a dotenv file supplies variables the environment lacks", "[config][env]") {
+    std::string path = "/tmp/casio_core_dotenv_" + std::to_string(::getpid());
+    {
+        std::ofstream out(path);
+        out << "# comment\nES_USER=from-dotenv\nexport ES_PASS='quoted value'\n"
+               "ES_HOST=http://dotenv:9200\nbroken line\n";
+    }
+    fake_env env{{{"ES_HOST", "https://real-env:9200"}}};
+    auto lookup = with_dotenv(env.lookup(), path);
+    std::remove(path.c_str());
+    auto r = load_config_string(
+        "elasticsearch.username: $ES_USER\nelasticsearch.password: ${ES_PASS}\n"
+        "elasticsearch.host: $ES_HOST\n",
+        "test.yml", lookup);
+    CHECK(r.cfg.elasticsearch.username == "from-dotenv");
+    CHECK(r.cfg.elasticsearch.password == "quoted value");
+    CHECK(r.cfg.elasticsearch.host == "https://real-env:9200");  // the real environment wins
+    CHECK_FALSE(with_dotenv(env.lookup(), "/nonexistent/.env")("ES_USER"));
+}

@@ -138,6 +138,12 @@ struct load_result {
 using env_lookup = std::function<std::optional<std::string>(std::string_view name)>;
 std::optional<std::string> process_env(std::string_view name);
 
+// Adds the NAME=VALUE lines of a dotenv file (comments and blank lines skipped, surrounding
+// quotes stripped) to `base`; variables set in `base` win. A missing file adds nothing.
+env_lookup with_dotenv(env_lookup base, const std::string& dotenv_path);
+
+// Like the Python service, also reads `.env` in the current directory when it exists
+// (through with_dotenv, so the real environment wins).
 load_result load_config_file(const std::string& path, const env_lookup& env = process_env);
 load_result load_config_string(std::string_view yaml, std::string_view source_name,
                                const env_lookup& env = process_env);

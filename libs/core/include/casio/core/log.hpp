@@ -2,6 +2,9 @@
 // Process-wide logging: plain text or ECS JSON lines (what Filebeat expects), one line per call,
 // with secrets redacted from every line whatever the caller passed in. Thread-safe. A disabled
 // level costs one relaxed atomic load: the message is not even formatted.
+//
+// Inside namespace casio::<lib> write core::log::info(...). Do not declare a global alias named
+// `log`: it collides with ::log from <cmath>; use another name (e.g. namespace lg = ...).
 
 #include <functional>
 #include <optional>
@@ -27,7 +30,7 @@ void set_format(format f) noexcept;
 void set_service(std::string name, std::string version);
 
 // Receives each finished line without its trailing newline. An empty function restores the
-// default: write to stderr.
+// default: write to stderr. The sink is called under the logger's lock: it must not log.
 using sink = std::function<void(std::string_view line)>;
 void set_sink(sink s);
 

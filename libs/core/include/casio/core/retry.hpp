@@ -80,6 +80,7 @@ using retry_observer = std::function<void(int failed_attempt, const error& e, re
 // Runs `op` (returning awaitable<T>) until it succeeds, the policy gives up, or it throws
 // something that is not a casio::core::error (cancellation, broken invariants), which is
 // propagated at once. On giving up the last error is rethrown as it was thrown.
+// `policy` and `s` are held by reference: they must outlive the returned awaitable.
 template <class Op>
 auto retry(const retry_policy& policy, sleeper& s, Op op, retry_observer observe = {})
     -> decltype(op()) {
