@@ -1,0 +1,106 @@
+// connectors-asio: command line, logging setup, signals and wiring.
+
+#include <csignal>
+#include <exception>
+#include <iostream>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <casio/core/config.hpp>
+#include <casio/core/error.hpp>
+#include <casio/core/log.hpp>
+
+#include "cli.hpp"
+#include "protocol_demo.hpp"
+
+namespace {
+
+namespace core = casio::core;
+namespace log = casio::core::log;
+
+constexpr int exit_usage = 2;  // bad command line or configuration
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using casio::app::cli_options;
+    cli_options cli;
+    try {
+        cli = casio::app::parse_cli(argc, argv);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "connectors-asio: " << e.what() << "\n" << casio::app::usage();
+        return exit_usage;
+    }
+    if (cli.cmd == cli_options::command::help) {
+        std::cout << casio::app::usage();
+        return 0;
+    }
+    if (cli.cmd == cli_options::command::version) {
+        std::cout << "connectors-asio " << CASIO_VERSION << '\n';
+        return 0;
+    }
+
+    log::set_service("connectors-asio", CASIO_VERSION);
+    log::set_format(cli.log_format == "json" ? log::format::ecs_json : log::format::text);
+
+    core::load_result loaded;
+    try {
+        loaded = core::load_config_file(cli.config_path);
+    } catch (const core::config_error& e) {
+        std::cerr << e.what() << '\n';
+        return exit_usage;
+    }
+    core::register_secrets(loaded.cfg);
+    log::level level = loaded.cfg.service.log_level;
+    if (cli.log_level) {
+        auto parsed = log::parse_level(*cli.log_level);
+        if (!parsed) {
+            std::cerr << "connectors-asio: --log-level: unknown level \"" << *cli.log_level
+                      << "\"\n";
+            return exit_usage;
+        }
+        level = *parsed;
+    }
+    log::set_level(level);
+    for (const auto& w : loaded.warnings) {
+        log::warning(w);
+    }
+
+    if (cli.cmd == cli_options::command::service) {
+        // The service loops (scheduling, job execution, cleanup) are the sync engine's work.
+        log::error(
+            "service mode is not available in this build yet; run `connectors-asio "
+            "protocol-demo --config ",
+            cli.config_path, "` to exercise the connector protocol");
+        return 3;
+    }
+
+    boost::asio::io_context ctx(1);
+    int exit_code = 1;
+    boost::asio::signal_set signals(ctx, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (!ec) {
+            log::warning("received signal ", sig, ", stopping");
+            exit_code = 128 + sig;
+            ctx.stop();
+        }
+    });
+    boost::asio::co_spawn(
+        ctx, casio::app::run_protocol_demo(loaded.cfg), [&](std::exception_ptr ep, int code) {
+            signals.cancel();
+            if (!ep) {
+                exit_code = code;
+                return;
+            }
+            try {
+                std::rethrow_exception(ep);
+            } catch (const std::exception& e) {
+                std::cerr << "protocol-demo failed: " << log::redact(e.what()) << '\n';
+            }
+            exit_code = 1;
+        });
+    ctx.run();
+    return exit_code;
+}

@@ -1,0 +1,14 @@
+#pragma once
+// The protocol demo: the connector protocol end to end against a real (or mock)
+// Elasticsearch, without a data source. Stands in for the main job until the sync engine lands.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <casio/core/config.hpp>
+
+namespace casio::app {
+
+// Returns the process exit code: 0 when the job completed.
+boost::asio::awaitable<int> run_protocol_demo(const core::config& cfg);
+
+}  // namespace casio::app
