@@ -403,11 +403,11 @@ field_path make_path(std::string_view field) {
     return p;
 }
 
-using leaf_fn = std::function<bool(const json::value&)>;
+template <class F>
+bool visit_value(const json::value& v, const field_path& p, std::size_t i, const F& f);
 
-bool visit_value(const json::value& v, const field_path& p, std::size_t i, const leaf_fn& f);
-
-bool visit_object(const json::object& o, const field_path& p, std::size_t i, const leaf_fn& f) {
+template <class F>
+bool visit_object(const json::object& o, const field_path& p, std::size_t i, const F& f) {
     for (std::size_t k = 0; i + k < p.parts.size(); ++k) {
         if (const json::value* child = o.if_contains(p.joined[i][k])) {
             if (visit_value(*child, p, i + k + 1, f)) {
@@ -418,7 +418,8 @@ bool visit_object(const json::object& o, const field_path& p, std::size_t i, con
     return false;
 }
 
-bool visit_leaves(const json::value& v, const leaf_fn& f) {
+template <class F>
+bool visit_leaves(const json::value& v, const F& f) {
     if (v.is_array()) {
         for (const auto& e : v.get_array()) {
             if (visit_leaves(e, f)) {
@@ -430,7 +431,8 @@ bool visit_leaves(const json::value& v, const leaf_fn& f) {
     return f(v);
 }
 
-bool visit_value(const json::value& v, const field_path& p, std::size_t i, const leaf_fn& f) {
+template <class F>
+bool visit_value(const json::value& v, const field_path& p, std::size_t i, const F& f) {
     if (i == p.parts.size()) {
         return visit_leaves(v, f);
     }
@@ -448,8 +450,8 @@ bool visit_value(const json::value& v, const field_path& p, std::size_t i, const
 }
 
 // Calls f on every value of the field (arrays flattened) until f returns true.
-bool any_leaf(const field_path& p, std::string_view id, const json::object& source,
-              const leaf_fn& f) {
+template <class F>
+bool any_leaf(const field_path& p, std::string_view id, const json::object& source, const F& f) {
     if (p.is_id) {
         return f(json::value(json::string_view(id.data(), id.size())));
     }
@@ -1343,6 +1345,29 @@ std::string format_instant(std::chrono::system_clock::time_point t) {
 
 namespace {
 
+// Same characters except digits in the same places, and the same zone offset: text order is
+// then time order for timestamps (and plain text order for anything else), so sorting the usual
+// uniformly written timestamps needs no date parsing.
+bool same_layout(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const bool da = a[i] >= '0' && a[i] <= '9';
+        const bool db = b[i] >= '0' && b[i] <= '9';
+        if (da != db || (!da && a[i] != b[i])) {
+            return false;
+        }
+    }
+    if (a.size() > 11) {
+        auto zone = a.find_first_of("+-", 11);
+        if (zone != std::string_view::npos && a.substr(zone) != b.substr(zone)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 int compare_values(const json::value& a, const json::value& b) {
     auto na = a.is_bool() ? std::optional<double>(a.get_bool() ? 1.0 : 0.0) : as_number(a);
     auto nb = b.is_bool() ? std::optional<double>(b.get_bool() ? 1.0 : 0.0) : as_number(b);
@@ -1351,6 +1376,10 @@ int compare_values(const json::value& a, const json::value& b) {
     }
     if (a.is_string() && b.is_string()) {
         std::string_view sa = a.get_string(), sb = b.get_string();
+        if (same_layout(sa, sb)) {
+            int c = sa.compare(sb);
+            return c < 0 ? -1 : (c > 0 ? 1 : 0);
+        }
         std::int64_t ta = 0, tb = 0;
         if (parse_iso_instant(sa, ta) && parse_iso_instant(sb, tb)) {
             return three_way(ta, tb);
@@ -1366,18 +1395,26 @@ int compare_values(const json::value& a, const json::value& b) {
 }
 
 // The value a key sorts by: min for ascending, max for descending (ES `mode` defaults).
-std::optional<json::value> sort_value(const sort_spec::key& k, const json::object& src,
-                                      std::string_view id) {
-    if (k.path->is_id) {
-        return json::value(json::string_view(id.data(), id.size()));
+// The value a key sorts by: min for ascending, max for descending (ES `mode` defaults); null
+// when missing. Points into the source, so nothing is copied while sorting.
+const json::value* sort_value(const sort_spec::key& k, const json::object& src) {
+    const field_path& p = *k.path;
+    if (p.parts.size() == 1) {
+        const json::value* v = src.if_contains(p.parts[0]);
+        if (!v) {
+            return nullptr;
+        }
+        if (!v->is_array()) {
+            return (v->is_null() || v->is_object()) ? nullptr : v;
+        }
     }
-    std::optional<json::value> best;
-    visit_object(src, *k.path, 0, [&](const json::value& v) {
+    const json::value* best = nullptr;
+    visit_object(src, p, 0, [&](const json::value& v) {
         if (v.is_null() || v.is_object()) {
             return false;
         }
         if (!best || (k.descending ? compare_values(v, *best) > 0 : compare_values(v, *best) < 0)) {
-            best = v;
+            best = &v;
         }
         return false;
     });
@@ -1459,8 +1496,15 @@ sort_spec sort_spec::parse(const json::value* s) {
 int sort_spec::compare(const json::object& a, std::string_view a_id, const json::object& b,
                        std::string_view b_id) const {
     for (const auto& k : keys_) {
-        auto va = sort_value(k, a, a_id);
-        auto vb = sort_value(k, b, b_id);
+        if (k.path->is_id) {
+            int c = a_id.compare(b_id);
+            if (c != 0) {
+                return (k.descending ? -c : c) < 0 ? -1 : 1;
+            }
+            continue;
+        }
+        const json::value* va = sort_value(k, a);
+        const json::value* vb = sort_value(k, b);
         if (!va || !vb) {
             if (!va && !vb) {
                 continue;
@@ -1498,7 +1542,11 @@ int sort_spec::compare_sort_values(const json::array& a, const json::array& b) c
 json::array sort_spec::sort_values(const json::object& source, std::string_view id) const {
     json::array out;
     for (const auto& k : keys_) {
-        auto v = sort_value(k, source, id);
+        if (k.path->is_id) {
+            out.emplace_back(json::string_view(id.data(), id.size()));
+            continue;
+        }
+        const json::value* v = sort_value(k, source);
         if (!v) {
             out.emplace_back(nullptr);
             continue;
