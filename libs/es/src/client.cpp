@@ -3,9 +3,6 @@
 #include <algorithm>
 #include <exception>
 
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -62,13 +59,6 @@ doc_hit hit_of(json::object& o) {
 
 }  // namespace
 
-sleeper timer_sleeper() {
-    return [](std::chrono::milliseconds d) -> asio::awaitable<void> {
-        asio::steady_timer timer(co_await asio::this_coro::executor, d);
-        co_await timer.async_wait(asio::use_awaitable);
-    };
-}
-
 bool license_info::at_least(std::string_view minimum) const noexcept {
     auto rank = [](std::string_view t) {
         constexpr std::string_view order[] = {"basic", "gold", "platinum", "enterprise", "trial"};
@@ -82,8 +72,12 @@ bool license_info::at_least(std::string_view minimum) const noexcept {
     return status == "active" && rank(type) >= 0 && rank(type) >= rank(minimum);
 }
 
-client::client(transport& t, client_options opts, sleeper sleep)
-    : transport_(t), opts_(std::move(opts)), sleep_(std::move(sleep)) {
+client::client(transport& t, client_options opts, core::sleeper* sleep)
+    : transport_(t), opts_(std::move(opts)), sleep_(sleep) {
+    if (!sleep_) {
+        own_sleeper_ = std::make_unique<core::steady_sleeper>();
+        sleep_ = own_sleeper_.get();
+    }
     base_url_ = normalize_host(opts_.host);
     if (opts_.retries.max_retries < 1) {
         opts_.retries.max_retries = 1;
@@ -169,31 +163,33 @@ asio::awaitable<http::response> client::execute_with(const call& c, const retry_
 
 asio::awaitable<http::response> client::execute_counted(const call& c, const retry_settings& r,
                                                         int* attempts) {
-    const int max = c.retry == retry_mode::none ? 1 : std::max(1, r.max_retries);
-    for (int attempt = 1;; ++attempt) {
+    auto passes = [&](const http::response& res) {
+        return res.ok() || (res.status == 404 && c.not_found_ok);
+    };
+    // One attempt throws only what the app retrier may retry (connection failures, 429 and
+    // 500/502/503/504); other statuses come back and are turned into errors below.
+    auto attempt = [&]() -> asio::awaitable<http::response> {
         if (attempts) {
             *attempts += 1;
         }
-        std::optional<http::response> res;
-        try {
-            res = co_await send_with_transport_retries(c);
-        } catch (const es_error&) {
-            throw;
-        } catch (const core::error& e) {
-            if (e.kind() != core::error_kind::transient || attempt >= max) {
-                throw;
-            }
+        auto res = co_await send_with_transport_retries(c);
+        if (!passes(res) && is_retryable_status(res.status)) {
+            throw make_error(c.verb, c.path, res);
         }
-        if (res) {
-            if (res->ok() || (res->status == 404 && c.not_found_ok)) {
-                co_return std::move(*res);
-            }
-            if (!is_retryable_status(res->status) || attempt >= max) {
-                throw make_error(c.verb, c.path, *res);
-            }
-        }
-        co_await sleep_(r.retry_interval * attempt);
+        co_return res;
+    };
+    http::response res;
+    if (c.retry == retry_mode::none) {
+        res = co_await attempt();
+    } else {
+        auto policy = core::retry_policy::linear(std::max(1, r.max_retries), r.retry_interval,
+                                                 r.retry_interval);
+        res = co_await core::retry(policy, *sleep_, attempt);
     }
+    if (!passes(res)) {
+        throw make_error(c.verb, c.path, res);
+    }
+    co_return res;
 }
 
 asio::awaitable<http::response> client::execute(const call& c) {
@@ -574,7 +570,7 @@ asio::awaitable<bulk_response> client::bulk(const bulk_builder& ops, std::string
         }
     }
     for (int round = 1; !pending.empty() && round < r.max_retries; ++round) {
-        co_await sleep_(r.retry_interval * round);
+        co_await sleep_->sleep_for(r.retry_interval * round);
         auto again = co_await send(ops.subset(pending));
         out.retried_items += pending.size();
         std::vector<std::size_t> still;

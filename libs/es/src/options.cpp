@@ -1,4 +1,5 @@
 // Client options: host normalisation, authorization header, HTTP client settings.
+#include <casio/core/config.hpp>
 #include <casio/core/error.hpp>
 #include <casio/es/options.hpp>
 
@@ -42,6 +43,25 @@ std::string base64(std::string_view in) {
 }
 
 }  // namespace
+
+client_options options_from_config(const core::elasticsearch_config& c) {
+    client_options o;
+    o.host = c.host;
+    o.api_key = c.api_key;
+    o.username = c.username;
+    o.password = c.password;
+    for (const auto& [name, value] : c.headers) {
+        o.headers.push_back({name, value});
+    }
+    o.request_timeout = c.request_timeout;
+    o.retries = {static_cast<int>(c.max_retries), c.retry_interval};
+    o.bulk_retries = {static_cast<int>(c.bulk.max_retries), c.bulk.retry_interval};
+    o.transport_retries = c.retry_on_timeout ? 3 : 0;
+    o.ssl = c.ssl;
+    o.verify_certs = c.verify_certs;
+    o.ca_certs = c.ca_certs.value_or("");
+    return o;
+}
 
 client_options with_api_key(client_options opts, std::string api_key) {
     opts.api_key = std::move(api_key);

@@ -138,10 +138,10 @@ TEST_CASE("_bulk call: NDJSON headers, pipeline parameter, per-item results", "[
 TEST_CASE("_bulk: per-item 429s are re-sent alone, up to the bulk retry limit",
           "[es][bulk][retry]") {
     fake_transport t;
-    es::test::recording_sleeper s;
+    casio::test::manual_sleeper s;
     auto o = es::test::test_options();
     o.bulk_retries.max_retries = 3;
-    es::client c(t, o, s.fn());
+    es::client c(t, o, &s);
     es::bulk_builder b;
     b.add_index("i", "a", "{}");
     b.add_index("i", "b", "{}");
@@ -174,15 +174,15 @@ TEST_CASE("_bulk: per-item 429s are re-sent alone, up to the bulk retry limit",
     CHECK_FALSE(r.errors);
     CHECK(r.attempts == 3);
     CHECK(r.retried_items == 3);
-    CHECK(s.delays == std::vector<std::chrono::milliseconds>{2s, 4s});
+    CHECK(s.requested() == std::vector<std::chrono::milliseconds>{2s, 4s});
 }
 
 TEST_CASE("_bulk: item 429s left after the limit are reported as failures", "[es][bulk][retry]") {
     fake_transport t;
-    es::test::recording_sleeper s;
+    casio::test::manual_sleeper s;
     auto o = es::test::test_options();
     o.bulk_retries.max_retries = 2;
-    es::client c(t, o, s.fn());
+    es::client c(t, o, &s);
     es::bulk_builder b;
     b.add_index("i", "a", "{}");
     const std::string answer =
@@ -194,15 +194,15 @@ TEST_CASE("_bulk: item 429s left after the limit are reported as failures", "[es
     CHECK(r.errors);
     CHECK_FALSE(r.items[0].succeeded());
     CHECK(r.items[0].status == 429);
-    CHECK(s.delays == std::vector<std::chrono::milliseconds>{2s});
+    CHECK(s.requested() == std::vector<std::chrono::milliseconds>{2s});
 }
 
 TEST_CASE("_bulk: whole-request failures use the bulk retry settings", "[es][bulk][retry]") {
     fake_transport t;
-    es::test::recording_sleeper s;
+    casio::test::manual_sleeper s;
     auto o = es::test::test_options();
     o.bulk_retries.max_retries = 3;
-    es::client c(t, o, s.fn());
+    es::client c(t, o, &s);
     es::bulk_builder b;
     b.add_delete("i", "a");
     t.reply(429, R"({"error":{"type":"es_rejected_execution_exception","reason":"busy"}})");
@@ -212,7 +212,7 @@ TEST_CASE("_bulk: whole-request failures use the bulk retry settings", "[es][bul
     auto r = run(c.bulk(b));
     CHECK(r.attempts == 3);
     CHECK(r.items[0].succeeded());
-    CHECK(s.delays == std::vector<std::chrono::milliseconds>{2s, 4s});
+    CHECK(s.requested() == std::vector<std::chrono::milliseconds>{2s, 4s});
     CHECK(t.requests[2].body == b.body());
 
     // A mismatched answer is an error, not silently misattributed results.

@@ -16,8 +16,8 @@ namespace {
 
 struct fixture {
     fake_transport t;
-    es::test::recording_sleeper sleeps;
-    es::client c{t, es::test::test_options(), sleeps.fn()};
+    casio::test::manual_sleeper sleeps;
+    es::client c{t, es::test::test_options(), &sleeps};
 
     const http::request& last() const { return t.requests.back(); }
     json::value last_body() const { return json::parse(last().body); }

@@ -16,6 +16,8 @@
 
 #include <casio/es/client.hpp>
 
+#include "support/manual_clock.hpp"
+
 namespace casio::es::test {
 
 inline http::response es_response(unsigned status, std::string body, bool product = true) {
@@ -55,17 +57,6 @@ class fake_transport : public transport {
 
   private:
     std::deque<std::variant<http::response, core::error>> script_;
-};
-
-// Records the delays asked for and returns at once.
-struct recording_sleeper {
-    std::vector<std::chrono::milliseconds> delays;
-    sleeper fn() {
-        return [this](std::chrono::milliseconds d) -> boost::asio::awaitable<void> {
-            delays.push_back(d);
-            co_return;
-        };
-    }
 };
 
 // Runs one coroutine to completion on a private io_context and returns its result.

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <casio/core/config.hpp>
 #include <casio/es/options.hpp>
 #include <casio/es/version.hpp>
 
@@ -66,4 +67,26 @@ TEST_CASE("TLS settings follow ssl/verify_certs/ca_certs", "[es][options][tls]")
 
 TEST_CASE("user agent names the service version", "[es][options]") {
     CHECK(es::user_agent == "elastic-connectors-9.6.0/service");
+}
+
+TEST_CASE("options from the elasticsearch config section", "[es][options]") {
+    core::elasticsearch_config cfg;
+    cfg.host = "https://es.example.com";
+    cfg.api_key = "k";
+    cfg.headers["X-Team"] = "search";
+    cfg.max_retries = 7;
+    cfg.retry_interval = std::chrono::seconds(3);
+    cfg.bulk.max_retries = 2;
+    cfg.bulk.retry_interval = std::chrono::seconds(1);
+    cfg.ca_certs = "/ca.pem";
+    auto o = es::options_from_config(cfg);
+    CHECK(es::normalize_host(o.host) == "https://es.example.com:443");
+    CHECK(es::authorization_header(o) == "ApiKey k");
+    REQUIRE(o.headers.size() == 1);
+    CHECK(o.headers[0].name == "X-Team");
+    CHECK(o.retries.max_retries == 7);
+    CHECK(o.retries.retry_interval == std::chrono::seconds(3));
+    CHECK(o.bulk_retries.max_retries == 2);
+    CHECK(o.bulk_retries.retry_interval == std::chrono::seconds(1));
+    CHECK(es::http_options(o).tls.ca_file == "/ca.pem");
 }

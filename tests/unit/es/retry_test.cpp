@@ -11,21 +11,21 @@ namespace json = boost::json;
 
 TEST_CASE("app retrier: 429/5xx retried with interval x attempt", "[es][retry]") {
     fake_transport t;
-    es::test::recording_sleeper s;
-    es::client c(t, es::test::test_options(), s.fn());
+    casio::test::manual_sleeper s;
+    es::client c(t, es::test::test_options(), &s);
     t.reply(503, R"({"error":{"type":"unavailable_shards_exception","reason":"busy"}})");
     t.reply(429, R"({"error":{"type":"es_rejected_execution_exception","reason":"queue full"}})");
     t.reply(500, "{}");
     t.reply(200, R"({"id":"j"})");
     CHECK(run(c.create_sync_job("c", "full", "on_demand")) == "j");
     CHECK(t.requests.size() == 4);
-    CHECK(s.delays == std::vector<std::chrono::milliseconds>{10s, 20s, 30s});
+    CHECK(s.requested() == std::vector<std::chrono::milliseconds>{10s, 20s, 30s});
 }
 
 TEST_CASE("app retrier gives up after max_retries attempts with the last error", "[es][retry]") {
     fake_transport t;
-    es::test::recording_sleeper s;
-    es::client c(t, es::test::test_options(), s.fn());
+    casio::test::manual_sleeper s;
+    es::client c(t, es::test::test_options(), &s);
     for (int i = 0; i < 5; ++i) {
         t.reply(504, R"({"error":{"type":"timeout","reason":"gateway timeout"}})");
     }
@@ -38,13 +38,13 @@ TEST_CASE("app retrier gives up after max_retries attempts with the last error",
         CHECK_THAT(e.what(), Catch::Contains("PUT /_connector/c1/_check_in: 504"));
     }
     CHECK(t.requests.size() == 5);
-    CHECK(s.delays == std::vector<std::chrono::milliseconds>{10s, 20s, 30s, 40s});
+    CHECK(s.requested() == std::vector<std::chrono::milliseconds>{10s, 20s, 30s, 40s});
 }
 
 TEST_CASE("app retrier does not retry other errors", "[es][retry]") {
     fake_transport t;
-    es::test::recording_sleeper s;
-    es::client c(t, es::test::test_options(), s.fn());
+    casio::test::manual_sleeper s;
+    es::client c(t, es::test::test_options(), &s);
     SECTION("404") {
         t.reply(404, R"({"error":{"type":"resource_not_found_exception","reason":"x"}})");
         CHECK_THROWS_AS(run(c.check_in("c1")), es::es_error);
@@ -58,30 +58,30 @@ TEST_CASE("app retrier does not retry other errors", "[es][retry]") {
         CHECK_THROWS_AS(run(c.license()), es::es_error);
     }
     CHECK(t.requests.size() == 1);
-    CHECK(s.delays.empty());
+    CHECK(s.requested().empty());
 }
 
 TEST_CASE("connection failures: immediate transport re-sends, then the app retrier",
           "[es][retry]") {
     fake_transport t;
-    es::test::recording_sleeper s;
+    casio::test::manual_sleeper s;
     auto o = es::test::test_options();
     o.transport_retries = 1;
     o.retries.max_retries = 2;
-    es::client c(t, o, s.fn());
+    es::client c(t, o, &s);
     t.fail(core::error(core::error_kind::transient, "connection refused"));
     t.fail(core::error(core::error_kind::transient, "connection reset"));  // app attempt 1 ends
     t.fail(core::error(core::error_kind::transient, "timed out"));
     t.reply(200, R"({"license":{"status":"active","type":"basic"}})");
     CHECK(run(c.license()).type == "basic");
     CHECK(t.requests.size() == 4);
-    CHECK(s.delays == std::vector<std::chrono::milliseconds>{10s});
+    CHECK(s.requested() == std::vector<std::chrono::milliseconds>{10s});
 }
 
 TEST_CASE("a fatal transport error is not retried", "[es][retry]") {
     fake_transport t;
-    es::test::recording_sleeper s;
-    es::client c(t, es::test::test_options(), s.fn());
+    casio::test::manual_sleeper s;
+    es::client c(t, es::test::test_options(), &s);
     t.fail(core::error(core::error_kind::fatal, "certificate verify failed for host es.test"));
     CHECK_THROWS_WITH(run(c.license()), Catch::Contains("certificate verify failed"));
     CHECK(t.requests.size() == 1);
@@ -89,8 +89,8 @@ TEST_CASE("a fatal transport error is not retried", "[es][retry]") {
 
 TEST_CASE("calls outside the app retrier: GET /, _refresh, _count", "[es][retry]") {
     fake_transport t;
-    es::test::recording_sleeper s;
-    es::client c(t, es::test::test_options(), s.fn());
+    casio::test::manual_sleeper s;
+    es::client c(t, es::test::test_options(), &s);
     t.reply(503, "{}");
     CHECK_THROWS_AS(run(c.count("search-x")), es::es_error);
     t.reply(503, "{}");
@@ -98,7 +98,7 @@ TEST_CASE("calls outside the app retrier: GET /, _refresh, _count", "[es][retry]
     t.reply(503, "{}");
     CHECK_FALSE(run(c.ping()));
     CHECK(t.requests.size() == 3);
-    CHECK(s.delays.empty());
+    CHECK(s.requested().empty());
 }
 
 TEST_CASE("OCC retry re-reads and retries a 409 up to 3 times", "[es][retry][occ]") {

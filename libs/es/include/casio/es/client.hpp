@@ -6,7 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +16,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <casio/core/retry.hpp>
 #include <casio/es/bulk.hpp>
 #include <casio/es/documents.hpp>
 #include <casio/es/error.hpp>
@@ -24,17 +25,14 @@
 
 namespace casio::es {
 
-// How the client waits between retries. The default waits on a steady_timer of the calling
-// coroutine's executor (cancellable); tests pass a recording sleeper that returns at once.
-using sleeper = std::function<boost::asio::awaitable<void>(std::chrono::milliseconds)>;
-sleeper timer_sleeper();
-
 class id_stream;
 
 class client {
   public:
-    // `t` must outlive the client. Throws core::error(bad_request) for a bad host.
-    client(transport& t, client_options opts, sleeper sleep = timer_sleeper());
+    // `t` (and `sleep` when given) must outlive the client. Without a sleeper, retries wait on
+    // a steady timer of the calling coroutine's executor (cancellable). Throws
+    // core::error(bad_request) for a bad host.
+    client(transport& t, client_options opts, core::sleeper* sleep = nullptr);
 
     const client_options& options() const noexcept { return opts_; }
     const std::string& base_url() const noexcept { return base_url_; }
@@ -156,7 +154,8 @@ class client {
 
     transport& transport_;
     client_options opts_;
-    sleeper sleep_;
+    std::unique_ptr<core::sleeper> own_sleeper_;
+    core::sleeper* sleep_;
     std::string base_url_;
     http::header_list fixed_headers_;
     bool product_checked_ = false;

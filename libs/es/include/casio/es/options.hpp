@@ -9,6 +9,10 @@
 
 #include <casio/http/client.hpp>
 
+namespace casio::core {
+struct elasticsearch_config;
+}
+
 namespace casio::es {
 
 struct retry_settings {
@@ -32,6 +36,10 @@ struct client_options {
     bool verify_certs = true;
     std::string ca_certs;
 };
+
+// The `elasticsearch` section of config.yml as client options (bulk.max_retries and
+// bulk.retry_interval drive the _bulk retries).
+client_options options_from_config(const core::elasticsearch_config& c);
 
 // `opts` with its credentials replaced by an API key (username/password dropped).
 client_options with_api_key(client_options opts, std::string api_key);
