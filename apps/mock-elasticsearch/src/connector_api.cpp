@@ -261,10 +261,13 @@ bool job_transition_ok(std::string_view from, std::string_view to) {
     return false;
 }
 
-[[noreturn]] void invalid_transition(std::string_view from, std::string_view to) {
+// ES words connector and sync-job transition errors slightly differently.
+[[noreturn]] void invalid_transition(std::string_view from, std::string_view to,
+                                     bool sync_job = false) {
     status_exception("Invalid transition attempt from [" + std::string(from) + "] to [" +
-                     std::string(to) +
-                     "]. Such a status transition is not supported by the Connector Protocol.");
+                     std::string(to) + "]. Such a " +
+                     (sync_job ? "ConnectorSyncStatus transition" : "status transition") +
+                     " is not supported by the Connector Protocol.");
 }
 
 json::object view(std::string_view id, const json::object& source) {
@@ -1149,7 +1152,7 @@ void apply_cancel(json::object& job, std::string_view now) {
         return;
     }
     if (!job_transition_ok(from, "canceling")) {
-        invalid_transition(from, "canceling");
+        invalid_transition(from, "canceling", true);
     }
     job["status"] = "canceling";
     job["cancelation_requested_at"] = now;
@@ -1168,7 +1171,7 @@ void apply_job_error(json::object& job, const json::object& body) {
     }
     std::string from(string_or_empty(job, "status"));
     if (!job_transition_ok(from, "error")) {
-        invalid_transition(from, "error");
+        invalid_transition(from, "error", true);
     }
     job["status"] = "error";
     job["error"] = *error;

@@ -1165,7 +1165,12 @@ node_ptr compile(const json::value& q) {
     }
     const auto& [name, body] = *o.begin();
     if (name == "match_all" || name == "match_none") {
-        expect_object(name, body);
+        for (const auto& [k, v] : expect_object(name, body)) {
+            if (k != "boost" && k != "_name") {
+                parsing_error("[" + std::string(name) + "] query does not support [" +
+                              std::string(k) + "]");
+            }
+        }
         auto n = std::make_unique<query_node>();
         n->kind = name == "match_all" ? node_kind::match_all : node_kind::match_none;
         return n;

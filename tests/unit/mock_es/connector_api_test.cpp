@@ -524,8 +524,9 @@ TEST_CASE("cancel follows ES's job state machine", "[mock_es][sync_job]") {
         auto e = error_of([&] { apply_cancel(j, t1); });
         CHECK(e.status() == 400);
         CHECK(e.type() == "status_exception");
-        CHECK(e.reason().find("Invalid transition attempt from [" + std::string(s) +
-                              "] to [canceling]") != std::string::npos);
+        CHECK(e.reason() == "Invalid transition attempt from [" + std::string(s) +
+                                "] to [canceling]. Such a ConnectorSyncStatus transition is not "
+                                "supported by the Connector Protocol.");
         CHECK(j.at("status") == s);
     }
 }

@@ -333,6 +333,8 @@ TEST_CASE("malformed and unsupported queries are 400 with ES wording", "[mock_es
     CHECK(parse_error(R"({"term":{"a":1},"match_all":{}})").type() == "parsing_exception");
     CHECK(parse_error(R"({"terms":{"a":"x"}})").status() == 400);
     CHECK(parse_error(R"({"exists":{}})").reason() == "[exists] must be provided with a [field]");
+    CHECK(parse_error(R"({"match_all":{"all":true}})").reason() ==
+          "[match_all] query does not support [all]");
     CHECK(parse_error(R"("match_all")").status() == 400);
     CHECK(parse_error(R"({"term":{"a":null}})").status() == 400);
     CHECK(parse_error(R"({"bool":{"must":[{"nope":{}}]}})").reason() == "unknown query [nope]");
