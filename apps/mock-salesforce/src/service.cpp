@@ -1,0 +1,426 @@
+#include "service.hpp"
+
+#include <charconv>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "describe.hpp"
+#include "sf_error.hpp"
+
+namespace casio::mock_sf {
+
+namespace {
+
+constexpr std::string_view json_type = "application/json;charset=UTF-8";
+constexpr std::size_t max_cursors = 1024;
+
+std::uint64_t mix(std::uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+std::uint64_t fnv(std::string_view s, std::uint64_t h = 1469598103934665603ULL) {
+    for (char c : s) {
+        h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    }
+    return h;
+}
+
+service_response json(unsigned status, std::string body) {
+    service_response r;
+    r.status = status;
+    r.headers.emplace_back("Content-Type", std::string(json_type));
+    r.body = std::move(body);
+    return r;
+}
+
+service_response error(unsigned status, std::string code, std::string message) {
+    return json(status, sf_error(status, std::move(code), std::move(message)).to_json());
+}
+
+service_response not_found() {
+    return error(404, "NOT_FOUND", "The requested resource does not exist");
+}
+
+std::optional<std::size_t> to_size(std::string_view s) {
+    std::size_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || s.empty()) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+bool valid_version(std::string_view v) {
+    // vNN.N
+    if (v.size() < 4 || v[0] != 'v') {
+        return false;
+    }
+    auto dot = v.find('.');
+    if (dot == std::string_view::npos || dot == 1 || dot + 1 == v.size()) {
+        return false;
+    }
+    return to_size(v.substr(1, dot - 1)) && to_size(v.substr(dot + 1));
+}
+
+}  // namespace
+
+std::string url_decode(std::string_view s, bool plus_is_space) {
+    std::string out;
+    out.reserve(s.size());
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    };
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+            i += 2;
+        } else if (s[i] == '+' && plus_is_space) {
+            out += ' ';
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+std::map<std::string, std::string> parse_query_string(std::string_view s) {
+    std::map<std::string, std::string> out;
+    while (!s.empty()) {
+        auto amp = s.find('&');
+        auto part = s.substr(0, amp);
+        auto eq = part.find('=');
+        auto key = url_decode(part.substr(0, eq), true);
+        auto val =
+            eq == std::string_view::npos ? std::string() : url_decode(part.substr(eq + 1), true);
+        out.emplace(std::move(key), std::move(val));
+        if (amp == std::string_view::npos) {
+            break;
+        }
+        s.remove_prefix(amp + 1);
+    }
+    return out;
+}
+
+std::optional<std::string_view> service_request::header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+        if (iequals(k, name)) {
+            return std::string_view(v);
+        }
+    }
+    return std::nullopt;
+}
+
+service::service(org& o, service_options opts) : org_(&o), engine_(o), opts_(std::move(opts)) {}
+
+void service::finish(service_response& res) const {
+    const std::size_t limit =
+        opts_.faults.request_limit ? opts_.faults.request_limit : opts_.daily_limit;
+    res.headers.emplace_back(
+        "Sforce-Limit-Info",
+        "api-usage=" + std::to_string(stats_.api_requests) + "/" + std::to_string(limit));
+    res.delay = opts_.faults.latency;
+}
+
+service_response service::handle(const service_request& req) {
+    service_response res;
+    if (req.target.size() > opts_.max_uri) {
+        res.status = 414;
+        res.headers.emplace_back("Content-Type", "text/html;charset=UTF-8");
+        res.body =
+            "<html><head><title>414 URI Too Long</title></head><body><h1>URI Too Long</h1><p>The "
+            "requested URL's length exceeds the capacity limit for this server.</p></body></html>";
+        finish(res);
+        return res;
+    }
+    const auto qpos = req.target.find('?');
+    const std::string path = url_decode(std::string_view(req.target).substr(0, qpos), false);
+    const auto params = qpos == std::string::npos
+                            ? std::map<std::string, std::string>{}
+                            : parse_query_string(std::string_view(req.target).substr(qpos + 1));
+    try {
+        if (path == "/" || path.empty()) {
+            res.status = 200;
+            res.headers.emplace_back("Content-Type", "text/html;charset=UTF-8");
+        } else if (path == "/services/oauth2/token") {
+            res = req.method == "POST"
+                      ? token(req)
+                      : error(405, "METHOD_NOT_ALLOWED",
+                              "HTTP Method '" + req.method + "' not allowed. Allowed are POST");
+        } else if (path.starts_with("/__admin/")) {
+            res = admin(req, path);
+        } else if (path.starts_with("/services/data/")) {
+            res = api(req, path, params);
+        } else {
+            res = not_found();
+        }
+    } catch (const sf_error& e) {
+        res = json(e.status(), e.to_json());
+    }
+    finish(res);
+    return res;
+}
+
+service_response service::token(const service_request& req) {
+    ++stats_.token_requests;
+    auto form = parse_query_string(req.body);
+    auto oauth_error = [](std::string err, std::string description) {
+        boost::json::object o;
+        o["error"] = err;
+        o["error_description"] = description;
+        return json(400, boost::json::serialize(o));
+    };
+    if (form["grant_type"] != "client_credentials") {
+        return oauth_error("unsupported_grant_type", "grant type not supported");
+    }
+    if (form["client_id"] != opts_.client_id || form["client_secret"] != opts_.client_secret ||
+        opts_.client_id.empty()) {
+        return oauth_error("invalid_client", "invalid client credentials");
+    }
+    ++issued_;
+    const std::string org_id = "00D" + org_->make_id(0, 0).substr(3, 12);
+    const std::string token_text = org_id + "!AR" +
+                                   std::to_string(mix(org_->seed() + issued_) % 1000000007ULL) +
+                                   "." + std::to_string(issued_);
+    tokens_[token_text] = 0;
+    boost::json::object o;
+    o["access_token"] = token_text;
+    o["signature"] = "bW9jay1zYWxlc2ZvcmNlLXNpZ25hdHVyZQ==";
+    o["scope"] = "api";
+    o["instance_url"] = opts_.instance_url;
+    o["id"] = "https://login.salesforce.com/id/" + org_id + "AAA/" + org_->make_id(0, 0);
+    o["token_type"] = "Bearer";
+    o["issued_at"] = std::to_string(1700000000000ULL + issued_);
+    o["api_instance_url"] = "https://api.salesforce.com";
+    return json(200, boost::json::serialize(o));
+}
+
+service_response service::api(const service_request& req, std::string_view path,
+                              const std::map<std::string, std::string>& params) {
+    path.remove_prefix(std::string_view("/services/data/").size());
+    const auto slash = path.find('/');
+    const std::string version(path.substr(0, slash));
+    const std::string_view rest = slash == std::string_view::npos ? "" : path.substr(slash);
+    if (!valid_version(version)) {
+        return not_found();
+    }
+    auto auth = req.header("Authorization");
+    std::string token_text;
+    if (auth && auth->size() > 7 && iequals(auth->substr(0, 7), "Bearer ")) {
+        token_text = std::string(auth->substr(7));
+    }
+    auto tok = tokens_.find(token_text);
+    const auto& f = opts_.faults;
+    if (tok == tokens_.end() || (f.token_expires_after && tok->second >= f.token_expires_after)) {
+        if (tok != tokens_.end()) {
+            tokens_.erase(tok);
+        }
+        return error(401, "INVALID_SESSION_ID", "Session expired or invalid");
+    }
+    ++tok->second;
+    ++stats_.api_requests;
+    if (f.request_limit && stats_.api_requests > f.request_limit) {
+        return error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");
+    }
+    if (f.error_rate > 0) {
+        const double draw = static_cast<double>(mix(f.seed * 0x9E37 + fault_draws_++) >> 11) /
+                            static_cast<double>(1ULL << 53);
+        if (draw < f.error_rate) {
+            return error(500, "UNKNOWN_EXCEPTION",
+                         "An unexpected error occurred. Please include this ErrorId if you "
+                         "contact support: " +
+                             std::to_string(fault_draws_) + "-mock (-1)");
+        }
+    }
+    if (req.method != "GET" && req.method != "HEAD") {
+        return error(405, "METHOD_NOT_ALLOWED",
+                     "HTTP Method '" + req.method + "' not allowed. Allowed are GET,HEAD");
+    }
+    const auto& s = org_->schema();
+    if (rest == "/sobjects" || rest == "/sobjects/") {
+        return json(200, describe_global(s, version));
+    }
+    if (rest.starts_with("/sobjects/") && rest.ends_with("/describe")) {
+        auto name = rest.substr(10, rest.size() - 10 - 9);
+        int obj = s.find(name);
+        if (obj < 0 || name.find('/') != std::string_view::npos) {
+            return not_found();
+        }
+        return json(200, describe_object(s, s.object(static_cast<std::size_t>(obj)), version));
+    }
+    if (rest.starts_with("/sobjects/ContentVersion/") && rest.ends_with("/VersionData")) {
+        auto id = rest.substr(25, rest.size() - 25 - 12);
+        ++stats_.download_requests;
+        auto file = org_->file(id);
+        if (!file) {
+            return not_found();
+        }
+        service_response r;
+        r.status = 200;
+        r.headers.emplace_back("Content-Type", file->content_type);
+        r.file = std::move(*file);
+        return r;
+    }
+    if (rest == "/query" || rest == "/queryAll") {
+        auto q = params.find("q");
+        if (q == params.end() || q->second.empty()) {
+            return error(400, "MALFORMED_QUERY", "A query string has to be specified");
+        }
+        return run_query(req, version, q->second, rest == "/queryAll");
+    }
+    if (rest.starts_with("/query/") || rest.starts_with("/queryAll/")) {
+        return page(version, std::string(rest.substr(rest.find('/', 1) + 1)));
+    }
+    if (rest == "/search") {
+        auto q = params.find("q");
+        if (q == params.end() || q->second.empty()) {
+            return error(400, "MALFORMED_SEARCH", "No search term found.");
+        }
+        ++stats_.query_requests;
+        return json(200, engine_.search(q->second, version));
+    }
+    return not_found();
+}
+
+std::string service::locator_id(const std::string& soql, bool all, std::size_t batch) const {
+    static constexpr std::string_view b62 =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    std::uint64_t h = fnv(soql, fnv(all ? "all" : "query", batch));
+    std::string id = "01g";
+    for (int i = 0; i < 15; ++i) {
+        if (i % 8 == 0) {
+            h = mix(h);
+        }
+        id += b62[h % 62];
+        h /= 62;
+    }
+    return id;
+}
+
+std::shared_ptr<query_result> service::result_of(cursor& c) {
+    // Edits through the admin endpoint re-list the rows; pages stay addressable by offset.
+    if (!c.result || c.generation != org_->generation()) {
+        c.result = engine_.query(c.soql, c.all);
+        c.generation = org_->generation();
+    }
+    return c.result;
+}
+
+service_response service::run_query(const service_request& req, std::string_view version,
+                                    const std::string& soql, bool all) {
+    ++stats_.query_requests;
+    std::size_t batch = 2000;
+    if (auto opt = req.header("Sforce-Query-Options")) {
+        auto pos = opt->find("batchSize=");
+        if (pos != std::string_view::npos) {
+            auto digits = opt->substr(pos + 10);
+            digits = digits.substr(0, digits.find_first_not_of("0123456789"));
+            if (auto n = to_size(digits)) {
+                batch = std::clamp<std::size_t>(*n, 200, 2000);
+            }
+        }
+    }
+    const std::string id = locator_id(soql, all, batch);
+    auto it = cursors_.find(id);
+    if (it == cursors_.end()) {
+        cursor c;
+        c.soql = soql;
+        c.all = all;
+        c.batch = batch;
+        result_of(c);  // throws sf_error before anything is registered
+        if (cursors_.size() >= max_cursors) {
+            cursors_.erase(cursor_order_.front());
+            cursor_order_.pop_front();
+        }
+        cursor_order_.push_back(id);
+        it = cursors_.emplace(id, std::move(c)).first;
+    }
+    auto result = result_of(it->second);
+    return json(200, result->page(0, batch, version,
+                                  "/services/data/" + std::string(version) + "/query/" + id));
+}
+
+service_response service::page(std::string_view version, const std::string& locator) {
+    ++stats_.query_requests;
+    const auto dash = locator.rfind('-');
+    auto it = dash == std::string::npos ? cursors_.end() : cursors_.find(locator.substr(0, dash));
+    auto offset = dash == std::string::npos ? std::nullopt
+                                            : to_size(std::string_view(locator).substr(dash + 1));
+    if (it == cursors_.end() || !offset) {
+        return error(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
+    }
+    auto result = result_of(it->second);
+    return json(200,
+                result->page(*offset, it->second.batch, version,
+                             "/services/data/" + std::string(version) + "/query/" + it->first));
+}
+
+service_response service::admin(const service_request& req, std::string_view path) {
+    auto fail = [](unsigned status, std::string message) {
+        boost::json::object o;
+        o["error"] = message;
+        return json(status, boost::json::serialize(o));
+    };
+    if (path == "/__admin/stats" && req.method == "GET") {
+        boost::json::object o;
+        o["api_requests"] = stats_.api_requests;
+        o["token_requests"] = stats_.token_requests;
+        o["query_requests"] = stats_.query_requests;
+        o["download_requests"] = stats_.download_requests;
+        return json(200, boost::json::serialize(o));
+    }
+    if (path == "/__admin/reset-limits" && req.method == "POST") {
+        stats_ = {};
+        for (auto& [t, n] : tokens_) {
+            n = 0;
+        }
+        service_response r;
+        r.status = 204;
+        return r;
+    }
+    constexpr std::string_view prefix = "/__admin/records/";
+    if (!path.starts_with(prefix)) {
+        return fail(404, "unknown admin endpoint " + std::string(path));
+    }
+    const std::string arg(path.substr(prefix.size()));
+    try {
+        if (req.method == "DELETE") {
+            org_->remove(arg);
+            service_response r;
+            r.status = 204;
+            return r;
+        }
+        boost::system::error_code ec;
+        auto body = boost::json::parse(req.body, ec);
+        if (ec || !body.is_object()) {
+            return fail(400, "request body must be a JSON object of fields");
+        }
+        if (req.method == "POST") {
+            boost::json::object o;
+            o["id"] = org_->insert(arg, body.as_object());
+            return json(201, boost::json::serialize(o));
+        }
+        if (req.method == "PATCH") {
+            org_->update(arg, body.as_object());
+            service_response r;
+            r.status = 204;
+            return r;
+        }
+        return fail(405, "method " + req.method + " not allowed on " + std::string(path));
+    } catch (const std::out_of_range& e) {
+        return fail(404, e.what());
+    } catch (const std::invalid_argument& e) {
+        return fail(400, e.what());
+    }
+}
+
+}  // namespace casio::mock_sf

@@ -1,0 +1,126 @@
+#pragma once
+// The Salesforce REST surface of the mock, without sockets: a request goes in, a response (or a
+// file to stream) comes out. The HTTP adapter (http_server.cpp) only moves bytes and applies the
+// delays this layer asks for, so every behaviour here is unit-tested directly.
+//
+// Endpoints (vNN.N is any API version; urls in responses reuse the version requested):
+//   POST /services/oauth2/token                 client_credentials -> access_token
+//   HEAD /                                      200, no auth (the connector's ping)
+//   GET  /services/data/vNN.N/sobjects          describe global
+//   GET  /services/data/vNN.N/sobjects/X/describe
+//   GET  /services/data/vNN.N/query?q=          first page (batch from Sforce-Query-Options)
+//   GET  /services/data/vNN.N/queryAll?q=       same, deleted rows included
+//   GET  /services/data/vNN.N/query/01g...-N    the page at offset N
+//   GET  /services/data/vNN.N/search?q=         SOSL
+//   GET  /services/data/vNN.N/sobjects/ContentVersion/068.../VersionData   raw bytes
+// Admin (no auth; for tests that need changes while running):
+//   POST   /__admin/records/<Object>   JSON fields -> 201 {"id":"..."}
+//   PATCH  /__admin/records/<Id>       JSON fields -> 204 (LastModifiedDate = now unless given)
+//   DELETE /__admin/records/<Id>       -> 204 (then visible only through queryAll)
+//   GET    /__admin/stats              -> {"api_requests":N,"token_requests":N,...}
+//   POST   /__admin/reset-limits       -> 204 (request counters and faults start over)
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "org.hpp"
+#include "query_engine.hpp"
+
+namespace casio::mock_sf {
+
+struct fault_options {
+    std::size_t token_expires_after = 0;  // API requests per token before 401; 0 = never
+    std::size_t request_limit = 0;  // API requests before 403 REQUEST_LIMIT_EXCEEDED; 0 = none
+    double error_rate = 0;          // probability of a 500 per API request
+    std::uint64_t seed = 1;         // for error_rate draws
+    std::chrono::milliseconds latency{0};                // added before every response
+    std::chrono::milliseconds download_chunk_delay{0};   // between 64 KiB chunks of a file
+    std::optional<std::uint64_t> truncate_downloads_at;  // cut every download after N bytes
+};
+
+struct service_options {
+    std::string client_id;
+    std::string client_secret;
+    std::string instance_url = "http://127.0.0.1";  // returned by the token endpoint
+    std::size_t max_uri = 16384;                    // longer request-targets -> 414
+    std::size_t daily_limit = 100000;               // shown in Sforce-Limit-Info
+    fault_options faults;
+};
+
+struct service_request {
+    std::string method;  // GET, HEAD, POST, PATCH, DELETE
+    std::string target;  // raw "/path?query"
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::optional<std::string_view> header(std::string_view name) const;
+};
+
+struct service_response {
+    unsigned status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::optional<file_info> file;  // stream this instead of body (VersionData)
+    std::chrono::milliseconds delay{0};
+};
+
+struct service_stats {
+    std::size_t api_requests = 0;
+    std::size_t token_requests = 0;
+    std::size_t query_requests = 0;
+    std::size_t download_requests = 0;
+};
+
+class service {
+  public:
+    service(org& o, service_options opts);
+
+    service_response handle(const service_request& req);
+    const service_stats& stats() const noexcept { return stats_; }
+    const service_options& options() const noexcept { return opts_; }
+
+  private:
+    struct cursor {
+        std::string soql;
+        bool all = false;
+        std::size_t batch = 2000;
+        std::uint64_t generation = 0;
+        std::shared_ptr<query_result> result;
+    };
+
+    service_response token(const service_request& req);
+    service_response api(const service_request& req, std::string_view path,
+                         const std::map<std::string, std::string>& params);
+    service_response admin(const service_request& req, std::string_view path);
+    service_response run_query(const service_request& req, std::string_view version,
+                               const std::string& soql, bool all);
+    service_response page(std::string_view version, const std::string& locator);
+    std::shared_ptr<query_result> result_of(cursor& c);
+    std::string locator_id(const std::string& soql, bool all, std::size_t batch) const;
+    void finish(service_response& res) const;
+
+    org* org_;
+    query_engine engine_;
+    service_options opts_;
+    service_stats stats_;
+    std::unordered_map<std::string, std::size_t> tokens_;  // token -> API requests served
+    std::size_t issued_ = 0;
+    std::uint64_t fault_draws_ = 0;
+    std::list<std::string> cursor_order_;  // least recently created first
+    std::unordered_map<std::string, cursor> cursors_;
+};
+
+// Percent-decoding of a URL component; '+' becomes a space when `plus_is_space`.
+std::string url_decode(std::string_view s, bool plus_is_space);
+// Splits "a=1&b=2" into decoded pairs (first value wins on repeats).
+std::map<std::string, std::string> parse_query_string(std::string_view s);
+
+}  // namespace casio::mock_sf

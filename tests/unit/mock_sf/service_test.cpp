@@ -1,0 +1,277 @@
+#include "service.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+
+using namespace casio::mock_sf;
+using namespace casio::mock_sf::test;
+
+namespace {
+
+struct harness {
+    explicit harness(std::size_t records = 50, fault_options faults = {})
+        : o(org_options{11, records}), svc(o, make_options(faults)) {}
+
+    static service_options make_options(fault_options faults) {
+        service_options opts;
+        opts.client_id = "id";
+        opts.client_secret = "s3cret";
+        opts.faults = faults;
+        return opts;
+    }
+
+    service_response call(std::string method, std::string target, std::string body = {},
+                          std::vector<std::pair<std::string, std::string>> headers = {}) {
+        service_request r;
+        r.method = std::move(method);
+        r.target = std::move(target);
+        r.body = std::move(body);
+        r.headers = std::move(headers);
+        if (!token.empty()) {
+            r.headers.emplace_back("Authorization", "Bearer " + token);
+        }
+        return svc.handle(r);
+    }
+
+    void login() {
+        auto r = call("POST", "/services/oauth2/token",
+                      "grant_type=client_credentials&client_id=id&client_secret=s3cret");
+        REQUIRE(r.status == 200);
+        token = str(boost::json::parse(r.body).at("access_token"));
+    }
+
+    static std::string encode(std::string_view q) {
+        std::string out;
+        for (unsigned char c : q) {
+            if (std::isalnum(c)) {
+                out += static_cast<char>(c);
+            } else if (c == ' ') {
+                out += '+';
+            } else {
+                char buf[4];
+                std::snprintf(buf, sizeof buf, "%%%02X", c);
+                out += buf;
+            }
+        }
+        return out;
+    }
+
+    org o;
+    service svc;
+    std::string token;
+};
+
+std::string header(const service_response& r, std::string_view name) {
+    for (const auto& [k, v] : r.headers) {
+        if (k == name)
+            return v;
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("token endpoint: client credentials only", "[mock_sf][service][auth]") {
+    harness h;
+    auto bad = h.call("POST", "/services/oauth2/token",
+                      "grant_type=client_credentials&client_id=id&client_secret=wrong");
+    CHECK(bad.status == 400);
+    CHECK(bad.body ==
+          R"({"error":"invalid_client","error_description":"invalid client credentials"})");
+    CHECK(bad.body.find("wrong") == std::string::npos);
+    auto grant = h.call("POST", "/services/oauth2/token",
+                        "grant_type=password&client_id=id&client_secret=s3cret");
+    CHECK(grant.status == 400);
+    CHECK(grant.body.find("unsupported_grant_type") != std::string::npos);
+    h.login();
+    CHECK_FALSE(h.token.empty());
+    CHECK(h.svc.stats().token_requests == 3);
+}
+
+TEST_CASE("API calls need a valid bearer token", "[mock_sf][service][auth]") {
+    harness h;
+    auto r = h.call("GET", "/services/data/v59.0/sobjects");
+    CHECK(r.status == 401);
+    CHECK(r.body ==
+          R"([{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}])");
+    CHECK(h.call("HEAD", "/").status == 200);  // the ping needs no token
+    h.login();
+    r = h.call("GET", "/services/data/v59.0/sobjects");
+    CHECK(r.status == 200);
+    CHECK(header(r, "Sforce-Limit-Info") == "api-usage=1/100000");
+}
+
+TEST_CASE("describe global and per object", "[mock_sf][service][describe]") {
+    harness h;
+    h.login();
+    auto global = boost::json::parse(h.call("GET", "/services/data/v59.0/sobjects").body);
+    bool account = false, custom = false;
+    for (const auto& s : global.at("sobjects").as_array()) {
+        if (str(s.at("name")) == "Account") {
+            account = true;
+            CHECK(str(s.at("keyPrefix")) == "001");
+            CHECK(s.at("queryable").as_bool());
+            CHECK(str(s.at("urls").at("describe")) ==
+                  "/services/data/v59.0/sobjects/Account/describe");
+        }
+        if (str(s.at("name")) == "Project__c") {
+            custom = s.at("custom").as_bool();
+        }
+    }
+    CHECK(account);
+    CHECK(custom);
+    auto d = boost::json::parse(h.call("GET", "/services/data/v59.0/sobjects/case/describe").body);
+    CHECK(str(d.at("name")) == "Case");
+    bool em = false;
+    for (const auto& c : d.at("childRelationships").as_array()) {
+        em |= str(c.at("relationshipName")) == "EmailMessages";
+    }
+    CHECK(em);
+    bool owner = false;
+    for (const auto& f : d.at("fields").as_array()) {
+        if (str(f.at("name")) == "OwnerId") {
+            owner = true;
+            CHECK(str(f.at("type")) == "reference");
+            CHECK(str(f.at("relationshipName")) == "Owner");
+            CHECK(str(f.at("referenceTo").at(0)) == "User");
+        }
+    }
+    CHECK(owner);
+    auto missing = h.call("GET", "/services/data/v59.0/sobjects/Nope__c/describe");
+    CHECK(missing.status == 404);
+    CHECK(missing.body.find("NOT_FOUND") != std::string::npos);
+}
+
+TEST_CASE("query paging through locators with batch size option", "[mock_sf][service][paging]") {
+    harness h(1000);
+    h.login();
+    auto first = h.call(
+        "GET", "/services/data/v59.0/query?q=" + harness::encode("SELECT Id, Name FROM Account"),
+        {}, {{"Sforce-Query-Options", "batchSize=300"}});
+    REQUIRE(first.status == 200);
+    auto page = boost::json::parse(first.body);
+    CHECK(page.at("totalSize").as_int64() == 1000);
+    CHECK(page.at("records").as_array().size() == 300);
+    auto next = str(page.at("nextRecordsUrl"));
+    CHECK(next.starts_with("/services/data/v59.0/query/01g"));
+    CHECK(next.ends_with("-300"));
+    CHECK(next.size() == std::string("/services/data/v59.0/query/").size() + 18 + 4);
+    std::size_t seen = 300;
+    while (page.as_object().contains("nextRecordsUrl")) {
+        auto r = h.call("GET", str(page.at("nextRecordsUrl")));
+        REQUIRE(r.status == 200);
+        page = boost::json::parse(r.body);
+        seen += page.at("records").as_array().size();
+    }
+    CHECK(seen == 1000);
+    // Any page can be asked for directly, and the default batch is 2000.
+    auto base = next.substr(0, next.rfind('-'));
+    auto direct = boost::json::parse(h.call("GET", base + "-900").body);
+    CHECK(direct.at("records").as_array().size() == 100);
+    CHECK(direct.at("done").as_bool());
+    auto small = boost::json::parse(
+        h.call("GET", "/services/data/v59.0/query?q=" + harness::encode("SELECT Id FROM Account"),
+               {}, {{"Sforce-Query-Options", "batchSize=10"}})
+            .body);
+    CHECK(small.at("records").as_array().size() == 200);  // clamped to the minimum
+    auto bad = h.call("GET", "/services/data/v59.0/query/01gNOPE-200");
+    CHECK(bad.status == 400);
+    CHECK(bad.body.find("INVALID_QUERY_LOCATOR") != std::string::npos);
+}
+
+TEST_CASE("query errors come back as Salesforce error arrays", "[mock_sf][service][errors]") {
+    harness h;
+    h.login();
+    auto r =
+        h.call("GET", "/services/data/v59.0/query?q=" + harness::encode("SELECT Foo FROM Account"));
+    CHECK(r.status == 400);
+    auto body = boost::json::parse(r.body);
+    CHECK(str(body.at(0).at("errorCode")) == "INVALID_FIELD");
+    auto long_uri = h.call("GET", "/services/data/v59.0/query?q=" + std::string(17000, 'x'));
+    CHECK(long_uri.status == 414);
+    CHECK(header(long_uri, "Content-Type").starts_with("text/html"));
+}
+
+TEST_CASE("queryAll shows deleted rows; admin edits show in queries", "[mock_sf][service][admin]") {
+    harness h(20);
+    h.login();
+    const std::string q = "/services/data/v59.0/query?q=" + harness::encode("SELECT Id FROM Lead");
+    const std::string qa =
+        "/services/data/v59.0/queryAll?q=" + harness::encode("SELECT Id FROM Lead");
+    auto first = str(boost::json::parse(h.call("GET", q).body).at("records").at(0).at("Id"));
+    CHECK(h.call("DELETE", "/__admin/records/" + first).status == 204);
+    CHECK(boost::json::parse(h.call("GET", q).body).at("totalSize").as_int64() == 19);
+    CHECK(boost::json::parse(h.call("GET", qa).body).at("totalSize").as_int64() == 20);
+    auto created =
+        h.call("POST", "/__admin/records/Lead", R"({"LastName": "Added", "Company": "X"})");
+    CHECK(created.status == 201);
+    CHECK(boost::json::parse(h.call("GET", q).body).at("totalSize").as_int64() == 20);
+    CHECK(h.call("PATCH", "/__admin/records/" + first, R"({"Company": "Y"})").status == 404);
+    CHECK(h.call("POST", "/__admin/records/Lead", "not json").status == 400);
+    auto stats = boost::json::parse(h.call("GET", "/__admin/stats").body);
+    CHECK(stats.at("api_requests").as_int64() == 4);  // admin calls are not API calls
+}
+
+TEST_CASE("faults: token expiry, request limit, seeded 5xx", "[mock_sf][service][faults]") {
+    {
+        fault_options f;
+        f.token_expires_after = 2;
+        harness h(10, f);
+        h.login();
+        CHECK(h.call("GET", "/services/data/v59.0/sobjects").status == 200);
+        CHECK(h.call("GET", "/services/data/v59.0/sobjects").status == 200);
+        CHECK(h.call("GET", "/services/data/v59.0/sobjects").status == 401);
+        h.login();
+        CHECK(h.call("GET", "/services/data/v59.0/sobjects").status == 200);
+    }
+    {
+        fault_options f;
+        f.request_limit = 2;
+        harness h(10, f);
+        h.login();
+        CHECK(h.call("GET", "/services/data/v59.0/sobjects").status == 200);
+        CHECK(h.call("GET", "/services/data/v59.0/sobjects").status == 200);
+        auto r = h.call("GET", "/services/data/v59.0/sobjects");
+        CHECK(r.status == 403);
+        CHECK(r.body.find("REQUEST_LIMIT_EXCEEDED") != std::string::npos);
+        CHECK(header(r, "Sforce-Limit-Info") == "api-usage=3/2");
+    }
+    {
+        fault_options f;
+        f.error_rate = 0.5;
+        f.seed = 3;
+        auto run = [&] {
+            harness h(10, f);
+            h.login();
+            std::string pattern;
+            for (int i = 0; i < 40; ++i) {
+                pattern += h.call("GET", "/services/data/v59.0/sobjects").status == 500 ? 'x' : '.';
+            }
+            return pattern;
+        };
+        auto a = run();
+        CHECK(a == run());  // seeded: the same requests fail every time
+        auto failures = std::count(a.begin(), a.end(), 'x');
+        CHECK(failures > 5);
+        CHECK(failures < 35);
+    }
+}
+
+TEST_CASE("VersionData returns the file to stream; SOSL over HTTP", "[mock_sf][service]") {
+    harness h(30);
+    h.login();
+    auto v = str(records(h.o, "SELECT Id FROM ContentVersion LIMIT 1").at(0).at("Id"));
+    auto r = h.call("GET", "/services/data/v59.0/sobjects/ContentVersion/" + v + "/VersionData");
+    CHECK(r.status == 200);
+    REQUIRE(r.file);
+    CHECK(r.file->version_id == v);
+    CHECK(header(r, "Content-Type") == r.file->content_type);
+    CHECK(
+        h.call("GET", "/services/data/v59.0/sobjects/ContentVersion/068000000000000AAA/VersionData")
+            .status == 404);
+    auto s = h.call("GET", "/services/data/v59.0/search?q=" +
+                               harness::encode("FIND {Inc} RETURNING Account(Name LIMIT 3)"));
+    CHECK(s.status == 200);
+    CHECK(boost::json::parse(s.body).at("searchRecords").as_array().size() == 3);
+}
