@@ -1,16 +1,15 @@
 #include "support/child_process.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdexcept>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <stdexcept>
 
 extern char** environ;
 
@@ -21,14 +20,17 @@ namespace {
 using clock = std::chrono::steady_clock;
 
 int exit_code_of(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
     return -1;
 }
 
 }  // namespace
 
-child_process child_process::start(const std::string& path, const std::vector<std::string>& args) {
+child_process child_process::start(const std::string& path, const std::vector<std::string>& args,
+                                   bool merge_stderr) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
@@ -36,12 +38,16 @@ child_process child_process::start(const std::string& path, const std::vector<st
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    if (merge_stderr) {
+        posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+    }
 
     std::vector<std::string> argv_storage;
     argv_storage.push_back(path);
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
     std::vector<char*> argv;
-    for (auto& a : argv_storage) argv.push_back(a.data());
+    for (auto& a : argv_storage)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
 
     pid_t pid = -1;
@@ -56,6 +62,24 @@ child_process child_process::start(const std::string& path, const std::vector<st
     child.pid_ = pid;
     child.stdout_fd_ = fds[0];
     return child;
+}
+
+child_process::result child_process::run(const std::string& path,
+                                         const std::vector<std::string>& args,
+                                         std::chrono::milliseconds timeout) {
+    auto child = start(path, args, true);
+    const auto deadline = clock::now() + timeout;
+    result r;
+    std::string line;
+    while (child.read_line(
+        line, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()))) {
+        r.output += line;
+        r.output += '\n';
+    }
+    r.output += child.buffer_;  // a last line without newline
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    r.exit_code = child.wait(std::max(left, std::chrono::milliseconds(1)));
+    return r;
 }
 
 child_process child_process::start_server(const std::string& path,
@@ -97,7 +121,8 @@ child_process::~child_process() {
         int status = 0;
         ::waitpid(pid_, &status, 0);
     }
-    if (stdout_fd_ >= 0) ::close(stdout_fd_);
+    if (stdout_fd_ >= 0)
+        ::close(stdout_fd_);
 }
 
 bool child_process::read_line(std::string& line, std::chrono::milliseconds timeout) {
@@ -109,25 +134,32 @@ bool child_process::read_line(std::string& line, std::chrono::milliseconds timeo
             return true;
         }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-        if (left.count() <= 0 || stdout_fd_ < 0) return false;
+        if (left.count() <= 0 || stdout_fd_ < 0)
+            return false;
         pollfd p{stdout_fd_, POLLIN, 0};
         int n = ::poll(&p, 1, static_cast<int>(left.count()));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
         char buf[4096];
         ssize_t got = ::read(stdout_fd_, buf, sizeof buf);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) return false;
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return false;
         buffer_.append(buf, static_cast<std::size_t>(got));
     }
 }
 
 void child_process::signal(int sig) const {
-    if (pid_ > 0) ::kill(pid_, sig);
+    if (pid_ > 0)
+        ::kill(pid_, sig);
 }
 
 int child_process::wait(std::chrono::milliseconds timeout) {
-    if (pid_ <= 0) return -1;
+    if (pid_ <= 0)
+        return -1;
     // A pidfd becomes readable when the process exits, so the wait needs no polling loop.
     int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
     if (pidfd >= 0) {
@@ -137,10 +169,12 @@ int child_process::wait(std::chrono::milliseconds timeout) {
             n = ::poll(&p, 1, static_cast<int>(timeout.count()));
         } while (n < 0 && errno == EINTR);
         ::close(pidfd);
-        if (n == 0) return -1;
+        if (n == 0)
+            return -1;
     }
     int status = 0;
-    if (::waitpid(pid_, &status, 0) != pid_) return -1;
+    if (::waitpid(pid_, &status, 0) != pid_)
+        return -1;
     pid_ = -1;
     return exit_code_of(status);
 }

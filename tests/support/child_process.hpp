@@ -10,14 +10,24 @@
 namespace casio::test {
 
 class child_process {
-public:
-    // Starts `path args...` with stdout on a pipe. stderr is inherited (visible in test logs).
-    static child_process start(const std::string& path, const std::vector<std::string>& args);
+  public:
+    // Starts `path args...` with stdout on a pipe. stderr is inherited (visible in test logs),
+    // or sent to the same pipe with `merge_stderr` (to assert on error messages).
+    static child_process start(const std::string& path, const std::vector<std::string>& args,
+                               bool merge_stderr = false);
+
+    // Runs a program to completion and returns its exit code and everything it printed on
+    // stdout and stderr.
+    struct result {
+        int exit_code = -1;
+        std::string output;
+    };
+    static result run(const std::string& path, const std::vector<std::string>& args,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
     // Starts a server and waits until its first stdout line is
     // "listening on http://127.0.0.1:PORT"; throws with the line read, or on timeout/exit.
-    static child_process start_server(const std::string& path,
-                                      const std::vector<std::string>& args,
+    static child_process start_server(const std::string& path, const std::vector<std::string>& args,
                                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
     child_process(child_process&& other) noexcept;
@@ -42,7 +52,7 @@ public:
 
     bool running() const noexcept { return pid_ > 0; }
 
-private:
+  private:
     child_process() = default;
     int pid_ = -1;
     int stdout_fd_ = -1;
