@@ -45,9 +45,11 @@ class response_stream;
 // One parsed request. Built by the server; tests may build one with make() to drive a
 // handler without sockets.
 struct server_request {
-    std::string method;  // "GET", "PUT", ...
-    std::string target;  // raw request-target ("/path?query")
-    std::string path;    // percent-decoded path without the query
+    std::string method;                 // "GET", "PUT", ...
+    std::string target;                 // raw request-target ("/path?query")
+    std::string path;                   // percent-decoded path without the query
+    std::vector<std::string> segments;  // the path's segments, each percent-decoded (so an
+                                        // encoded '/' inside a segment stays in it)
     std::vector<std::pair<std::string, std::string>> params;   // decoded query parameters
     std::vector<std::pair<std::string, std::string>> headers;  // as received
     std::string body;
@@ -60,8 +62,8 @@ struct server_request {
     // The streaming side of the connection; only valid inside a server-run handler.
     response_stream& stream() const;
 
-    // Splits `target` into path and params (percent-decoding both). Returns false when the
-    // target is not a valid origin-form.
+    // Splits `target` into path, segments and params (percent-decoding each; '+' in the
+    // query is a space). Returns false when the target does not start with '/'.
     bool set_target(std::string raw_target);
 
     static server_request make(std::string method, std::string target, std::string body = {},

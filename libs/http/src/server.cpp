@@ -1,0 +1,390 @@
+// The coroutine HTTP/1.1 server: an accept loop and one coroutine per connection, all on the
+// executor given at construction. A connection serves requests one after another (keep-alive);
+// every read and write has a deadline (tcp_stream::expires_after).
+
+#include <exception>
+#include <unordered_set>
+#include <zlib.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <casio/http/server.hpp>
+
+namespace casio::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t gzip_threshold = 1024;
+
+bool accepts_gzip(std::string_view accept_encoding) {
+    // A token "gzip" not followed by q=0; good enough for the clients we serve.
+    auto pos = accept_encoding.find("gzip");
+    if (pos == std::string_view::npos)
+        return false;
+    auto rest = accept_encoding.substr(pos + 4);
+    auto comma = rest.find(',');
+    auto params = rest.substr(0, comma);
+    return params.find("q=0") == std::string_view::npos ||
+           params.find("q=0.") != std::string_view::npos;
+}
+
+std::string gzip(std::string_view in) {
+    z_stream zs{};
+    // Level 1: the mocks must stay faster than what they serve; ratio matters little.
+    if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        throw std::runtime_error("deflateInit2 failed");
+    }
+    std::string out;
+    out.resize(deflateBound(&zs, static_cast<uLong>(in.size())));
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    int rc = deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END)
+        throw std::runtime_error("deflate failed");
+    return out;
+}
+
+}  // namespace
+
+struct connection : response_stream {
+    connection(tcp::socket s, const server_options& o) : stream(std::move(s)), opts(o) {}
+
+    asio::awaitable<void> begin(unsigned status, header_list fields,
+                                std::size_t content_length) override {
+        if (began)
+            throw std::logic_error("response_stream::begin called twice");
+        began = true;
+        announced = content_length;
+        bhttp::response<bhttp::empty_body> res;
+        res.version(11);
+        res.result(status);
+        for (auto& f : fields)
+            res.insert(f.name, f.value);
+        res.content_length(content_length);
+        res.keep_alive(keep_alive);
+        bhttp::response_serializer<bhttp::empty_body> sr{res};
+        stream.expires_after(opts.io_timeout);
+        co_await bhttp::async_write_header(stream, sr, asio::use_awaitable);
+    }
+
+    asio::awaitable<void> write(std::string_view chunk) override {
+        if (!began)
+            throw std::logic_error("response_stream::write before begin");
+        if (aborted)
+            throw boost::system::system_error(asio::error::connection_aborted);
+        stream.expires_after(opts.io_timeout);
+        co_await asio::async_write(stream, asio::buffer(chunk.data(), chunk.size()),
+                                   asio::use_awaitable);
+        written += chunk.size();
+    }
+
+    void abort() override {
+        aborted = true;
+        close();
+    }
+
+    void close() {
+        boost::system::error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        stream.socket().close(ec);
+    }
+
+    void reset_stream_state() {
+        began = false;
+        aborted = false;
+        announced = 0;
+        written = 0;
+    }
+
+    beast::tcp_stream stream;
+    const server_options& opts;
+    bool busy = false;
+    bool keep_alive = true;
+    bool began = false;
+    bool aborted = false;
+    std::size_t announced = 0;
+    std::size_t written = 0;
+};
+
+struct server::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor e, handler hd, server_options o)
+        : ex(std::move(e)), h(std::move(hd)), opts(std::move(o)), acceptor(ex) {}
+
+    asio::awaitable<void> accept_loop() {
+        auto self = shared_from_this();
+        asio::steady_timer backoff(ex);
+        while (!stopped) {
+            auto [ec, sock] = co_await acceptor.async_accept(use_tuple);
+            if (stopped)
+                co_return;
+            if (ec) {
+                if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) {
+                    co_return;
+                }
+                // Out of descriptors or a transient failure: pause briefly instead of spinning.
+                backoff.expires_after(std::chrono::milliseconds(20));
+                co_await backoff.async_wait(use_tuple);
+                continue;
+            }
+            boost::system::error_code ignored;
+            sock.set_option(tcp::no_delay(true), ignored);
+            auto c = std::make_shared<connection>(std::move(sock), opts);
+            conns.insert(c.get());
+            asio::co_spawn(ex, serve(self, c), asio::detached);
+        }
+    }
+
+    static asio::awaitable<void> write_simple(connection& c, unsigned status, std::string body) {
+        bhttp::response<bhttp::string_body> res;
+        res.version(11);
+        res.result(status);
+        res.set(bhttp::field::content_type, "text/plain");
+        res.keep_alive(false);
+        res.body() = std::move(body);
+        res.prepare_payload();
+        c.stream.expires_after(c.opts.io_timeout);
+        co_await bhttp::async_write(c.stream, res, use_tuple);
+    }
+
+    // After an early error answer (413) the client may still be sending its body; closing at
+    // once would reset the connection and lose the answer. Read and discard for a while.
+    static asio::awaitable<void> drain(connection& c) {
+        boost::system::error_code ec;
+        c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        std::vector<char> sink(64 * 1024);
+        std::size_t total = 0;
+        c.stream.expires_after(std::chrono::seconds(5));
+        while (total < (1u << 30)) {
+            auto [rec, n] = co_await c.stream.async_read_some(asio::buffer(sink), use_tuple);
+            if (rec)
+                break;
+            total += n;
+        }
+    }
+
+    static asio::awaitable<void> serve(std::shared_ptr<impl> self, std::shared_ptr<connection> c) {
+        try {
+            co_await self->serve_requests(*c);
+        } catch (const std::exception&) {
+            // A peer gone mid-write, a timeout: the connection just ends.
+        }
+        c->close();
+        self->conns.erase(c.get());
+    }
+
+    asio::awaitable<void> serve_requests(connection& c) {
+        beast::flat_buffer buffer;
+        while (!stopped) {
+            bhttp::request_parser<bhttp::string_body> parser;
+            parser.body_limit(opts.max_body_size);
+            parser.header_limit(static_cast<std::uint32_t>(opts.max_header_size));
+            c.busy = false;
+            c.stream.expires_after(opts.idle_timeout);
+            auto [ec, n] = co_await bhttp::async_read_header(c.stream, buffer, parser, use_tuple);
+            if (ec) {
+                if (ec == bhttp::error::body_limit) {
+                    // Beast checks Content-Length against the limit while reading the header.
+                    co_await write_simple(
+                        c, 413,
+                        "request body exceeds " + std::to_string(opts.max_body_size) + " bytes\n");
+                    co_await drain(c);
+                } else if (ec == bhttp::error::header_limit) {
+                    co_await write_simple(c, 431, "request header fields too large\n");
+                } else if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
+                           ec != asio::error::operation_aborted && ec != beast::error::timeout &&
+                           ec != asio::error::connection_reset &&
+                           ec != asio::error::bad_descriptor) {
+                    co_await write_simple(c, 400, "bad request: " + ec.message() + "\n");
+                }
+                co_return;
+            }
+            c.busy = true;
+            auto& head = parser.get();
+            std::string_view target(head.target().data(), head.target().size());
+            if (opts.max_target_size != 0 && target.size() > opts.max_target_size) {
+                co_await write_simple(c, 414, "request-target too long\n");
+                co_return;
+            }
+            if (auto cl = parser.content_length(); cl && *cl > opts.max_body_size) {
+                co_await write_simple(
+                    c, 413,
+                    "request body exceeds " + std::to_string(opts.max_body_size) + " bytes\n");
+                co_await drain(c);
+                co_return;
+            }
+            auto expect = head[bhttp::field::expect];
+            if (expect.size() == 12 && (expect[0] == '1')) {  // "100-continue"
+                static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+                c.stream.expires_after(opts.io_timeout);
+                co_await asio::async_write(c.stream, asio::buffer(cont.data(), cont.size()),
+                                           asio::use_awaitable);
+            }
+            if (!parser.is_done()) {
+                c.stream.expires_after(opts.io_timeout);
+                auto [ec2, n2] = co_await bhttp::async_read(c.stream, buffer, parser, use_tuple);
+                if (ec2 == bhttp::error::body_limit) {
+                    co_await write_simple(
+                        c, 413,
+                        "request body exceeds " + std::to_string(opts.max_body_size) + " bytes\n");
+                    co_await drain(c);
+                    co_return;
+                }
+                if (ec2)
+                    co_return;
+            }
+            auto msg = parser.release();
+            server_request req;
+            req.method = std::string(msg.method_string());
+            bool target_ok = req.set_target(std::string(target));
+            req.headers.reserve(16);
+            for (const auto& f : msg) {
+                req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+            }
+            req.body = std::move(msg.body());
+            req.stream_ = &c;
+            c.keep_alive = msg.keep_alive();
+            c.reset_stream_state();
+            bool is_head = msg.method() == bhttp::verb::head;
+            bool gzip_ok = opts.gzip_responses && accepts_gzip(std::string_view(
+                                                      msg[bhttp::field::accept_encoding].data(),
+                                                      msg[bhttp::field::accept_encoding].size()));
+
+            server_response res;
+            if (!target_ok) {
+                res.status = 400;
+                res.body = "bad request-target\n";
+            } else {
+                try {
+                    res = co_await h(req);
+                } catch (const std::exception& e) {
+                    if (c.began)
+                        co_return;  // mid-stream: nothing sensible left to send
+                    res = server_response{};
+                    res.status = 500;
+                    res.fields = {{"Content-Type", "text/plain"}};
+                    res.body = std::string("internal error: ") + e.what() + "\n";
+                }
+            }
+            if (res.status == 0) {
+                if (!c.began || c.aborted || c.written != c.announced || !c.keep_alive)
+                    co_return;
+                continue;
+            }
+            bool keep = c.keep_alive && !stopped;
+            if (is_head) {
+                bhttp::response<bhttp::empty_body> out;
+                out.version(11);
+                out.result(res.status);
+                for (auto& f : res.fields)
+                    out.insert(f.name, f.value);
+                out.content_length(res.body.size());
+                out.keep_alive(keep);
+                bhttp::response_serializer<bhttp::empty_body> sr{out};
+                c.stream.expires_after(opts.io_timeout);
+                co_await bhttp::async_write_header(c.stream, sr, asio::use_awaitable);
+            } else {
+                bhttp::response<bhttp::string_body> out;
+                out.version(11);
+                out.result(res.status);
+                for (auto& f : res.fields)
+                    out.insert(f.name, f.value);
+                if (gzip_ok && res.allow_gzip && res.body.size() > gzip_threshold &&
+                    out.find(bhttp::field::content_encoding) == out.end()) {
+                    out.body() = gzip(res.body);
+                    out.set(bhttp::field::content_encoding, "gzip");
+                    out.set(bhttp::field::vary, "Accept-Encoding");
+                } else {
+                    out.body() = std::move(res.body);
+                }
+                out.keep_alive(keep);
+                out.prepare_payload();
+                c.stream.expires_after(opts.io_timeout);
+                co_await bhttp::async_write(c.stream, out, asio::use_awaitable);
+            }
+            if (!keep)
+                co_return;
+        }
+    }
+
+    void do_stop() {
+        if (stopped)
+            return;
+        stopped = true;
+        boost::system::error_code ec;
+        acceptor.close(ec);
+        for (auto* c : conns) {
+            // Busy connections finish their current response and then see `stopped`.
+            if (!c->busy)
+                c->close();
+        }
+    }
+
+    asio::any_io_executor ex;
+    handler h;
+    server_options opts;
+    tcp::acceptor acceptor;
+    bool stopped = false;
+    std::unordered_set<connection*> conns;
+};
+
+server::server(asio::any_io_executor ex, handler h, server_options opts)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(h), std::move(opts))) {}
+
+server::~server() {
+    // Coroutines hold the impl alive; make them finish promptly.
+    auto i = impl_;
+    asio::dispatch(i->ex, [i] { i->do_stop(); });
+}
+
+std::uint16_t server::listen(const std::string& address, std::uint16_t port) {
+    tcp::endpoint ep(asio::ip::make_address(address), port);
+    auto& a = impl_->acceptor;
+    a.open(ep.protocol());
+    a.set_option(tcp::acceptor::reuse_address(true));
+    a.bind(ep);
+    a.listen(asio::socket_base::max_listen_connections);
+    return a.local_endpoint().port();
+}
+
+void server::start() {
+    auto i = impl_;
+    asio::co_spawn(
+        i->ex, [i]() { return i->accept_loop(); }, asio::detached);
+}
+
+void server::stop() {
+    auto i = impl_;
+    asio::dispatch(i->ex, [i] { i->do_stop(); });
+}
+
+std::size_t server::connection_count() const noexcept {
+    return impl_->conns.size();
+}
+
+}  // namespace casio::http
