@@ -117,6 +117,25 @@ std::vector<std::string> read_permission::identities() const {
     return identities_;
 }
 
+const std::vector<std::string>* permission_cache::find(std::string_view sobject) const {
+    for (const auto& [type, identities] : by_type_) {
+        if (type == sobject) {
+            return &identities;
+        }
+    }
+    return nullptr;
+}
+
+void permission_cache::put(std::string_view sobject, std::vector<std::string> identities) {
+    for (auto& [type, existing] : by_type_) {
+        if (type == sobject) {
+            existing = std::move(identities);
+            return;
+        }
+    }
+    by_type_.emplace_back(std::string(sobject), std::move(identities));
+}
+
 std::optional<mapped_document> access_control_document(const json::object& user, core::sys_us now,
                                                        const warning_sink& warn) {
     if (const auto* type = string_field(user, "UserType")) {

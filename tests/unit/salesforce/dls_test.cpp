@@ -117,3 +117,15 @@ TEST_CASE("permission query of an object type", "[salesforce][dls]") {
           "ParentId FROM ObjectPermissions WHERE PermissionsRead = true AND SObjectType = "
           "'Account')");
 }
+
+TEST_CASE("BUG zero assignees not cached: an empty permission is remembered",
+          "[salesforce][dls][bug]") {
+    permission_cache cache;
+    CHECK(cache.find("Lead") == nullptr);
+    cache.put("Lead", {});
+    REQUIRE(cache.find("Lead") != nullptr);  // known: no further permission query for Lead
+    CHECK(cache.find("Lead")->empty());
+    cache.put("Case", {"user_id:005A"});
+    CHECK(*cache.find("Case") == std::vector<std::string>{"user_id:005A"});
+    CHECK(cache.size() == 2);
+}

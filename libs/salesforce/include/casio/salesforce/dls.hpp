@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/json/array.hpp>
@@ -42,6 +43,19 @@ class read_permission {
   private:
     std::vector<std::string> assignees_;
     std::vector<std::string> identities_;
+};
+
+// Read permissions of the object types seen in one sync. A type with no assignee is cached as
+// empty too, so it is queried once per sync, not once per record.
+class permission_cache {
+  public:
+    // nullptr: not computed yet.
+    const std::vector<std::string>* find(std::string_view sobject) const;
+    void put(std::string_view sobject, std::vector<std::string> identities);
+    std::size_t size() const noexcept { return by_type_.size(); }
+
+  private:
+    std::vector<std::pair<std::string, std::vector<std::string>>> by_type_;  // few types
 };
 
 // One access-control document per user (nullopt: an automation user type, or no Id - the

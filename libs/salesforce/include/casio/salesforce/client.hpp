@@ -1,0 +1,121 @@
+#pragma once
+// The Salesforce REST client: token (client credentials, fetched lazily, refetched once on a
+// 401), JSON requests with retries on transient failures, the lazily filled describe cache,
+// and page-by-page query walks. I/O goes through a transport seam so tests script the answers.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/storage_ptr.hpp>
+#include <boost/json/value.hpp>
+
+#include <casio/core/retry.hpp>
+#include <casio/http/client.hpp>
+#include <casio/salesforce/describe.hpp>
+#include <casio/salesforce/errors.hpp>
+#include <casio/salesforce/mapping.hpp>
+#include <casio/salesforce/paging.hpp>
+
+namespace casio::salesforce {
+
+// What the client needs from HTTP; http_transport adapts casio::http::client.
+class transport {
+  public:
+    virtual ~transport() = default;
+    virtual boost::asio::awaitable<http::response> send(http::request req) = 0;
+    virtual boost::asio::awaitable<http::response> send_streaming(http::request req,
+                                                                  http::client::body_sink sink) = 0;
+};
+
+class http_transport final : public transport {
+  public:
+    explicit http_transport(http::client& c) : client_(c) {}
+    boost::asio::awaitable<http::response> send(http::request req) override;
+    boost::asio::awaitable<http::response> send_streaming(http::request req,
+                                                          http::client::body_sink sink) override;
+
+  private:
+    http::client& client_;
+};
+
+struct client_settings {
+    std::string base_url;
+    std::string client_id;
+    std::string client_secret;
+    // 3 attempts, waits of 1 s then 2 s, for transient failures (rate limits are not retried:
+    // Salesforce's allocation is per 24 h).
+    core::retry_policy retry =
+        core::retry_policy::linear(3, std::chrono::seconds(1), std::chrono::seconds(1))
+            .retry_on(core::error_kind::rate_limited, false);
+};
+
+// Receives the records of one page; the page stays valid until the handler's awaitable ends.
+using page_handler = std::function<boost::asio::awaitable<void>(const boost::json::array&)>;
+
+class client {
+  public:
+    client(transport& t, core::sleeper& s, client_settings settings, warning_sink warn = {});
+
+    const std::string& base_url() const noexcept { return settings_.base_url; }
+
+    // HEAD <base>: only transport failures count (no credentials sent).
+    boost::asio::awaitable<void> ping();
+
+    // The cached access token, fetched when missing (its own retries for transient failures;
+    // invalid credentials are not retried).
+    boost::asio::awaitable<std::string> token();
+    void clear_token() noexcept { token_.reset(); }
+
+    // GET <url> with the bearer token; parses the answer into `sp`. Throws core::error as
+    // classified by classify_response; a 401 drops the token and is retried once with a new one.
+    boost::asio::awaitable<boost::json::value> get_json(std::string url, std::string what,
+                                                        boost::json::storage_ptr sp = {});
+
+    // Describes: the global list (once), then each object a query of `sobject` reads (once per
+    // object). An object that is not queryable is not described; one whose describe fails
+    // (404, no access) is remembered as failed with a warning naming it.
+    boost::asio::awaitable<void> ensure_global_describe();
+    boost::asio::awaitable<void> ensure_described_for(std::string_view sobject);
+    const describe_cache& describes() const noexcept { return describes_; }
+
+    // Every page of a query (nextRecordsUrl walk).
+    boost::asio::awaitable<void> query(std::string soql, std::string what, page_handler on_page);
+    // A FIELDS() query: LIMIT/OFFSET walk (soql already rewritten).
+    boost::asio::awaitable<void> query_by_offset(std::string soql, std::string what,
+                                                 page_handler on_page);
+    // An advanced rule: rewritten, then walked the way its language and form need.
+    boost::asio::awaitable<void> run_rule(const advanced_rule& rule, page_handler on_page);
+    // The first page only (validation of advanced rules): throws like get_json.
+    boost::asio::awaitable<void> probe_rule(const advanced_rule& rule);
+
+    // Streams a file's content (ContentVersion VersionData). A non-2xx answer is an error,
+    // whatever the sink received.
+    boost::asio::awaitable<void> download(std::string_view content_version_id,
+                                          http::client::body_sink sink);
+
+    // The last Sforce-Limit-Info seen.
+    std::optional<api_usage> usage() const noexcept { return usage_; }
+    std::size_t token_requests() const noexcept { return token_requests_; }
+
+  private:
+    boost::asio::awaitable<std::string> fetch_token();
+    boost::asio::awaitable<void> describe_object(std::string_view sobject);
+    void note_usage(const http::response& res);
+
+    transport& transport_;
+    core::sleeper& sleeper_;
+    client_settings settings_;
+    warning_sink warn_;
+    std::optional<std::string> token_;
+    std::size_t token_requests_ = 0;
+    std::optional<api_usage> usage_;
+    describe_cache describes_;
+};
+
+}  // namespace casio::salesforce

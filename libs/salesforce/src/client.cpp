@@ -1,0 +1,252 @@
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+
+#include <casio/salesforce/client.hpp>
+#include <casio/salesforce/constants.hpp>
+#include <casio/salesforce/queries.hpp>
+#include <casio/salesforce/soql.hpp>
+
+namespace casio::salesforce {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using core::error;
+using core::error_kind;
+
+asio::awaitable<http::response> http_transport::send(http::request req) {
+    co_return co_await client_.send(std::move(req));
+}
+
+asio::awaitable<http::response> http_transport::send_streaming(http::request req,
+                                                               http::client::body_sink sink) {
+    co_return co_await client_.send_streaming(std::move(req), std::move(sink));
+}
+
+client::client(transport& t, core::sleeper& s, client_settings settings, warning_sink warn)
+    : transport_(t), sleeper_(s), settings_(std::move(settings)), warn_(std::move(warn)) {}
+
+void client::note_usage(const http::response& res) {
+    if (auto h = res.header("Sforce-Limit-Info")) {
+        if (auto u = parse_limit_info(*h)) {
+            usage_ = u;
+        }
+    }
+}
+
+asio::awaitable<void> client::ping() {
+    http::request req;
+    req.verb = http::method::head;
+    req.url = settings_.base_url;
+    co_await transport_.send(std::move(req));  // any status will do: the host answered
+}
+
+asio::awaitable<std::string> client::token() {
+    if (!token_) {
+        token_ = co_await fetch_token();
+    }
+    co_return *token_;
+}
+
+asio::awaitable<std::string> client::fetch_token() {
+    for (int attempt = 1;; ++attempt) {
+        std::optional<error> failure;
+        try {
+            http::request req;
+            req.verb = http::method::post;
+            req.url = settings_.base_url + std::string(token_path);
+            req.fields = {{"Content-Type", "application/x-www-form-urlencoded"},
+                          {"Accept", "application/json"}};
+            req.body = token_request_body(settings_.client_id, settings_.client_secret);
+            ++token_requests_;
+            auto res = co_await transport_.send(std::move(req));
+            co_return parse_token_response(res.status, res.body);
+        } catch (const error& e) {
+            failure = e;
+        }
+        const auto delay = settings_.retry.next_delay(attempt, failure->kind());
+        if (!delay) {
+            throw *failure;
+        }
+        co_await sleeper_.sleep_for(*delay);
+    }
+}
+
+asio::awaitable<json::value> client::get_json(std::string url, std::string what,
+                                              json::storage_ptr sp) {
+    bool token_refreshed = false;
+    for (int attempt = 1;;) {
+        // Token failures carry their own retries: they are not retried again here.
+        const std::string bearer = "Bearer " + co_await token();
+        std::optional<error> failure;
+        bool retry_now = false;
+        try {
+            http::request req;
+            req.url = url;
+            req.fields = {{"Authorization", bearer}, {"Accept", "application/json"}};
+            auto res = co_await transport_.send(std::move(req));
+            note_usage(res);
+            if (res.status == 401) {
+                clear_token();
+            }
+            if (res.status == 401 && !token_refreshed) {
+                token_refreshed = true;  // an expired session: once more with a new token
+                retry_now = true;
+            } else if (auto e = classify_response(res.status, res.body,
+                                                  res.header("Sforce-Limit-Info"), what)) {
+                failure = std::move(*e);
+            } else {
+                boost::system::error_code ec;
+                auto v = json::parse(res.body, ec, sp);
+                if (!ec) {
+                    co_return v;
+                }
+                failure = error(error_kind::transient,
+                                "Salesforce " + what + ": HTTP " + std::to_string(res.status) +
+                                    " answer is not JSON: " + res.body.substr(0, 200),
+                                static_cast<int>(res.status), res.body.substr(0, 200));
+            }
+        } catch (const error& e) {
+            failure = e;  // transport: refused, reset, timeout
+        }
+        if (retry_now) {
+            continue;
+        }
+        const auto delay = settings_.retry.next_delay(attempt, failure->kind());
+        if (!delay) {
+            throw *failure;
+        }
+        ++attempt;
+        co_await sleeper_.sleep_for(*delay);
+    }
+}
+
+asio::awaitable<void> client::ensure_global_describe() {
+    if (describes_.has_global()) {
+        co_return;
+    }
+    auto body = co_await get_json(settings_.base_url + std::string(sobjects_path),
+                                  "describe of all objects");
+    if (!body.is_object()) {
+        throw error(error_kind::bad_request, "Salesforce describe of all objects is not an object");
+    }
+    describes_.set_global(body.get_object());
+}
+
+asio::awaitable<void> client::describe_object(std::string_view sobject) {
+    const std::string name(sobject);
+    std::optional<std::string> skipped;
+    try {
+        auto body =
+            co_await get_json(settings_.base_url + describe_path(name), "describe of " + name);
+        if (body.is_object()) {
+            describes_.set_object(name, body.get_object());
+            co_return;
+        }
+        skipped = "its describe is not a JSON object";
+    } catch (const error& e) {
+        if (e.kind() == error_kind::transient || e.kind() == error_kind::rate_limited) {
+            throw;  // the org is unreachable: not a property of this object
+        }
+        skipped = e.what();
+    }
+    describes_.mark_failed(name);
+    if (warn_) {
+        warn_("Skipping Salesforce object " + name +
+              " (and its fields in other queries): " + *skipped);
+    }
+}
+
+asio::awaitable<void> client::ensure_described_for(std::string_view sobject) {
+    co_await ensure_global_describe();
+    for (auto name : describes_needed_for(sobject)) {
+        if (describes_.is_described(name)) {
+            continue;
+        }
+        if (is_relevant_sobject(name) && !describes_.is_queryable(name)) {
+            continue;  // not queryable: never selected from, no describe needed
+        }
+        co_await describe_object(name);
+    }
+}
+
+asio::awaitable<void> client::query(std::string soql, std::string what, page_handler on_page) {
+    std::string url = query_url(settings_.base_url, soql);
+    while (true) {
+        // One arena per page: the parsed page is freed in one go after its records are mapped.
+        auto arena = json::make_shared_resource<json::monotonic_resource>();
+        auto body = co_await get_json(std::move(url), what, arena);
+        const auto page = read_query_page(body);
+        if (page.records != nullptr) {
+            co_await on_page(*page.records);
+        }
+        if (page.next_records_url.empty()) {
+            co_return;
+        }
+        url = settings_.base_url + page.next_records_url;
+    }
+}
+
+asio::awaitable<void> client::query_by_offset(std::string soql, std::string what,
+                                              page_handler on_page) {
+    offset_pager pager(std::move(soql));
+    while (true) {
+        auto arena = json::make_shared_resource<json::monotonic_resource>();
+        auto body = co_await get_json(query_url(settings_.base_url, pager.current()), what, arena);
+        const auto page = read_query_page(body);
+        const std::size_t n = page.records != nullptr ? page.records->size() : 0;
+        if (n != 0) {
+            co_await on_page(*page.records);
+        }
+        if (!pager.advance(n)) {
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<void> client::run_rule(const advanced_rule& rule, page_handler on_page) {
+    if (rule.lang == advanced_rule::language::sosl) {
+        auto arena = json::make_shared_resource<json::monotonic_resource>();
+        auto body = co_await get_json(search_url(settings_.base_url, rule.query),
+                                      "search (advanced rule)", arena);
+        if (const auto* records = read_search_records(body)) {
+            co_await on_page(*records);
+        }
+        co_return;
+    }
+    std::string soql = rewrite_advanced_soql(rule.query);
+    if (uses_fields_function(soql)) {
+        co_await query_by_offset(std::move(soql), "query (advanced rule)", std::move(on_page));
+    } else {
+        co_await query(std::move(soql), "query (advanced rule)", std::move(on_page));
+    }
+}
+
+asio::awaitable<void> client::probe_rule(const advanced_rule& rule) {
+    if (rule.lang == advanced_rule::language::sosl) {
+        co_await get_json(search_url(settings_.base_url, rule.query), "search (advanced rule)");
+    } else {
+        co_await get_json(query_url(settings_.base_url, add_limit_offset(rule.query)),
+                          "query (advanced rule)");
+    }
+}
+
+asio::awaitable<void> client::download(std::string_view content_version_id,
+                                       http::client::body_sink sink) {
+    const std::string what = "download of ContentVersion " + std::string(content_version_id);
+    const std::string bearer = "Bearer " + co_await token();
+    http::request req;
+    req.url = settings_.base_url + version_data_path(content_version_id);
+    req.fields = {{"Authorization", bearer}};
+    auto res = co_await transport_.send_streaming(std::move(req), std::move(sink));
+    note_usage(res);
+    if (res.status == 401) {
+        clear_token();
+    }
+    if (!res.ok()) {
+        throw error(http::classify_status(res.status),
+                    "Salesforce " + what + ": HTTP " + std::to_string(res.status),
+                    static_cast<int>(res.status));
+    }
+}
+
+}  // namespace casio::salesforce

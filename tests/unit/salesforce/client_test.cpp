@@ -1,0 +1,361 @@
+#include <catch2/catch.hpp>
+#include <deque>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <casio/salesforce/client.hpp>
+#include <casio/salesforce/queries.hpp>
+#include <casio/salesforce/soql.hpp>
+
+#include "sf_test_util.hpp"
+
+using namespace casio::salesforce;
+namespace asio = boost::asio;
+using casio::core::error;
+using casio::core::error_kind;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string base = "https://acme.my.salesforce.com";
+
+// Answers requests from a script, in order, and records what was asked.
+struct scripted_transport final : transport {
+    struct step {
+        unsigned status = 200;
+        std::string body;
+        casio::http::header_list fields;
+        bool transport_failure = false;
+    };
+    std::deque<step> script;
+    std::vector<casio::http::request> seen;
+
+    void add(unsigned status, std::string body, casio::http::header_list fields = {}) {
+        script.push_back({status, std::move(body), std::move(fields), false});
+    }
+    void add_failure() { script.push_back({0, {}, {}, true}); }
+
+    step next(const casio::http::request& req) {
+        seen.push_back(req);
+        if (script.empty()) {
+            throw std::logic_error("unexpected request " + req.url);
+        }
+        auto s = std::move(script.front());
+        script.pop_front();
+        if (s.transport_failure) {
+            throw error(error_kind::transient, "connection reset");
+        }
+        return s;
+    }
+    asio::awaitable<casio::http::response> send(casio::http::request req) override {
+        auto s = next(req);
+        co_return casio::http::response{s.status, std::move(s.fields), std::move(s.body)};
+    }
+    asio::awaitable<casio::http::response> send_streaming(
+        casio::http::request req, casio::http::client::body_sink sink) override {
+        auto s = next(req);
+        co_await sink(s.body);
+        co_return casio::http::response{s.status, std::move(s.fields), {}};
+    }
+
+    std::size_t count(std::string_view path_part) const {
+        return static_cast<std::size_t>(
+            std::count_if(seen.begin(), seen.end(), [&](const casio::http::request& r) {
+                return r.url.find(path_part) != std::string::npos;
+            }));
+    }
+};
+
+struct recording_sleeper final : casio::core::sleeper {
+    std::vector<casio::core::retry_ms> waits;
+    asio::awaitable<void> sleep_for(casio::core::retry_ms d) override {
+        waits.push_back(d);
+        co_return;
+    }
+};
+
+template <class T>
+T run(asio::awaitable<T> a) {
+    asio::io_context ctx;
+    std::optional<T> out;
+    std::exception_ptr failure;
+    asio::co_spawn(ctx, std::move(a), [&](std::exception_ptr e, T v) {
+        failure = e;
+        if (!e) {
+            out = std::move(v);
+        }
+    });
+    ctx.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    return std::move(*out);
+}
+
+void run(asio::awaitable<void> a) {
+    asio::io_context ctx;
+    std::exception_ptr failure;
+    asio::co_spawn(ctx, std::move(a), [&](std::exception_ptr e) { failure = e; });
+    ctx.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+}
+
+const std::string token_ok = R"({"access_token":"TOKEN1","token_type":"Bearer"})";
+const std::string token_ok2 = R"({"access_token":"TOKEN2","token_type":"Bearer"})";
+
+struct fixture {
+    scripted_transport t;
+    recording_sleeper s;
+    std::vector<std::string> warnings;
+    client c{t, s, client_settings{base, "cid", "se&cret"},
+             [this](std::string_view w) { warnings.emplace_back(w); }};
+
+    std::optional<std::string> auth_of(std::size_t i) const {
+        for (const auto& f : t.seen.at(i).fields) {
+            if (f.name == "Authorization") {
+                return f.value;
+            }
+        }
+        return std::nullopt;
+    }
+};
+
+error error_of(std::function<void()> f) {
+    try {
+        f();
+    } catch (const error& e) {
+        return e;
+    }
+    FAIL("no casio::core::error thrown");
+    return error(error_kind::fatal, "unreachable");
+}
+
+}  // namespace
+
+TEST_CASE("the token is fetched lazily once and sent as bearer", "[salesforce][client]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(200, R"({"a":1})", {{"Sforce-Limit-Info", "api-usage=18/5000"}});
+    f.t.add(200, R"({"a":2})");
+    CHECK(run(f.c.get_json(base + "/x", "x")).at("a") == 1);
+    CHECK(run(f.c.get_json(base + "/y", "y")).at("a") == 2);
+    REQUIRE(f.t.seen.size() == 3);
+    CHECK(f.t.seen[0].verb == casio::http::method::post);
+    CHECK(f.t.seen[0].url == base + "/services/oauth2/token");
+    CHECK(f.t.seen[0].body ==
+          "grant_type=client_credentials&client_id=cid&client_secret=se%26cret");
+    CHECK(f.auth_of(0) == std::nullopt);
+    CHECK(f.auth_of(1) == "Bearer TOKEN1");
+    CHECK(f.auth_of(2) == "Bearer TOKEN1");
+    CHECK(f.c.token_requests() == 1);
+    REQUIRE(f.c.usage());
+    CHECK(f.c.usage()->used == 18);
+}
+
+TEST_CASE("a 401 drops the token and succeeds with a new one", "[salesforce][client]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(401, R"([{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}])");
+    f.t.add(200, token_ok2);
+    f.t.add(200, R"({"ok":true})");
+    CHECK(run(f.c.get_json(base + "/x", "x")).at("ok") == true);
+    CHECK(f.c.token_requests() == 2);
+    CHECK(f.auth_of(3) == "Bearer TOKEN2");
+    CHECK(f.s.waits.empty());  // no backoff for an expired session
+}
+
+TEST_CASE("a second 401 in a row is an auth error", "[salesforce][client]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(401, R"([{"errorCode":"INVALID_SESSION_ID","message":"Session expired or invalid"}])");
+    f.t.add(200, token_ok2);
+    f.t.add(401, R"([{"errorCode":"INVALID_SESSION_ID","message":"Session expired or invalid"}])");
+    const auto e = error_of([&] { run(f.c.get_json(base + "/x", "query Account")); });
+    CHECK(e.kind() == error_kind::auth);
+    CHECK(f.t.script.empty());
+}
+
+TEST_CASE("transient failures are retried with 1 s then 2 s waits", "[salesforce][client]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(503, "<html>maintenance</html>");
+    f.t.add_failure();
+    f.t.add(200, R"({"ok":1})");
+    CHECK(run(f.c.get_json(base + "/x", "x")).at("ok") == 1);
+    CHECK(f.s.waits == std::vector<casio::core::retry_ms>{1s, 2s});
+
+    fixture g;
+    g.t.add(200, token_ok);
+    for (int i = 0; i < 3; ++i) {
+        g.t.add(500, R"([{"errorCode":"UNKNOWN_EXCEPTION","message":"boom"}])");
+    }
+    const auto e = error_of([&] { run(g.c.get_json(base + "/x", "query Case")); });
+    CHECK(e.kind() == error_kind::transient);
+    CHECK(std::string(e.what()).find("query Case") != std::string::npos);
+    CHECK(g.t.seen.size() == 4);
+}
+
+TEST_CASE("a 2xx answer that is not JSON is a transient failure", "[salesforce][client]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    for (int i = 0; i < 3; ++i) {
+        f.t.add(200, "<html>login</html>");
+    }
+    const auto e = error_of([&] { run(f.c.get_json(base + "/x", "x")); });
+    CHECK(e.kind() == error_kind::transient);
+    CHECK(std::string(e.what()).find("not JSON") != std::string::npos);
+}
+
+TEST_CASE("BUG 9 token POSTs: a failing token endpoint is asked 3 times, not 9",
+          "[salesforce][client][bug]") {
+    fixture f;
+    for (int i = 0; i < 3; ++i) {
+        f.t.add(500, R"({"error":"server_error"})");
+    }
+    const auto e = error_of([&] { run(f.c.get_json(base + "/x", "x")); });
+    CHECK(e.kind() == error_kind::transient);
+    CHECK(f.c.token_requests() == 3);
+    CHECK(f.t.seen.size() == 3);
+}
+
+TEST_CASE("invalid credentials are not retried", "[salesforce][client]") {
+    fixture f;
+    f.t.add(400, R"({"error":"invalid_client","error_description":"Invalid client credentials"})");
+    const auto e = error_of([&] { run(f.c.get_json(base + "/x", "x")); });
+    CHECK(e.kind() == error_kind::auth);
+    CHECK(std::string(e.what()).find("could not be used to generate a token") != std::string::npos);
+    CHECK(std::string(e.what()).find("se&cret") == std::string::npos);
+    CHECK(f.c.token_requests() == 1);
+}
+
+TEST_CASE("the request limit is not retried and names the usage", "[salesforce][client]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(403,
+            R"([{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}])",
+            {{"sforce-limit-info", "api-usage=15001/15000"}});
+    const auto e = error_of([&] { run(f.c.get_json(base + "/x", "query Lead")); });
+    CHECK(e.kind() == error_kind::rate_limited);
+    CHECK(std::string(e.what()).find("api usage 15001/15000") != std::string::npos);
+    CHECK(f.s.waits.empty());
+    CHECK(f.c.usage()->used == 15001);
+}
+
+TEST_CASE("a query walks nextRecordsUrl pages", "[salesforce][client][paging]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(200,
+            R"({"totalSize":3,"done":false,"nextRecordsUrl":"/services/data/v59.0/query/01gA-2",
+                    "records":[{"Id":"a"},{"Id":"b"}]})");
+    f.t.add(200, R"({"totalSize":3,"done":true,"records":[{"Id":"c"}]})");
+    std::vector<std::string> ids;
+    run(f.c.query("SELECT Id FROM Account", "query Account",
+                  [&](const boost::json::array& records) -> asio::awaitable<void> {
+                      for (const auto& r : records) {
+                          ids.emplace_back(r.at("Id").as_string());
+                      }
+                      co_return;
+                  }));
+    CHECK(ids == std::vector<std::string>{"a", "b", "c"});
+    CHECK(f.t.seen[1].url == query_url(base, "SELECT Id FROM Account"));
+    CHECK(f.t.seen[2].url == base + "/services/data/v59.0/query/01gA-2");
+}
+
+TEST_CASE("a FIELDS() rule walks OFFSET pages until a short page", "[salesforce][client][paging]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    std::string full = R"({"records":[)";
+    for (int i = 0; i < 200; ++i) {
+        full += (i ? "," : "") + std::string(R"({"Id":"x"})");
+    }
+    full += "]}";
+    f.t.add(200, full);
+    f.t.add(200, R"({"records":[{"Id":"y"}]})");
+    std::size_t n = 0;
+    run(f.c.run_rule({advanced_rule::language::soql, "select fields(all) from Account"},
+                     [&](const boost::json::array& records) -> asio::awaitable<void> {
+                         n += records.size();
+                         co_return;
+                     }));
+    CHECK(n == 201);
+    REQUIRE(f.t.seen.size() == 3);
+    CHECK(f.t.seen[1].url == query_url(base, "select fields(all) from Account LIMIT 200 OFFSET 0"));
+    CHECK(f.t.seen[2].url ==
+          query_url(base, "select fields(all) from Account LIMIT 200 OFFSET 200"));
+}
+
+TEST_CASE("a SOSL rule reads searchRecords once", "[salesforce][client]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(200, R"({"searchRecords":[{"Id":"a"},{"Id":"b"}]})");
+    std::size_t n = 0;
+    run(f.c.run_rule({advanced_rule::language::sosl, "FIND {Acme}"},
+                     [&](const boost::json::array& records) -> asio::awaitable<void> {
+                         n += records.size();
+                         co_return;
+                     }));
+    CHECK(n == 2);
+    CHECK(f.t.seen[1].url == search_url(base, "FIND {Acme}"));
+}
+
+TEST_CASE("describes are lazy; a failing describe is skipped with a warning",
+          "[salesforce][client][describe]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(200, R"({"sobjects":[
+        {"name":"Account","queryable":true},{"name":"Opportunity","queryable":false},
+        {"name":"ContentDocument","queryable":true},{"name":"ContentVersion","queryable":true},
+        {"name":"ContentDocumentLink","queryable":true},{"name":"Case","queryable":true}]})");
+    f.t.add(200, R"({"fields":[{"name":"Name"},{"name":"Website"}]})");  // Account
+    f.t.add(200, R"({"fields":[{"name":"Title"}]})");                    // ContentDocument
+    f.t.add(404,
+            R"([{"errorCode":"NOT_FOUND","message":"The requested resource does not exist"}])");
+    run(f.c.ensure_described_for("Account"));
+    CHECK(f.t.script.empty());
+    CHECK(f.t.count("/sobjects/Opportunity/describe") == 0);  // not queryable
+    CHECK(f.t.count("/sobjects/Case/describe") == 0);         // not needed by Account
+    REQUIRE(f.warnings.size() == 1);
+    CHECK(f.warnings[0].find("ContentVersion") != std::string::npos);
+    CHECK(f.c.describes().has_failed("ContentVersion"));
+    const auto q = account_query(f.c.describes());
+    CHECK(q.find("ContentDocumentLinks") == std::string::npos);
+    CHECK(q.find("Website") != std::string::npos);
+
+    // Already described: no further request.
+    run(f.c.ensure_described_for("Account"));
+    CHECK(f.t.seen.size() == 5);
+}
+
+TEST_CASE("BUG download status unchecked: a non-2xx download is an error",
+          "[salesforce][client][files][bug]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(200, "file bytes");
+    f.t.add(404, R"([{"errorCode":"NOT_FOUND","message":"gone"}])");
+    std::string got;
+    auto sink = [&](std::string_view chunk) -> asio::awaitable<void> {
+        got += chunk;
+        co_return;
+    };
+    run(f.c.download("068A", sink));
+    CHECK(got == "file bytes");
+    CHECK(f.t.seen[1].url ==
+          base + "/services/data/v59.0/sobjects/ContentVersion/068A/VersionData");
+    const auto e = error_of([&] { run(f.c.download("068B", sink)); });
+    CHECK(e.kind() == error_kind::not_found);
+    CHECK(std::string(e.what()).find("ContentVersion 068B") != std::string::npos);
+}
+
+TEST_CASE("ping sends HEAD without credentials and ignores the status", "[salesforce][client]") {
+    fixture f;
+    f.t.add(403, "");
+    run(f.c.ping());
+    CHECK(f.t.seen[0].verb == casio::http::method::head);
+    CHECK(f.t.seen[0].url == base);
+    CHECK(f.auth_of(0) == std::nullopt);
+    f.t.add_failure();
+    CHECK_THROWS_AS(run(f.c.ping()), error);
+}
