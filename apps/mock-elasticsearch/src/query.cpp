@@ -569,6 +569,33 @@ int three_way(const T& a, const T& b) {
     return a < b ? -1 : (b < a ? 1 : 0);
 }
 
+// The connector indices map timestamps as `date` (millisecond resolution), so range queries
+// compare whole milliseconds, as ES does.
+int compare_ms(std::int64_t a_ns, std::int64_t b_ns) {
+    return three_way(floor_div(a_ns, ns_per_ms), floor_div(b_ns, ns_per_ms));
+}
+
+// ES parses `gt`/`lte` dates with a round-up parser that fills the fields the text leaves out
+// with their maximum: `lte: "2025-03-01"` ends at 23:59:59.999, `lte: "...T10:00"` at 10:00:59.999.
+std::int64_t round_up_partial(std::string_view s, std::int64_t ns) {
+    if (s.size() <= 10 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ')) {
+        return ns + ns_per_day - ns_per_ms;
+    }
+    const std::size_t zone = s.find_first_of("Zz+-", 11);
+    const std::string_view time = s.substr(11, zone == std::string_view::npos ? zone : zone - 11);
+    if (time.find_first_of(".,") != std::string_view::npos) {
+        return ns;
+    }
+    switch (std::count(time.begin(), time.end(), ':')) {
+        case 0:
+            return ns + 3600 * ns_per_s - ns_per_ms;
+        case 1:
+            return ns + 60 * ns_per_s - ns_per_ms;
+        default:
+            return ns + ns_per_s - ns_per_ms;
+    }
+}
+
 // Document value compared to the bound: <0, 0, >0, or nullopt when they cannot be compared.
 std::optional<int> compare_to_bound(const json::value& v, const bound& b, std::int64_t now_ns) {
     switch (b.t) {
@@ -579,7 +606,7 @@ std::optional<int> compare_to_bound(const json::value& v, const bound& b, std::i
             if (v.is_string()) {
                 std::int64_t ns = 0;
                 if (parse_iso_instant(v.get_string(), ns)) {
-                    return three_way(ns, static_cast<std::int64_t>(b.number) * ns_per_ms);
+                    return compare_ms(ns, static_cast<std::int64_t>(b.number) * ns_per_ms);
                 }
                 if (auto d = parse_number(v.get_string())) {
                     return three_way(*d, b.number);
@@ -591,7 +618,7 @@ std::optional<int> compare_to_bound(const json::value& v, const bound& b, std::i
                 std::string_view s = v.get_string();
                 std::int64_t ns = 0;
                 if (b.text_date && parse_iso_instant(s, ns)) {
-                    return three_way(ns, *b.text_date);
+                    return compare_ms(ns, *b.text_date);
                 }
                 int c = s.compare(b.text);
                 return c < 0 ? -1 : (c > 0 ? 1 : 0);
@@ -601,13 +628,13 @@ std::optional<int> compare_to_bound(const json::value& v, const bound& b, std::i
                     return three_way(*d, *b.text_number);
                 }
                 if (b.text_date) {
-                    return three_way(static_cast<std::int64_t>(*d) * ns_per_ms, *b.text_date);
+                    return compare_ms(static_cast<std::int64_t>(*d) * ns_per_ms, *b.text_date);
                 }
             }
             return std::nullopt;
         case bound::type::date_math:
             if (auto ns = leaf_instant(v)) {
-                return three_way(*ns, evaluate(b.math, now_ns, b.round_up));
+                return compare_ms(*ns, evaluate(b.math, now_ns, b.round_up));
             }
             return std::nullopt;
         case bound::type::none:
@@ -658,7 +685,7 @@ void set_bound(bound& b, const json::value& v, bool inclusive, bool round_up) {
     b.text = std::string(s);
     std::int64_t ns = 0;
     if (parse_iso_instant(s, ns)) {
-        b.text_date = ns;
+        b.text_date = round_up ? round_up_partial(s, ns) : ns;
     }
     b.text_number = parse_number(s);
 }

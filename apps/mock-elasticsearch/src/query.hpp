@@ -9,7 +9,9 @@
 // * range compares numbers numerically; strings that are both ISO-8601 dates compare as
 //   instants (any offset; naive = UTC); bounds with date math (`now-300s`, `now-1d/d`,
 //   `2025-01-01||+1M`) require the document value to be a date (string or epoch millis);
-//   other strings compare lexicographically.
+//   other strings compare lexicographically. Dates compare at millisecond resolution like ES
+//   `date` fields, and `gt`/`lte` round partial dates and `/unit` rounding up as ES does.
+//   `time_zone` and `format` are accepted and ignored (naive dates are UTC).
 // * match: a string document value matches when it shares a token with the query (tokens are
 //   lower-cased runs of letters/digits; operator "and" requires all); non-strings use term
 //   equality. A deliberately small stand-in for the standard analyzer.

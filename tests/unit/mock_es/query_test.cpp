@@ -131,9 +131,26 @@ TEST_CASE("range on dates compares instants across offsets and precisions", "[mo
                   R"({"t":"2025-03-01T11:30:00+01:00"})"));  // 10:30Z
     CHECK_FALSE(matches(R"({"range":{"t":{"gte":"2025-03-01T10:00:00Z"}}})",
                         R"({"t":"2025-03-01T10:30:00+02:00"})"));  // 08:30Z
-    CHECK(matches(R"({"range":{"t":{"gt":"2025-03-01T10:15:02.123456Z"}}})",
-                  R"({"t":"2025-03-01T10:15:02.123456001Z"})"));
+    // date fields hold milliseconds: sub-millisecond differences do not count
+    CHECK_FALSE(matches(R"({"range":{"t":{"gt":"2025-03-01T10:15:02.123Z"}}})",
+                        R"({"t":"2025-03-01T10:15:02.123999Z"})"));
+    CHECK(matches(R"({"range":{"t":{"gt":"2025-03-01T10:15:02.123Z"}}})",
+                  R"({"t":"2025-03-01T10:15:02.124Z"})"));
     CHECK(matches(R"({"range":{"t":{"lt":"2025-03-02"}}})", R"({"t":"2025-03-01T23:59:59"})"));
+    // lte/gt fill what a date leaves out with its maximum; gte/lt with its minimum
+    CHECK(
+        matches(R"({"range":{"t":{"lte":"2025-03-01"}}})", R"({"t":"2025-03-01T23:59:59.999Z"})"));
+    CHECK_FALSE(
+        matches(R"({"range":{"t":{"lte":"2025-03-01"}}})", R"({"t":"2025-03-02T00:00:00Z"})"));
+    CHECK_FALSE(
+        matches(R"({"range":{"t":{"gt":"2025-03-01"}}})", R"({"t":"2025-03-01T12:00:00Z"})"));
+    CHECK(matches(R"({"range":{"t":{"gte":"2025-03-01"}}})", R"({"t":"2025-03-01T00:00:00Z"})"));
+    CHECK(matches(R"({"range":{"t":{"lte":"2025-03-01T10:00"}}})",
+                  R"({"t":"2025-03-01T10:00:59Z"})"));
+    CHECK_FALSE(matches(R"({"range":{"t":{"lte":"2025-03-01T10:00:00"}}})",
+                        R"({"t":"2025-03-01T10:00:01Z"})"));
+    CHECK(matches(R"({"range":{"t":{"lte":"2025-03-01T10:00:00+01:00"}}})",
+                  R"({"t":"2025-03-01T09:00:00.999Z"})"));
     // epoch millis bound against an ISO document value
     CHECK(matches(R"({"range":{"t":{"gte":1740830400000}}})", R"({"t":"2025-03-01T12:00:00Z"})"));
     CHECK_FALSE(
