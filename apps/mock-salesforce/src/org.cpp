@@ -276,34 +276,34 @@ bool org::dense(std::size_t object, bool include_deleted) const {
     return include_deleted || deleted_count_[object] == 0;
 }
 
-std::string org::pod() const {
-    return {base62[seed_ % 62], base62[(seed_ / 62) % 62]};
-}
-
 std::string org::make_id(std::size_t object, std::uint64_t index) const {
-    std::string id = schema_->object(object).key_prefix;
-    id += pod();
-    id += '0';
-    char digits[9];
-    for (int i = 8; i >= 0; --i) {
-        digits[i] = base62[index % 62];
+    // Built in place: ids are minted for every relationship hop of every record served.
+    char id[18];
+    const auto& prefix = schema_->object(object).key_prefix;
+    id[0] = prefix[0];
+    id[1] = prefix[1];
+    id[2] = prefix[2];
+    id[3] = base62[seed_ % 62];
+    id[4] = base62[(seed_ / 62) % 62];
+    id[5] = '0';
+    for (int i = 14; i >= 6; --i) {
+        id[i] = base62[index % 62];
         index /= 62;
     }
-    id.append(digits, 9);
     // The 3-character suffix encodes which of the 15 characters are upper case, as Salesforce's
     // case-insensitive 18-character ids do.
     static constexpr std::string_view suffix_chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
     for (int chunk = 0; chunk < 3; ++chunk) {
         int bits = 0;
         for (int i = 0; i < 5; ++i) {
-            char c = id[static_cast<std::size_t>(chunk * 5 + i)];
+            char c = id[chunk * 5 + i];
             if (c >= 'A' && c <= 'Z') {
                 bits |= 1 << i;
             }
         }
-        id += suffix_chars[static_cast<std::size_t>(bits)];
+        id[15 + chunk] = suffix_chars[static_cast<std::size_t>(bits)];
     }
-    return id;
+    return std::string(id, 18);
 }
 
 std::optional<std::pair<std::size_t, std::uint64_t>> org::parse_id(std::string_view id) const {
@@ -311,7 +311,8 @@ std::optional<std::pair<std::size_t, std::uint64_t>> org::parse_id(std::string_v
         return std::nullopt;
     }
     int obj = schema_->find_prefix(id.substr(0, 3));
-    if (obj < 0 || id.substr(3, 2) != pod() || id[5] != '0') {
+    if (obj < 0 || id[3] != base62[seed_ % 62] || id[4] != base62[(seed_ / 62) % 62] ||
+        id[5] != '0') {
         return std::nullopt;
     }
     std::uint64_t index = 0;

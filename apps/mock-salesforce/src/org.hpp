@@ -128,7 +128,6 @@ class org {
     stored_record materialise(const record_ref& r) const;
     void apply(std::size_t object, stored_record& rec, const boost::json::object& fields) const;
     std::uint64_t hash(std::size_t object, std::uint64_t index, std::uint64_t salt) const;
-    std::string pod() const;
 
     std::shared_ptr<const mock_sf::schema> schema_;
     std::uint64_t seed_ = 1;

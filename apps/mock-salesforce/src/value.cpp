@@ -229,19 +229,38 @@ std::int64_t unix_from_civil(int year, int month, int day, int hour, int minute,
            hour * 3600 + minute * 60 + second;
 }
 
+namespace {
+
+// Fixed-width decimal digits without printf: dates are formatted for every record served.
+void put(char* p, int value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        p[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+}
+
+}  // namespace
+
 std::string format_datetime(std::int64_t unix_seconds) {
     auto c = civil_from_unix(unix_seconds);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.000+0000", c.year, c.month, c.day,
-                  c.hour, c.minute, c.second);
-    return buf;
+    char buf[28] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0', '0', ':',
+                    '0', '0', ':', '0', '0', '.', '0', '0', '0', '+', '0', '0', '0', '0'};
+    put(buf, c.year, 4);
+    put(buf + 5, c.month, 2);
+    put(buf + 8, c.day, 2);
+    put(buf + 11, c.hour, 2);
+    put(buf + 14, c.minute, 2);
+    put(buf + 17, c.second, 2);
+    return std::string(buf, 28);
 }
 
 std::string format_date(std::int64_t unix_seconds) {
     auto c = civil_from_unix(unix_seconds);
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", c.year, c.month, c.day);
-    return buf;
+    char buf[10] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0'};
+    put(buf, c.year, 4);
+    put(buf + 5, c.month, 2);
+    put(buf + 8, c.day, 2);
+    return std::string(buf, 10);
 }
 
 namespace {
