@@ -126,26 +126,41 @@ bool glob_match(std::string_view pat, std::string_view text) {
 }
 
 // True when some continuation of `text` would match `pat` (used to decide whether to descend
-// into an object while filtering `_source`).
+// into an object while filtering `_source`). A set of pattern positions is advanced over the
+// text, so the cost stays |pat| * |text| whatever the number of stars.
 bool glob_prefix_match(std::string_view pat, std::string_view text) {
-    if (text.empty()) {
-        return true;
-    }
-    if (pat.empty()) {
-        return false;
-    }
-    if (pat[0] == '*') {
-        for (std::size_t k = 0; k <= text.size(); ++k) {
-            if (glob_prefix_match(pat.substr(1), text.substr(k))) {
-                return true;
+    std::vector<char> states(pat.size() + 1, 0), next(pat.size() + 1, 0);
+    auto close = [&](std::vector<char>& st) {  // a star may match nothing
+        for (std::size_t i = 0; i < pat.size(); ++i) {
+            if (st[i] && pat[i] == '*') {
+                st[i + 1] = 1;
             }
         }
-        return false;
+    };
+    states[0] = 1;
+    close(states);
+    for (char c : text) {
+        std::fill(next.begin(), next.end(), 0);
+        bool any = false;
+        for (std::size_t i = 0; i < pat.size(); ++i) {
+            if (!states[i]) {
+                continue;
+            }
+            if (pat[i] == '*') {
+                next[i] = 1;
+                any = true;
+            } else if (pat[i] == '?' || pat[i] == c) {
+                next[i + 1] = 1;
+                any = true;
+            }
+        }
+        if (!any) {
+            return false;
+        }
+        close(next);
+        states.swap(next);
     }
-    if (pat[0] == '?' || pat[0] == text[0]) {
-        return glob_prefix_match(pat.substr(1), text.substr(1));
-    }
-    return false;
+    return true;
 }
 
 // ---------------------------------------------------------------------------------------------
