@@ -1,0 +1,156 @@
+#include "pipeline.hpp"
+
+#include <cstring>
+#include <string_view>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace casio::mock_es {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view control_fields[] = {
+    "_attachment",           "_attachment_indexed_chars",
+    "_extracted_attachment", "_extract_binary_content",
+    "_reduce_whitespace",    "_run_ml_inference",
+};
+
+// Cheap pre-check on the raw bytes: any `"_<control field>"` key at all?
+bool mentions_control_field(std::string_view s) {
+    const char* p = s.data();
+    const char* end = s.data() + s.size();
+    while (p < end) {
+        const void* hit = ::memmem(p, static_cast<std::size_t>(end - p), "\"_", 2);
+        if (hit == nullptr)
+            return false;
+        const char* h = static_cast<const char*>(hit) + 1;
+        for (auto f : control_fields) {
+            if (static_cast<std::size_t>(end - h) > f.size() &&
+                std::memcmp(h, f.data(), f.size()) == 0 && h[f.size()] == '"') {
+                return true;
+            }
+        }
+        p = h;
+    }
+    return false;
+}
+
+std::string base64_decode(std::string_view in, bool& ok) {
+    auto val = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z')
+            return c - 'A';
+        if (c >= 'a' && c <= 'z')
+            return c - 'a' + 26;
+        if (c >= '0' && c <= '9')
+            return c - '0' + 52;
+        if (c == '+')
+            return 62;
+        if (c == '/')
+            return 63;
+        return -1;
+    };
+    std::string out;
+    out.reserve(in.size() * 3 / 4);
+    unsigned buf = 0;
+    int bits = 0;
+    ok = true;
+    for (char c : in) {
+        if (c == '=' || c == '\n' || c == '\r' || c == ' ')
+            continue;
+        int v = val(c);
+        if (v < 0) {
+            ok = false;
+            return {};
+        }
+        buf = (buf << 6) | static_cast<unsigned>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buf >> bits) & 0xff));
+        }
+    }
+    return out;
+}
+
+// Text if valid UTF-8 without NUL and with few control characters (what Tika would read as
+// plain text; binary formats are left to real Elasticsearch).
+bool looks_like_text(std::string_view s) {
+    std::size_t controls = 0;
+    for (std::size_t i = 0; i < s.size();) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c == 0)
+            return false;
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f')
+                ++controls;
+            ++i;
+            continue;
+        }
+        int n = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
+        if (n < 0)
+            return false;
+        for (int k = 1; k <= n; ++k) {
+            if (i + static_cast<std::size_t>(k) >= s.size())
+                return false;
+            if ((static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0xc0) != 0x80)
+                return false;
+        }
+        i += static_cast<std::size_t>(n) + 1;
+    }
+    return controls * 100 <= s.size();
+}
+
+std::string reduce_whitespace(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    bool in_ws = false;
+    for (char c : s) {
+        bool ws = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+        if (ws) {
+            in_ws = true;
+            continue;
+        }
+        if (in_ws && !out.empty())
+            out.push_back(' ');
+        in_ws = false;
+        out.push_back(c);
+    }
+    return out;
+}
+
+bool truthy(const json::object& o, std::string_view key) {
+    auto* v = o.if_contains(key);
+    return v && v->is_bool() && v->as_bool();
+}
+
+}  // namespace
+
+std::string apply_ingest_emulation(std::string source) {
+    if (!mentions_control_field(source))
+        return source;
+    json::value v = json::parse(source);
+    if (!v.is_object())
+        return source;
+    auto& o = v.as_object();
+    if (truthy(o, "_extract_binary_content")) {
+        if (auto* a = o.if_contains("_attachment"); a && a->is_string()) {
+            bool ok = false;
+            std::string decoded = base64_decode(std::string_view(a->as_string()), ok);
+            if (ok && looks_like_text(decoded))
+                o["body"] = decoded;
+        }
+    }
+    if (truthy(o, "_reduce_whitespace")) {
+        if (auto* b = o.if_contains("body"); b && b->is_string()) {
+            *b = reduce_whitespace(std::string_view(b->as_string()));
+        }
+    }
+    for (auto f : control_fields)
+        o.erase(f);
+    return json::serialize(v);
+}
+
+}  // namespace casio::mock_es

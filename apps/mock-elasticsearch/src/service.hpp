@@ -1,0 +1,123 @@
+#pragma once
+// mock-elasticsearch's request handling: authentication, fault injection, routing of every
+// REST call of spec §10 onto the store, and ES-shaped answers. handle() is synchronous and
+// socket-free so tests drive it directly; async_handler() wraps it for casio::http::server
+// (adding the configured latency).
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include <casio/http/server.hpp>
+
+#include "store.hpp"
+#include "wal.hpp"
+
+namespace casio::mock_es {
+
+struct service_options {
+    std::string version = "9.1.0";
+    std::string cluster_name = "mock-elasticsearch";
+    std::string node_name = "mock-es-node-0";
+    std::string license_type = "platinum";
+    std::vector<std::string> api_keys;  // accepted as sent, base64 of "id:key", or decoded
+    std::vector<std::string> users;     // "name:password" for Basic auth
+    std::uint64_t bulk_429_every = 0;   // every Nth bulk item answered 429 (0 = never)
+    // 503 for every request in [from, from + for) after start (for <= 0: disabled).
+    std::chrono::milliseconds unavailable_from{0};
+    std::chrono::milliseconds unavailable_for{0};
+    std::chrono::milliseconds latency{0};  // added to every request
+};
+
+struct search_hit {
+    std::uint32_t index_no = 0;  // into the context's index name list
+    doc_ptr doc;
+};
+
+// An open scroll: the matching document versions, taken when the scroll started.
+struct scroll_context {
+    std::vector<std::string> index_names;
+    std::vector<search_hit> hits;
+    std::size_t position = 0;
+    std::size_t size = 10;
+    boost::json::value source_spec;  // null = whole source
+    bool has_source_spec = false;
+    bool seq_no_primary_term = false;
+    bool version = false;
+    std::size_t total = 0;
+    std::chrono::steady_clock::time_point expires;
+};
+
+class service {
+  public:
+    explicit service(service_options opts = {});
+    ~service();
+
+    store& data() noexcept { return store_; }
+    const service_options& options() const noexcept { return opts_; }
+
+    // Persists to <dir>/wal.log (replaying what is there). Warnings go to `warn`.
+    void open_data_dir(const std::string& dir, const wal::warn_fn& warn, bool compact = false);
+
+    // Handles one request completely (no I/O besides the write-ahead log).
+    http::server_response handle(http::server_request& req);
+
+    // For casio::http::server: handle() plus the configured latency.
+    http::handler async_handler();
+
+    std::size_t open_scrolls() const noexcept { return scrolls_.size(); }
+
+  private:
+    http::server_response dispatch(http::server_request& req);
+    http::server_response route_connector(http::server_request& req);
+
+    // Calls, grouped by file: service.cpp (root, indices, docs, license, pipelines),
+    // bulk.cpp, search.cpp, connectors.cpp.
+    http::server_response root(const http::server_request& req);
+    http::server_response index_api(http::server_request& req, const std::string& name);
+    http::server_response doc_api(http::server_request& req, const std::string& index,
+                                  const std::string* id, bool create_only);
+    http::server_response update_api(http::server_request& req, const std::string& index,
+                                     const std::string& id);
+    http::server_response bulk(http::server_request& req, const std::string* default_index);
+    http::server_response search(http::server_request& req, const std::string& expression);
+    http::server_response scroll(http::server_request& req);
+    http::server_response clear_scroll(http::server_request& req);
+    http::server_response count(http::server_request& req, const std::string& expression);
+    http::server_response refresh(http::server_request& req, const std::string& expression);
+    http::server_response license(const http::server_request& req);
+    http::server_response pipeline_api(http::server_request& req, const std::string* id);
+    http::server_response mock_admin(http::server_request& req);
+
+    std::optional<http::server_response> check_auth(const http::server_request& req) const;
+
+    // Applies the ?pipeline= emulation (§4.9) to a source; throws es_error when the pipeline
+    // does not exist. Returns the (possibly rewritten) source.
+    std::string run_pipeline(std::string_view pipeline, std::string source) const;
+
+    std::string page_body(scroll_context& ctx, std::size_t from, std::size_t size,
+                          const std::string* scroll_id, bool rest_total_as_int,
+                          std::int64_t track_limit);
+    void purge_scrolls();
+
+    service_options opts_;
+    store store_;
+    std::unique_ptr<wal> wal_;
+    std::map<std::string, scroll_context, std::less<>> scrolls_;
+    std::uint64_t bulk_items_seen_ = 0;
+    std::chrono::steady_clock::time_point started_;
+    std::chrono::steady_clock::time_point unavailable_until_{};
+    std::chrono::steady_clock::time_point unavailable_since_{};
+    std::string cluster_uuid_;
+};
+
+// Response helpers shared by the service's files.
+http::server_response json_response(unsigned status, std::string body);
+http::server_response error_response(const es_error& e);
+
+}  // namespace casio::mock_es

@@ -1,0 +1,347 @@
+#include "wal.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+#include <zlib.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "store.hpp"
+
+namespace casio::mock_es {
+
+namespace json = boost::json;
+
+namespace {
+
+enum class op : std::uint8_t {
+    create_index = 1,
+    delete_index = 2,
+    put = 3,
+    remove = 4,
+    pipeline_put = 5,
+    pipeline_delete = 6,
+};
+
+void put_u32(std::string& out, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i)
+        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void put_i64(std::string& out, std::int64_t v) {
+    auto u = static_cast<std::uint64_t>(v);
+    for (int i = 0; i < 8; ++i)
+        out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+}
+void put_str(std::string& out, std::string_view s) {
+    put_u32(out, static_cast<std::uint32_t>(s.size()));
+    out.append(s);
+}
+
+std::uint32_t get_u32(const char* p) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i)
+        v |= static_cast<std::uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    return v;
+}
+
+// Reads fields of one payload; throws on a short payload (a corrupt record).
+struct reader {
+    std::string_view p;
+    std::uint8_t u8() {
+        need(1);
+        auto v = static_cast<std::uint8_t>(p[0]);
+        p.remove_prefix(1);
+        return v;
+    }
+    std::int64_t i64() {
+        need(8);
+        std::uint64_t v = 0;
+        for (int i = 0; i < 8; ++i)
+            v |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+        p.remove_prefix(8);
+        return static_cast<std::int64_t>(v);
+    }
+    std::string_view str() {
+        need(4);
+        std::uint32_t n = get_u32(p.data());
+        p.remove_prefix(4);
+        need(n);
+        auto s = p.substr(0, n);
+        p.remove_prefix(n);
+        return s;
+    }
+    void need(std::size_t n) const {
+        if (p.size() < n)
+            throw std::runtime_error("short record");
+    }
+};
+
+std::uint32_t crc(std::string_view s) {
+    return static_cast<std::uint32_t>(
+        crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
+}
+
+void write_all(int fd, std::string_view data, const std::string& path) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            throw std::runtime_error("write " + path + ": " + std::strerror(errno));
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+void apply(store& s, std::string_view payload) {
+    reader r{payload};
+    switch (static_cast<op>(r.u8())) {
+        case op::create_index: {
+            auto name = r.str();
+            auto body = r.str();
+            auto uuid = r.str();
+            auto created = r.i64();
+            json::value v = json::parse(body);
+            s.replay_create_index(name, v.is_object() ? v.as_object() : json::object{}, uuid,
+                                  created);
+            break;
+        }
+        case op::delete_index:
+            s.replay_delete_index(r.str());
+            break;
+        case op::put: {
+            auto index = r.str();
+            auto id = r.str();
+            auto source = r.str();
+            auto seq = r.i64();
+            auto version = r.i64();
+            s.replay_put(index, id, std::string(source), seq, version);
+            break;
+        }
+        case op::remove: {
+            auto index = r.str();
+            auto id = r.str();
+            s.replay_delete(index, id, r.i64());
+            break;
+        }
+        case op::pipeline_put: {
+            auto id = r.str();
+            json::value v = json::parse(r.str());
+            s.put_pipeline(id, v.is_object() ? v.as_object() : json::object{});
+            break;
+        }
+        case op::pipeline_delete:
+            s.delete_pipeline(r.str());
+            break;
+        default:
+            throw std::runtime_error("unknown record type");
+    }
+}
+
+std::string read_file(int fd, const std::string& path) {
+    std::string data;
+    char buf[1 << 16];
+    while (true) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            throw std::runtime_error("read " + path + ": " + std::strerror(errno));
+        }
+        if (n == 0)
+            break;
+        data.append(buf, static_cast<std::size_t>(n));
+    }
+    return data;
+}
+
+}  // namespace
+
+std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& warn,
+                               bool compact) {
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+        throw std::runtime_error("cannot create data dir " + dir + ": " + std::strerror(errno));
+    }
+    std::string path = dir + "/wal.log";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    std::unique_ptr<wal> w(new wal(fd, path));
+
+    std::string data = read_file(fd, path);
+    std::size_t pos = 0;
+    while (pos < data.size()) {
+        if (data.size() - pos < 8)
+            break;
+        std::uint32_t len = get_u32(data.data() + pos);
+        std::uint32_t sum = get_u32(data.data() + pos + 4);
+        if (data.size() - pos - 8 < len)
+            break;
+        std::string_view payload(data.data() + pos + 8, len);
+        if (crc(payload) != sum)
+            break;
+        try {
+            apply(s, payload);
+        } catch (const std::exception& e) {
+            warn("write-ahead log " + path + ": record at offset " + std::to_string(pos) +
+                 " cannot be applied (" + e.what() + "); ignoring it and what follows");
+            break;
+        }
+        ++w->replayed_;
+        pos += 8 + len;
+    }
+    if (pos < data.size()) {
+        warn("write-ahead log " + path + ": ignoring a torn or corrupt tail of " +
+             std::to_string(data.size() - pos) + " bytes at offset " + std::to_string(pos));
+        if (::ftruncate(fd, static_cast<off_t>(pos)) != 0) {
+            throw std::runtime_error("truncate " + path + ": " + std::strerror(errno));
+        }
+    }
+    if (compact) {
+        // Rewrite the log from the state just replayed, atomically via rename.
+        std::string tmp_path = dir + "/wal.log.tmp";
+        int tfd = ::open(tmp_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (tfd < 0)
+            throw std::runtime_error("cannot open " + tmp_path + ": " + std::strerror(errno));
+        std::unique_ptr<wal> t(new wal(tfd, tmp_path));
+        for (const auto& [id, body] : s.pipelines())
+            t->log_pipeline_put(id, json::serialize(body));
+        for (const auto& [name, idx] : s.indices()) {
+            json::object body;
+            if (!idx.mappings.empty())
+                body["mappings"] = idx.mappings;
+            if (!idx.settings.empty())
+                body["settings"] = json::object{{"index", idx.settings}};
+            if (!idx.aliases.empty()) {
+                json::object aliases;
+                for (const auto& a : idx.aliases)
+                    aliases[a] = json::object{};
+                body["aliases"] = std::move(aliases);
+            }
+            t->log_create_index(name, json::serialize(body), idx.uuid, idx.creation_ms);
+            std::vector<std::pair<const std::string*, const doc_data*>> docs;
+            docs.reserve(idx.docs.size());
+            for (const auto& [id, d] : idx.docs)
+                docs.emplace_back(&id, d.get());
+            std::sort(docs.begin(), docs.end(), [](const auto& a, const auto& b) {
+                return a.second->order < b.second->order;
+            });
+            for (const auto& [id, d] : docs) {
+                t->log_put(name, *id, d->source, d->seq_no, d->version);
+                if (t->pending_.size() > (8u << 20)) {
+                    write_all(tfd, t->pending_, tmp_path);
+                    t->pending_.clear();
+                }
+            }
+            // Keep the sequence counter where it was, even when the last ops were deletes.
+            if (idx.next_seq_no > 0)
+                t->log_delete(name, "\x01seq-marker", idx.next_seq_no - 1);
+        }
+        t->sync();
+        if (::rename(tmp_path.c_str(), path.c_str()) != 0) {
+            throw std::runtime_error("rename " + tmp_path + ": " + std::strerror(errno));
+        }
+        t->fd_ = -1;
+        ::close(w->fd_);
+        w->fd_ = tfd;
+    }
+    if (::lseek(w->fd_, 0, SEEK_END) < 0) {
+        throw std::runtime_error("seek " + path + ": " + std::strerror(errno));
+    }
+    s.set_wal(w.get());
+    return w;
+}
+
+wal::~wal() {
+    if (fd_ >= 0) {
+        try {
+            sync();
+        } catch (...) {
+        }
+        ::close(fd_);
+    }
+}
+
+std::size_t wal::begin_record(std::uint8_t type) {
+    std::size_t start = pending_.size();
+    pending_.append(8, '\0');
+    pending_.push_back(static_cast<char>(type));
+    return start;
+}
+
+void wal::end_record(std::size_t start) {
+    std::string_view payload(pending_.data() + start + 8, pending_.size() - start - 8);
+    std::uint32_t len = static_cast<std::uint32_t>(payload.size());
+    std::uint32_t sum = crc(payload);
+    for (int i = 0; i < 4; ++i) {
+        pending_[start + i] = static_cast<char>((len >> (8 * i)) & 0xff);
+        pending_[start + 4 + i] = static_cast<char>((sum >> (8 * i)) & 0xff);
+    }
+}
+
+void wal::log_create_index(std::string_view name, std::string_view body_json, std::string_view uuid,
+                           std::int64_t creation_ms) {
+    auto start = begin_record(static_cast<std::uint8_t>(op::create_index));
+    put_str(pending_, name);
+    put_str(pending_, body_json);
+    put_str(pending_, uuid);
+    put_i64(pending_, creation_ms);
+    end_record(start);
+}
+
+void wal::log_delete_index(std::string_view name) {
+    auto start = begin_record(static_cast<std::uint8_t>(op::delete_index));
+    put_str(pending_, name);
+    end_record(start);
+}
+
+void wal::log_put(std::string_view index, std::string_view id, std::string_view source,
+                  std::int64_t seq_no, std::int64_t version) {
+    // Built in place: this is the hot path of bulk ingestion.
+    auto start = begin_record(static_cast<std::uint8_t>(op::put));
+    put_str(pending_, index);
+    put_str(pending_, id);
+    put_str(pending_, source);
+    put_i64(pending_, seq_no);
+    put_i64(pending_, version);
+    end_record(start);
+}
+
+void wal::log_delete(std::string_view index, std::string_view id, std::int64_t seq_no) {
+    auto start = begin_record(static_cast<std::uint8_t>(op::remove));
+    put_str(pending_, index);
+    put_str(pending_, id);
+    put_i64(pending_, seq_no);
+    end_record(start);
+}
+
+void wal::log_pipeline_put(std::string_view id, std::string_view body_json) {
+    auto start = begin_record(static_cast<std::uint8_t>(op::pipeline_put));
+    put_str(pending_, id);
+    put_str(pending_, body_json);
+    end_record(start);
+}
+
+void wal::log_pipeline_delete(std::string_view id) {
+    auto start = begin_record(static_cast<std::uint8_t>(op::pipeline_delete));
+    put_str(pending_, id);
+    end_record(start);
+}
+
+void wal::sync() {
+    if (pending_.empty())
+        return;
+    write_all(fd_, pending_, path_);
+    pending_.clear();
+    if (::fdatasync(fd_) != 0)
+        throw std::runtime_error("fdatasync " + path_ + ": " + std::strerror(errno));
+}
+
+}  // namespace casio::mock_es

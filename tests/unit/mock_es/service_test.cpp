@@ -1,0 +1,439 @@
+// mock-elasticsearch through its in-process dispatcher: documents, OCC, updates, bulk, search,
+// scroll, aliases, errors, auth and headers.
+
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+using namespace casio::mock_es;
+using casio::mock_es::test::call;
+using casio::mock_es::test::ndjson;
+
+TEST_CASE("GET / identifies itself as Elasticsearch", "[mock_es][root]") {
+    service_options o;
+    o.version = "8.18.2";
+    service svc(o);
+    auto r = call(svc, "GET", "/");
+    REQUIRE(r.status == 200);
+    CHECK(r.str({"version", "number"}) == "8.18.2");
+    CHECK(r.str({"version", "build_flavor"}) == "default");
+    CHECK(r.str({"tagline"}) == "You Know, for Search");
+    CHECK(r.raw.header("X-Elastic-Product") == "Elasticsearch");
+}
+
+TEST_CASE("_doc writes number sequence and versions per index", "[mock_es][doc]") {
+    service svc;
+    auto a = call(svc, "PUT", "/idx/_doc/1", R"({"a":1})");
+    CHECK(a.status == 201);
+    CHECK(a.str({"result"}) == "created");
+    CHECK(a.at({"_seq_no"}).as_int64() == 0);
+    auto b = call(svc, "PUT", "/idx/_doc/1", R"({"a":2})");
+    CHECK(b.status == 200);
+    CHECK(b.str({"result"}) == "updated");
+    CHECK(b.at({"_seq_no"}).as_int64() == 1);
+    CHECK(b.at({"_version"}).as_int64() == 2);
+    auto auto_id = call(svc, "POST", "/idx/_doc", R"({"a":3})");
+    CHECK(auto_id.status == 201);
+    CHECK(auto_id.str({"_id"}).size() == 20);
+
+    auto g = call(svc, "GET", "/idx/_doc/1");
+    REQUIRE(g.status == 200);
+    CHECK(g.at({"found"}).as_bool());
+    CHECK(g.at({"_source", "a"}).as_int64() == 2);
+    CHECK(g.at({"_seq_no"}).as_int64() == 1);
+    CHECK(g.at({"_primary_term"}).as_int64() == 1);
+    CHECK(g.body.find(R"("_source":{"a":2})") != std::string::npos);  // source bytes as stored
+
+    auto missing = call(svc, "GET", "/idx/_doc/nope");
+    CHECK(missing.status == 404);
+    CHECK_FALSE(missing.at({"found"}).as_bool());
+    CHECK(call(svc, "GET", "/other/_doc/1").str({"error", "type"}) == "index_not_found_exception");
+
+    auto create_again = call(svc, "PUT", "/idx/_create/1", R"({"a":9})");
+    CHECK(create_again.status == 409);
+    CHECK(create_again.str({"error", "type"}) == "version_conflict_engine_exception");
+
+    auto del = call(svc, "DELETE", "/idx/_doc/1");
+    CHECK(del.status == 200);
+    CHECK(del.str({"result"}) == "deleted");
+    auto del2 = call(svc, "DELETE", "/idx/_doc/1");
+    CHECK(del2.status == 404);
+    CHECK(del2.str({"result"}) == "not_found");
+}
+
+TEST_CASE("_update deep-merges doc and honours if_seq_no", "[mock_es][update]") {
+    service svc;
+    call(svc, "PUT", "/idx/_doc/1", R"({"o":{"x":1,"arr":[1,2]},"s":"a"})");
+    auto u = call(svc, "POST", "/idx/_update/1?if_seq_no=0&if_primary_term=1",
+                  R"({"doc":{"o":{"y":2,"arr":[3]},"s":null}})");
+    REQUIRE(u.status == 200);
+    CHECK(u.str({"result"}) == "updated");
+    CHECK(u.at({"_seq_no"}).as_int64() == 1);
+    auto g = call(svc, "GET", "/idx/_doc/1");
+    CHECK(g.at({"_source", "o", "x"}).as_int64() == 1);
+    CHECK(g.at({"_source", "o", "y"}).as_int64() == 2);
+    CHECK(g.at({"_source", "o", "arr"}).as_array().size() == 1);
+    CHECK(g.at({"_source", "s"}).is_null());
+
+    auto stale =
+        call(svc, "POST", "/idx/_update/1?if_seq_no=0&if_primary_term=1", R"({"doc":{"z":1}})");
+    CHECK(stale.status == 409);
+    CHECK(stale.str({"error", "type"}) == "version_conflict_engine_exception");
+    CHECK(stale.str({"error", "reason"}) ==
+          "[1]: version conflict, required seqNo [0], primary term [1]. current document has "
+          "seqNo [1] and primary term [1]");
+
+    auto noop = call(svc, "POST", "/idx/_update/1", R"({"doc":{"o":{"y":2}}})");
+    CHECK(noop.str({"result"}) == "noop");
+    CHECK(noop.at({"_seq_no"}).as_int64() == 1);
+
+    auto missing = call(svc, "POST", "/idx/_update/2", R"({"doc":{"a":1}})");
+    CHECK(missing.status == 404);
+    CHECK(missing.str({"error", "type"}) == "document_missing_exception");
+    CHECK(missing.str({"error", "reason"}) == "[2]: document missing");
+
+    auto upsert = call(svc, "POST", "/idx/_update/2", R"({"doc":{"a":1},"upsert":{"a":0,"b":1}})");
+    CHECK(upsert.status == 201);
+    CHECK(call(svc, "GET", "/idx/_doc/2").at({"_source", "b"}).as_int64() == 1);
+    auto as_upsert = call(svc, "POST", "/idx/_update/3", R"({"doc":{"c":1},"doc_as_upsert":true})");
+    CHECK(as_upsert.str({"result"}) == "created");
+    CHECK(call(svc, "GET", "/idx/_doc/3").at({"_source", "c"}).as_int64() == 1);
+}
+
+TEST_CASE("_bulk answers every item like Elasticsearch", "[mock_es][bulk]") {
+    service svc;
+    call(svc, "PUT", "/c/_doc/old", R"({"v":1})");
+    auto body = ndjson({
+        R"({"index":{"_index":"c","_id":"1"}})",
+        R"({"id":"1","_timestamp":"t"})",
+        R"({"index":{"_index":"c","_id":"old"}})",
+        R"({"v":2})",
+        R"({"update":{"_index":"c","_id":"u"}})",
+        R"({"doc":{"x":1},"doc_as_upsert":true})",
+        R"({"delete":{"_index":"c","_id":"gone"}})",
+        R"({"delete":{"_index":"c","_id":"old"}})",
+        R"({"create":{"_index":"c","_id":"1"}})",
+        R"({"dup":true})",
+        R"({"update":{"_index":"c","_id":"nodoc"}})",
+        R"({"doc":{"x":1}})",
+        R"({"index":{"_index":"c","_id":"bad"}})",
+        R"({"broken":)",
+    });
+    auto r = call(svc, "PUT", "/_bulk", body,
+                  {{"Content-Type", "application/vnd.elasticsearch+x-ndjson; compatible-with=8"}});
+    REQUIRE(r.status == 200);
+    CHECK(r.at({"errors"}).as_bool());
+    CHECK(r.at({"took"}).is_number());
+    const auto& items = r.at({"items"}).as_array();
+    REQUIRE(items.size() == 8);
+    auto item = [&](std::size_t i, const char* op) {
+        return items[i].as_object().at(op).as_object();
+    };
+    CHECK(item(0, "index").at("result") == "created");
+    CHECK(item(0, "index").at("status") == 201);
+    CHECK(item(0, "index").at("_index") == "c");
+    CHECK(item(0, "index").at("_primary_term") == 1);
+    CHECK(item(1, "index").at("result") == "updated");
+    CHECK(item(1, "index").at("status") == 200);
+    CHECK(item(2, "update").at("result") == "created");
+    CHECK(item(3, "delete").at("result") == "not_found");
+    CHECK(item(3, "delete").at("status") == 404);
+    CHECK_FALSE(item(3, "delete").contains("error"));
+    CHECK(item(4, "delete").at("result") == "deleted");
+    CHECK(item(5, "create").at("status") == 409);
+    CHECK(item(5, "create").at("error").as_object().at("type") ==
+          "version_conflict_engine_exception");
+    CHECK(item(6, "update").at("status") == 404);
+    CHECK(item(6, "update").at("error").as_object().at("type") == "document_missing_exception");
+    CHECK(item(7, "index").at("status") == 400);
+    CHECK(item(7, "index").at("error").as_object().at("type") == "document_parsing_exception");
+
+    auto ok = call(svc, "POST", "/c/_bulk", ndjson({R"({"index":{"_id":"2"}})", R"({"a":1})"}),
+                   {{"Content-Type", "application/x-ndjson"}});
+    CHECK_FALSE(ok.at({"errors"}).as_bool());
+    CHECK(call(svc, "GET", "/c/_doc/2").status == 200);
+}
+
+TEST_CASE("malformed bulk bodies get ES-shaped 400s and nothing is applied",
+          "[mock_es][bulk][errors]") {
+    service svc;
+    auto no_newline =
+        call(svc, "POST", "/_bulk", "{\"index\":{\"_index\":\"x\",\"_id\":\"1\"}}\n{\"a\":1}",
+             {{"Content-Type", "application/x-ndjson"}});
+    CHECK(no_newline.status == 400);
+    CHECK(no_newline.str({"error", "type"}) == "illegal_argument_exception");
+    CHECK(no_newline.str({"error", "reason"}) ==
+          "The bulk request must be terminated by a newline [\\n]");
+    CHECK(no_newline.str({"error", "root_cause", "0", "type"}) == "illegal_argument_exception");
+
+    auto bad_action = call(svc, "POST", "/_bulk",
+                           ndjson({R"({"index":{"_index":"x","_id":"1"}})", R"({"a":1})", "{nope"}),
+                           {{"Content-Type", "application/x-ndjson"}});
+    CHECK(bad_action.status == 400);
+    CHECK(bad_action.str({"error", "type"}) == "illegal_argument_exception");
+    CHECK(call(svc, "HEAD", "/x").status == 404);  // the valid first item was not applied
+
+    auto unknown = call(svc, "POST", "/_bulk", ndjson({R"({"upsert":{"_index":"x"}})", "{}"}),
+                        {{"Content-Type", "application/x-ndjson"}});
+    CHECK(unknown.status == 400);
+    auto no_index = call(svc, "POST", "/_bulk", ndjson({R"({"index":{"_id":"1"}})", "{}"}),
+                         {{"Content-Type", "application/x-ndjson"}});
+    CHECK(no_index.status == 400);
+    CHECK(no_index.str({"error", "type"}) == "action_request_validation_exception");
+
+    auto bad_json = call(svc, "POST", "/x/_search", R"({"query":)");
+    CHECK(bad_json.status == 400);
+    CHECK(bad_json.at({"status"}).as_int64() == 400);
+
+    auto after = call(svc, "PUT", "/x/_doc/1", R"({"ok":true})");
+    CHECK(after.status == 201);
+}
+
+TEST_CASE("every Nth bulk item is rejected with 429 when configured", "[mock_es][bulk][faults]") {
+    service_options o;
+    o.bulk_429_every = 3;
+    service svc(o);
+    std::string body;
+    for (int i = 0; i < 6; ++i) {
+        body += R"({"index":{"_index":"f","_id":")" + std::to_string(i) + "\"}}\n{\"n\":1}\n";
+    }
+    auto r = call(svc, "POST", "/_bulk", body, {{"Content-Type", "application/x-ndjson"}});
+    REQUIRE(r.status == 200);
+    CHECK(r.at({"errors"}).as_bool());
+    const auto& items = r.at({"items"}).as_array();
+    int rejected = 0;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto& it = items[i].as_object().at("index").as_object();
+        if (it.at("status") == 429) {
+            ++rejected;
+            CHECK(it.at("error").as_object().at("type") == "es_rejected_execution_exception");
+            CHECK(call(svc, "GET", "/f/_doc/" + std::to_string(i)).status == 404);  // not applied
+        }
+    }
+    CHECK(rejected == 2);
+    CHECK(call(svc, "GET", "/f/_count").at({"count"}).as_int64() == 4);
+}
+
+TEST_CASE("the pipeline emulation extracts text attachments and drops control fields",
+          "[mock_es][pipeline]") {
+    service svc;
+    // "hello   world\n" in base64
+    auto body = ndjson(
+        {R"({"index":{"_index":"p","_id":"1"}})",
+         R"({"title":"t","_attachment":"aGVsbG8gICB3b3JsZAo=","_extract_binary_content":true,"_reduce_whitespace":true,"_run_ml_inference":false})",
+         R"({"index":{"_index":"p","_id":"2"}})",
+         R"({"_attachment":"AAECAwQ=","_extract_binary_content":true})"});
+    auto r = call(svc, "PUT", "/_bulk?pipeline=search-default-ingestion", body,
+                  {{"Content-Type", "application/x-ndjson"}});
+    REQUIRE_FALSE(r.at({"errors"}).as_bool());
+    auto d1 = call(svc, "GET", "/p/_doc/1").at({"_source"}).as_object();
+    CHECK(d1.at("body") == "hello world");
+    CHECK(d1.at("title") == "t");
+    CHECK_FALSE(d1.contains("_attachment"));
+    CHECK_FALSE(d1.contains("_extract_binary_content"));
+    CHECK_FALSE(d1.contains("_reduce_whitespace"));
+    CHECK_FALSE(d1.contains("_run_ml_inference"));
+    auto d2 = call(svc, "GET", "/p/_doc/2").at({"_source"}).as_object();
+    CHECK_FALSE(d2.contains("body"));  // binary: left to a real extractor
+    CHECK_FALSE(d2.contains("_attachment"));
+
+    auto unknown = call(svc, "PUT", "/_bulk?pipeline=nope",
+                        ndjson({R"({"index":{"_index":"p","_id":"3"}})", "{}"}),
+                        {{"Content-Type", "application/x-ndjson"}});
+    CHECK(unknown.at({"errors"}).as_bool());
+    CHECK(call(svc, "PUT", "/_ingest/pipeline/nope", R"({"processors":[]})").status == 200);
+    CHECK(call(svc, "GET", "/_ingest/pipeline/nope").at({"nope", "processors"}).is_array());
+    CHECK(call(svc, "DELETE", "/_ingest/pipeline/nope").status == 200);
+    CHECK(call(svc, "GET", "/_ingest/pipeline/nope").status == 404);
+}
+
+TEST_CASE("system aliases resolve for reads, writes and searches", "[mock_es][aliases]") {
+    service svc;
+    CHECK(call(svc, "HEAD", "/.elastic-connectors-v1").status == 404);
+    CHECK(call(svc, "PUT", "/.elastic-connectors-v1").status == 200);
+    CHECK(call(svc, "HEAD", "/.elastic-connectors").status == 200);
+    CHECK(call(svc, "PUT", "/.elastic-connectors/_doc/a", R"({"status":"created"})").status == 201);
+    CHECK(call(svc, "GET", "/.elastic-connectors-v1/_doc/a").str({"_index"}) ==
+          ".elastic-connectors-v1");
+    auto idx = call(svc, "GET", "/.elastic-connectors?ignore_unavailable=true");
+    CHECK(
+        idx.at({".elastic-connectors-v1", "aliases"}).as_object().contains(".elastic-connectors"));
+    CHECK(call(svc, "GET", "/missing?ignore_unavailable=true").body == "{}");
+
+    // Hidden indices are left out of wildcards unless asked for.
+    call(svc, "PUT", "/search-x/_doc/1", R"({"a":1})");
+    auto all = call(svc, "POST", "/*/_search", "{}");
+    CHECK(all.at({"hits", "total", "value"}).as_int64() == 1);
+    auto hidden = call(svc, "POST", "/*/_search?expand_wildcards=all", "{}");
+    CHECK(hidden.at({"hits", "total", "value"}).as_int64() == 2);
+    auto by_alias = call(svc, "POST", "/.elastic-connectors/_search?expand_wildcards=hidden",
+                         R"({"query":{"term":{"status":"created"}},"seq_no_primary_term":true})");
+    REQUIRE(by_alias.at({"hits", "hits"}).as_array().size() == 1);
+    CHECK(by_alias.at({"hits", "hits", "0", "_seq_no"}).as_int64() == 0);
+    CHECK(by_alias.at({"hits", "hits", "0", "_primary_term"}).as_int64() == 1);
+
+    CHECK(call(svc, "DELETE", "/.elastic-connectors").status == 400);
+    CHECK(call(svc, "DELETE", "/nope").status == 404);
+    CHECK(call(svc, "DELETE", "/nope?ignore_unavailable=true").status == 200);
+    CHECK(call(svc, "PUT", "/Bad").str({"error", "type"}) == "invalid_index_name_exception");
+    CHECK(call(svc, "PUT", "/search-x").str({"error", "type"}) ==
+          "resource_already_exists_exception");
+}
+
+TEST_CASE("search pages, sorts and filters _source", "[mock_es][search]") {
+    service svc;
+    for (int i = 0; i < 25; ++i) {
+        call(svc, "PUT", "/s/_doc/d" + std::to_string(i),
+             R"({"n":)" + std::to_string(i) + R"(,"id":"x)" + std::to_string(i) +
+                 R"(","big":"zzz"})");
+    }
+    auto page = call(svc, "POST", "/s/_search", R"({"from":20,"size":10,"_source":["id"]})");
+    CHECK(page.at({"hits", "total", "value"}).as_int64() == 25);
+    CHECK(page.str({"hits", "total", "relation"}) == "eq");
+    REQUIRE(page.at({"hits", "hits"}).as_array().size() == 5);
+    CHECK(page.at({"hits", "hits", "0", "_source"}).as_object().size() == 1);
+    auto sorted = call(svc, "POST", "/s/_search",
+                       R"({"sort":[{"n":"desc"}],"size":1,"query":{"range":{"n":{"lt":10}}}})");
+    CHECK(sorted.at({"hits", "total", "value"}).as_int64() == 10);
+    CHECK(sorted.at({"hits", "hits", "0", "_source", "n"}).as_int64() == 9);
+    auto count = call(svc, "POST", "/s/_count", R"({"query":{"term":{"id":"x3"}}})");
+    CHECK(count.at({"count"}).as_int64() == 1);
+    auto too_far = call(svc, "POST", "/s/_search", R"({"from":9999,"size":2})");
+    CHECK(too_far.status == 400);
+    auto bad_key = call(svc, "POST", "/s/_search", R"({"qeury":{}})");
+    CHECK(bad_key.str({"error", "type"}) == "parsing_exception");
+}
+
+TEST_CASE("scroll pages through a point-in-time view and ends with an empty page",
+          "[mock_es][scroll]") {
+    service svc;
+    for (int i = 0; i < 5; ++i)
+        call(svc, "PUT", "/s/_doc/" + std::to_string(i), R"({"id":"v","_timestamp":"t","x":1})");
+    auto first = call(svc, "POST", "/s/_search?scroll=5m",
+                      R"({"sort":"_doc","size":2,"_source":["id","_timestamp"]})");
+    REQUIRE(first.status == 200);
+    CHECK(first.at({"_shards", "total"}).as_int64() == 1);
+    CHECK(first.at({"_shards", "skipped"}).as_int64() == 0);
+    CHECK(first.at({"hits", "total", "value"}).as_int64() == 5);
+    auto sid = first.str({"_scroll_id"});
+    std::vector<std::string> ids;
+    for (const auto& h : first.at({"hits", "hits"}).as_array()) {
+        ids.emplace_back(h.as_object().at("_id").as_string());
+        CHECK(h.as_object().at("_source").as_object().size() == 2);
+    }
+    call(svc, "PUT", "/s/_doc/late", R"({"id":"late"})");  // not in the scroll's view
+    while (true) {
+        auto next =
+            call(svc, "POST", "/_search/scroll", R"({"scroll":"5m","scroll_id":")" + sid + "\"}");
+        REQUIRE(next.status == 200);
+        const auto& hits = next.at({"hits", "hits"}).as_array();
+        if (hits.empty())
+            break;
+        for (const auto& h : hits)
+            ids.emplace_back(h.as_object().at("_id").as_string());
+    }
+    CHECK(ids == std::vector<std::string>{"0", "1", "2", "3", "4"});
+    CHECK(call(svc, "DELETE", "/_search/scroll", R"({"scroll_id":")" + sid + "\"}").status == 200);
+    CHECK(call(svc, "DELETE", "/_search/scroll", R"({"scroll_id":")" + sid + "\"}").status == 404);
+    auto gone =
+        call(svc, "POST", "/_search/scroll", R"({"scroll":"5m","scroll_id":")" + sid + "\"}");
+    CHECK(gone.status == 404);
+    CHECK(svc.open_scrolls() == 0);
+}
+
+TEST_CASE("credentials are checked when configured", "[mock_es][auth]") {
+    service_options o;
+    o.api_keys = {"id1:secret1"};
+    o.users = {"elastic:changeme"};
+    service svc(o);
+    auto none = call(svc, "GET", "/");
+    CHECK(none.status == 401);
+    CHECK(none.str({"error", "type"}) == "security_exception");
+    CHECK(none.str({"error", "reason"}).find("missing authentication credentials") == 0);
+    CHECK(none.raw.header("WWW-Authenticate"));
+    CHECK(none.raw.header("X-Elastic-Product") == "Elasticsearch");
+    auto wrong = call(svc, "GET", "/", {}, {{"Authorization", "ApiKey d3Jvbmc6a2V5"}});
+    CHECK(wrong.status == 401);
+    CHECK(wrong.str({"error", "root_cause", "0", "type"}) == "security_exception");
+    // base64("id1:secret1") as sent by clients; the raw "id:key" form is accepted too.
+    CHECK(call(svc, "GET", "/", {}, {{"Authorization", "ApiKey aWQxOnNlY3JldDE="}}).status == 200);
+    CHECK(call(svc, "GET", "/", {}, {{"Authorization", "ApiKey id1:secret1"}}).status == 200);
+    // base64("elastic:changeme")
+    CHECK(call(svc, "GET", "/", {}, {{"Authorization", "Basic ZWxhc3RpYzpjaGFuZ2VtZQ=="}}).status ==
+          200);
+    CHECK(call(svc, "GET", "/", {}, {{"Authorization", "Basic ZWxhc3RpYzp3cm9uZw=="}}).status ==
+          401);
+}
+
+TEST_CASE("every answer carries the product header and a JSON content type", "[mock_es][headers]") {
+    service svc;
+    for (auto [m, t] : std::vector<std::pair<std::string, std::string>>{{"GET", "/"},
+                                                                        {"GET", "/nope/_doc/1"},
+                                                                        {"HEAD", "/nope"},
+                                                                        {"GET", "/_nothing_here"},
+                                                                        {"POST", "/_search/scroll"},
+                                                                        {"GET", "/_license"}}) {
+        auto r = call(svc, m, t);
+        CHECK(r.raw.header("X-Elastic-Product") == "Elasticsearch");
+        CHECK(r.raw.header("Content-Type"));
+    }
+    auto vendor = call(svc, "GET", "/", {},
+                       {{"Accept", "application/vnd.elasticsearch+json; compatible-with=8"}});
+    CHECK(vendor.raw.header("Content-Type")->find("vnd.elasticsearch+json") !=
+          std::string_view::npos);
+    auto wrong_ct = call(svc, "PUT", "/x/_doc/1", "{}", {{"Content-Type", "text/plain"}});
+    CHECK(wrong_ct.status == 406);
+}
+
+TEST_CASE("license type follows the configuration", "[mock_es][license]") {
+    service_options o;
+    o.license_type = "basic";
+    service svc(o);
+    auto r = call(svc, "GET", "/_license");
+    CHECK(r.str({"license", "status"}) == "active");
+    CHECK(r.str({"license", "type"}) == "basic");
+}
+
+TEST_CASE("a 503 window can be opened and closed through the admin endpoint", "[mock_es][faults]") {
+    service svc;
+    CHECK(call(svc, "POST", "/_mock/unavailable?for_ms=600000").status == 200);
+    auto r = call(svc, "GET", "/");
+    CHECK(r.status == 503);
+    CHECK(r.raw.header("X-Elastic-Product") == "Elasticsearch");
+    CHECK(call(svc, "POST", "/_mock/available").status == 200);
+    CHECK(call(svc, "GET", "/").status == 200);
+}
+
+TEST_CASE("connector routes store documents in the system indices", "[mock_es][connectors]") {
+    service svc;
+    auto created = call(
+        svc, "PUT", "/_connector/c1",
+        R"({"service_type":"salesforce","name":"sf","index_name":"search-sf","is_native":false})");
+    REQUIRE(created.status < 300);
+    CHECK(call(svc, "PUT", "/_connector/c1/_check_in").str({"result"}) == "updated");
+    auto raw = call(svc, "GET", "/.elastic-connectors/_doc/c1");
+    REQUIRE(raw.status == 200);
+    CHECK(raw.at({"_source", "last_seen"}).is_string());
+    CHECK(raw.at({"_seq_no"}).as_int64() == 1);
+
+    auto job = call(svc, "POST", "/_connector/_sync_job",
+                    R"({"id":"c1","job_type":"full","trigger_method":"on_demand"})");
+    REQUIRE(job.status == 200);
+    auto job_id = job.str({"id"});
+    auto claim = call(svc, "PUT", "/_connector/_sync_job/" + job_id + "/_claim",
+                      R"({"worker_hostname":"h"})");
+    CHECK(claim.status == 200);
+    auto stored = call(svc, "GET", "/.elastic-connectors-sync-jobs/_doc/" + job_id);
+    CHECK(stored.str({"_source", "status"}) == "in_progress");
+    CHECK(stored.str({"_source", "connector", "id"}) == "c1");
+    auto listed = call(svc, "GET", "/_connector/_sync_job?connector_id=c1");
+    CHECK(listed.at({"count"}).as_int64() == 1);
+
+    auto del = call(svc, "DELETE", "/_connector/c1");
+    CHECK(del.status == 200);
+    CHECK(call(svc, "GET", "/_connector/c1").status == 404);
+    CHECK(call(svc, "GET", "/.elastic-connectors/_doc/c1").at({"_source", "deleted"}).as_bool());
+    CHECK(call(svc, "PUT", "/_connector/nope/_check_in").status == 404);
+    CHECK(call(svc, "PUT", "/_connector/_sync_job/nope/_claim", R"({"worker_hostname":"h"})")
+              .status == 404);
+}

@@ -1,0 +1,70 @@
+#pragma once
+// Drives mock-elasticsearch's dispatcher in-process (no sockets) for the unit tests.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "service.hpp"
+
+namespace casio::mock_es::test {
+
+struct reply {
+    unsigned status = 0;
+    boost::json::value json;  // null when the body is empty or not JSON
+    std::string body;
+    http::server_response raw;
+
+    const boost::json::value& at(std::initializer_list<std::string_view> path) const {
+        const boost::json::value* v = &json;
+        for (auto p : path) {
+            if (!p.empty() && p[0] >= '0' && p[0] <= '9') {
+                v = &v->as_array().at(static_cast<std::size_t>(std::stoul(std::string(p))));
+            } else {
+                v = &v->as_object().at(p);
+            }
+        }
+        return *v;
+    }
+    std::string str(std::initializer_list<std::string_view> path) const {
+        return std::string(at(path).as_string());
+    }
+};
+
+inline reply call(service& svc, std::string method, std::string target, std::string body = {},
+                  std::vector<std::pair<std::string, std::string>> headers = {}) {
+    if (!body.empty()) {
+        bool has_ct = false;
+        for (auto& h : headers)
+            has_ct = has_ct || h.first == "Content-Type";
+        if (!has_ct)
+            headers.emplace_back("Content-Type", "application/json");
+    }
+    auto req = http::server_request::make(std::move(method), std::move(target), std::move(body),
+                                          std::move(headers));
+    reply r;
+    r.raw = svc.handle(req);
+    r.status = r.raw.status;
+    r.body = r.raw.body;
+    boost::json::error_code ec;
+    if (!r.body.empty()) {
+        r.json = boost::json::parse(r.body, ec);
+        if (ec)
+            r.json = nullptr;
+    }
+    return r;
+}
+
+inline std::string ndjson(std::initializer_list<std::string_view> lines) {
+    std::string out;
+    for (auto l : lines) {
+        out += l;
+        out += '\n';
+    }
+    return out;
+}
+
+}  // namespace casio::mock_es::test
