@@ -1,0 +1,110 @@
+// The real mock-elasticsearch binary over sockets: readiness line, keep-alive after bad input,
+// headers, CLI errors, signals and durability across kill -9.
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <random>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "support/child_process.hpp"
+
+#ifdef CASIO_BIN_MOCK_ELASTICSEARCH
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using casio::test::child_process;
+
+namespace {
+
+struct connection {
+    explicit connection(std::uint16_t port) : stream(ioc) {
+        stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    }
+    bhttp::response<bhttp::string_body> send(bhttp::verb verb, const std::string& target,
+                                             std::string body = {},
+                                             std::string content_type = "application/json") {
+        bhttp::request<bhttp::string_body> req{verb, target, 11};
+        req.set(bhttp::field::host, "127.0.0.1");
+        if (!body.empty())
+            req.set(bhttp::field::content_type, content_type);
+        req.body() = std::move(body);
+        req.prepare_payload();
+        stream.expires_after(std::chrono::seconds(30));
+        bhttp::write(stream, req);
+        bhttp::response_parser<bhttp::string_body> p;
+        if (verb == bhttp::verb::head)
+            p.skip(true);
+        bhttp::read(stream, buffer, p);
+        return p.release();
+    }
+    asio::io_context ioc;
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+};
+
+}  // namespace
+
+TEST_CASE("the binary serves ES calls over one keep-alive connection", "[mock_es][process]") {
+    auto es = child_process::start_server(CASIO_BIN_MOCK_ELASTICSEARCH, {"--port", "0"});
+    connection c(es.port());
+    auto root = c.send(bhttp::verb::get, "/");
+    CHECK(root.result_int() == 200);
+    CHECK(root["X-Elastic-Product"] == "Elasticsearch");
+    auto bad = c.send(bhttp::verb::post, "/_bulk", "{\"index\":{\"_index\":\"x\"}}\n{oops",
+                      "application/x-ndjson");
+    CHECK(bad.result_int() == 400);
+    CHECK(bad["X-Elastic-Product"] == "Elasticsearch");
+    CHECK(bad.body().find("\"type\":\"illegal_argument_exception\"") != std::string::npos);
+    auto garbage = c.send(bhttp::verb::post, "/x/_search", "{{{{");
+    CHECK(garbage.result_int() == 400);
+    auto ok = c.send(bhttp::verb::put, "/x/_doc/1", R"({"a":1})");  // same connection still works
+    CHECK(ok.result_int() == 201);
+    CHECK(c.send(bhttp::verb::head, "/x").result_int() == 200);
+    CHECK(c.send(bhttp::verb::head, "/y")["X-Elastic-Product"] == "Elasticsearch");
+
+    es.signal(SIGTERM);
+    CHECK(es.wait() == 0);
+}
+
+TEST_CASE("a bad flag is a usage error naming it", "[mock_es][process]") {
+    auto p = child_process::start(CASIO_BIN_MOCK_ELASTICSEARCH, {"--bogus", "1"});
+    CHECK(p.wait() == 2);
+    auto q = child_process::start(CASIO_BIN_MOCK_ELASTICSEARCH, {"--port", "notaport"});
+    CHECK(q.wait() == 2);
+}
+
+TEST_CASE("acknowledged writes survive kill -9", "[mock_es][process][persistence]") {
+    std::random_device rd;
+    auto dir = std::filesystem::temp_directory_path() / ("mock-es-kill-" + std::to_string(rd()));
+    {
+        auto es = child_process::start_server(CASIO_BIN_MOCK_ELASTICSEARCH,
+                                              {"--port", "0", "--data-dir", dir.string()});
+        connection c(es.port());
+        std::string bulk;
+        for (int i = 0; i < 100; ++i) {
+            bulk += R"({"index":{"_index":"k","_id":")" + std::to_string(i) + "\"}}\n{\"n\":1}\n";
+        }
+        CHECK(c.send(bhttp::verb::put, "/_bulk", bulk, "application/x-ndjson").result_int() == 200);
+        CHECK(c.send(bhttp::verb::put, "/k/_doc/last", R"({"n":2})").result_int() == 201);
+        es.signal(SIGKILL);
+        es.wait();
+    }
+    auto es = child_process::start_server(CASIO_BIN_MOCK_ELASTICSEARCH,
+                                          {"--port", "0", "--data-dir", dir.string()});
+    connection c(es.port());
+    auto count = c.send(bhttp::verb::get, "/k/_count");
+    CHECK(count.body().find("\"count\":101") != std::string::npos);
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+}
+
+#endif
