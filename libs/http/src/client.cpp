@@ -470,12 +470,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
             p.idle.clear();
             grant_next(p);
         }
+        sweep_timer_.cancel();  // nothing left to expire; lets an io_context run() return
     }
 
     void shutdown() {
         closed_ = true;
         drop_idle();
-        sweep_timer_.cancel();
     }
 
     // --- errors --------------------------------------------------------------------------
