@@ -79,6 +79,7 @@ asio::awaitable<json::value> client::get_json(std::string url, std::string what,
         const std::string bearer = "Bearer " + co_await token();
         std::optional<error> failure;
         bool retry_now = false;
+        bool invalid_query = false;
         try {
             http::request req;
             req.url = url;
@@ -94,6 +95,7 @@ asio::awaitable<json::value> client::get_json(std::string url, std::string what,
             } else if (auto e = classify_response(res.status, res.body,
                                                   res.header("Sforce-Limit-Info"), what)) {
                 failure = std::move(*e);
+                invalid_query = res.status != 401 && is_invalid_query(res.status, res.body);
             } else {
                 boost::system::error_code ec;
                 auto v = json::parse(res.body, ec, sp);
@@ -113,6 +115,9 @@ asio::awaitable<json::value> client::get_json(std::string url, std::string what,
         }
         const auto delay = settings_.retry.next_delay(attempt, failure->kind());
         if (!delay) {
+            if (invalid_query) {
+                throw invalid_query_error(std::move(*failure));
+            }
             throw *failure;
         }
         ++attempt;

@@ -184,9 +184,28 @@ std::optional<error> classify_response(unsigned status, std::string_view body,
     return error(status_kind(status), prefix + describe_errors(*errors), st, excerpt(body));
 }
 
+bool is_invalid_query(unsigned status, std::string_view body) {
+    if (status < 400 || status >= 500) {
+        return false;
+    }
+    const auto errors = parse_errors(body);
+    if (!errors || has_code(*errors, "REQUEST_LIMIT_EXCEEDED")) {
+        return false;
+    }
+    for (auto code : {"INVALID_FIELD", "INVALID_TERM", "MALFORMED_QUERY", "INVALID_TYPE"}) {
+        if (has_code(*errors, code)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void check_response(unsigned status, std::string_view body,
                     std::optional<std::string_view> limit_info, std::string_view what) {
     if (auto e = classify_response(status, body, limit_info, what)) {
+        if (status != 401 && is_invalid_query(status, body)) {
+            throw invalid_query_error(std::move(*e));
+        }
         throw std::move(*e);
     }
 }

@@ -8,6 +8,7 @@
 #include <casio/salesforce/queries.hpp>
 #include <casio/salesforce/soql.hpp>
 
+#include "sf_fakes.hpp"
 #include "sf_test_util.hpp"
 
 using namespace casio::salesforce;
@@ -15,93 +16,13 @@ namespace asio = boost::asio;
 using casio::core::error;
 using casio::core::error_kind;
 using namespace std::chrono_literals;
+using casio::salesforce::test::recording_sleeper;
+using casio::salesforce::test::run;
+using casio::salesforce::test::scripted_transport;
 
 namespace {
 
 const std::string base = "https://acme.my.salesforce.com";
-
-// Answers requests from a script, in order, and records what was asked.
-struct scripted_transport final : transport {
-    struct step {
-        unsigned status = 200;
-        std::string body;
-        casio::http::header_list fields;
-        bool transport_failure = false;
-    };
-    std::deque<step> script;
-    std::vector<casio::http::request> seen;
-
-    void add(unsigned status, std::string body, casio::http::header_list fields = {}) {
-        script.push_back({status, std::move(body), std::move(fields), false});
-    }
-    void add_failure() { script.push_back({0, {}, {}, true}); }
-
-    step next(const casio::http::request& req) {
-        seen.push_back(req);
-        if (script.empty()) {
-            throw std::logic_error("unexpected request " + req.url);
-        }
-        auto s = std::move(script.front());
-        script.pop_front();
-        if (s.transport_failure) {
-            throw error(error_kind::transient, "connection reset");
-        }
-        return s;
-    }
-    asio::awaitable<casio::http::response> send(casio::http::request req) override {
-        auto s = next(req);
-        co_return casio::http::response{s.status, std::move(s.fields), std::move(s.body)};
-    }
-    asio::awaitable<casio::http::response> send_streaming(
-        casio::http::request req, casio::http::client::body_sink sink) override {
-        auto s = next(req);
-        co_await sink(s.body);
-        co_return casio::http::response{s.status, std::move(s.fields), {}};
-    }
-
-    std::size_t count(std::string_view path_part) const {
-        return static_cast<std::size_t>(
-            std::count_if(seen.begin(), seen.end(), [&](const casio::http::request& r) {
-                return r.url.find(path_part) != std::string::npos;
-            }));
-    }
-};
-
-struct recording_sleeper final : casio::core::sleeper {
-    std::vector<casio::core::retry_ms> waits;
-    asio::awaitable<void> sleep_for(casio::core::retry_ms d) override {
-        waits.push_back(d);
-        co_return;
-    }
-};
-
-template <class T>
-T run(asio::awaitable<T> a) {
-    asio::io_context ctx;
-    std::optional<T> out;
-    std::exception_ptr failure;
-    asio::co_spawn(ctx, std::move(a), [&](std::exception_ptr e, T v) {
-        failure = e;
-        if (!e) {
-            out = std::move(v);
-        }
-    });
-    ctx.run();
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
-    return std::move(*out);
-}
-
-void run(asio::awaitable<void> a) {
-    asio::io_context ctx;
-    std::exception_ptr failure;
-    asio::co_spawn(ctx, std::move(a), [&](std::exception_ptr e) { failure = e; });
-    ctx.run();
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
-}
 
 const std::string token_ok = R"({"access_token":"TOKEN1","token_type":"Bearer"})";
 const std::string token_ok2 = R"({"access_token":"TOKEN2","token_type":"Bearer"})";

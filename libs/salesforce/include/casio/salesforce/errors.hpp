@@ -6,10 +6,22 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <casio/core/error.hpp>
 
 namespace casio::salesforce {
+
+// A query Salesforce rejected (INVALID_FIELD, INVALID_TERM, MALFORMED_QUERY, INVALID_TYPE):
+// bad_request, never retried. A distinct type so the advanced-rules validator can collect these
+// and let every other failure propagate.
+class invalid_query_error : public core::error {
+  public:
+    explicit invalid_query_error(core::error e) : core::error(std::move(e)) {}
+};
+
+// Whether an error answer names one of the invalid-query codes.
+bool is_invalid_query(unsigned status, std::string_view body);
 
 // `api-usage=<used>/<limit>` of the Sforce-Limit-Info header.
 struct api_usage {

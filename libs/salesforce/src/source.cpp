@@ -1,0 +1,373 @@
+#include <algorithm>
+
+#include <boost/json/object.hpp>
+
+#include <casio/core/error.hpp>
+#include <casio/salesforce/constants.hpp>
+#include <casio/salesforce/queries.hpp>
+#include <casio/salesforce/source.hpp>
+
+namespace casio::salesforce {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+bool contains(const std::vector<std::string>& list, std::string_view name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+// ['A', 'B']: the list as the reference implementation prints it.
+std::string python_list(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i != 0) {
+            out += ", ";
+        }
+        out += "'" + items[i] + "'";
+    }
+    return out + "]";
+}
+
+std::string record_type(const json::object& record) {
+    if (const auto* a = record.if_contains("attributes"); a != nullptr && a->is_object()) {
+        if (const auto* t = a->get_object().if_contains("type"); t != nullptr && t->is_string()) {
+            return std::string(t->get_string());
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+source::source(client& c, config cfg, source_options opts, warning_sink warn)
+    : client_(c), cfg_(std::move(cfg)), opts_(std::move(opts)), warn_(std::move(warn)) {}
+
+bool source::dls_enabled() const noexcept {
+    return opts_.dls_feature_enabled && cfg_.use_document_level_security;
+}
+
+void source::warn(std::string_view message) const {
+    if (warn_) {
+        warn_(message);
+    }
+}
+
+asio::awaitable<void> source::ping() {
+    co_await client_.ping();
+}
+
+asio::awaitable<void> source::validate_config() {
+    co_await client_.ping();
+    if (!cfg_.sync_custom_objects) {
+        co_return;
+    }
+    co_await client_.ensure_global_describe();
+    const auto& available = client_.describes().custom_objects();
+    if (cfg_.all_custom_objects()) {
+        custom_objects_ = available;
+        custom_objects_resolved_ = true;
+        co_return;
+    }
+    std::vector<std::string> missing;
+    for (const auto& name : cfg_.custom_objects) {
+        if (!contains(available, name)) {
+            missing.push_back(name.substr(0, name.size() - 3));  // without "__c"
+        }
+    }
+    if (!missing.empty()) {
+        throw core::error(core::error_kind::bad_request,
+                          "Custom objects " + python_list(missing) + " are not available.");
+    }
+    custom_objects_ = cfg_.custom_objects;
+    custom_objects_resolved_ = true;
+}
+
+asio::awaitable<void> source::resolve_custom_objects() {
+    if (custom_objects_resolved_) {
+        co_return;
+    }
+    if (cfg_.all_custom_objects()) {
+        co_await client_.ensure_global_describe();
+        custom_objects_ = client_.describes().custom_objects();
+    } else {
+        custom_objects_ = cfg_.custom_objects;
+    }
+    custom_objects_resolved_ = true;
+}
+
+asio::awaitable<rules_validation> source::validate_advanced_rules(const json::value& snippet) {
+    const auto check = check_advanced_rules(snippet);
+    if (!check.ok()) {
+        std::string msg;
+        for (const auto& e : check.errors) {
+            msg += (msg.empty() ? "" : "; ") + e;
+        }
+        co_return rules_validation{false, msg};
+    }
+    std::vector<std::string> invalid;
+    for (const auto& rule : check.rules) {
+        bool rejected = false;
+        try {
+            co_await client_.probe_rule(rule);
+        } catch (const invalid_query_error&) {
+            rejected = true;  // other failures (network, auth) propagate
+        }
+        if (rejected) {
+            invalid.push_back(rule.lang == advanced_rule::language::soql
+                                  ? add_limit_offset(rule.query)
+                                  : rule.query);
+        }
+    }
+    if (invalid.empty()) {
+        co_return rules_validation{};
+    }
+    co_return rules_validation{false, invalid_queries_message(invalid)};
+}
+
+asio::awaitable<const std::vector<std::string>*> source::permissions_for(
+    const std::string& sobject) {
+    if (!dls_enabled() || sobject.empty()) {
+        co_return nullptr;
+    }
+    if (const auto* known = permissions_.find(sobject)) {
+        co_return known;
+    }
+    read_permission p;
+    co_await client_.query(users_with_read_access_query(sobject), "permissions of " + sobject,
+                           [&](const json::array& records) -> asio::awaitable<void> {
+                               p.add_assignees(records);
+                               co_return;
+                           });
+    for (const auto& q : users_by_id_queries(client_.base_url(), p.assignee_ids())) {
+        co_await client_.query(q, "users with read access to " + sobject,
+                               [&](const json::array& records) -> asio::awaitable<void> {
+                                   p.add_users(records);
+                                   co_return;
+                               });
+    }
+    permissions_.put(sobject, p.identities());
+    co_return permissions_.find(sobject);
+}
+
+asio::awaitable<void> source::ensure_enrichment() {
+    if (enrichment_.loaded()) {
+        co_return;
+    }
+    co_await client_.ensure_global_describe();
+    for (std::string sobject : {"Account", "Contact", "Opportunity", "User"}) {
+        if (!client_.describes().is_queryable(sobject)) {
+            continue;
+        }
+        co_await client_.query(name_cache_query(sobject), "names of " + sobject,
+                               [&](const json::array& records) -> asio::awaitable<void> {
+                                   enrichment_.add(sobject, records);
+                                   co_return;
+                               });
+    }
+    enrichment_.mark_loaded();
+}
+
+asio::awaitable<void> source::emit_record(const json::object& record, record_context& ctx,
+                                          document_handler& on_doc) {
+    files_.add_from_record(record);
+    if (auto doc = map_record(record, ctx, warn_)) {
+        co_await on_doc(std::move(*doc));
+    }
+}
+
+asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
+                                                   document_handler& on_doc) {
+    co_await client_.ensure_described_for(sobject);
+    const auto& d = client_.describes();
+    if (!d.usable(sobject)) {
+        warn("Skipping Salesforce object " + sobject + ": it is not queryable in this org");
+        co_return;
+    }
+    const auto* acl = co_await permissions_for(sobject);
+    const bool with_feeds = sobject == "Case";
+    if (with_feeds) {
+        co_await client_.ensure_described_for("CaseFeed");
+    }
+    co_await client_.query(
+        standard_object_query(sobject, d), "query " + sobject,
+        [&](const json::array& records) -> asio::awaitable<void> {
+            case_feed_index feeds;
+            if (with_feeds && d.usable("CaseFeed") && !records.empty()) {
+                for (const auto& q :
+                     case_feed_queries(d, client_.base_url(), record_ids(records))) {
+                    co_await client_.query(q, "query CaseFeed",
+                                           [&](const json::array& f) -> asio::awaitable<void> {
+                                               feeds.add(f);
+                                               co_return;
+                                           });
+                }
+            }
+            for (const auto& r : records) {
+                if (!r.is_object()) {
+                    continue;
+                }
+                const auto& rec = r.get_object();
+                record_context ctx{client_.base_url(), sobject, acl};
+                ctx.now = core::now_utc();
+                if (sobject == "Contact" || sobject == "Lead") {
+                    co_await ensure_enrichment();
+                    ctx.extras = sobject == "Contact" ? enrichment_.contact_fields(rec)
+                                                      : enrichment_.lead_fields(rec);
+                } else if (with_feeds) {
+                    const auto* id = rec.if_contains("Id");
+                    ctx.extras.push_back(feeds.feeds_field(id != nullptr && id->is_string()
+                                                               ? std::string_view(id->get_string())
+                                                               : std::string_view()));
+                }
+                co_await emit_record(rec, ctx, on_doc);
+            }
+        });
+}
+
+asio::awaitable<void> source::sync_custom_object(const std::string& sobject,
+                                                 document_handler& on_doc) {
+    co_await client_.ensure_described_for(sobject);
+    const auto q = custom_object_query(sobject, client_.describes());
+    if (q.empty()) {
+        warn("Skipping Salesforce custom object " + sobject + ": it could not be described");
+        co_return;
+    }
+    const auto* acl = co_await permissions_for(sobject);
+    co_await client_.query(q, "query " + sobject,
+                           [&](const json::array& records) -> asio::awaitable<void> {
+                               for (const auto& r : records) {
+                                   if (!r.is_object()) {
+                                       continue;
+                                   }
+                                   record_context ctx{client_.base_url(), sobject, acl};
+                                   ctx.now = core::now_utc();
+                                   co_await emit_record(r.get_object(), ctx, on_doc);
+                               }
+                           });
+}
+
+asio::awaitable<void> source::sync_files(document_handler& on_doc) {
+    auto docs = files_.take();
+    for (const auto& d : docs) {
+        if (!d.version_id) {
+            continue;  // no published version: nothing to link to
+        }
+        // Sharing is read only when it is used (DLS): one query per file otherwise wasted.
+        std::vector<std::string> identities;
+        if (dls_enabled()) {
+            co_await client_.query(file_access_query(d.id), "sharing of file " + d.id,
+                                   [&](const json::array& records) -> asio::awaitable<void> {
+                                       for (auto& i : file_access_identities(records)) {
+                                           identities.push_back(std::move(i));
+                                       }
+                                       co_return;
+                                   });
+            std::sort(identities.begin(), identities.end());
+            identities.erase(std::unique(identities.begin(), identities.end()), identities.end());
+        }
+        const auto title = d.full_title().value_or("");
+        const auto decision =
+            decide_file(title, d.size(), opts_.max_file_size, cfg_.use_text_extraction_service);
+        std::optional<std::string> attachment;
+        std::optional<std::string> body;
+        if (decision == file_decision::download) {
+            std::string content;
+            base64_encoder encoder;
+            const bool extract = cfg_.use_text_extraction_service && opts_.extractor;
+            std::optional<std::string> failure;
+            try {
+                co_await client_.download(*d.version_id,
+                                          [&](std::string_view chunk) -> asio::awaitable<void> {
+                                              if (extract) {
+                                                  content.append(chunk);
+                                              } else {
+                                                  encoder.append(chunk, content);
+                                              }
+                                              co_return;
+                                          });
+            } catch (const core::error& e) {
+                failure = e.what();
+            }
+            if (failure) {
+                warn("File " + d.id + " (" + title + ") is indexed without content: " + *failure);
+            } else if (extract) {
+                body = co_await opts_.extractor(d, std::move(content));
+            } else {
+                encoder.finish(content);
+                attachment = std::move(content);
+            }
+        }
+        mapped_document doc;
+        doc.id = d.id;
+        doc.json = content_document_json(
+            d, client_.base_url(), dls_enabled() ? &identities : nullptr,
+            attachment ? std::optional<std::string_view>(*attachment) : std::nullopt,
+            body ? std::optional<std::string_view>(*body) : std::nullopt);
+        co_await on_doc(std::move(doc));
+    }
+}
+
+asio::awaitable<void> source::get_docs(const std::vector<advanced_rule>& rules,
+                                       document_handler on_doc) {
+    if (!rules.empty()) {
+        for (const auto& rule : rules) {
+            co_await client_.run_rule(
+                rule, [&](const json::array& records) -> asio::awaitable<void> {
+                    for (const auto& r : records) {
+                        if (!r.is_object()) {
+                            continue;
+                        }
+                        const auto& rec = r.get_object();
+                        const std::string type = record_type(rec);
+                        record_context ctx{client_.base_url(), type.empty() ? "rule" : type};
+                        ctx.access_control = co_await permissions_for(type);
+                        if (dls_enabled() && ctx.access_control == nullptr) {
+                            static const std::vector<std::string> none;
+                            ctx.access_control = &none;  // DLS on, type unknown: nobody
+                        }
+                        ctx.now = core::now_utc();
+                        co_await emit_record(rec, ctx, on_doc);
+                    }
+                });
+        }
+    } else {
+        const auto selected = cfg_.standard_objects_to_sync();
+        co_await client_.ensure_global_describe();
+        for (auto sobject : standard_sobjects) {
+            if (contains(selected, sobject)) {
+                co_await sync_standard_object(std::string(sobject), on_doc);
+            }
+        }
+        if (cfg_.sync_custom_objects) {
+            co_await resolve_custom_objects();
+            for (const auto& name : custom_objects_) {
+                co_await sync_custom_object(name, on_doc);
+            }
+        }
+    }
+    co_await sync_files(on_doc);
+}
+
+asio::awaitable<void> source::get_access_control(document_handler on_doc) {
+    if (!dls_enabled()) {
+        co_return;
+    }
+    co_await client_.ensure_described_for("User");
+    co_await client_.query(
+        user_query(client_.describes()), "query User",
+        [&](const json::array& records) -> asio::awaitable<void> {
+            const auto now = core::now_utc();
+            for (const auto& r : records) {
+                if (!r.is_object()) {
+                    continue;
+                }
+                if (auto doc = access_control_document(r.get_object(), now, warn_)) {
+                    co_await on_doc(std::move(*doc));
+                }
+            }
+        });
+}
+
+}  // namespace casio::salesforce
