@@ -86,6 +86,8 @@ class service {
     service_response handle(const service_request& req);
     const service_stats& stats() const noexcept { return stats_; }
     const service_options& options() const noexcept { return opts_; }
+    // The URL the token endpoint reports, known once the port is bound.
+    void set_instance_url(std::string url) { opts_.instance_url = std::move(url); }
 
   private:
     struct cursor {

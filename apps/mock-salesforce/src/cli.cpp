@@ -1,0 +1,113 @@
+#include "cli.hpp"
+
+#include <charconv>
+
+namespace casio::mock_sf {
+
+const char* cli_usage() noexcept {
+    return "usage: mock-salesforce --client-id ID --client-secret SECRET [--port 0] [--host "
+           "127.0.0.1]\n"
+           "                       [--seed 1] [--records 100] [--fixture FILE]\n"
+           "                       [--token-expires-after N] [--request-limit N] [--error-rate P]\n"
+           "                       [--fault-seed S] [--latency-ms N] [--download-chunk-delay-ms "
+           "N]\n"
+           "                       [--truncate-downloads-at BYTES]\n";
+}
+
+namespace {
+
+template <class T>
+T number(const std::string& flag, const std::string& text, T max) {
+    T v{};
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size() || text.empty() || v > max) {
+        throw cli_error(flag + ": expected a number" +
+                        (max != std::numeric_limits<T>::max() ? " up to " + std::to_string(max)
+                                                              : std::string()) +
+                        ", got '" + text + "'");
+    }
+    return v;
+}
+
+}  // namespace
+
+cli_options parse_cli(const std::vector<std::string>& args) {
+    cli_options o;
+    bool have_id = false, have_secret = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string flag = args[i];
+        std::optional<std::string> inline_value;
+        if (auto eq = flag.find('='); flag.starts_with("--") && eq != std::string::npos) {
+            inline_value = flag.substr(eq + 1);
+            flag.resize(eq);
+        }
+        if (flag == "--help" || flag == "-h") {
+            o.help = true;
+            continue;
+        }
+        auto value = [&]() -> std::string {
+            if (inline_value) {
+                return *inline_value;
+            }
+            if (i + 1 >= args.size()) {
+                throw cli_error(flag + ": missing value");
+            }
+            return args[++i];
+        };
+        constexpr auto u64max = std::numeric_limits<std::uint64_t>::max();
+        auto& f = o.service.faults;
+        if (flag == "--port") {
+            o.port = static_cast<std::uint16_t>(number<std::uint32_t>(flag, value(), 65535));
+        } else if (flag == "--host") {
+            o.host = value();
+        } else if (flag == "--seed") {
+            o.seed = number<std::uint64_t>(flag, value(), u64max);
+        } else if (flag == "--records") {
+            o.records = number<std::size_t>(flag, value(), 100'000'000);
+        } else if (flag == "--fixture") {
+            o.fixture = value();
+        } else if (flag == "--client-id") {
+            o.service.client_id = value();
+            have_id = !o.service.client_id.empty();
+        } else if (flag == "--client-secret") {
+            o.service.client_secret = value();
+            have_secret = !o.service.client_secret.empty();
+        } else if (flag == "--token-expires-after") {
+            f.token_expires_after = number<std::size_t>(flag, value(), u64max);
+        } else if (flag == "--request-limit") {
+            f.request_limit = number<std::size_t>(flag, value(), u64max);
+        } else if (flag == "--error-rate") {
+            auto text = value();
+            double p = 0;
+            auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
+            if (ec != std::errc() || ptr != text.data() + text.size() || p < 0 || p > 1) {
+                throw cli_error(flag + ": expected a probability between 0 and 1, got '" + text +
+                                "'");
+            }
+            f.error_rate = p;
+        } else if (flag == "--fault-seed") {
+            f.seed = number<std::uint64_t>(flag, value(), u64max);
+        } else if (flag == "--latency-ms") {
+            f.latency = std::chrono::milliseconds(number<std::uint32_t>(flag, value(), 600'000));
+        } else if (flag == "--download-chunk-delay-ms") {
+            f.download_chunk_delay =
+                std::chrono::milliseconds(number<std::uint32_t>(flag, value(), 600'000));
+        } else if (flag == "--truncate-downloads-at") {
+            f.truncate_downloads_at = number<std::uint64_t>(flag, value(), u64max);
+        } else {
+            throw cli_error(flag + ": unknown flag");
+        }
+    }
+    if (o.help) {
+        return o;
+    }
+    if (!have_id) {
+        throw cli_error("--client-id: required");
+    }
+    if (!have_secret) {
+        throw cli_error("--client-secret: required");
+    }
+    return o;
+}
+
+}  // namespace casio::mock_sf
