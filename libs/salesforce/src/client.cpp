@@ -1,3 +1,4 @@
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
@@ -175,19 +176,30 @@ asio::awaitable<void> client::ensure_described_for(std::string_view sobject) {
 }
 
 asio::awaitable<void> client::query(std::string soql, std::string what, page_handler on_page) {
-    std::string url = query_url(settings_.base_url, soql);
+    using namespace asio::experimental::awaitable_operators;
+    // One arena per page: a parsed page is freed in one go once its records are handled. The
+    // body value holds its arena, so moving the value keeps the arena alive.
+    auto body = co_await get_json(query_url(settings_.base_url, soql), what,
+                                  json::make_shared_resource<json::monotonic_resource>());
     while (true) {
-        // One arena per page: the parsed page is freed in one go after its records are mapped.
-        auto arena = json::make_shared_resource<json::monotonic_resource>();
-        auto body = co_await get_json(std::move(url), what, arena);
         const auto page = read_query_page(body);
-        if (page.records != nullptr) {
-            co_await on_page(*page.records);
-        }
+        static const json::array no_records;
+        const json::array& records = page.records != nullptr ? *page.records : no_records;
         if (page.next_records_url.empty()) {
+            if (!records.empty()) {
+                co_await on_page(records);
+            }
             co_return;
         }
-        url = settings_.base_url + page.next_records_url;
+        // The next page is fetched while this one is handled (two pages in memory at most);
+        // a failure of either cancels the other.
+        auto next = get_json(settings_.base_url + page.next_records_url, what,
+                             json::make_shared_resource<json::monotonic_resource>());
+        if (records.empty()) {
+            body = co_await std::move(next);
+        } else {
+            body = co_await (std::move(next) && on_page(records));
+        }
     }
 }
 

@@ -3,6 +3,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <casio/salesforce/client.hpp>
 #include <casio/salesforce/queries.hpp>
@@ -279,4 +282,44 @@ TEST_CASE("ping sends HEAD without credentials and ignores the status", "[salesf
     CHECK(f.auth_of(0) == std::nullopt);
     f.t.add_failure();
     CHECK_THROWS_AS(run(f.c.ping()), error);
+}
+
+TEST_CASE("the next page is requested while the current one is handled",
+          "[salesforce][client][paging]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(200, R"({"done":false,"nextRecordsUrl":"/services/data/v59.0/query/01gA-1",
+                    "records":[{"Id":"a"}]})");
+    f.t.add(200, R"({"done":false,"nextRecordsUrl":"/services/data/v59.0/query/01gA-2",
+                    "records":[{"Id":"b"}]})");
+    f.t.add(200, R"({"done":true,"records":[{"Id":"c"}]})");
+    std::vector<std::string> ids;
+    std::vector<std::size_t> requests_when_done;
+    run(f.c.query("SELECT Id FROM Account", "query Account",
+                  [&](const boost::json::array& records) -> asio::awaitable<void> {
+                      // Yield once, as a real handler waiting on a channel would.
+                      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+                      for (const auto& r : records) {
+                          ids.emplace_back(r.at("Id").as_string());
+                      }
+                      requests_when_done.push_back(f.t.seen.size());
+                  }));
+    CHECK(ids == std::vector<std::string>{"a", "b", "c"});
+    // Page 1 handled: token + page 1 + page 2 already requested; page 2: page 3 requested too.
+    CHECK(requests_when_done == std::vector<std::size_t>{3, 4, 4});
+}
+
+TEST_CASE("a failing page handler stops the walk and its error propagates",
+          "[salesforce][client][paging]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(200, R"({"done":false,"nextRecordsUrl":"/services/data/v59.0/query/01gA-1",
+                    "records":[{"Id":"a"}]})");
+    f.t.add(200, R"({"done":true,"records":[{"Id":"b"}]})");
+    auto handler = [&](const boost::json::array&) -> asio::awaitable<void> {
+        throw casio::core::error(casio::core::error_kind::fatal, "sink closed");
+        co_return;
+    };
+    const auto e = error_of([&] { run(f.c.query("SELECT Id FROM A", "q", handler)); });
+    CHECK(std::string(e.what()) == "sink closed");
 }
