@@ -1,0 +1,115 @@
+// libs/salesforce against the real mock-salesforce over HTTP: configuration check, the document
+// stream (records, case feeds, files) and the access-control stream, with an expiring token.
+#include <catch2/catch.hpp>
+
+#ifdef CASIO_BIN_MOCK_SALESFORCE
+
+#include <exception>
+#include <map>
+#include <set>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+
+#include <casio/core/retry.hpp>
+#include <casio/http/client.hpp>
+#include <casio/salesforce/source.hpp>
+
+#include "support/child_process.hpp"
+
+using namespace casio;
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace sf = casio::salesforce;
+
+namespace {
+
+struct run_result {
+    std::vector<sf::mapped_document> docs;
+    std::vector<sf::mapped_document> acl_docs;
+    std::vector<std::string> warnings;
+    std::size_t token_requests = 0;
+};
+
+run_result sync_against(const std::string& base_url, sf::config cfg) {
+    run_result out;
+    asio::io_context ctx;
+    http::client hc(ctx.get_executor());
+    sf::http_transport tr(hc);
+    core::steady_sleeper sleeper;
+    sf::warning_sink warn = [&](std::string_view w) { out.warnings.emplace_back(w); };
+    sf::client c(tr, sleeper, sf::client_settings{base_url, cfg.client_id, cfg.client_secret},
+                 warn);
+    sf::source src(c, cfg, {}, warn);
+    auto body = [&]() -> asio::awaitable<void> {
+        co_await src.validate_config();
+        co_await src.get_docs({}, [&](sf::mapped_document d) -> asio::awaitable<void> {
+            out.docs.push_back(std::move(d));
+            co_return;
+        });
+        co_await src.get_access_control([&](sf::mapped_document d) -> asio::awaitable<void> {
+            out.acl_docs.push_back(std::move(d));
+            co_return;
+        });
+        hc.close();
+    };
+    std::exception_ptr failure;
+    asio::co_spawn(ctx, body(), [&](std::exception_ptr e) { failure = e; });
+    ctx.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    out.token_requests = c.token_requests();
+    return out;
+}
+
+sf::config make_config() {
+    sf::config cfg;
+    cfg.domain = "mock";
+    cfg.client_id = "id";
+    cfg.client_secret = "secret";
+    cfg.standard_objects = {"*"};
+    cfg.use_document_level_security = true;
+    return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("a full sync against mock-salesforce", "[integration][salesforce]") {
+    auto mock = test::child_process::start_server(
+        CASIO_BIN_MOCK_SALESFORCE,
+        {"--port", "0", "--records", "60", "--seed", "7", "--client-id", "id", "--client-secret",
+         "secret", "--token-expires-after", "25"});
+    const auto r = sync_against(mock.base_url(), make_config());
+    for (const auto& w : r.warnings) {
+        WARN(w);
+    }
+    REQUIRE_FALSE(r.docs.empty());
+    std::map<std::string, std::size_t> by_type;
+    std::set<std::string> ids;
+    for (const auto& d : r.docs) {
+        const auto o = json::parse(d.json).as_object();  // every document is valid JSON
+        CHECK(o.at("id").as_string() == d.id);
+        CHECK(ids.insert(d.id).second);  // no duplicate document
+        CHECK(o.contains("_allow_access_control"));
+        if (o.contains("type") && o.at("type") == "content_document") {
+            ++by_type["file"];
+            CHECK_FALSE(o.at("linked_ids").as_array().empty());
+        } else {
+            ++by_type[std::string(o.at("attributes").at("type").as_string())];
+            CHECK(d.timestamp.size() == 20);  // YYYY-MM-DDTHH:MM:SSZ
+            CHECK(d.timestamp.back() == 'Z');
+        }
+    }
+    for (const auto& [type, n] : by_type) {
+        INFO(type << ": " << n);
+        CHECK(n > 0);
+    }
+    CHECK(by_type.count("Account") == 1);
+    CHECK(by_type.count("Case") == 1);
+    CHECK_FALSE(r.acl_docs.empty());
+    CHECK(r.token_requests >= 2);  // the token expired mid-sync and was fetched again
+}
+
+#endif
