@@ -249,6 +249,10 @@ struct connection {
     std::unique_ptr<char[]> read_buffer = std::make_unique<char[]>(read_chunk_size);
     clock_type::time_point idle_since{};
 
+    // Beast reads at most the free capacity of the buffer (512 bytes when empty): reserving
+    // lets one recv() take a whole chunk instead of hundreds of tiny reads per megabyte.
+    connection() { buffer.reserve(read_chunk_size); }
+
     beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 
     void close() { tcp().close(); }
@@ -699,6 +703,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
         };
         if (!sink && !decoding && parser.content_length() && *parser.content_length() > limit) {
             throw too_large();
+        }
+        if (!sink && !decoding && parser.content_length()) {
+            res.body.reserve(static_cast<std::size_t>(*parser.content_length()));
         }
 
         detail::body_decoder decoder(coding, read_chunk_size);
