@@ -204,7 +204,7 @@ offset_pager::offset_pager(std::string soql) : soql_(std::move(soql)) {}
 bool offset_pager::advance(std::size_t records) {
     // Page by the query's own LIMIT so no row is skipped or read twice.
     int step = limit_of(soql_).value_or(fields_page_size);
-    if (step <= 0 || step > fields_page_size) {
+    if (step <= 0) {
         step = fields_page_size;
     }
     if (records == 0 || records < static_cast<std::size_t>(step)) {

@@ -81,6 +81,10 @@ TEST_CASE("the OFFSET walk stops at 2000 or on a short page", "[salesforce][pagi
     offset_pager hundred("SELECT FIELDS(ALL) FROM A LIMIT 100 OFFSET 0");
     REQUIRE(hundred.advance(100));
     CHECK(hundred.current() == "SELECT FIELDS(ALL) FROM A LIMIT 100 OFFSET 100");
+    // FIELDS(STANDARD) may ask for bigger pages: no row is read twice either.
+    offset_pager big("SELECT FIELDS(STANDARD) FROM A LIMIT 500 OFFSET 0");
+    REQUIRE(big.advance(500));
+    CHECK(big.current() == "SELECT FIELDS(STANDARD) FROM A LIMIT 500 OFFSET 500");
 }
 
 TEST_CASE("BUG lowercase offset: the OFFSET rewrite is case-insensitive",

@@ -41,14 +41,15 @@ std::string add_limit_offset(std::string_view soql);
 // The three rewrites applied to an advanced SOQL rule.
 std::string rewrite_advanced_soql(std::string_view soql);
 
-// The LIMIT/OFFSET walk of a FIELDS() query: offsets 0, 200, ..., 2000.
+// The LIMIT/OFFSET walk of a FIELDS() query: the offset grows by the query's LIMIT (200 when it
+// has none) up to 2000, Salesforce's maximum OFFSET.
 class offset_pager {
   public:
     explicit offset_pager(std::string soql);  // soql already rewritten (has an OFFSET)
     const std::string& current() const noexcept { return soql_; }
     int offset() const noexcept { return offset_; }
-    // After a page with `records` rows: false when done (empty page or next offset > 2000),
-    // else rewrites every `OFFSET <n>` (any case) to the next offset.
+    // After a page with `records` rows: false when done (a page shorter than the LIMIT, or the
+    // next offset > 2000), else rewrites every `OFFSET <n>` (any case) to the next offset.
     bool advance(std::size_t records);
 
   private:
