@@ -12,12 +12,15 @@
 
 namespace casio::core::log {
 
+namespace detail {
+std::atomic<int> min_level{static_cast<int>(level::info)};
+}  // namespace detail
+
 namespace {
 
 constexpr std::string_view redacted = "<redacted>";
 
 struct state {
-    std::atomic<int> min_level{static_cast<int>(level::info)};
     std::atomic<int> fmt{static_cast<int>(format::text)};
 
     std::mutex out_mutex;  // guards sink and the service names, and serialises writes
@@ -70,6 +73,25 @@ constexpr std::array<std::string_view, 14> secret_keys = {
     "password", "passwd",        "client_secret", "secret",        "api_key",
     "apikey",   "api-key",       "access_token",  "refresh_token", "token",
     "id_token", "authorization", "private_key",   "x-api-key"};
+
+// First letters of the secret keys and of "bearer"/"apikey": most positions are rejected on
+// this test alone.
+bool may_start_pattern(char c) {
+    switch (lower(c)) {
+        case 'a':
+        case 'b':
+        case 'c':
+        case 'i':
+        case 'p':
+        case 'r':
+        case 's':
+        case 't':
+        case 'x':
+            return true;
+        default:
+            return false;
+    }
+}
 
 // Authorization schemes kept visible in front of the redacted credential.
 constexpr std::array<std::string_view, 5> schemes = {"bearer", "apikey", "basic", "token",
@@ -171,7 +193,7 @@ std::size_t redact_value_after(std::string& s, std::size_t key_end, bool is_auth
 void redact_patterns(std::string& s) {
     std::size_t i = 0;
     while (i < s.size()) {
-        if (s.compare(i, 3, "://") == 0) {
+        if (s[i] == ':' && s.compare(i, 3, "://") == 0) {
             // scheme://user:password@host
             std::size_t p = i + 3;
             std::size_t colon = std::string::npos;
@@ -187,7 +209,7 @@ void redact_patterns(std::string& s) {
             }
         }
         bool at_word_start = i == 0 || !is_key_char(s[i - 1]);
-        if (!at_word_start) {
+        if (!at_word_start || !may_start_pattern(s[i])) {
             ++i;
             continue;
         }
@@ -306,11 +328,11 @@ std::optional<level> parse_level(std::string_view text) {
 }
 
 void set_level(level l) noexcept {
-    global().min_level.store(static_cast<int>(l), std::memory_order_relaxed);
+    detail::min_level.store(static_cast<int>(l), std::memory_order_relaxed);
 }
 
 level get_level() noexcept {
-    return static_cast<level>(global().min_level.load(std::memory_order_relaxed));
+    return static_cast<level>(detail::min_level.load(std::memory_order_relaxed));
 }
 
 void set_format(format f) noexcept {
@@ -362,10 +384,6 @@ std::string redact(std::string_view text) {
     }
     redact_patterns(s);
     return s;
-}
-
-bool enabled(level l) noexcept {
-    return static_cast<int>(l) >= global().min_level.load(std::memory_order_relaxed);
 }
 
 void write(level l, std::string_view message) {

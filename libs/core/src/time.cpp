@@ -1,4 +1,3 @@
-#include <cstdio>
 
 #include <casio/core/time.hpp>
 
@@ -137,28 +136,62 @@ std::optional<sys_us> parse_iso8601(std::string_view s) {
     return zone == '+' ? result - offset : result + offset;
 }
 
+namespace {
+
+// Writes `n` digits of v, zero-padded, at `out`.
+char* put(char* out, long v, int n) {
+    for (int i = n - 1; i >= 0; --i) {
+        out[i] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    }
+    return out + n;
+}
+
+// "YYYY-MM-DDTHH:MM:SS" (years 0-9999; others are clamped, they never occur in our data).
+char* put_seconds(char* out, const civil& c) {
+    out = put(out, c.year < 0 ? 0 : (c.year > 9999 ? 9999 : c.year), 4);
+    *out++ = '-';
+    out = put(out, c.month, 2);
+    *out++ = '-';
+    out = put(out, c.day, 2);
+    *out++ = 'T';
+    out = put(out, c.hour, 2);
+    *out++ = ':';
+    out = put(out, c.minute, 2);
+    *out++ = ':';
+    return put(out, c.second, 2);
+}
+
+}  // namespace
+
 std::string format_iso8601(sys_us t) {
     civil c = split(t);
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld+00:00", c.year, c.month,
-                  c.day, c.hour, c.minute, c.second, c.micros);
-    return buf;
+    char buf[40];
+    char* end = put_seconds(buf, c);
+    *end++ = '.';
+    end = put(end, c.micros, 6);
+    for (char ch : std::string_view("+00:00")) {
+        *end++ = ch;
+    }
+    return std::string(buf, end);
 }
 
 std::string format_iso8601_z_seconds(sys_us t) {
     civil c = split(t);
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
-                  c.minute, c.second);
-    return buf;
+    char* end = put_seconds(buf, c);
+    *end++ = 'Z';
+    return std::string(buf, end);
 }
 
 std::string format_iso8601_z_millis(sys_us t) {
     civil c = split(t);
-    char buf[44];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", c.year, c.month, c.day,
-                  c.hour, c.minute, c.second, c.micros / 1000);
-    return buf;
+    char buf[40];
+    char* end = put_seconds(buf, c);
+    *end++ = '.';
+    end = put(end, c.micros / 1000, 3);
+    *end++ = 'Z';
+    return std::string(buf, end);
 }
 
 sys_us now_utc() {

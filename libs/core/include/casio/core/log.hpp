@@ -6,6 +6,7 @@
 // Inside namespace casio::<lib> write core::log::info(...). Do not declare a global alias named
 // `log`: it collides with ::log from <cmath>; use another name (e.g. namespace lg = ...).
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <sstream>
@@ -44,7 +45,13 @@ void clear_secrets();  // for tests
 // passwords in URLs). Use it for error messages that may carry peer text.
 std::string redact(std::string_view text);
 
-bool enabled(level l) noexcept;
+namespace detail {
+extern std::atomic<int> min_level;  // set through set_level()
+}  // namespace detail
+
+inline bool enabled(level l) noexcept {
+    return static_cast<int>(l) >= detail::min_level.load(std::memory_order_relaxed);
+}
 void write(level l, std::string_view message);
 
 namespace detail {
