@@ -6,11 +6,23 @@
 // "engine": full paging of Account with the connector's Account query (owner, parent, latest
 // opportunity and content-document-link subqueries), pages serialised to JSON text exactly as
 // the HTTP layer sends them, through service::handle (auth, locator, limit header included).
+// "http": the same paging over loopback, the server on its own thread (as the separate process
+// it normally is) and the project's HTTP client on the main thread; without and with gzip.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <casio/http/client.hpp>
+
+#include "http_server.hpp"
 #include "org.hpp"
 #include "service.hpp"
 
@@ -99,5 +111,70 @@ int main(int argc, char** argv) {
         "records/s, %.1f MB/s\n",
         rows, pages, batch, static_cast<double>(bytes) / 1e6, secs,
         static_cast<double>(rows) / secs, static_cast<double>(bytes) / 1e6 / secs);
+
+    for (bool gzip : {false, true}) {
+        boost::asio::io_context server_io;
+        service svc2(o, opts);
+        http_server server(server_io.get_executor(), svc2);
+        const auto port = server.listen("127.0.0.1", 0);
+        server.start();
+        std::thread server_thread([&] { server_io.run(); });
+        boost::asio::io_context io;
+        casio::http::client_options copts;
+        copts.accept_compressed = gzip;
+        casio::http::client client(io.get_executor(), copts);
+        const std::string base = "http://127.0.0.1:" + std::to_string(port);
+        std::size_t http_bytes = 0, http_pages = 0;
+        std::string failure;
+        const auto h0 = std::chrono::steady_clock::now();
+        boost::asio::co_spawn(
+            io,
+            [&]() -> boost::asio::awaitable<void> {
+                casio::http::request login_req;
+                login_req.verb = casio::http::method::post;
+                login_req.url = base + "/services/oauth2/token";
+                login_req.body = login.body;
+                auto t = co_await client.send(std::move(login_req));
+                auto p = t.body.find("\"access_token\":\"") + 16;
+                const std::string tk = t.body.substr(p, t.body.find('"', p) - p);
+                std::string next = "/services/data/v59.0/query?q=" + encode(account_query);
+                for (;;) {
+                    casio::http::request req;
+                    req.url = base + next;
+                    req.fields.push_back({"Authorization", "Bearer " + tk});
+                    req.fields.push_back(
+                        {"Sforce-Query-Options", "batchSize=" + std::to_string(batch)});
+                    auto res = co_await client.send(std::move(req));
+                    if (res.status != 200) {
+                        failure = res.body.substr(0, 200);
+                        break;
+                    }
+                    http_bytes += res.body.size();
+                    ++http_pages;
+                    auto n = res.body.find("\"nextRecordsUrl\":\"");
+                    if (n == std::string::npos) {
+                        break;
+                    }
+                    n += 18;
+                    next = res.body.substr(n, res.body.find('"', n) - n);
+                }
+                client.close();
+                boost::asio::post(server_io, [&] { server.stop(); });
+            },
+            boost::asio::detached);
+        io.run();
+        server_thread.join();
+        if (!failure.empty()) {
+            std::fprintf(stderr, "http: %s\n", failure.c_str());
+            return 1;
+        }
+        const double hs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - h0).count();
+        std::printf(
+            "http%s: %zu Account records, %zu pages, %.1f MB JSON in %.3f s -> %.0f "
+            "records/s\n",
+            gzip ? "+gzip" : "", records, http_pages, static_cast<double>(http_bytes) / 1e6, hs,
+            static_cast<double>(records) / hs);
+    }
     return 0;
 }

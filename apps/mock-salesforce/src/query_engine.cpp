@@ -883,14 +883,16 @@ void query_result::write_records(std::string& out, std::size_t offset, std::size
     evaluator ev(*org_, include_deleted_);
     const auto obj = static_cast<std::size_t>(query_->object);
     const std::size_t end = std::min(total_, offset + count);
+    bool first = true;
     for (std::size_t i = offset; i < end; ++i) {
         auto r = org_->get(obj, row(i), include_deleted_);
         if (!r) {
             continue;  // deleted after listing
         }
-        if (i != offset) {
+        if (!first) {
             out += ',';
         }
+        first = false;
         ev.write_record(out, *r, query_->select, api_version);
     }
 }
