@@ -248,21 +248,47 @@ asio::awaitable<void> client::probe_rule(const advanced_rule& rule) {
 }
 
 asio::awaitable<void> client::download(std::string_view content_version_id,
-                                       http::client::body_sink sink) {
+                                       http::client::body_sink sink,
+                                       std::function<void()> restart) {
     const std::string what = "download of ContentVersion " + std::string(content_version_id);
-    const std::string bearer = "Bearer " + co_await token();
-    http::request req;
-    req.url = settings_.base_url + version_data_path(content_version_id);
-    req.fields = {{"Authorization", bearer}};
-    auto res = co_await transport_.send_streaming(std::move(req), std::move(sink));
-    note_usage(res);
-    if (res.status == 401) {
-        clear_token();
-    }
-    if (!res.ok()) {
-        throw error(http::classify_status(res.status),
-                    "Salesforce " + what + ": HTTP " + std::to_string(res.status),
-                    static_cast<int>(res.status));
+    const std::string url = settings_.base_url + version_data_path(content_version_id);
+    bool token_refreshed = false;
+    for (int attempt = 1;;) {
+        const std::string bearer = "Bearer " + co_await token();
+        std::optional<error> failure;
+        bool retry_now = false;
+        try {
+            http::request req;
+            req.url = url;
+            req.fields = {{"Authorization", bearer}};
+            auto res = co_await transport_.send_streaming(std::move(req), sink);
+            note_usage(res);
+            if (res.ok()) {
+                co_return;
+            }
+            if (res.status == 401) {
+                clear_token();
+                retry_now = !token_refreshed;
+                token_refreshed = true;
+            }
+            failure = error(http::classify_status(res.status),
+                            "Salesforce " + what + ": HTTP " + std::to_string(res.status),
+                            static_cast<int>(res.status));
+        } catch (const error& e) {
+            failure = e;  // refused, reset, body cut mid-way
+        }
+        if (!restart) {
+            throw *failure;
+        }
+        if (!retry_now) {
+            const auto delay = settings_.retry.next_delay(attempt, failure->kind());
+            if (!delay) {
+                throw *failure;
+            }
+            ++attempt;
+            co_await sleeper_.sleep_for(*delay);
+        }
+        restart();
     }
 }
 

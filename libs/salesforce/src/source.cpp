@@ -278,15 +278,20 @@ asio::awaitable<void> source::sync_files(document_handler& on_doc) {
             const bool extract = cfg_.use_text_extraction_service && opts_.extractor;
             std::optional<std::string> failure;
             try {
-                co_await client_.download(*d.version_id,
-                                          [&](std::string_view chunk) -> asio::awaitable<void> {
-                                              if (extract) {
-                                                  content.append(chunk);
-                                              } else {
-                                                  encoder.append(chunk, content);
-                                              }
-                                              co_return;
-                                          });
+                co_await client_.download(
+                    *d.version_id,
+                    [&](std::string_view chunk) -> asio::awaitable<void> {
+                        if (extract) {
+                            content.append(chunk);
+                        } else {
+                            encoder.append(chunk, content);
+                        }
+                        co_return;
+                    },
+                    [&] {  // a retried download starts from scratch
+                        content.clear();
+                        encoder = base64_encoder{};
+                    });
             } catch (const core::error& e) {
                 failure = e.what();
             }

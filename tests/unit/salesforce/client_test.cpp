@@ -323,3 +323,30 @@ TEST_CASE("a failing page handler stops the walk and its error propagates",
     const auto e = error_of([&] { run(f.c.query("SELECT Id FROM A", "q", handler)); });
     CHECK(std::string(e.what()) == "sink closed");
 }
+
+TEST_CASE("a download restarts after an expired session or a cut body",
+          "[salesforce][client][files]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(401, R"([{"errorCode":"INVALID_SESSION_ID","message":"Session expired"}])");
+    f.t.add(200, token_ok2);
+    f.t.add_failure();  // body cut mid-way
+    f.t.add(200, "content");
+    std::string got;
+    int restarts = 0;
+    run(f.c.download(
+        "068A",
+        [&](std::string_view chunk) -> asio::awaitable<void> {
+            got += chunk;
+            co_return;
+        },
+        [&] {
+            got.clear();
+            ++restarts;
+        }));
+    CHECK(got == "content");
+    CHECK(restarts == 2);
+    CHECK(f.c.token_requests() == 2);
+    CHECK(f.s.waits == std::vector<casio::core::retry_ms>{1s});
+    CHECK(f.auth_of(4) == "Bearer TOKEN2");
+}

@@ -299,3 +299,18 @@ TEST_CASE("access control sync: one document per user, automation users skipped"
     CHECK(off.docs.empty());
     CHECK(off.t.seen.empty());
 }
+
+TEST_CASE("a file download retried after a cut body keeps only the complete content",
+          "[salesforce][source][files]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.on("SELECT Name", 200,
+           R"({"done":true,"records":[{"attributes":{"type":"X__c"},"Id":"a00A",)" +
+               file_link.substr(1) + "]}");
+    f.t.on("/ContentVersion/068A/VersionData", 503, "partial garbage");
+    f.t.on("/ContentVersion/068A/VersionData", 200, "hello");
+    source src(f.c, make_config({}), {}, f.sink);
+    run(src.get_docs({{advanced_rule::language::soql, "SELECT Name FROM X__c"}}, f.collect()));
+    CHECK(f.doc("069A").at("_attachment") == "aGVsbG8=");
+    CHECK(f.warnings.empty());
+}

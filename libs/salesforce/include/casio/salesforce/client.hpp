@@ -95,9 +95,12 @@ class client {
     boost::asio::awaitable<void> probe_rule(const advanced_rule& rule);
 
     // Streams a file's content (ContentVersion VersionData). A non-2xx answer is an error,
-    // whatever the sink received.
+    // whatever the sink received. With `restart` (which must discard what the sink received),
+    // an expired session is retried once with a new token and transient failures (a cut body,
+    // a 5xx) follow the retry policy; without it the first failure is thrown.
     boost::asio::awaitable<void> download(std::string_view content_version_id,
-                                          http::client::body_sink sink);
+                                          http::client::body_sink sink,
+                                          std::function<void()> restart = {});
 
     // The last Sforce-Limit-Info seen.
     std::optional<api_usage> usage() const noexcept { return usage_; }
