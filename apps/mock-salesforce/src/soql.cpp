@@ -214,6 +214,7 @@ class parser {
         : text_(text), toks_(lexer(text, start).run()) {}
 
     select_query select_statement(bool nested) {
+        depth_guard guard(*this);
         expect_keyword("SELECT");
         select_query q;
         for (;;) {
@@ -458,6 +459,7 @@ class parser {
     }
 
     condition factor() {
+        depth_guard guard(*this);
         if (is_keyword(peek(), "NOT")) {
             ++i_;
             condition c;
@@ -616,9 +618,22 @@ class parser {
         return r;
     }
 
+    // Nesting is bounded so that hostile input cannot exhaust the stack.
+    struct depth_guard {
+        explicit depth_guard(parser& p) : p_(p) {
+            if (++p_.depth_ > max_depth) {
+                p_.unexpected(p_.peek());
+            }
+        }
+        ~depth_guard() { --p_.depth_; }
+        parser& p_;
+    };
+    static constexpr int max_depth = 64;
+
     std::string_view text_;
     std::vector<token> toks_;
     std::size_t i_ = 0;
+    int depth_ = 0;
 };
 
 }  // namespace

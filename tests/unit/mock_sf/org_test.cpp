@@ -183,6 +183,18 @@ TEST_CASE("admin overlay adds, changes and deletes records", "[mock_sf][org][adm
         std::invalid_argument);
 }
 
+TEST_CASE("a listed page stays valid JSON when one of its rows is deleted",
+          "[mock_sf][paging][admin]") {
+    org o(org_options{4, 10});
+    query_engine engine(o);
+    auto res = engine.query("SELECT Id FROM Contact ORDER BY Id");
+    auto first =
+        str(boost::json::parse(res->page(0, 200, "v59.0", "/q")).at("records").at(0).at("Id"));
+    o.remove(first);
+    auto page = boost::json::parse(res->page(0, 200, "v59.0", "/q"));
+    CHECK(page.at("records").as_array().size() == 9);
+}
+
 TEST_CASE("fixture errors name the object, field or id", "[mock_sf][fixture]") {
     auto fails = [](const char* json) -> std::string {
         try {

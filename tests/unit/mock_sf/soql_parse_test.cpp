@@ -54,6 +54,11 @@ TEST_CASE("SOQL syntax errors are MALFORMED_QUERY with a position", "[mock_sf][s
     // The connector's single-id Python tuple is invalid SOQL.
     CHECK(error_code(o, "SELECT Name, Email FROM User WHERE Id IN ('005000000000001AAA',)") ==
           "MALFORMED_QUERY");
+    // Deep nesting is refused, not a stack overflow.
+    CHECK(error_code(o, "SELECT Id FROM Account WHERE " + std::string(5000, '(') + "Name = 'x'" +
+                            std::string(5000, ')')) == "MALFORMED_QUERY");
+    CHECK(error_code(o, "SELECT Id FROM Account WHERE " + std::string(20, '(') + "Name = 'x'" +
+                            std::string(20, ')')) == "");
     auto msg = error_message(o, "SELECT Id\nFROM Account WHERE");
     CHECK(msg.find("ERROR at Row:2:Column:19") != std::string::npos);
     CHECK(msg.find("unexpected token: <EOF>") != std::string::npos);
