@@ -272,10 +272,15 @@ asio::awaitable<void> source::sync_files(document_handler& on_doc) {
             decide_file(title, d.size(), opts_.max_file_size, cfg_.use_text_extraction_service);
         std::optional<std::string> attachment;
         std::optional<std::string> body;
-        if (decision == file_decision::download) {
+        // With the extraction service the size gate is off: without an extractor wired in, a
+        // file of any size would end up base64 in memory, so content is left out instead.
+        const bool extract = cfg_.use_text_extraction_service;
+        if (extract && !opts_.extractor && decision == file_decision::download) {
+            warn("File " + d.id + " (" + title +
+                 ") is indexed without content: the text extraction service is not available");
+        } else if (decision == file_decision::download) {
             std::string content;
             base64_encoder encoder;
-            const bool extract = cfg_.use_text_extraction_service && opts_.extractor;
             std::optional<std::string> failure;
             try {
                 co_await client_.download(

@@ -314,3 +314,35 @@ TEST_CASE("a file download retried after a cut body keeps only the complete cont
     CHECK(f.doc("069A").at("_attachment") == "aGVsbG8=");
     CHECK(f.warnings.empty());
 }
+
+TEST_CASE("with the extraction service, file text goes to body", "[salesforce][source][files]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.on("SELECT Name", 200,
+           R"({"done":true,"records":[{"attributes":{"type":"X__c"},"Id":"a00A",)" +
+               file_link.substr(1) + "]}");
+    f.t.on("/ContentVersion/068A/VersionData", 200, "hello");
+    auto cfg = make_config({});
+    cfg.use_text_extraction_service = true;
+    source_options opts;
+    opts.extractor = [](const content_document& d,
+                        std::string bytes) -> asio::awaitable<std::optional<std::string>> {
+        co_return d.id + ":" + bytes;
+    };
+    source src(f.c, cfg, opts, f.sink);
+    run(src.get_docs({{advanced_rule::language::soql, "SELECT Name FROM X__c"}}, f.collect()));
+    CHECK(f.doc("069A").at("body") == "069A:hello");
+    CHECK_FALSE(f.doc("069A").contains("_attachment"));
+
+    // No extractor wired in: metadata only, nothing downloaded.
+    fixture g;
+    g.t.add(200, token_ok);
+    g.t.on("SELECT Name", 200,
+           R"({"done":true,"records":[{"attributes":{"type":"X__c"},"Id":"a00A",)" +
+               file_link.substr(1) + "]}");
+    source bare(g.c, cfg, {}, g.sink);
+    run(bare.get_docs({{advanced_rule::language::soql, "SELECT Name FROM X__c"}}, g.collect()));
+    CHECK_FALSE(g.doc("069A").contains("body"));
+    CHECK_FALSE(g.doc("069A").contains("_attachment"));
+    CHECK(g.t.count("VersionData") == 0);
+}
