@@ -18,22 +18,25 @@ constexpr std::string_view control_fields[] = {
     "_reduce_whitespace",    "_run_ml_inference",
 };
 
-// Cheap pre-check on the raw bytes: any `"_<control field>"` key at all?
+// Cheap pre-check on the raw bytes: any `"_<control field>"` key at all? ('_' is rare in
+// text, so memchr on it beats searching for the two-byte sequence.)
 bool mentions_control_field(std::string_view s) {
     const char* p = s.data();
     const char* end = s.data() + s.size();
     while (p < end) {
-        const void* hit = ::memmem(p, static_cast<std::size_t>(end - p), "\"_", 2);
+        const void* hit = std::memchr(p, '_', static_cast<std::size_t>(end - p));
         if (hit == nullptr)
             return false;
-        const char* h = static_cast<const char*>(hit) + 1;
+        const char* h = static_cast<const char*>(hit);
+        p = h + 1;
+        if (h == s.data() || h[-1] != '"')
+            continue;
         for (auto f : control_fields) {
             if (static_cast<std::size_t>(end - h) > f.size() &&
                 std::memcmp(h, f.data(), f.size()) == 0 && h[f.size()] == '"') {
                 return true;
             }
         }
-        p = h;
     }
     return false;
 }

@@ -338,12 +338,12 @@ std::vector<index_data*> store::resolve(std::string_view expression,
 }
 
 doc_ptr store::get(const index_data& idx, std::string_view id) const {
-    auto it = idx.docs.find(std::string(id));
+    auto it = idx.docs.find(id);
     return it == idx.docs.end() ? nullptr : it->second;
 }
 
 write_outcome store::store_doc(index_data& idx, std::string_view id, std::string source,
-                               const doc_ptr& existing) {
+                               const doc_ptr& existing, doc_map::iterator slot) {
     auto d = std::make_shared<doc_data>();
     d->id = std::string(id);
     d->source = std::move(source);
@@ -357,7 +357,11 @@ write_outcome store::store_doc(index_data& idx, std::string_view id, std::string
     out.seq_no = d->seq_no;
     out.version = d->version;
     out.doc = d;
-    idx.docs.insert_or_assign(std::string(id), std::move(d));
+    if (slot != idx.docs.end()) {
+        slot->second = std::move(d);
+    } else {
+        idx.docs.emplace(std::string(id), std::move(d));
+    }
     return out;
 }
 
@@ -375,7 +379,8 @@ void check_occ(const index_data& idx, std::string_view id, const occ& cond, cons
 
 write_outcome store::put(index_data& idx, std::string_view id, std::string source, bool create_only,
                          const occ& cond) {
-    doc_ptr cur = get(idx, id);
+    auto slot = idx.docs.find(id);
+    doc_ptr cur = slot == idx.docs.end() ? nullptr : slot->second;
     if (create_only && cur) {
         throw es_error(409, "version_conflict_engine_exception",
                        "[" + std::string(id) +
@@ -384,7 +389,7 @@ write_outcome store::put(index_data& idx, std::string_view id, std::string sourc
                        json::object{{"index_uuid", idx.uuid}, {"shard", "0"}, {"index", idx.name}});
     }
     check_occ(idx, id, cond, cur);
-    return store_doc(idx, id, std::move(source), cur);
+    return store_doc(idx, id, std::move(source), cur, slot);
 }
 
 write_outcome store::remove(index_data& idx, std::string_view id, const occ& cond) {
@@ -439,7 +444,7 @@ write_outcome store::update(index_data& idx, std::string_view id, const json::ob
         }
         check_occ(idx, id, cond, cur);
         const json::value& initial = doc_as_upsert ? *doc : *upsert;
-        return store_doc(idx, id, json::serialize(initial), cur);
+        return store_doc(idx, id, json::serialize(initial), cur, idx.docs.end());
     }
     check_occ(idx, id, cond, cur);
     json::object merged = cur->object();
@@ -452,7 +457,7 @@ write_outcome store::update(index_data& idx, std::string_view id, const json::ob
         out.doc = cur;
         return out;
     }
-    return store_doc(idx, id, json::serialize(merged), cur);
+    return store_doc(idx, id, json::serialize(merged), cur, idx.docs.find(id));
 }
 
 void store::put_pipeline(std::string_view id, json::object body) {
@@ -510,7 +515,8 @@ void store::replay_delete(std::string_view index, std::string_view id, std::int6
     auto it = indices_.find(std::string(index));
     if (it == indices_.end())
         return;
-    it->second.docs.erase(std::string(id));
+    if (auto d = it->second.docs.find(id); d != it->second.docs.end())
+        it->second.docs.erase(d);
     it->second.next_seq_no = std::max(it->second.next_seq_no, seq_no + 1);
 }
 

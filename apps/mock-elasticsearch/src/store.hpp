@@ -43,6 +43,15 @@ struct doc_data {
 };
 using doc_ptr = std::shared_ptr<const doc_data>;
 
+// Lets the document map be searched with a string_view (no temporary string per lookup).
+struct id_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+using doc_map = std::unordered_map<std::string, doc_ptr, id_hash, std::equal_to<>>;
+
 struct index_data {
     std::string name;
     std::string uuid;
@@ -50,7 +59,7 @@ struct index_data {
     boost::json::object mappings;
     boost::json::object settings;  // the "index" settings object as given (strings)
     std::vector<std::string> aliases;
-    std::unordered_map<std::string, doc_ptr> docs;
+    doc_map docs;
     std::int64_t next_seq_no = 0;
     std::uint64_t next_order = 0;
 
@@ -136,7 +145,7 @@ class store {
     index_data& create_index_unlogged(std::string_view name, const boost::json::object& body,
                                       std::string uuid, std::int64_t creation_ms);
     write_outcome store_doc(index_data& idx, std::string_view id, std::string source,
-                            const doc_ptr& existing);
+                            const doc_ptr& existing, doc_map::iterator slot);
 
     std::map<std::string, index_data> indices_;
     std::map<std::string, std::string, std::less<>> builtin_aliases_;
