@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 
 namespace casio::salesforce::detail {
@@ -59,8 +60,16 @@ inline void append_json_value(std::string& out, const boost::json::value& v) {
         append_json_string(out, v.get_string());
     } else if (v.is_null()) {
         out += "null";
+    } else if (v.is_bool()) {
+        out += v.get_bool() ? "true" : "false";
     } else {
-        out += boost::json::serialize(v);
+        // Serialised straight into `out` (no temporary string per nested object).
+        boost::json::serializer sr;
+        sr.reset(&v);
+        char buffer[2048];
+        while (!sr.done()) {
+            out.append(sr.read(buffer, sizeof buffer));
+        }
     }
 }
 
