@@ -6,6 +6,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     casio::mock_es::service_options opts;
     casio::http::server_options sopts;
     sopts.max_body_size = 200ull * 1024 * 1024;
+    sopts.error_responder = casio::mock_es::transport_error;
     std::string host = "127.0.0.1";
     std::uint64_t port = 9200;
     std::string data_dir;
@@ -101,6 +103,12 @@ int main(int argc, char** argv) {
         } else {
             usage_error("unknown flag " + std::string(flag));
         }
+    }
+
+    // Thousands of concurrent connections need more descriptors than the usual soft limit.
+    if (rlimit lim{}; ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &lim);
     }
 
     try {

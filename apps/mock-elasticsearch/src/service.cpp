@@ -30,6 +30,17 @@ server_response error_response(const es_error& e) {
     return json_response(e.status(), json::serialize(e.body()));
 }
 
+server_response transport_error(unsigned status, std::string_view reason) {
+    std::string r(reason);
+    while (!r.empty() && r.back() == '\n')
+        r.pop_back();
+    auto res = error_response(es_error(
+        status, status == 413 ? "content_too_long_exception" : "illegal_argument_exception", r));
+    res.fields.push_back({"X-Elastic-Product", "Elasticsearch"});
+    res.fields.push_back({"Content-Type", "application/json"});
+    return res;
+}
+
 namespace {
 
 const std::string shards_ok = R"({"total":2,"successful":1,"failed":0})";

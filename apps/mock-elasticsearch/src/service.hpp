@@ -116,6 +116,10 @@ class service {
     std::string cluster_uuid_;
 };
 
+// The answer to a transport-level failure the HTTP server detects itself (413 body too large,
+// 414, 400 unparsable request): ES-shaped, with the product header.
+http::server_response transport_error(unsigned status, std::string_view reason);
+
 // Response helpers shared by the service's files.
 http::server_response json_response(unsigned status, std::string body);
 http::server_response error_response(const es_error& e);

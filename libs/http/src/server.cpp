@@ -84,6 +84,8 @@ struct connection : response_stream {
         bhttp::response<bhttp::empty_body> res;
         res.version(11);
         res.result(status);
+        for (const auto& f : opts.default_fields)
+            res.insert(f.name, f.value);
         for (auto& f : fields)
             res.insert(f.name, f.value);
         res.content_length(content_length);
@@ -164,7 +166,16 @@ struct server::impl : std::enable_shared_from_this<impl> {
         bhttp::response<bhttp::string_body> res;
         res.version(11);
         res.result(status);
-        res.set(bhttp::field::content_type, "text/plain");
+        for (const auto& f : c.opts.default_fields)
+            res.insert(f.name, f.value);
+        if (c.opts.error_responder) {
+            server_response shaped = c.opts.error_responder(status, body);
+            for (const auto& f : shaped.fields)
+                res.insert(f.name, f.value);
+            body = std::move(shaped.body);
+        } else {
+            res.set(bhttp::field::content_type, "text/plain");
+        }
         res.keep_alive(false);
         res.body() = std::move(body);
         res.prepare_payload();
@@ -301,6 +312,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
                 bhttp::response<bhttp::empty_body> out;
                 out.version(11);
                 out.result(res.status);
+                for (const auto& f : opts.default_fields)
+                    out.insert(f.name, f.value);
                 for (auto& f : res.fields)
                     out.insert(f.name, f.value);
                 out.content_length(res.body.size());
@@ -312,6 +325,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
                 bhttp::response<bhttp::string_body> out;
                 out.version(11);
                 out.result(res.status);
+                for (const auto& f : opts.default_fields)
+                    out.insert(f.name, f.value);
                 for (auto& f : res.fields)
                     out.insert(f.name, f.value);
                 if (gzip_ok && res.allow_gzip && res.body.size() > gzip_threshold &&

@@ -126,11 +126,24 @@ TEST_CASE("server_request splits segments before decoding them", "[http][server]
 TEST_CASE("a request-target over the limit gets 414", "[http][server]") {
     casio::http::server_options opts;
     opts.max_target_size = 100;
+    opts.default_fields = {{"X-Test", "yes"}};
+    opts.error_responder = [](unsigned status, std::string_view reason) {
+        server_response r;
+        r.fields = {{"Content-Type", "application/json"}};
+        r.body = "{\"status\":" + std::to_string(status) + ",\"reason\":\"" +
+                 std::string(reason.substr(0, 7)) + "\"}";
+        return r;
+    };
     running_server s(echo, opts);
     client ok(s.port);
-    CHECK(ok.send(bhttp::verb::get, "/" + std::string(99, 'a')).result_int() == 200);
+    auto fine = ok.send(bhttp::verb::get, "/" + std::string(99, 'a'));
+    CHECK(fine.result_int() == 200);
+    CHECK(fine["X-Test"] == "yes");
     client c(s.port);
-    CHECK(c.send(bhttp::verb::get, "/" + std::string(100, 'a')).result_int() == 414);
+    auto too_long = c.send(bhttp::verb::get, "/" + std::string(100, 'a'));
+    CHECK(too_long.result_int() == 414);
+    CHECK(too_long["X-Test"] == "yes");
+    CHECK(too_long.body() == R"({"status":414,"reason":"request"})");
 }
 
 TEST_CASE("large bodies are accepted up to the limit, 413 above", "[http][server]") {

@@ -75,6 +75,25 @@ TEST_CASE("the binary serves ES calls over one keep-alive connection", "[mock_es
     CHECK(es.wait() == 0);
 }
 
+TEST_CASE("bodies over --max-body-mb get an ES-shaped 413", "[mock_es][process]") {
+    auto es = child_process::start_server(CASIO_BIN_MOCK_ELASTICSEARCH,
+                                          {"--port", "0", "--max-body-mb", "1"});
+    connection c(es.port());
+    bhttp::request<bhttp::string_body> req{bhttp::verb::put, "/_bulk", 11};
+    req.set(bhttp::field::content_type, "application/x-ndjson");
+    req.body() = std::string(2 * 1024 * 1024, ' ');
+    req.prepare_payload();
+    boost::system::error_code ec;
+    bhttp::write(c.stream, req, ec);
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(c.stream, c.buffer, res, ec);
+    CHECK(res.result_int() == 413);
+    CHECK(res["X-Elastic-Product"] == "Elasticsearch");
+    CHECK(res.body().find("\"status\":413") != std::string::npos);
+    connection again(es.port());
+    CHECK(again.send(bhttp::verb::get, "/").result_int() == 200);
+}
+
 TEST_CASE("a bad flag is a usage error naming it", "[mock_es][process]") {
     auto p = child_process::start(CASIO_BIN_MOCK_ELASTICSEARCH, {"--bogus", "1"});
     CHECK(p.wait() == 2);

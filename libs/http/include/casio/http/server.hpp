@@ -31,15 +31,6 @@
 
 namespace casio::http {
 
-struct server_options {
-    std::size_t max_body_size = 100 * 1024 * 1024;  // over -> 413
-    std::size_t max_target_size = 0;                // 0 = no limit; else 414 above it
-    std::size_t max_header_size = 64 * 1024;        // whole header block; over -> 431
-    bool gzip_responses = true;  // when the client accepts gzip and the body is > ~1 KB
-    std::chrono::milliseconds idle_timeout{60'000};  // waiting for the next request
-    std::chrono::milliseconds io_timeout{120'000};   // reading a body / writing a response
-};
-
 class response_stream;
 
 // One parsed request. Built by the server; tests may build one with make() to drive a
@@ -94,6 +85,20 @@ class response_stream {
     virtual boost::asio::awaitable<void> write(std::string_view chunk) = 0;
     // Closes the connection mid-body (simulates a cut download).
     virtual void abort() = 0;
+};
+
+struct server_options {
+    std::size_t max_body_size = 100 * 1024 * 1024;  // over -> 413
+    std::size_t max_target_size = 0;                // 0 = no limit; else 414 above it
+    std::size_t max_header_size = 64 * 1024;        // whole header block; over -> 431
+    bool gzip_responses = true;  // when the client accepts gzip and the body is > ~1 KB
+    std::chrono::milliseconds idle_timeout{60'000};  // waiting for the next request
+    std::chrono::milliseconds io_timeout{120'000};   // reading a body / writing a response
+    // Added to every response, including the ones the server writes itself (413, 414, ...).
+    header_list default_fields;
+    // Shapes the answers the server writes itself (400, 413, 414, 431) when set; it gets the
+    // status and a short reason. Lets a mock answer those in its protocol's error format.
+    std::function<server_response(unsigned status, std::string_view reason)> error_responder;
 };
 
 using handler = std::function<boost::asio::awaitable<server_response>(server_request&)>;
