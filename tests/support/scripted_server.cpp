@@ -8,6 +8,7 @@
 #include <list>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <unistd.h>
@@ -87,7 +88,9 @@ scripted_reply http_reply(unsigned status, std::string_view body,
 
 // ---------------------------------------------------------------------------------------------
 
-tls_identity::tls_identity() {
+tls_identity::tls_identity(std::string_view subject_alt_names, std::string_view common_name) {
+    const std::string san(subject_alt_names);
+    const std::string cn(common_name);
     EVP_PKEY* key = EVP_EC_gen("P-256");
     X509* cert = X509_new();
     if (!key || !cert) {
@@ -101,12 +104,12 @@ tls_identity::tls_identity() {
     X509_set_pubkey(cert, key);
     X509_NAME* name = X509_get_subject_name(cert);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+                               reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
     X509_set_issuer_name(cert, name);
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-    for (auto [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost"},
+    for (auto [nid, value] : {std::pair{NID_subject_alt_name, san.c_str()},
                               std::pair{NID_basic_constraints, "critical,CA:TRUE"},
                               std::pair{NID_subject_key_identifier, "hash"}}) {
         X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
@@ -197,14 +200,16 @@ struct scripted_server::state : std::enable_shared_from_this<state> {
                 try {
                     co_await stream.async_handshake(net::ssl::stream_base::server,
                                                     net::use_awaitable);
-                    co_await serve(stream, stream.next_layer(), id);
+                    const char* sni =
+                        SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+                    co_await serve(stream, stream.next_layer(), id, sni ? sni : "");
                 } catch (...) {
                 }
                 sockets.erase(it);
             } else {
                 auto it = sockets.insert(sockets.end(), &socket);
                 try {
-                    co_await serve(socket, socket, id);
+                    co_await serve(socket, socket, id, "");
                 } catch (...) {
                 }
                 sockets.erase(it);
@@ -215,7 +220,8 @@ struct scripted_server::state : std::enable_shared_from_this<state> {
     }
 
     template <class Stream>
-    net::awaitable<void> serve(Stream& stream, tcp::socket& raw, std::size_t id) {
+    net::awaitable<void> serve(Stream& stream, tcp::socket& raw, std::size_t id,
+                               std::string server_name) {
         std::string buffer;
         for (std::size_t index = 1;; ++index) {
             auto [ec, head_size] = co_await net::async_read_until(
@@ -229,6 +235,7 @@ struct scripted_server::state : std::enable_shared_from_this<state> {
             scripted_request req;
             req.connection = id;
             req.index = index;
+            req.server_name = server_name;
             req.head = buffer.substr(0, head_size - 4);
             buffer.erase(0, head_size);
             std::size_t length = 0;

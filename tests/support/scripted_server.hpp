@@ -29,6 +29,7 @@ struct scripted_request {
     std::size_t index = 0;       // 1-based index of the request on its connection
     std::string head;            // request line and header fields, raw, without the blank line
     std::string body;
+    std::string server_name;  // TLS SNI the client sent, empty without TLS or SNI
 
     std::string_view method() const;
     std::string_view target() const;
@@ -46,11 +47,13 @@ struct scripted_reply {
 scripted_reply http_reply(unsigned status, std::string_view body,
                           const std::vector<std::string>& fields = {});
 
-// A self-signed certificate for CN/SAN 127.0.0.1 and localhost, with its key, also written to
-// a temporary PEM file (removed with the object) for use as a CA file.
+// A self-signed certificate (by default for CN 127.0.0.1, SAN 127.0.0.1 and localhost), with
+// its key, also written to a temporary PEM file (removed with the object) for use as a CA file.
 class tls_identity {
   public:
-    tls_identity();
+    // `subject_alt_names` in OpenSSL syntax, e.g. "DNS:other.example,IP:10.0.0.1".
+    explicit tls_identity(std::string_view subject_alt_names = "IP:127.0.0.1,DNS:localhost",
+                          std::string_view common_name = "127.0.0.1");
     ~tls_identity();
     tls_identity(const tls_identity&) = delete;
     tls_identity& operator=(const tls_identity&) = delete;

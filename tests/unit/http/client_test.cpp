@@ -672,6 +672,7 @@ TEST_CASE("TLS: verification, opt-out and a private CA", "[http][tls]") {
         CHECK(casio::test::run(ioc, c.send(get(server.url()))).body == "secure");
         CHECK(casio::test::run(ioc, c.send(get(server.url()))).body == "secure");
         CHECK(server.accepted() == 1);
+        CHECK(server.requests().at(0).server_name.empty());  // no SNI for an address
     }
 
     SECTION("self-signed with verification on fails naming the host") {
@@ -689,6 +690,37 @@ TEST_CASE("TLS: verification, opt-out and a private CA", "[http][tls]") {
         client c(ioc.get_executor(), opts);
         CHECK(casio::test::run(ioc, c.send(get(server.url()))).body == "secure");
     }
+}
+
+TEST_CASE("TLS: a trusted certificate for another name is refused", "[http][tls]") {
+    net::io_context ioc;
+    casio::test::tls_identity identity("DNS:other.example", "other.example");
+    scripted_server server(
+        ioc.get_executor(), [](const scripted_request&) { return http_reply(200, "secure"); },
+        &identity);
+    auto opts = fast_options();
+    opts.tls.ca_file = identity.cert_file();
+    client c(ioc.get_executor(), opts);
+    auto e = expect_error(ioc, c, get(server.url()));
+    CHECK(e.kind() == error_kind::fatal);
+    std::string message = e.what();
+    CHECK(message.find("verification failed for host '127.0.0.1'") != std::string::npos);
+    CHECK(message.find("mismatch") != std::string::npos);
+}
+
+TEST_CASE("TLS: a host name is resolved, sent as SNI and verified", "[http][tls]") {
+    net::io_context ioc;
+    casio::test::tls_identity identity;  // SAN DNS:localhost
+    scripted_server server(
+        ioc.get_executor(), [](const scripted_request&) { return http_reply(200, "by name"); },
+        &identity);
+    auto opts = fast_options();
+    opts.tls.ca_file = identity.cert_file();
+    client c(ioc.get_executor(), opts);
+    auto url = "https://localhost:" + std::to_string(server.port()) + "/";
+    CHECK(casio::test::run(ioc, c.send(get(url))).body == "by name");
+    CHECK(server.requests().at(0).header("host") == "localhost:" + std::to_string(server.port()));
+    CHECK(server.requests().at(0).server_name == "localhost");
 }
 
 TEST_CASE("an unreadable ca_file is a configuration error", "[http][tls]") {

@@ -82,7 +82,13 @@ struct client_stats {
 // TLS verification failure -> fatal, message names the host; response body over the limit ->
 // fatal ("response body exceeds N bytes"). HTTP statuses are returned, not thrown.
 // Cancellation: the coroutine's cancellation slot (e.g. co_spawn with bind_cancellation_slot)
-// aborts the exchange; the connection is then discarded, never returned to the pool.
+// aborts the exchange; the connection is then discarded, never returned to the pool. A
+// cancelled request throws core::error(fatal, "... request cancelled").
+// The deadline (request.timeout or request_timeout) covers waiting for a pooled connection,
+// connecting (itself capped by connect_timeout), sending and reading the whole response.
+// A reused keep-alive connection that fails before any response byte is replaced and the
+// request sent once more. Messages name scheme://host:port/path, never the query or headers.
+// Not thread safe: use a client from the thread running its io_context.
 class client {
   public:
     explicit client(boost::asio::any_io_executor ex, client_options opts = {});
@@ -93,8 +99,10 @@ class client {
     boost::asio::awaitable<response> send(request req);
 
     // Streams the decoded response body to `sink` chunk by chunk (memory bounded by the chunk
-    // size, not the body size; max_response_body does not apply). The returned response has an
-    // empty body. A body cut mid-way throws core::error(transient).
+    // size, at most 64 KiB, not the body size; max_response_body does not apply). The returned
+    // response has an empty body. A body cut mid-way throws core::error(transient). The
+    // deadline covers the exchange up to the response header; after it each body read must
+    // make progress within the timeout, so long downloads are not cut while they advance.
     using body_sink = std::function<boost::asio::awaitable<void>(std::string_view chunk)>;
     boost::asio::awaitable<response> send_streaming(request req, body_sink sink);
 
