@@ -311,6 +311,7 @@ asio::awaitable<void> source::sync_files(document_handler& on_doc) {
         }
         mapped_document doc;
         doc.id = d.id;
+        doc.has_attachment = attachment.has_value();
         doc.json = content_document_json(
             d, client_.base_url(), dls_enabled() ? &identities : nullptr,
             attachment ? std::optional<std::string_view>(*attachment) : std::nullopt,

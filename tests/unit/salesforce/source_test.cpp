@@ -123,6 +123,8 @@ TEST_CASE("a full sync maps records, case feeds and de-duplicated files", "[sale
     const auto file = f.doc("069A");
     CHECK(boost::json::serialize(file.at("linked_ids")) == R"(["001A","500B"])");
     CHECK(file.at("_attachment") == "aGVsbG8=");
+    CHECK(f.docs[3].has_attachment);
+    CHECK_FALSE(f.docs[0].has_attachment);
     CHECK_FALSE(file.contains("_allow_access_control"));
     CHECK(f.t.count("FROM ContentDocumentLink WHERE") == 0);  // no sharing query without DLS
     CHECK(f.t.count("/sobjects/Lead/describe") == 0);         // Lead is not in the org
@@ -217,6 +219,7 @@ TEST_CASE("an unreadable file is indexed without content", "[salesforce][source]
     REQUIRE(f.docs.size() == 2);
     const auto file = f.doc("069A");
     CHECK_FALSE(file.contains("_attachment"));
+    CHECK_FALSE(f.docs.back().has_attachment);
     CHECK(file.at("title") == "notes.txt");
     REQUIRE(f.warnings.size() == 1);
     CHECK(f.warnings[0].find("069A") != std::string::npos);

@@ -24,6 +24,7 @@ using warning_sink = std::function<void(std::string_view)>;
 struct extra_field {
     std::string key;
     std::string json;
+    bool has_attachment = false;  // `_attachment` present (file documents with content)
 };
 
 // A document ready for the sink: the source is one JSON object whose last byte is `}` (so the
