@@ -168,7 +168,7 @@ std::string service::page_body(scroll_context& ctx, std::size_t from, std::size_
         }
     }
     out += "\"max_score\":";
-    out += ctx.hits.empty() || from >= ctx.hits.size() ? "null" : "1.0";
+    out += ctx.sort || ctx.hits.empty() || from >= ctx.hits.size() ? "null" : "1.0";
     out += ",\"hits\":[";
     std::vector<std::string> keys;
     bool simple = ctx.has_source_spec && simple_top_level_spec(ctx.source_spec, keys);
@@ -188,7 +188,7 @@ std::string service::page_body(scroll_context& ctx, std::size_t from, std::size_
         if (ctx.seq_no_primary_term) {
             out += ",\"_seq_no\":" + std::to_string(h.doc->seq_no) + ",\"_primary_term\":1";
         }
-        out += ",\"_score\":1.0";
+        out += ctx.sort ? ",\"_score\":null" : ",\"_score\":1.0";
         if (full) {
             out += ",\"_source\":";
             out += h.doc->source;
@@ -200,6 +200,14 @@ std::string service::page_body(scroll_context& ctx, std::size_t from, std::size_
             if (!filtered.is_null()) {
                 out += ",\"_source\":";
                 out += json::serialize(filtered);
+            }
+        }
+        if (ctx.sort) {
+            out += ",\"sort\":";
+            if (ctx.sort->is_doc_order()) {
+                out += "[" + std::to_string(h.doc->order) + "]";
+            } else {
+                out += json::serialize(ctx.sort->sort_values(h.doc->object(), h.doc->id));
             }
         }
         out += "}";
@@ -318,6 +326,8 @@ server_response service::search(server_request& req, const std::string& expressi
             });
     }
     ctx.total = ctx.hits.size();
+    if (body.contains("sort"))
+        ctx.sort = std::make_shared<const sort_spec>(sort);
 
     bool as_int = req.query("rest_total_hits_as_int").value_or("false") == "true";
     std::int64_t track = 10'000;

@@ -15,6 +15,7 @@
 
 #include <casio/http/server.hpp>
 
+#include "query.hpp"
 #include "store.hpp"
 #include "wal.hpp"
 
@@ -49,6 +50,7 @@ struct scroll_context {
     bool has_source_spec = false;
     bool seq_no_primary_term = false;
     bool version = false;
+    std::shared_ptr<const sort_spec> sort;  // set when the request had a sort: hits carry "sort"
     std::size_t total = 0;
     std::chrono::steady_clock::time_point expires;
 };

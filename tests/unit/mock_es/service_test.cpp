@@ -296,6 +296,8 @@ TEST_CASE("search pages, sorts and filters _source", "[mock_es][search]") {
                        R"({"sort":[{"n":"desc"}],"size":1,"query":{"range":{"n":{"lt":10}}}})");
     CHECK(sorted.at({"hits", "total", "value"}).as_int64() == 10);
     CHECK(sorted.at({"hits", "hits", "0", "_source", "n"}).as_int64() == 9);
+    CHECK(sorted.at({"hits", "hits", "0", "sort", "0"}).as_int64() == 9);
+    CHECK(sorted.at({"hits", "hits", "0", "_score"}).is_null());
     auto count = call(svc, "POST", "/s/_count", R"({"query":{"term":{"id":"x3"}}})");
     CHECK(count.at({"count"}).as_int64() == 1);
     auto too_far = call(svc, "POST", "/s/_search", R"({"from":9999,"size":2})");
