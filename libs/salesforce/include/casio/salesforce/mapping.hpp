@@ -24,7 +24,6 @@ using warning_sink = std::function<void(std::string_view)>;
 struct extra_field {
     std::string key;
     std::string json;
-    bool has_attachment = false;  // `_attachment` present (file documents with content)
 };
 
 // A document ready for the sink: the source is one JSON object whose last byte is `}` (so the
@@ -33,6 +32,7 @@ struct mapped_document {
     std::string id;
     std::string timestamp;  // the `_timestamp` value
     std::string json;
+    bool has_attachment = false;  // `_attachment` present (file documents with content)
 };
 
 struct record_context {
