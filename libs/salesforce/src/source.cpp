@@ -1,5 +1,10 @@
 #include <algorithm>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
 
 #include <casio/core/error.hpp>
@@ -320,6 +325,78 @@ asio::awaitable<void> source::sync_files(document_handler& on_doc) {
     }
 }
 
+asio::awaitable<void> source::sync_objects(document_handler& on_doc) {
+    struct task {
+        std::string name;
+        bool custom;
+    };
+    std::vector<task> tasks;
+    const auto selected = cfg_.standard_objects_to_sync();
+    co_await client_.ensure_global_describe();
+    for (auto sobject : standard_sobjects) {
+        if (contains(selected, sobject)) {
+            tasks.push_back({std::string(sobject), false});
+        }
+    }
+    if (cfg_.sync_custom_objects) {
+        co_await resolve_custom_objects();
+        for (const auto& name : custom_objects_) {
+            tasks.push_back({name, true});
+        }
+    }
+    auto sync_one = [&](const task& t) -> asio::awaitable<void> {
+        if (t.custom) {
+            co_await sync_custom_object(t.name, on_doc);
+        } else {
+            co_await sync_standard_object(t.name, on_doc);
+        }
+    };
+    const std::size_t workers = std::min(opts_.parallel_objects, tasks.size());
+    if (workers <= 1) {
+        for (const auto& t : tasks) {
+            co_await sync_one(t);
+        }
+        co_return;
+    }
+
+    // Shared state first, one request at a time: describes, permissions and the name caches
+    // are then only read while the objects are queried concurrently.
+    bool enrich = false;
+    for (const auto& t : tasks) {
+        co_await client_.ensure_described_for(t.name);
+        co_await permissions_for(t.name);
+        enrich = enrich ||
+                 ((t.name == "Contact" || t.name == "Lead") && client_.describes().usable(t.name));
+        if (t.name == "Case") {
+            co_await client_.ensure_described_for("CaseFeed");
+        }
+    }
+    if (enrich) {
+        co_await ensure_enrichment();
+    }
+    std::size_t next = 0;
+    auto worker = [&]() -> asio::awaitable<void> {
+        while (next < tasks.size()) {
+            co_await sync_one(tasks[next++]);
+        }
+    };
+    const auto ex = co_await asio::this_coro::executor;
+    using op = decltype(asio::co_spawn(ex, worker(), asio::deferred));
+    std::vector<op> ops;
+    for (std::size_t i = 0; i < workers; ++i) {
+        ops.push_back(asio::co_spawn(ex, worker(), asio::deferred));
+    }
+    // The first failure cancels the other workers and is the one reported.
+    auto [order, failures] =
+        co_await asio::experimental::make_parallel_group(std::move(ops))
+            .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
+    for (auto i : order) {
+        if (failures[i]) {
+            std::rethrow_exception(failures[i]);
+        }
+    }
+}
+
 asio::awaitable<void> source::get_docs(const std::vector<advanced_rule>& rules,
                                        document_handler on_doc) {
     if (!rules.empty()) {
@@ -344,19 +421,7 @@ asio::awaitable<void> source::get_docs(const std::vector<advanced_rule>& rules,
                 });
         }
     } else {
-        const auto selected = cfg_.standard_objects_to_sync();
-        co_await client_.ensure_global_describe();
-        for (auto sobject : standard_sobjects) {
-            if (contains(selected, sobject)) {
-                co_await sync_standard_object(std::string(sobject), on_doc);
-            }
-        }
-        if (cfg_.sync_custom_objects) {
-            co_await resolve_custom_objects();
-            for (const auto& name : custom_objects_) {
-                co_await sync_custom_object(name, on_doc);
-            }
-        }
+        co_await sync_objects(on_doc);
     }
     co_await sync_files(on_doc);
 }

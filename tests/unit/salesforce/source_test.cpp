@@ -80,10 +80,7 @@ config make_config(std::vector<std::string> standard, bool dls = false) {
     return c;
 }
 
-}  // namespace
-
-TEST_CASE("a full sync maps records, case feeds and de-duplicated files", "[salesforce][source]") {
-    fixture f;
+void script_org(fixture& f) {
     f.t.add(200, token_ok);
     f.t.on("/v59.0/sobjects/Account/describe", 200, fields({"Name"}));
     f.t.on("/v59.0/sobjects/ContentDocument/describe", 200, fields({"Title", "FileExtension"}));
@@ -105,7 +102,13 @@ TEST_CASE("a full sync maps records, case feeds and de-duplicated files", "[sale
            R"({"done":true,"records":[{"Id":"500B","Subject":"s",)" + file_link.substr(1) +
                R"(,{"Id":"500C","Subject":"t"}]})");
     f.t.on("/ContentVersion/068A/VersionData", 200, "hello");
+}
 
+}  // namespace
+
+TEST_CASE("a full sync maps records, case feeds and de-duplicated files", "[salesforce][source]") {
+    fixture f;
+    script_org(f);
     source src(f.c, make_config({"Case", "Account", "Lead"}), {}, f.sink);
     run(src.get_docs({}, f.collect()));
 
@@ -348,4 +351,46 @@ TEST_CASE("with the extraction service, file text goes to body", "[salesforce][s
     CHECK_FALSE(g.doc("069A").contains("body"));
     CHECK_FALSE(g.doc("069A").contains("_attachment"));
     CHECK(g.t.count("VersionData") == 0);
+}
+
+TEST_CASE("objects queried in parallel give the same documents", "[salesforce][source]") {
+    fixture f;
+    script_org(f);
+    source_options opts;
+    opts.parallel_objects = 4;
+    source src(f.c, make_config({"Case", "Account", "Lead"}), opts, f.sink);
+    run(src.get_docs({}, f.collect()));
+    CHECK(f.t.routes.empty());
+    std::set<std::string> ids;
+    for (const auto& d : f.docs) {
+        ids.insert(d.id);
+    }
+    CHECK(ids == std::set<std::string>{"001A", "500B", "500C", "069A"});
+    CHECK(f.docs.size() == 4);
+    CHECK(f.docs.back().id == "069A");  // files still come last
+    CHECK(f.t.count("/sobjects/ContentDocument/describe") == 1);
+}
+
+TEST_CASE("a failing object stops a parallel sync with its error", "[salesforce][source]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.on("/v59.0/sobjects/Account/describe", 200, fields({"Name"}));
+    f.t.on("/v59.0/sobjects/Lead/describe", 200, fields({"Name"}));
+    f.t.on("/v59.0/sobjects", 200, global_describe({"Account", "Lead"}));
+    f.t.on("Parent.Name\nFROM Account", 400,
+           R"([{"errorCode":"INVALID_FIELD","message":"No such column"}])");
+    f.t.on("FROM Account", 200, R"({"done":true,"records":[]})");  // the name cache
+    f.t.on("FROM Lead", 200, R"({"done":true,"records":[{"Id":"00QA"}]})");
+    f.t.on("FROM User", 200, R"({"done":true,"records":[]})");
+    f.t.on("FROM Contact", 200, R"({"done":true,"records":[]})");
+    f.t.on("FROM Opportunity", 200, R"({"done":true,"records":[]})");
+    source_options opts;
+    opts.parallel_objects = 2;
+    source src(f.c, make_config({"Account", "Lead"}), opts, f.sink);
+    try {
+        run(src.get_docs({}, f.collect()));
+        FAIL("no error");
+    } catch (const invalid_query_error& e) {
+        CHECK(std::string(e.what()).find("query Account") != std::string::npos);
+    }
 }

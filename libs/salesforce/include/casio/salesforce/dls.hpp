@@ -3,6 +3,7 @@
 // DLS is type-level: every user with Read on a type sees every record of it), and the
 // access-control documents of the ACL sync.
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,7 +56,8 @@ class permission_cache {
     std::size_t size() const noexcept { return by_type_.size(); }
 
   private:
-    std::vector<std::pair<std::string, std::vector<std::string>>> by_type_;  // few types
+    // A deque: identities handed out by find() stay valid while other types are added.
+    std::deque<std::pair<std::string, std::vector<std::string>>> by_type_;
 };
 
 // One access-control document per user (nullopt: an automation user type, or no Id - the

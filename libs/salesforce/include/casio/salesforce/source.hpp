@@ -32,6 +32,10 @@ struct source_options {
     bool dls_feature_enabled = true;  // the framework's document_level_security feature
     std::size_t max_file_size = default_max_file_size;
     text_extractor extractor;  // used only with use_text_extraction_service
+    // Objects queried at the same time (each with its own page walk). 1 keeps the reference
+    // order (Account, Opportunity, ..., custom objects); documents of different objects
+    // interleave otherwise, and the document handler is then entered concurrently.
+    std::size_t parallel_objects = 1;
 };
 
 struct rules_validation {
@@ -72,6 +76,7 @@ class source {
                                                       document_handler& on_doc);
     boost::asio::awaitable<void> sync_custom_object(const std::string& sobject,
                                                     document_handler& on_doc);
+    boost::asio::awaitable<void> sync_objects(document_handler& on_doc);
     boost::asio::awaitable<void> sync_files(document_handler& on_doc);
     boost::asio::awaitable<void> emit_record(const boost::json::object& record, record_context& ctx,
                                              document_handler& on_doc);
