@@ -650,18 +650,22 @@ struct client::impl : std::enable_shared_from_this<impl> {
             }
         }
 
-        bhttp::response_parser<bhttp::buffer_body> parser;
-        parser.header_limit(max_header_bytes);
-        parser.body_limit(boost::none);  // limits are applied to decoded bytes below
-        if (verb == method::head) {
-            parser.skip(true);
-        }
-        tcp_layer.expires_at(deadline);
-        {
-            auto [ec, n] = co_await bhttp::async_read_header(stream, conn.buffer, parser,
+        // Interim 1xx responses (100 Continue sent unasked, 103 Early Hints) precede the real
+        // one; each needs a fresh parser.
+        std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_storage;
+        for (;;) {
+            parser_storage.emplace();
+            auto& p = *parser_storage;
+            p.header_limit(max_header_bytes);
+            p.body_limit(boost::none);  // limits are applied to decoded bytes below
+            if (verb == method::head) {
+                p.skip(true);
+            }
+            tcp_layer.expires_at(deadline);
+            auto [ec, n] = co_await bhttp::async_read_header(stream, conn.buffer, p,
                                                              net::as_tuple(net::use_awaitable));
             if (ec) {
-                response_started = parser.got_some() || conn.buffer.size() > 0;
+                response_started = response_started || p.got_some() || conn.buffer.size() > 0;
                 if (ec == bhttp::error::header_limit) {
                     throw core::error(core::error_kind::fatal,
                                       t.where + ": response header exceeds " +
@@ -669,8 +673,13 @@ struct client::impl : std::enable_shared_from_this<impl> {
                 }
                 co_return exchange_failure{ec, "reading the response header"};
             }
+            response_started = true;
+            unsigned status = p.get().result_int();
+            if (status < 100 || status >= 200 || status == 101) {
+                break;
+            }
         }
-        response_started = true;
+        auto& parser = *parser_storage;
 
         const auto& head = parser.get();
         res.status = head.result_int();

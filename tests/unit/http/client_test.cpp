@@ -655,6 +655,42 @@ TEST_CASE("HEAD responses have no body and keep the connection", "[http]") {
     CHECK(server.accepted() == 1);
 }
 
+TEST_CASE("interim 1xx responses are skipped", "[http]") {
+    net::io_context ioc;
+    scripted_server server(ioc.get_executor(), [](const scripted_request&) {
+        auto reply = http_reply(201, "created");
+        reply.bytes =
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" +
+            reply.bytes;
+        return reply;
+    });
+    client c(ioc.get_executor(), fast_options());
+    auto r = get(server.url());
+    r.verb = casio::http::method::post;
+    r.body = "{}";
+    for (int i = 0; i < 2; ++i) {
+        response res = casio::test::run(ioc, c.send(r));
+        CHECK(res.status == 201);
+        CHECK(res.body == "created");
+    }
+    CHECK(server.accepted() == 1);
+}
+
+TEST_CASE("a body delimited by the end of the connection is read whole", "[http]") {
+    net::io_context ioc;
+    scripted_server server(ioc.get_executor(), [](const scripted_request&) {
+        scripted_reply reply{"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" +
+                             pattern(100'000)};
+        reply.close = true;
+        return reply;
+    });
+    client c(ioc.get_executor(), fast_options());
+    CHECK(casio::test::run(ioc, c.send(get(server.url()))).body == pattern(100'000));
+    CHECK(casio::test::run(ioc, c.send(get(server.url()))).body == pattern(100'000));
+    CHECK(server.accepted() == 2);  // such a connection is never pooled
+    CHECK(c.stats().retries == 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 TEST_CASE("TLS: verification, opt-out and a private CA", "[http][tls]") {
