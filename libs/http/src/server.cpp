@@ -2,15 +2,18 @@
 // executor given at construction. A connection serves requests one after another (keep-alive);
 // every read and write has a deadline (tcp_stream::expires_after).
 
+#include <algorithm>
 #include <exception>
 #include <unordered_set>
 #include <zlib.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -237,7 +240,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
             }
             c.busy = true;
             auto& head = parser.get();
-            std::string_view target(head.target().data(), head.target().size());
+            std::string target(head.target().data(), head.target().size());
             if (opts.max_target_size != 0 && target.size() > opts.max_target_size) {
                 co_await write_simple(c, 414, "request-target too long\n");
                 co_return;
@@ -256,7 +259,27 @@ struct server::impl : std::enable_shared_from_this<impl> {
                 co_await asio::async_write(c.stream, asio::buffer(cont.data(), cont.size()),
                                            asio::use_awaitable);
             }
-            if (!parser.is_done()) {
+            // A large body of known length is read straight into its final string: Beast's
+            // parser would read it into the buffer first and then copy it.
+            std::string direct_body;
+            bool direct = false;
+            if (auto cl = parser.content_length();
+                !parser.is_done() && !parser.chunked() && cl && *cl >= 64 * 1024) {
+                direct = true;
+                auto length = static_cast<std::size_t>(*cl);
+                direct_body.resize(length);
+                std::size_t have = std::min(buffer.size(), length);
+                asio::buffer_copy(asio::buffer(direct_body.data(), have), buffer.data());
+                buffer.consume(have);
+                if (have < length) {
+                    c.stream.expires_after(opts.io_timeout);
+                    auto [ec2, n2] = co_await asio::async_read(
+                        c.stream, asio::buffer(direct_body.data() + have, length - have),
+                        use_tuple);
+                    if (ec2)
+                        co_return;
+                }
+            } else if (!parser.is_done()) {
                 c.stream.expires_after(opts.io_timeout);
                 auto [ec2, n2] = co_await bhttp::async_read(c.stream, buffer, parser, use_tuple);
                 if (ec2 == bhttp::error::body_limit) {
@@ -272,12 +295,12 @@ struct server::impl : std::enable_shared_from_this<impl> {
             auto msg = parser.release();
             server_request req;
             req.method = std::string(msg.method_string());
-            bool target_ok = req.set_target(std::string(target));
+            bool target_ok = req.set_target(std::move(target));
             req.headers.reserve(16);
             for (const auto& f : msg) {
                 req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
             }
-            req.body = std::move(msg.body());
+            req.body = direct ? std::move(direct_body) : std::move(msg.body());
             req.stream_ = &c;
             c.keep_alive = msg.keep_alive();
             c.reset_stream_state();
