@@ -32,7 +32,8 @@ struct run_result {
     std::size_t token_requests = 0;
 };
 
-run_result sync_against(const std::string& base_url, sf::config cfg) {
+run_result sync_against(const std::string& base_url, sf::config cfg,
+                        std::size_t parallel_objects = 1) {
     run_result out;
     asio::io_context ctx;
     http::client hc(ctx.get_executor());
@@ -41,7 +42,9 @@ run_result sync_against(const std::string& base_url, sf::config cfg) {
     sf::warning_sink warn = [&](std::string_view w) { out.warnings.emplace_back(w); };
     sf::client c(tr, sleeper, sf::client_settings{base_url, cfg.client_id, cfg.client_secret},
                  warn);
-    sf::source src(c, cfg, {}, warn);
+    sf::source_options opts;
+    opts.parallel_objects = parallel_objects;
+    sf::source src(c, cfg, opts, warn);
     auto body = [&]() -> asio::awaitable<void> {
         co_await src.validate_config();
         co_await src.get_docs({}, [&](sf::mapped_document d) -> asio::awaitable<void> {
@@ -77,11 +80,13 @@ sf::config make_config() {
 }  // namespace
 
 TEST_CASE("a full sync against mock-salesforce", "[integration][salesforce]") {
+    const std::size_t parallel = GENERATE(1, 4);
+    INFO("parallel objects: " << parallel);
     auto mock = test::child_process::start_server(
         CASIO_BIN_MOCK_SALESFORCE,
         {"--port", "0", "--records", "60", "--seed", "7", "--client-id", "id", "--client-secret",
          "secret", "--token-expires-after", "25"});
-    const auto r = sync_against(mock.base_url(), make_config());
+    const auto r = sync_against(mock.base_url(), make_config(), parallel);
     for (const auto& w : r.warnings) {
         WARN(w);
     }
