@@ -44,6 +44,40 @@ std::string record_type(const json::object& record) {
     return {};
 }
 
+// Runs job(0..count-1) on `workers` coroutines at once (in order when workers <= 1). The first
+// failure cancels the other workers and is rethrown.
+asio::awaitable<void> for_each_concurrently(
+    std::size_t count, std::size_t workers,
+    const std::function<asio::awaitable<void>(std::size_t)>& job) {
+    workers = std::min(workers, count);
+    if (workers <= 1) {
+        for (std::size_t i = 0; i < count; ++i) {
+            co_await job(i);
+        }
+        co_return;
+    }
+    std::size_t next = 0;
+    auto worker = [&]() -> asio::awaitable<void> {
+        while (next < count) {
+            co_await job(next++);
+        }
+    };
+    const auto ex = co_await asio::this_coro::executor;
+    using op = decltype(asio::co_spawn(ex, worker(), asio::deferred));
+    std::vector<op> ops;
+    for (std::size_t i = 0; i < workers; ++i) {
+        ops.push_back(asio::co_spawn(ex, worker(), asio::deferred));
+    }
+    auto [order, failures] =
+        co_await asio::experimental::make_parallel_group(std::move(ops))
+            .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
+    for (auto i : order) {
+        if (failures[i]) {
+            std::rethrow_exception(failures[i]);
+        }
+    }
+}
+
 }  // namespace
 
 source::source(client& c, config cfg, source_options opts, warning_sink warn)
@@ -253,11 +287,10 @@ asio::awaitable<void> source::sync_custom_object(const std::string& sobject,
                            });
 }
 
-asio::awaitable<void> source::sync_files(document_handler& on_doc) {
-    auto docs = files_.take();
-    for (const auto& d : docs) {
+asio::awaitable<void> source::sync_file(const content_document& d, document_handler& on_doc) {
+    {
         if (!d.version_id) {
-            continue;  // no published version: nothing to link to
+            co_return;  // no published version: nothing to link to
         }
         // Sharing is read only when it is used (DLS): one query per file otherwise wasted.
         std::vector<std::string> identities;
@@ -325,6 +358,12 @@ asio::awaitable<void> source::sync_files(document_handler& on_doc) {
     }
 }
 
+asio::awaitable<void> source::sync_files(document_handler& on_doc) {
+    const auto docs = files_.take();
+    co_await for_each_concurrently(docs.size(), opts_.parallel_files,
+                                   [&](std::size_t i) { return sync_file(docs[i], on_doc); });
+}
+
 asio::awaitable<void> source::sync_objects(document_handler& on_doc) {
     struct task {
         std::string name;
@@ -374,27 +413,8 @@ asio::awaitable<void> source::sync_objects(document_handler& on_doc) {
     if (enrich) {
         co_await ensure_enrichment();
     }
-    std::size_t next = 0;
-    auto worker = [&]() -> asio::awaitable<void> {
-        while (next < tasks.size()) {
-            co_await sync_one(tasks[next++]);
-        }
-    };
-    const auto ex = co_await asio::this_coro::executor;
-    using op = decltype(asio::co_spawn(ex, worker(), asio::deferred));
-    std::vector<op> ops;
-    for (std::size_t i = 0; i < workers; ++i) {
-        ops.push_back(asio::co_spawn(ex, worker(), asio::deferred));
-    }
-    // The first failure cancels the other workers and is the one reported.
-    auto [order, failures] =
-        co_await asio::experimental::make_parallel_group(std::move(ops))
-            .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
-    for (auto i : order) {
-        if (failures[i]) {
-            std::rethrow_exception(failures[i]);
-        }
-    }
+    co_await for_each_concurrently(tasks.size(), workers,
+                                   [&](std::size_t i) { return sync_one(tasks[i]); });
 }
 
 asio::awaitable<void> source::get_docs(const std::vector<advanced_rule>& rules,

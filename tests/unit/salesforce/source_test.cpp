@@ -394,3 +394,29 @@ TEST_CASE("a failing object stops a parallel sync with its error", "[salesforce]
         CHECK(std::string(e.what()).find("query Account") != std::string::npos);
     }
 }
+
+TEST_CASE("files fetched in parallel each keep their own content", "[salesforce][source][files]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    std::string records;
+    for (int i = 0; i < 6; ++i) {
+        const auto n = std::to_string(i);
+        records += (i ? "," : "") + std::string(R"({"attributes":{"type":"X__c"},"Id":"a0)") + n +
+                   R"(","ContentDocumentLinks":{"records":[{"ContentDocument":{"Id":"069)" + n +
+                   R"(","Title":"f","FileExtension":"txt","LatestPublishedVersion":{"Id":"068)" +
+                   n + R"("}}}]}})";
+        f.t.on("/ContentVersion/068" + n + "/VersionData", 200, "content " + n);
+    }
+    f.t.on("SELECT Name", 200, R"({"done":true,"records":[)" + records + "]}");
+    source_options opts;
+    opts.parallel_files = 3;
+    source src(f.c, make_config({}), opts, f.sink);
+    run(src.get_docs({{advanced_rule::language::soql, "SELECT Name FROM X__c"}}, f.collect()));
+    REQUIRE(f.docs.size() == 12);
+    for (int i = 0; i < 6; ++i) {
+        const auto n = std::to_string(i);
+        CHECK(std::string(f.doc("069" + n).at("_attachment").as_string()) ==
+              base64_encode("content " + n));
+    }
+    CHECK(f.t.routes.empty());
+}

@@ -36,6 +36,8 @@ struct source_options {
     // order (Account, Opportunity, ..., custom objects); documents of different objects
     // interleave otherwise, and the document handler is then entered concurrently.
     std::size_t parallel_objects = 1;
+    // Files fetched at the same time (sharing query and download each).
+    std::size_t parallel_files = 1;
 };
 
 struct rules_validation {
@@ -78,6 +80,7 @@ class source {
                                                     document_handler& on_doc);
     boost::asio::awaitable<void> sync_objects(document_handler& on_doc);
     boost::asio::awaitable<void> sync_files(document_handler& on_doc);
+    boost::asio::awaitable<void> sync_file(const content_document& d, document_handler& on_doc);
     boost::asio::awaitable<void> emit_record(const boost::json::object& record, record_context& ctx,
                                              document_handler& on_doc);
     void warn(std::string_view message) const;
