@@ -108,6 +108,18 @@ int main(int argc, char** argv) {
     std::size_t total_bytes = 0;
     for (const auto& b : bodies)
         total_bytes += b.size();
+    // Whole requests are built up front too; clients send them without copying.
+    std::vector<bhttp::request<bhttp::string_body>> requests;
+    for (auto& b : bodies) {
+        bhttp::request<bhttp::string_body> req{bhttp::verb::put,
+                                               "/_bulk?pipeline=search-default-ingestion", 11};
+        req.set(bhttp::field::host, "127.0.0.1");
+        req.set(bhttp::field::content_type,
+                "application/vnd.elasticsearch+x-ndjson; compatible-with=8");
+        req.body() = std::move(b);
+        req.prepare_payload();
+        requests.push_back(std::move(req));
+    }
 
     std::atomic<std::size_t> next{0};
     std::atomic<std::size_t> failures{0};
@@ -124,14 +136,7 @@ int main(int argc, char** argv) {
                 std::size_t i = next.fetch_add(1);
                 if (i >= bodies.size())
                     break;
-                bhttp::request<bhttp::string_body> req{
-                    bhttp::verb::put, "/_bulk?pipeline=search-default-ingestion", 11};
-                req.set(bhttp::field::host, "127.0.0.1");
-                req.set(bhttp::field::content_type,
-                        "application/vnd.elasticsearch+x-ndjson; compatible-with=8");
-                req.body() = bodies[i];
-                req.prepare_payload();
-                bhttp::write(stream, req);
+                bhttp::write(stream, requests[i]);
                 bhttp::response_parser<bhttp::string_body> p;
                 p.body_limit(256 * 1024 * 1024);
                 bhttp::read(stream, buffer, p);
@@ -152,7 +157,7 @@ int main(int argc, char** argv) {
         server_thread.join();
     }
     std::printf("mock-elasticsearch ingest: %zu docs (1 KB), %zu bulks of ~5 MB, %zu clients%s\n",
-                total_docs, bodies.size(), clients, data_dir.empty() ? "" : ", with --data-dir");
+                total_docs, requests.size(), clients, data_dir.empty() ? "" : ", with --data-dir");
     std::printf("  %.2f s  %.0f docs/s  %.1f MB/s  failed bulks: %zu\n", secs, total_docs / secs,
                 total_bytes / secs / (1024.0 * 1024.0), failures.load());
     if (server_cpu > 0) {
