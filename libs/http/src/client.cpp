@@ -432,13 +432,11 @@ struct client::impl : std::enable_shared_from_this<impl> {
         sweep_timer_.expires_at(when);
         sweep_timer_.async_wait([weak = weak_from_this()](error_code ec) {
             auto self = weak.lock();
-            if (!self) {
-                return;
+            if (!self || ec) {
+                return;  // cancelled: drop_idle() already cleared sweep_armed_
             }
             self->sweep_armed_ = false;
-            if (!ec) {
-                self->sweep();
-            }
+            self->sweep();
         });
     }
 
@@ -475,6 +473,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
             grant_next(p);
         }
         sweep_timer_.cancel();  // nothing left to expire; lets an io_context run() return
+        sweep_armed_ = false;
     }
 
     void shutdown() {

@@ -267,6 +267,17 @@ TEST_CASE("idle connections expire and close() drops them", "[http][pool]") {
         CHECK(server.accepted() == 2);
     }
 
+    SECTION("still expired when pooled again right after close()") {
+        opts.idle_timeout = std::chrono::milliseconds(50);
+        client c(ioc.get_executor(), opts);
+        CHECK(casio::test::run(ioc, c.send(get(server.url()))).status == 200);
+        c.close();
+        CHECK(casio::test::run(ioc, c.send(get(server.url()))).status == 200);
+        while (server.open() > 0 && ioc.run_one() > 0) {
+        }
+        CHECK(server.closed_by_peer() == 2);
+    }
+
     SECTION("dropped by close()") {
         client c(ioc.get_executor(), opts);  // 60 s idle timeout
         CHECK(casio::test::run(ioc, c.send(get(server.url()))).status == 200);
