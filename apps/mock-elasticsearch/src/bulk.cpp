@@ -105,11 +105,18 @@ std::vector<bulk_op> parse_bulk(std::string_view body, const std::string* defaul
             continue;
         json::error_code ec;
         json::value action = json::parse(line, ec, &mr);
-        if (ec || !action.is_object()) {
+        if (ec) {
+            // Not JSON at all: the JSON parser's complaint, positioned on the line.
+            throw es_error(400, "x_content_parse_exception",
+                           "[" + std::to_string(line_no) +
+                               ":1] Unexpected character in "
+                               "action/metadata line: " +
+                               ec.message());
+        }
+        if (!action.is_object()) {
             throw es_error(400, "illegal_argument_exception",
                            "Malformed action/metadata line [" + std::to_string(line_no) +
-                               "], expected START_OBJECT or END_OBJECT but found [" +
-                               (ec ? "VALUE_STRING" : "VALUE") + "]");
+                               "], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]");
         }
         auto& obj = action.as_object();
         if (obj.size() != 1) {

@@ -265,15 +265,26 @@ server_response service::search(server_request& req, const std::string& expressi
         ctx.source_spec = *s;
         ctx.has_source_spec = true;
     }
-    if (auto inc = req.query("_source_includes")) {
+    auto split = [](std::string_view list) {
         json::array a;
-        std::string_view rest = *inc;
-        while (!rest.empty()) {
-            auto c = rest.find(',');
-            a.emplace_back(json::string_view(rest.substr(0, c).data(), rest.substr(0, c).size()));
-            rest = c == std::string_view::npos ? std::string_view{} : rest.substr(c + 1);
+        while (!list.empty()) {
+            auto c = list.find(',');
+            auto part = list.substr(0, c);
+            a.emplace_back(json::string_view(part.data(), part.size()));
+            list = c == std::string_view::npos ? std::string_view{} : list.substr(c + 1);
         }
-        ctx.source_spec = std::move(a);
+        return a;
+    };
+    auto inc = req.query("_source_includes");
+    auto exc = req.query("_source_excludes");
+    if (exc) {
+        json::object spec{{"excludes", split(*exc)}};
+        if (inc)
+            spec["includes"] = split(*inc);
+        ctx.source_spec = std::move(spec);
+        ctx.has_source_spec = true;
+    } else if (inc) {
+        ctx.source_spec = split(*inc);
         ctx.has_source_spec = true;
     }
     if (auto s = req.query("_source"); s && (*s == "false" || *s == "true")) {

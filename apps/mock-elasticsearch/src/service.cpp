@@ -286,6 +286,8 @@ server_response service::handle(server_request& req) {
         vendor = true;
     }
     res.fields.push_back({"X-Elastic-Product", "Elasticsearch"});
+    if (auto opaque = req.header("X-Opaque-Id"))
+        res.fields.push_back({"X-Opaque-Id", std::string(*opaque)});
     if (!res.header("Content-Type")) {
         res.fields.push_back(
             {"Content-Type",

@@ -170,9 +170,12 @@ TEST_CASE("malformed bulk bodies get ES-shaped 400s and nothing is applied",
                            ndjson({R"({"index":{"_index":"x","_id":"1"}})", R"({"a":1})", "{nope"}),
                            {{"Content-Type", "application/x-ndjson"}});
     CHECK(bad_action.status == 400);
-    CHECK(bad_action.str({"error", "type"}) == "illegal_argument_exception");
+    CHECK(bad_action.str({"error", "type"}) == "x_content_parse_exception");
     CHECK(call(svc, "HEAD", "/x").status == 404);  // the valid first item was not applied
 
+    auto not_object = call(svc, "POST", "/_bulk", ndjson({R"("index")"}),
+                           {{"Content-Type", "application/x-ndjson"}});
+    CHECK(not_object.str({"error", "type"}) == "illegal_argument_exception");
     auto unknown = call(svc, "POST", "/_bulk", ndjson({R"({"upsert":{"_index":"x"}})", "{}"}),
                         {{"Content-Type", "application/x-ndjson"}});
     CHECK(unknown.status == 400);
@@ -292,6 +295,10 @@ TEST_CASE("search pages, sorts and filters _source", "[mock_es][search]") {
     CHECK(page.str({"hits", "total", "relation"}) == "eq");
     REQUIRE(page.at({"hits", "hits"}).as_array().size() == 5);
     CHECK(page.at({"hits", "hits", "0", "_source"}).as_object().size() == 1);
+    auto excluded = call(svc, "POST", "/s/_search?_source_excludes=big,n&size=1", "{}");
+    CHECK(excluded.at({"hits", "hits", "0", "_source"}).as_object().size() == 1);
+    auto opaque = call(svc, "GET", "/s/_search", {}, {{"X-Opaque-Id", "trace-1"}});
+    CHECK(opaque.raw.header("X-Opaque-Id") == "trace-1");
     auto sorted = call(svc, "POST", "/s/_search",
                        R"({"sort":[{"n":"desc"}],"size":1,"query":{"range":{"n":{"lt":10}}}})");
     CHECK(sorted.at({"hits", "total", "value"}).as_int64() == 10);
