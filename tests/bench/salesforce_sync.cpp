@@ -73,6 +73,7 @@ void sync_once(const std::string& base_url, std::size_t parallel) {
     sf::client c(tr, sleeper, sf::client_settings{base_url, "id", "secret"});
     sf::source_options opts;
     opts.parallel_objects = parallel;
+    opts.parallel_files = parallel;
     sf::source src(c, cfg, opts);
     std::size_t docs = 0;
     std::size_t bytes = 0;
@@ -94,7 +95,7 @@ void sync_once(const std::string& base_url, std::size_t parallel) {
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf(
-        "parallel objects %zu: %zu documents in %.2f s: %.0f docs/s, %.1f MB/s of "
+        "parallel objects and files %zu: %zu documents in %.2f s: %.0f docs/s, %.1f MB/s of "
         "documents, %zu token requests\n",
         parallel, docs, secs, docs / secs, bytes / secs / 1e6, c.token_requests());
 }

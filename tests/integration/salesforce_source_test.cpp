@@ -44,6 +44,7 @@ run_result sync_against(const std::string& base_url, sf::config cfg,
                  warn);
     sf::source_options opts;
     opts.parallel_objects = parallel_objects;
+    opts.parallel_files = parallel_objects;
     sf::source src(c, cfg, opts, warn);
     auto body = [&]() -> asio::awaitable<void> {
         co_await src.validate_config();
