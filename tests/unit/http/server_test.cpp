@@ -4,10 +4,12 @@
 #include <thread>
 #include <zlib.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -251,4 +253,40 @@ TEST_CASE("stop closes idle connections and refuses new ones", "[http][server]")
     CHECK(ec);         // closed by the server
     s->thread.join();  // the io_context runs out of work: nothing left open
     s->thread = std::thread([] {});
+}
+
+TEST_CASE("a thousand requests can be in flight at once", "[http][server]") {
+    // Every request waits until the last one has arrived, so all are open concurrently; the
+    // test would hang (and time out) if the server served connections one by one.
+    constexpr int n = 1000;
+    int arrived = 0;
+    std::vector<asio::steady_timer*> waiting;
+    running_server s([&](server_request&) -> asio::awaitable<server_response> {
+        if (++arrived < n) {
+            asio::steady_timer t(co_await asio::this_coro::executor);
+            t.expires_at(asio::steady_timer::time_point::max());
+            waiting.push_back(&t);
+            co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        } else {
+            for (auto* t : waiting)
+                t->cancel();
+        }
+        co_return server_response{200, {}, "ok"};
+    });
+    asio::io_context ioc;
+    std::vector<std::unique_ptr<beast::tcp_stream>> streams;
+    for (int i = 0; i < n; ++i) {
+        streams.push_back(std::make_unique<beast::tcp_stream>(ioc));
+        streams.back()->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), s.port));
+        bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/", 11};
+        bhttp::write(*streams.back(), req);
+    }
+    int ok = 0;
+    for (auto& st : streams) {
+        beast::flat_buffer buf;
+        bhttp::response<bhttp::string_body> res;
+        bhttp::read(*st, buf, res);
+        ok += res.result_int() == 200 && res.body() == "ok";
+    }
+    CHECK(ok == n);
 }
