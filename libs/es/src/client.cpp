@@ -143,15 +143,27 @@ asio::awaitable<http::response> client::send_once(const call& c) {
 
 asio::awaitable<http::response> client::send_with_transport_retries(const call& c) {
     // Connection failures (refused, reset, timed out) are re-sent at once, as the reference's
-    // transport does; HTTP statuses are left to the app retrier, which backs off.
+    // transport does. So are 429/502/503/504 answers, but only for the calls outside the app
+    // retrier (GET /, scroll, _refresh, _count): the others back off in the app retrier
+    // instead of hammering a busy cluster four times in a row.
+    const bool resend_statuses = c.retry == retry_mode::none;
     for (int attempt = 0;; ++attempt) {
+        const bool last = attempt >= opts_.transport_retries;
+        std::optional<http::response> res;
         try {
-            co_return co_await send_once(c);
+            res = co_await send_once(c);
         } catch (const es_error&) {
             throw;
         } catch (const core::error& e) {
-            if (e.kind() != core::error_kind::transient || attempt >= opts_.transport_retries) {
+            if (e.kind() != core::error_kind::transient || last) {
                 throw;
+            }
+        }
+        if (res) {
+            const unsigned st = res->status;
+            const bool busy = st == 429 || st == 502 || st == 503 || st == 504;
+            if (!resend_statuses || !busy || last) {
+                co_return std::move(*res);
             }
         }
     }
@@ -214,8 +226,8 @@ asio::awaitable<bool> client::ping() {
     try {
         co_await info();
         co_return true;
-    } catch (const std::exception&) {
-        co_return false;
+    } catch (const core::error&) {
+        co_return false;  // unreachable, refused, not Elasticsearch, error status
     }
 }
 

@@ -87,18 +87,38 @@ TEST_CASE("a fatal transport error is not retried", "[es][retry]") {
     CHECK(t.requests.size() == 1);
 }
 
-TEST_CASE("calls outside the app retrier: GET /, _refresh, _count", "[es][retry]") {
+TEST_CASE("calls outside the app retrier: immediate re-sends only", "[es][retry]") {
     fake_transport t;
     casio::test::manual_sleeper s;
-    es::client c(t, es::test::test_options(), &s);
-    t.reply(503, "{}");
-    CHECK_THROWS_AS(run(c.count("search-x")), es::es_error);
-    t.reply(503, "{}");
-    CHECK_THROWS_AS(run(c.refresh("search-x")), es::es_error);
-    t.reply(503, "{}");
-    CHECK_FALSE(run(c.ping()));
-    CHECK(t.requests.size() == 3);
-    CHECK(s.requested().empty());
+    es::client c(t, es::test::test_options(), &s);  // transport_retries = 3
+    SECTION("busy answers are re-sent at once, up to 4 sends") {
+        t.reply(503, "{}");
+        t.reply(429, "{}");
+        t.reply(200, R"({"count":7})");
+        CHECK(run(c.count("search-x")) == 7);
+        CHECK(t.requests.size() == 3);
+        for (int i = 0; i < 4; ++i) {
+            t.reply(502, "{}");
+        }
+        CHECK_THROWS_WITH(run(c.refresh("search-x")),
+                          Catch::StartsWith("POST /search-x/_refresh: 502"));
+        CHECK(t.requests.size() == 7);
+    }
+    SECTION("other errors are not re-sent") {
+        t.reply(500, "{}");
+        CHECK_FALSE(run(c.ping()));
+        CHECK(t.requests.size() == 1);
+    }
+    SECTION("app-retried calls get no immediate status re-sends") {
+        auto o = es::test::test_options();
+        o.retries.max_retries = 2;
+        es::client c2(t, o, &s);
+        t.reply(503, "{}");
+        t.reply(503, "{}");
+        CHECK_THROWS_AS(run(c2.license()), es::es_error);
+        CHECK(t.requests.size() == 2);
+        CHECK(s.requested() == std::vector<std::chrono::milliseconds>{10s});
+    }
 }
 
 TEST_CASE("OCC retry re-reads and retries a 409 up to 3 times", "[es][retry][occ]") {

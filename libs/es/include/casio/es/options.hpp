@@ -31,7 +31,8 @@ struct client_options {
                                   // _refresh and _count
     retry_settings bulk_retries;  // `elasticsearch.bulk.max_retries/retry_interval`: _bulk
                                   // requests and their per-item 429s
-    int transport_retries = 3;    // immediate re-sends on connection errors and 429/502/503/504
+    int transport_retries = 3;    // immediate re-sends on connection errors (and on
+                                  // 429/502/503/504 for calls outside the app retrier)
     bool ssl = true;              // gates verify_certs/ca_certs, the scheme decides TLS
     bool verify_certs = true;
     std::string ca_certs;
