@@ -45,11 +45,11 @@ struct mock_es {
 
 // Runs `body(client)` on a fresh io_context with a real HTTP client.
 template <typename F>
-void with_client(const es::client_options& opts, F body) {
+void with_client(const es::client_options& opts, F body, core::sleeper* sleep = nullptr) {
     asio::io_context ctx;
     http::client hc(ctx.get_executor(), es::http_options(opts));
     es::http_transport tr(hc);
-    es::client c(tr, opts);
+    es::client c(tr, opts, sleep);
     std::exception_ptr failure;
     asio::co_spawn(ctx, body(c), [&](std::exception_ptr e) {
         failure = e;
@@ -382,6 +382,71 @@ TEST_CASE("es client authentication against mock-elasticsearch", "[integration][
         }
         CHECK(refused);
     });
+}
+
+// Ends the mock's 503 window during the first backoff wait, so the retry is observed without
+// depending on wall-clock time.
+class reopening_sleeper final : public core::sleeper {
+  public:
+    es::client* client = nullptr;
+    std::vector<std::chrono::milliseconds> waits;
+
+    asio::awaitable<void> sleep_for(std::chrono::milliseconds d) override {
+        waits.push_back(d);
+        es::client::call reopen{.verb = http::method::post,
+                                .path = "/_mock/available",
+                                .retry = es::client::retry_mode::none};
+        co_await client->execute(reopen);
+    }
+};
+
+TEST_CASE("es client retries against mock-elasticsearch faults", "[integration][es][retry]") {
+    SECTION("per-item 429s of a bulk are re-sent until accepted") {
+        mock_es m({"--bulk-429-every", "3"});
+        auto o = options_for(m);
+        o.bulk_retries.max_retries = 5;
+        o.bulk_retries.retry_interval = std::chrono::milliseconds(1);
+        with_client(o, [](es::client& c) -> asio::awaitable<void> {
+            es::bulk_builder b;
+            for (int i = 0; i < 9; ++i) {
+                b.add_index("search-retry", "d" + std::to_string(i), R"({"n":1})");
+            }
+            // Items 3, 6, 9 are refused; of the 3 re-sent the third (12th seen) is refused
+            // again; the last re-send succeeds.
+            auto res = co_await c.bulk(b);
+            CHECK(res.attempts == 3);
+            CHECK(res.retried_items == 4);
+            CHECK_FALSE(res.errors);
+            for (const auto& item : res.items) {
+                CHECK(item.succeeded());
+            }
+            co_await c.refresh("search-retry");
+            auto count = co_await c.count("search-retry");
+            CHECK(count == 9);
+        });
+    }
+    SECTION("the app retrier waits out a 503 window") {
+        mock_es m;
+        auto o = options_for(m);
+        o.retries.max_retries = 3;
+        o.retries.retry_interval = std::chrono::milliseconds(7);
+        reopening_sleeper sleeper;
+        with_client(
+            o,
+            [&](es::client& c) -> asio::awaitable<void> {
+                sleeper.client = &c;
+                es::client::call close{.verb = http::method::post,
+                                       .path = "/_mock/unavailable",
+                                       .query = "for_ms=600000",
+                                       .retry = es::client::retry_mode::none};
+                co_await c.execute(close);
+                auto lic = co_await c.license();
+                CHECK(lic.status == "active");
+            },
+            &sleeper);
+        CHECK(sleeper.waits ==
+              std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(7)});
+    }
 }
 
 #endif  // CASIO_BIN_MOCK_ELASTICSEARCH
