@@ -397,3 +397,25 @@ TEST_CASE("ingest pipeline calls", "[es][client][calls]") {
     CHECK(f.last().url == "http://es.test:9200/_ingest/pipeline/mine");
     CHECK(f.last_body() == json::parse(R"({"processors":[]})"));
 }
+
+TEST_CASE("calls awaited with temporary arguments inside a coroutine", "[es][client][calls]") {
+    // GCC 12 destroys some temporaries of a co_await full-expression twice; the public
+    // signatures must stay safe for the natural way of calling them.
+    fixture f;
+    for (int i = 0; i < 4; ++i) {
+        f.t.reply(200, R"({"result":"updated"})");
+    }
+    run([&]() -> boost::asio::awaitable<void> {
+        co_await f.c.claim_sync_job("job-1", std::string("worker-") + "a", std::nullopt);
+        co_await f.c.claim_sync_job("job-1", "w", json::value("cursor"));
+        co_await f.c.update_sync_job_stats(
+            "job-1", es::sync_job_stats{.indexed_document_count = 1, .total_document_count = 9});
+        co_await f.c.update_doc(es::jobs_index, std::string("job-") + "1",
+                                json::object(json::parse(R"({"status":"error"})").as_object()));
+    }());
+    REQUIRE(f.t.requests.size() == 4);
+    CHECK(f.t.requests[0].body == R"({"worker_hostname":"worker-a"})");
+    CHECK(f.t.requests[1].body == R"({"worker_hostname":"w","sync_cursor":"cursor"})");
+    CHECK(json::parse(f.t.requests[2].body).at("total_document_count") == 9);
+    CHECK(f.t.requests[3].body == R"({"doc":{"status":"error"}})");
+}
