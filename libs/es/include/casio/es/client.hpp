@@ -123,7 +123,8 @@ class client {
     boost::asio::awaitable<bulk_response> bulk(const bulk_builder& ops,
                                                std::string_view pipeline = {});
 
-    // 20-22. Every document id and _timestamp of `index`, page by page (see id_stream).
+    // 20-22. Every document id and _timestamp of `index`, page by page (see id_stream). The
+    // client must outlive the stream.
     id_stream scan_ids(std::string_view index, std::size_t page_size = 1000);
 
     // One request with the client's headers, product check and error mapping; `path` starts
