@@ -473,6 +473,39 @@ TEST_CASE("gzip and deflate bodies are decoded", "[http][gzip]") {
     }
 }
 
+TEST_CASE("concatenated gzip members in a chunked body decode as one", "[http][gzip]") {
+    net::io_context ioc;
+    const std::string first = pattern(70'000);
+    const std::string second = "and the second member";
+    const std::string packed = compress(first, 31) + compress(second, 31);
+    scripted_server server(ioc.get_executor(), [&](const scripted_request&) {
+        std::string bytes =
+            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n";
+        for (std::size_t off = 0; off < packed.size(); off += 1000) {
+            auto piece = packed.substr(off, 1000);
+            char size[16];
+            std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+            bytes += size + piece + "\r\n";
+        }
+        bytes += "0\r\n\r\n";
+        return scripted_reply{bytes};
+    });
+    client c(ioc.get_executor(), fast_options());
+    CHECK(casio::test::run(ioc, c.send(get(server.url()))).body == first + second);
+}
+
+TEST_CASE("an unsupported Content-Encoding is refused, not passed through", "[http][gzip]") {
+    net::io_context ioc;
+    scripted_server server(ioc.get_executor(), [](const scripted_request&) {
+        return http_reply(200, "\x1b\x02\x00", {"Content-Encoding: br"});
+    });
+    client c(ioc.get_executor(), fast_options());
+    auto e = expect_error(ioc, c, get(server.url()));
+    CHECK(e.kind() == error_kind::fatal);
+    CHECK(std::string(e.what()).find("unsupported Content-Encoding 'br'") != std::string::npos);
+}
+
 TEST_CASE("a compressed body that decodes over the limit is refused", "[http][gzip]") {
     net::io_context ioc;
     const std::string bomb = compress(std::string(16 * 1024 * 1024, '\0'), 31);
