@@ -1,0 +1,53 @@
+#pragma once
+// What a source hands to the sink: one document already serialised as its final _source
+// (DESIGN.md: documents travel through the channel as bytes), plus the few facts the sink
+// needs without parsing it again.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace casio::sync {
+
+struct document {
+    std::string id;                        // final _id (after the >512-byte MD5 rule)
+    std::optional<std::string> timestamp;  // the `_timestamp` value inside `json`, if any
+    std::string json;                      // the complete serialised source, one JSON object
+    bool has_attachment = false;           // `_attachment` present: exempt from the text cap
+};
+
+// The job's ingest pipeline (spec §3.1 defaults): its name goes on ?pipeline=, the three
+// flags into every content document (spec §4.1).
+struct pipeline_settings {
+    std::string name = "search-default-ingestion";
+    bool extract_binary_content = true;
+    bool reduce_whitespace = true;
+    bool run_ml_inference = true;
+};
+
+// Ids are limited to 512 bytes by Elasticsearch; longer ones become their MD5 hex digest
+// (spec §4.1), so the same source id always lands on the same document.
+inline constexpr std::size_t max_id_bytes = 512;
+std::string document_id(std::string_view source_id);
+
+// Lower-case hex MD5 of `data` (32 characters).
+std::string md5_hex(std::string_view data);
+
+// Appends `"key":<raw_value>` to the serialised object `object_json` ("{...}"), where
+// `raw_value` is already JSON (a quoted string, a number, true/false). The caller makes sure
+// the key is not present yet. Throws core::error(bad_request) when `object_json` does not end
+// with '}'.
+void append_json_field(std::string& object_json, std::string_view key, std::string_view raw_value);
+// Same for a string value, escaped here.
+void append_json_string_field(std::string& object_json, std::string_view key,
+                              std::string_view value);
+
+// Builds a content document from a serialised object that has none of the keys `id`,
+// `_timestamp`, `_extract_binary_content`, `_reduce_whitespace`, `_run_ml_inference`:
+// the id rule above, then `id` (and `_timestamp` when given) and, with `pipeline`, the three
+// flags are appended. ACL documents pass no pipeline (spec §4.1).
+document make_document(std::string_view source_id, std::string object_json,
+                       std::optional<std::string> timestamp, const pipeline_settings* pipeline,
+                       bool has_attachment = false);
+
+}  // namespace casio::sync

@@ -1,0 +1,182 @@
+#pragma once
+// The sink of one sync job (spec §4): the extractor decisions (existing ids, sync rules,
+// create/update/skip, stale deletion) on the producer side, a bounded queue (§4.2), and bulk
+// workers cutting _bulk requests (§4.3) with up to `max_concurrency` in flight, counting the
+// results (§4.5) and tripping the error monitor (§4.4).
+//
+// Life of a sink, all on one io_context:
+//
+//     sink s(es, cfg.elasticsearch.bulk, {.index = "search-sf", .pipeline = p});
+//     co_await s.start();                 // index creation (§4.8), existing-id scan, workers
+//     while (auto doc = co_await source.next()) co_await s.put(std::move(*doc));
+//     auto result = co_await s.finish(true);   // stale deletes, then waits for every bulk
+//
+// `finish()` must be awaited once `start()` has returned (also after an error: pass false),
+// before the sink is destroyed: it is the point where every coroutine the sink spawned has
+// ended. A producer error → finish(false): what is queued is still sent, nothing is deleted.
+// `cancel()` (the job's cancellation signal) stops everything: queued operations are dropped,
+// in-flight bulks are cancelled and awaited, nothing is deleted, put() and finish() throw
+// sync_canceled. Any bulk failure, a tripped error monitor or an overloaded queue fails the
+// sink: put() and finish() then rethrow that error. run_sync() below wraps the whole life.
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+
+#include <casio/core/config.hpp>
+#include <casio/core/error.hpp>
+#include <casio/es/client.hpp>
+#include <casio/sync/batching.hpp>
+#include <casio/sync/document.hpp>
+#include <casio/sync/error_monitor.hpp>
+#include <casio/sync/id_set.hpp>
+#include <casio/sync/op_queue.hpp>
+#include <casio/sync/sync_rules.hpp>
+
+namespace casio::sync {
+
+// How the producer decides operations (spec §4.7, §5, §6).
+enum class sync_mode {
+    full,            // full sync: every doc `index`, unseen existing ids deleted
+    skip_unchanged,  // Salesforce "incremental": as full, but a doc whose _timestamp equals
+                     // the stored one is skipped
+    access_control,  // ACL sync: unchanged skipped, changed `update` (doc_as_upsert), new
+                     // `index`, unseen deleted; no sync rules
+};
+
+struct sink_options {
+    std::string index;
+    pipeline_settings pipeline;  // name goes on ?pipeline= (content and ACL alike)
+    sync_mode mode = sync_mode::full;
+    rule_set rules;            // basic sync rules; ignored in access_control mode
+    bool create_index = true;  // §4.8: content jobs create a missing index; ACL jobs do not
+    std::size_t scan_page_size = 1000;
+};
+
+// Plain totals of one sync.
+struct sync_totals {
+    std::uint64_t docs_received = 0;  // documents handed to put()
+    std::uint64_t docs_filtered = 0;  // excluded by sync rules
+    std::uint64_t docs_skipped = 0;   // unchanged (_timestamp equal)
+    std::uint64_t creates_queued = 0;
+    std::uint64_t updates_queued = 0;
+    std::uint64_t deletes_queued = 0;
+    std::uint64_t docs_dropped_too_large = 0;
+    std::uint64_t indexed = 0;        // index/update items answered with a result
+    std::uint64_t indexed_bytes = 0;  // their source bytes
+    std::uint64_t deleted = 0;        // delete items answered with a result
+    std::uint64_t noop = 0;           // dropped by the pipeline
+    std::uint64_t duplicate_ids = 0;  // `index` answered `updated` for a new id
+    std::uint64_t item_errors = 0;
+    std::uint64_t bulk_requests = 0;
+    std::uint64_t existing_ids = 0;  // ids found by the existing-documents scan
+
+    // §3.4 body: volume is round(bytes / MiB).
+    es::sync_job_stats job_stats() const noexcept;
+};
+
+// Live counters, readable at any time by a stats reporter or a progress printer (also from
+// another thread: relaxed atomics).
+struct sync_counters {
+    std::atomic<std::uint64_t> docs_received{0}, docs_filtered{0}, docs_skipped{0},
+        creates_queued{0}, updates_queued{0}, deletes_queued{0}, docs_dropped_too_large{0},
+        indexed{0}, indexed_bytes{0}, deleted{0}, noop{0}, duplicate_ids{0}, item_errors{0},
+        bulk_requests{0}, existing_ids{0};
+
+    sync_totals snapshot() const noexcept;
+};
+
+struct sync_result {
+    sync_totals totals;
+    bool stale_deleted = false;  // the listing completed and unseen ids were deleted
+};
+
+// The job was cancelled: nothing was deleted.
+class sync_canceled : public core::error {
+  public:
+    sync_canceled() : core::error(core::error_kind::fatal, "sync canceled") {}
+};
+
+// Text of the overloaded-queue failure (spec §4.2).
+std::string overloaded_message(std::chrono::milliseconds waited);
+
+class sink {
+  public:
+    // `es` must outlive the sink.
+    sink(es::client& es, core::bulk_config cfg, sink_options opts);
+    sink(const sink&) = delete;
+    sink& operator=(const sink&) = delete;
+    ~sink();
+
+    // Creates the content index when missing (§4.8, content modes with create_index), loads
+    // the existing ids and timestamps (§4.7), and starts the bulk workers on the calling
+    // coroutine's executor. On error nothing was started (finish() is then a no-op).
+    boost::asio::awaitable<void> start();
+
+    // One document from the source: sync rules, existing-id bookkeeping, then queued. Waits
+    // while the queue is full; fails the sync when it stays full longer than
+    // queue_refresh_timeout. Throws the sink's failure, or sync_canceled.
+    boost::asio::awaitable<void> put(document doc);
+
+    // Ends the sync. With `listing_complete` (the source enumerated everything without error)
+    // and no failure so far, deletes every existing id not seen. Then waits for the queue to
+    // drain and every bulk to end. Throws the sink's failure or sync_canceled.
+    boost::asio::awaitable<sync_result> finish(bool listing_complete);
+
+    // Cancels the sync (idempotent, from any coroutine of the same io_context).
+    void cancel();
+
+    const sync_counters& stats() const noexcept { return counters_; }
+    const id_set& existing() const noexcept { return existing_; }
+    bool failed() const noexcept { return static_cast<bool>(failure_); }
+
+  private:
+    struct batch {
+        es::bulk_builder body;
+        std::vector<std::uint32_t> doc_sizes;
+    };
+    boost::asio::awaitable<void> ensure_index();
+    boost::asio::awaitable<void> load_existing();
+    boost::asio::awaitable<void> enqueue(queued_op op);
+    boost::asio::awaitable<void> consume();
+    boost::asio::awaitable<void> flush(batch& cur);
+    boost::asio::awaitable<void> dispatch(batch b);
+    boost::asio::awaitable<void> send(batch b);
+    void account(const batch& b, const es::bulk_response& res);
+    void fail(std::exception_ptr e) noexcept;
+    [[noreturn]] void rethrow_stop() const;
+    bool stopped() const noexcept { return canceled_ || failure_; }
+
+    es::client& es_;
+    core::bulk_config cfg_;
+    sink_options opts_;
+    batch_limits limits_;
+    id_set existing_;
+    op_queue queue_;
+    error_monitor monitor_;
+    sync_counters counters_;
+
+    std::vector<boost::asio::cancellation_signal> slot_signals_;  // one per concurrent bulk
+    std::vector<bool> slot_busy_;
+    std::size_t in_flight_ = 0;
+    async_event changed_;  // a bulk ended or the consumer ended
+    bool started_ = false;
+    bool consumer_done_ = true;
+    bool finished_ = false;
+    bool canceled_ = false;
+    std::exception_ptr failure_;
+};
+
+// The whole life of a sink around a source: `next()` yields documents until nullopt. A source
+// error ends the sync without deletes and is rethrown.
+boost::asio::awaitable<sync_result> run_sync(
+    sink& s, std::function<boost::asio::awaitable<std::optional<document>>()> next);
+
+}  // namespace casio::sync

@@ -1,0 +1,381 @@
+// The sink driven through libs/es against an in-memory Elasticsearch (spec §4).
+#include <catch2/catch.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include <casio/sync/sink.hpp>
+
+#include "sink_fake_es.hpp"
+#include "support/manual_clock.hpp"
+
+using namespace casio;
+namespace asio = boost::asio;
+namespace json = boost::json;
+using sync::sink_testing::one_index_es;
+
+namespace {
+
+const std::string index_name = "search-sf";
+
+core::bulk_config small_config() {
+    core::bulk_config c;
+    c.chunk_size = 500;
+    c.max_concurrency = 2;
+    return c;
+}
+
+sync::document doc(std::string id, std::optional<std::string> ts = std::nullopt,
+                   std::string extra = "\"title\":\"t\"") {
+    sync::pipeline_settings p;
+    return sync::make_document(id, "{" + extra + "}", std::move(ts), &p);
+}
+
+struct harness {
+    one_index_es es{index_name};
+    test::manual_sleeper sleeper;
+    es::client client{es, es::test::test_options(), &sleeper};
+    core::bulk_config cfg = small_config();
+    sync::sink_options opts;
+
+    harness() {
+        opts.index = index_name;
+        opts.pipeline.name = "my-pipeline";
+    }
+
+    std::set<std::string> ids() const {
+        std::set<std::string> out;
+        for (auto& [id, src] : es.docs) {
+            out.insert(id);
+        }
+        return out;
+    }
+    std::size_t count_calls(std::string_view prefix) const {
+        std::size_t n = 0;
+        for (auto& c : es.calls) {
+            n += c.starts_with(prefix) ? 1 : 0;
+        }
+        return n;
+    }
+};
+
+// Runs a full listing of `docs` through a new sink; returns the result.
+sync::sync_result sync_all(harness& h, std::vector<sync::document> docs, bool complete = true) {
+    sync::sink s(h.client, h.cfg, h.opts);
+    return es::test::run([&]() -> asio::awaitable<sync::sync_result> {
+        co_await s.start();
+        for (auto& d : docs) {
+            co_await s.put(std::move(d));
+        }
+        co_return co_await s.finish(complete);
+    }());
+}
+
+}  // namespace
+
+TEST_CASE("sink: full sync into a missing index creates it and indexes every doc", "[sync][sink]") {
+    harness h;
+    std::vector<sync::document> docs;
+    for (int i = 0; i < 10; ++i) {
+        docs.push_back(
+            doc("d" + std::to_string(i),
+                i % 2 ? std::optional<std::string>("2024-01-01T00:00:00Z") : std::nullopt));
+    }
+    auto r = sync_all(h, std::move(docs));
+    CHECK(h.count_calls("PUT /search-sf") == 1);  // §4.8 PUT with no body
+    CHECK(h.count_calls("PUT /_bulk?pipeline=my-pipeline") >= 1);
+    CHECK(h.ids().size() == 10);
+    CHECK(r.totals.indexed == 10);
+    CHECK(r.totals.creates_queued == 10);
+    CHECK(r.totals.deleted == 0);
+    CHECK(r.stale_deleted);
+    // Creates without a _timestamp get "now"; given ones are kept.
+    CHECK(h.es.docs.at("d0").contains("_timestamp"));
+    CHECK(h.es.docs.at("d1").at("_timestamp") == "2024-01-01T00:00:00Z");
+    CHECK(h.es.docs.at("d3").at("_extract_binary_content") == true);
+    CHECK(h.es.docs.at("d3").at("id") == "d3");
+    CHECK(r.totals.indexed_bytes > 0);
+}
+
+TEST_CASE("sink: after a complete listing exactly the unseen ids are deleted", "[sync][sink]") {
+    harness h;
+    h.es.seed("a", "2024-01-01T00:00:00Z");
+    h.es.seed("b", "2024-01-01T00:00:00Z");
+    h.es.seed("c", std::nullopt);
+    std::vector<sync::document> docs;
+    docs.push_back(doc("b"));
+    docs.push_back(doc("new"));
+    auto r = sync_all(h, std::move(docs));
+    CHECK(h.count_calls("PUT /search-sf") == 0);  // exists: not created again
+    CHECK(h.ids() == std::set<std::string>{"b", "new"});
+    CHECK(r.totals.existing_ids == 3);
+    CHECK(r.totals.updates_queued == 1);
+    CHECK(r.totals.creates_queued == 1);
+    CHECK(r.totals.deletes_queued == 2);
+    CHECK(r.totals.deleted == 2);
+    CHECK(r.totals.indexed == 2);
+    CHECK(r.totals.duplicate_ids == 1);  // "b" answered `updated`
+    // Full sync rewrites "b" whole: its old _timestamp is gone (§4.7 consequences).
+    CHECK_FALSE(h.es.docs.at("b").contains("_timestamp"));
+    auto stats = r.totals.job_stats();
+    CHECK(stats.indexed_document_count == 2);
+    CHECK(stats.deleted_document_count == 2);
+    CHECK(stats.indexed_document_volume == 0);  // < 0.5 MiB rounds to 0
+}
+
+TEST_CASE("sink: an incomplete listing indexes what came and deletes nothing", "[sync][sink]") {
+    harness h;
+    h.es.seed("old", std::nullopt);
+    std::vector<sync::document> docs;
+    docs.push_back(doc("x"));
+    auto r = sync_all(h, std::move(docs), false);
+    CHECK(h.ids() == std::set<std::string>{"old", "x"});
+    CHECK_FALSE(r.stale_deleted);
+    CHECK(r.totals.deleted == 0);
+}
+
+TEST_CASE("sink: run_sync deletes nothing when the source fails", "[sync][sink]") {
+    harness h;
+    h.es.seed("old", std::nullopt);
+    sync::sink s(h.client, h.cfg, h.opts);
+    int n = 0;
+    auto next = [&]() -> asio::awaitable<std::optional<sync::document>> {
+        if (++n > 3) {
+            throw core::error(core::error_kind::transient, "source page 2 failed");
+        }
+        co_return doc("s" + std::to_string(n));
+    };
+    CHECK_THROWS_WITH(es::test::run(sync::run_sync(s, next)), "source page 2 failed");
+    CHECK(h.ids() == std::set<std::string>{"old", "s1", "s2", "s3"});
+    CHECK(h.count_calls("DELETE") == 1);  // only the scroll clear
+}
+
+TEST_CASE("sink: cancel drops queued docs, cancels in-flight bulks, deletes nothing",
+          "[sync][sink]") {
+    harness h;
+    h.es.seed("old", std::nullopt);
+    h.es.hold_bulks = true;
+    h.cfg.queue_max_size = 1;
+    h.cfg.max_concurrency = 1;
+    h.cfg.chunk_size = 2;  // one doc per bulk
+    sync::sink s(h.client, h.cfg, h.opts);
+    bool canceled = false;
+    es::test::run([&]() -> asio::awaitable<void> {
+        co_await s.start();
+        co_await s.put(doc("a"));
+        co_await s.put(doc("b"));  // waits until the consumer took "a" into a bulk
+        co_await s.put(doc("c"));
+        CHECK(h.es.bulks_held == 1);
+        s.cancel();
+        try {
+            co_await s.put(doc("d"));
+        } catch (const sync::sync_canceled&) {
+            canceled = true;
+        }
+        try {
+            co_await s.finish(true);
+            FAIL("finish after cancel must throw");
+        } catch (const sync::sync_canceled&) {
+        }
+    }());
+    CHECK(canceled);
+    CHECK(h.ids() == std::set<std::string>{"old"});  // held bulk never applied, nothing deleted
+    CHECK(h.es.bulks_in_flight == 0);
+    CHECK(s.stats().snapshot().deletes_queued == 0);
+}
+
+TEST_CASE("sink: per-item errors are counted and do not stop the sync under the limits",
+          "[sync][sink]") {
+    harness h;
+    h.es.seed("stale", std::nullopt);
+    h.es.reject_ids = {"bad"};
+    std::vector<sync::document> docs;
+    docs.push_back(doc("good1"));
+    docs.push_back(doc("bad"));
+    docs.push_back(doc("good2"));
+    auto r = sync_all(h, std::move(docs));
+    CHECK(r.totals.item_errors == 1);
+    CHECK(r.totals.indexed == 2);
+    CHECK(h.ids() == std::set<std::string>{"good1", "good2"});
+}
+
+TEST_CASE("sink: the error monitor aborts the sync and nothing is deleted", "[sync][sink]") {
+    harness h;
+    h.es.seed("stale", std::nullopt);
+    h.cfg.error_monitor.max_consecutive_errors = 2;
+    h.cfg.chunk_size = 2;  // one doc per bulk, so later puts see the failure
+    std::vector<sync::document> docs;
+    for (int i = 0; i < 6; ++i) {
+        h.es.reject_ids.insert("bad" + std::to_string(i));
+        docs.push_back(doc("bad" + std::to_string(i)));
+    }
+    try {
+        sync_all(h, std::move(docs));
+        FAIL("the monitor did not trip");
+    } catch (const core::error& e) {
+        std::string what = e.what();
+        CHECK(what.find("too many errors") != std::string::npos);
+        CHECK(what.find("mapper_parsing_exception") != std::string::npos);
+        CHECK(what.find("bad2") != std::string::npos);
+    }
+    CHECK(h.ids() == std::set<std::string>{"stale"});
+    CHECK(h.count_calls("DELETE /search-sf") == 0);
+}
+
+TEST_CASE("sink: a failed _bulk request fails the sync without deletes", "[sync][sink]") {
+    harness h;
+    h.es.seed("stale", std::nullopt);
+    h.es.fail_bulks = 1;
+    std::vector<sync::document> docs;
+    docs.push_back(doc("a"));
+    CHECK_THROWS_WITH(sync_all(h, std::move(docs)), Catch::Contains("PUT /_bulk"));
+    CHECK(h.ids() == std::set<std::string>{"stale"});
+}
+
+TEST_CASE("sink: too-large text docs are dropped, attachments exempt, neither deleted",
+          "[sync][sink]") {
+    harness h;
+    h.cfg.max_text_document_size = 200;
+    h.es.seed("big", std::nullopt);
+    std::string filler = "\"body\":\"" + std::string(300, 'x') + "\"";
+    std::vector<sync::document> docs;
+    docs.push_back(doc("big", std::nullopt, filler));
+    auto att = doc("file", std::nullopt, filler);
+    att.has_attachment = true;
+    docs.push_back(std::move(att));
+    docs.push_back(doc("small"));
+    auto r = sync_all(h, std::move(docs));
+    CHECK(r.totals.docs_dropped_too_large == 1);
+    CHECK(h.ids() == std::set<std::string>{"big", "file", "small"});
+    CHECK_FALSE(h.es.docs.at("big").contains("body"));  // the seeded version stays
+    CHECK(r.totals.deleted == 0);
+}
+
+TEST_CASE("sink: bulks respect chunk_size lines and max_concurrency", "[sync][sink]") {
+    harness h;
+    h.cfg.chunk_size = 6;  // 3 index ops
+    h.cfg.max_concurrency = 2;
+    h.es.seed("s1", std::nullopt);
+    h.es.seed("s2", std::nullopt);
+    std::vector<sync::document> docs;
+    for (int i = 0; i < 20; ++i) {
+        docs.push_back(doc("d" + std::to_string(i)));
+    }
+    auto r = sync_all(h, std::move(docs));
+    CHECK(h.ids().size() == 20);
+    for (auto lines : h.es.bulk_lines) {
+        CHECK(lines <= 6);
+    }
+    // 20 docs = 40 lines: six bulks of 6 lines, then 4 lines + the 2 deletes.
+    CHECK(h.es.bulk_lines.size() == 7);
+    CHECK(h.es.max_concurrent_bulks == 2);
+    CHECK(r.totals.bulk_requests == 7);
+}
+
+TEST_CASE("sink: chunk_max_mem_size cuts bulks by bytes", "[sync][sink]") {
+    harness h;
+    h.cfg.chunk_max_mem_size = 1000;
+    std::string filler = "\"body\":\"" + std::string(300, 'y') + "\"";
+    std::vector<sync::document> docs;
+    for (int i = 0; i < 9; ++i) {
+        docs.push_back(doc("d" + std::to_string(i), std::nullopt, filler));
+    }
+    sync_all(h, std::move(docs));
+    // ~480 bytes per op: two per bulk, the third would cross 1000.
+    CHECK(h.es.bulk_lines == std::vector<std::size_t>{4, 4, 4, 4, 2});
+}
+
+TEST_CASE("sink: skip_unchanged skips equal _timestamps and still deletes stale ids",
+          "[sync][sink]") {
+    harness h;
+    h.opts.mode = sync::sync_mode::skip_unchanged;
+    h.es.seed("same", "2024-01-01T00:00:00Z");
+    h.es.seed("changed", "2024-01-01T00:00:00Z");
+    h.es.seed("no-ts", std::nullopt);
+    h.es.seed("gone", "2024-01-01T00:00:00Z");
+    std::vector<sync::document> docs;
+    docs.push_back(doc("same", "2024-01-01T00:00:00Z"));
+    docs.push_back(doc("changed", "2024-02-02T00:00:00Z"));
+    docs.push_back(doc("no-ts"));  // no timestamp: always written
+    auto r = sync_all(h, std::move(docs));
+    CHECK(r.totals.docs_skipped == 1);
+    CHECK(r.totals.indexed == 2);
+    CHECK(h.ids() == std::set<std::string>{"same", "changed", "no-ts"});
+    CHECK(h.es.docs.at("changed").at("_timestamp") == "2024-02-02T00:00:00Z");
+    CHECK_FALSE(h.es.docs.at("same").contains("title"));  // untouched
+}
+
+TEST_CASE("sink: access_control updates changed docs with doc_as_upsert", "[sync][sink]") {
+    harness h;
+    h.opts.mode = sync::sync_mode::access_control;
+    h.opts.index = index_name;
+    h.es.seed("u1", "2024-01-01T00:00:00Z");
+    h.es.docs.at("u1")["kept"] = "yes";
+    h.es.seed("u2", "2024-01-01T00:00:00Z");
+    std::vector<sync::document> docs;
+    docs.push_back(sync::make_document("u1", R"({"identity":{"email":"e"}})",
+                                       std::string("2024-03-03T00:00:00Z"), nullptr));
+    docs.push_back(sync::make_document("u3", R"({"identity":{}})", std::nullopt, nullptr));
+    auto r = sync_all(h, std::move(docs));
+    CHECK(h.count_calls("PUT /search-sf") == 0);  // ACL indices are never pre-created
+    CHECK(h.ids() == std::set<std::string>{"u1", "u3"});
+    CHECK(h.es.docs.at("u1").at("kept") == "yes");  // partial update merged
+    CHECK(h.es.docs.at("u1").at("_timestamp") == "2024-03-03T00:00:00Z");
+    CHECK_FALSE(h.es.docs.at("u1").contains("_run_ml_inference"));
+    CHECK(r.totals.deleted == 1);
+}
+
+TEST_CASE("sink: documents excluded by sync rules are not indexed and are deleted",
+          "[sync][sink]") {
+    harness h;
+    h.opts.rules = sync::rule_set::from_json(json::parse(
+        R"([{"id":"r1","policy":"exclude","field":"Status","rule":"equals","value":"Closed","order":1}])"));
+    h.es.seed("closed-before", std::nullopt);
+    std::vector<sync::document> docs;
+    docs.push_back(doc("open", std::nullopt, R"("Status":"Open")"));
+    docs.push_back(doc("closed-before", std::nullopt, R"("Status":"Closed")"));
+    docs.push_back(doc("closed-new", std::nullopt, R"("Status":"Closed")"));
+    auto r = sync_all(h, std::move(docs));
+    CHECK(r.totals.docs_filtered == 2);
+    CHECK(h.ids() == std::set<std::string>{"open"});
+}
+
+TEST_CASE("sink: a failed existing-ids scan fails start and writes nothing", "[sync][sink]") {
+    harness h;
+    h.es.seed("old", std::nullopt);
+    h.es.fail_scan = true;
+    sync::sink s(h.client, h.cfg, h.opts);
+    CHECK_THROWS_WITH(es::test::run(s.start()), Catch::Contains("500"));
+    CHECK(h.count_calls("PUT /_bulk") == 0);
+    CHECK(h.ids() == std::set<std::string>{"old"});
+}
+
+TEST_CASE("sink: a producer blocked past queue_refresh_timeout fails as overloaded",
+          "[sync][sink]") {
+    harness h;
+    h.es.seed("old", std::nullopt);
+    h.es.hold_bulks = true;
+    h.cfg.queue_max_size = 1;
+    h.cfg.max_concurrency = 1;
+    h.cfg.chunk_size = 2;
+    h.cfg.queue_refresh_timeout = std::chrono::milliseconds(1);
+    sync::sink s(h.client, h.cfg, h.opts);
+    std::string error;
+    es::test::run([&]() -> asio::awaitable<void> {
+        co_await s.start();
+        try {
+            for (int i = 0; i < 10; ++i) {
+                co_await s.put(doc("d" + std::to_string(i)));
+            }
+        } catch (const core::error& e) {
+            error = e.what();
+        }
+        // The held bulk is still in flight: cancel it so finish can return.
+        s.cancel();
+        try {
+            co_await s.finish(false);
+        } catch (const core::error&) {
+        }
+    }());
+    CHECK(error.find("overloaded Elasticsearch") != std::string::npos);
+    CHECK(h.ids() == std::set<std::string>{"old"});
+}
