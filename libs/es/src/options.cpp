@@ -47,7 +47,9 @@ std::string base64(std::string_view in) {
 client_options options_from_config(const core::elasticsearch_config& c) {
     client_options o;
     o.host = c.host;
-    o.api_key = c.api_key;
+    if (c.api_key && !c.api_key->empty()) {  // `api_key: ${ES_API_KEY|}` left empty: basic auth
+        o.api_key = c.api_key;
+    }
     o.username = c.username;
     o.password = c.password;
     for (const auto& [name, value] : c.headers) {

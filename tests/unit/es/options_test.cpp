@@ -90,3 +90,13 @@ TEST_CASE("options from the elasticsearch config section", "[es][options]") {
     CHECK(o.bulk_retries.retry_interval == std::chrono::seconds(1));
     CHECK(es::http_options(o).tls.ca_file == "/ca.pem");
 }
+
+TEST_CASE("an empty api_key in the config falls back to basic auth", "[es][options]") {
+    core::elasticsearch_config cfg;
+    cfg.api_key = "";  // `api_key: ${ES_API_KEY|}` with the variable unset
+    cfg.username = "elastic";
+    cfg.password = "changeme";
+    auto o = es::options_from_config(cfg);
+    CHECK_FALSE(o.api_key.has_value());
+    CHECK(es::authorization_header(o) == "Basic ZWxhc3RpYzpjaGFuZ2VtZQ==");
+}
