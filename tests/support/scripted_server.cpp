@@ -254,6 +254,14 @@ struct scripted_server::state : std::enable_shared_from_this<state> {
             requests.push_back(req);
             scripted_reply reply = run_script(req);
 
+            std::size_t to_send = reply.bytes.size();
+            if (reply.close_after) {
+                to_send = std::min(to_send, *reply.close_after);
+            }
+            if (to_send > 0) {
+                co_await net::async_write(stream, net::buffer(reply.bytes.data(), to_send),
+                                          net::use_awaitable);
+            }
             if (reply.stall) {
                 char byte;
                 auto [read_ec, n] = co_await net::async_read(stream, net::buffer(&byte, 1),
@@ -262,14 +270,6 @@ struct scripted_server::state : std::enable_shared_from_this<state> {
                     ++closed_by_peer;
                 }
                 co_return;
-            }
-            std::size_t to_send = reply.bytes.size();
-            if (reply.close_after) {
-                to_send = std::min(to_send, *reply.close_after);
-            }
-            if (to_send > 0) {
-                co_await net::async_write(stream, net::buffer(reply.bytes.data(), to_send),
-                                          net::use_awaitable);
             }
             if (reply.close_after || reply.close) {
                 boost::system::error_code ignored;

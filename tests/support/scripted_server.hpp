@@ -41,7 +41,7 @@ struct scripted_reply {
     std::string bytes;                       // sent as-is
     std::optional<std::size_t> close_after;  // send only this many bytes, then close
     bool close = false;                      // close once the bytes are sent
-    bool stall = false;                      // answer nothing; wait for the peer to leave
+    bool stall = false;  // after sending `bytes` (may be empty), wait for the peer to leave
 };
 
 // A complete response with Content-Length; `fields` are raw "Name: value" lines.

@@ -728,8 +728,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
             } else {
                 tcp_layer.expires_at(deadline);
             }
-            auto [ec, n] = co_await bhttp::async_read(stream, conn.buffer, parser,
-                                                      net::as_tuple(net::use_awaitable));
+            // read_some: hand over what arrived instead of waiting for a full buffer, so a
+            // slow stream is delivered as it comes.
+            auto [ec, n] = co_await bhttp::async_read_some(stream, conn.buffer, parser,
+                                                           net::as_tuple(net::use_awaitable));
             if (ec == bhttp::error::need_buffer) {
                 ec = {};
             }

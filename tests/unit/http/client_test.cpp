@@ -361,6 +361,42 @@ TEST_CASE("a server that never answers hits the request deadline", "[http][timeo
     CHECK(message.find("secret") == std::string::npos);
 }
 
+TEST_CASE("a body that stops arriving hits the deadline", "[http][timeout]") {
+    net::io_context ioc;
+    scripted_server server(ioc.get_executor(), [](const scripted_request&) {
+        auto reply = http_reply(200, std::string(1'000'000, 's'));
+        reply.bytes.resize(reply.bytes.size() - 900'000);  // header and the first 100 kB
+        reply.stall = true;
+        return reply;
+    });
+    auto opts = fast_options();
+    opts.request_timeout = std::chrono::milliseconds(200);
+    client c(ioc.get_executor(), opts);
+
+    SECTION("buffered") {
+        auto e = expect_error(ioc, c, get(server.url("/stuck")));
+        CHECK(e.kind() == error_kind::transient);
+        CHECK(std::string(e.what()).find(
+                  "timed out after 200 ms while reading the response body") != std::string::npos);
+    }
+
+    SECTION("streamed") {
+        std::size_t received = 0;
+        auto sink = [&](std::string_view chunk) -> net::awaitable<void> {
+            received += chunk.size();
+            co_return;
+        };
+        try {
+            casio::test::run(ioc, c.send_streaming(get(server.url("/stuck")), sink));
+            FAIL("a stalled stream completed");
+        } catch (const casio::core::error& e) {
+            CHECK(e.kind() == error_kind::transient);
+            CHECK(std::string(e.what()).find("timed out") != std::string::npos);
+        }
+        CHECK(received == 100'000);  // what did arrive was delivered before the deadline
+    }
+}
+
 TEST_CASE("a per-request timeout overrides the client's", "[http][timeout]") {
     net::io_context ioc;
     scripted_server server(ioc.get_executor(), [](const scripted_request&) {
