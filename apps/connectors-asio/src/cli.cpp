@@ -7,6 +7,9 @@ namespace casio::app {
 
 const char* usage() {
     return "usage: connectors-asio [--config FILE] [--log-level LEVEL] [--log-format text|json]\n"
+           "       connectors-asio sync --connector-id ID [--job-type "
+           "full|incremental|access_control]\n"
+           "                       [--config FILE]\n"
            "       connectors-asio protocol-demo [--config FILE]\n"
            "       connectors-asio --version | --help\n"
            "\n"
@@ -15,6 +18,8 @@ const char* usage() {
            "  --log-level LEVEL   debug, info, warning, error or critical\n"
            "                      (overrides service.log_level)\n"
            "  --log-format F      text (default) or json (ECS lines, as --filebeat)\n"
+           "  sync                run one on-demand sync job of a connector in this process and\n"
+           "                      exit: 0 when it completed, 1 with the job's error otherwise\n"
            "  protocol-demo       create a connector and a sync job in Elasticsearch, claim it,\n"
            "                      index sample documents with progress stats, complete it\n";
 }
@@ -47,11 +52,26 @@ cli_options parse_cli(int argc, char** argv) {
             o.cmd = cli_options::command::version;
         } else if (a == "--help" || a == "-h") {
             o.cmd = cli_options::command::help;
+        } else if (a == "sync" && i == 1) {
+            o.cmd = cli_options::command::sync;
+        } else if (a == "--connector-id" && o.cmd == cli_options::command::sync) {
+            o.connector_id = value_of(i, a);
+        } else if (a == "--job-type" && o.cmd == cli_options::command::sync) {
+            o.job_type = value_of(i, a);
+            if (o.job_type != "full" && o.job_type != "incremental" &&
+                o.job_type != "access_control") {
+                throw std::invalid_argument(
+                    "--job-type: expected full, incremental or access_control, got \"" +
+                    o.job_type + "\"");
+            }
         } else if (a == "protocol-demo" && i == 1) {
             o.cmd = cli_options::command::protocol_demo;
         } else {
             throw std::invalid_argument("unknown option \"" + std::string(a) + "\"");
         }
+    }
+    if (o.cmd == cli_options::command::sync && o.connector_id.empty()) {
+        throw std::invalid_argument("sync: --connector-id is required");
     }
     return o;
 }

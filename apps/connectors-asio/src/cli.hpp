@@ -8,11 +8,14 @@
 namespace casio::app {
 
 struct cli_options {
-    enum class command { service, protocol_demo, version, help };
+    enum class command { service, sync, protocol_demo, version, help };
     command cmd = command::service;
     std::string config_path = "conf/config.yml";
     std::optional<std::string> log_level;
     std::string log_format = "text";
+    // `sync` (one-shot): the connector and the job type (full, incremental, access_control).
+    std::string connector_id;
+    std::string job_type = "full";
 };
 
 // Throws std::invalid_argument with a one-line message naming the bad option.

@@ -14,6 +14,7 @@
 
 #include "cli.hpp"
 #include "protocol_demo.hpp"
+#include "service_mode.hpp"
 
 namespace {
 
@@ -69,12 +70,10 @@ int main(int argc, char** argv) {
     }
 
     if (cli.cmd == cli_options::command::service) {
-        // The service loops (scheduling, job execution, cleanup) are the sync engine's work.
-        log::error(
-            "service mode is not available in this build yet; run `connectors-asio "
-            "protocol-demo --config ",
-            cli.config_path, "` to exercise the connector protocol");
-        return 3;
+        return casio::app::run_service(loaded.cfg);
+    }
+    if (cli.cmd == cli_options::command::sync) {
+        return casio::app::run_one_shot_sync(loaded.cfg, cli);
     }
 
     boost::asio::io_context ctx(1);

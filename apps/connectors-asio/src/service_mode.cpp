@@ -1,0 +1,277 @@
+#include "service_mode.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <unistd.h>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <casio/core/log.hpp>
+#include <casio/es/client.hpp>
+#include <casio/http/client.hpp>
+#include <casio/sync/service.hpp>
+
+#include "es_options.hpp"
+#include "salesforce_source.hpp"
+
+namespace casio::app {
+
+namespace asio = boost::asio;
+namespace log = core::log;
+using asio::awaitable;
+
+namespace {
+
+std::string hostname() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) {
+        return "localhost";
+    }
+    return buf;
+}
+
+bool allow_version_mismatch() {
+    const char* v = std::getenv("ALLOW_ES_VERSION_MISMATCH");
+    if (v == nullptr) {
+        return false;
+    }
+    std::string s(v);
+    for (auto& c : s) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return s == "true" || s == "1" || s == "yes";
+}
+
+// Everything one process needs to talk to ES and Salesforce, on one io_context.
+struct wiring {
+    explicit wiring(asio::io_context& ctx, const core::config& c)
+        : cfg(c),
+          opts(es_options_from(c.elasticsearch)),
+          http(ctx.get_executor(), es::http_options(opts)),
+          transport(http),
+          es(transport, opts),
+          factory(ctx.get_executor(), salesforce_base_url_override()) {
+        for (const auto& entry : c.connectors) {
+            if (entry.api_key && !entry.api_key->empty()) {
+                content[entry.connector_id] =
+                    std::make_unique<es::client>(transport, es::with_api_key(opts, *entry.api_key));
+            }
+        }
+    }
+    es::client* content_for(const std::string& id) {
+        auto it = content.find(id);
+        return it == content.end() ? nullptr : it->second.get();
+    }
+    void close() {
+        factory.close();
+        http.close();
+    }
+
+    core::config cfg;
+    es::client_options opts;
+    http::client http;
+    es::http_transport transport;
+    es::client es;
+    salesforce_factory factory;
+    std::map<std::string, std::unique_ptr<es::client>> content;
+    core::steady_sleeper sleeper;
+};
+
+std::string describe(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        return log::redact(ex.what());
+    } catch (...) {
+        return "unknown error";
+    }
+}
+
+}  // namespace
+
+int run_service(const core::config& cfg) {
+    asio::io_context ctx(1);
+    wiring w(ctx, cfg);
+    sync::service svc(w.cfg, w.es, w.factory, hostname(),
+                      [&](const std::string& id) { return w.content_for(id); });
+    int exit_code = 0;
+    bool in_service = false;
+    bool stop_requested = false;
+    asio::cancellation_signal main_cancel;
+
+    asio::signal_set signals(ctx, SIGINT, SIGTERM);
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int sig) {
+            if (ec) {
+                return;
+            }
+            log::warning("received signal ", sig, ", stopping");
+            stop_requested = true;
+            if (in_service) {
+                svc.stop();
+            } else {
+                main_cancel.emit(asio::cancellation_type::terminal);
+            }
+            signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
+
+    auto main = [&]() -> awaitable<void> {
+        w.cfg.elasticsearch.serverless =
+            co_await sync::preflight(w.es, w.cfg, w.sleeper, allow_version_mismatch());
+        co_await sync::bootstrap_connectors(w.es, w.cfg, w.factory);
+        if (stop_requested) {
+            co_return;
+        }
+        in_service = true;
+        log::info("connectors-asio service started (", w.cfg.connectors.size(),
+                  " configured connector(s))");
+        co_await svc.run();
+    };
+    asio::co_spawn(ctx, main(),
+                   asio::bind_cancellation_slot(main_cancel.slot(), [&](std::exception_ptr e) {
+                       if (e && !stop_requested) {
+                           std::cerr << "connectors-asio: " << describe(e) << '\n';
+                           exit_code = 1;
+                       } else if (e && in_service) {
+                           // an exhausted error budget while stopping still fails the process
+                           std::cerr << "connectors-asio: " << describe(e) << '\n';
+                           exit_code = 1;
+                       }
+                       signals.cancel();
+                       w.close();
+                   }));
+    ctx.run();
+    return exit_code;
+}
+
+int run_one_shot_sync(const core::config& cfg, const cli_options& cli) {
+    asio::io_context ctx(1);
+    wiring w(ctx, cfg);
+    const auto type = sync::parse_job_type(cli.job_type).value_or(sync::job_type::full);
+    std::shared_ptr<sync::job_runner> runner;
+    std::optional<sync::job_outcome> outcome;
+    std::string job_id;
+    bool interrupted = false;
+    asio::cancellation_signal main_cancel;
+    const bool tty = ::isatty(STDOUT_FILENO) == 1;
+    const auto started = std::chrono::steady_clock::now();
+
+    asio::signal_set signals(ctx, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) {
+            return;
+        }
+        log::warning("received signal ", sig, ", suspending the job");
+        interrupted = true;
+        if (runner) {
+            runner->suspend();
+        } else {
+            main_cancel.emit(asio::cancellation_type::terminal);
+        }
+    });
+
+    auto line = [&](const sync::sync_totals& t) {
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        char buf[256];
+        std::snprintf(buf, sizeof buf,
+                      "fetched %llu  indexed %llu  deleted %llu  skipped %llu  %.0f docs/s  "
+                      "elapsed %.1f s",
+                      static_cast<unsigned long long>(t.docs_received),
+                      static_cast<unsigned long long>(t.indexed),
+                      static_cast<unsigned long long>(t.deleted),
+                      static_cast<unsigned long long>(t.docs_skipped + t.docs_filtered),
+                      secs > 0 ? static_cast<double>(t.docs_received) / secs : 0.0, secs);
+        return std::string(buf);
+    };
+
+    auto progress = [&]() -> awaitable<void> {
+        asio::steady_timer t(ctx);
+        while (!outcome) {
+            t.expires_after(std::chrono::milliseconds(250));
+            boost::system::error_code ec;
+            co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (runner && runner->counters() && !outcome) {
+                std::cout << '\r' << line(runner->counters()->snapshot()) << "\x1b[K" << std::flush;
+            }
+        }
+    };
+
+    auto main = [&]() -> awaitable<void> {
+        w.cfg.elasticsearch.serverless =
+            co_await sync::preflight(w.es, w.cfg, w.sleeper, allow_version_mismatch());
+        co_await sync::bootstrap_connectors(w.es, w.cfg, w.factory);
+        auto connector = co_await sync::prepare_connector(w.es, cli.connector_id, w.factory);
+        if (!connector) {
+            throw core::error(core::error_kind::not_found,
+                              "connector " + cli.connector_id + " does not exist");
+        }
+        job_id =
+            co_await w.es.create_sync_job(cli.connector_id, sync::to_string(type), "on_demand");
+        auto job = co_await w.es.get_doc(es::jobs_index, job_id);
+        if (!job) {
+            throw core::error(core::error_kind::not_found, "job " + job_id + " vanished");
+        }
+        sync::runner_settings s;
+        s.hostname = hostname();
+        s.bulk = w.cfg.elasticsearch.bulk;
+        s.max_file_size = w.cfg.service.max_file_download_size;
+        s.serverless = w.cfg.elasticsearch.serverless;
+        es::client* content = w.content_for(cli.connector_id);
+        runner = std::make_shared<sync::job_runner>(w.es, content ? *content : w.es, w.factory, s,
+                                                    std::move(*job));
+        if (interrupted) {
+            runner->suspend();
+        }
+        if (tty) {
+            asio::co_spawn(ctx, progress(), asio::detached);
+        }
+        auto r = co_await runner->run();
+        if (!r) {
+            throw core::error(core::error_kind::fatal,
+                              "connector " + cli.connector_id + " already runs a " +
+                                  std::string(sync::to_string(type)) + " sync; job " + job_id +
+                                  " stays pending");
+        }
+        outcome = std::move(*r);
+    };
+
+    int exit_code = 1;
+    asio::co_spawn(ctx, main(),
+                   asio::bind_cancellation_slot(main_cancel.slot(), [&](std::exception_ptr e) {
+                       if (tty) {
+                           std::cout << '\r' << "\x1b[K";
+                       }
+                       if (e) {
+                           std::cerr << "connectors-asio sync: " << describe(e) << '\n';
+                       } else if (outcome) {
+                           std::cout << "job " << job_id << " (" << sync::to_string(type) << ", "
+                                     << cli.connector_id << ") " << sync::to_string(outcome->status)
+                                     << ": " << line(outcome->totals) << '\n';
+                           if (outcome->status == sync::job_status::completed) {
+                               exit_code = 0;
+                           } else if (outcome->error) {
+                               std::cerr << "error: " << log::redact(*outcome->error) << '\n';
+                           }
+                       }
+                       signals.cancel();
+                       w.close();
+                   }));
+    ctx.run();
+    return exit_code;
+}
+
+}  // namespace casio::app

@@ -1,0 +1,97 @@
+#pragma once
+// Runs one sync job end to end (spec §3.3): sync_starts and claim, the source into the sink,
+// a supervisor that polls the job every check_interval (cancel requests, vanished job or
+// connector), the stats reporter, and exactly one terminal write (§3.5) followed by the
+// connector sync-done write (§3.6). The job has one cancellation signal: cancel from ES,
+// shutdown (suspend()) and failures all stop every coroutine the job started through it.
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <casio/core/config.hpp>
+#include <casio/es/client.hpp>
+#include <casio/sync/connector_doc.hpp>
+#include <casio/sync/sink.hpp>
+#include <casio/sync/source.hpp>
+
+namespace casio::sync {
+
+struct runner_settings {
+    std::string hostname = "localhost";
+    core::bulk_config bulk;
+    std::size_t max_file_size = 10485760;
+    bool serverless = false;
+    std::chrono::milliseconds check_interval{5000};   // JOB_CHECK_INTERVAL
+    std::chrono::milliseconds stats_interval{10000};  // JOB_REPORTING_INTERVAL
+};
+
+struct job_outcome {
+    job_status status = job_status::error;
+    std::optional<std::string> error;
+    sync_totals totals;
+};
+
+class job_runner {
+  public:
+    // `es` serves the protocol indices, `content_es` the content/ACL index (the connector's
+    // api_key, spec §9.4); both and `factory` must outlive the runner. `job` is the job as found
+    // by the pending-jobs search.
+    job_runner(es::client& es, es::client& content_es, source_factory& factory,
+               runner_settings settings, es::doc_hit job);
+    job_runner(const job_runner&) = delete;
+    job_runner& operator=(const job_runner&) = delete;
+
+    // Runs the job to its terminal state. nullopt: sync_starts found the connector busy (or
+    // could not write it); the job was not touched and stays pending.
+    boost::asio::awaitable<std::optional<job_outcome>> run();
+
+    // Shutdown: the job ends `suspended` (idempotent, from any coroutine on the same
+    // io_context).
+    void suspend();
+
+    const std::string& job_id() const noexcept { return job_id_; }
+    const std::string& connector_id() const noexcept { return connector_id_; }
+    job_type type() const noexcept { return type_; }
+    // Live counters for progress displays; nullptr until the sink exists.
+    const sync_counters* counters() const noexcept { return sink_ ? &sink_->stats() : nullptr; }
+
+  private:
+    boost::asio::awaitable<bool> sync_starts();
+    boost::asio::awaitable<void> do_sync();
+    boost::asio::awaitable<void> supervise();
+    boost::asio::awaitable<void> report_stats();
+    boost::asio::awaitable<void> check_license();
+    boost::asio::awaitable<void> validate_filtering(source& src);
+    boost::asio::awaitable<job_outcome> finish(job_status status, std::optional<std::string> error);
+    void stop_work();
+
+    es::client& es_;
+    es::client& content_es_;
+    source_factory& factory_;
+    runner_settings settings_;
+    es::doc_hit job_;
+    std::string job_id_;
+    std::string connector_id_;
+    std::string index_name_;
+    job_type type_ = job_type::full;
+    boost::json::object connector_;  // live connector read by sync_starts
+
+    std::unique_ptr<sink> sink_;
+    boost::asio::cancellation_signal work_signal_;
+    std::unique_ptr<boost::asio::steady_timer> wake_;
+    bool work_done_ = false;
+    bool suspended_ = false;
+    bool canceled_ = false;
+    bool job_missing_ = false;
+    std::optional<std::string> supervisor_error_;
+    std::exception_ptr work_error_;
+};
+
+}  // namespace casio::sync

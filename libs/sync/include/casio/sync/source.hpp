@@ -1,0 +1,66 @@
+#pragma once
+// The source interface the service loops and the job runner talk to (DESIGN.md: sync knows
+// nothing of Salesforce internals). A source_factory describes one service type (its
+// configuration schema and features) and builds a source from a connector's `configuration`;
+// a source validates, pings and streams content and access-control documents.
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <casio/sync/document.hpp>
+
+namespace casio::sync {
+
+// Receives each document; awaiting it is the back-pressure.
+using document_handler = std::function<boost::asio::awaitable<void>(document)>;
+
+struct rules_verdict {
+    bool valid = true;
+    std::string message;  // empty when valid
+};
+
+struct source_options {
+    bool dls_feature_enabled = true;       // connector features.document_level_security
+    std::size_t max_file_size = 10485760;  // service.max_file_download_size
+};
+
+class source {
+  public:
+    virtual ~source() = default;
+    // Remote validation of the configuration (credentials, objects); throws core::error.
+    virtual boost::asio::awaitable<void> validate_config() = 0;
+    virtual boost::asio::awaitable<void> ping() = 0;
+    // `snippet` is filtering.advanced_snippet.value.
+    virtual boost::asio::awaitable<rules_verdict> validate_advanced_rules(
+        const boost::json::value& snippet) = 0;
+    // Every content document; with a non-empty advanced `snippet`, only the rules' results.
+    virtual boost::asio::awaitable<void> get_docs(const boost::json::value& snippet,
+                                                  document_handler on_doc) = 0;
+    // Every access-control document (nothing when the source has DLS off).
+    virtual boost::asio::awaitable<void> get_access_control(document_handler on_doc) = 0;
+};
+
+class source_factory {
+  public:
+    virtual ~source_factory() = default;
+    virtual std::string_view service_type() const = 0;
+    // The configuration schema (each field with the 13 standard properties).
+    virtual boost::json::object configuration_schema() const = 0;
+    // The connector `features` this source supports (written by prepare, spec §2.2 step 1).
+    virtual boost::json::object features() const = 0;
+    // The class flag of spec §5 (Salesforce: true).
+    virtual bool incremental_sync_enabled() const { return true; }
+    // Builds a source from a connector `configuration` object; throws core::error(bad_request)
+    // naming the field when the local validation fails.
+    virtual std::unique_ptr<source> create(const boost::json::object& configuration,
+                                           const source_options& opts) = 0;
+};
+
+}  // namespace casio::sync

@@ -1,0 +1,405 @@
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <casio/core/log.hpp>
+#include <casio/core/time.hpp>
+#include <casio/sync/job_runner.hpp>
+
+namespace casio::sync {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace log = core::log;
+using asio::awaitable;
+
+namespace {
+
+std::string now_iso() {
+    return core::format_iso8601(core::now_utc());
+}
+
+pipeline_settings pipeline_of(const json::object& job) {
+    pipeline_settings p;
+    const json::value* v = find_path(job, "connector.pipeline");
+    if (v == nullptr || !v->is_object()) {
+        return p;
+    }
+    const auto& o = v->get_object();
+    if (auto* n = o.if_contains("name"); n && n->is_string()) {
+        p.name = std::string(n->get_string());
+    }
+    auto flag = [&](std::string_view k, bool& out) {
+        if (auto* b = o.if_contains(k); b && b->is_bool()) {
+            out = b->get_bool();
+        }
+    };
+    flag("extract_binary_content", p.extract_binary_content);
+    flag("reduce_whitespace", p.reduce_whitespace);
+    flag("run_ml_inference", p.run_ml_inference);
+    return p;
+}
+
+void append_pipeline_flags(document& d, const pipeline_settings& p) {
+    append_json_field(d.json, "_extract_binary_content",
+                      p.extract_binary_content ? "true" : "false");
+    append_json_field(d.json, "_reduce_whitespace", p.reduce_whitespace ? "true" : "false");
+    append_json_field(d.json, "_run_ml_inference", p.run_ml_inference ? "true" : "false");
+}
+
+}  // namespace
+
+job_runner::job_runner(es::client& es, es::client& content_es, source_factory& factory,
+                       runner_settings settings, es::doc_hit job)
+    : es_(es),
+      content_es_(content_es),
+      factory_(factory),
+      settings_(std::move(settings)),
+      job_(std::move(job)),
+      job_id_(job_.id),
+      connector_id_(string_at(job_.source, "connector.id")),
+      index_name_(string_at(job_.source, "connector.index_name")),
+      type_(parse_job_type(string_at(job_.source, "job_type")).value_or(job_type::full)) {}
+
+awaitable<bool> job_runner::sync_starts() {
+    co_return co_await es::with_occ_retry([this]() -> awaitable<bool> {
+        auto c = co_await es_.get_doc(es::connectors_index, connector_id_);
+        if (!c) {
+            throw core::error(core::error_kind::not_found,
+                              "Connector is not found for connector ID " + connector_id_);
+        }
+        if (sync_in_progress(c->source, type_)) {
+            co_return false;
+        }
+        auto patch = sync_starts_patch(type_);
+        co_await es_.update_doc(es::connectors_index, connector_id_, std::move(patch),
+                                es::guard_of(*c));
+        connector_ = std::move(c->source);
+        co_return true;
+    });
+}
+
+void job_runner::suspend() {
+    if (suspended_) {
+        return;
+    }
+    suspended_ = true;
+    stop_work();
+}
+
+void job_runner::stop_work() {
+    if (sink_) {
+        sink_->cancel();
+    }
+    work_signal_.emit(asio::cancellation_type::terminal);
+    if (wake_) {
+        wake_->cancel();
+    }
+}
+
+awaitable<void> job_runner::check_license() {
+    auto lic = co_await es_.license();
+    if (!lic.at_least("platinum")) {
+        throw core::error(core::error_kind::fatal,
+                          "InsufficientESLicenseError: Minimum required Elasticsearch license: "
+                          "'platinum'. Actual license: '" +
+                              lic.type + "'.");
+    }
+}
+
+awaitable<void> job_runner::validate_filtering(source& src) {
+    const json::value* filtering = find_path(job_.source, "connector.filtering");
+    if (filtering == nullptr || !filtering->is_object()) {
+        co_return;
+    }
+    std::vector<std::string> errors;
+    const auto& f = filtering->get_object();
+    if (auto* rules = f.if_contains("rules"); rules != nullptr) {
+        try {
+            (void)rule_set::from_json(*rules);
+        } catch (const std::exception& e) {
+            errors.emplace_back(e.what());
+        }
+    }
+    if (auto* snippet = find_path(f, "advanced_snippet.value");
+        snippet != nullptr && !snippet->is_null() &&
+        !(snippet->is_object() && snippet->get_object().empty()) &&
+        !(snippet->is_array() && snippet->get_array().empty())) {
+        auto verdict = co_await src.validate_advanced_rules(*snippet);
+        if (!verdict.valid) {
+            errors.push_back(verdict.message);
+        }
+    }
+    if (!errors.empty()) {
+        std::string msg = "InvalidFilteringError: Filtering in state invalid, errors: ";
+        for (std::size_t i = 0; i < errors.size(); ++i) {
+            msg += (i ? "; " : "") + errors[i];
+        }
+        throw core::error(core::error_kind::bad_request, msg);
+    }
+}
+
+awaitable<void> job_runner::do_sync() {
+    const json::value empty_config = json::object{};
+    const json::value* cfg = find_path(job_.source, "connector.configuration");
+    source_options sopts;
+    sopts.dls_feature_enabled = dls_enabled(connector_);
+    sopts.max_file_size = settings_.max_file_size;
+    auto src = factory_.create(
+        cfg && cfg->is_object() ? cfg->get_object() : empty_config.get_object(), sopts);
+    co_await src->validate_config();
+    co_await src->ping();
+
+    sink_options opts;
+    opts.index = index_name_;
+    opts.pipeline = pipeline_of(job_.source);
+    json::value snippet;
+    if (is_content(type_)) {
+        if (type_ == job_type::incremental && !incremental_enabled(connector_)) {
+            throw core::error(core::error_kind::bad_request,
+                              "UnsupportedJobType: Connector " + connector_id_ +
+                                  " does not support incremental sync.");
+        }
+        if (sync_rules_enabled(connector_)) {
+            co_await validate_filtering(*src);
+            if (feature_enabled(connector_, "sync_rules.basic")) {
+                if (auto* rules = find_path(job_.source, "connector.filtering.rules")) {
+                    opts.rules = rule_set::from_json(*rules);
+                }
+            }
+            if (feature_enabled(connector_, "sync_rules.advanced")) {
+                if (auto* s =
+                        find_path(job_.source, "connector.filtering.advanced_snippet.value")) {
+                    snippet = *s;
+                }
+            }
+        }
+        opts.mode = type_ == job_type::full ? sync_mode::full : sync_mode::skip_unchanged;
+        opts.create_index = true;
+    } else {
+        co_await check_license();
+        opts.mode = sync_mode::access_control;
+        opts.create_index = false;
+    }
+
+    sink_ = std::make_unique<sink>(content_es_, settings_.bulk, opts);
+    co_await sink_->start();
+    std::exception_ptr failure;
+    const pipeline_settings pipeline = opts.pipeline;
+    const bool content = is_content(type_);
+    document_handler on_doc = [this, &pipeline, content](document d) -> awaitable<void> {
+        if (content) {
+            append_pipeline_flags(d, pipeline);
+        }
+        co_await sink_->put(std::move(d));
+    };
+    try {
+        if (content) {
+            co_await src->get_docs(snippet, on_doc);
+        } else {
+            co_await src->get_access_control(on_doc);
+        }
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    // finish() must run even after a cancellation: it is where the sink's coroutines end.
+    co_await asio::this_coro::reset_cancellation_state();
+    if (failure) {
+        try {
+            co_await sink_->finish(false);
+        } catch (...) {
+        }
+        std::rethrow_exception(failure);
+    }
+    co_await sink_->finish(true);
+}
+
+awaitable<void> job_runner::report_stats() {
+    if (!sink_) {
+        co_return;
+    }
+    auto stats = sink_->stats().snapshot().job_stats();
+    stats.total_document_count.reset();
+    co_await es_.update_sync_job_stats(job_id_, stats);
+}
+
+awaitable<void> job_runner::supervise() {
+    auto job = co_await es_.get_doc(es::jobs_index, job_id_);
+    if (!job) {
+        job_missing_ = true;
+        stop_work();
+        co_return;
+    }
+    const std::string status = string_at(job->source, "status");
+    if (status == "canceling") {
+        log::info("job ", job_id_, " of connector ", connector_id_, " was asked to cancel");
+        canceled_ = true;
+        stop_work();
+        co_return;
+    }
+    if (status != "in_progress") {
+        supervisor_error_ =
+            "Connector job (ID: " + job_id_ + ") is not running but in status of " + status + ".";
+        stop_work();
+        co_return;
+    }
+    auto c = co_await es_.get_doc(es::connectors_index, connector_id_);
+    if (!c) {
+        supervisor_error_ = "Connector is not found for connector ID " + connector_id_ + ".";
+        stop_work();
+    }
+}
+
+awaitable<std::optional<job_outcome>> job_runner::run() {
+    try {
+        if (!co_await sync_starts()) {
+            log::info("connector ", connector_id_, " already runs a ", to_string(type_),
+                      " sync; job ", job_id_, " stays pending");
+            co_return std::nullopt;
+        }
+    } catch (const std::exception& e) {
+        log::error("could not start job ", job_id_, " of connector ", connector_id_, ": ",
+                   e.what());
+        co_return std::nullopt;
+    }
+    std::optional<std::string> claim_error;
+    try {
+        std::optional<json::value> cursor;
+        if (type_ == job_type::incremental) {
+            if (auto* c = connector_.if_contains("sync_cursor"); c && !c->is_null()) {
+                cursor = *c;
+            }
+        }
+        co_await es_.claim_sync_job(job_id_, settings_.hostname, cursor);
+    } catch (const std::exception& e) {
+        claim_error = job_error_message(e, index_name_);
+    }
+    if (claim_error) {
+        co_return co_await finish(job_status::error, claim_error);
+    }
+    log::info("job ", job_id_, " (", to_string(type_), ") of connector ", connector_id_,
+              " started into ", index_name_);
+    if (suspended_) {
+        co_return co_await finish(job_status::suspended, std::nullopt);
+    }
+
+    auto ex = co_await asio::this_coro::executor;
+    wake_ = std::make_unique<asio::steady_timer>(ex);
+    asio::co_spawn(ex, do_sync(),
+                   asio::bind_cancellation_slot(work_signal_.slot(), [this](std::exception_ptr e) {
+                       work_error_ = e;
+                       work_done_ = true;
+                       wake_->cancel();
+                   }));
+    auto last_stats = std::chrono::steady_clock::now();
+    while (!work_done_) {
+        wake_->expires_after(settings_.check_interval);
+        boost::system::error_code ec;
+        co_await wake_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (work_done_) {
+            break;
+        }
+        if (suspended_ || canceled_ || job_missing_ || supervisor_error_) {
+            continue;  // stopping: wait for the work to end
+        }
+        try {
+            co_await supervise();
+            if (!work_done_ &&
+                std::chrono::steady_clock::now() - last_stats >= settings_.stats_interval) {
+                last_stats = std::chrono::steady_clock::now();
+                co_await report_stats();
+            }
+        } catch (const std::exception& e) {
+            log::warning("job ", job_id_,
+                         ": supervision call failed, retried next tick: ", e.what());
+        }
+    }
+
+    if (suspended_) {
+        co_return co_await finish(job_status::suspended, std::nullopt);
+    }
+    if (canceled_) {
+        co_return co_await finish(job_status::canceled, std::nullopt);
+    }
+    if (supervisor_error_) {
+        co_return co_await finish(job_status::error, supervisor_error_);
+    }
+    if (job_missing_) {
+        co_return co_await finish(job_status::error, "Couldn't find the job");
+    }
+    if (work_error_) {
+        std::string message = "unknown error";
+        try {
+            std::rethrow_exception(work_error_);
+        } catch (const std::exception& e) {
+            message = job_error_message(e, index_name_);
+        } catch (...) {
+        }
+        co_return co_await finish(job_status::error, message);
+    }
+    co_return co_await finish(job_status::completed, std::nullopt);
+}
+
+awaitable<job_outcome> job_runner::finish(job_status status, std::optional<std::string> error) {
+    job_outcome out;
+    out.status = status;
+    out.error = error;
+    if (sink_) {
+        out.totals = sink_->stats().snapshot();
+    }
+    const auto stats = out.totals.job_stats();
+    job_counts counts{stats.indexed_document_count, stats.indexed_document_volume,
+                      stats.deleted_document_count};
+    if (status == job_status::error) {
+        log::error("job ", job_id_, " of connector ", connector_id_, " failed: ", *error);
+    } else {
+        log::info("job ", job_id_, " of connector ", connector_id_, " ended ", to_string(status),
+                  ": indexed ", counts.indexed_document_count, ", deleted ",
+                  counts.deleted_document_count);
+    }
+    // §3.5 terminal job write.
+    try {
+        auto job = co_await es_.get_doc(es::jobs_index, job_id_);
+        if (job) {
+            std::optional<std::int64_t> total;
+            auto connector = co_await es_.get_doc(es::connectors_index, connector_id_);
+            if (connector) {
+                const std::string content_index = string_at(connector->source, "index_name");
+                try {
+                    if (!settings_.serverless) {
+                        co_await content_es_.refresh(content_index);
+                    }
+                    total = co_await content_es_.count(content_index);
+                } catch (const std::exception& e) {
+                    log::warning("job ", job_id_, ": could not count ", content_index, ": ",
+                                 e.what());
+                }
+            }
+            auto doc = terminal_job_doc(status, error, now_iso(), counts, total);
+            co_await es_.update_doc(es::jobs_index, job_id_, std::move(doc));
+        }
+    } catch (const std::exception& e) {
+        log::error("job ", job_id_, ": terminal write failed: ", e.what());
+    }
+    // §3.6 connector sync-done write.
+    try {
+        auto connector = co_await es_.get_doc(es::connectors_index, connector_id_);
+        if (connector) {
+            auto job = co_await es_.get_doc(es::jobs_index, job_id_);
+            std::optional<json::object> job_source;
+            if (job) {
+                job_source = std::move(job->source);
+            }
+            auto doc = sync_done_doc(job_source, now_iso(), nullptr);
+            co_await es_.update_doc(es::connectors_index, connector_id_, std::move(doc));
+        }
+    } catch (const std::exception& e) {
+        log::error("job ", job_id_, ": connector sync-done write failed: ", e.what());
+    }
+    co_return out;
+}
+
+}  // namespace casio::sync

@@ -1,0 +1,342 @@
+// connectors-asio as a user runs it: the service with mock-elasticsearch and mock-salesforce
+// (all on port 0), a connector bootstrapped from config.yml, a cron schedule set as Kibana sets
+// it, and the one-shot `sync` command. Every wait polls observable state with a deadline.
+#include <catch2/catch.hpp>
+
+#if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
+    defined(CASIO_BIN_MOCK_SALESFORCE)
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <casio/core/retry.hpp>
+#include <casio/es/client.hpp>
+#include <casio/http/client.hpp>
+#include <casio/salesforce/source.hpp>
+
+#include "support/child_process.hpp"
+
+using namespace casio;
+namespace asio = boost::asio;
+namespace json = boost::json;
+using casio::test::child_process;
+
+namespace {
+
+struct temp_dir {
+    std::filesystem::path path;
+    temp_dir() {
+        static int n = 0;
+        path = std::filesystem::temp_directory_path() /
+               ("casio-service-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+        std::filesystem::create_directories(path);
+    }
+    ~temp_dir() { std::filesystem::remove_all(path); }
+};
+
+// One call (or a few) to Elasticsearch through libs/es, on a private io_context.
+template <typename T>
+T with_es(const std::string& url, std::function<asio::awaitable<T>(es::client&)> f) {
+    asio::io_context ctx;
+    es::client_options o;
+    o.host = url;
+    o.retries.max_retries = 1;
+    http::client hc(ctx.get_executor(), es::http_options(o));
+    es::http_transport tr(hc);
+    es::client c(tr, o);
+    std::optional<T> out;
+    std::exception_ptr failure;
+    asio::co_spawn(
+        ctx,
+        [&]() -> asio::awaitable<void> {
+            out.emplace(co_await f(c));
+            hc.close();
+        },
+        [&](std::exception_ptr e) { failure = e; });
+    ctx.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    return std::move(*out);
+}
+
+// Polls `probe` until it returns true, for at most `deadline`.
+bool eventually(const std::function<bool()>& probe,
+                std::chrono::milliseconds deadline = std::chrono::seconds(60)) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+        if (probe()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // poll period, not a sync
+    }
+    return probe();
+}
+
+// The ids the Salesforce source yields for this org, read straight from mock-salesforce.
+std::set<std::string> expected_ids(const std::string& sf_url) {
+    asio::io_context ctx;
+    http::client hc(ctx.get_executor());
+    salesforce::http_transport tr(hc);
+    core::steady_sleeper sleeper;
+    salesforce::config cfg;
+    cfg.domain = "mock";
+    cfg.client_id = "id";
+    cfg.client_secret = "secret";
+    cfg.standard_objects = {"*"};
+    salesforce::client c(tr, sleeper, salesforce::client_settings{sf_url, "id", "secret"});
+    salesforce::source src(c, cfg);
+    std::set<std::string> ids;
+    std::exception_ptr failure;
+    asio::co_spawn(
+        ctx,
+        [&]() -> asio::awaitable<void> {
+            co_await src.validate_config();
+            co_await src.get_docs({}, [&](salesforce::mapped_document d) -> asio::awaitable<void> {
+                ids.insert(d.id);
+                co_return;
+            });
+            hc.close();
+        },
+        [&](std::exception_ptr e) { failure = e; });
+    ctx.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    return ids;
+}
+
+std::set<std::string> index_ids(const std::string& es_url, const std::string& index) {
+    return with_es<std::set<std::string>>(
+        es_url, [&](es::client& c) -> asio::awaitable<std::set<std::string>> {
+            std::set<std::string> ids;
+            auto stream = c.scan_ids(index);
+            while (auto page = co_await stream.next_page()) {
+                for (auto& e : *page) {
+                    ids.insert(e.id);
+                }
+            }
+            co_return ids;
+        });
+}
+
+std::vector<es::doc_hit> jobs_of(const std::string& es_url, const std::string& connector_id) {
+    return with_es<std::vector<es::doc_hit>>(
+        es_url, [&](es::client& c) -> asio::awaitable<std::vector<es::doc_hit>> {
+            json::object body{
+                {"query", json::object{{"term", json::object{{"connector.id", connector_id}}}}}};
+            co_return co_await c.search_all(es::jobs_index, std::move(body));
+        });
+}
+
+std::optional<json::object> connector_doc(const std::string& es_url, const std::string& id) {
+    return with_es<std::optional<json::object>>(
+        es_url, [&](es::client& c) -> asio::awaitable<std::optional<json::object>> {
+            auto hit = co_await c.get_doc(es::connectors_index, id);
+            if (!hit) {
+                co_return std::nullopt;
+            }
+            co_return std::move(hit->source);
+        });
+}
+
+struct environment {
+    child_process es;
+    child_process sf;
+    temp_dir dir;
+    std::filesystem::path config;
+
+    explicit environment(const std::string& sf_latency_ms = "0")
+        : es(child_process::start_server(CASIO_BIN_MOCK_ELASTICSEARCH,
+                                         {"--port", "0", "--version", "9.6.0"})),
+          sf(child_process::start_server(
+              CASIO_BIN_MOCK_SALESFORCE,
+              {"--port", "0", "--records", "24", "--seed", "11", "--client-id", "id",
+               "--client-secret", "secret", "--latency-ms", sf_latency_ms})) {
+        ::setenv("RUNNING_FTEST", "1", 1);
+        ::setenv("SALESFORCE_EMULATOR_HOST", sf.base_url().c_str(), 1);
+        config = dir.path / "config.yml";
+        std::ofstream(config) << "elasticsearch:\n"
+                              << "  host: " << es.base_url() << "\n"
+                              << "  max_wait_duration: 10\n"
+                              << "service:\n"
+                              << "  idling: 0.5\n"
+                              << "connectors:\n"
+                              << "  - connector_id: sf-service\n"
+                              << "    service_type: salesforce\n"
+                              << "    index_name: search-sf-service\n"
+                              << "    configuration:\n"
+                              << "      domain: mock\n"
+                              << "      client_id: id\n"
+                              << "      client_secret: secret\n"
+                              << "      standard_objects_to_sync: \"*\"\n"
+                              << "  - connector_id: sf-oneshot\n"
+                              << "    service_type: salesforce\n"
+                              << "    index_name: search-sf-oneshot\n"
+                              << "    name: One-shot\n"
+                              << "    configuration:\n"
+                              << "      domain: mock\n"
+                              << "      client_id: id\n"
+                              << "      client_secret: secret\n"
+                              << "      standard_objects_to_sync: \"*\"\n";
+    }
+};
+
+}  // namespace
+
+TEST_CASE("the service runs a cron-scheduled full sync into the content index",
+          "[integration][service]") {
+    environment env;
+    const auto expected = expected_ids(env.sf.base_url());
+    REQUIRE(expected.size() > 20);
+
+    auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
+    const std::string es_url = env.es.base_url();
+
+    // The service bootstraps the connector from config.yml.
+    REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));
+    // A user enables a schedule, as Kibana does.
+    with_es<bool>(es_url, [](es::client& c) -> asio::awaitable<bool> {
+        json::object scheduling{
+            {"full", json::object{{"enabled", true}, {"interval", "*/2 * * * * ?"}}}};
+        co_await c.update_scheduling("sf-service", scheduling);
+        co_return true;
+    });
+
+    std::optional<es::doc_hit> done;
+    REQUIRE(eventually([&] {
+        for (auto& j : jobs_of(es_url, "sf-service")) {
+            if (j.source.at("status") == "completed") {
+                done = j;
+                return true;
+            }
+        }
+        return false;
+    }));
+    const auto& job = done->source;
+    CHECK(job.at("job_type") == "full");
+    CHECK(job.at("trigger_method") == "scheduled");
+    CHECK(job.at("error").is_null());
+    CHECK(job.at("indexed_document_count").to_number<std::int64_t>() ==
+          static_cast<std::int64_t>(expected.size()));
+    CHECK(job.at("deleted_document_count").to_number<std::int64_t>() == 0);
+    CHECK(job.at("total_document_count").to_number<std::int64_t>() ==
+          static_cast<std::int64_t>(expected.size()));
+
+    CHECK(index_ids(es_url, "search-sf-service") == expected);
+
+    auto connector = connector_doc(es_url, "sf-service");
+    REQUIRE(connector);
+    REQUIRE(eventually([&] {
+        connector = connector_doc(es_url, "sf-service");
+        return connector->at("last_sync_status") == "completed";
+    }));
+    CHECK(connector->at("status") == "connected");
+    CHECK(connector->at("error").is_null());
+    CHECK(connector->at("last_indexed_document_count").to_number<std::int64_t>() ==
+          static_cast<std::int64_t>(expected.size()));
+    CHECK(connector->at("last_sync_scheduled_at").is_string());
+    CHECK(connector->at("configuration").at("domain").at("value") == "mock");
+    CHECK(connector->at("features").at("incremental_sync").at("enabled") == true);
+
+    // No two scheduled full jobs of this connector are alive at the same time.
+    for (auto& j : jobs_of(es_url, "sf-service")) {
+        INFO(json::serialize(j.source.at("status")));
+        CHECK(j.source.at("status") != "error");
+    }
+
+    svc.signal(SIGTERM);
+    CHECK(svc.wait(std::chrono::seconds(10)) == 0);
+}
+
+TEST_CASE("one-shot sync creates the connector, syncs and prints a summary",
+          "[integration][service][oneshot]") {
+    environment env;
+    const auto expected = expected_ids(env.sf.base_url());
+    auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"sync", "--config", env.config.string(),
+                                                            "--connector-id", "sf-oneshot"});
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.output, Catch::Contains("completed: fetched " + std::to_string(expected.size())));
+    CHECK_THAT(r.output, Catch::Contains("indexed " + std::to_string(expected.size())));
+    CHECK(index_ids(env.es.base_url(), "search-sf-oneshot") == expected);
+    auto jobs = jobs_of(env.es.base_url(), "sf-oneshot");
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0].source.at("status") == "completed");
+    CHECK(jobs[0].source.at("trigger_method") == "on_demand");
+
+    // A second run deletes nothing and indexes everything again; a wrong secret fails with
+    // the source's error and exit status 1.
+    auto again = child_process::run(
+        CASIO_BIN_CONNECTORS_ASIO,
+        {"sync", "--config", env.config.string(), "--connector-id", "sf-oneshot"});
+    CHECK(again.exit_code == 0);
+    CHECK_THAT(again.output, Catch::Contains("deleted 0"));
+}
+
+TEST_CASE("one-shot sync of an unknown connector fails with its id",
+          "[integration][service][oneshot]") {
+    environment env;
+    auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"sync", "--config", env.config.string(),
+                                                            "--connector-id", "nope"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.output, Catch::Contains("connector nope does not exist"));
+}
+
+std::string job_status(const std::string& es_url, const std::string& job_id) {
+    return with_es<std::string>(es_url, [&](es::client& c) -> asio::awaitable<std::string> {
+        auto hit = co_await c.get_doc(es::jobs_index, job_id);
+        co_return hit ? std::string(hit->source.at("status").as_string()) : std::string("missing");
+    });
+}
+
+std::string create_job(const std::string& es_url, const std::string& connector_id) {
+    return with_es<std::string>(es_url, [&](es::client& c) -> asio::awaitable<std::string> {
+        co_return co_await c.create_sync_job(connector_id, "full", "on_demand");
+    });
+}
+
+TEST_CASE("a running job is canceled on request; SIGTERM suspends the next one",
+          "[integration][service][cancel]") {
+    environment env("150");  // slow Salesforce: the sync lasts several seconds
+    const std::string es_url = env.es.base_url();
+    auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
+    REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));
+
+    // Kibana's "Sync" button, then "Cancel" while it runs.
+    const auto first = create_job(es_url, "sf-service");
+    REQUIRE(eventually([&] { return job_status(es_url, first) == "in_progress"; }));
+    with_es<bool>(es_url, [&](es::client& c) -> asio::awaitable<bool> {
+        co_await c.cancel_sync_job(first);
+        co_return true;
+    });
+    REQUIRE(eventually([&] { return job_status(es_url, first) == "canceled"; },
+                       std::chrono::seconds(20)));
+    REQUIRE(eventually(
+        [&] { return connector_doc(es_url, "sf-service")->at("last_sync_status") == "canceled"; }));
+    CHECK(connector_doc(es_url, "sf-service")->at("status") == "connected");
+
+    // Shutdown while a job runs: the job is suspended (picked up again by the next start).
+    const auto second = create_job(es_url, "sf-service");
+    REQUIRE(eventually([&] { return job_status(es_url, second) == "in_progress"; }));
+    svc.signal(SIGTERM);
+    CHECK(svc.wait(std::chrono::seconds(10)) == 0);
+    CHECK(job_status(es_url, second) == "suspended");
+    auto connector = connector_doc(es_url, "sf-service");
+    CHECK(connector->at("last_sync_status") == "suspended");
+    CHECK(connector->at("status") == "connected");
+}
+
+#endif

@@ -1,0 +1,437 @@
+// The job runner and the service rounds against an in-memory Elasticsearch and a scripted
+// source: claim races, terminal writes, no deletion after a failed listing, cancellation,
+// suspension, schedule de-duplication, concurrency limits, cleanup and the error budget.
+#include <catch2/catch.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <casio/sync/job_runner.hpp>
+#include <casio/sync/service.hpp>
+
+#include "service_fake_es.hpp"
+#include "support/manual_clock.hpp"
+
+using namespace casio;
+namespace asio = boost::asio;
+namespace json = boost::json;
+using sync::test::fake_es;
+
+namespace {
+
+// A source that yields `ids`, then fails when `fail_after` is set, or blocks until cancelled
+// when `block` is set.
+struct script {
+    std::vector<std::string> ids{"a", "b"};
+    bool fail_after = false;
+    bool block = false;
+    bool validate_fails = false;
+    int created = 0;
+};
+
+class scripted_source final : public sync::source {
+  public:
+    explicit scripted_source(script& s) : s_(s) {}
+    asio::awaitable<void> validate_config() override {
+        if (s_.validate_fails) {
+            throw core::error(core::error_kind::auth, "invalid client credentials");
+        }
+        co_return;
+    }
+    asio::awaitable<void> ping() override { co_return; }
+    asio::awaitable<sync::rules_verdict> validate_advanced_rules(const json::value&) override {
+        co_return sync::rules_verdict{};
+    }
+    asio::awaitable<void> get_docs(const json::value&, sync::document_handler on_doc) override {
+        for (const auto& id : s_.ids) {
+            sync::document d;
+            d.id = id;
+            d.timestamp = "2026-01-01T00:00:00Z";
+            d.json = R"({"id":")" + id + R"(","_timestamp":"2026-01-01T00:00:00Z"})";
+            co_await on_doc(std::move(d));
+        }
+        if (s_.fail_after) {
+            throw core::error(core::error_kind::transient, "Salesforce went away");
+        }
+        if (s_.block) {
+            asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::hours(1));
+            co_await t.async_wait(asio::use_awaitable);  // ends only by cancellation
+        }
+    }
+    asio::awaitable<void> get_access_control(sync::document_handler) override { co_return; }
+
+  private:
+    script& s_;
+};
+
+class scripted_factory final : public sync::source_factory {
+  public:
+    explicit scripted_factory(script& s) : s_(s) {}
+    std::string_view service_type() const override { return "salesforce"; }
+    json::object configuration_schema() const override {
+        return json::object{{"domain", json::object{{"label", "Domain"}}}};
+    }
+    json::object features() const override {
+        return json::parse(R"({"incremental_sync":{"enabled":true}})").as_object();
+    }
+    std::unique_ptr<sync::source> create(const json::object&,
+                                         const sync::source_options&) override {
+        ++s_.created;
+        return std::make_unique<scripted_source>(s_);
+    }
+
+  private:
+    script& s_;
+};
+
+json::object ready_connector(const char* cron = nullptr) {
+    auto c =
+        json::parse(R"({"service_type":"salesforce","index_name":"search-x","status":"connected",
+        "error":null,"last_sync_status":null,"configuration":{"domain":{"label":"Domain","value":"acme"}},
+        "features":{"incremental_sync":{"enabled":true}}})")
+            .as_object();
+    for (auto& [k, v] : c.at("configuration").as_object()) {
+        v = sync::complete_field(k, v.as_object());
+        v.as_object()["value"] = "acme";
+    }
+    if (cron) {
+        c["scheduling"] =
+            json::object{{"full", json::object{{"enabled", true}, {"interval", cron}}}};
+    }
+    return c;
+}
+
+struct fixture {
+    fake_es es_t;
+    casio::test::manual_sleeper sleeps;
+    es::client es{es_t,
+                  [] {
+                      es::client_options o;
+                      o.host = "http://es.test:9200";
+                      o.retries.max_retries = 1;
+                      return o;
+                  }(),
+                  &sleeps};
+    script src;
+    scripted_factory factory{src};
+    core::config cfg;
+
+    fixture() {
+        es_t.connectors["c1"].source = ready_connector();
+        cfg.connectors.push_back({"c1", std::string("salesforce"), {}, {}, {}, {}});
+    }
+
+    std::string add_job(const char* type = "full") {
+        json::object b{{"id", "c1"}, {"job_type", type}, {"trigger_method", "on_demand"}};
+        http::request r;
+        r.verb = http::method::post;
+        r.url = "http://es.test:9200/_connector/_sync_job";
+        r.body = json::serialize(b);
+        std::optional<std::string> id;
+        asio::io_context ctx;
+        asio::co_spawn(ctx, es_t.send(r), [&](std::exception_ptr, http::response res) {
+            id = std::string(json::parse(res.body).at("id").as_string());
+        });
+        ctx.run();
+        es_t.requests.clear();
+        return *id;
+    }
+
+    sync::runner_settings settings() const {
+        sync::runner_settings s;
+        s.hostname = "worker-1";
+        s.check_interval = std::chrono::milliseconds(5);
+        s.stats_interval = std::chrono::milliseconds(5);
+        return s;
+    }
+
+    es::doc_hit job_hit(const std::string& id) {
+        return es::doc_hit{id, 1, 1, es_t.jobs.at(id).source};
+    }
+
+    template <typename F>
+    void run(F f) {
+        asio::io_context ctx;
+        std::exception_ptr failure;
+        asio::co_spawn(ctx, f(), [&](std::exception_ptr e) { failure = e; });
+        ctx.run();
+        if (failure)
+            std::rethrow_exception(failure);
+    }
+
+    std::optional<sync::job_outcome> run_job(const std::string& id,
+                                             std::function<void(sync::job_runner&)> during = {}) {
+        sync::job_runner runner(es, es, factory, settings(), job_hit(id));
+        std::optional<sync::job_outcome> out;
+        run([&]() -> asio::awaitable<void> {
+            if (during) {
+                asio::co_spawn(
+                    co_await asio::this_coro::executor,
+                    [&]() -> asio::awaitable<void> {
+                        asio::steady_timer t(co_await asio::this_coro::executor,
+                                             std::chrono::milliseconds(20));
+                        co_await t.async_wait(asio::use_awaitable);
+                        during(runner);
+                    },
+                    [](std::exception_ptr) {});
+            }
+            out = co_await runner.run();
+        });
+        return out;
+    }
+
+    const json::object& job(const std::string& id) { return es_t.jobs.at(id).source; }
+    const json::object& connector() { return es_t.connectors.at("c1").source; }
+};
+
+}  // namespace
+
+TEST_CASE("a full job runs to completed with counts and the connector sync-done write",
+          "[sync][runner]") {
+    fixture f;
+    f.es_t.indices["search-x"]["stale"] = "{}";
+    const auto id = f.add_job();
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(out->status == sync::job_status::completed);
+    CHECK(out->totals.indexed == 2);
+    CHECK(out->totals.deleted == 1);  // the complete listing did not produce "stale"
+
+    const auto& j = f.job(id);
+    CHECK(j.at("status") == "completed");
+    CHECK(j.at("worker_hostname") == "worker-1");
+    CHECK(j.at("indexed_document_count") == 2);
+    CHECK(j.at("deleted_document_count") == 1);
+    CHECK(j.at("total_document_count") == 2);
+    CHECK(j.at("error").is_null());
+    CHECK(j.contains("completed_at"));
+    CHECK(f.es_t.indices["search-x"].size() == 2);
+    // Content documents carry the pipeline flags.
+    CHECK(f.es_t.indices["search-x"]["a"].find(R"("_extract_binary_content":true)") !=
+          std::string::npos);
+
+    const auto& c = f.connector();
+    CHECK(c.at("last_sync_status") == "completed");
+    CHECK(c.at("status") == "connected");
+    CHECK(c.at("last_indexed_document_count") == 2);
+    CHECK(c.at("last_deleted_document_count") == 1);
+    CHECK(c.at("sync_cursor").is_null());
+
+    // sync_starts is an OCC write, before the claim.
+    auto starts = f.es_t.sent("POST", "/.elastic-connectors/_update/c1");
+    REQUIRE_FALSE(starts.empty());
+    CHECK(fake_es::query_of(*starts.front()).find("if_seq_no=") == 0);
+    CHECK(f.es_t.sent("PUT", "/_connector/_sync_job/" + id + "/_claim").size() == 1);
+}
+
+TEST_CASE("a busy connector leaves the job pending and untouched", "[sync][runner][claim]") {
+    fixture f;
+    f.es_t.connectors["c1"].source["last_sync_status"] = "in_progress";
+    const auto id = f.add_job();
+    CHECK_FALSE(f.run_job(id));
+    CHECK(f.job(id).at("status") == "pending");
+    CHECK(f.es_t.sent("PUT", "/_connector/_sync_job").empty());
+    CHECK(f.es_t.sent("POST", "/.elastic-connectors").size() == 0);
+}
+
+TEST_CASE("a claim race (409) re-reads the connector and retries", "[sync][runner][claim]") {
+    fixture f;
+    const auto id = f.add_job();
+    SECTION("two conflicts: the third attempt wins") {
+        f.es_t.conflicts_to_inject = 2;
+        auto out = f.run_job(id);
+        REQUIRE(out);
+        CHECK(out->status == sync::job_status::completed);
+        CHECK(f.es_t.sent("GET", "/.elastic-connectors/_doc/c1").size() >= 3);
+    }
+    SECTION("three conflicts: give up, the job stays pending") {
+        f.es_t.conflicts_to_inject = 3;
+        CHECK_FALSE(f.run_job(id));
+        CHECK(f.job(id).at("status") == "pending");
+        CHECK(f.es_t.sent("PUT", "/_connector/_sync_job").empty());
+    }
+}
+
+TEST_CASE("a failed listing deletes nothing and writes the error", "[sync][runner][error]") {
+    fixture f;
+    f.es_t.indices["search-x"]["stale"] = "{}";
+    f.src.fail_after = true;
+    const auto id = f.add_job();
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(out->status == sync::job_status::error);
+    CHECK(f.es_t.indices["search-x"].count("stale") == 1);
+    CHECK(f.job(id).at("status") == "error");
+    CHECK(f.job(id).at("error") == "Salesforce went away");
+    CHECK(f.connector().at("status") == "error");
+    CHECK(f.connector().at("error") == "Salesforce went away");
+    CHECK(f.connector().at("last_sync_status") == "error");
+    CHECK(f.connector().at("last_sync_error") == "Salesforce went away");
+}
+
+TEST_CASE("incremental without the feature fails as the reference words it",
+          "[sync][runner][error]") {
+    fixture f;
+    f.es_t.connectors["c1"].source["features"] = json::object{};
+    const auto id = f.add_job("incremental");
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(f.job(id).at("error") ==
+          "UnsupportedJobType: Connector c1 does not support incremental sync.");
+}
+
+TEST_CASE("a cancel request stops the job, which ends canceled", "[sync][runner][cancel]") {
+    fixture f;
+    f.es_t.indices["search-x"]["stale"] = "{}";
+    f.src.block = true;
+    const auto id = f.add_job();
+    auto out = f.run_job(id, [&](sync::job_runner&) {
+        f.es_t.jobs.at(id).source["status"] = "canceling";  // Kibana's _cancel
+    });
+    REQUIRE(out);
+    CHECK(out->status == sync::job_status::canceled);
+    CHECK(f.job(id).at("status") == "canceled");
+    CHECK(f.job(id).contains("canceled_at"));
+    CHECK(f.connector().at("last_sync_status") == "canceled");
+    CHECK(f.connector().at("status") == "connected");
+    CHECK(f.es_t.indices["search-x"].count("stale") == 1);  // nothing deleted
+}
+
+TEST_CASE("shutdown suspends the running job", "[sync][runner][suspend]") {
+    fixture f;
+    f.src.block = true;
+    const auto id = f.add_job();
+    auto out = f.run_job(id, [](sync::job_runner& r) { r.suspend(); });
+    REQUIRE(out);
+    CHECK(out->status == sync::job_status::suspended);
+    CHECK(f.job(id).at("status") == "suspended");
+    CHECK_FALSE(f.job(id).contains("completed_at"));
+    CHECK(f.connector().at("last_sync_status") == "suspended");
+    CHECK(f.connector().at("status") == "connected");
+}
+
+TEST_CASE("a due schedule creates one job, not another while it is pending",
+          "[sync][service][schedule]") {
+    fixture f;
+    f.es_t.connectors["c1"].source = ready_connector("*/2 * * * * ?");
+    sync::service svc(f.cfg, f.es, f.factory, "worker-1");
+    auto now = *core::parse_iso8601("2026-01-01T10:00:00.500Z");
+    svc.set_clock([&] { return now; });
+    // The service starts (last wake-up = now); the next occurrence is 10:00:02.
+    f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
+    CHECK(f.es_t.jobs.empty());
+    now = *core::parse_iso8601("2026-01-01T10:00:02.100Z");
+    f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
+    REQUIRE(f.es_t.jobs.size() == 1);
+    CHECK(f.es_t.jobs.begin()->second.source.at("trigger_method") == "scheduled");
+    CHECK(f.connector().at("last_sync_scheduled_at") == "2026-01-01T10:00:02.000000+00:00");
+    // Later occurrences while that job is still pending create nothing.
+    now = *core::parse_iso8601("2026-01-01T10:00:06.100Z");
+    f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
+    CHECK(f.es_t.jobs.size() == 1);
+    // Once it completed, the next occurrence schedules again.
+    f.es_t.jobs.begin()->second.source["status"] = "completed";
+    now = *core::parse_iso8601("2026-01-01T10:00:08.100Z");
+    f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
+    CHECK(f.es_t.jobs.size() == 2);
+}
+
+TEST_CASE("the schedule round checks in, checks the source and writes the status",
+          "[sync][service][schedule]") {
+    fixture f;
+    sync::service svc(f.cfg, f.es, f.factory, "worker-1");
+    f.src.validate_fails = true;
+    f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
+    CHECK(f.es_t.sent("PUT", "/_connector/c1/_check_in").size() == 1);  // forced first heartbeat
+    CHECK(f.connector().at("status") == "error");
+    CHECK(f.connector().at("error") == "invalid client credentials");
+    f.src.validate_fails = false;
+    f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
+    CHECK(f.connector().at("status") == "connected");
+    CHECK(f.connector().at("error").is_null());
+    CHECK(f.es_t.sent("PUT", "/_connector/c1/_check_in").size() == 1);  // seen recently enough
+}
+
+TEST_CASE("a new connector is prepared and not checked until configured",
+          "[sync][service][prepare]") {
+    fixture f;
+    f.es_t.connectors["c1"].source =
+        json::parse(
+            R"({"service_type":"salesforce","index_name":"search-x","status":"created","configuration":{}})")
+            .as_object();
+    sync::service svc(f.cfg, f.es, f.factory, "worker-1");
+    f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
+    CHECK(f.connector().at("status") == "needs_configuration");
+    CHECK(f.connector().at("configuration").at("domain").as_object().size() == 13);
+    CHECK(f.connector().at("features").at("incremental_sync").at("enabled") == true);
+    CHECK(f.src.created == 0);  // no source check before configuration
+}
+
+TEST_CASE("jobs over the concurrency limit wait, oldest first", "[sync][service][limits]") {
+    fixture f;
+    const auto first = f.add_job();
+    const auto second = f.add_job();
+    sync::service svc(f.cfg, f.es, f.factory, "worker-1");
+    svc.set_runner_intervals(std::chrono::milliseconds(5), std::chrono::milliseconds(5));
+    f.run([&]() -> asio::awaitable<void> { co_await svc.execute_round(false); });
+    CHECK(f.job(first).at("status") == "completed");
+    CHECK(f.job(second).at("status") == "pending");  // stays pending, taken next round
+    f.run([&]() -> asio::awaitable<void> { co_await svc.execute_round(false); });
+    CHECK(f.job(second).at("status") == "completed");
+    // The access-control loop does not take content jobs.
+    const auto third = f.add_job();
+    f.run([&]() -> asio::awaitable<void> { co_await svc.execute_round(true); });
+    CHECK(f.job(third).at("status") == "pending");
+}
+
+TEST_CASE("cleanup fails orphaned and idle jobs", "[sync][service][cleanup]") {
+    fixture f;
+    f.es_t.jobs["orphan"].source =
+        json::parse(R"({"connector":{"id":"gone"},"job_type":"full","status":"in_progress"})")
+            .as_object();
+    f.es_t.jobs["idle"].source =
+        json::parse(
+            R"({"connector":{"id":"c1"},"job_type":"full","status":"canceling","indexed_document_count":4,"deleted_document_count":0})")
+            .as_object();
+    f.es_t.jobs["fine"].source =
+        json::parse(R"({"connector":{"id":"c1"},"job_type":"full","status":"completed"})")
+            .as_object();
+    f.es_t.connectors["c1"].source["last_sync_status"] = "in_progress";
+    sync::service svc(f.cfg, f.es, f.factory, "worker-1");
+    f.run([&]() -> asio::awaitable<void> { co_await svc.cleanup_round(); });
+    for (const char* id : {"orphan", "idle"}) {
+        INFO(id);
+        CHECK(f.job(id).at("status") == "error");
+        CHECK(f.job(id).at("error") == "The job has not seen any update for some time.");
+    }
+    CHECK(f.job("fine").at("status") == "completed");
+    // The idle job's connector is unstuck.
+    CHECK(f.connector().at("last_sync_status") == "error");
+    CHECK(f.connector().at("status") == "error");
+    CHECK(f.connector().at("last_sync_error") == "The job has not seen any update for some time.");
+    CHECK(f.connector().at("last_indexed_document_count") == 4);
+}
+
+TEST_CASE("an exhausted error budget stops the service; errors below it do not",
+          "[sync][service][budget]") {
+    fixture f;
+    f.cfg.service.max_errors = 3;
+    f.cfg.service.idling = std::chrono::milliseconds(1);
+    f.cfg.service.job_cleanup_interval = std::chrono::hours(1);
+    f.es_t.fail_everything = true;
+    sync::service svc(f.cfg, f.es, f.factory, "worker-1");
+    CHECK_THROWS_WITH(f.run([&]() -> asio::awaitable<void> { co_await svc.run(); }),
+                      Catch::Contains("exhausted its error budget"));
+    // The loop that gave up recorded more than max_errors; the cleanup loop, failing once,
+    // kept going until the service stopped.
+    std::uint64_t most = 0;
+    for (const char* loop : {"schedule", "sync_content", "sync_access_control"}) {
+        most = std::max(most, svc.counters(loop).errors);
+    }
+    CHECK(most == 4);
+    CHECK(svc.counters("cleanup").errors == 1);
+}
