@@ -339,4 +339,23 @@ TEST_CASE("a running job is canceled on request; SIGTERM suspends the next one",
     CHECK(connector->at("status") == "connected");
 }
 
+TEST_CASE("the service exits non-zero when Elasticsearch never answers",
+          "[integration][service][preflight]") {
+    temp_dir dir;
+    const auto config = dir.path / "config.yml";
+    // Port 1 on loopback: connection refused at once.
+    std::ofstream(config) << "elasticsearch:\n"
+                          << "  host: http://127.0.0.1:1\n"
+                          << "  max_wait_duration: 0.5\n"
+                          << "  initial_backoff_duration: 0.1\n"
+                          << "connectors:\n"
+                          << "  - connector_id: c\n"
+                          << "    service_type: salesforce\n";
+    auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"--config", config.string()},
+                                std::chrono::seconds(30));
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.output, Catch::Contains("http://127.0.0.1:1 is not reachable"));
+    CHECK_THAT(r.output, Catch::Contains("attempt 3"));
+}
+
 #endif

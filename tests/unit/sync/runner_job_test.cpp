@@ -113,6 +113,7 @@ struct fixture {
                       es::client_options o;
                       o.host = "http://es.test:9200";
                       o.retries.max_retries = 1;
+                      o.transport_retries = 0;
                       return o;
                   }(),
                   &sleeps};
@@ -434,4 +435,84 @@ TEST_CASE("an exhausted error budget stops the service; errors below it do not",
     }
     CHECK(most == 4);
     CHECK(svc.counters("cleanup").errors == 1);
+}
+
+TEST_CASE("preflight waits for Elasticsearch with backoff, then gives up",
+          "[sync][service][preflight]") {
+    fixture f;
+    f.cfg.elasticsearch.max_wait_duration = std::chrono::seconds(10);
+    f.cfg.elasticsearch.initial_backoff_duration = std::chrono::seconds(1);
+    f.cfg.elasticsearch.backoff_multiplier = 2;
+    SECTION("never answers: waits of 1, 2 and 4 s, then fails") {
+        f.es_t.fail_first = 1000;
+        CHECK_THROWS_AS(f.run([&]() -> asio::awaitable<void> {
+            co_await sync::preflight(f.es, f.cfg, f.sleeps, false);
+        }),
+                        sync::preflight_error);
+        CHECK(f.sleeps.requested() ==
+              std::vector<std::chrono::milliseconds>{
+                  std::chrono::seconds(1), std::chrono::seconds(2), std::chrono::seconds(4)});
+    }
+    SECTION("answers on the third attempt; the system indices are created") {
+        f.es_t.fail_first = 2;
+        bool serverless = true;
+        f.run([&]() -> asio::awaitable<void> {
+            serverless = co_await sync::preflight(f.es, f.cfg, f.sleeps, false);
+        });
+        CHECK_FALSE(serverless);
+        CHECK(f.sleeps.requested().size() == 2);
+        CHECK(f.es_t.sent("PUT", "/.elastic-connectors-v1").size() == 1);
+        CHECK(f.es_t.sent("PUT", "/.elastic-connectors-sync-jobs-v1").size() == 1);
+    }
+    SECTION("an older Elasticsearch is refused unless the mismatch is allowed") {
+        f.es_t.version = "9.5.0";
+        CHECK_THROWS_WITH(f.run([&]() -> asio::awaitable<void> {
+            co_await sync::preflight(f.es, f.cfg, f.sleeps, false);
+        }),
+                          Catch::Contains("ALLOW_ES_VERSION_MISMATCH"));
+        f.run([&]() -> asio::awaitable<void> {
+            co_await sync::preflight(f.es, f.cfg, f.sleeps, true);
+        });
+    }
+    SECTION("serverless skips the version check") {
+        f.es_t.version = "1.0.0";
+        f.es_t.build_flavor = "serverless";
+        bool serverless = false;
+        f.run([&]() -> asio::awaitable<void> {
+            serverless = co_await sync::preflight(f.es, f.cfg, f.sleeps, false);
+        });
+        CHECK(serverless);
+    }
+}
+
+TEST_CASE("bootstrap creates a missing connector with its configuration values",
+          "[sync][service][bootstrap]") {
+    fixture f;
+    f.cfg.connectors.front().connector_id = "new";
+    f.cfg.connectors.front().index_name = "search-new";
+    f.cfg.connectors.front().configuration["domain"] = std::string("acme");
+    std::vector<std::string> created;
+    f.run([&]() -> asio::awaitable<void> {
+        created = co_await sync::bootstrap_connectors(f.es, f.cfg, f.factory);
+    });
+    CHECK(created == std::vector<std::string>{"new"});
+    auto put = f.es_t.sent("PUT", "/_connector/new");
+    REQUIRE(put.size() == 3);  // create, schema, values
+    CHECK(
+        json::parse(put[0]->body) ==
+        json::parse(
+            R"({"service_type":"salesforce","name":"new","index_name":"search-new","is_native":false})"));
+    CHECK(json::parse(put[1]->body).at("configuration").at("domain").as_object().size() == 13);
+    CHECK(json::parse(put[2]->body) == json::parse(R"({"values":{"domain":"acme"}})"));
+
+    // An unknown key is refused before anything is created.
+    fixture g;
+    g.cfg.connectors.front().connector_id = "other";
+    g.cfg.connectors.front().index_name = "search-other";
+    g.cfg.connectors.front().configuration["domian"] = std::string("typo");
+    CHECK_THROWS_WITH(g.run([&]() -> asio::awaitable<void> {
+        co_await sync::bootstrap_connectors(g.es, g.cfg, g.factory);
+    }),
+                      Catch::Contains("configuration.domian"));
+    CHECK(g.es_t.sent("PUT", "/_connector/other").empty());
 }

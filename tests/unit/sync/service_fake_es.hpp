@@ -38,6 +38,9 @@ class fake_es final : public es::transport {
     int conflicts_to_inject = 0;  // next OCC connector writes answered 409
     int job_counter = 0;
     bool fail_everything = false;
+    int fail_first = 0;  // the first N requests fail as connection errors
+    std::string version = "9.6.0";
+    std::string build_flavor = "default";
 
     // The requests whose "METHOD path" starts with `prefix`.
     std::vector<const http::request*> sent(std::string_view verb,
@@ -55,6 +58,10 @@ class fake_es final : public es::transport {
         requests.push_back(req);
         if (fail_everything) {
             throw core::error(core::error_kind::bad_request, "fake_es: failing on purpose");
+        }
+        if (fail_first > 0) {
+            --fail_first;
+            throw core::error(core::error_kind::transient, "connection refused");
         }
         co_return handle(req);
     }
@@ -196,6 +203,10 @@ class fake_es final : public es::transport {
         const auto query = query_of(r);
         const auto p = split(path);
         json::value body = r.body.empty() || path == "/_bulk" ? json::value() : json::parse(r.body);
+        if (verb == "GET" && path == "/") {
+            return answer(200, R"({"version":{"number":")" + version + R"(","build_flavor":")" +
+                                   build_flavor + R"("}})");
+        }
         if (verb == "GET" && path == "/_license") {
             return answer(200, R"({"license":{"status":"active","type":"platinum"}})");
         }
@@ -230,6 +241,34 @@ class fake_es final : public es::transport {
                 job.source["status"] = "canceling";
             }
             ++job.seq_no;
+            return ok();
+        }
+        if (p.size() == 2 && p[0] == "_connector") {
+            if (verb == "GET") {
+                auto it = connectors.find(p[1]);
+                if (it == connectors.end())
+                    return answer(
+                        404,
+                        R"({"error":{"type":"resource_not_found_exception","reason":"missing"}})");
+                return answer(200, json::serialize(it->second.source));
+            }
+            auto doc = body.as_object();
+            doc["status"] = "created";
+            doc["configuration"] = json::object{};
+            connectors[p[1]].source = std::move(doc);
+            return ok();
+        }
+        if (p.size() == 3 && p[0] == "_connector" && p[2] == "_configuration") {
+            auto& c = connectors.at(p[1]).source;
+            if (auto* cfg = body.as_object().if_contains("configuration")) {
+                c["configuration"] = *cfg;
+            }
+            if (auto* values = body.as_object().if_contains("values")) {
+                for (const auto& [k, v] : values->as_object()) {
+                    c["configuration"].as_object()[k].as_object()["value"] = v;
+                }
+            }
+            c["status"] = "configured";
             return ok();
         }
         if (p.size() == 3 && p[0] == "_connector" && p[2] == "_check_in") {
