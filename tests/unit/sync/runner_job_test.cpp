@@ -62,7 +62,15 @@ class scripted_source final : public sync::source {
             co_await t.async_wait(asio::use_awaitable);  // ends only by cancellation
         }
     }
-    asio::awaitable<void> get_access_control(sync::document_handler) override { co_return; }
+    asio::awaitable<void> get_access_control(sync::document_handler on_doc) override {
+        for (const auto& id : s_.ids) {
+            sync::document d;
+            d.id = "user-" + id;
+            d.timestamp = "2026-01-01T00:00:00Z";
+            d.json = R"({"id":"user-)" + id + R"(","_timestamp":"2026-01-01T00:00:00Z"})";
+            co_await on_doc(std::move(d));
+        }
+    }
 
   private:
     script& s_;
@@ -313,6 +321,34 @@ TEST_CASE("shutdown suspends the running job", "[sync][runner][suspend]") {
     CHECK_FALSE(f.job(id).contains("completed_at"));
     CHECK(f.connector().at("last_sync_status") == "suspended");
     CHECK(f.connector().at("status") == "connected");
+    // The stats reporter ran while the job was blocked, with the §3.4 body.
+    auto stats = f.es_t.sent("PUT", "/_connector/_sync_job/" + id + "/_stats");
+    REQUIRE_FALSE(stats.empty());
+    auto body = json::parse(stats.back()->body).as_object();
+    CHECK(body.size() == 4);
+    CHECK(body.at("indexed_document_count").is_int64());
+    CHECK(body.at("indexed_document_volume").is_int64());
+    CHECK(body.at("deleted_document_count").is_int64());
+    CHECK(body.at("metadata") == json::object{});
+}
+
+TEST_CASE("an access-control job writes identities into the ACL index", "[sync][runner][acl]") {
+    fixture f;
+    f.es_t.connectors["c1"].source["features"] =
+        json::parse(R"({"document_level_security":{"enabled":true}})");
+    f.es_t.indices[".search-acl-filter-search-x"]["user-gone"] = "{}";
+    const auto id = f.add_job("access_control");
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(out->status == sync::job_status::completed);
+    auto& acl = f.es_t.indices[".search-acl-filter-search-x"];
+    CHECK(acl.size() == 2);
+    CHECK(acl.count("user-a") == 1);
+    CHECK(acl.count("user-gone") == 0);  // unseen identity deleted after the full listing
+    CHECK(acl["user-a"].find("_extract_binary_content") == std::string::npos);
+    CHECK(f.connector().at("last_access_control_sync_status") == "completed");
+    CHECK(f.connector().at("last_sync_status").is_null());  // the content status is untouched
+    CHECK(f.es_t.sent("GET", "/_license").size() == 1);
 }
 
 TEST_CASE("a due schedule creates one job, not another while it is pending",
