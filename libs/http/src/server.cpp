@@ -53,6 +53,33 @@ bool accepts_gzip(std::string_view accept_encoding) {
            params.find("q=0.") != std::string_view::npos;
 }
 
+// Inflates a gzip or zlib ("deflate") request body. False when it is corrupt or would exceed
+// `limit` bytes.
+bool inflate_body(std::string_view in, std::size_t limit, std::string& out) {
+    z_stream zs{};
+    if (inflateInit2(&zs, 15 + 32) != Z_OK)
+        return false;  // +32: gzip or zlib header
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    out.clear();
+    char chunk[64 * 1024];
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END) {
+        zs.next_out = reinterpret_cast<Bytef*>(chunk);
+        zs.avail_out = sizeof chunk;
+        rc = inflate(&zs, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END)
+            break;
+        out.append(chunk, sizeof chunk - zs.avail_out);
+        if (out.size() > limit)
+            break;
+        if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0)
+            break;  // truncated input
+    }
+    inflateEnd(&zs);
+    return rc == Z_STREAM_END && out.size() <= limit;
+}
+
 std::string gzip(std::string_view in) {
     z_stream zs{};
     // Level 1: the mocks must stay faster than what they serve; ratio matters little.
@@ -301,6 +328,21 @@ struct server::impl : std::enable_shared_from_this<impl> {
                 req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
             }
             req.body = direct ? std::move(direct_body) : std::move(msg.body());
+            if (auto enc = msg[bhttp::field::content_encoding];
+                target_ok && (enc == "gzip" || enc == "deflate") && !req.body.empty()) {
+                std::string inflated;
+                if (!inflate_body(req.body, opts.max_body_size, inflated)) {
+                    co_await write_simple(c, 400,
+                                          "request body is not valid " + std::string(enc) +
+                                              " or inflates beyond the body limit\n");
+                    co_return;
+                }
+                req.body = std::move(inflated);
+                std::erase_if(req.headers, [](const auto& h) {
+                    return h.first.size() == 16 && (h.first[0] == 'C' || h.first[0] == 'c') &&
+                           (h.first.substr(8) == "Encoding" || h.first.substr(8) == "encoding");
+                });
+            }
             req.stream_ = &c;
             c.keep_alive = msg.keep_alive();
             c.reset_stream_state();
