@@ -188,6 +188,10 @@ std::vector<bulk_op> parse_bulk(std::string_view body, const std::string* defaul
             op.pipeline = std::string(default_pipeline);
             op.has_pipeline = true;
         }
+        if (op.has_id && op.id.empty()) {
+            missing +=
+                std::to_string(ops.size() + 1) + ": if _id is specified it must not be empty;";
+        }
         if ((op.kind == op_kind::update || op.kind == op_kind::remove) && !op.has_id) {
             missing += std::to_string(ops.size() + 1) + ": id is missing;";
         }

@@ -361,6 +361,17 @@ server_response service::dispatch(server_request& req) {
         if (s.size() == 3)
             return doc_api(req, first, &s[2], false);
     }
+    if (api == "_source" && s.size() == 3 && get) {
+        index_data* idx = store_.find(first);
+        if (!idx)
+            throw index_not_found(first);
+        doc_ptr d = store_.get(*idx, s[2]);
+        if (!d) {
+            throw es_error(404, "resource_not_found_exception",
+                           "Document not found [" + idx->name + "]/[" + s[2] + "].");
+        }
+        return json_response(200, d->source);
+    }
     if (api == "_create" && s.size() == 3) {
         return write ? doc_api(req, first, &s[2], true) : bad_method("PUT, POST");
     }

@@ -44,6 +44,8 @@ TEST_CASE("_doc writes number sequence and versions per index", "[mock_es][doc]"
     CHECK(g.at({"_primary_term"}).as_int64() == 1);
     CHECK(g.body.find(R"("_source":{"a":2})") != std::string::npos);  // source bytes as stored
 
+    CHECK(call(svc, "GET", "/idx/_source/1").body == R"({"a":2})");
+    CHECK(call(svc, "GET", "/idx/_source/nope").status == 404);
     auto missing = call(svc, "GET", "/idx/_doc/nope");
     CHECK(missing.status == 404);
     CHECK_FALSE(missing.at({"found"}).as_bool());
@@ -184,6 +186,10 @@ TEST_CASE("malformed bulk bodies get ES-shaped 400s and nothing is applied",
     CHECK(no_index.status == 400);
     CHECK(no_index.str({"error", "type"}) == "action_request_validation_exception");
 
+    auto empty_id =
+        call(svc, "POST", "/_bulk", ndjson({R"({"index":{"_index":"x","_id":""}})", "{}"}),
+             {{"Content-Type", "application/x-ndjson"}});
+    CHECK(empty_id.str({"error", "type"}) == "action_request_validation_exception");
     auto bad_json = call(svc, "POST", "/x/_search", R"({"query":)");
     CHECK(bad_json.status == 400);
     CHECK(bad_json.at({"status"}).as_int64() == 400);
