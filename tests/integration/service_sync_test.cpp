@@ -337,6 +337,14 @@ TEST_CASE("a running job is canceled on request; SIGTERM suspends the next one",
     auto connector = connector_doc(es_url, "sf-service");
     CHECK(connector->at("last_sync_status") == "suspended");
     CHECK(connector->at("status") == "connected");
+
+    // The next start takes the suspended job again and completes it.
+    auto restarted =
+        child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
+    REQUIRE(eventually([&] { return job_status(es_url, second) == "completed"; }));
+    CHECK(index_ids(es_url, "search-sf-service") == expected_ids(env.sf.base_url()));
+    restarted.signal(SIGINT);
+    CHECK(restarted.wait(std::chrono::seconds(10)) == 0);
 }
 
 TEST_CASE("the service exits non-zero when Elasticsearch never answers",
