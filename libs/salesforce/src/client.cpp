@@ -1,4 +1,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
@@ -42,8 +45,36 @@ asio::awaitable<void> client::ping() {
 }
 
 asio::awaitable<std::string> client::token() {
-    if (!token_) {
-        token_ = co_await fetch_token();
+    while (!token_) {
+        if (token_fetching_) {
+            const std::size_t round = token_round_;
+            auto wake = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                             asio::steady_timer::time_point::max());
+            token_waiters_.push_back(wake);
+            boost::system::error_code ignored;  // woken by cancel() when the request ends
+            co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+            if (!token_ && token_round_ != round && token_failure_) {
+                std::rethrow_exception(token_failure_);  // the shared request failed
+            }
+            continue;
+        }
+        token_fetching_ = true;
+        std::exception_ptr failure;
+        try {
+            token_ = co_await fetch_token();
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        token_fetching_ = false;
+        token_failure_ = failure;
+        ++token_round_;
+        for (auto& w : token_waiters_) {
+            w->cancel();
+        }
+        token_waiters_.clear();
+        if (failure) {
+            std::rethrow_exception(failure);
+        }
     }
     co_return *token_;
 }

@@ -2,6 +2,8 @@
 #include <deque>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -349,4 +351,40 @@ TEST_CASE("a download restarts after an expired session or a cut body",
     CHECK(f.c.token_requests() == 2);
     CHECK(f.s.waits == std::vector<casio::core::retry_ms>{1s});
     CHECK(f.auth_of(4) == "Bearer TOKEN2");
+}
+
+TEST_CASE("concurrent requests share one token request", "[salesforce][client]") {
+    using namespace asio::experimental::awaitable_operators;
+    fixture f;
+    f.t.yield_before_answer = true;
+    f.t.add(200, token_ok);
+    f.t.add(200, R"({"n":1})");
+    f.t.add(200, R"({"n":2})");
+    f.t.add(200, R"({"n":3})");
+    auto three = [&]() -> asio::awaitable<void> {
+        co_await (f.c.get_json(base + "/a", "a") && f.c.get_json(base + "/b", "b") &&
+                  f.c.get_json(base + "/c", "c"));
+    };
+    run(three());
+    CHECK(f.c.token_requests() == 1);
+    CHECK(f.t.seen.size() == 4);
+
+    // A failed shared request fails every waiter, without one more request each.
+    fixture g;
+    g.t.yield_before_answer = true;
+    g.t.add(400, R"({"error":"invalid_client","error_description":"bad"})");
+    std::vector<error_kind> kinds;
+    auto one = [&](std::string path) -> asio::awaitable<void> {
+        try {
+            co_await g.c.get_json(base + path, path);
+        } catch (const error& e) {
+            kinds.push_back(e.kind());
+        }
+    };
+    asio::io_context ctx;
+    asio::co_spawn(ctx, one("/a"), asio::detached);
+    asio::co_spawn(ctx, one("/b"), asio::detached);
+    ctx.run();
+    CHECK(kinds == std::vector<error_kind>{error_kind::auth, error_kind::auth});
+    CHECK(g.c.token_requests() == 1);
 }

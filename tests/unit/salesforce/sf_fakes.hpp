@@ -13,6 +13,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <casio/core/error.hpp>
 #include <casio/core/retry.hpp>
@@ -86,7 +89,13 @@ struct scripted_transport final : transport {
         }
         return s;
     }
+    // Suspends once before answering, as a real exchange does (lets other coroutines run).
+    bool yield_before_answer = false;
+
     asio::awaitable<casio::http::response> send(casio::http::request req) override {
+        if (yield_before_answer) {
+            co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+        }
         auto s = next(req);
         co_return casio::http::response{s.status, std::move(s.fields), std::move(s.body)};
     }

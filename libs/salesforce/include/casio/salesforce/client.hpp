@@ -3,6 +3,7 @@
 // 401), JSON requests with retries on transient failures, the lazily filled describe cache,
 // and page-by-page query walks. I/O goes through a transport seam so tests script the answers.
 
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
@@ -68,7 +70,7 @@ class client {
     boost::asio::awaitable<void> ping();
 
     // The cached access token, fetched when missing (its own retries for transient failures;
-    // invalid credentials are not retried).
+    // invalid credentials are not retried). Concurrent callers share one token request.
     boost::asio::awaitable<std::string> token();
     void clear_token() noexcept { token_.reset(); }
 
@@ -117,6 +119,12 @@ class client {
     warning_sink warn_;
     std::optional<std::string> token_;
     std::size_t token_requests_ = 0;
+    // One token request at a time: concurrent callers (parallel objects, a prefetched page)
+    // wait for it and share its token or its failure.
+    bool token_fetching_ = false;
+    std::size_t token_round_ = 0;
+    std::exception_ptr token_failure_;
+    std::vector<std::shared_ptr<boost::asio::steady_timer>> token_waiters_;
     std::optional<api_usage> usage_;
     describe_cache describes_;
 };
