@@ -407,20 +407,38 @@ awaitable<void> service::schedule_round() {
     if (connectors.empty()) {
         log::debug("no supported connectors found");
     }
+    // Up to max_concurrent_scheduling_tasks connectors at once; unlike the reference, a full
+    // pool makes the next connector wait instead of skipping it for this round.
+    auto ex = co_await asio::this_coro::executor;
+    const auto limit = static_cast<std::size_t>(
+        std::max<std::int64_t>(1, cfg_.service.max_concurrent_scheduling_tasks));
+    std::size_t running = 0;
     std::exception_ptr first;
+    asio::steady_timer done(ex);
+    auto wait_below = [&](std::size_t n) -> awaitable<void> {
+        while (running > n) {
+            done.expires_after(std::chrono::hours(1));
+            boost::system::error_code ec;
+            co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+    };
     for (const auto& c : connectors) {
         if (stopping_) {
             break;
         }
-        try {
-            co_await schedule_connector(c, !first_heartbeat_done_);
-        } catch (...) {
-            if (!first) {
-                first = std::current_exception();
-            }
-        }
+        co_await wait_below(limit - 1);
+        ++running;
+        asio::co_spawn(ex, schedule_connector(c, !first_heartbeat_done_),
+                       [&](std::exception_ptr e) {
+                           if (e && !first) {
+                               first = e;
+                           }
+                           --running;
+                           done.cancel();
+                       });
         first_heartbeat_done_ = true;
     }
+    co_await wait_below(0);
     last_wake_up_ = clock_();
     if (first) {
         std::rethrow_exception(first);

@@ -552,3 +552,21 @@ TEST_CASE("bootstrap creates a missing connector with its configuration values",
                       Catch::Contains("configuration.domian"));
     CHECK(g.es_t.sent("PUT", "/_connector/other").empty());
 }
+
+TEST_CASE("every connector is scheduled even when the task pool is smaller",
+          "[sync][service][schedule]") {
+    fixture f;
+    f.cfg.service.max_concurrent_scheduling_tasks = 1;
+    for (const char* id : {"c2", "c3"}) {
+        f.es_t.connectors[id].source = ready_connector();
+        f.es_t.connectors[id].source["status"] = "configured";
+        f.cfg.connectors.push_back({id, std::string("salesforce"), {}, {}, {}, {}});
+    }
+    sync::service svc(f.cfg, f.es, f.factory, "worker-1");
+    f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
+    for (const char* id : {"c1", "c2", "c3"}) {
+        INFO(id);
+        CHECK(f.es_t.sent("PUT", std::string("/_connector/") + id + "/_check_in").size() == 1);
+        CHECK(f.es_t.connectors.at(id).source.at("status") == "connected");
+    }
+}
