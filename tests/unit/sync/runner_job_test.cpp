@@ -570,3 +570,23 @@ TEST_CASE("every connector is scheduled even when the task pool is smaller",
         CHECK(f.es_t.connectors.at(id).source.at("status") == "connected");
     }
 }
+
+TEST_CASE("an incremental job skips unchanged documents and still deletes unseen ones",
+          "[sync][runner][incremental]") {
+    fixture f;
+    auto& index = f.es_t.indices["search-x"];
+    index["a"] = R"({"id":"a","_timestamp":"2026-01-01T00:00:00Z"})";  // unchanged
+    index["b"] = R"({"id":"b","_timestamp":"2025-06-01T00:00:00Z"})";  // changed since
+    index["gone"] = R"({"id":"gone","_timestamp":"2025-06-01T00:00:00Z"})";
+    const auto id = f.add_job("incremental");
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(out->status == sync::job_status::completed);
+    CHECK(out->totals.docs_skipped == 1);
+    CHECK(out->totals.indexed == 1);
+    CHECK(out->totals.deleted == 1);
+    CHECK(index.count("gone") == 0);
+    CHECK(index["a"] == R"({"id":"a","_timestamp":"2026-01-01T00:00:00Z"})");  // not rewritten
+    CHECK(f.job(id).at("indexed_document_count") == 1);
+    CHECK(f.connector().at("last_sync_status") == "completed");
+}

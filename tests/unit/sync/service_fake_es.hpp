@@ -385,8 +385,15 @@ class fake_es final : public es::transport {
         if (p.size() == 2 && p[1] == "_search") {
             json::array hits;
             for (const auto& [id, src] : indices[index]) {
-                (void)src;
-                hits.push_back(json::object{{"_id", id}, {"_source", json::object{{"id", id}}}});
+                json::object source{{"id", id}};
+                boost::system::error_code ec;
+                auto stored_doc = json::parse(src, ec);
+                if (!ec && stored_doc.is_object()) {
+                    if (auto* ts = stored_doc.as_object().if_contains("_timestamp")) {
+                        source["_timestamp"] = *ts;
+                    }
+                }
+                hits.push_back(json::object{{"_id", id}, {"_source", std::move(source)}});
             }
             return answer(
                 200, json::serialize(json::object{
