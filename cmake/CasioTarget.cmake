@@ -6,11 +6,12 @@ function(casio_target_settings target)
   if(CASIO_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
-  # GCC 12's optimiser reports false positives inside libstdc++ (std::string copies) for these
+  # GCC 12's optimiser reports false positives (libstdc++ string copies, coroutine frames) for these
   # flow-based warnings; they are kept in Debug builds, where they are reliable.
   target_compile_options(${target} PRIVATE
     $<$<NOT:$<CONFIG:Debug>>:-Wno-restrict -Wno-maybe-uninitialized -Wno-array-bounds
-                            -Wno-stringop-overflow -Wno-stringop-overread>)
+                            -Wno-stringop-overflow -Wno-stringop-overread
+                            -Wno-mismatched-new-delete>)
   if(CASIO_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
                                              -fno-sanitize-recover=undefined)
