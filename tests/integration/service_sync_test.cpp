@@ -190,7 +190,15 @@ struct environment {
                               << "      domain: mock\n"
                               << "      client_id: id\n"
                               << "      client_secret: secret\n"
-                              << "      standard_objects_to_sync: \"*\"\n";
+                              << "      standard_objects_to_sync: \"*\"\n"
+                              << "  - connector_id: sf-dls\n"
+                              << "    service_type: salesforce\n"
+                              << "    index_name: search-sf-dls\n"
+                              << "    configuration:\n"
+                              << "      domain: mock\n"
+                              << "      client_id: id\n"
+                              << "      client_secret: secret\n"
+                              << "      use_document_level_security: true\n";
     }
 };
 
@@ -364,6 +372,38 @@ TEST_CASE("the service exits non-zero when Elasticsearch never answers",
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.output, Catch::Contains("http://127.0.0.1:1 is not reachable"));
     CHECK_THAT(r.output, Catch::Contains("attempt 3"));
+}
+
+TEST_CASE("one-shot access-control and incremental syncs", "[integration][service][oneshot]") {
+    environment env;
+    const std::string es_url = env.es.base_url();
+    auto sync = [&](const char* type) {
+        return child_process::run(CASIO_BIN_CONNECTORS_ASIO,
+                                  {"sync", "--config", env.config.string(), "--connector-id",
+                                   "sf-dls", "--job-type", type});
+    };
+    auto acl = sync("access_control");
+    INFO(acl.output);
+    REQUIRE(acl.exit_code == 0);
+    const auto identities = index_ids(es_url, ".search-acl-filter-search-sf-dls");
+    CHECK(identities.size() > 5);
+    for (const auto& id : identities) {
+        CHECK(id.rfind("005", 0) == 0);  // one identity document per Salesforce user
+    }
+    CHECK(connector_doc(es_url, "sf-dls")->at("last_access_control_sync_status") == "completed");
+
+    auto full = sync("full");
+    REQUIRE(full.exit_code == 0);
+    const auto after_full = index_ids(es_url, "search-sf-dls");
+    // Nothing changed in Salesforce: the incremental sync skips the records (files, which have
+    // no _timestamp, are written again) and deletes nothing.
+    auto incremental = sync("incremental");
+    INFO(incremental.output);
+    REQUIRE(incremental.exit_code == 0);
+    CHECK_THAT(incremental.output, Catch::Contains("deleted 0"));
+    CHECK_THAT(incremental.output, Catch::Contains("fetched " + std::to_string(after_full.size())));
+    CHECK_THAT(incremental.output, !Catch::Contains("skipped 0 "));
+    CHECK(index_ids(es_url, "search-sf-dls") == after_full);
 }
 
 #endif
