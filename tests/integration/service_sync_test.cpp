@@ -198,7 +198,14 @@ struct environment {
                               << "      domain: mock\n"
                               << "      client_id: id\n"
                               << "      client_secret: secret\n"
-                              << "      use_document_level_security: true\n";
+                              << "      use_document_level_security: true\n"
+                              << "  - connector_id: sf-bad\n"
+                              << "    service_type: salesforce\n"
+                              << "    index_name: search-sf-bad\n"
+                              << "    configuration:\n"
+                              << "      domain: mock\n"
+                              << "      client_id: id\n"
+                              << "      client_secret: wrong-secret\n";
     }
 };
 
@@ -404,6 +411,29 @@ TEST_CASE("one-shot access-control and incremental syncs", "[integration][servic
     CHECK_THAT(incremental.output, Catch::Contains("fetched " + std::to_string(after_full.size())));
     CHECK_THAT(incremental.output, !Catch::Contains("skipped 0 "));
     CHECK(index_ids(es_url, "search-sf-dls") == after_full);
+}
+
+TEST_CASE("a one-shot sync that fails exits 1 with the job's error and writes it",
+          "[integration][service][oneshot]") {
+    environment env;
+    const std::string es_url = env.es.base_url();
+    auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"sync", "--config", env.config.string(),
+                                                            "--connector-id", "sf-bad"});
+    INFO(r.output);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.output, Catch::Contains("error: "));
+    CHECK_THAT(r.output, !Catch::Contains("wrong-secret"));  // never a secret in a message
+    auto jobs = jobs_of(es_url, "sf-bad");
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0].source.at("status") == "error");
+    const std::string error(jobs[0].source.at("error").as_string());
+    CHECK_THAT(error, Catch::Contains("invalid client credentials"));
+    CHECK_THAT(r.output, Catch::Contains("invalid client credentials"));
+    auto connector = connector_doc(es_url, "sf-bad");
+    CHECK(connector->at("status") == "error");
+    CHECK(connector->at("last_sync_status") == "error");
+    CHECK(connector->at("last_sync_error") == jobs[0].source.at("error"));
+    CHECK(index_ids(es_url, "search-sf-bad").empty());
 }
 
 #endif
