@@ -181,9 +181,13 @@ struct fixture {
                 asio::co_spawn(
                     co_await asio::this_coro::executor,
                     [&]() -> asio::awaitable<void> {
-                        asio::steady_timer t(co_await asio::this_coro::executor,
-                                             std::chrono::milliseconds(20));
-                        co_await t.async_wait(asio::use_awaitable);
+                        // Acts once the job runs and has reported progress (observable state).
+                        asio::steady_timer t(co_await asio::this_coro::executor);
+                        while (
+                            es_t.sent("PUT", "/_connector/_sync_job/" + id + "/_stats").empty()) {
+                            t.expires_after(std::chrono::milliseconds(1));
+                            co_await t.async_wait(asio::use_awaitable);
+                        }
                         during(runner);
                     },
                     [](std::exception_ptr) {});
