@@ -379,3 +379,18 @@ TEST_CASE("sink: a producer blocked past queue_refresh_timeout fails as overload
     CHECK(error.find("overloaded Elasticsearch") != std::string::npos);
     CHECK(h.ids() == std::set<std::string>{"old"});
 }
+
+TEST_CASE("sink: job stats report volume as rounded MiB", "[sync][sink]") {
+    sync::sync_totals t;
+    t.indexed = 3;
+    t.deleted = 4;
+    t.indexed_bytes = 1024 * 1024 * 3 / 2;  // 1.5 MiB: halves go to even, as Python rounds
+    CHECK(t.job_stats().indexed_document_volume == 2);
+    t.indexed_bytes = 1024 * 1024 * 5 / 2;  // 2.5 MiB
+    CHECK(t.job_stats().indexed_document_volume == 2);
+    t.indexed_bytes = 1024 * 1024 * 27 / 10;  // 2.7 MiB
+    CHECK(t.job_stats().indexed_document_volume == 3);
+    CHECK(t.job_stats().indexed_document_count == 3);
+    CHECK(t.job_stats().deleted_document_count == 4);
+    CHECK_FALSE(t.job_stats().total_document_count);
+}
