@@ -5,7 +5,12 @@
 //
 // Handlers run on the server's executor; one request per connection is in flight at a time
 // (HTTP/1.1 without pipelining overlap), so a handler may suspend freely (latency injection,
-// slow streams) without blocking other connections.
+// slow streams) without blocking other connections. The server keeps no strand: run its
+// io_context on one thread (as every program of the project does).
+//
+// Request bodies sent with Content-Encoding gzip/deflate reach the handler inflated (bounded
+// by max_body_size; corrupt -> 400). Answers the server writes itself (400, 413, 414, 431)
+// close the connection; server_options::error_responder can shape them.
 //
 // Streaming: a handler that wants to stream calls `req.stream()` to obtain the connection's
 // response_stream, calls begin() once and write() any number of times (or abort()), then
