@@ -196,7 +196,14 @@ std::string service::page_body(scroll_context& ctx, std::size_t from, std::size_
             out += ",\"_source\":";
             out += project_top_level(h.doc->source, keys);
         } else if (!no_source) {
-            json::value filtered = filter_source(h.doc->object(), &ctx.source_spec);
+            // Content documents are parsed for the moment only; caching their parsed form
+            // would grow memory with every hit served.
+            const auto& name = ctx.index_names[h.index_no];
+            json::value parsed;
+            if (name.empty() || name.front() != '.')
+                parsed = json::parse(h.doc->source);
+            const json::object& src = parsed.is_object() ? parsed.as_object() : h.doc->object();
+            json::value filtered = filter_source(src, &ctx.source_spec);
             if (!filtered.is_null()) {
                 out += ",\"_source\":";
                 out += json::serialize(filtered);
