@@ -94,6 +94,19 @@ TEST_CASE("bodies over --max-body-mb get an ES-shaped 413", "[mock_es][process]"
     CHECK(again.send(bhttp::verb::get, "/").result_int() == 200);
 }
 
+TEST_CASE("--unavailable-for-ms answers 503 from the start until the window ends",
+          "[mock_es][process][faults]") {
+    auto es = child_process::start_server(
+        CASIO_BIN_MOCK_ELASTICSEARCH,
+        {"--port", "0", "--unavailable-from-ms", "0", "--unavailable-for-ms", "600000"});
+    connection c(es.port());
+    auto down = c.send(bhttp::verb::get, "/");
+    CHECK(down.result_int() == 503);
+    CHECK(down["X-Elastic-Product"] == "Elasticsearch");
+    CHECK(c.send(bhttp::verb::post, "/_mock/available").result_int() == 200);
+    CHECK(c.send(bhttp::verb::get, "/").result_int() == 200);
+}
+
 TEST_CASE("a bad flag is a usage error naming it", "[mock_es][process]") {
     auto p = child_process::start(CASIO_BIN_MOCK_ELASTICSEARCH, {"--bogus", "1"});
     CHECK(p.wait() == 2);
