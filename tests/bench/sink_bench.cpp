@@ -129,12 +129,13 @@ void pass(const char* name, const std::string& base_url, sync::sync_mode mode, s
     const auto& t = result.totals;
     std::printf(
         "%-28s %zu docs in %.2f s: %.0f docs/s, %.1f MB/s; client CPU %.2f s = %.3f CPU s per "
-        "10k docs; indexed %llu, skipped %llu, bulks %llu, existing %llu\n",
+        "10k docs; indexed %llu, skipped %llu, bulks %llu, existing %llu (id set %.1f MB)\n",
         name, n, secs, static_cast<double>(n) / secs,
         static_cast<double>(t.indexed_bytes) / secs / 1e6, cpu, cpu / static_cast<double>(n) * 1e4,
         static_cast<unsigned long long>(t.indexed), static_cast<unsigned long long>(t.docs_skipped),
         static_cast<unsigned long long>(t.bulk_requests),
-        static_cast<unsigned long long>(t.existing_ids));
+        static_cast<unsigned long long>(t.existing_ids),
+        static_cast<double>(s.existing().memory_bytes()) / 1e6);
 }
 
 }  // namespace
