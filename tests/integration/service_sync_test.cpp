@@ -436,4 +436,51 @@ TEST_CASE("a one-shot sync that fails exits 1 with the job's error and writes it
     CHECK(index_ids(es_url, "search-sf-bad").empty());
 }
 
+TEST_CASE("the service rides out an Elasticsearch outage and keeps scheduling",
+          "[integration][service][outage]") {
+    environment env;
+    {
+        // Fail fast during the outage instead of the default 10 s retry interval.
+        std::ofstream(env.config, std::ios::app) << "elasticsearch.max_retries: 1\n";
+    }
+    const std::string es_url = env.es.base_url();
+    auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
+    REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));
+    with_es<bool>(es_url, [](es::client& c) -> asio::awaitable<bool> {
+        json::object scheduling{
+            {"full", json::object{{"enabled", true}, {"interval", "*/2 * * * * ?"}}}};
+        co_await c.update_scheduling("sf-service", scheduling);
+        co_return true;
+    });
+    auto completed = [&] {
+        std::size_t n = 0;
+        for (auto& j : jobs_of(es_url, "sf-service")) {
+            n += j.source.at("status") == "completed" ? 1 : 0;
+        }
+        return n;
+    };
+    REQUIRE(eventually([&] { return completed() >= 1; }));
+    const auto before = completed();
+
+    // Every call fails with 503 for three seconds.
+    with_es<bool>(es_url, [](es::client& c) -> asio::awaitable<bool> {
+        es::client::call outage;
+        outage.verb = http::method::post;
+        outage.path = "/_mock/unavailable";
+        outage.query = "for_ms=3000";
+        outage.retry = es::client::retry_mode::none;
+        co_await c.execute(outage);
+        co_return true;
+    });
+    REQUIRE(eventually([&] {
+        try {
+            return completed() >= before + 2;
+        } catch (const std::exception&) {
+            return false;  // still unavailable
+        }
+    }));
+    svc.signal(SIGTERM);
+    CHECK(svc.wait(std::chrono::seconds(10)) == 0);
+}
+
 #endif
