@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
     casio::http::server_options sopts;
     sopts.max_body_size = 200ull * 1024 * 1024;
     sopts.error_responder = casio::mock_es::transport_error;
+    // Elasticsearch does not close idle keep-alive connections; closing them early would make
+    // clients with pooled connections see resets that real ES never causes.
+    sopts.idle_timeout = std::chrono::hours(1);
     std::string host = "127.0.0.1";
     std::uint64_t port = 9200;
     std::string data_dir;
