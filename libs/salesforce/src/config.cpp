@@ -42,28 +42,28 @@ std::string standard_default() {
 std::vector<field_spec> fields() {
     return {
         {"domain", "Domain", 1,
-         "The domain for your Salesforce instance. If your Salesforce URL is "
-         "'foo.my.salesforce.com', the domain would be 'foo'."},
+         "Your org's My Domain name: for https://acme.my.salesforce.com enter 'acme'. A full "
+         "URL (https://host:port) is used as it is, e.g. for a proxy or a sandbox."},
         {"client_id", "Client ID", 2,
-         "The client id for your OAuth2-enabled connected app. Also called 'consumer key'", "str",
-         "text", true, true},
-        {"client_secret", "Client Secret", 3,
-         "The client secret for your OAuth2-enabled connected app. Also called 'consumer secret'",
+         "Consumer key of the connected app that allows the OAuth 2.0 client credentials flow.",
          "str", "text", true, true},
+        {"client_secret", "Client Secret", 3, "Consumer secret of that connected app.", "str",
+         "text", true, true},
         {"standard_objects_to_sync", "Standard Objects to Sync", 4,
-         "The list of Salesforce Standard Objects to sync. Remove any from list to exclude from "
-         "sync.",
+         "Comma-separated standard objects to index; delete a name to leave that object out, "
+         "or use '*' for all of them.",
          "list", "textarea", false, false, json::value(standard_default())},
-        {"sync_custom_objects", "Sync Custom Objects", 5, "Whether or not to sync custom objects",
-         "bool", "toggle", true, false, json::value(false)},
+        {"sync_custom_objects", "Sync Custom Objects", 5,
+         "Also index custom objects (names ending in __c).", "bool", "toggle", true, false,
+         json::value(false)},
         {"custom_objects_to_sync", "Custom Objects to Sync", 6,
-         "List of custom objects to sync. Use '*' to sync all custom objects. ", "list", "textarea",
-         true, false, json::value(""), "sync_custom_objects"},
+         "Comma-separated custom objects to index ('*' for every custom object of the org).",
+         "list", "textarea", true, false, json::value(""), "sync_custom_objects"},
         {"use_text_extraction_service",
          "Use text extraction service",
          7,
-         "Requires a separate deployment of the Elastic Text Extraction Service. Requires that "
-         "pipeline settings disable text extraction.",
+         "Extract file text with a separately deployed text extraction service instead of the "
+         "ingest pipeline (turn pipeline extraction off when you enable this).",
          "bool",
          "toggle",
          true,
@@ -72,10 +72,9 @@ std::vector<field_spec> fields() {
          {},
          true},
         {"use_document_level_security", "Enable document level security", 8,
-         "Document level security ensures identities and permissions set in Salesforce are "
-         "maintained in Elasticsearch. This enables you to restrict and personalize read-access "
-         "users and groups have to documents in this index. Access control syncs ensure this "
-         "metadata is kept up to date in your Elasticsearch documents.",
+         "Keep Salesforce read permissions on the indexed documents, so that searches show each "
+         "user only what they may read in Salesforce. Access control syncs keep these "
+         "permissions current.",
          "bool", "toggle", true, false, json::value(false)},
     };
 }
