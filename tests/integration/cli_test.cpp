@@ -80,7 +80,7 @@ TEST_CASE("an unknown option exits 2 naming it", "[cli]") {
     CHECK_THAT(r.output, Catch::Contains("--frobnicate"));
 }
 
-TEST_CASE("--version prints the version and exits 0", "[cli]") {
+TEST_CASE("the version option prints the version and exits 0", "[cli]") {
     auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"--version"});
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.output, Catch::StartsWith("connectors-asio "));
