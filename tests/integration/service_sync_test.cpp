@@ -59,12 +59,11 @@ T with_es(const std::string& url, std::function<asio::awaitable<T>(es::client&)>
     std::optional<T> out;
     std::exception_ptr failure;
     asio::co_spawn(
-        ctx,
-        [&]() -> asio::awaitable<void> {
-            out.emplace(co_await f(c));
-            hc.close();
-        },
-        [&](std::exception_ptr e) { failure = e; });
+        ctx, [&]() -> asio::awaitable<void> { out.emplace(co_await f(c)); },
+        [&](std::exception_ptr e) {
+            failure = e;
+            hc.close();  // also after a failure, or the idle sweep keeps run() busy
+        });
     ctx.run();
     if (failure) {
         std::rethrow_exception(failure);
@@ -323,7 +322,7 @@ std::string create_job(const std::string& es_url, const std::string& connector_i
     });
 }
 
-TEST_CASE("a running job is canceled on request; SIGTERM suspends the next one",
+TEST_CASE("a running job is canceled on request, SIGTERM suspends the next one",
           "[integration][service][cancel]") {
     environment env("150");  // slow Salesforce: the sync lasts several seconds
     const std::string es_url = env.es.base_url();

@@ -457,7 +457,7 @@ TEST_CASE("cleanup fails orphaned and idle jobs", "[sync][service][cleanup]") {
     CHECK(f.connector().at("last_indexed_document_count") == 4);
 }
 
-TEST_CASE("an exhausted error budget stops the service; errors below it do not",
+TEST_CASE("an exhausted error budget stops the service, errors below it do not",
           "[sync][service][budget]") {
     fixture f;
     f.cfg.service.max_errors = 3;
