@@ -165,6 +165,7 @@ int run_one_shot_sync(const core::config& cfg, const cli_options& cli) {
     std::optional<sync::job_outcome> outcome;
     std::string job_id;
     bool interrupted = false;
+    bool finished = false;  // ends the progress line also when the sync failed to start
     asio::cancellation_signal main_cancel;
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
     const auto started = std::chrono::steady_clock::now();
@@ -200,7 +201,7 @@ int run_one_shot_sync(const core::config& cfg, const cli_options& cli) {
 
     auto progress = [&]() -> awaitable<void> {
         asio::steady_timer t(ctx);
-        while (!outcome) {
+        while (!outcome && !finished) {
             t.expires_after(std::chrono::milliseconds(250));
             boost::system::error_code ec;
             co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -252,6 +253,7 @@ int run_one_shot_sync(const core::config& cfg, const cli_options& cli) {
     int exit_code = 1;
     asio::co_spawn(ctx, main(),
                    asio::bind_cancellation_slot(main_cancel.slot(), [&](std::exception_ptr e) {
+                       finished = true;
                        if (tty) {
                            std::cout << '\r' << "\x1b[K";
                        }
