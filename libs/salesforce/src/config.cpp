@@ -184,6 +184,13 @@ std::string base_url(std::string_view domain, std::string_view override_url) {
     if (!override_url.empty()) {
         return std::string(override_url);
     }
+    // A full URL (a mock, a proxy, a sandbox host) is used as it is.
+    if (domain.starts_with("http://") || domain.starts_with("https://")) {
+        while (domain.ends_with('/')) {
+            domain.remove_suffix(1);
+        }
+        return std::string(domain);
+    }
     std::string url = "https://";
     url += domain;
     url += ".my.salesforce.com";

@@ -156,3 +156,9 @@ TEST_CASE("a configuration error never repeats the client secret", "[salesforce]
     CHECK(msg.find("SUPERSECRET") == std::string::npos);
     CHECK_FALSE(msg.empty());
 }
+
+TEST_CASE("a full URL in domain is used as the base URL", "[salesforce][config]") {
+    CHECK(base_url("http://127.0.0.1:8443") == "http://127.0.0.1:8443");
+    CHECK(base_url("https://proxy.example.com/") == "https://proxy.example.com");
+    CHECK(base_url("acme") == "https://acme.my.salesforce.com");
+}
