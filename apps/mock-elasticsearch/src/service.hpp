@@ -22,7 +22,7 @@
 namespace casio::mock_es {
 
 struct service_options {
-    std::string version = "9.1.0";
+    std::string version = "9.6.0";  // the connectors service version it serves (preflight §1.3)
     std::string cluster_name = "mock-elasticsearch";
     std::string node_name = "mock-es-node-0";
     std::string license_type = "platinum";
