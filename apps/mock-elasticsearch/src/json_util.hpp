@@ -10,13 +10,15 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <casio/core/json_text.hpp>
+
 namespace casio::mock_es {
 
 // True when a body is empty or only whitespace.
 bool blank_body(std::string_view body);
 
 // Appends `s` as a quoted JSON string.
-void append_json_string(std::string& out, std::string_view s);
+using core::append_json_string;
 std::string json_quote(std::string_view s);
 
 // Checks that `text` is exactly one JSON object (whitespace around allowed) without building a

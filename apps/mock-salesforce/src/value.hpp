@@ -9,6 +9,8 @@
 #include <string_view>
 #include <variant>
 
+#include <casio/core/json_text.hpp>
+
 namespace casio::mock_sf {
 
 enum class field_type {
@@ -50,7 +52,7 @@ inline bool is_null(const value& v) noexcept {
 }
 
 // JSON text output.
-void append_json_string(std::string& out, std::string_view s);
+using core::append_json_string;
 void append_json_number(std::string& out, double d);
 // Prints `v` as the API prints a field of type `t`.
 void append_json_value(std::string& out, const value& v, field_type t);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include <casio/core/json_text.hpp>
 #include <casio/core/log.hpp>
 #include <casio/core/time.hpp>
 
@@ -247,38 +248,6 @@ void replace_all(std::string& s, std::string_view what) {
         s.replace(pos, what.size(), redacted);
         pos += redacted.size();
     }
-}
-
-void append_json_string(std::string& out, std::string_view v) {
-    out += '"';
-    for (char c : v) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
 }
 
 std::string upper(std::string_view v) {

@@ -48,47 +48,6 @@ std::string_view to_string(bulk_op op) noexcept {
     return "index";
 }
 
-void append_json_escaped(std::string& out, std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::size_t run = 0;  // start of the pending run of bytes copied verbatim
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-        out.append(s.data() + run, i - run);
-        run = i + 1;
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 15];
-        }
-    }
-    out.append(s.data() + run, s.size() - run);
-}
-
 std::size_t bulk_builder::bytes_of(bulk_op op, std::string_view index, std::string_view id,
                                    std::size_t doc_size) noexcept {
     std::size_t n = action_overhead + to_string(op).size() + escaped_size(index) + escaped_size(id);

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <casio/core/json_text.hpp>
+
 namespace casio::es {
 
 enum class bulk_op : std::uint8_t { index, update, delete_ };
@@ -92,6 +94,6 @@ struct bulk_response {
 bulk_response parse_bulk_response(std::string_view body);
 
 // JSON string escaping (quotes excluded) appended to `out`.
-void append_json_escaped(std::string& out, std::string_view s);
+using core::append_json_escaped;
 
 }  // namespace casio::es

@@ -1,0 +1,21 @@
+#pragma once
+// Writing JSON text by hand on hot paths (bulk bodies, mapped documents, log lines, mock
+// responses) without building a boost::json value first.
+
+#include <string>
+#include <string_view>
+
+namespace casio::core {
+
+// Appends `s` escaped for the inside of a JSON string (no surrounding quotes). Bytes >= 0x20
+// other than '"' and '\' are copied as they are (UTF-8 passes through).
+void append_json_escaped(std::string& out, std::string_view s);
+
+// Appends `s` as a complete JSON string, quotes included.
+inline void append_json_string(std::string& out, std::string_view s) {
+    out.push_back('"');
+    append_json_escaped(out, s);
+    out.push_back('"');
+}
+
+}  // namespace casio::core
