@@ -324,7 +324,9 @@ std::string create_job(const std::string& es_url, const std::string& connector_i
 
 TEST_CASE("a running job is canceled on request, SIGTERM suspends the next one",
           "[integration][service][cancel]") {
-    environment env("150");  // slow Salesforce: the sync lasts several seconds
+    // Slow Salesforce: the sync lasts well over the 5 s cancellation poll, so the cancel and
+    // the SIGTERM always land while it runs.
+    environment env("500");
     const std::string es_url = env.es.base_url();
     auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
     REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));

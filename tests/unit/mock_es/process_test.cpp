@@ -94,7 +94,7 @@ TEST_CASE("bodies over --max-body-mb get an ES-shaped 413", "[mock_es][process]"
     CHECK(again.send(bhttp::verb::get, "/").result_int() == 200);
 }
 
-TEST_CASE("--unavailable-for-ms answers 503 from the start until the window ends",
+TEST_CASE("the unavailable-for-ms flag answers 503 from the start until the window ends",
           "[mock_es][process][faults]") {
     auto es = child_process::start_server(
         CASIO_BIN_MOCK_ELASTICSEARCH,

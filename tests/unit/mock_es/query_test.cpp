@@ -51,7 +51,7 @@ es_error parse_error(const char* q) {
 
 }  // namespace
 
-TEST_CASE("missing query and match_all match every document; match_none none", "[mock_es][query]") {
+TEST_CASE("missing query and match_all match every document, match_none none", "[mock_es][query]") {
     json::value doc = json::parse(R"({"a":1})");
     CHECK(query::parse(nullptr).matches("x", doc.get_object(), default_now));
     CHECK(query::parse(nullptr).is_match_all());
@@ -402,7 +402,7 @@ TEST_CASE("sort orders by fields with missing values last", "[mock_es][sort]") {
     CHECK_THROWS_AS(sort_spec::parse(&bad), es_error);
 }
 
-TEST_CASE("sort on arrays uses min ascending and max descending; precomputed values agree",
+TEST_CASE("sort on arrays uses min ascending and max descending, precomputed values agree",
           "[mock_es][sort]") {
     json::value s_asc = json::parse(R"([{"v":"asc"}])");
     json::value s_desc = json::parse(R"([{"v":"desc"}])");

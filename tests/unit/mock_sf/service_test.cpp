@@ -193,7 +193,7 @@ TEST_CASE("query errors come back as Salesforce error arrays", "[mock_sf][servic
     CHECK(header(long_uri, "Content-Type").starts_with("text/html"));
 }
 
-TEST_CASE("queryAll shows deleted rows; admin edits show in queries", "[mock_sf][service][admin]") {
+TEST_CASE("queryAll shows deleted rows, admin edits show in queries", "[mock_sf][service][admin]") {
     harness h(20);
     h.login();
     const std::string q = "/services/data/v59.0/query?q=" + harness::encode("SELECT Id FROM Lead");
@@ -258,7 +258,7 @@ TEST_CASE("faults: token expiry, request limit, seeded 5xx", "[mock_sf][service]
     }
 }
 
-TEST_CASE("VersionData returns the file to stream; SOSL over HTTP", "[mock_sf][service]") {
+TEST_CASE("VersionData returns the file to stream, SOSL over HTTP", "[mock_sf][service]") {
     harness h(30);
     h.login();
     auto v = str(records(h.o, "SELECT Id FROM ContentVersion LIMIT 1").at(0).at("Id"));

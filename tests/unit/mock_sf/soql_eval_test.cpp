@@ -153,7 +153,7 @@ TEST_CASE("semi-join IN (SELECT ...) as the DLS query uses it", "[mock_sf][eval]
     CHECK(str(anti[0].at("Name")) == "Gamma 100%");
 }
 
-TEST_CASE("ORDER BY with direction and null placement; LIMIT and OFFSET", "[mock_sf][eval]") {
+TEST_CASE("ORDER BY with direction and null placement, LIMIT and OFFSET", "[mock_sf][eval]") {
     const auto& o = fixture_org();
     CHECK(names(o, "SELECT Name FROM Account ORDER BY Rating") ==
           v{"beta corp", "Gamma 100%", "Acme"});

@@ -227,7 +227,7 @@ TEST_CASE("a SOSL rule reads searchRecords once", "[salesforce][client]") {
     CHECK(f.t.seen[1].url == search_url(base, "FIND {Acme}"));
 }
 
-TEST_CASE("describes are lazy; a failing describe is skipped with a warning",
+TEST_CASE("describes are lazy, a failing describe is skipped with a warning",
           "[salesforce][client][describe]") {
     fixture f;
     f.t.add(200, token_ok);

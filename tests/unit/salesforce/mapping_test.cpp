@@ -149,7 +149,7 @@ TEST_CASE("Contact and Lead enrichment keeps only Id, Name and Email",
     CHECK(f[3].json == R"({"Id":"006A","Name":"Deal"})");
 }
 
-TEST_CASE("Case feeds are grouped by case; a case without feeds gets null",
+TEST_CASE("Case feeds are grouped by case, a case without feeds gets null",
           "[salesforce][mapping]") {
     case_feed_index feeds;
     feeds.add(parse(R"([{"Id":"0D5A","ParentId":"500A"},{"Id":"0D5B","ParentId":"500B"},
