@@ -74,6 +74,14 @@ TEST_CASE("a secret in a bad config is never printed", "[cli][config]") {
     CHECK_THAT(r.output, !Catch::Contains("hunter2-very-secret"));
 }
 
+TEST_CASE("a config without any connector exits 2 at once naming connectors", "[cli][config]") {
+    // Elasticsearch is unreachable here: the error must come before any wait for it.
+    auto r = run_with("elasticsearch:\n  host: http://127.0.0.1:1\n");
+    CHECK(r.exit_code == 2);
+    CHECK(line_count(r.output) == 1);
+    CHECK_THAT(r.output, Catch::Contains("connectors"));
+}
+
 TEST_CASE("an unknown option exits 2 naming it", "[cli]") {
     auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"--frobnicate"});
     CHECK(r.exit_code == 2);

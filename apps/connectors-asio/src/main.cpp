@@ -11,6 +11,7 @@
 #include <casio/core/config.hpp>
 #include <casio/core/error.hpp>
 #include <casio/core/log.hpp>
+#include <casio/sync/service.hpp>
 
 #include "cli.hpp"
 #include "protocol_demo.hpp"
@@ -69,6 +70,13 @@ int main(int argc, char** argv) {
         log::warning(w);
     }
 
+    if (cli.cmd == cli_options::command::service || cli.cmd == cli_options::command::sync) {
+        // What the file lacks is a configuration error: say so before waiting for anything.
+        if (auto problem = casio::sync::check_local_config(loaded.cfg)) {
+            std::cerr << "config: " << *problem << '\n';
+            return exit_usage;
+        }
+    }
     if (cli.cmd == cli_options::command::service) {
         return casio::app::run_service(loaded.cfg);
     }
