@@ -1,3 +1,5 @@
+#include <optional>
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -210,10 +212,14 @@ asio::awaitable<void> client::query(std::string soql, std::string what, page_han
     using namespace asio::experimental::awaitable_operators;
     // One arena per page: a parsed page is freed in one go once its records are handled. The
     // body value holds its arena, so moving the value keeps the arena alive.
-    auto body = co_await get_json(query_url(settings_.base_url, soql), what,
-                                  json::make_shared_resource<json::monotonic_resource>());
+    // (Move-construction adopts the new page's arena; assigning one json::value to another
+    // would copy the new page into the old arena, and the first arena would grow with every
+    // page of the object.)
+    std::optional<json::value> body;
+    body.emplace(co_await get_json(query_url(settings_.base_url, soql), what,
+                                   json::make_shared_resource<json::monotonic_resource>()));
     while (true) {
-        const auto page = read_query_page(body);
+        const auto page = read_query_page(*body);
         static const json::array no_records;
         const json::array& records = page.records != nullptr ? *page.records : no_records;
         if (page.next_records_url.empty()) {
@@ -226,11 +232,14 @@ asio::awaitable<void> client::query(std::string soql, std::string what, page_han
         // a failure of either cancels the other.
         auto next = get_json(settings_.base_url + page.next_records_url, what,
                              json::make_shared_resource<json::monotonic_resource>());
+        std::optional<json::value> next_body;
         if (records.empty()) {
-            body = co_await std::move(next);
+            next_body.emplace(co_await std::move(next));
         } else {
-            body = co_await (std::move(next) && on_page(records));
+            next_body.emplace(co_await (std::move(next) && on_page(records)));
         }
+        body.reset();  // frees the handled page and its arena
+        body.emplace(std::move(*next_body));
     }
 }
 
