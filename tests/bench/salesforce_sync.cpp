@@ -25,47 +25,12 @@
 #include <casio/http/client.hpp>
 #include <casio/salesforce/source.hpp>
 
+#include "support/child_process.hpp"
+
 namespace asio = boost::asio;
 namespace sf = casio::salesforce;
 
 namespace {
-
-struct mock_process {
-    pid_t pid = -1;
-    std::string base_url;
-
-    mock_process(const std::string& path, const std::string& records) {
-        int fds[2];
-        if (pipe(fds) != 0) {
-            std::perror("pipe");
-            std::exit(1);
-        }
-        pid = fork();
-        if (pid == 0) {
-            dup2(fds[1], STDOUT_FILENO);
-            close(fds[0]);
-            execl(path.c_str(), path.c_str(), "--port", "0", "--records", records.c_str(),
-                  "--client-id", "id", "--client-secret", "secret", nullptr);
-            _exit(127);
-        }
-        close(fds[1]);
-        std::string line;
-        char c;
-        while (read(fds[0], &c, 1) == 1 && c != '\n') {
-            line.push_back(c);
-        }
-        const auto at = line.find("http://");
-        if (at == std::string::npos) {
-            std::fprintf(stderr, "mock-salesforce did not start: '%s'\n", line.c_str());
-            std::exit(1);
-        }
-        base_url = line.substr(at);
-    }
-    ~mock_process() {
-        kill(pid, SIGTERM);
-        waitpid(pid, nullptr, 0);
-    }
-};
 
 double cpu_seconds() {
     rusage u{};
@@ -137,14 +102,17 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: bench_salesforce_sync <mock-salesforce> [records]\n");
         return 2;
     }
-    mock_process mock(argv[1], argc > 2 ? argv[2] : "20000");
+    const std::string records = argc > 2 ? argv[2] : "20000";
+    auto mock = casio::test::child_process::start_server(
+        argv[1],
+        {"--port", "0", "--records", records, "--client-id", "id", "--client-secret", "secret"});
     try {
         if (argc > 3) {
-            sync_once(mock.base_url, static_cast<std::size_t>(std::stoul(argv[3])));
+            sync_once(mock.base_url(), static_cast<std::size_t>(std::stoul(argv[3])));
             return 0;
         }
-        sync_once(mock.base_url, 1);
-        sync_once(mock.base_url, 4);
+        sync_once(mock.base_url(), 1);
+        sync_once(mock.base_url(), 4);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "sync failed: %s\n", e.what());
         return 1;

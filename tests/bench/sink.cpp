@@ -25,46 +25,12 @@
 #include <casio/es/client.hpp>
 #include <casio/sync/sink.hpp>
 
+#include "support/child_process.hpp"
+
 namespace asio = boost::asio;
 using namespace casio;
 
 namespace {
-
-struct mock_process {
-    pid_t pid = -1;
-    std::string base_url;
-
-    explicit mock_process(const std::string& path) {
-        int fds[2];
-        if (pipe(fds) != 0) {
-            std::perror("pipe");
-            std::exit(1);
-        }
-        pid = fork();
-        if (pid == 0) {
-            dup2(fds[1], STDOUT_FILENO);
-            close(fds[0]);
-            execl(path.c_str(), path.c_str(), "--port", "0", nullptr);
-            _exit(127);
-        }
-        close(fds[1]);
-        std::string line;
-        char c;
-        while (read(fds[0], &c, 1) == 1 && c != '\n') {
-            line.push_back(c);
-        }
-        const auto at = line.find("http://");
-        if (at == std::string::npos) {
-            std::fprintf(stderr, "mock-elasticsearch did not start: '%s'\n", line.c_str());
-            std::exit(1);
-        }
-        base_url = line.substr(at);
-    }
-    ~mock_process() {
-        kill(pid, SIGTERM);
-        waitpid(pid, nullptr, 0);
-    }
-};
 
 double cpu_seconds() {
     rusage u{};
@@ -148,11 +114,11 @@ int main(int argc, char** argv) {
     const std::size_t n = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 100000;
     const std::size_t doc_bytes = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1024;
     core::log::set_level(core::log::level::warning);
-    mock_process mock(argv[1]);
+    auto mock = casio::test::child_process::start_server(argv[1], {"--port", "0"});
     try {
-        pass("full sync, empty index", mock.base_url, sync::sync_mode::full, n, doc_bytes);
-        pass("full sync, all existing", mock.base_url, sync::sync_mode::full, n, doc_bytes);
-        pass("skip-unchanged, all same", mock.base_url, sync::sync_mode::skip_unchanged, n,
+        pass("full sync, empty index", mock.base_url(), sync::sync_mode::full, n, doc_bytes);
+        pass("full sync, all existing", mock.base_url(), sync::sync_mode::full, n, doc_bytes);
+        pass("skip-unchanged, all same", mock.base_url(), sync::sync_mode::skip_unchanged, n,
              doc_bytes);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_sink: %s\n", e.what());

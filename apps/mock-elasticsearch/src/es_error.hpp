@@ -2,16 +2,16 @@
 // An error answered the way Elasticsearch answers it:
 // {"error":{"root_cause":[{"type","reason",...}],"type","reason",...},"status":N}
 
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
-
 #include <stdexcept>
 #include <string>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 namespace casio::mock_es {
 
 class es_error : public std::runtime_error {
-public:
+  public:
     es_error(unsigned status, std::string type, std::string reason, boost::json::object extra = {})
         : std::runtime_error(reason),
           status_(status),
@@ -34,7 +34,7 @@ public:
         return boost::json::object{{"error", std::move(err)}, {"status", status_}};
     }
 
-private:
+  private:
     unsigned status_;
     std::string type_;
     std::string reason_;

@@ -1,10 +1,9 @@
 #include <catch2/catch.hpp>
+#include <string>
 
 #include <boost/json/parse.hpp>
 
 #include <casio/core/json_text.hpp>
-
-#include <string>
 
 using casio::core::append_json_string;
 

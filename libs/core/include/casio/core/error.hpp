@@ -19,12 +19,18 @@ enum class error_kind {
 
 constexpr std::string_view to_string(error_kind k) noexcept {
     switch (k) {
-        case error_kind::transient: return "transient";
-        case error_kind::rate_limited: return "rate_limited";
-        case error_kind::auth: return "auth";
-        case error_kind::bad_request: return "bad_request";
-        case error_kind::not_found: return "not_found";
-        case error_kind::fatal: return "fatal";
+        case error_kind::transient:
+            return "transient";
+        case error_kind::rate_limited:
+            return "rate_limited";
+        case error_kind::auth:
+            return "auth";
+        case error_kind::bad_request:
+            return "bad_request";
+        case error_kind::not_found:
+            return "not_found";
+        case error_kind::fatal:
+            return "fatal";
     }
     return "fatal";
 }
@@ -32,7 +38,7 @@ constexpr std::string_view to_string(error_kind k) noexcept {
 // An error that carries its kind and, when it came from an HTTP peer, the status and a short
 // excerpt of the body for diagnostics. Messages must never contain a secret.
 class error : public std::runtime_error {
-public:
+  public:
     error(error_kind kind, std::string message, int status = 0, std::string body_excerpt = {})
         : std::runtime_error(std::move(message)),
           kind_(kind),
@@ -43,7 +49,7 @@ public:
     int status() const noexcept { return status_; }
     const std::string& body_excerpt() const noexcept { return body_excerpt_; }
 
-private:
+  private:
     error_kind kind_;
     int status_;
     std::string body_excerpt_;
