@@ -7,6 +7,8 @@
 #include <exception>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -94,6 +96,10 @@ TEST_CASE("a full sync against mock-salesforce", "[integration][salesforce]") {
     REQUIRE_FALSE(r.docs.empty());
     std::map<std::string, std::size_t> by_type;
     std::set<std::string> ids;
+    // What the record documents say about files: ContentDocument id -> ids of the records
+    // that link it. Every file document must carry exactly that set, sorted.
+    std::map<std::string, std::set<std::string>> links;
+    std::map<std::string, json::object> files;
     for (const auto& d : r.docs) {
         const auto o = json::parse(d.json).as_object();  // every document is valid JSON
         CHECK(o.at("id").as_string() == d.id);
@@ -101,19 +107,53 @@ TEST_CASE("a full sync against mock-salesforce", "[integration][salesforce]") {
         CHECK(o.contains("_allow_access_control"));
         if (o.contains("type") && o.at("type") == "content_document") {
             ++by_type["file"];
-            CHECK_FALSE(o.at("linked_ids").as_array().empty());
-        } else {
-            ++by_type[std::string(o.at("attributes").at("type").as_string())];
-            CHECK(d.timestamp.size() == 20);  // YYYY-MM-DDTHH:MM:SSZ
-            CHECK(d.timestamp.back() == 'Z');
+            files.emplace(d.id, o);
+            continue;
+        }
+        ++by_type[std::string(o.at("attributes").at("type").as_string())];
+        CHECK(d.timestamp.size() == 20);  // YYYY-MM-DDTHH:MM:SSZ
+        CHECK(d.timestamp.back() == 'Z');
+        CHECK(o.at("url").as_string() == mock.base_url() + "/" + d.id);
+        CHECK(o.at("Id").as_string() == d.id);
+        if (const auto* cdl = o.if_contains("ContentDocumentLinks"); cdl && cdl->is_object()) {
+            for (const auto& link : cdl->at("records").as_array()) {
+                const auto& doc = link.at("ContentDocument");
+                if (doc.is_object()) {
+                    links[std::string(doc.at("Id").as_string())].insert(d.id);
+                }
+            }
         }
     }
-    for (const auto& [type, n] : by_type) {
-        INFO(type << ": " << n);
-        CHECK(n > 0);
+    // The generated org holds exactly --records rows of each standard object.
+    for (const char* type : {"Account", "Opportunity", "Contact", "Lead", "Campaign", "Case"}) {
+        INFO(type);
+        CHECK(by_type[type] == 60);
     }
-    CHECK(by_type.count("Account") == 1);
-    CHECK(by_type.count("Case") == 1);
+    // Every linked file appears once, with all its linked ids, and nothing else is a file.
+    REQUIRE_FALSE(links.empty());
+    CHECK(files.size() == links.size());
+    std::size_t with_content = 0;
+    for (const auto& [id, linked] : links) {
+        INFO("file " << id);
+        auto it = files.find(id);
+        REQUIRE(it != files.end());
+        std::vector<std::string> got;
+        for (const auto& v : it->second.at("linked_ids").as_array()) {
+            got.emplace_back(v.as_string());
+        }
+        CHECK(got == std::vector<std::string>(linked.begin(), linked.end()));
+        // Files the gate accepts (supported type, at most 10 MiB) carry their content.
+        const auto size = it->second.at("content_size").to_number<std::int64_t>();
+        const bool small = size <= static_cast<std::int64_t>(sf::default_max_file_size);
+        const auto* attachment = it->second.if_contains("_attachment");
+        CHECK((attachment != nullptr) == small);
+        if (attachment != nullptr) {
+            // base64 of exactly content_size bytes
+            CHECK(attachment->as_string().size() == static_cast<std::size_t>((size + 2) / 3 * 4));
+            ++with_content;
+        }
+    }
+    CHECK(with_content > 0);
     CHECK_FALSE(r.acl_docs.empty());
     CHECK(r.token_requests >= 2);  // the token expired mid-sync and was fetched again
 }
