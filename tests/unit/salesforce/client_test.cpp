@@ -190,6 +190,31 @@ TEST_CASE("a query walks nextRecordsUrl pages", "[salesforce][client][paging]") 
     CHECK(f.t.seen[2].url == base + "/services/data/v59.0/query/01gA-2");
 }
 
+TEST_CASE("each query page lives in its own arena", "[salesforce][client][paging][memory]") {
+    // Regression: assigning the next page's json::value to the previous one copied it into the
+    // first page's arena, so an object's whole result set stayed in memory (1.7 GB at 1M).
+    fixture f;
+    f.t.add(200, token_ok);
+    for (int i = 1; i <= 3; ++i) {
+        f.t.add(200, R"({"done":false,"nextRecordsUrl":"/services/data/v59.0/query/01gA-)" +
+                         std::to_string(i) + R"(","records":[{"Id":"r)" + std::to_string(i) +
+                         R"("}]})");
+    }
+    f.t.add(200, R"({"done":true,"records":[{"Id":"r4"}]})");
+    std::vector<boost::json::memory_resource*> arenas;
+    // Holding every arena keeps an address from being reused, so distinct pointers mean
+    // distinct arenas.
+    std::vector<boost::json::storage_ptr> kept;
+    run(f.c.query("SELECT Id FROM Account", "query Account",
+                  [&](const boost::json::array& records) -> asio::awaitable<void> {
+                      arenas.push_back(records.storage().get());
+                      kept.push_back(records.storage());
+                      co_return;
+                  }));
+    REQUIRE(arenas.size() == 4);
+    CHECK(std::set<boost::json::memory_resource*>(arenas.begin(), arenas.end()).size() == 4);
+}
+
 TEST_CASE("a FIELDS() rule walks OFFSET pages until a short page", "[salesforce][client][paging]") {
     fixture f;
     f.t.add(200, token_ok);
