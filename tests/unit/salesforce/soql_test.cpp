@@ -3,6 +3,7 @@
 #include <casio/salesforce/queries.hpp>
 #include <casio/salesforce/soql.hpp>
 
+#include "sf_fakes.hpp"
 #include "sf_test_util.hpp"
 
 using namespace casio::salesforce;
@@ -15,21 +16,6 @@ const std::string base = "https://acme.my.salesforce.com";
 
 std::string cdl() {
     return "(\n" + content_document_links_join(full_describe()) + ")\n";
-}
-
-// Decodes %XX so URL tests can look at the SOQL again.
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            out.push_back(
-                static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
 }
 
 }  // namespace
