@@ -6,6 +6,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <casio/core/base64.hpp>
+
 namespace casio::mock_es {
 
 namespace json = boost::json;
@@ -39,43 +41,6 @@ bool mentions_control_field(std::string_view s) {
         }
     }
     return false;
-}
-
-std::string base64_decode(std::string_view in, bool& ok) {
-    auto val = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z')
-            return c - 'A';
-        if (c >= 'a' && c <= 'z')
-            return c - 'a' + 26;
-        if (c >= '0' && c <= '9')
-            return c - '0' + 52;
-        if (c == '+')
-            return 62;
-        if (c == '/')
-            return 63;
-        return -1;
-    };
-    std::string out;
-    out.reserve(in.size() * 3 / 4);
-    unsigned buf = 0;
-    int bits = 0;
-    ok = true;
-    for (char c : in) {
-        if (c == '=' || c == '\n' || c == '\r' || c == ' ')
-            continue;
-        int v = val(c);
-        if (v < 0) {
-            ok = false;
-            return {};
-        }
-        buf = (buf << 6) | static_cast<unsigned>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((buf >> bits) & 0xff));
-        }
-    }
-    return out;
 }
 
 // Text if valid UTF-8 without NUL and with few control characters (what Tika would read as
@@ -140,10 +105,9 @@ std::string apply_ingest_emulation(std::string source) {
     auto& o = v.as_object();
     if (truthy(o, "_extract_binary_content")) {
         if (auto* a = o.if_contains("_attachment"); a && a->is_string()) {
-            bool ok = false;
-            std::string decoded = base64_decode(std::string_view(a->as_string()), ok);
-            if (ok && looks_like_text(decoded))
-                o["body"] = decoded;
+            auto decoded = core::base64_decode(std::string_view(a->as_string()));
+            if (decoded && looks_like_text(*decoded))
+                o["body"] = *decoded;
         }
     }
     if (truthy(o, "_reduce_whitespace")) {

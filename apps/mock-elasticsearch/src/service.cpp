@@ -10,6 +10,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <casio/core/base64.hpp>
+
 #include "json_util.hpp"
 #include "pipeline.hpp"
 
@@ -93,67 +95,6 @@ std::string write_body(const std::string& index, std::string_view id, const writ
     return b;
 }
 
-std::string base64_decode(std::string_view in) {
-    auto val = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z')
-            return c - 'A';
-        if (c >= 'a' && c <= 'z')
-            return c - 'a' + 26;
-        if (c >= '0' && c <= '9')
-            return c - '0' + 52;
-        if (c == '+' || c == '-')
-            return 62;
-        if (c == '/' || c == '_')
-            return 63;
-        return -1;
-    };
-    std::string out;
-    unsigned buf = 0;
-    int bits = 0;
-    for (char c : in) {
-        int v = val(c);
-        if (v < 0)
-            continue;
-        buf = (buf << 6) | static_cast<unsigned>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((buf >> bits) & 0xff));
-        }
-    }
-    return out;
-}
-
-std::string base64_encode(std::string_view in) {
-    static constexpr char tbl[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        unsigned n = (static_cast<unsigned char>(in[i]) << 16) |
-                     (static_cast<unsigned char>(in[i + 1]) << 8) |
-                     static_cast<unsigned char>(in[i + 2]);
-        out += tbl[(n >> 18) & 63];
-        out += tbl[(n >> 12) & 63];
-        out += tbl[(n >> 6) & 63];
-        out += tbl[n & 63];
-    }
-    if (i + 1 == in.size()) {
-        unsigned n = static_cast<unsigned char>(in[i]) << 16;
-        out += tbl[(n >> 18) & 63];
-        out += tbl[(n >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == in.size()) {
-        unsigned n = (static_cast<unsigned char>(in[i]) << 16) |
-                     (static_cast<unsigned char>(in[i + 1]) << 8);
-        out += tbl[(n >> 18) & 63];
-        out += tbl[(n >> 12) & 63];
-        out += tbl[(n >> 6) & 63];
-        out += '=';
-    }
-    return out;
-}
-
 bool media_type_ok(std::string_view ct) {
     // "application/json", "application/x-ndjson", and the versioned vendor types.
     auto semi = ct.find(';');
@@ -213,13 +154,13 @@ std::optional<server_response> service::check_auth(const server_request& req) co
         std::string_view a = *auth;
         if (a.starts_with("ApiKey ")) {
             std::string_view given = a.substr(7);
-            std::string decoded = base64_decode(given);
+            const std::string decoded = core::base64_decode(given).value_or("");
             for (const auto& k : opts_.api_keys) {
-                if (given == k || decoded == k || given == base64_encode(k))
+                if (given == k || decoded == k || given == core::base64_encode(k))
                     ok = true;
             }
         } else if (a.starts_with("Basic ")) {
-            std::string decoded = base64_decode(a.substr(6));
+            const std::string decoded = core::base64_decode(a.substr(6)).value_or("");
             for (const auto& u : opts_.users) {
                 if (decoded == u)
                     ok = true;

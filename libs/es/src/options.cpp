@@ -1,4 +1,5 @@
 // Client options: host normalisation, authorization header, HTTP client settings.
+#include <casio/core/base64.hpp>
 #include <casio/core/config.hpp>
 #include <casio/core/error.hpp>
 #include <casio/es/options.hpp>
@@ -6,36 +7,6 @@
 namespace casio::es {
 
 namespace {
-
-std::string base64(std::string_view in) {
-    static constexpr char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((in.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        unsigned v = (unsigned(std::uint8_t(in[i])) << 16) |
-                     (unsigned(std::uint8_t(in[i + 1])) << 8) | unsigned(std::uint8_t(in[i + 2]));
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += alphabet[(v >> 6) & 63];
-        out += alphabet[v & 63];
-    }
-    if (i + 1 == in.size()) {
-        unsigned v = unsigned(std::uint8_t(in[i])) << 16;
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == in.size()) {
-        unsigned v =
-            (unsigned(std::uint8_t(in[i])) << 16) | (unsigned(std::uint8_t(in[i + 1])) << 8);
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += alphabet[(v >> 6) & 63];
-        out += '=';
-    }
-    return out;
-}
 
 [[noreturn]] void bad_host(std::string_view host, std::string_view why) {
     throw core::error(core::error_kind::bad_request,
@@ -125,7 +96,7 @@ std::string authorization_header(const client_options& opts) {
     if (opts.api_key) {
         return "ApiKey " + *opts.api_key;
     }
-    return "Basic " + base64(opts.username + ":" + opts.password);
+    return "Basic " + core::base64_encode(opts.username + ":" + opts.password);
 }
 
 http::client_options http_options(const client_options& opts) {
