@@ -128,6 +128,21 @@ std::optional<std::string> check_local_config(const core::config& cfg) {
     return std::nullopt;
 }
 
+namespace {
+
+// Names the setting to fix; never its value.
+std::string credentials_refused(const std::string& url, const core::elasticsearch_config& ec,
+                                const core::error& e) {
+    const std::string setting =
+        ec.api_key ? "elasticsearch.api_key" : "elasticsearch.username and elasticsearch.password";
+    const std::string problem = e.status() == 401 ? "authentication failed"
+                                                  : "the credentials lack the required privileges";
+    return "Elasticsearch at " + url + " refused the credentials (" + problem + ": " + e.what() +
+           "); check " + setting;
+}
+
+}  // namespace
+
 awaitable<bool> preflight(es::client& es, const core::config& cfg, core::sleeper& sleep,
                           bool allow_version_mismatch) {
     const auto& ec = cfg.elasticsearch;
@@ -141,6 +156,13 @@ awaitable<bool> preflight(es::client& es, const core::config& cfg, core::sleeper
             info = co_await es.info();
             break;
         } catch (const core::error& e) {
+            // 401/403 is a definite answer from a running Elasticsearch: waiting does not
+            // change the credentials, so fail now instead of after max_wait_duration.
+            if (e.status() == 401 || e.status() == 403) {
+                auto message = credentials_refused(es.base_url(), ec, e);
+                log::critical(message);
+                throw preflight_error(std::move(message));
+            }
             why = e.what();
         }
         if (waited + delay > ec.max_wait_duration) {

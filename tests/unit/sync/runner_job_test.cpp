@@ -525,6 +525,38 @@ TEST_CASE("preflight waits for Elasticsearch with backoff, then gives up",
     }
 }
 
+TEST_CASE("preflight fails at once when Elasticsearch refuses the credentials",
+          "[sync][service][preflight]") {
+    fixture f;
+    f.cfg.elasticsearch.max_wait_duration = std::chrono::seconds(240);
+    f.es_t.refuse_with = 401;
+    SECTION("an API key names elasticsearch.api_key, not its value") {
+        f.cfg.elasticsearch.api_key = "wrong-key-value";
+        CHECK_THROWS_WITH(f.run([&]() -> asio::awaitable<void> {
+            co_await sync::preflight(f.es, f.cfg, f.sleeps, false);
+        }),
+                          Catch::Contains("authentication failed") && Catch::Contains("401") &&
+                              Catch::Contains("check elasticsearch.api_key") &&
+                              !Catch::Contains("wrong-key-value"));
+    }
+    SECTION("basic auth names the user and password settings") {
+        CHECK_THROWS_WITH(f.run([&]() -> asio::awaitable<void> {
+            co_await sync::preflight(f.es, f.cfg, f.sleeps, false);
+        }),
+                          Catch::Contains("elasticsearch.username and elasticsearch.password"));
+    }
+    SECTION("403: the credentials lack privileges") {
+        f.es_t.refuse_with = 403;
+        CHECK_THROWS_WITH(f.run([&]() -> asio::awaitable<void> {
+            co_await sync::preflight(f.es, f.cfg, f.sleeps, false);
+        }),
+                          Catch::Contains("lack the required privileges"));
+    }
+    // No backoff: a definite answer is not an Elasticsearch that is still starting.
+    CHECK(f.sleeps.requested().empty());
+    CHECK(f.es_t.sent("GET", "/").size() == 1);
+}
+
 TEST_CASE("bootstrap creates a missing connector with its configuration values",
           "[sync][service][bootstrap]") {
     fixture f;

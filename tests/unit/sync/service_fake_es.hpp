@@ -38,7 +38,8 @@ class fake_es final : public es::transport {
     int conflicts_to_inject = 0;  // next OCC connector writes answered 409
     int job_counter = 0;
     bool fail_everything = false;
-    int fail_first = 0;  // the first N requests fail as connection errors
+    int fail_first = 0;        // the first N requests fail as connection errors
+    unsigned refuse_with = 0;  // when set, every request is answered with this status (401/403)
     std::string version = "9.6.0";
     std::string build_flavor = "default";
 
@@ -62,6 +63,10 @@ class fake_es final : public es::transport {
         if (fail_first > 0) {
             --fail_first;
             throw core::error(core::error_kind::transient, "connection refused");
+        }
+        if (refuse_with != 0) {
+            co_return answer(refuse_with, R"({"error":{"type":"security_exception","reason":)"
+                                          R"("unable to authenticate"},"status":401})");
         }
         co_return handle(req);
     }
