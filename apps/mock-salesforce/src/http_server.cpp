@@ -63,6 +63,13 @@ http_server::http_server(boost::asio::any_io_executor ex, service& svc) : ex_(ex
             sr.body = std::move(req.body);
             service_response res = svc_->handle(sr);
             co_await pause(ex_, res.delay);
+            if (res.drop) {
+                // Not begun: the server closes the connection and the client gets no answer.
+                req.stream().abort();
+                http::server_response none;
+                none.status = 0;
+                co_return none;
+            }
             if (res.file) {
                 co_await stream_file(ex_, req.stream(), res, svc_->options().faults);
                 http::server_response none;

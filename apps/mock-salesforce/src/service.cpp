@@ -231,6 +231,22 @@ service_response service::api(const service_request& req, std::string_view path,
     if (f.request_limit && stats_.api_requests > f.request_limit) {
         return error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");
     }
+    if (fault_) {
+        if (fault_->after_requests > 0) {
+            --fault_->after_requests;
+        } else {
+            ++stats_.faulted_requests;
+            if (fault_->drop) {
+                service_response r;
+                r.drop = true;
+                return r;
+            }
+            return fault_->status == 503
+                       ? error(503, "SERVER_UNAVAILABLE", "Server is temporarily unavailable")
+                       : error(fault_->status, "UNKNOWN_EXCEPTION",
+                               "An unexpected error occurred (injected fault)");
+        }
+    }
     if (f.error_rate > 0) {
         const double draw = static_cast<double>(mix(f.seed * 0x9E37 + fault_draws_++) >> 11) /
                             static_cast<double>(1ULL << 53);
@@ -376,6 +392,7 @@ service_response service::admin(const service_request& req, std::string_view pat
         o["token_requests"] = stats_.token_requests;
         o["query_requests"] = stats_.query_requests;
         o["download_requests"] = stats_.download_requests;
+        o["faulted_requests"] = stats_.faulted_requests;
         return json(200, boost::json::serialize(o));
     }
     if (path == "/__admin/reset-limits" && req.method == "POST") {
@@ -383,6 +400,15 @@ service_response service::admin(const service_request& req, std::string_view pat
         for (auto& [t, n] : tokens_) {
             n = 0;
         }
+        service_response r;
+        r.status = 204;
+        return r;
+    }
+    if (path == "/__admin/faults" && req.method == "POST") {
+        return set_fault(req);
+    }
+    if (path == "/__admin/faults" && req.method == "DELETE") {
+        fault_.reset();
         service_response r;
         r.status = 204;
         return r;
@@ -421,6 +447,53 @@ service_response service::admin(const service_request& req, std::string_view pat
     } catch (const std::invalid_argument& e) {
         return fail(400, e.what());
     }
+}
+
+service_response service::set_fault(const service_request& req) {
+    auto fail = [](std::string message) {
+        boost::json::object o;
+        o["error"] = std::move(message);
+        return json(400, boost::json::serialize(o));
+    };
+    boost::system::error_code ec;
+    auto body = boost::json::parse(req.body, ec);
+    if (ec || !body.is_object()) {
+        return fail(
+            "faults: the body must be a JSON object such as {\"after_requests\":5,"
+            "\"status\":503} or {\"after_requests\":5,\"drop\":true}");
+    }
+    runtime_fault f;
+    for (const auto& [key, value] : body.as_object()) {
+        if (key == "after_requests") {
+            if (!value.is_int64() || value.as_int64() < 0) {
+                return fail("faults: after_requests must be a non-negative integer, got " +
+                            boost::json::serialize(value));
+            }
+            f.after_requests = static_cast<std::size_t>(value.as_int64());
+        } else if (key == "status") {
+            if (!value.is_int64() || value.as_int64() < 400 || value.as_int64() > 599) {
+                return fail("faults: status must be an HTTP error status (400..599), got " +
+                            boost::json::serialize(value));
+            }
+            f.status = static_cast<unsigned>(value.as_int64());
+        } else if (key == "drop") {
+            if (!value.is_bool()) {
+                return fail("faults: drop must be true or false, got " +
+                            boost::json::serialize(value));
+            }
+            f.drop = value.as_bool();
+        } else {
+            return fail("faults: unknown field \"" + std::string(key) +
+                        "\" (after_requests, status, drop)");
+        }
+    }
+    if (f.drop && body.as_object().contains("status")) {
+        return fail("faults: give either status or drop, not both");
+    }
+    fault_ = f;
+    service_response r;
+    r.status = 204;
+    return r;
 }
 
 }  // namespace casio::mock_sf

@@ -19,6 +19,9 @@
 //   DELETE /__admin/records/<Id>       -> 204 (then visible only through queryAll)
 //   GET    /__admin/stats              -> {"api_requests":N,"token_requests":N,...}
 //   POST   /__admin/reset-limits       -> 204 (request counters and faults start over)
+//   POST   /__admin/faults             {"after_requests":N,"status":503} or {..., "drop":true}
+//                                      -> 204; after N more API requests, every API request
+//                                      fails that way until DELETE /__admin/faults
 
 #include <chrono>
 #include <cstdint>
@@ -69,6 +72,7 @@ struct service_response {
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
     std::optional<file_info> file;  // stream this instead of body (VersionData)
+    bool drop = false;              // close the connection without answering
     std::chrono::milliseconds delay{0};
 };
 
@@ -77,6 +81,15 @@ struct service_stats {
     std::size_t token_requests = 0;
     std::size_t query_requests = 0;
     std::size_t download_requests = 0;
+    std::size_t faulted_requests = 0;  // API requests failed by the runtime fault
+};
+
+// Set at run time through /__admin/faults: a deterministic outage that lasts until cleared, so
+// a test can fail a sync from a known point on, whatever the client's retries.
+struct runtime_fault {
+    std::size_t after_requests = 0;  // API requests still served normally
+    unsigned status = 503;           // the answer once they are used up, unless `drop`
+    bool drop = false;               // close the connection instead of answering
 };
 
 class service {
@@ -102,6 +115,7 @@ class service {
     service_response api(const service_request& req, std::string_view path,
                          const std::map<std::string, std::string>& params);
     service_response admin(const service_request& req, std::string_view path);
+    service_response set_fault(const service_request& req);
     service_response run_query(const service_request& req, std::string_view version,
                                const std::string& soql, bool all);
     service_response page(std::string_view version, const std::string& locator);
@@ -116,6 +130,7 @@ class service {
     std::unordered_map<std::string, std::size_t> tokens_;  // token -> API requests served
     std::size_t issued_ = 0;
     std::uint64_t fault_draws_ = 0;
+    std::optional<runtime_fault> fault_;
     std::list<std::string> cursor_order_;  // least recently created first
     std::unordered_map<std::string, cursor> cursors_;
 };

@@ -1,0 +1,169 @@
+// The run-time fault of /__admin/faults: after N API requests every API request fails (a status,
+// or a connection closed without an answer) until the fault is cleared.
+#include <catch2/catch.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <casio/core/error.hpp>
+#include <casio/http/client.hpp>
+
+#include "helpers.hpp"
+#include "http_server.hpp"
+
+using namespace casio::mock_sf;
+using namespace casio::mock_sf::test;
+namespace http = casio::http;
+
+namespace {
+
+service_options options() {
+    service_options opts;
+    opts.client_id = "id";
+    opts.client_secret = "secret";
+    return opts;
+}
+
+struct caller {
+    service& svc;
+    std::string token;
+
+    service_response call(std::string method, std::string target, std::string body = {}) {
+        service_request r;
+        r.method = std::move(method);
+        r.target = std::move(target);
+        r.body = std::move(body);
+        if (!token.empty()) {
+            r.headers.emplace_back("Authorization", "Bearer " + token);
+        }
+        return svc.handle(r);
+    }
+    void login() {
+        auto r = call("POST", "/services/oauth2/token",
+                      "grant_type=client_credentials&client_id=id&client_secret=secret");
+        REQUIRE(r.status == 200);
+        token = str(boost::json::parse(r.body).at("access_token"));
+    }
+    std::int64_t stat(const char* name) {
+        return boost::json::parse(call("GET", "/__admin/stats").body).at(name).as_int64();
+    }
+};
+
+constexpr const char* sobjects = "/services/data/v59.0/sobjects";
+
+}  // namespace
+
+TEST_CASE("a run-time fault fails every API request after the Nth until cleared",
+          "[mock_sf][service][faults][admin]") {
+    org o(org_options{11, 10});
+    service svc(o, options());
+    caller c{svc, {}};
+    c.login();
+
+    REQUIRE(c.call("POST", "/__admin/faults", R"({"after_requests": 2, "status": 503})").status ==
+            204);
+    CHECK(c.call("GET", sobjects).status == 200);
+    CHECK(c.call("GET", sobjects).status == 200);
+    for (int i = 0; i < 3; ++i) {
+        auto r = c.call("GET", sobjects);
+        CHECK(r.status == 503);
+        CHECK(str(boost::json::parse(r.body).at(0).at("errorCode")) == "SERVER_UNAVAILABLE");
+    }
+    // A new token does not help: the outage is the server's, not the session's.
+    c.login();
+    CHECK(c.call("GET", sobjects).status == 503);
+    CHECK(c.stat("faulted_requests") == 4);
+
+    REQUIRE(c.call("DELETE", "/__admin/faults").status == 204);
+    CHECK(c.call("GET", sobjects).status == 200);
+    CHECK(c.stat("faulted_requests") == 4);
+
+    // Another status; the fault starts at once with after_requests 0 (the default).
+    REQUIRE(c.call("POST", "/__admin/faults", R"({"status": 500})").status == 204);
+    CHECK(c.call("GET", sobjects).status == 500);
+    // drop: the adapter closes the connection instead of sending this response.
+    REQUIRE(c.call("POST", "/__admin/faults", R"({"drop": true})").status == 204);
+    CHECK(c.call("GET", sobjects).drop);
+}
+
+TEST_CASE("a bad fault request is refused with the field named", "[mock_sf][service][faults]") {
+    org o(org_options{11, 10});
+    service svc(o, options());
+    caller c{svc, {}};
+    auto refused = [&](const std::string& body, const std::string& expected) {
+        auto r = c.call("POST", "/__admin/faults", body);
+        INFO(body << " -> " << r.body);
+        CHECK(r.status == 400);
+        CHECK_THAT(str(boost::json::parse(r.body).at("error")), Catch::Contains(expected));
+    };
+    refused("not json", "JSON object");
+    refused(R"({"after_requests": -1})", "after_requests");
+    refused(R"({"after_requests": "5"})", "after_requests");
+    refused(R"({"status": 200})", "status must be an HTTP error status");
+    refused(R"({"drop": "yes"})", "drop must be true or false");
+    refused(R"({"delay": 5})", "unknown field \"delay\"");
+    refused(R"({"drop": true, "status": 503})", "either status or drop");
+    // Nothing was set by the refused requests.
+    c.login();
+    CHECK(c.call("GET", sobjects).status == 200);
+}
+
+TEST_CASE("a dropping fault closes the connection without an answer, over HTTP",
+          "[mock_sf][http][faults]") {
+    org o(org_options{11, 10});
+    boost::asio::io_context io;
+    service svc(o, options());
+    http_server server(io.get_executor(), svc);
+    const std::string base = "http://127.0.0.1:" + std::to_string(server.listen("127.0.0.1", 0));
+    server.start();
+    http::client client(io.get_executor());
+    std::vector<std::string> outcomes;
+    std::exception_ptr failure;
+    auto send = [&](http::method verb, std::string target, std::string body,
+                    std::string token) -> boost::asio::awaitable<std::string> {
+        http::request req;
+        req.verb = verb;
+        req.url = base + target;
+        req.body = std::move(body);
+        if (!token.empty()) {
+            req.fields.push_back({"Authorization", "Bearer " + token});
+        }
+        if (verb == http::method::post && target.starts_with("/services")) {
+            req.fields.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+        }
+        try {
+            auto res = co_await client.send(std::move(req));
+            co_return std::to_string(res.status) + " " + res.body;
+        } catch (const casio::core::error& e) {
+            co_return "failed: " + std::string(casio::core::to_string(e.kind()));
+        }
+    };
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+            auto login = co_await send(http::method::post, "/services/oauth2/token",
+                                       "grant_type=client_credentials&client_id=id&client_secret="
+                                       "secret",
+                                       "");
+            REQUIRE(login.starts_with("200 "));
+            auto token = str(boost::json::parse(login.substr(4)).at("access_token"));
+            outcomes.push_back(co_await send(http::method::post, "/__admin/faults",
+                                             R"({"after_requests":1,"drop":true})", ""));
+            outcomes.push_back(
+                (co_await send(http::method::get, sobjects, "", token)).substr(0, 3));
+            outcomes.push_back(co_await send(http::method::get, sobjects, "", token));
+            outcomes.push_back(co_await send(http::method::delete_, "/__admin/faults", "", ""));
+            outcomes.push_back(
+                (co_await send(http::method::get, sobjects, "", token)).substr(0, 3));
+        },
+        [&](std::exception_ptr e) {
+            failure = e;
+            client.close();
+            server.stop();
+        });
+    io.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    CHECK(outcomes == std::vector<std::string>{"204 ", "200", "failed: transient", "204 ", "200"});
+}
