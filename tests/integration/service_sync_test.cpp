@@ -7,208 +7,17 @@
     defined(CASIO_BIN_MOCK_SALESFORCE)
 
 #include <csignal>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
-#include <functional>
-#include <set>
 #include <string>
-#include <thread>
-#include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <casio/core/retry.hpp>
-#include <casio/es/client.hpp>
-#include <casio/http/client.hpp>
-#include <casio/salesforce/source.hpp>
-
-#include "support/child_process.hpp"
+#include "support/service_env.hpp"
 
 using namespace casio;
+using namespace casio::test;
 namespace asio = boost::asio;
 namespace json = boost::json;
-using casio::test::child_process;
-
-namespace {
-
-struct temp_dir {
-    std::filesystem::path path;
-    temp_dir() {
-        static int n = 0;
-        path = std::filesystem::temp_directory_path() /
-               ("casio-service-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-        std::filesystem::create_directories(path);
-    }
-    ~temp_dir() { std::filesystem::remove_all(path); }
-};
-
-// One call (or a few) to Elasticsearch through libs/es, on a private io_context.
-template <typename T>
-T with_es(const std::string& url, std::function<asio::awaitable<T>(es::client&)> f) {
-    asio::io_context ctx;
-    es::client_options o;
-    o.host = url;
-    o.retries.max_retries = 1;
-    http::client hc(ctx.get_executor(), es::http_options(o));
-    es::http_transport tr(hc);
-    es::client c(tr, o);
-    std::optional<T> out;
-    std::exception_ptr failure;
-    asio::co_spawn(
-        ctx, [&]() -> asio::awaitable<void> { out.emplace(co_await f(c)); },
-        [&](std::exception_ptr e) {
-            failure = e;
-            hc.close();  // also after a failure, or the idle sweep keeps run() busy
-        });
-    ctx.run();
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
-    return std::move(*out);
-}
-
-// Polls `probe` until it returns true, for at most `deadline`.
-bool eventually(const std::function<bool()>& probe,
-                std::chrono::milliseconds deadline = std::chrono::seconds(60)) {
-    const auto until = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < until) {
-        if (probe()) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // poll period, not a sync
-    }
-    return probe();
-}
-
-// The ids the Salesforce source yields for this org, read straight from mock-salesforce.
-std::set<std::string> expected_ids(const std::string& sf_url) {
-    asio::io_context ctx;
-    http::client hc(ctx.get_executor());
-    salesforce::http_transport tr(hc);
-    core::steady_sleeper sleeper;
-    salesforce::config cfg;
-    cfg.domain = "mock";
-    cfg.client_id = "id";
-    cfg.client_secret = "secret";
-    cfg.standard_objects = {"*"};
-    salesforce::client c(tr, sleeper, salesforce::client_settings{sf_url, "id", "secret"});
-    salesforce::source src(c, cfg);
-    std::set<std::string> ids;
-    std::exception_ptr failure;
-    asio::co_spawn(
-        ctx,
-        [&]() -> asio::awaitable<void> {
-            co_await src.validate_config();
-            co_await src.get_docs({}, [&](salesforce::mapped_document d) -> asio::awaitable<void> {
-                ids.insert(d.id);
-                co_return;
-            });
-            hc.close();
-        },
-        [&](std::exception_ptr e) { failure = e; });
-    ctx.run();
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
-    return ids;
-}
-
-std::set<std::string> index_ids(const std::string& es_url, const std::string& index) {
-    return with_es<std::set<std::string>>(
-        es_url, [&](es::client& c) -> asio::awaitable<std::set<std::string>> {
-            std::set<std::string> ids;
-            auto stream = c.scan_ids(index);
-            while (auto page = co_await stream.next_page()) {
-                for (auto& e : *page) {
-                    ids.insert(e.id);
-                }
-            }
-            co_return ids;
-        });
-}
-
-std::vector<es::doc_hit> jobs_of(const std::string& es_url, const std::string& connector_id) {
-    return with_es<std::vector<es::doc_hit>>(
-        es_url, [&](es::client& c) -> asio::awaitable<std::vector<es::doc_hit>> {
-            json::object body{
-                {"query", json::object{{"term", json::object{{"connector.id", connector_id}}}}}};
-            co_return co_await c.search_all(es::jobs_index, std::move(body));
-        });
-}
-
-std::optional<json::object> connector_doc(const std::string& es_url, const std::string& id) {
-    return with_es<std::optional<json::object>>(
-        es_url, [&](es::client& c) -> asio::awaitable<std::optional<json::object>> {
-            auto hit = co_await c.get_doc(es::connectors_index, id);
-            if (!hit) {
-                co_return std::nullopt;
-            }
-            co_return std::move(hit->source);
-        });
-}
-
-struct environment {
-    child_process es;
-    child_process sf;
-    temp_dir dir;
-    std::filesystem::path config;
-
-    explicit environment(const std::string& sf_latency_ms = "0")
-        : es(child_process::start_server(CASIO_BIN_MOCK_ELASTICSEARCH,
-                                         {"--port", "0", "--version", "9.6.0"})),
-          sf(child_process::start_server(
-              CASIO_BIN_MOCK_SALESFORCE,
-              {"--port", "0", "--records", "24", "--seed", "11", "--client-id", "id",
-               "--client-secret", "secret", "--latency-ms", sf_latency_ms})) {
-        ::setenv("RUNNING_FTEST", "1", 1);
-        ::setenv("SALESFORCE_EMULATOR_HOST", sf.base_url().c_str(), 1);
-        config = dir.path / "config.yml";
-        std::ofstream(config) << "elasticsearch:\n"
-                              << "  host: " << es.base_url() << "\n"
-                              << "  max_wait_duration: 10\n"
-                              << "service:\n"
-                              << "  idling: 0.5\n"
-                              << "connectors:\n"
-                              << "  - connector_id: sf-service\n"
-                              << "    service_type: salesforce\n"
-                              << "    index_name: search-sf-service\n"
-                              << "    configuration:\n"
-                              << "      domain: mock\n"
-                              << "      client_id: id\n"
-                              << "      client_secret: secret\n"
-                              << "      standard_objects_to_sync: \"*\"\n"
-                              << "  - connector_id: sf-oneshot\n"
-                              << "    service_type: salesforce\n"
-                              << "    index_name: search-sf-oneshot\n"
-                              << "    name: One-shot\n"
-                              << "    configuration:\n"
-                              << "      domain: mock\n"
-                              << "      client_id: id\n"
-                              << "      client_secret: secret\n"
-                              << "      standard_objects_to_sync: \"*\"\n"
-                              << "  - connector_id: sf-dls\n"
-                              << "    service_type: salesforce\n"
-                              << "    index_name: search-sf-dls\n"
-                              << "    configuration:\n"
-                              << "      domain: mock\n"
-                              << "      client_id: id\n"
-                              << "      client_secret: secret\n"
-                              << "      use_document_level_security: true\n"
-                              << "  - connector_id: sf-bad\n"
-                              << "    service_type: salesforce\n"
-                              << "    index_name: search-sf-bad\n"
-                              << "    configuration:\n"
-                              << "      domain: mock\n"
-                              << "      client_id: id\n"
-                              << "      client_secret: wrong-secret\n";
-    }
-};
-
-}  // namespace
 
 TEST_CASE("the service runs a cron-scheduled full sync into the content index",
           "[integration][service]") {
@@ -307,19 +116,6 @@ TEST_CASE("one-shot sync of an unknown connector fails with its id",
                                                             "--connector-id", "nope"});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.output, Catch::Contains("connector nope does not exist"));
-}
-
-std::string job_status(const std::string& es_url, const std::string& job_id) {
-    return with_es<std::string>(es_url, [&](es::client& c) -> asio::awaitable<std::string> {
-        auto hit = co_await c.get_doc(es::jobs_index, job_id);
-        co_return hit ? std::string(hit->source.at("status").as_string()) : std::string("missing");
-    });
-}
-
-std::string create_job(const std::string& es_url, const std::string& connector_id) {
-    return with_es<std::string>(es_url, [&](es::client& c) -> asio::awaitable<std::string> {
-        co_return co_await c.create_sync_job(connector_id, "full", "on_demand");
-    });
 }
 
 TEST_CASE("a running job is canceled on request, SIGTERM suspends the next one",

@@ -1,0 +1,319 @@
+#pragma once
+// connectors-asio as a user runs it, for integration tests: mock-elasticsearch and
+// mock-salesforce started on port 0, a config.yml naming them, and small synchronous helpers
+// that read Elasticsearch through libs/es and mock-salesforce through libs/salesforce, each on
+// a private io_context. Header-only: casio::test_support does not link es/salesforce; the
+// integration binary does.
+//
+// Every wait polls observable state with a deadline (eventually); nothing sleeps to sync.
+
+#if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
+    defined(CASIO_BIN_MOCK_SALESFORCE)
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+
+#include <casio/core/retry.hpp>
+#include <casio/es/client.hpp>
+#include <casio/http/client.hpp>
+#include <casio/salesforce/source.hpp>
+
+#include "support/child_process.hpp"
+
+namespace casio::test {
+
+struct temp_dir {
+    std::filesystem::path path;
+    temp_dir() {
+        static int n = 0;
+        path = std::filesystem::temp_directory_path() /
+               ("casio-service-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+        std::filesystem::create_directories(path);
+    }
+    ~temp_dir() { std::filesystem::remove_all(path); }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+};
+
+// One call (or a few) to Elasticsearch through libs/es, on a private io_context.
+template <typename T>
+T with_es(const std::string& url, std::function<boost::asio::awaitable<T>(es::client&)> f) {
+    boost::asio::io_context ctx;
+    es::client_options o;
+    o.host = url;
+    o.retries.max_retries = 1;
+    http::client hc(ctx.get_executor(), es::http_options(o));
+    es::http_transport tr(hc);
+    es::client c(tr, o);
+    std::optional<T> out;
+    std::exception_ptr failure;
+    boost::asio::co_spawn(
+        ctx, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await f(c)); },
+        [&](std::exception_ptr e) {
+            failure = e;
+            hc.close();  // also after a failure, or the idle sweep keeps run() busy
+        });
+    ctx.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    return std::move(*out);
+}
+
+// Polls `probe` until it returns true, for at most `deadline`.
+inline bool eventually(const std::function<bool()>& probe,
+                       std::chrono::milliseconds deadline = std::chrono::seconds(60)) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+        if (probe()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // poll period, not a sync
+    }
+    return probe();
+}
+
+// The ids the Salesforce source yields for this org, read straight from mock-salesforce.
+inline std::set<std::string> expected_ids(const std::string& sf_url) {
+    boost::asio::io_context ctx;
+    http::client hc(ctx.get_executor());
+    salesforce::http_transport tr(hc);
+    core::steady_sleeper sleeper;
+    salesforce::config cfg;
+    cfg.domain = "mock";
+    cfg.client_id = "id";
+    cfg.client_secret = "secret";
+    cfg.standard_objects = {"*"};
+    salesforce::client c(tr, sleeper, salesforce::client_settings{sf_url, "id", "secret"});
+    salesforce::source src(c, cfg);
+    std::set<std::string> ids;
+    std::exception_ptr failure;
+    boost::asio::co_spawn(
+        ctx,
+        [&]() -> boost::asio::awaitable<void> {
+            co_await src.validate_config();
+            co_await src.get_docs(
+                {}, [&](salesforce::mapped_document d) -> boost::asio::awaitable<void> {
+                    ids.insert(d.id);
+                    co_return;
+                });
+            hc.close();
+        },
+        [&](std::exception_ptr e) { failure = e; });
+    ctx.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    return ids;
+}
+
+inline std::set<std::string> index_ids(const std::string& es_url, const std::string& index) {
+    return with_es<std::set<std::string>>(
+        es_url, [&](es::client& c) -> boost::asio::awaitable<std::set<std::string>> {
+            std::set<std::string> ids;
+            auto stream = c.scan_ids(index);
+            while (auto page = co_await stream.next_page()) {
+                for (auto& e : *page) {
+                    ids.insert(e.id);
+                }
+            }
+            co_return ids;
+        });
+}
+
+// Every document of an index, id -> _source.
+inline std::map<std::string, boost::json::object> index_docs(const std::string& es_url,
+                                                             const std::string& index) {
+    using docs = std::map<std::string, boost::json::object>;
+    return with_es<docs>(es_url, [&](es::client& c) -> boost::asio::awaitable<docs> {
+        boost::json::object all{
+            {"query", boost::json::object{{"match_all", boost::json::object{}}}}};
+        docs out;
+        for (auto& hit : co_await c.search_all(index, std::move(all), 500)) {
+            out.emplace(std::move(hit.id), std::move(hit.source));
+        }
+        co_return out;
+    });
+}
+
+inline std::vector<es::doc_hit> jobs_of(const std::string& es_url,
+                                        const std::string& connector_id) {
+    return with_es<std::vector<es::doc_hit>>(
+        es_url, [&](es::client& c) -> boost::asio::awaitable<std::vector<es::doc_hit>> {
+            boost::json::object body{
+                {"query", boost::json::object{
+                              {"term", boost::json::object{{"connector.id", connector_id}}}}}};
+            co_return co_await c.search_all(es::jobs_index, std::move(body));
+        });
+}
+
+inline std::optional<boost::json::object> connector_doc(const std::string& es_url,
+                                                        const std::string& id) {
+    return with_es<std::optional<boost::json::object>>(
+        es_url, [&](es::client& c) -> boost::asio::awaitable<std::optional<boost::json::object>> {
+            auto hit = co_await c.get_doc(es::connectors_index, id);
+            if (!hit) {
+                co_return std::nullopt;
+            }
+            co_return std::move(hit->source);
+        });
+}
+
+inline std::optional<boost::json::object> job_doc(const std::string& es_url,
+                                                  const std::string& job_id) {
+    return with_es<std::optional<boost::json::object>>(
+        es_url, [&](es::client& c) -> boost::asio::awaitable<std::optional<boost::json::object>> {
+            auto hit = co_await c.get_doc(es::jobs_index, job_id);
+            if (!hit) {
+                co_return std::nullopt;
+            }
+            co_return std::move(hit->source);
+        });
+}
+
+inline std::string job_status(const std::string& es_url, const std::string& job_id) {
+    auto job = job_doc(es_url, job_id);
+    return job ? std::string(job->at("status").as_string()) : std::string("missing");
+}
+
+inline std::string create_job(const std::string& es_url, const std::string& connector_id) {
+    return with_es<std::string>(es_url, [&](es::client& c) -> boost::asio::awaitable<std::string> {
+        co_return co_await c.create_sync_job(connector_id, "full", "on_demand");
+    });
+}
+
+// One plain HTTP exchange (mock admin endpoints); returns the response, throws on transport
+// failure.
+inline http::response http_call(http::method verb, const std::string& url, std::string body = {}) {
+    boost::asio::io_context ctx;
+    http::client hc(ctx.get_executor());
+    std::optional<http::response> out;
+    std::exception_ptr failure;
+    boost::asio::co_spawn(
+        ctx,
+        [&]() -> boost::asio::awaitable<void> {
+            http::request req;
+            req.verb = verb;
+            req.url = url;
+            if (!body.empty()) {
+                req.fields.push_back({"Content-Type", "application/json"});
+                req.body = std::move(body);
+            }
+            out.emplace(co_await hc.send(std::move(req)));
+        },
+        [&](std::exception_ptr e) {
+            failure = e;
+            hc.close();
+        });
+    ctx.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    return std::move(*out);
+}
+
+struct environment_options {
+    std::string sf_latency_ms = "0";
+    std::string records = "24";
+    std::vector<std::string> es_args;  // extra mock-elasticsearch flags
+    std::string extra_config;          // appended to config.yml (top-level YAML)
+};
+
+// mock-elasticsearch + mock-salesforce and a config.yml with four Salesforce connectors:
+// sf-service (for the service), sf-oneshot (for `sync`), sf-dls (document-level security)
+// and sf-bad (a wrong client secret).
+struct environment {
+    child_process es;
+    child_process sf;
+    temp_dir dir;
+    std::filesystem::path config;
+
+    explicit environment(const std::string& sf_latency_ms = "0")
+        : environment(environment_options{.sf_latency_ms = sf_latency_ms}) {}
+
+    explicit environment(const environment_options& o)
+        : es(child_process::start_server(CASIO_BIN_MOCK_ELASTICSEARCH, es_args(o))),
+          sf(child_process::start_server(
+              CASIO_BIN_MOCK_SALESFORCE,
+              {"--port", "0", "--records", o.records, "--seed", "11", "--client-id", "id",
+               "--client-secret", "secret", "--latency-ms", o.sf_latency_ms})) {
+        ::setenv("RUNNING_FTEST", "1", 1);
+        ::setenv("SALESFORCE_EMULATOR_HOST", sf.base_url().c_str(), 1);
+        config = dir.path / "config.yml";
+        std::ofstream(config) << "elasticsearch:\n"
+                              << "  host: " << es.base_url() << "\n"
+                              << "  max_wait_duration: 10\n"
+                              << "service:\n"
+                              << "  idling: 0.5\n"
+                              << "connectors:\n"
+                              << "  - connector_id: sf-service\n"
+                              << "    service_type: salesforce\n"
+                              << "    index_name: search-sf-service\n"
+                              << "    configuration:\n"
+                              << "      domain: mock\n"
+                              << "      client_id: id\n"
+                              << "      client_secret: secret\n"
+                              << "      standard_objects_to_sync: \"*\"\n"
+                              << "  - connector_id: sf-oneshot\n"
+                              << "    service_type: salesforce\n"
+                              << "    index_name: search-sf-oneshot\n"
+                              << "    name: One-shot\n"
+                              << "    configuration:\n"
+                              << "      domain: mock\n"
+                              << "      client_id: id\n"
+                              << "      client_secret: secret\n"
+                              << "      standard_objects_to_sync: \"*\"\n"
+                              << "  - connector_id: sf-dls\n"
+                              << "    service_type: salesforce\n"
+                              << "    index_name: search-sf-dls\n"
+                              << "    configuration:\n"
+                              << "      domain: mock\n"
+                              << "      client_id: id\n"
+                              << "      client_secret: secret\n"
+                              << "      use_document_level_security: true\n"
+                              << "  - connector_id: sf-bad\n"
+                              << "    service_type: salesforce\n"
+                              << "    index_name: search-sf-bad\n"
+                              << "    configuration:\n"
+                              << "      domain: mock\n"
+                              << "      client_id: id\n"
+                              << "      client_secret: wrong-secret\n"
+                              << o.extra_config;
+    }
+
+    // `connectors-asio sync` of one connector, to completion.
+    child_process::result sync(const std::string& connector_id,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+        return child_process::run(
+            CASIO_BIN_CONNECTORS_ASIO,
+            {"sync", "--config", config.string(), "--connector-id", connector_id}, timeout);
+    }
+
+  private:
+    static std::vector<std::string> es_args(const environment_options& o) {
+        std::vector<std::string> args{"--port", "0", "--version", "9.6.0"};
+        args.insert(args.end(), o.es_args.begin(), o.es_args.end());
+        return args;
+    }
+};
+
+}  // namespace casio::test
+
+#endif
