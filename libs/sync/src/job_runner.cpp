@@ -356,9 +356,13 @@ awaitable<job_outcome> job_runner::finish(job_status status, std::optional<std::
     if (status == job_status::error) {
         log::error("job ", job_id_, " of connector ", connector_id_, " failed: ", *error);
     } else {
+        // Items Elasticsearch refused with 429 and took on a later attempt: a sign of an
+        // overloaded cluster worth seeing even when the job completes.
+        const auto resent = out.totals.item_retries;
         log::info("job ", job_id_, " of connector ", connector_id_, " ended ", to_string(status),
                   ": indexed ", counts.indexed_document_count, ", deleted ",
-                  counts.deleted_document_count);
+                  counts.deleted_document_count,
+                  resent ? ", " + std::to_string(resent) + " item re-send(s) after a 429" : "");
     }
     // §3.5 terminal job write.
     try {
