@@ -74,6 +74,15 @@ awaitable<bool> job_runner::sync_starts() {
         if (sync_in_progress(c->source, type_)) {
             co_return false;
         }
+        // The job came from a search that may be stale: another worker may have run it to the
+        // end since. Read after the connector, the guarded write below fails if that worker
+        // touched the connector in between, so a job seen pending here is not run twice.
+        auto job = co_await es_.get_doc(es::jobs_index, job_id_);
+        const std::string status = job ? string_at(job->source, "status") : "missing";
+        if (status != "pending" && status != "suspended") {
+            taken_status_ = status;
+            co_return false;
+        }
         auto patch = sync_starts_patch(type_);
         co_await es_.update_doc(es::connectors_index, connector_id_, std::move(patch),
                                 es::guard_of(*c));
@@ -256,8 +265,12 @@ awaitable<void> job_runner::supervise() {
 awaitable<std::optional<job_outcome>> job_runner::run() {
     try {
         if (!co_await sync_starts()) {
-            log::info("connector ", connector_id_, " already runs a ", to_string(type_),
-                      " sync; job ", job_id_, " stays pending");
+            if (!taken_status_.empty()) {
+                log::info("job ", job_id_, " is ", taken_status_, " already; not started");
+            } else {
+                log::info("connector ", connector_id_, " already runs a ", to_string(type_),
+                          " sync; job ", job_id_, " stays pending");
+            }
             co_return std::nullopt;
         }
     } catch (const std::exception& e) {

@@ -525,6 +525,34 @@ TEST_CASE("preflight waits for Elasticsearch with backoff, then gives up",
     }
 }
 
+TEST_CASE("a job another worker ran since the pending-jobs search is not run again",
+          "[sync][runner][claim]") {
+    fixture f;
+    const auto id = f.add_job();
+    auto seen_pending = f.job_hit(id);  // this worker's search result
+    // Meanwhile another worker claimed it and ran it to the end; the connector is free again.
+    f.es_t.jobs.at(id).source["status"] = "completed";
+    f.es_t.jobs.at(id).source["worker_hostname"] = "worker-2";
+    f.es_t.connectors.at("c1").source["last_sync_status"] = "completed";
+    sync::job_runner runner(f.es, f.es, f.factory, f.settings(), std::move(seen_pending));
+    std::optional<sync::job_outcome> out;
+    f.run([&]() -> asio::awaitable<void> { out = co_await runner.run(); });
+    CHECK_FALSE(out);
+    CHECK(f.es_t.sent("PUT", "/_connector/_sync_job/" + id + "/_claim").empty());
+    CHECK(f.es_t.sent("POST", "/.elastic-connectors/_update/c1").empty());
+    CHECK(f.job(id).at("status") == "completed");
+    CHECK(f.job(id).at("worker_hostname") == "worker-2");
+    CHECK(f.src.created == 0);
+
+    SECTION("a suspended job is taken again") {
+        const auto suspended = f.add_job();
+        f.es_t.jobs.at(suspended).source["status"] = "suspended";
+        auto result = f.run_job(suspended);
+        REQUIRE(result);
+        CHECK(result->status == sync::job_status::completed);
+    }
+}
+
 TEST_CASE("preflight fails at once when Elasticsearch refuses the credentials",
           "[sync][service][preflight]") {
     fixture f;

@@ -49,7 +49,8 @@ class job_runner {
     job_runner& operator=(const job_runner&) = delete;
 
     // Runs the job to its terminal state. nullopt: sync_starts found the connector busy (or
-    // could not write it); the job was not touched and stays pending.
+    // could not write it), or the job no longer pending (another worker already ran it from
+    // the same search); the job was not touched.
     boost::asio::awaitable<std::optional<job_outcome>> run();
 
     // Shutdown: the job ends `suspended` (idempotent, from any coroutine on the same
@@ -90,6 +91,7 @@ class job_runner {
     bool suspended_ = false;
     bool canceled_ = false;
     bool job_missing_ = false;
+    std::string taken_status_;  // set when sync_starts found the job no longer pending
     std::optional<std::string> supervisor_error_;
     std::exception_ptr work_error_;
 };
