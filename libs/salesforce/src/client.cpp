@@ -132,9 +132,10 @@ asio::awaitable<json::value> client::get_json(std::string url, std::string what,
                 invalid_query = res.status != 401 && is_invalid_query(res.status, res.body);
             } else {
                 boost::system::error_code ec;
-                auto v = json::parse(res.body, ec, sp);
+                parser_.reset(sp);
+                parser_.write(res.body, ec);
                 if (!ec) {
-                    co_return v;
+                    co_return parser_.release();
                 }
                 failure = error(error_kind::transient,
                                 "Salesforce " + what + ": HTTP " + std::to_string(res.status) +
@@ -157,6 +158,13 @@ asio::awaitable<json::value> client::get_json(std::string url, std::string what,
         ++attempt;
         co_await sleeper_.sleep_for(*delay);
     }
+}
+
+asio::awaitable<parsed_page> client::get_page(std::string url, std::string what) {
+    auto arena = std::make_unique<json::monotonic_resource>();
+    const json::storage_ptr sp(arena.get());
+    json::value body = co_await get_json(std::move(url), std::move(what), sp);
+    co_return parsed_page(std::move(arena), std::move(body));
 }
 
 asio::awaitable<void> client::ensure_global_describe() {
@@ -210,16 +218,11 @@ asio::awaitable<void> client::ensure_described_for(std::string_view sobject) {
 
 asio::awaitable<void> client::query(std::string soql, std::string what, page_handler on_page) {
     using namespace asio::experimental::awaitable_operators;
-    // One arena per page: a parsed page is freed in one go once its records are handled. The
-    // body value holds its arena, so moving the value keeps the arena alive.
-    // (Move-construction adopts the new page's arena; assigning one json::value to another
-    // would copy the new page into the old arena, and the first arena would grow with every
-    // page of the object.)
-    std::optional<json::value> body;
-    body.emplace(co_await get_json(query_url(settings_.base_url, soql), what,
-                                   json::make_shared_resource<json::monotonic_resource>()));
+    // One arena per page: a parsed page is freed in one go once its records are handled.
+    std::optional<parsed_page> current;
+    current.emplace(co_await get_page(query_url(settings_.base_url, soql), what));
     while (true) {
-        const auto page = read_query_page(*body);
+        const auto page = read_query_page(current->body);
         static const json::array no_records;
         const json::array& records = page.records != nullptr ? *page.records : no_records;
         if (page.next_records_url.empty()) {
@@ -230,16 +233,15 @@ asio::awaitable<void> client::query(std::string soql, std::string what, page_han
         }
         // The next page is fetched while this one is handled (two pages in memory at most);
         // a failure of either cancels the other.
-        auto next = get_json(settings_.base_url + page.next_records_url, what,
-                             json::make_shared_resource<json::monotonic_resource>());
-        std::optional<json::value> next_body;
+        auto next = get_page(settings_.base_url + page.next_records_url, what);
+        std::optional<parsed_page> fetched;
         if (records.empty()) {
-            next_body.emplace(co_await std::move(next));
+            fetched.emplace(co_await std::move(next));
         } else {
-            next_body.emplace(co_await (std::move(next) && on_page(records)));
+            fetched.emplace(co_await (std::move(next) && on_page(records)));
         }
-        body.reset();  // frees the handled page and its arena
-        body.emplace(std::move(*next_body));
+        current.reset();  // frees the handled page and its arena
+        current.emplace(std::move(*fetched));
     }
 }
 
@@ -247,9 +249,8 @@ asio::awaitable<void> client::query_by_offset(std::string soql, std::string what
                                               page_handler on_page) {
     offset_pager pager(std::move(soql));
     while (true) {
-        auto arena = json::make_shared_resource<json::monotonic_resource>();
-        auto body = co_await get_json(query_url(settings_.base_url, pager.current()), what, arena);
-        const auto page = read_query_page(body);
+        const auto current = co_await get_page(query_url(settings_.base_url, pager.current()), what);
+        const auto page = read_query_page(current.body);
         const std::size_t n = page.records != nullptr ? page.records->size() : 0;
         if (n != 0) {
             co_await on_page(*page.records);
@@ -262,10 +263,9 @@ asio::awaitable<void> client::query_by_offset(std::string soql, std::string what
 
 asio::awaitable<void> client::run_rule(const advanced_rule& rule, page_handler on_page) {
     if (rule.lang == advanced_rule::language::sosl) {
-        auto arena = json::make_shared_resource<json::monotonic_resource>();
-        auto body = co_await get_json(search_url(settings_.base_url, rule.query),
-                                      "search (advanced rule)", arena);
-        if (const auto* records = read_search_records(body)) {
+        const auto current =
+            co_await get_page(search_url(settings_.base_url, rule.query), "search (advanced rule)");
+        if (const auto* records = read_search_records(current.body)) {
             co_await on_page(*records);
         }
         co_return;

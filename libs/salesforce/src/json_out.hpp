@@ -1,6 +1,7 @@
 #pragma once
 // Appending JSON text straight into an output buffer (documents are shipped as bytes).
 
+#include <charconv>
 #include <string>
 #include <string_view>
 
@@ -55,24 +56,6 @@ inline void append_json_string(std::string& out, std::string_view s) {
     out.push_back('"');
 }
 
-inline void append_json_value(std::string& out, const boost::json::value& v) {
-    if (v.is_string()) {
-        append_json_string(out, v.get_string());
-    } else if (v.is_null()) {
-        out += "null";
-    } else if (v.is_bool()) {
-        out += v.get_bool() ? "true" : "false";
-    } else {
-        // Serialised straight into `out` (no temporary string per nested object).
-        boost::json::serializer sr;
-        sr.reset(&v);
-        char buffer[2048];
-        while (!sr.done()) {
-            out.append(sr.read(buffer, sizeof buffer));
-        }
-    }
-}
-
 // `"key":` preceded by a comma unless it is the first member.
 inline void append_key(std::string& out, std::string_view key, bool& first) {
     if (!first) {
@@ -83,11 +66,67 @@ inline void append_key(std::string& out, std::string_view key, bool& first) {
     out.push_back(':');
 }
 
-inline void append_optional_string(std::string& out, const std::string* s) {
+// Any value, written straight into `out` (no serializer, no temporary string per member).
+inline void append_json_value(std::string& out, const boost::json::value& v) {
+    switch (v.kind()) {
+        case boost::json::kind::string:
+            append_json_string(out, v.get_string());
+            return;
+        case boost::json::kind::null:
+            out += "null";
+            return;
+        case boost::json::kind::bool_:
+            out += v.get_bool() ? "true" : "false";
+            return;
+        case boost::json::kind::int64:
+        case boost::json::kind::uint64: {
+            char buffer[24];
+            const auto r = v.is_int64() ? std::to_chars(buffer, buffer + sizeof buffer, v.get_int64())
+                                        : std::to_chars(buffer, buffer + sizeof buffer, v.get_uint64());
+            out.append(buffer, r.ptr);
+            return;
+        }
+        case boost::json::kind::double_: {
+            // Boost.JSON's shortest round-trip form, as before.
+            char buffer[64];  // a double is at most 26 characters
+            boost::json::serializer sr;
+            sr.reset(&v);
+            out.append(sr.read(buffer, sizeof buffer));
+            return;
+        }
+        case boost::json::kind::array: {
+            out.push_back('[');
+            bool first = true;
+            for (const auto& e : v.get_array()) {
+                if (!first) {
+                    out.push_back(',');
+                }
+                first = false;
+                append_json_value(out, e);
+            }
+            out.push_back(']');
+            return;
+        }
+        case boost::json::kind::object: {
+            out.push_back('{');
+            bool first = true;
+            for (const auto& m : v.get_object()) {
+                append_key(out, m.key(), first);
+                append_json_value(out, m.value());
+            }
+            out.push_back('}');
+            return;
+        }
+    }
+}
+
+// A string, or null when absent.
+template <typename String>
+void append_optional_string(std::string& out, const String* s) {
     if (s == nullptr) {
         out += "null";
     } else {
-        append_json_string(out, *s);
+        append_json_string(out, std::string_view(s->data(), s->size()));
     }
 }
 

@@ -135,83 +135,51 @@ std::optional<mapped_document> map_record(const json::object& record, const reco
     return doc;
 }
 
-enrichment_cache::table* enrichment_cache::table_for(std::string_view sobject) {
-    if (sobject == "Account")
-        return &accounts_;
-    if (sobject == "Contact")
-        return &contacts_;
-    if (sobject == "Opportunity")
-        return &opportunities_;
-    if (sobject == "User")
-        return &users_;
-    return nullptr;
-}
-
-std::size_t enrichment_cache::size() const noexcept {
-    return accounts_.size() + contacts_.size() + opportunities_.size() + users_.size();
-}
-
-void enrichment_cache::add(std::string_view sobject, const json::array& records) {
-    table* t = table_for(sobject);
-    if (t == nullptr) {
-        return;
+std::span<const enrichment_relationship> enrichment_relationships(std::string_view sobject) {
+    static constexpr enrichment_relationship contact[] = {
+        {"Account", "AccountId", "Account", false},
+        {"Owner", "OwnerId", "User", true},
+    };
+    static constexpr enrichment_relationship lead[] = {
+        {"Owner", "OwnerId", "User", true},
+        {"ConvertedAccount", "ConvertedAccountId", "Account", false},
+        {"ConvertedContact", "ConvertedContactId", "Contact", true},
+        {"ConvertedOpportunity", "ConvertedOpportunityId", "Opportunity", false},
+    };
+    if (sobject == "Contact") {
+        return contact;
     }
-    const bool with_email = sobject == "Contact" || sobject == "User";
-    for (const auto& r : records) {
-        if (!r.is_object()) {
+    if (sobject == "Lead") {
+        return lead;
+    }
+    return {};
+}
+
+std::vector<extra_field> enrichment_fields(std::string_view sobject, const json::object& record) {
+    std::vector<extra_field> out;
+    for (const auto& r : enrichment_relationships(sobject)) {
+        const auto* v = record.if_contains(r.key);
+        const auto* parent = v != nullptr && v->is_object() ? &v->get_object() : nullptr;
+        const auto* id = parent != nullptr ? string_field(*parent, "Id") : nullptr;
+        // The reference's Owner comes from the User table: a queue (00G...) is not in it.
+        if (id == nullptr || (r.parent == "User" && !id->starts_with("005"))) {
+            out.push_back({std::string(r.key), "{}"});
             continue;
         }
-        const auto& o = r.get_object();
-        const auto* id = string_field(o, "Id");
-        if (id == nullptr) {
-            continue;
+        std::string json = "{";
+        bool first = true;
+        append_key(json, "Id", first);
+        append_json_string(json, *id);
+        append_key(json, "Name", first);
+        detail::append_optional_string(json, string_field(*parent, "Name"));
+        if (r.with_email) {
+            append_key(json, "Email", first);
+            detail::append_optional_string(json, string_field(*parent, "Email"));
         }
-        entry e;
-        if (const auto* n = string_field(o, "Name")) {
-            e.name = std::string(*n);
-        }
-        e.has_email = with_email;
-        if (const auto* m = string_field(o, "Email")) {
-            e.email = std::string(*m);
-        }
-        (*t)[std::string(*id)] = std::move(e);
+        json.push_back('}');
+        out.push_back({std::string(r.key), std::move(json)});
     }
-}
-
-std::string enrichment_cache::lookup(const table& t, const json::object& record,
-                                     std::string_view id_field) const {
-    const auto* id = string_field(record, id_field);
-    if (id == nullptr) {
-        return "{}";
-    }
-    const auto it = t.find(std::string(*id));
-    if (it == t.end()) {
-        return "{}";
-    }
-    std::string out = "{";
-    bool first = true;
-    append_key(out, "Id", first);
-    append_json_string(out, it->first);
-    append_key(out, "Name", first);
-    detail::append_optional_string(out, it->second.name ? &*it->second.name : nullptr);
-    if (it->second.has_email) {
-        append_key(out, "Email", first);
-        detail::append_optional_string(out, it->second.email ? &*it->second.email : nullptr);
-    }
-    out.push_back('}');
     return out;
-}
-
-std::vector<extra_field> enrichment_cache::contact_fields(const json::object& record) const {
-    return {{"Account", lookup(accounts_, record, "AccountId")},
-            {"Owner", lookup(users_, record, "OwnerId")}};
-}
-
-std::vector<extra_field> enrichment_cache::lead_fields(const json::object& record) const {
-    return {{"Owner", lookup(users_, record, "OwnerId")},
-            {"ConvertedAccount", lookup(accounts_, record, "ConvertedAccountId")},
-            {"ConvertedContact", lookup(contacts_, record, "ConvertedContactId")},
-            {"ConvertedOpportunity", lookup(opportunities_, record, "ConvertedOpportunityId")}};
 }
 
 void case_feed_index::add(const json::array& feed_records) {

@@ -1,4 +1,5 @@
 #include <casio/salesforce/constants.hpp>
+#include <casio/salesforce/mapping.hpp>
 #include <casio/salesforce/queries.hpp>
 #include <casio/salesforce/soql.hpp>
 
@@ -86,6 +87,23 @@ soql_builder record_query(std::string_view sobject, const describe_cache& d,
     return b;
 }
 
+// The parent records of Contact and Lead enrichment, read through their relationships in the
+// same query (instead of whole Id -> Name tables of the org): only when the reference field
+// exists and the parent object can be queried, else the enrichment is `{}` as for a parent
+// that cannot be read.
+void with_enrichment(soql_builder& b, std::string_view sobject, const describe_cache& d) {
+    for (const auto& r : enrichment_relationships(sobject)) {
+        if (!d.usable(r.parent) || d.select_fields(sobject, {r.id_field}).empty()) {
+            continue;
+        }
+        const std::string prefix = std::string(r.key) + ".";
+        b.with_field(prefix + "Id").with_field(prefix + "Name");
+        if (r.with_email) {
+            b.with_field(prefix + "Email");
+        }
+    }
+}
+
 }  // namespace
 
 std::string content_document_links_join(const describe_cache& d) {
@@ -133,6 +151,7 @@ std::string contact_query(const describe_cache& d) {
     auto b = record_query("Contact", d,
                           {"Name", "Description", "Email", "Phone", "Title", "PhotoUrl",
                            "LeadSource", "AccountId", "OwnerId"});
+    with_enrichment(b, "Contact", d);
     b.with_join(content_document_links_join(d));
     return b.build();
 }
@@ -142,6 +161,7 @@ std::string lead_query(const describe_cache& d) {
                           {"Company", "ConvertedAccountId", "ConvertedContactId", "ConvertedDate",
                            "ConvertedOpportunityId", "Description", "Email", "LeadSource", "Name",
                            "OwnerId", "Phone", "PhotoUrl", "Rating", "Status", "Title"});
+    with_enrichment(b, "Lead", d);
     b.with_join(content_document_links_join(d));
     return b.build();
 }
@@ -209,15 +229,6 @@ std::string custom_object_query(std::string_view sobject, const describe_cache& 
 
 std::string user_query(const describe_cache& d) {
     return record_query("User", d, {"Name", "Email", "UserType"}).build();
-}
-
-std::string name_cache_query(std::string_view sobject) {
-    soql_builder b(sobject);
-    b.with_id().with_field("Name");
-    if (sobject == "Contact" || sobject == "User") {
-        b.with_field("Email");
-    }
-    return b.build();
 }
 
 std::string users_with_read_access_query(std::string_view sobject) {

@@ -190,24 +190,6 @@ asio::awaitable<const std::vector<std::string>*> source::permissions_for(
     co_return permissions_.find(sobject);
 }
 
-asio::awaitable<void> source::ensure_enrichment() {
-    if (enrichment_.loaded()) {
-        co_return;
-    }
-    co_await client_.ensure_global_describe();
-    for (std::string sobject : {"Account", "Contact", "Opportunity", "User"}) {
-        if (!client_.describes().is_queryable(sobject)) {
-            continue;
-        }
-        co_await client_.query(name_cache_query(sobject), "names of " + sobject,
-                               [&](const json::array& records) -> asio::awaitable<void> {
-                                   enrichment_.add(sobject, records);
-                                   co_return;
-                               });
-    }
-    enrichment_.mark_loaded();
-}
-
 asio::awaitable<void> source::emit_record(const json::object& record, record_context& ctx,
                                           document_handler& on_doc) {
     files_.add_from_record(record);
@@ -251,9 +233,7 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
                 record_context ctx{client_.base_url(), sobject, acl};
                 ctx.now = core::now_utc();
                 if (sobject == "Contact" || sobject == "Lead") {
-                    co_await ensure_enrichment();
-                    ctx.extras = sobject == "Contact" ? enrichment_.contact_fields(rec)
-                                                      : enrichment_.lead_fields(rec);
+                    ctx.extras = enrichment_fields(sobject, rec);
                 } else if (with_feeds) {
                     const auto* id = rec.if_contains("Id");
                     ctx.extras.push_back(feeds.feeds_field(id != nullptr && id->is_string()
@@ -398,20 +378,14 @@ asio::awaitable<void> source::sync_objects(document_handler& on_doc) {
         co_return;
     }
 
-    // Shared state first, one request at a time: describes, permissions and the name caches
-    // are then only read while the objects are queried concurrently.
-    bool enrich = false;
+    // Shared state first, one request at a time: describes and permissions are then only read
+    // while the objects are queried concurrently.
     for (const auto& t : tasks) {
         co_await client_.ensure_described_for(t.name);
         co_await permissions_for(t.name);
-        enrich = enrich ||
-                 ((t.name == "Contact" || t.name == "Lead") && client_.describes().usable(t.name));
         if (t.name == "Case") {
             co_await client_.ensure_described_for("CaseFeed");
         }
-    }
-    if (enrich) {
-        co_await ensure_enrichment();
     }
     co_await for_each_concurrently(tasks.size(), workers,
                                    [&](std::size_t i) { return sync_one(tasks[i]); });

@@ -116,37 +116,38 @@ TEST_CASE("DLS adds sorted unique identities, merged with the record's",
     CHECK(boost::json::serialize(doc_of(*e).at("_allow_access_control")) == "[]");
 }
 
-TEST_CASE("Contact and Lead enrichment keeps only Id, Name and Email",
+TEST_CASE("Contact and Lead enrichment keeps only Id, Name and Email of each parent",
           "[salesforce][mapping][enrich]") {
-    enrichment_cache cache;
-    cache.add("Account", parse(R"([{"attributes":{"type":"Account"},"Id":"001A","Name":"Acme",
-                                    "BigField":"x"}])")
-                             .as_array());
-    cache.add("User", parse(R"([{"Id":"005A","Name":"Ann","Email":null}])").as_array());
-    cache.add("Contact", parse(R"([{"Id":"003A","Name":"Cid","Email":"c@x"}])").as_array());
-    cache.add("Opportunity", parse(R"([{"Id":"006A","Name":"Deal"}])").as_array());
-    cache.add("Case", parse(R"([{"Id":"500A","Name":"ignored"}])").as_array());
-    CHECK(cache.size() == 4);
-
-    const auto contact = parse(R"({"Id":"003B","AccountId":"001A","OwnerId":"005A"})");
+    // As selected through the relationships (Account.Id, Account.Name, Owner.Email, ...).
+    const auto contact = parse(R"({"Id":"003B","AccountId":"001A","OwnerId":"005A",
+        "Account":{"attributes":{"type":"Account","url":"/x"},"Id":"001A","Name":"Acme"},
+        "Owner":{"attributes":{"type":"User"},"Id":"005A","Name":"Ann","Email":null}})");
     record_context ctx{"https://b", "Contact"};
-    ctx.extras = cache.contact_fields(contact.as_object());
+    ctx.extras = enrichment_fields("Contact", contact.as_object());
     const auto d = map_record(contact.as_object(), ctx, {});
     REQUIRE(d);
     const auto o = doc_of(*d);
     CHECK(boost::json::serialize(o.at("Account")) == R"({"Id":"001A","Name":"Acme"})");
     CHECK(boost::json::serialize(o.at("Owner")) == R"({"Id":"005A","Name":"Ann","Email":null})");
+    CHECK(o.at("AccountId") == "001A");
 
-    const auto lead = parse(R"({"Id":"00QA","OwnerId":"005X","ConvertedAccountId":null,
-        "ConvertedContactId":"003A","ConvertedOpportunityId":"006A"})");
-    const auto f = cache.lead_fields(lead.as_object());
+    // A null parent, a parent that was not selected (its object cannot be queried) and a queue
+    // as owner all give {}, as the reference's lookup tables do.
+    const auto lead = parse(R"({"Id":"00QA","OwnerId":"00GX",
+        "Owner":{"attributes":{"type":"Name"},"Id":"00GX","Name":"Support queue","Email":null},
+        "ConvertedAccount":null,
+        "ConvertedContact":{"Id":"003A","Name":"Cid","Email":"c@x"}})");
+    const auto f = enrichment_fields("Lead", lead.as_object());
     REQUIRE(f.size() == 4);
     CHECK(f[0].key == "Owner");
     CHECK(f[0].json == "{}");
     CHECK(f[1].key == "ConvertedAccount");
     CHECK(f[1].json == "{}");
+    CHECK(f[2].key == "ConvertedContact");
     CHECK(f[2].json == R"({"Id":"003A","Name":"Cid","Email":"c@x"})");
-    CHECK(f[3].json == R"({"Id":"006A","Name":"Deal"})");
+    CHECK(f[3].key == "ConvertedOpportunity");
+    CHECK(f[3].json == "{}");
+    CHECK(enrichment_fields("Case", lead.as_object()).empty());
 }
 
 TEST_CASE("Case feeds are grouped by case, a case without feeds gets null",

@@ -80,12 +80,17 @@ TEST_CASE("Opportunity, Contact, Lead and Campaign query columns", "[salesforce]
                                                    "Owner.Name", "Owner.Email", cdl()});
     CHECK(columns_of(contact_query(d)) == cols{"Id", "CreatedDate", "LastModifiedDate", "Name",
                                                "Description", "Email", "Phone", "Title", "PhotoUrl",
-                                               "LeadSource", "AccountId", "OwnerId", cdl()});
+                                               "LeadSource", "AccountId", "OwnerId", "Account.Id",
+                                               "Account.Name", "Owner.Id", "Owner.Name",
+                                               "Owner.Email", cdl()});
     CHECK(columns_of(lead_query(d)) ==
           cols{"Id", "CreatedDate", "LastModifiedDate", "Company", "ConvertedAccountId",
                "ConvertedContactId", "ConvertedDate", "ConvertedOpportunityId", "Description",
                "Email", "LeadSource", "Name", "OwnerId", "Phone", "PhotoUrl", "Rating", "Status",
-               "Title", cdl()});
+               "Title", "Owner.Id", "Owner.Name", "Owner.Email", "ConvertedAccount.Id",
+               "ConvertedAccount.Name", "ConvertedContact.Id", "ConvertedContact.Name",
+               "ConvertedContact.Email", "ConvertedOpportunity.Id", "ConvertedOpportunity.Name",
+               cdl()});
     CHECK(columns_of(campaign_query(d)) == cols{"Id", "CreatedDate", "LastModifiedDate", "Name",
                                                 "IsActive", "Type", "Description", "Status",
                                                 "StartDate", "EndDate", "Owner.Id", "Owner.Name",
@@ -156,9 +161,6 @@ TEST_CASE("custom object, user and cache queries", "[salesforce][soql]") {
     CHECK(custom_object_query("Missing__c", d).empty());
     CHECK(columns_of(user_query(d)) ==
           cols{"Id", "CreatedDate", "LastModifiedDate", "Name", "Email", "UserType"});
-    CHECK(name_cache_query("Account") == "SELECT Id,\nName\nFROM Account");
-    CHECK(name_cache_query("User") == "SELECT Id,\nName,\nEmail\nFROM User");
-    CHECK(name_cache_query("Contact") == "SELECT Id,\nName,\nEmail\nFROM Contact");
 }
 
 TEST_CASE("fields missing from the describe are left out", "[salesforce][soql][describe]") {

@@ -14,6 +14,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parser.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
@@ -60,6 +62,31 @@ struct client_settings {
 // Receives the records of one page; the page stays valid until the handler's awaitable ends.
 using page_handler = std::function<boost::asio::awaitable<void>(const boost::json::array&)>;
 
+// A parsed page and the arena its values live in. The arena belongs to the page alone (not a
+// shared resource), so the page is freed in one go: Boost.JSON skips the destructors of values
+// on a trivially deallocating resource.
+struct parsed_page {
+    std::unique_ptr<boost::json::monotonic_resource> arena;  // declared first: freed last
+    boost::json::value body;
+
+    parsed_page() = default;
+    // `b` must live in `a` (or own its storage).
+    parsed_page(std::unique_ptr<boost::json::monotonic_resource> a, boost::json::value b)
+        : arena(std::move(a)), body(std::move(b)) {}
+    parsed_page(parsed_page&&) noexcept = default;
+    // Adopts the other page's arena. (json::value's own move assignment would copy the other
+    // body into this page's arena, which is being replaced.)
+    parsed_page& operator=(parsed_page&& other) noexcept {
+        if (this != &other) {
+            std::destroy_at(&body);
+            arena = std::move(other.arena);
+            std::construct_at(&body, std::move(other.body));
+        }
+        return *this;
+    }
+    ~parsed_page() = default;
+};
+
 class client {
   public:
     client(transport& t, core::sleeper& s, client_settings settings, warning_sink warn = {});
@@ -78,6 +105,8 @@ class client {
     // classified by classify_response; a 401 drops the token and is retried once with a new one.
     boost::asio::awaitable<boost::json::value> get_json(std::string url, std::string what,
                                                         boost::json::storage_ptr sp = {});
+    // get_json into a new arena of its own.
+    boost::asio::awaitable<parsed_page> get_page(std::string url, std::string what);
 
     // Describes: the global list (once), then each object a query of `sobject` reads (once per
     // object). An object that is not queryable is not described; one whose describe fails
@@ -127,6 +156,8 @@ class client {
     std::vector<std::shared_ptr<boost::asio::steady_timer>> token_waiters_;
     std::optional<api_usage> usage_;
     describe_cache describes_;
+    // Reused for every answer (its internal stacks stay allocated); parsing never suspends.
+    boost::json::parser parser_;
 };
 
 }  // namespace casio::salesforce

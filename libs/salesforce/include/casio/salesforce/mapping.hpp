@@ -1,10 +1,12 @@
 #pragma once
 // Salesforce records -> Elasticsearch documents, serialised straight to JSON bytes. A record is
-// read from the parsed page (no copy); Contact/Lead enrichment and Case feeds come from small
-// pre-serialised side tables, never from whole copies of other records.
+// read from the parsed page (no copy); Contact/Lead enrichment comes from relationship fields of
+// the same record and Case feeds from a small pre-serialised side table of the page, never from
+// copies of whole tables of the org.
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -58,35 +60,22 @@ std::optional<std::string> record_timestamp(const boost::json::value* last_modif
 std::optional<mapped_document> map_record(const boost::json::object& record,
                                           const record_context& ctx, const warning_sink& warn);
 
-// Id -> Name / Email of Accounts, Contacts, Opportunities and Users, for Contact and Lead
-// enrichment. Only those two strings per id are kept.
-class enrichment_cache {
-  public:
-    // Adds one page of `SELECT Id, Name[, Email] FROM <sobject>` records.
-    void add(std::string_view sobject, const boost::json::array& records);
-    void mark_loaded() noexcept { loaded_ = true; }
-    bool loaded() const noexcept { return loaded_; }
-    std::size_t size() const noexcept;
-
-    // Contact: Account (by AccountId), Owner (User by OwnerId).
-    std::vector<extra_field> contact_fields(const boost::json::object& record) const;
-    // Lead: Owner, ConvertedAccount, ConvertedContact, ConvertedOpportunity.
-    std::vector<extra_field> lead_fields(const boost::json::object& record) const;
-
-  private:
-    struct entry {
-        std::optional<std::string> name;
-        std::optional<std::string> email;
-        bool has_email = false;
-    };
-    using table = std::unordered_map<std::string, entry>;
-    table* table_for(std::string_view sobject);
-    std::string lookup(const table& t, const boost::json::object& record,
-                       std::string_view id_field) const;
-
-    table accounts_, contacts_, opportunities_, users_;
-    bool loaded_ = false;
+// A parent record written into Contact and Lead documents: `key` is both the relationship
+// selected in the query (`Account.Id, Account.Name`) and the document field.
+struct enrichment_relationship {
+    std::string_view key;       // Account
+    std::string_view id_field;  // AccountId: the relationship is selected only if it exists
+    std::string_view parent;    // Account: ... and this object can be queried
+    bool with_email = false;
 };
+// Contact: Account, Owner. Lead: Owner, ConvertedAccount, ConvertedContact,
+// ConvertedOpportunity. Empty for other objects.
+std::span<const enrichment_relationship> enrichment_relationships(std::string_view sobject);
+
+// The enrichment members of a Contact or Lead record: {"Id","Name"[,"Email"]} of each parent,
+// or {} when the parent is null, was not selected, or (Owner) is a queue rather than a user.
+std::vector<extra_field> enrichment_fields(std::string_view sobject,
+                                           const boost::json::object& record);
 
 // CaseFeed records of one page of cases, grouped by ParentId, kept serialised.
 class case_feed_index {

@@ -35,9 +35,6 @@ std::string custom_object_query(std::string_view sobject, const describe_cache& 
 // Users for the access-control sync.
 std::string user_query(const describe_cache& d);
 
-// Id -> Name[/Email] lookups for Contact and Lead enrichment.
-std::string name_cache_query(std::string_view sobject);  // Account, Contact, Opportunity, User
-
 // DLS: users holding Read on the object type (through profiles / permission sets).
 std::string users_with_read_access_query(std::string_view sobject);
 // DLS: names and e-mails of users, in URL-bounded chunks. A single id renders `('005A')`.

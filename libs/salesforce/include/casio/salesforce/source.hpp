@@ -73,7 +73,6 @@ class source {
     boost::asio::awaitable<void> resolve_custom_objects();
     boost::asio::awaitable<const std::vector<std::string>*> permissions_for(
         const std::string& sobject);
-    boost::asio::awaitable<void> ensure_enrichment();
     boost::asio::awaitable<void> sync_standard_object(const std::string& sobject,
                                                       document_handler& on_doc);
     boost::asio::awaitable<void> sync_custom_object(const std::string& sobject,
@@ -92,7 +91,6 @@ class source {
     std::vector<std::string> custom_objects_;
     bool custom_objects_resolved_ = false;
     permission_cache permissions_;
-    enrichment_cache enrichment_;
     content_document_collector files_;
 };
 
