@@ -1,0 +1,221 @@
+// bench_full_sync: the product end to end. Starts mock-elasticsearch and mock-salesforce on
+// 127.0.0.1 (ports chosen by the OS), then runs `connectors-asio sync` (a one-shot full sync of
+// every standard and custom object, with files) as a separate process, as a user runs it.
+// Prints documents/s, the CPU seconds and peak RSS of the connectors-asio process (from wait4,
+// so the mocks' work is not counted in them), the mocks' CPU, and the file bytes downloaded.
+//
+//   bench_full_sync <bin dir> [records per object] [--metadata-only]
+//
+// <bin dir> holds connectors-asio/connectors-asio, mock-elasticsearch/mock-elasticsearch and
+// mock-salesforce/mock-salesforce (build/release/apps). `--metadata-only` sets
+// service.max_file_download_size to 1 byte: every file is indexed as metadata without content,
+// which isolates the cost of record documents from the cost of file bytes.
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+
+#include <casio/http/client.hpp>
+
+#include "support/child_process.hpp"
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using casio::test::child_process;
+
+namespace {
+
+double seconds(const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+}
+
+// utime + stime of a running process, from /proc (for the mocks).
+double process_cpu(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) {
+        return 0;
+    }
+    std::istringstream fields(stat.substr(close + 2));
+    std::string f;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> f; ++i) {
+        if (i == 14 || i == 15) {
+            ticks += std::stod(f);
+        }
+    }
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+json::value get_json(const std::string& url) {
+    asio::io_context ctx;
+    casio::http::client hc(ctx.get_executor());
+    json::value out;
+    std::exception_ptr failure;
+    asio::co_spawn(
+        ctx,
+        [&]() -> asio::awaitable<void> {
+            casio::http::request req;
+            req.url = url;
+            auto res = co_await hc.send(std::move(req));
+            if (res.status != 200) {
+                throw std::runtime_error(url + " answered " + std::to_string(res.status) + ": " +
+                                         res.body);
+            }
+            out = json::parse(res.body);
+        },
+        [&](std::exception_ptr e) {
+            failure = e;
+            hc.close();
+        });
+    ctx.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    return out;
+}
+
+struct sync_run {
+    int exit_code = -1;
+    std::string output;
+    double wall = 0;
+    double cpu = 0;
+    double peak_rss_mb = 0;
+};
+
+// Runs connectors-asio to completion with stdout+stderr in a file; rusage from wait4.
+sync_run run_sync(const std::string& bin, const std::vector<std::string>& args,
+                  const std::filesystem::path& log) {
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(bin.c_str()));
+    for (const auto& a : args) {
+        argv.push_back(const_cast<char*>(a.c_str()));
+    }
+    argv.push_back(nullptr);
+    sync_run r;
+    const auto start = std::chrono::steady_clock::now();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(fd, STDOUT_FILENO);
+        ::dup2(fd, STDERR_FILENO);
+        ::execv(bin.c_str(), argv.data());
+        std::perror("execv");
+        ::_exit(127);
+    }
+    int status = 0;
+    rusage u{};
+    while (::wait4(pid, &status, 0, &u) < 0 && errno == EINTR) {
+    }
+    r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.cpu = seconds(u.ru_utime) + seconds(u.ru_stime);
+    r.peak_rss_mb = static_cast<double>(u.ru_maxrss) / 1024.0;
+    std::ifstream in(log);
+    r.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return r;
+}
+
+std::uint64_t number_after(const std::string& text, const std::string& label) {
+    const auto pos = text.rfind(label + " ");
+    return pos == std::string::npos ? 0 : std::stoull(text.substr(pos + label.size() + 1));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr,
+                     "usage: bench_full_sync <bin dir> [records per object] [--metadata-only]\n");
+        return 2;
+    }
+    const std::filesystem::path bin_dir = argv[1];
+    const std::string records = argc > 2 ? argv[2] : "16000";
+    const bool metadata_only = argc > 3 && std::string(argv[3]) == "--metadata-only";
+
+    auto es = child_process::start_server((bin_dir / "mock-elasticsearch/mock-elasticsearch"),
+                                          {"--port", "0"});
+    auto sf = child_process::start_server(
+        (bin_dir / "mock-salesforce/mock-salesforce"),
+        {"--port", "0", "--records", records, "--seed", "3", "--client-id", "bench",
+         "--client-secret", "bench-secret"});
+
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("casio-bench-full-sync-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto config = dir / "config.yml";
+    {
+        std::ofstream out(config);
+        out << "elasticsearch:\n  host: " << es.base_url() << "\n";
+        if (metadata_only) {
+            out << "service:\n  max_file_download_size: 1\n";
+        }
+        out << "connectors:\n"
+            << "  - connector_id: bench\n"
+            << "    service_type: salesforce\n"
+            << "    index_name: search-bench\n"
+            << "    configuration:\n"
+            << "      domain: " << sf.base_url() << "\n"
+            << "      client_id: bench\n"
+            << "      client_secret: bench-secret\n"
+            << "      standard_objects_to_sync: \"*\"\n"
+            << "      sync_custom_objects: true\n"
+            << "      custom_objects_to_sync: \"*\"\n";
+    }
+
+    const double es_cpu0 = process_cpu(es.pid());
+    const double sf_cpu0 = process_cpu(sf.pid());
+    auto r = run_sync((bin_dir / "connectors-asio/connectors-asio").string(),
+                      {"sync", "--config", config.string(), "--connector-id", "bench"},
+                      dir / "sync.log");
+    const double es_cpu = process_cpu(es.pid()) - es_cpu0;
+    const double sf_cpu = process_cpu(sf.pid()) - sf_cpu0;
+    if (r.exit_code != 0) {
+        std::fprintf(stderr, "sync failed (exit %d):\n%s\n", r.exit_code, r.output.c_str());
+        std::filesystem::remove_all(dir);
+        return 1;
+    }
+    std::filesystem::remove_all(dir);
+
+    const auto fetched = number_after(r.output, "fetched");
+    const auto indexed = number_after(r.output, "indexed");
+    const auto in_index =
+        get_json(es.base_url() + "/search-bench/_count").at("count").to_number<std::uint64_t>();
+    const auto stats = get_json(sf.base_url() + "/__admin/stats").as_object();
+    const auto downloads = stats.at("download_requests").to_number<std::uint64_t>();
+    const auto* bytes = stats.if_contains("download_bytes");
+    const double file_mb = bytes ? static_cast<double>(bytes->to_number<std::uint64_t>()) / 1e6 : 0;
+
+    std::printf("records per object %s%s: %llu documents fetched, %llu indexed, %llu in the "
+                "index%s\n",
+                records.c_str(), metadata_only ? " (files as metadata only)" : "",
+                static_cast<unsigned long long>(fetched),
+                static_cast<unsigned long long>(indexed),
+                static_cast<unsigned long long>(in_index),
+                fetched == indexed && indexed == in_index ? " (each exactly once)" : " MISMATCH");
+    std::printf("  %.2f s: %.0f docs/s end to end\n", r.wall, static_cast<double>(fetched) / r.wall);
+    std::printf("  connectors-asio: %.2f CPU-s = %.3f CPU-s per 10k documents, peak RSS %.1f MB\n",
+                r.cpu, r.cpu / static_cast<double>(fetched) * 1e4, r.peak_rss_mb);
+    std::printf("  files: %llu downloads, %.1f MB = %.1f MB/s\n",
+                static_cast<unsigned long long>(downloads), file_mb, file_mb / r.wall);
+    std::printf("  mock-salesforce %.2f CPU-s, mock-elasticsearch %.2f CPU-s\n", sf_cpu, es_cpu);
+    return fetched == indexed && indexed == in_index ? 0 : 1;
+}
