@@ -20,6 +20,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -27,6 +28,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
@@ -199,34 +203,35 @@ inline std::string create_job(const std::string& es_url, const std::string& conn
     });
 }
 
-// One plain HTTP exchange (mock admin endpoints); returns the response, throws on transport
-// failure.
-inline http::response http_call(http::method verb, const std::string& url, std::string body = {}) {
+struct plain_response {
+    unsigned status = 0;
+    std::string body;
+};
+
+// One blocking HTTP/1.1 exchange with a mock's admin endpoint (any method, PATCH included;
+// `Connection: close`, so the body is whatever follows the header). Test code only: it blocks.
+inline plain_response http_call(const std::string& verb, std::uint16_t port,
+                                const std::string& target, const std::string& body = {}) {
+    namespace ip = boost::asio::ip;
     boost::asio::io_context ctx;
-    http::client hc(ctx.get_executor());
-    std::optional<http::response> out;
-    std::exception_ptr failure;
-    boost::asio::co_spawn(
-        ctx,
-        [&]() -> boost::asio::awaitable<void> {
-            http::request req;
-            req.verb = verb;
-            req.url = url;
-            if (!body.empty()) {
-                req.fields.push_back({"Content-Type", "application/json"});
-                req.body = std::move(body);
-            }
-            out.emplace(co_await hc.send(std::move(req)));
-        },
-        [&](std::exception_ptr e) {
-            failure = e;
-            hc.close();
-        });
-    ctx.run();
-    if (failure) {
-        std::rethrow_exception(failure);
+    ip::tcp::socket socket(ctx);
+    socket.connect(ip::tcp::endpoint(ip::make_address("127.0.0.1"), port));
+    std::string request = verb + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                          "Connection: close\r\nContent-Type: application/json\r\n" +
+                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    boost::asio::write(socket, boost::asio::buffer(request));
+    std::string raw;
+    boost::system::error_code ec;
+    boost::asio::read(socket, boost::asio::dynamic_buffer(raw), ec);  // to EOF
+    plain_response out;
+    const auto space = raw.find(' ');
+    const auto header_end = raw.find("\r\n\r\n");
+    if (space == std::string::npos || header_end == std::string::npos) {
+        throw std::runtime_error(verb + " " + target + ": no HTTP response");
     }
-    return std::move(*out);
+    out.status = static_cast<unsigned>(std::stoul(raw.substr(space + 1, 3)));
+    out.body = raw.substr(header_end + 4);
+    return out;
 }
 
 struct environment_options {
@@ -234,6 +239,8 @@ struct environment_options {
     std::string records = "24";
     std::vector<std::string> es_args;  // extra mock-elasticsearch flags
     std::string extra_config;          // appended to config.yml (top-level YAML)
+    // More connectors like sf-service (index search-<id>), each syncing every standard object.
+    std::vector<std::string> extra_connectors;
 };
 
 // mock-elasticsearch + mock-salesforce and a config.yml with four Salesforce connectors:
@@ -294,8 +301,19 @@ struct environment {
                               << "    configuration:\n"
                               << "      domain: mock\n"
                               << "      client_id: id\n"
-                              << "      client_secret: wrong-secret\n"
-                              << o.extra_config;
+                              << "      client_secret: wrong-secret\n";
+        std::ofstream out(config, std::ios::app);
+        for (const auto& id : o.extra_connectors) {
+            out << "  - connector_id: " << id << "\n"
+                << "    service_type: salesforce\n"
+                << "    index_name: search-" << id << "\n"
+                << "    configuration:\n"
+                << "      domain: mock\n"
+                << "      client_id: id\n"
+                << "      client_secret: secret\n"
+                << "      standard_objects_to_sync: \"*\"\n";
+        }
+        out << o.extra_config;
     }
 
     // `connectors-asio sync` of one connector, to completion.
