@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/url/parse.hpp>
 
 #include <casio/salesforce/client.hpp>
 #include <casio/salesforce/constants.hpp>
@@ -28,8 +29,26 @@ asio::awaitable<http::response> http_transport::send_streaming(http::request req
     co_return co_await client_.send_streaming(std::move(req), std::move(sink));
 }
 
+namespace {
+
+bool is_loopback_url(std::string_view url) {
+    auto u = boost::urls::parse_uri(url);
+    if (!u) {
+        return false;
+    }
+    const auto host = u->host_type() == boost::urls::host_type::ipv6
+                          ? std::string("::") + (u->host_ipv6_address().is_loopback() ? "1" : "")
+                          : u->host();
+    return host == "::1" || host == "localhost" || host.starts_with("127.");
+}
+
+}  // namespace
+
 client::client(transport& t, core::sleeper& s, client_settings settings, warning_sink warn)
-    : transport_(t), sleeper_(s), settings_(std::move(settings)), warn_(std::move(warn)) {}
+    : transport_(t), sleeper_(s), settings_(std::move(settings)), warn_(std::move(warn)) {
+    compressed_responses_ =
+        settings_.compressed_responses.value_or(!is_loopback_url(settings_.base_url));
+}
 
 void client::note_usage(const http::response& res) {
     if (auto h = res.header("Sforce-Limit-Info")) {
@@ -118,6 +137,9 @@ asio::awaitable<json::value> client::get_json(std::string url, std::string what,
             http::request req;
             req.url = url;
             req.fields = {{"Authorization", bearer}, {"Accept", "application/json"}};
+            if (!compressed_responses_) {
+                req.fields.push_back({"Accept-Encoding", "identity"});
+            }
             auto res = co_await transport_.send(std::move(req));
             note_usage(res);
             if (res.status == 401) {
@@ -301,6 +323,9 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
             http::request req;
             req.url = url;
             req.fields = {{"Authorization", bearer}};
+            if (!compressed_responses_) {
+                req.fields.push_back({"Accept-Encoding", "identity"});
+            }
             auto res = co_await transport_.send_streaming(std::move(req), sink);
             note_usage(res);
             if (res.ok()) {

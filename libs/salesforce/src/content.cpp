@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstring>
 
 #include <boost/json/array.hpp>
 
@@ -87,6 +88,65 @@ std::optional<std::size_t> content_document::size() const {
     return n;
 }
 
+namespace {
+
+// Packed metadata: every optional field as a 4-byte length (absent: 0xffffffff) and its bytes,
+// in the order of `packed_fields`, then content_size the same way.
+constexpr std::uint32_t absent = 0xffffffff;
+
+using optional_field = std::optional<std::string> content_document::*;
+constexpr optional_field packed_fields[] = {
+    &content_document::title,        &content_document::file_extension,
+    &content_document::description,  &content_document::created_at,
+    &content_document::last_updated, &content_document::owner,
+    &content_document::owner_email,  &content_document::created_by,
+    &content_document::created_by_email, &content_document::version_id,
+    &content_document::version_number,
+};
+
+void pack_one(std::string& out, const std::optional<std::string>& v) {
+    const std::uint32_t n = v ? static_cast<std::uint32_t>(v->size()) : absent;
+    out.append(reinterpret_cast<const char*>(&n), sizeof n);
+    if (v) {
+        out += *v;
+    }
+}
+
+std::optional<std::string> unpack_one(std::string_view& in) {
+    std::uint32_t n = 0;
+    std::memcpy(&n, in.data(), sizeof n);
+    in.remove_prefix(sizeof n);
+    if (n == absent) {
+        return std::nullopt;
+    }
+    std::string v(in.substr(0, n));
+    in.remove_prefix(n);
+    return v;
+}
+
+std::string pack(const content_document& d) {
+    std::string out;
+    pack_one(out, d.id);
+    for (auto f : packed_fields) {
+        pack_one(out, d.*f);
+    }
+    pack_one(out, d.content_size);
+    out.shrink_to_fit();
+    return out;
+}
+
+content_document unpack(std::string_view in) {
+    content_document d;
+    d.id = *unpack_one(in);
+    for (auto f : packed_fields) {
+        d.*f = unpack_one(in);
+    }
+    d.content_size = *unpack_one(in);
+    return d;
+}
+
+}  // namespace
+
 void content_document_collector::add_from_record(const json::object& record) {
     const auto* record_id = record.if_contains("Id");
     const auto* links = object_field(record, "ContentDocumentLinks");
@@ -97,11 +157,12 @@ void content_document_collector::add_from_record(const json::object& record) {
     if (records == nullptr || !records->is_array()) {
         return;
     }
-    for (const auto& link : records->get_array()) {
-        if (!link.is_object()) {
+    const std::string_view rid = record_id->get_string();
+    for (const auto& l : records->get_array()) {
+        if (!l.is_object()) {
             continue;
         }
-        const auto* cd = object_field(link.get_object(), "ContentDocument");
+        const auto* cd = object_field(l.get_object(), "ContentDocument");
         if (cd == nullptr) {
             continue;
         }
@@ -109,24 +170,71 @@ void content_document_collector::add_from_record(const json::object& record) {
         if (id == nullptr || !id->is_string()) {
             continue;
         }
-        const std::string key(id->get_string());
+        std::string key(id->get_string());
         auto it = index_.find(key);
         if (it == index_.end()) {
-            it = index_.emplace(key, docs_.size()).first;
-            docs_.push_back(read_document(*cd));
+            it = index_.emplace(std::move(key), static_cast<std::uint32_t>(docs_.size())).first;
+            docs_.push_back(pack(read_document(*cd)));
         }
-        docs_[it->second].linked_ids.emplace_back(record_id->get_string());
+        links_.push_back({it->second, static_cast<std::uint32_t>(link_ids_.size()),
+                          static_cast<std::uint32_t>(rid.size())});
+        link_ids_ += rid;
+        finished_ = false;
     }
 }
 
-std::vector<content_document> content_document_collector::take() {
-    for (auto& d : docs_) {
-        std::sort(d.linked_ids.begin(), d.linked_ids.end());
-        d.linked_ids.erase(std::unique(d.linked_ids.begin(), d.linked_ids.end()),
-                           d.linked_ids.end());
+void content_document_collector::finish() {
+    if (finished_) {
+        return;
     }
-    index_.clear();
-    return std::move(docs_);
+    auto id_of = [&](const link& l) {
+        return std::string_view(link_ids_).substr(l.offset, l.size);
+    };
+    std::sort(links_.begin(), links_.end(), [&](const link& a, const link& b) {
+        return a.doc != b.doc ? a.doc < b.doc : id_of(a) < id_of(b);
+    });
+    links_.erase(std::unique(links_.begin(), links_.end(),
+                             [&](const link& a, const link& b) {
+                                 return a.doc == b.doc && id_of(a) == id_of(b);
+                             }),
+                 links_.end());
+    starts_.assign(docs_.size() + 1, 0);
+    for (const auto& l : links_) {
+        ++starts_[l.doc + 1];
+    }
+    for (std::size_t i = 1; i < starts_.size(); ++i) {
+        starts_[i] += starts_[i - 1];
+    }
+    finished_ = true;
+}
+
+content_document content_document_collector::document(std::size_t i) const {
+    auto d = unpack(docs_.at(i));
+    d.linked_ids.reserve(starts_.at(i + 1) - starts_.at(i));
+    for (auto k = starts_[i]; k < starts_[i + 1]; ++k) {
+        d.linked_ids.emplace_back(std::string_view(link_ids_).substr(links_[k].offset, links_[k].size));
+    }
+    return d;
+}
+
+std::vector<content_document> content_document_collector::take() {
+    finish();
+    std::vector<content_document> out;
+    out.reserve(docs_.size());
+    for (std::size_t i = 0; i < docs_.size(); ++i) {
+        out.push_back(document(i));
+    }
+    *this = content_document_collector{};
+    return out;
+}
+
+std::size_t content_document_collector::memory_bytes() const noexcept {
+    std::size_t n = link_ids_.capacity() + links_.capacity() * sizeof(link) +
+                    starts_.capacity() * sizeof(std::uint32_t) + index_.size() * 64;
+    for (const auto& d : docs_) {
+        n += d.capacity() + sizeof d;
+    }
+    return n;
 }
 
 file_decision decide_file(std::string_view title, std::optional<std::size_t> size,

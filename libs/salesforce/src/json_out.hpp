@@ -2,6 +2,7 @@
 // Appending JSON text straight into an output buffer (documents are shipped as bytes).
 
 #include <charconv>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -11,14 +12,33 @@
 
 namespace casio::salesforce::detail {
 
+inline bool needs_json_escape(char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
 // A JSON string literal: quotes, `"` `\` and control characters escaped; other bytes verbatim.
-inline void append_json_string(std::string& out, std::string_view s) {
+// `prefix` (`,` before a key, say) is written first.
+inline void append_json_string(std::string& out, std::string_view s, std::string_view prefix = {}) {
+    std::size_t clean = 0;
+    while (clean < s.size() && !needs_json_escape(s[clean])) {
+        ++clean;
+    }
+    // The common case, no escape: one resize and one copy.
+    const std::size_t at = out.size();
+    out.resize(at + prefix.size() + 1 + clean);
+    char* p = out.data() + at;
+    if (!prefix.empty()) {
+        std::memcpy(p, prefix.data(), prefix.size());
+        p += prefix.size();
+    }
+    *p++ = '"';
+    std::memcpy(p, s.data(), clean);
     static constexpr char hex[] = "0123456789abcdef";
-    out.push_back('"');
-    std::size_t run = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    std::size_t run = clean;
+    for (std::size_t i = clean; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        if (!needs_json_escape(s[i])) {
             continue;
         }
         out.append(s.data() + run, i - run);
@@ -58,11 +78,8 @@ inline void append_json_string(std::string& out, std::string_view s) {
 
 // `"key":` preceded by a comma unless it is the first member.
 inline void append_key(std::string& out, std::string_view key, bool& first) {
-    if (!first) {
-        out.push_back(',');
-    }
+    append_json_string(out, key, first ? std::string_view() : std::string_view(","));
     first = false;
-    append_json_string(out, key);
     out.push_back(':');
 }
 

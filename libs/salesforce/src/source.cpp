@@ -339,9 +339,14 @@ asio::awaitable<void> source::sync_file(const content_document& d, document_hand
 }
 
 asio::awaitable<void> source::sync_files(document_handler& on_doc) {
-    const auto docs = files_.take();
-    co_await for_each_concurrently(docs.size(), opts_.parallel_files,
-                                   [&](std::size_t i) { return sync_file(docs[i], on_doc); });
+    // One file's metadata is unpacked at a time (the collector stays compact).
+    files_.finish();
+    co_await for_each_concurrently(files_.size(), opts_.parallel_files,
+                                   [&](std::size_t i) -> asio::awaitable<void> {
+                                       const auto d = files_.document(i);
+                                       co_await sync_file(d, on_doc);
+                                   });
+    files_ = content_document_collector{};
 }
 
 asio::awaitable<void> source::sync_objects(document_handler& on_doc) {

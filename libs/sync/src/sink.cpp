@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -300,6 +301,12 @@ asio::awaitable<void> sink::consume() {
         batch_state state{cur.body.lines(), cur.body.bytes()};
         if (flush_before(state, lines, bytes, limits_)) {
             co_await flush(cur);
+        }
+        if (cur.body.empty()) {
+            // Room for a batch of documents like this one, up to the byte limit: the body is
+            // not copied over and over while it grows.
+            const std::size_t ops = limits_.max_lines / lines + 1;
+            cur.body.reserve(std::min(limits_.max_bytes, bytes * ops) + bytes, ops);
         }
         switch (op->op) {
             case es::bulk_op::index:

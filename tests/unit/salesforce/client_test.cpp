@@ -415,3 +415,31 @@ TEST_CASE("concurrent requests share one token request", "[salesforce][client]")
     CHECK(kinds == std::vector<error_kind>{error_kind::auth, error_kind::auth});
     CHECK(g.c.token_requests() == 1);
 }
+
+TEST_CASE("gzip answers are asked of a real org, not of a local emulator",
+          "[salesforce][client][compression]") {
+    auto accept_encoding = [](const std::string& base_url, std::optional<bool> setting) {
+        scripted_transport t;
+        recording_sleeper s;
+        client_settings cs{base_url, "cid", "secret"};
+        cs.compressed_responses = setting;
+        client c(t, s, cs);
+        t.add(200, token_ok);
+        t.add(200, R"({"a":1})");
+        run(c.get_json(base_url + "/x", "x"));
+        std::optional<std::string> value;
+        for (const auto& f : t.seen.at(1).fields) {
+            if (f.name == "Accept-Encoding") {
+                value = f.value;
+            }
+        }
+        return value;
+    };
+    // No header of ours: the HTTP client offers gzip and inflates the answers.
+    CHECK(accept_encoding("https://acme.my.salesforce.com", std::nullopt) == std::nullopt);
+    CHECK(accept_encoding("http://127.0.0.1:8443", std::nullopt) == "identity");
+    CHECK(accept_encoding("http://localhost:8443", std::nullopt) == "identity");
+    CHECK(accept_encoding("http://[::1]:8443", std::nullopt) == "identity");
+    CHECK(accept_encoding("http://127.0.0.1:8443", true) == std::nullopt);
+    CHECK(accept_encoding("https://acme.my.salesforce.com", false) == "identity");
+}

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <boost/json/serialize.hpp>
 
 #include <casio/salesforce/content.hpp>
@@ -52,6 +54,43 @@ TEST_CASE("content documents are de-duplicated with sorted linked_ids", "[salesf
     CHECK(docs[1].id == "069B");
     CHECK(docs[1].linked_ids == std::vector<std::string>{"003Z"});
     CHECK(c.size() == 0);
+}
+
+TEST_CASE("the file collector keeps every field and stays compact",
+          "[salesforce][content][memory]") {
+    content_document_collector c;
+    // 2,000 files, each linked from 10 records (a million-record org has tens of thousands).
+    for (int r = 0; r < 10; ++r) {
+        for (int f = 0; f < 2000; ++f) {
+            const std::string rid = "001" + std::to_string(1000000 + r * 2000 + f) + "AAAAAAAA";
+            c.add_from_record(record(rid, {doc_link("069" + std::to_string(100000 + f))}).as_object());
+        }
+    }
+    REQUIRE(c.size() == 2000);
+    // About the bytes themselves: 18-byte ids plus a 12-byte entry per link, one packed string
+    // per file (not a dozen std::optional<std::string> and a vector of strings).
+    CHECK(c.memory_bytes() < 20000 * 40 + 2000 * 400);
+    c.finish();
+    const auto d = c.document(1999);
+    CHECK(d.id == "069101999");
+    CHECK(d.linked_ids.size() == 10);
+    CHECK(std::is_sorted(d.linked_ids.begin(), d.linked_ids.end()));
+    CHECK(d.title == "Report");
+    CHECK(d.file_extension == "pdf");
+    CHECK(d.description == std::nullopt);
+    CHECK(d.created_at == "2024-01-01T00:00:00.000+0000");
+    CHECK(d.last_updated == "2024-01-02T00:00:00.000+0000");
+    CHECK(d.owner == "Ann");
+    CHECK(d.owner_email == "ann@x");
+    CHECK(d.created_by == "Bob");
+    CHECK(d.created_by_email == "bob@x");
+    CHECK(d.version_id == "068A");
+    CHECK(d.version_number == "3");
+    CHECK(d.size() == 1024u);
+    // A record seen after finish() re-opens the collector and is counted.
+    c.add_from_record(record("003Q", {doc_link("069101999")}).as_object());
+    c.finish();
+    CHECK(c.document(1999).linked_ids.size() == 11);
 }
 
 TEST_CASE("content document maps to the file document", "[salesforce][content]") {

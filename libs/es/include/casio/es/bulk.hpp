@@ -31,6 +31,11 @@ class bulk_builder {
     void add_update(std::string_view index, std::string_view id, std::string_view doc_json);
     // {"delete":{...}}\n
     void add_delete(std::string_view index, std::string_view id);
+    // Room for a batch of `bytes` and `operations` (no reallocation while it fills).
+    void reserve(std::size_t bytes, std::size_t operations) {
+        body_.reserve(bytes);
+        ops_.reserve(operations);
+    }
 
     // Size the operation would add, for flush-before-add decisions (spec §4.3).
     static std::size_t lines_of(bulk_op op) noexcept { return op == bulk_op::delete_ ? 1 : 2; }

@@ -136,6 +136,9 @@ class client {
         std::string path;
         std::string query;
         std::string body;
+        // Sent instead of `body` when set: bytes owned by the caller for the whole call (a
+        // bulk body is not copied into the call as well as into each request).
+        std::string_view body_view;
         body_type type = body_type::none;
         retry_mode retry = retry_mode::app;
         bool not_found_ok = false;  // 404 returned instead of thrown

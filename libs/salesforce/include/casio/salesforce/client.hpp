@@ -57,6 +57,9 @@ struct client_settings {
     core::retry_policy retry =
         core::retry_policy::linear(3, std::chrono::seconds(1), std::chrono::seconds(1))
             .retry_on(core::error_kind::rate_limited, false);
+    // Ask for gzip answers. Default: yes, unless the server is on a loopback address (a local
+    // emulator), where compressing and inflating every page only burns CPU on both sides.
+    std::optional<bool> compressed_responses;
 };
 
 // Receives the records of one page; the page stays valid until the handler's awaitable ends.
@@ -156,6 +159,7 @@ class client {
     std::vector<std::shared_ptr<boost::asio::steady_timer>> token_waiters_;
     std::optional<api_usage> usage_;
     describe_cache describes_;
+    bool compressed_responses_ = true;
     // Reused for every answer (its internal stacks stay allocated); parsing never suspends.
     boost::json::parser parser_;
 };

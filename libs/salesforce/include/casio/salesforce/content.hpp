@@ -4,6 +4,7 @@
 // each. Only the few metadata strings a file document needs are kept, not the records.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,19 +36,39 @@ struct content_document {
     std::optional<std::size_t> size() const;  // ContentSize when it is a number
 };
 
+// Kept compact while records stream (at a million records the collector holds tens of
+// thousands of files and their links): each file's metadata packed in one string, each link
+// as a document number plus the record id's bytes in a shared arena.
 class content_document_collector {
   public:
     // Reads `ContentDocumentLinks.records[*].ContentDocument` of a record (missing or null
     // collections are fine) and links each document to the record's Id.
     void add_from_record(const boost::json::object& record);
     std::size_t size() const noexcept { return docs_.size(); }
-    // The documents in first-seen order, linked_ids sorted ascending and unique. Empties the
-    // collector.
+
+    // Sorts the links (once; adding again later re-opens the collector).
+    void finish();
+    // Document `i` (first-seen order) with its linked_ids sorted ascending and unique. Call
+    // finish() first.
+    content_document document(std::size_t i) const;
+
+    // finish(), every document, then an empty collector.
     std::vector<content_document> take();
+    // Bytes held, for the memory budget.
+    std::size_t memory_bytes() const noexcept;
 
   private:
-    std::vector<content_document> docs_;
-    std::unordered_map<std::string, std::size_t> index_;
+    struct link {
+        std::uint32_t doc;
+        std::uint32_t offset;  // of the record id in link_ids_
+        std::uint32_t size;
+    };
+    std::vector<std::string> docs_;  // packed metadata, see content.cpp
+    std::unordered_map<std::string, std::uint32_t> index_;
+    std::vector<link> links_;
+    std::string link_ids_;
+    std::vector<std::uint32_t> starts_;  // after finish(): links of doc i are [starts_[i], starts_[i+1])
+    bool finished_ = false;
 };
 
 // Whether a file's content is downloaded: the extension (after the last `.` of the title,
