@@ -283,6 +283,7 @@ service_response service::api(const service_request& req, std::string_view path,
         service_response r;
         r.status = 200;
         r.headers.emplace_back("Content-Type", file->content_type);
+        stats_.download_bytes += file->size;
         r.file = std::move(*file);
         return r;
     }
@@ -392,6 +393,7 @@ service_response service::admin(const service_request& req, std::string_view pat
         o["token_requests"] = stats_.token_requests;
         o["query_requests"] = stats_.query_requests;
         o["download_requests"] = stats_.download_requests;
+        o["download_bytes"] = stats_.download_bytes;
         o["faulted_requests"] = stats_.faulted_requests;
         return json(200, boost::json::serialize(o));
     }

@@ -81,6 +81,7 @@ struct service_stats {
     std::size_t token_requests = 0;
     std::size_t query_requests = 0;
     std::size_t download_requests = 0;
+    std::uint64_t download_bytes = 0;  // file bytes served (as answered, before any fault cut)
     std::size_t faulted_requests = 0;  // API requests failed by the runtime fault
 };
 

@@ -270,6 +270,10 @@ TEST_CASE("VersionData returns the file to stream, SOSL over HTTP", "[mock_sf][s
     CHECK(
         h.call("GET", "/services/data/v59.0/sobjects/ContentVersion/068000000000000AAA/VersionData")
             .status == 404);
+    // Load tests read the file bytes served from the stats.
+    auto stats = boost::json::parse(h.call("GET", "/__admin/stats").body);
+    CHECK(stats.at("download_requests").as_int64() == 2);
+    CHECK(stats.at("download_bytes").to_number<std::uint64_t>() == r.file->size);
     auto s = h.call("GET", "/services/data/v59.0/search?q=" +
                                harness::encode("FIND {Inc} RETURNING Account(Name LIMIT 3)"));
     CHECK(s.status == 200);
