@@ -261,30 +261,33 @@ file_decision decide_file(std::string_view title, std::optional<std::size_t> siz
 namespace {
 constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-void encode_triple(const unsigned char* p, std::string& out) {
-    out.push_back(b64[p[0] >> 2]);
-    out.push_back(b64[((p[0] & 0x03) << 4) | (p[1] >> 4)]);
-    out.push_back(b64[((p[1] & 0x0f) << 2) | (p[2] >> 6)]);
-    out.push_back(b64[p[2] & 0x3f]);
+char* encode_triple(const unsigned char* p, char* out) {
+    out[0] = b64[p[0] >> 2];
+    out[1] = b64[((p[0] & 0x03) << 4) | (p[1] >> 4)];
+    out[2] = b64[((p[1] & 0x0f) << 2) | (p[2] >> 6)];
+    out[3] = b64[p[2] & 0x3f];
+    return out + 4;
 }
 }  // namespace
 
 void base64_encoder::append(std::string_view chunk, std::string& out) {
     const auto* p = reinterpret_cast<const unsigned char*>(chunk.data());
     std::size_t n = chunk.size();
-    out.reserve(out.size() + (pending_size_ + n) / 3 * 4 + 4);
-    while (pending_size_ > 0 && n > 0) {
-        pending_[pending_size_++] = *p++;
-        --n;
-        if (pending_size_ == 3) {
-            encode_triple(pending_, out);
-            pending_size_ = 0;
+    const std::size_t triples = (pending_size_ + n) / 3;
+    // Sized once, then written through a pointer: this runs over every byte of every file.
+    const std::size_t at = out.size();
+    out.resize(at + triples * 4);
+    char* dst = out.data() + at;
+    if (pending_size_ > 0 && pending_size_ + n >= 3) {
+        while (pending_size_ < 3) {
+            pending_[pending_size_++] = *p++;
+            --n;
         }
+        dst = encode_triple(pending_, dst);
+        pending_size_ = 0;
     }
-    while (n >= 3) {
-        encode_triple(p, out);
-        p += 3;
-        n -= 3;
+    for (; n >= 3; p += 3, n -= 3) {
+        dst = encode_triple(p, dst);
     }
     for (std::size_t i = 0; i < n; ++i) {
         pending_[pending_size_++] = p[i];
