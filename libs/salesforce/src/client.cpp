@@ -126,6 +126,11 @@ asio::awaitable<std::string> client::fetch_token() {
 
 asio::awaitable<json::value> client::get_json(std::string url, std::string what,
                                               json::storage_ptr sp) {
+    co_return co_await fetch_json(std::move(url), std::move(what), std::move(sp), nullptr);
+}
+
+asio::awaitable<json::value> client::fetch_json(std::string url, std::string what,
+                                                json::storage_ptr sp, std::string* text) {
     bool token_refreshed = false;
     for (int attempt = 1;;) {
         // Token failures carry their own retries: they are not retried again here.
@@ -157,6 +162,9 @@ asio::awaitable<json::value> client::get_json(std::string url, std::string what,
                 parser_.reset(sp);
                 parser_.write(res.body, ec);
                 if (!ec) {
+                    if (text != nullptr) {
+                        *text = std::move(res.body);
+                    }
                     co_return parser_.release();
                 }
                 failure = error(error_kind::transient,
@@ -182,11 +190,16 @@ asio::awaitable<json::value> client::get_json(std::string url, std::string what,
     }
 }
 
-asio::awaitable<parsed_page> client::get_page(std::string url, std::string what) {
+asio::awaitable<parsed_page> client::get_page(std::string url, std::string what,
+                                              bool keep_text) {
     auto arena = std::make_unique<json::monotonic_resource>();
     const json::storage_ptr sp(arena.get());
-    json::value body = co_await get_json(std::move(url), std::move(what), sp);
-    co_return parsed_page(std::move(arena), std::move(body));
+    std::string text;
+    json::value body =
+        co_await fetch_json(std::move(url), std::move(what), sp, keep_text ? &text : nullptr);
+    parsed_page page(std::move(arena), std::move(body));
+    page.text = std::move(text);
+    co_return page;
 }
 
 asio::awaitable<void> client::ensure_global_describe() {
@@ -239,28 +252,44 @@ asio::awaitable<void> client::ensure_described_for(std::string_view sobject) {
 }
 
 asio::awaitable<void> client::query(std::string soql, std::string what, page_handler on_page) {
+    co_await query_pages(std::move(soql), std::move(what), false,
+                         [&](const json::array& records, const raw_records&) {
+                             return on_page(records);
+                         });
+}
+
+asio::awaitable<void> client::query(std::string soql, std::string what,
+                                    raw_page_handler on_page) {
+    co_await query_pages(std::move(soql), std::move(what), true, on_page);
+}
+
+asio::awaitable<void> client::query_pages(std::string soql, std::string what, bool with_text,
+                                          const raw_page_handler& on_page) {
     using namespace asio::experimental::awaitable_operators;
     // One arena per page: a parsed page is freed in one go once its records are handled.
     std::optional<parsed_page> current;
-    current.emplace(co_await get_page(query_url(settings_.base_url, soql), what));
+    current.emplace(co_await get_page(query_url(settings_.base_url, soql), what, with_text));
+    raw_records raw;
     while (true) {
         const auto page = read_query_page(current->body);
         static const json::array no_records;
         const json::array& records = page.records != nullptr ? *page.records : no_records;
+        // Scanned where the text now stays until the page is freed.
+        raw.scan(with_text ? std::string_view(current->text) : std::string_view());
         if (page.next_records_url.empty()) {
             if (!records.empty()) {
-                co_await on_page(records);
+                co_await on_page(records, raw);
             }
             co_return;
         }
         // The next page is fetched while this one is handled (two pages in memory at most);
         // a failure of either cancels the other.
-        auto next = get_page(settings_.base_url + page.next_records_url, what);
+        auto next = get_page(settings_.base_url + page.next_records_url, what, with_text);
         std::optional<parsed_page> fetched;
         if (records.empty()) {
             fetched.emplace(co_await std::move(next));
         } else {
-            fetched.emplace(co_await (std::move(next) && on_page(records)));
+            fetched.emplace(co_await (std::move(next) && on_page(records, raw)));
         }
         current.reset();  // frees the handled page and its arena
         current.emplace(std::move(*fetched));

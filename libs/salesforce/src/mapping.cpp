@@ -38,7 +38,8 @@ std::optional<std::string> record_timestamp(const json::value* last_modified_dat
 }
 
 std::optional<mapped_document> map_record(const json::object& record, const record_context& ctx,
-                                          const warning_sink& warn) {
+                                          const warning_sink& warn,
+                                          std::optional<std::span<const raw_member>> raw) {
     const auto* id = string_field(record, "Id");
     if (id == nullptr || id->empty()) {
         if (warn) {
@@ -53,6 +54,17 @@ std::optional<mapped_document> map_record(const json::object& record, const reco
                  std::string(*id) + "; using the current time as _timestamp");
         }
         ts = core::format_iso8601_z_seconds(ctx.now);
+    }
+
+    if (raw) {
+        // The text must be this record's: its Id member reads "<the parsed Id>".
+        const auto it = std::find_if(raw->begin(), raw->end(),
+                                     [](const raw_member& m) { return m.key == "Id"; });
+        const std::string_view want = *id;
+        if (it == raw->end() || it->value.size() != want.size() + 2 ||
+            it->value.substr(1, want.size()) != want) {
+            raw.reset();
+        }
     }
 
     mapped_document doc;
@@ -90,17 +102,29 @@ std::optional<mapped_document> map_record(const json::object& record, const reco
     }
 
     const json::array* existing_acl = nullptr;
-    for (const auto& member : record) {
-        const std::string_view key = member.key();
+    if (ctx.access_control != nullptr) {
+        if (const auto* v = record.if_contains("_allow_access_control"); v && v->is_array()) {
+            existing_acl = &v->get_array();
+        }
+    }
+    auto write_member = [&](std::string_view key, auto&& write_value) {
         if (key == "_allow_access_control" && ctx.access_control != nullptr) {
-            existing_acl = member.value().is_array() ? &member.value().get_array() : nullptr;
-            continue;
+            return;  // merged below
         }
         append_key(out, key, first);
         if (const auto* e = find_extra(key)) {
             out += e->json;
         } else {
-            append_json_value(out, member.value());
+            write_value();
+        }
+    };
+    if (raw) {
+        for (const auto& m : *raw) {
+            write_member(m.key, [&] { out += m.value; });
+        }
+    } else {
+        for (const auto& m : record) {
+            write_member(m.key(), [&] { append_json_value(out, m.value()); });
         }
     }
     for (const auto& e : ctx.extras) {

@@ -78,6 +78,12 @@ asio::awaitable<void> for_each_concurrently(
     }
 }
 
+// The text of record i, when the scan of the page lines up with the parsed records.
+std::optional<std::span<const raw_member>> raw_record(const raw_records& raw,
+                                                      const json::array& records, std::size_t i) {
+    return raw.size() == records.size() ? raw.record(i) : std::nullopt;
+}
+
 }  // namespace
 
 source::source(client& c, config cfg, source_options opts, warning_sink warn)
@@ -191,9 +197,10 @@ asio::awaitable<const std::vector<std::string>*> source::permissions_for(
 }
 
 asio::awaitable<void> source::emit_record(const json::object& record, record_context& ctx,
-                                          document_handler& on_doc) {
+                                          document_handler& on_doc,
+                                          std::optional<std::span<const raw_member>> raw) {
     files_.add_from_record(record);
-    if (auto doc = map_record(record, ctx, warn_)) {
+    if (auto doc = map_record(record, ctx, warn_, raw)) {
         co_await on_doc(std::move(*doc));
     }
 }
@@ -213,7 +220,7 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
     }
     co_await client_.query(
         standard_object_query(sobject, d), "query " + sobject,
-        [&](const json::array& records) -> asio::awaitable<void> {
+        [&](const json::array& records, const raw_records& raw) -> asio::awaitable<void> {
             case_feed_index feeds;
             if (with_feeds && d.usable("CaseFeed") && !records.empty()) {
                 for (const auto& q :
@@ -225,11 +232,11 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
                                            });
                 }
             }
-            for (const auto& r : records) {
-                if (!r.is_object()) {
+            for (std::size_t i = 0; i < records.size(); ++i) {
+                if (!records[i].is_object()) {
                     continue;
                 }
-                const auto& rec = r.get_object();
+                const auto& rec = records[i].get_object();
                 record_context ctx{client_.base_url(), sobject, acl};
                 ctx.now = core::now_utc();
                 if (sobject == "Contact" || sobject == "Lead") {
@@ -240,7 +247,7 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
                                                                ? std::string_view(id->get_string())
                                                                : std::string_view()));
                 }
-                co_await emit_record(rec, ctx, on_doc);
+                co_await emit_record(rec, ctx, on_doc, raw_record(raw, records, i));
             }
         });
 }
@@ -254,17 +261,19 @@ asio::awaitable<void> source::sync_custom_object(const std::string& sobject,
         co_return;
     }
     const auto* acl = co_await permissions_for(sobject);
-    co_await client_.query(q, "query " + sobject,
-                           [&](const json::array& records) -> asio::awaitable<void> {
-                               for (const auto& r : records) {
-                                   if (!r.is_object()) {
-                                       continue;
-                                   }
-                                   record_context ctx{client_.base_url(), sobject, acl};
-                                   ctx.now = core::now_utc();
-                                   co_await emit_record(r.get_object(), ctx, on_doc);
-                               }
-                           });
+    co_await client_.query(
+        q, "query " + sobject,
+        [&](const json::array& records, const raw_records& raw) -> asio::awaitable<void> {
+            for (std::size_t i = 0; i < records.size(); ++i) {
+                if (!records[i].is_object()) {
+                    continue;
+                }
+                record_context ctx{client_.base_url(), sobject, acl};
+                ctx.now = core::now_utc();
+                co_await emit_record(records[i].get_object(), ctx, on_doc,
+                                     raw_record(raw, records, i));
+            }
+        });
 }
 
 asio::awaitable<void> source::sync_file(const content_document& d, document_handler& on_doc) {

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <casio/salesforce/mapping.hpp>
+#include <casio/salesforce/raw_records.hpp>
 
 #include "sf_test_util.hpp"
 
@@ -167,4 +168,39 @@ TEST_CASE("Case feeds are grouped by case, a case without feeds gets null",
     CHECK(boost::json::serialize(doc_of(*d).at("Feeds")) == R"([{"Id":"0D5B","ParentId":"500B"}])");
     CHECK(record_ids(parse(R"([{"Id":"a"},{"X":1},{"Id":"b"}])").as_array()) ==
           std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("a record copied from the page's text gives the same document as the parsed record",
+          "[salesforce][mapping][raw]") {
+    const std::string page =
+        R"({"done":true,"records":[{"attributes":{"type":"Contact","url":"/s/003A"},)"
+        R"("Id":"003A","LastModifiedDate":"2024-05-01T10:00:00.000+0000","Name":"J\u00e9r\u00f4me \"JJ\"",)"
+        R"("Score":12.50,"Big":12345678901234,"Account":{"attributes":{"type":"Account"},"Id":"001A","Name":"Acme"},)"
+        R"("_allow_access_control":["user:Zed"],"Nested":{"a":[1,{"b":null}]}},)"
+        R"({"Id":"003B","Name":"B"}]})";
+    const auto body = parse(page);
+    const auto& records = body.at("records").as_array();
+    const raw_records raw(page);
+    REQUIRE(raw.size() == 2);
+    const std::vector<std::string> acl{"user:Ann"};
+    record_context ctx{"https://b", "Contact"};
+    ctx.access_control = &acl;
+    ctx.extras = enrichment_fields("Contact", records[0].as_object());
+    const auto from_tree = map_record(records[0].as_object(), ctx, {});
+    const auto from_text = map_record(records[0].as_object(), ctx, {}, raw.record(0));
+    REQUIRE(from_tree);
+    REQUIRE(from_text);
+    CHECK(doc_of(*from_text) == doc_of(*from_tree));
+    // Copied as written: the escapes and the number's form are Salesforce's.
+    CHECK_THAT(from_text->json, Catch::Contains(R"("Score":12.50)"));
+    CHECK_THAT(from_text->json, Catch::Contains(R"(J\u00e9r\u00f4me)"));
+    CHECK(boost::json::serialize(doc_of(*from_text).at("_allow_access_control")) ==
+          R"(["user:Ann","user:Zed"])");
+    CHECK(boost::json::serialize(doc_of(*from_text).at("Account")) ==
+          R"({"Id":"001A","Name":"Acme"})");
+
+    // Text that is not this record's (another Id) is not used.
+    const auto mismatched = map_record(records[0].as_object(), ctx, {}, raw.record(1));
+    REQUIRE(mismatched);
+    CHECK(doc_of(*mismatched) == doc_of(*from_tree));
 }

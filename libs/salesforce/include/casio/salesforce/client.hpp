@@ -25,6 +25,7 @@
 #include <casio/salesforce/errors.hpp>
 #include <casio/salesforce/mapping.hpp>
 #include <casio/salesforce/paging.hpp>
+#include <casio/salesforce/raw_records.hpp>
 
 namespace casio::salesforce {
 
@@ -64,6 +65,10 @@ struct client_settings {
 
 // Receives the records of one page; the page stays valid until the handler's awaitable ends.
 using page_handler = std::function<boost::asio::awaitable<void>(const boost::json::array&)>;
+// The same, with the text of each record (raw_records.hpp), for handlers that copy records
+// through.
+using raw_page_handler =
+    std::function<boost::asio::awaitable<void>(const boost::json::array&, const raw_records&)>;
 
 // A parsed page and the arena its values live in. The arena belongs to the page alone (not a
 // shared resource), so the page is freed in one go: Boost.JSON skips the destructors of values
@@ -71,6 +76,7 @@ using page_handler = std::function<boost::asio::awaitable<void>(const boost::jso
 struct parsed_page {
     std::unique_ptr<boost::json::monotonic_resource> arena;  // declared first: freed last
     boost::json::value body;
+    std::string text;  // the answer as received, when it was asked for
 
     parsed_page() = default;
     // `b` must live in `a` (or own its storage).
@@ -84,6 +90,7 @@ struct parsed_page {
             std::destroy_at(&body);
             arena = std::move(other.arena);
             std::construct_at(&body, std::move(other.body));
+            text = std::move(other.text);
         }
         return *this;
     }
@@ -108,8 +115,9 @@ class client {
     // classified by classify_response; a 401 drops the token and is retried once with a new one.
     boost::asio::awaitable<boost::json::value> get_json(std::string url, std::string what,
                                                         boost::json::storage_ptr sp = {});
-    // get_json into a new arena of its own.
-    boost::asio::awaitable<parsed_page> get_page(std::string url, std::string what);
+    // get_json into a new arena of its own; with `keep_text`, the answer's text too.
+    boost::asio::awaitable<parsed_page> get_page(std::string url, std::string what,
+                                                 bool keep_text = false);
 
     // Describes: the global list (once), then each object a query of `sobject` reads (once per
     // object). An object that is not queryable is not described; one whose describe fails
@@ -120,6 +128,8 @@ class client {
 
     // Every page of a query (nextRecordsUrl walk).
     boost::asio::awaitable<void> query(std::string soql, std::string what, page_handler on_page);
+    boost::asio::awaitable<void> query(std::string soql, std::string what,
+                                       raw_page_handler on_page);
     // A FIELDS() query: LIMIT/OFFSET walk (soql already rewritten).
     boost::asio::awaitable<void> query_by_offset(std::string soql, std::string what,
                                                  page_handler on_page);
@@ -142,6 +152,11 @@ class client {
 
   private:
     boost::asio::awaitable<std::string> fetch_token();
+    boost::asio::awaitable<void> query_pages(std::string soql, std::string what, bool with_text,
+                                             const raw_page_handler& on_page);
+    boost::asio::awaitable<boost::json::value> fetch_json(std::string url, std::string what,
+                                                          boost::json::storage_ptr sp,
+                                                          std::string* text);
     boost::asio::awaitable<void> describe_object(std::string_view sobject);
     void note_usage(const http::response& res);
 

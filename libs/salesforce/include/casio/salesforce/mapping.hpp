@@ -16,6 +16,7 @@
 #include <boost/json/object.hpp>
 
 #include <casio/core/time.hpp>
+#include <casio/salesforce/raw_records.hpp>
 
 namespace casio::salesforce {
 
@@ -57,8 +58,11 @@ std::optional<std::string> record_timestamp(const boost::json::value* last_modif
 // ["_allow_access_control"]}`. Record fields win over id/_timestamp/url on a name collision; an
 // extra replaces a record field of the same name. A record without a string Id is skipped with
 // a warning naming the object (nullopt).
-std::optional<mapped_document> map_record(const boost::json::object& record,
-                                          const record_context& ctx, const warning_sink& warn);
+// With `raw` (the record's members as Salesforce wrote them, raw_records.hpp), their text is
+// copied into the document instead of being written again from the parsed record.
+std::optional<mapped_document> map_record(
+    const boost::json::object& record, const record_context& ctx, const warning_sink& warn,
+    std::optional<std::span<const raw_member>> raw = std::nullopt);
 
 // A parent record written into Contact and Lead documents: `key` is both the relationship
 // selected in the query (`Account.Id, Account.Name`) and the document field.

@@ -80,8 +80,9 @@ class source {
     boost::asio::awaitable<void> sync_objects(document_handler& on_doc);
     boost::asio::awaitable<void> sync_files(document_handler& on_doc);
     boost::asio::awaitable<void> sync_file(const content_document& d, document_handler& on_doc);
-    boost::asio::awaitable<void> emit_record(const boost::json::object& record, record_context& ctx,
-                                             document_handler& on_doc);
+    boost::asio::awaitable<void> emit_record(
+        const boost::json::object& record, record_context& ctx, document_handler& on_doc,
+        std::optional<std::span<const raw_member>> raw = std::nullopt);
     void warn(std::string_view message) const;
 
     client& client_;

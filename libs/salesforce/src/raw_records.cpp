@@ -1,0 +1,220 @@
+#include <cstring>
+#include <optional>
+
+#include <casio/salesforce/raw_records.hpp>
+
+namespace casio::salesforce {
+
+namespace {
+
+// Walks JSON text that is already known to be valid; still never reads past its end, and gives
+// up (nullopt / false) on anything unexpected.
+struct scanner {
+    std::string_view s;
+    std::size_t i = 0;
+    bool line_break = false;  // seen between the tokens of the last object or array value
+
+    static bool space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+    void skip_space() {
+        while (i < s.size() && space(s[i])) {
+            ++i;
+        }
+    }
+    bool eat(char c) {
+        skip_space();
+        if (i < s.size() && s[i] == c) {
+            ++i;
+            return true;
+        }
+        return false;
+    }
+    bool at(char c) {
+        skip_space();
+        return i < s.size() && s[i] == c;
+    }
+    // At `"`: the characters between the quotes (escapes left as written). Most of a page is
+    // inside strings: the closing quote is found with memchr, then checked for an escape.
+    std::optional<std::string_view> string() {
+        if (i >= s.size() || s[i] != '"') {
+            return std::nullopt;
+        }
+        const std::size_t begin = ++i;
+        const char* const first = s.data() + begin;
+        const char* const end = s.data() + s.size();
+        for (const char* p = first; p < end;) {
+            const auto* q = static_cast<const char*>(std::memchr(p, '"', end - p));
+            if (q == nullptr) {
+                break;
+            }
+            std::size_t backslashes = 0;
+            for (const char* r = q; r > first && r[-1] == '\\'; --r) {
+                ++backslashes;
+            }
+            if (backslashes % 2 == 0) {
+                i = static_cast<std::size_t>(q - s.data()) + 1;
+                return s.substr(begin, static_cast<std::size_t>(q - first));
+            }
+            p = q + 1;
+        }
+        i = s.size();
+        return std::nullopt;
+    }
+    // One value of any kind: its text.
+    std::optional<std::string_view> value() {
+        skip_space();
+        const std::size_t begin = i;
+        if (i >= s.size()) {
+            return std::nullopt;
+        }
+        if (s[i] == '"') {
+            if (!string()) {
+                return std::nullopt;
+            }
+        } else if (s[i] == '{' || s[i] == '[') {
+            int depth = 0;
+            while (i < s.size()) {
+                const char c = s[i];
+                if (c == '"') {
+                    if (!string()) {
+                        return std::nullopt;
+                    }
+                    continue;
+                }
+                ++i;
+                if (c == '{' || c == '[') {
+                    ++depth;
+                } else if ((c == '}' || c == ']') && --depth == 0) {
+                    break;
+                } else if (c == '\n' || c == '\r') {
+                    line_break = true;  // (a string cannot hold one unescaped)
+                }
+            }
+            if (depth != 0) {
+                return std::nullopt;
+            }
+        } else {
+            while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && !space(s[i])) {
+                ++i;
+            }
+            if (i == begin) {
+                return std::nullopt;
+            }
+        }
+        return s.substr(begin, i - begin);
+    }
+};
+
+}  // namespace
+
+raw_records::raw_records(std::string_view body) {
+    scan(body);
+}
+
+void raw_records::scan(std::string_view body) {
+    members_.clear();
+    starts_.clear();
+    usable_.clear();
+    scanner sc{body};
+    auto fail = [&] {
+        members_.clear();
+        starts_.clear();
+        usable_.clear();
+    };
+    // One record (an element of the array): its members when it is an object.
+    auto record = [&]() -> bool {
+        starts_.push_back(static_cast<std::uint32_t>(members_.size()));
+        if (!sc.at('{')) {
+            usable_.push_back(false);
+            return sc.value().has_value();
+        }
+        ++sc.i;
+        bool usable = true;
+        if (!sc.eat('}')) {
+            for (;;) {
+                sc.skip_space();
+                auto key = sc.string();
+                if (!key || !sc.eat(':')) {
+                    return false;
+                }
+                sc.line_break = false;
+                auto value = sc.value();
+                if (!value) {
+                    return false;
+                }
+                usable = usable && !sc.line_break &&
+                         std::memchr(key->data(), '\\', key->size()) == nullptr;
+                members_.push_back({*key, *value});
+                if (sc.eat(',')) {
+                    continue;
+                }
+                if (sc.eat('}')) {
+                    break;
+                }
+                return false;
+            }
+        }
+        usable_.push_back(usable);
+        return true;
+    };
+    auto array = [&]() -> bool {
+        ++sc.i;  // [
+        if (sc.eat(']')) {
+            starts_.push_back(0);
+            return true;
+        }
+        for (;;) {
+            if (!record()) {
+                return false;
+            }
+            if (sc.eat(',')) {
+                continue;
+            }
+            if (sc.eat(']')) {
+                starts_.push_back(static_cast<std::uint32_t>(members_.size()));
+                return true;
+            }
+            return false;
+        }
+    };
+
+    if (!sc.eat('{') || sc.eat('}')) {
+        return;
+    }
+    bool found = false;
+    for (;;) {
+        sc.skip_space();
+        auto key = sc.string();
+        if (!key || !sc.eat(':')) {
+            fail();
+            return;
+        }
+        if (!found && (*key == "records" || *key == "searchRecords") && sc.at('[')) {
+            if (!array()) {
+                fail();
+                return;
+            }
+            found = true;
+        } else if (!sc.value()) {
+            fail();
+            return;
+        }
+        if (sc.eat(',')) {
+            continue;
+        }
+        if (sc.eat('}')) {
+            return;
+        }
+        fail();
+        return;
+    }
+}
+
+std::optional<std::span<const raw_member>> raw_records::record(std::size_t i) const {
+    if (i >= size() || !usable_[i]) {
+        return std::nullopt;
+    }
+    return std::span<const raw_member>(members_.data() + starts_[i], starts_[i + 1] - starts_[i]);
+}
+
+}  // namespace casio::salesforce

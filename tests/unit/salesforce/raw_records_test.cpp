@@ -1,0 +1,61 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include <casio/salesforce/raw_records.hpp>
+
+using namespace casio::salesforce;
+
+namespace {
+
+std::string members_of(const raw_records& r, std::size_t i) {
+    auto m = r.record(i);
+    if (!m) {
+        return "(not usable)";
+    }
+    std::string out;
+    for (const auto& x : *m) {
+        out += std::string(x.key) + "=" + std::string(x.value) + ";";
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("raw records: each record's members as written", "[salesforce][raw]") {
+    const std::string page =
+        R"({"totalSize":3,"done":false,"nextRecordsUrl":"/q/01g-2000","records":[)"
+        R"({"attributes":{"type":"Account","url":"/x/001A"},"Id":"001A","Name":"A \"}] co",)"
+        R"("N":-1.5e3,"B":true,"Z":null,"Sub":{"totalSize":1,"records":[{"Id":"x\\"}]}},)"
+        R"( { "Id" : "001B" , "Empty":{} , "List":[ ] } ,)"
+        R"("not an object"]})";
+    raw_records r(page);
+    REQUIRE(r.size() == 3);
+    CHECK(members_of(r, 0) ==
+          R"(attributes={"type":"Account","url":"/x/001A"};Id="001A";Name="A \"}] co";)"
+          R"(N=-1.5e3;B=true;Z=null;Sub={"totalSize":1,"records":[{"Id":"x\\"}]};)");
+    CHECK(members_of(r, 1) == R"(Id="001B";Empty={};List=[ ];)");
+    CHECK_FALSE(r.record(2));
+    CHECK_FALSE(r.record(3));
+}
+
+TEST_CASE("raw records: what cannot be copied into an NDJSON line is left to the parsed tree",
+          "[salesforce][raw]") {
+    // A line break between tokens, and a key written with an escape.
+    raw_records r("{\"records\":[{\"Id\":\"1\",\"Sub\":{\n\"a\":1}},{\"I\\u0064\":\"2\"},{\"Id\":\"3\"}]}");
+    REQUIRE(r.size() == 3);
+    CHECK_FALSE(r.record(0));
+    CHECK_FALSE(r.record(1));
+    CHECK(members_of(r, 2) == R"(Id="3";)");
+}
+
+TEST_CASE("raw records: SOSL answers, empty pages and other shapes", "[salesforce][raw]") {
+    CHECK(raw_records(R"({"searchRecords":[{"Id":"1"}]})").size() == 1);
+    CHECK(raw_records(R"({"totalSize":0,"done":true,"records":[]})").size() == 0);
+    CHECK(raw_records(R"([{"Id":"1"}])").size() == 0);
+    CHECK(raw_records(R"({"records":{"Id":"1"}})").size() == 0);
+    // Cut short (never read past the end).
+    CHECK(raw_records(R"({"records":[{"Id":"1"},{"Id":"2)").size() == 0);
+    CHECK(raw_records(R"({"records":[{"Id":"1"})").size() == 0);
+    CHECK(raw_records("").size() == 0);
+}
