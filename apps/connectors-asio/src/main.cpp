@@ -3,6 +3,7 @@
 #include <csignal>
 #include <exception>
 #include <iostream>
+#include <malloc.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -27,6 +28,11 @@ constexpr int exit_usage = 2;  // bad command line or configuration
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Pages (a few MB), bulk bodies and files come and go all the time: keep them in the heap
+    // instead of mapping and unmapping them each time (every first touch of a new mapping is
+    // a page fault). Memory stays bounded by what is in flight at once.
+    ::mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    ::mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
     using casio::app::cli_options;
     cli_options cli;
     try {

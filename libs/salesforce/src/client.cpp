@@ -13,6 +13,8 @@
 #include <casio/salesforce/queries.hpp>
 #include <casio/salesforce/soql.hpp>
 
+#include "json_check.hpp"
+
 namespace casio::salesforce {
 
 namespace asio = boost::asio;
@@ -130,7 +132,8 @@ asio::awaitable<json::value> client::get_json(std::string url, std::string what,
 }
 
 asio::awaitable<json::value> client::fetch_json(std::string url, std::string what,
-                                                json::storage_ptr sp, std::string* text) {
+                                                json::storage_ptr sp, std::string* text,
+                                                bool text_only) {
     bool token_refreshed = false;
     for (int attempt = 1;;) {
         // Token failures carry their own retries: they are not retried again here.
@@ -159,13 +162,20 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
                 invalid_query = res.status != 401 && is_invalid_query(res.status, res.body);
             } else {
                 boost::system::error_code ec;
-                parser_.reset(sp);
-                parser_.write(res.body, ec);
-                if (!ec) {
-                    if (text != nullptr) {
+                if (text_only && text != nullptr) {
+                    if (detail::is_valid_json(res.body, ec)) {
                         *text = std::move(res.body);
+                        co_return json::value();
                     }
-                    co_return parser_.release();
+                } else {
+                    parser_.reset(sp);
+                    parser_.write(res.body, ec);
+                    if (!ec) {
+                        if (text != nullptr) {
+                            *text = std::move(res.body);
+                        }
+                        co_return parser_.release();
+                    }
                 }
                 failure = error(error_kind::transient,
                                 "Salesforce " + what + ": HTTP " + std::to_string(res.status) +
@@ -191,12 +201,12 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
 }
 
 asio::awaitable<parsed_page> client::get_page(std::string url, std::string what,
-                                              bool keep_text) {
+                                              bool keep_text, bool text_only) {
     auto arena = std::make_unique<json::monotonic_resource>();
     const json::storage_ptr sp(arena.get());
     std::string text;
-    json::value body =
-        co_await fetch_json(std::move(url), std::move(what), sp, keep_text ? &text : nullptr);
+    json::value body = co_await fetch_json(std::move(url), std::move(what), sp,
+                                           keep_text ? &text : nullptr, text_only);
     parsed_page page(std::move(arena), std::move(body));
     page.text = std::move(text);
     co_return page;
@@ -252,30 +262,42 @@ asio::awaitable<void> client::ensure_described_for(std::string_view sobject) {
 }
 
 asio::awaitable<void> client::query(std::string soql, std::string what, page_handler on_page) {
-    co_await query_pages(std::move(soql), std::move(what), false,
-                         [&](const json::array& records, const raw_records&) {
-                             return on_page(records);
-                         });
+    co_await query_pages(
+        std::move(soql), std::move(what), false,
+        [&](const json::array& records, const raw_records&) { return on_page(records); }, {});
 }
 
-asio::awaitable<void> client::query(std::string soql, std::string what,
-                                    raw_page_handler on_page) {
-    co_await query_pages(std::move(soql), std::move(what), true, on_page);
+asio::awaitable<void> client::query(std::string soql, std::string what, raw_page_handler on_page,
+                                    std::span<const std::string_view> parsed_fields) {
+    co_await query_pages(std::move(soql), std::move(what), true, on_page, parsed_fields);
 }
 
 asio::awaitable<void> client::query_pages(std::string soql, std::string what, bool with_text,
-                                          const raw_page_handler& on_page) {
+                                          const raw_page_handler& on_page,
+                                          std::span<const std::string_view> parsed_fields) {
     using namespace asio::experimental::awaitable_operators;
+    const bool sparse = with_text && !parsed_fields.empty();
     // One arena per page: a parsed page is freed in one go once its records are handled.
     std::optional<parsed_page> current;
-    current.emplace(co_await get_page(query_url(settings_.base_url, soql), what, with_text));
+    current.emplace(
+        co_await get_page(query_url(settings_.base_url, soql), what, with_text, sparse));
     raw_records raw;
     while (true) {
+        // Scanned where the text now stays until the page is freed.
+        raw.scan(with_text ? std::string_view(current->text) : std::string_view());
+        if (sparse) {
+            const json::storage_ptr sp(current->arena.get());
+            auto tree = raw.sparse_tree(parsed_fields, parser_, sp);
+            if (!tree) {  // not a query answer's shape: the whole tree, as without fields
+                parser_.reset(sp);
+                parser_.write(current->text);
+                tree.emplace(parser_.release());
+            }
+            current->set_body(std::move(*tree));
+        }
         const auto page = read_query_page(current->body);
         static const json::array no_records;
         const json::array& records = page.records != nullptr ? *page.records : no_records;
-        // Scanned where the text now stays until the page is freed.
-        raw.scan(with_text ? std::string_view(current->text) : std::string_view());
         if (page.next_records_url.empty()) {
             if (!records.empty()) {
                 co_await on_page(records, raw);
@@ -284,7 +306,7 @@ asio::awaitable<void> client::query_pages(std::string soql, std::string what, bo
         }
         // The next page is fetched while this one is handled (two pages in memory at most);
         // a failure of either cancels the other.
-        auto next = get_page(settings_.base_url + page.next_records_url, what, with_text);
+        auto next = get_page(settings_.base_url + page.next_records_url, what, with_text, sparse);
         std::optional<parsed_page> fetched;
         if (records.empty()) {
             fetched.emplace(co_await std::move(next));

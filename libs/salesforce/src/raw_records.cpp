@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -112,22 +113,26 @@ raw_records::raw_records(std::string_view body) {
 }
 
 void raw_records::scan(std::string_view body) {
-    members_.clear();
-    starts_.clear();
-    usable_.clear();
-    scanner sc{body};
     auto fail = [&] {
         members_.clear();
         starts_.clear();
         usable_.clear();
+        texts_.clear();
+        page_.clear();
+        records_key_ = {};
     };
+    fail();
+    scanner sc{body};
     // One record (an element of the array): its members when it is an object.
     auto record = [&]() -> bool {
         starts_.push_back(static_cast<std::uint32_t>(members_.size()));
         if (!sc.at('{')) {
             usable_.push_back(false);
-            return sc.value().has_value();
+            auto v = sc.value();
+            texts_.push_back(v.value_or(std::string_view()));
+            return v.has_value();
         }
+        const std::size_t begin = sc.i;
         ++sc.i;
         bool usable = true;
         if (!sc.eat('}')) {
@@ -155,6 +160,7 @@ void raw_records::scan(std::string_view body) {
             }
         }
         usable_.push_back(usable);
+        texts_.push_back(body.substr(begin, sc.i - begin));
         return true;
     };
     auto array = [&]() -> bool {
@@ -181,6 +187,8 @@ void raw_records::scan(std::string_view body) {
     if (!sc.eat('{') || sc.eat('}')) {
         return;
     }
+    // (The members of the page itself are few: reserve for the records.)
+    members_.reserve(body.size() / 48);
     bool found = false;
     for (;;) {
         sc.skip_space();
@@ -195,7 +203,10 @@ void raw_records::scan(std::string_view body) {
                 return;
             }
             found = true;
-        } else if (!sc.value()) {
+            records_key_ = *key;
+        } else if (auto v = sc.value()) {
+            page_.push_back({*key, *v});
+        } else {
             fail();
             return;
         }
@@ -215,6 +226,59 @@ std::optional<std::span<const raw_member>> raw_records::record(std::size_t i) co
         return std::nullopt;
     }
     return std::span<const raw_member>(members_.data() + starts_[i], starts_[i + 1] - starts_[i]);
+}
+
+}  // namespace casio::salesforce
+
+namespace casio::salesforce {
+
+namespace {
+
+boost::json::value parse_into(boost::json::parser& p, std::string_view text,
+                              const boost::json::storage_ptr& sp) {
+    // Most members read are ids and dates: a string without escapes, or null.
+    if (text.size() >= 2 && text.front() == '"' &&
+        std::memchr(text.data() + 1, '\\', text.size() - 2) == nullptr) {
+        return boost::json::value(boost::json::string_view(text.data() + 1, text.size() - 2), sp);
+    }
+    if (text == "null") {
+        return boost::json::value(nullptr, sp);
+    }
+    p.reset(sp);
+    p.write(text);  // valid (checked before): throws only if it was not
+    return p.release();
+}
+
+}  // namespace
+
+std::optional<boost::json::value> raw_records::sparse_tree(std::span<const std::string_view> fields,
+                                                           boost::json::parser& parser,
+                                                           boost::json::storage_ptr sp) const {
+    if (records_key_.empty()) {
+        return std::nullopt;
+    }
+    boost::json::object page(sp);
+    for (const auto& m : page_) {
+        page.insert_or_assign(m.key, parse_into(parser, m.value, sp));
+    }
+    boost::json::array records(sp);
+    records.reserve(size());
+    for (std::size_t i = 0; i < size(); ++i) {
+        const auto members = record(i);
+        if (!members) {
+            records.push_back(parse_into(parser, texts_[i], sp));
+            continue;
+        }
+        boost::json::object r(sp);
+        for (const auto& m : *members) {
+            if (std::find(fields.begin(), fields.end(), m.key) != fields.end()) {
+                r.insert_or_assign(m.key, parse_into(parser, m.value, sp));
+            }
+        }
+        records.push_back(std::move(r));
+    }
+    page.insert_or_assign(records_key_, std::move(records));
+    return boost::json::value(std::move(page));
 }
 
 }  // namespace casio::salesforce

@@ -78,6 +78,14 @@ asio::awaitable<void> for_each_concurrently(
     }
 }
 
+// The members of an object's records the source reads from the tree (files, enrichment, DLS,
+// the document's id, _timestamp and url); every other member is copied from the page's text.
+constexpr std::string_view record_fields_read[] = {
+    "Id",      "LastModifiedDate", "ContentDocumentLinks", "_allow_access_control",
+    "id",      "_timestamp",       "url",                  "Account",
+    "Owner",   "ConvertedAccount", "ConvertedContact",     "ConvertedOpportunity",
+};
+
 // The text of record i, when the scan of the page lines up with the parsed records.
 std::optional<std::span<const raw_member>> raw_record(const raw_records& raw,
                                                       const json::array& records, std::size_t i) {
@@ -249,7 +257,8 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
                 }
                 co_await emit_record(rec, ctx, on_doc, raw_record(raw, records, i));
             }
-        });
+        },
+        record_fields_read);
 }
 
 asio::awaitable<void> source::sync_custom_object(const std::string& sobject,
@@ -273,7 +282,8 @@ asio::awaitable<void> source::sync_custom_object(const std::string& sobject,
                 co_await emit_record(records[i].get_object(), ctx, on_doc,
                                      raw_record(raw, records, i));
             }
-        });
+        },
+        record_fields_read);
 }
 
 asio::awaitable<void> source::sync_file(const content_document& d, document_handler& on_doc) {

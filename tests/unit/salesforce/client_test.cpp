@@ -135,6 +135,51 @@ TEST_CASE("a 2xx answer that is not JSON is a transient failure", "[salesforce][
     CHECK(std::string(e.what()).find("not JSON") != std::string::npos);
 }
 
+TEST_CASE("a query page read as text is still checked as JSON, and its records come through",
+          "[salesforce][client][raw]") {
+    const std::string_view fields[] = {"Id"};
+    {
+        fixture f;
+        f.t.add(200, token_ok);
+        for (int i = 0; i < 3; ++i) {
+            // Well-formed to a scanner, but not JSON (a bad literal inside a copied value).
+            f.t.add(200, R"({"done":true,"records":[{"Id":"001A","Flag":tru}]})");
+        }
+        std::size_t pages = 0;
+        const auto e = error_of([&] {
+            run(f.c.query("SELECT Id FROM Account", "query Account",
+                          [&](const boost::json::array&,
+                              const raw_records&) -> asio::awaitable<void> {
+                              ++pages;
+                              co_return;
+                          },
+                          fields));
+        });
+        CHECK(pages == 0);  // nothing of a bad page reaches the handler
+        CHECK(std::string(e.what()).find("not JSON") != std::string::npos);
+    }
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(200, R"({"done":false,"nextRecordsUrl":"/services/data/v59.0/query/01gA-1",)"
+                 R"("records":[{"Id":"001A","Name":"A"}]})");
+    f.t.add(200, R"({"done":true,"records":[{"Id":"001B","Name":"B"}]})");
+    std::vector<std::string> seen;
+    run(f.c.query("SELECT Id, Name FROM Account", "query Account",
+                  [&](const boost::json::array& records,
+                      const raw_records& raw) -> asio::awaitable<void> {
+                      REQUIRE(raw.size() == records.size());
+                      for (std::size_t i = 0; i < records.size(); ++i) {
+                          const auto& r = records[i].as_object();
+                          CHECK_FALSE(r.contains("Name"));  // not asked for: text only
+                          seen.push_back(std::string(r.at("Id").as_string()) + " " +
+                                         std::string(raw.record(i)->back().value));
+                      }
+                      co_return;
+                  },
+                  fields));
+    CHECK(seen == std::vector<std::string>{"001A \"A\"", "001B \"B\""});
+}
+
 TEST_CASE("BUG 9 token POSTs: a failing token endpoint is asked 3 times, not 9",
           "[salesforce][client][bug]") {
     fixture f;

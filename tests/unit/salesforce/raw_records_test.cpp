@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <casio/salesforce/raw_records.hpp>
 
 using namespace casio::salesforce;
@@ -58,4 +61,27 @@ TEST_CASE("raw records: SOSL answers, empty pages and other shapes", "[salesforc
     CHECK(raw_records(R"({"records":[{"Id":"1"},{"Id":"2)").size() == 0);
     CHECK(raw_records(R"({"records":[{"Id":"1"})").size() == 0);
     CHECK(raw_records("").size() == 0);
+}
+
+TEST_CASE("the sparse tree holds the page and only the record members asked for",
+          "[salesforce][raw]") {
+    const std::string page =
+        R"({"totalSize":2,"done":false,"nextRecordsUrl":"/q/01g-2","records":[)"
+        R"({"attributes":{"type":"Case"},"Id":"500A","Subject":"s","Links":{"records":[{"x":1}]},)"
+        R"("Quoted":"a\"b","Missing":null},)"
+        "{\"Id\":\"500B\",\"Subject\":\"t\",\"Body\":{\n\"k\":2}}]}";
+    raw_records raw(page);
+    REQUIRE(raw.size() == 2);
+    boost::json::monotonic_resource arena;
+    boost::json::parser parser;
+    const std::string_view fields[] = {"Id", "Links", "Quoted", "Missing"};
+    auto tree = raw.sparse_tree(fields, parser, boost::json::storage_ptr(&arena));
+    REQUIRE(tree);
+    CHECK(boost::json::serialize(*tree) ==
+          R"({"totalSize":2,"done":false,"nextRecordsUrl":"/q/01g-2","records":[)"
+          R"({"Id":"500A","Links":{"records":[{"x":1}]},"Quoted":"a\"b","Missing":null},)"
+          // Not copyable from the text (a line break inside): parsed whole.
+          R"({"Id":"500B","Subject":"t","Body":{"k":2}}]})");
+    CHECK(tree->storage().get() == &arena);
+    CHECK_FALSE(raw_records(R"({"a":1})").sparse_tree(fields, parser, {}));
 }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +96,12 @@ struct parsed_page {
         return *this;
     }
     ~parsed_page() = default;
+
+    // Replaces the tree with one built in this page's arena.
+    void set_body(boost::json::value&& b) {
+        std::destroy_at(&body);
+        std::construct_at(&body, std::move(b));
+    }
 };
 
 class client {
@@ -116,8 +123,9 @@ class client {
     boost::asio::awaitable<boost::json::value> get_json(std::string url, std::string what,
                                                         boost::json::storage_ptr sp = {});
     // get_json into a new arena of its own; with `keep_text`, the answer's text too.
+    // (`text_only`: the answer is checked and kept as text; the tree is left empty.)
     boost::asio::awaitable<parsed_page> get_page(std::string url, std::string what,
-                                                 bool keep_text = false);
+                                                 bool keep_text = false, bool text_only = false);
 
     // Describes: the global list (once), then each object a query of `sobject` reads (once per
     // object). An object that is not queryable is not described; one whose describe fails
@@ -128,8 +136,12 @@ class client {
 
     // Every page of a query (nextRecordsUrl walk).
     boost::asio::awaitable<void> query(std::string soql, std::string what, page_handler on_page);
+    // With `parsed_fields`, only those members of each record are in the tree (the handler
+    // copies the others from the text): the page is checked for valid JSON, scanned, and the
+    // few members parsed, instead of building a tree of every value.
     boost::asio::awaitable<void> query(std::string soql, std::string what,
-                                       raw_page_handler on_page);
+                                       raw_page_handler on_page,
+                                       std::span<const std::string_view> parsed_fields = {});
     // A FIELDS() query: LIMIT/OFFSET walk (soql already rewritten).
     boost::asio::awaitable<void> query_by_offset(std::string soql, std::string what,
                                                  page_handler on_page);
@@ -153,10 +165,12 @@ class client {
   private:
     boost::asio::awaitable<std::string> fetch_token();
     boost::asio::awaitable<void> query_pages(std::string soql, std::string what, bool with_text,
-                                             const raw_page_handler& on_page);
+                                             const raw_page_handler& on_page,
+                                             std::span<const std::string_view> parsed_fields);
     boost::asio::awaitable<boost::json::value> fetch_json(std::string url, std::string what,
                                                           boost::json::storage_ptr sp,
-                                                          std::string* text);
+                                                          std::string* text,
+                                                          bool text_only = false);
     boost::asio::awaitable<void> describe_object(std::string_view sobject);
     void note_usage(const http::response& res);
 

@@ -10,6 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/parser.hpp>
+#include <boost/json/storage_ptr.hpp>
+#include <boost/json/value.hpp>
+
 namespace casio::salesforce {
 
 struct raw_member {
@@ -31,11 +35,27 @@ class raw_records {
     // The members of record `i`, in page order; nullopt when it cannot be passed through as
     // is (not an object, a key with an escape, or whitespace that would break an NDJSON line).
     std::optional<std::span<const raw_member>> record(std::size_t i) const;
+    // The whole text of record `i`.
+    std::string_view record_text(std::size_t i) const { return texts_.at(i); }
+    // The page's other members (totalSize, done, nextRecordsUrl, ...), and the name of the
+    // member holding the records ("records" or "searchRecords").
+    std::span<const raw_member> page_members() const noexcept { return page_; }
+    std::string_view records_key() const noexcept { return records_key_; }
+
+    // The page as a tree holding every page member but, of each record, only the members
+    // named in `fields` (a record that cannot be copied from the text is parsed whole). The
+    // text must be valid JSON (checked before). nullopt when the scan found no records array.
+    std::optional<boost::json::value> sparse_tree(std::span<const std::string_view> fields,
+                                                  boost::json::parser& parser,
+                                                  boost::json::storage_ptr sp) const;
 
   private:
     std::vector<raw_member> members_;
     std::vector<std::uint32_t> starts_;  // record i: members_[starts_[i], starts_[i + 1])
     std::vector<bool> usable_;
+    std::vector<std::string_view> texts_;
+    std::vector<raw_member> page_;
+    std::string_view records_key_;
 };
 
 }  // namespace casio::salesforce
