@@ -116,7 +116,11 @@ http::request client::make_request(const call& c) const {
         req.fields.push_back(
             {"content-type", std::string(c.type == body_type::ndjson ? ndjson_media : json_media)});
     }
-    req.body = c.body_view.empty() ? c.body : std::string(c.body_view);
+    if (c.body_view.empty()) {
+        req.body = c.body;
+    } else {
+        req.body_view = c.body_view;
+    }
     req.timeout = opts_.request_timeout;
     return req;
 }
@@ -557,7 +561,7 @@ asio::awaitable<bulk_response> client::bulk(const bulk_builder& ops, std::string
     const auto& r = opts_.bulk_retries;
 
     auto send = [&](const bulk_builder& b) -> asio::awaitable<bulk_response> {
-        // One copy of the body per attempt: the request owns its bytes and a retry needs them.
+        // The builder's bytes are sent as they are (it outlives the call, retries included).
         c.body_view = b.body();
         auto res = co_await execute_counted(c, r, &out.attempts);
         auto parsed = parse_bulk_response(res.body);

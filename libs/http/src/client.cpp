@@ -144,11 +144,14 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 // Request body: the caller's chunks, written as one gather list after the header (no copy).
 
 struct chunks_body {
-    using value_type = std::vector<std::string>;
+    struct value_type {
+        std::vector<std::string> chunks;
+        std::string_view view;  // the caller's bytes (request::body_view), after the chunks
+    };
 
     static std::uint64_t size(const value_type& v) {
-        std::uint64_t n = 0;
-        for (const auto& c : v) {
+        std::uint64_t n = v.view.size();
+        for (const auto& c : v.chunks) {
             n += c.size();
         }
         return n;
@@ -170,11 +173,14 @@ struct chunks_body {
             }
             done_ = true;
             const_buffers_type buffers;
-            buffers.reserve(body_.size());
-            for (const auto& c : body_) {
+            buffers.reserve(body_.chunks.size() + 1);
+            for (const auto& c : body_.chunks) {
                 if (!c.empty()) {
                     buffers.emplace_back(c.data(), c.size());
                 }
+            }
+            if (!body_.view.empty()) {
+                buffers.emplace_back(body_.view.data(), body_.view.size());
             }
             if (buffers.empty()) {
                 return boost::none;
@@ -226,9 +232,11 @@ outgoing build_message(const client_options& opts, const target_info& t, request
         }
     }
     if (!req.body_chunks.empty()) {
-        msg.body() = std::move(req.body_chunks);
+        msg.body().chunks = std::move(req.body_chunks);
+    } else if (!req.body_view.empty()) {
+        msg.body().view = req.body_view;
     } else if (!req.body.empty()) {
-        msg.body().push_back(std::move(req.body));
+        msg.body().chunks.push_back(std::move(req.body));
     }
     std::uint64_t size = chunks_body::size(msg.body());
     if (size > 0 || req.verb == method::post || req.verb == method::put) {

@@ -43,6 +43,7 @@ class fake_transport : public transport {
     std::size_t pending() const noexcept { return script_.size(); }
 
     boost::asio::awaitable<http::response> send(http::request req) override {
+        req.own_body();  // kept after the call
         requests.push_back(std::move(req));
         if (script_.empty()) {
             throw std::logic_error("fake_transport: unexpected request " + requests.back().url);

@@ -85,6 +85,15 @@ TEST_CASE("client and server: gzip responses, uploads and keep-alive", "[http][c
     CHECK(res.status == 200);
     CHECK(res.body == std::to_string(3 * 1024 * 1024 + 5) + ":tail!");
 
+    // The caller's bytes, sent without a copy.
+    const std::string bulk = text(1024 * 1024) + "last.";
+    request viewed;
+    viewed.verb = method::put;
+    viewed.url = f.url("/upload");
+    viewed.body_view = bulk;
+    res = casio::test::run(f.ioc, c.send(viewed));
+    CHECK(res.body == std::to_string(bulk.size()) + ":last.");
+
     CHECK(c.stats().connections_opened == 1);
 }
 

@@ -56,6 +56,7 @@ class fake_es final : public es::transport {
     }
 
     boost::asio::awaitable<http::response> send(http::request req) override {
+        req.own_body();  // kept after the call
         requests.push_back(req);
         if (fail_everything) {
             throw core::error(core::error_kind::bad_request, "fake_es: failing on purpose");

@@ -59,6 +59,7 @@ class one_index_es : public es::transport {
     }
 
     boost::asio::awaitable<http::response> send(http::request req) override {
+        req.own_body();  // kept after the call
         std::string_view url = req.url;
         url.remove_prefix(url.find('/', url.find("//") + 2));
         std::string target(url);

@@ -136,8 +136,8 @@ class client {
         std::string path;
         std::string query;
         std::string body;
-        // Sent instead of `body` when set: bytes owned by the caller for the whole call (a
-        // bulk body is not copied into the call as well as into each request).
+        // Sent instead of `body` when set, without a copy: bytes owned by the caller, valid for
+        // the whole call (a bulk body of megabytes).
         std::string_view body_view;
         body_type type = body_type::none;
         retry_mode retry = retry_mode::app;

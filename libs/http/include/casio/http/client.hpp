@@ -49,9 +49,20 @@ struct request {
     method verb = method::get;
     std::string url;                       // absolute: http(s)://host[:port]/path?query
     header_list fields;                    // extra headers (Host, Content-Length set by client)
-    std::string body;                      // ignored when body_chunks is non-empty
+    std::string body;                      // ignored when body_chunks or body_view is set
     std::vector<std::string> body_chunks;  // streamed in order; Content-Length = total size
+    // Sent without a copy (a bulk body of megabytes); the bytes must stay valid until the
+    // call returns. Ignored when body_chunks is non-empty.
+    std::string_view body_view;
     std::optional<std::chrono::milliseconds> timeout;  // overrides request_timeout
+
+    // Copies a viewed body into `body`, for code that keeps the request after the call.
+    void own_body() {
+        if (!body_view.empty()) {
+            body.assign(body_view);
+            body_view = {};
+        }
+    }
 };
 
 struct response {
