@@ -206,8 +206,12 @@ std::vector<extra_field> enrichment_fields(std::string_view sobject, const json:
     return out;
 }
 
-void case_feed_index::add(const json::array& feed_records) {
-    for (const auto& r : feed_records) {
+void case_feed_index::add(const json::array& feed_records, const raw_records* raw) {
+    if (raw != nullptr && raw->size() != feed_records.size()) {
+        raw = nullptr;
+    }
+    for (std::size_t i = 0; i < feed_records.size(); ++i) {
+        const auto& r = feed_records[i];
         if (!r.is_object()) {
             continue;
         }
@@ -219,7 +223,18 @@ void case_feed_index::add(const json::array& feed_records) {
         if (!s.empty()) {
             s.push_back(',');
         }
-        append_json_value(s, r);
+        const auto members = raw != nullptr ? raw->record(i) : std::nullopt;
+        if (!members) {
+            append_json_value(s, r);
+            continue;
+        }
+        s.push_back('{');
+        bool first = true;
+        for (const auto& m : *members) {
+            append_key(s, m.key, first);
+            s += m.value;
+        }
+        s.push_back('}');
     }
 }
 

@@ -86,6 +86,9 @@ constexpr std::string_view record_fields_read[] = {
     "Owner",   "ConvertedAccount", "ConvertedContact",     "ConvertedOpportunity",
 };
 
+// CaseFeed records are grouped by case and otherwise copied from the text.
+constexpr std::string_view feed_fields_read[] = {"ParentId"};
+
 // The text of record i, when the scan of the page lines up with the parsed records.
 std::optional<std::span<const raw_member>> raw_record(const raw_records& raw,
                                                       const json::array& records, std::size_t i) {
@@ -233,11 +236,14 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
             if (with_feeds && d.usable("CaseFeed") && !records.empty()) {
                 for (const auto& q :
                      case_feed_queries(d, client_.base_url(), record_ids(records))) {
-                    co_await client_.query(q, "query CaseFeed",
-                                           [&](const json::array& f) -> asio::awaitable<void> {
-                                               feeds.add(f);
-                                               co_return;
-                                           });
+                    co_await client_.query(
+                        q, "query CaseFeed",
+                        [&](const json::array& f, const raw_records& feed_text)
+                            -> asio::awaitable<void> {
+                            feeds.add(f, &feed_text);
+                            co_return;
+                        },
+                        feed_fields_read);
                 }
             }
             for (std::size_t i = 0; i < records.size(); ++i) {

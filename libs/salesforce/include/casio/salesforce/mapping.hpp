@@ -84,7 +84,9 @@ std::vector<extra_field> enrichment_fields(std::string_view sobject,
 // CaseFeed records of one page of cases, grouped by ParentId, kept serialised.
 class case_feed_index {
   public:
-    void add(const boost::json::array& feed_records);
+    // With `raw` (the page's text, lined up with the records), a record is copied from it; the
+    // tree then needs only ParentId.
+    void add(const boost::json::array& feed_records, const raw_records* raw = nullptr);
     // `Feeds`: the case's feed records, or null when it has none.
     extra_field feeds_field(std::string_view case_id) const;
     void clear() { feeds_.clear(); }
