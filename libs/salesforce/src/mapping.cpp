@@ -71,7 +71,24 @@ std::optional<mapped_document> map_record(const json::object& record, const reco
     doc.id = *id;
     doc.timestamp = *ts;
     std::string& out = doc.json;
-    out.reserve(256 + record.size() * 32);
+    // Sized once: the copied text plus the members written here.
+    std::size_t size_hint = 256 + ctx.base_url.size();
+    if (raw) {
+        for (const auto& m : *raw) {
+            size_hint += m.key.size() + m.value.size() + 4;
+        }
+    } else {
+        size_hint += record.size() * 32;
+    }
+    for (const auto& e : ctx.extras) {
+        size_hint += e.key.size() + e.json.size() + 4;
+    }
+    if (ctx.access_control != nullptr) {
+        for (const auto& a : *ctx.access_control) {
+            size_hint += a.size() + 3;
+        }
+    }
+    out.reserve(size_hint);
     out.push_back('{');
     bool first = true;
 

@@ -261,6 +261,10 @@ std::optional<boost::json::value> raw_records::sparse_tree(std::span<const std::
     for (const auto& m : page_) {
         page.insert_or_assign(m.key, parse_into(parser, m.value, sp));
     }
+    std::uint64_t lengths = 0;
+    for (auto f : fields) {
+        lengths |= std::uint64_t{1} << (f.size() & 63);
+    }
     boost::json::array records(sp);
     records.reserve(size());
     for (std::size_t i = 0; i < size(); ++i) {
@@ -271,6 +275,10 @@ std::optional<boost::json::value> raw_records::sparse_tree(std::span<const std::
         }
         boost::json::object r(sp);
         for (const auto& m : *members) {
+            // Most members are not wanted: a key whose length no field has is skipped at once.
+            if ((lengths >> (m.key.size() & 63) & 1) == 0) {
+                continue;
+            }
             if (std::find(fields.begin(), fields.end(), m.key) != fields.end()) {
                 r.insert_or_assign(m.key, parse_into(parser, m.value, sp));
             }
