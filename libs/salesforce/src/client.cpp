@@ -183,7 +183,9 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
                                 static_cast<int>(res.status), res.body.substr(0, 200));
             }
         } catch (const error& e) {
-            failure = e;  // transport: refused, reset, timeout
+            // Transport: refused, reset, timeout. Named like an HTTP failure of this call.
+            failure = error(e.kind(), "Salesforce " + what + ": " + e.what(), e.status(),
+                            e.body_excerpt());
         }
         if (retry_now) {
             continue;
@@ -391,7 +393,9 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
                             "Salesforce " + what + ": HTTP " + std::to_string(res.status),
                             static_cast<int>(res.status));
         } catch (const error& e) {
-            failure = e;  // refused, reset, body cut mid-way
+            // Refused, reset, body cut mid-way.
+            failure = error(e.kind(), "Salesforce " + what + ": " + e.what(), e.status(),
+                            e.body_excerpt());
         }
         if (!restart) {
             throw *failure;

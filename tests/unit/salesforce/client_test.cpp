@@ -122,6 +122,16 @@ TEST_CASE("transient failures are retried with 1 s then 2 s waits", "[salesforce
     CHECK(e.kind() == error_kind::transient);
     CHECK(std::string(e.what()).find("query Case") != std::string::npos);
     CHECK(g.t.seen.size() == 4);
+
+    // A dropped connection is named like an HTTP failure of the same call.
+    fixture h;
+    h.t.add(200, token_ok);
+    for (int i = 0; i < 3; ++i) {
+        h.t.add_failure();
+    }
+    const auto dropped = error_of([&] { run(h.c.get_json(base + "/x", "query Case")); });
+    CHECK(dropped.kind() == error_kind::transient);
+    CHECK(std::string(dropped.what()) == "Salesforce query Case: connection reset");
 }
 
 TEST_CASE("a 2xx answer that is not JSON is a transient failure", "[salesforce][client]") {
