@@ -136,9 +136,32 @@ std::optional<mapped_document> map_record(const json::object& record, const reco
         }
     };
     if (raw) {
+        // Members copied unchanged are copied as runs of the page's text, commas included.
+        const char* run_begin = nullptr;
+        const char* run_end = nullptr;
+        auto flush_run = [&] {
+            if (run_begin != nullptr) {
+                if (!first) {
+                    out.push_back(',');
+                }
+                first = false;
+                out.append(run_begin, run_end);
+                run_begin = nullptr;
+            }
+        };
         for (const auto& m : *raw) {
-            write_member(m.key, [&] { out += m.value; });
+            const bool acl = m.key == "_allow_access_control" && ctx.access_control != nullptr;
+            if (acl || find_extra(m.key) != nullptr) {
+                flush_run();
+                write_member(m.key, [] {});  // the extra, or nothing for the ACL
+                continue;
+            }
+            if (run_begin == nullptr) {
+                run_begin = m.key.data() - 1;  // the key's opening quote
+            }
+            run_end = m.value.data() + m.value.size();
         }
+        flush_run();
     } else {
         for (const auto& m : record) {
             write_member(m.key(), [&] { append_json_value(out, m.value()); });

@@ -159,8 +159,13 @@ void raw_records::scan(std::string_view body) {
                 return false;
             }
         }
+        const auto text = body.substr(begin, sc.i - begin);
+        // Outside strings (which cannot hold one), a line break is whitespace that would end
+        // an NDJSON line if copied: such a record is written again from its tree instead.
+        usable = usable && std::memchr(text.data(), '\n', text.size()) == nullptr &&
+                 std::memchr(text.data(), '\r', text.size()) == nullptr;
         usable_.push_back(usable);
-        texts_.push_back(body.substr(begin, sc.i - begin));
+        texts_.push_back(text);
         return true;
     };
     auto array = [&]() -> bool {

@@ -45,11 +45,20 @@ TEST_CASE("raw records: each record's members as written", "[salesforce][raw]") 
 TEST_CASE("raw records: what cannot be copied into an NDJSON line is left to the parsed tree",
           "[salesforce][raw]") {
     // A line break between tokens, and a key written with an escape.
-    raw_records r("{\"records\":[{\"Id\":\"1\",\"Sub\":{\n\"a\":1}},{\"I\\u0064\":\"2\"},{\"Id\":\"3\"}]}");
-    REQUIRE(r.size() == 3);
+    raw_records r("{\"records\":[{\"Id\":\"1\",\"Sub\":{\n\"a\":1}},{\"I\\u0064\":\"2\"},{\"Id\":\"3\"},"
+                  "{\"Id\":\"4\",\r\n\"A\":1}, {\"Id\":\"5\",\t\"A\":1}]}");
+    REQUIRE(r.size() == 5);
     CHECK_FALSE(r.record(0));
     CHECK_FALSE(r.record(1));
     CHECK(members_of(r, 2) == R"(Id="3";)");
+    CHECK_FALSE(r.record(3));  // a line break between members
+    // Spaces and tabs may stay: consecutive members are one range of the text.
+    const auto five = r.record(4);
+    REQUIRE(five);
+    const char* begin = (*five)[0].key.data() - 1;
+    const auto& last = (*five)[1].value;
+    CHECK(std::string_view(begin, static_cast<std::size_t>(last.data() + last.size() - begin)) ==
+          "\"Id\":\"5\",\t\"A\":1");
 }
 
 TEST_CASE("raw records: SOSL answers, empty pages and other shapes", "[salesforce][raw]") {

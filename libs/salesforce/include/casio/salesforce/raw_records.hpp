@@ -16,6 +16,10 @@
 
 namespace casio::salesforce {
 
+// Views into the page's text. In a usable record, `key` is preceded by its opening quote and
+// the members follow one another with only `,` and spaces or tabs between them, so a run of
+// consecutive members can be copied as one range: from key.data() - 1 to the end of the last
+// value.
 struct raw_member {
     std::string_view key;    // between the quotes, as written
     std::string_view value;  // the value's JSON text
@@ -33,7 +37,7 @@ class raw_records {
     std::size_t size() const noexcept { return starts_.empty() ? 0 : starts_.size() - 1; }
 
     // The members of record `i`, in page order; nullopt when it cannot be passed through as
-    // is (not an object, a key with an escape, or whitespace that would break an NDJSON line).
+    // is (not an object, a key with an escape, or a line break that would end an NDJSON line).
     std::optional<std::span<const raw_member>> record(std::size_t i) const;
     // The whole text of record `i`.
     std::string_view record_text(std::size_t i) const { return texts_.at(i); }
