@@ -1,7 +1,5 @@
 // NDJSON bulk body building and _bulk response parsing.
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parser.hpp>
-#include <boost/json/value.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 
 #include <casio/core/error.hpp>
 #include <casio/es/bulk.hpp>
@@ -143,76 +141,210 @@ bool bulk_item::succeeded() const noexcept {
     return result == "created" || result == "updated" || result == "deleted" || result == "noop";
 }
 
+namespace {
+
+// Reads a _bulk answer as it is parsed (Boost.JSON's SAX parser), keeping only what a
+// bulk_item holds: no tree of thousands of small objects is built and thrown away.
+// Depths: 1 the answer, 2 `items`, 3 an item, 4 its operation, 5 the operation's `error`.
+class bulk_reader {
+    using error_code = boost::system::error_code;
+    using string_view = boost::json::string_view;
+
+  public:
+    static constexpr std::size_t max_array_size = -1;
+    static constexpr std::size_t max_object_size = -1;
+    static constexpr std::size_t max_string_size = -1;
+    static constexpr std::size_t max_key_size = -1;
+
+    explicit bulk_reader(bulk_response& out) : out_(out) {}
+
+    // The first problem seen; empty when the answer is a bulk response.
+    std::string problem;
+    bool saw_items = false;
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+    bool on_object_begin(error_code&) {
+        ++depth_;
+        if (depth_ == 3 && in_items_) {
+            item_ = bulk_item{};
+            item_keys_ = 0;
+            op_is_object_ = false;
+        } else if (depth_ == 4 && in_items_) {
+            op_is_object_ = true;
+        }
+        return true;
+    }
+    bool on_object_end(std::size_t, error_code& ec) {
+        if (depth_ == 3 && in_items_) {
+            if (item_keys_ != 1) {
+                return fail(ec, "item is not an object with one operation key");
+            }
+            if (!op_is_object_) {
+                return fail(ec, "operation '" + op_name_ + "' is not an object");
+            }
+            out_.items.push_back(std::move(item_));
+        }
+        --depth_;
+        return true;
+    }
+    bool on_array_begin(error_code& ec) {
+        if (depth_ == 0) {
+            return fail(ec, "not a JSON object");
+        }
+        ++depth_;
+        if (depth_ == 2 && key1_ == "items") {
+            in_items_ = true;
+            saw_items = true;
+        } else if (depth_ == 3 && in_items_) {
+            return fail(ec, "item is not an object with one operation key");
+        }
+        return true;
+    }
+    bool on_array_end(std::size_t, error_code&) {
+        if (depth_ == 2) {
+            in_items_ = false;
+        }
+        --depth_;
+        return true;
+    }
+    bool on_key_part(string_view s, std::size_t, error_code&) {
+        part_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_key(string_view s, std::size_t, error_code& ec) {
+        const std::string_view key = whole(s);
+        if (depth_ == 1) {
+            key1_.assign(key);
+        } else if (depth_ == 3 && in_items_) {
+            ++item_keys_;
+            op_name_.assign(key);
+            if (key == "index" || key == "create") {
+                item_.op = bulk_op::index;
+            } else if (key == "update") {
+                item_.op = bulk_op::update;
+            } else if (key == "delete") {
+                item_.op = bulk_op::delete_;
+            } else {
+                part_.clear();
+                return fail(ec, "unknown operation '" + op_name_ + "'");
+            }
+        } else if (depth_ == 4) {
+            key4_.assign(key);
+        } else if (depth_ == 5) {
+            key5_.assign(key);
+        }
+        part_.clear();
+        return true;
+    }
+    bool on_string_part(string_view s, std::size_t, error_code&) {
+        part_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_string(string_view s, std::size_t, error_code& ec) {
+        const std::string_view v = whole(s);
+        if (!scalar(ec)) {
+            return false;
+        }
+        if (in_items_ && depth_ == 4) {
+            if (key4_ == "_id") {
+                item_.id.assign(v);
+            } else if (key4_ == "result") {
+                item_.result.assign(v);
+            } else if (key4_ == "error") {
+                item_.error_reason.assign(v);
+            }
+        } else if (in_items_ && depth_ == 5 && key4_ == "error") {
+            if (key5_ == "type") {
+                item_.error_type.assign(v);
+            } else if (key5_ == "reason") {
+                item_.error_reason.assign(v);
+            }
+        }
+        part_.clear();
+        return true;
+    }
+    bool on_number_part(string_view, error_code&) { return true; }
+    bool on_int64(std::int64_t v, string_view, error_code& ec) {
+        status(static_cast<double>(v));
+        return scalar(ec);
+    }
+    bool on_uint64(std::uint64_t v, string_view, error_code& ec) {
+        status(static_cast<double>(v));
+        return scalar(ec);
+    }
+    bool on_double(double v, string_view, error_code& ec) {
+        status(v);
+        return scalar(ec);
+    }
+    bool on_bool(bool v, error_code& ec) {
+        if (depth_ == 1 && key1_ == "errors") {
+            out_.errors = v;
+        }
+        return scalar(ec);
+    }
+    bool on_null(error_code& ec) { return scalar(ec); }
+    bool on_comment_part(string_view, error_code&) { return true; }
+    bool on_comment(string_view, error_code&) { return true; }
+
+  private:
+    std::string_view whole(string_view last) {
+        if (part_.empty()) {
+            return {last.data(), last.size()};
+        }
+        part_.append(last.data(), last.size());
+        return part_;
+    }
+    void status(double v) {
+        if (in_items_ && depth_ == 4 && key4_ == "status") {
+            item_.status = static_cast<unsigned>(v);
+        }
+    }
+    // A scalar as the whole answer, or as an element of `items`.
+    bool scalar(error_code& ec) {
+        if (depth_ == 0) {
+            return fail(ec, "not a JSON object");
+        }
+        if (in_items_ && depth_ == 2) {
+            return fail(ec, "item is not an object with one operation key");
+        }
+        return true;
+    }
+    bool fail(error_code& ec, std::string what) {
+        problem = std::move(what);
+        ec = boost::json::error::syntax;  // stops the parser; `problem` says why
+        return false;
+    }
+
+    bulk_response& out_;
+    int depth_ = 0;
+    bool in_items_ = false;
+    bool op_is_object_ = false;
+    std::size_t item_keys_ = 0;
+    bulk_item item_;
+    std::string key1_, key4_, key5_, op_name_, part_;
+};
+
+}  // namespace
+
 bulk_response parse_bulk_response(std::string_view body) {
-    // One arena for the whole parse: the tree is read once and dropped.
-    unsigned char initial[16384];
-    boost::json::monotonic_resource mr(initial, sizeof(initial));
-    boost::json::parse_options popts;
-    boost::json::parser p(boost::json::storage_ptr(), popts);
-    p.reset(&mr);
+    bulk_response out;
+    boost::json::basic_parser<bulk_reader> p(boost::json::parse_options{}, out);
+    out.items.reserve(512);
     boost::system::error_code ec;
-    p.write(body.data(), body.size(), ec);  // the whole body: write() also finishes
+    const auto n = p.write_some(false, body.data(), body.size(), ec);
+    if (!ec && n < body.size()) {
+        ec = boost::json::error::extra_data;
+    }
+    auto& reader = p.handler();
+    if (!reader.problem.empty()) {
+        bad_response(reader.problem);
+    }
     if (ec) {
         bad_response("not JSON (" + ec.message() + ")");
     }
-    boost::json::value root = p.release();
-    auto* obj = root.if_object();
-    if (!obj) {
-        bad_response("not a JSON object");
-    }
-    bulk_response out;
-    if (auto* e = obj->if_contains("errors"); e && e->is_bool()) {
-        out.errors = e->get_bool();
-    }
-    auto* items_v = obj->if_contains("items");
-    if (!items_v || !items_v->is_array()) {
+    if (!reader.saw_items) {
         bad_response("no items array");
-    }
-    const auto& items = items_v->get_array();
-    out.items.reserve(items.size());
-    for (const auto& item_v : items) {
-        auto* item = item_v.if_object();
-        if (!item || item->size() != 1) {
-            bad_response("item is not an object with one operation key");
-        }
-        const auto& kv = *item->begin();
-        bulk_item bi;
-        std::string_view key = kv.key();
-        if (key == "index" || key == "create") {
-            bi.op = bulk_op::index;
-        } else if (key == "update") {
-            bi.op = bulk_op::update;
-        } else if (key == "delete") {
-            bi.op = bulk_op::delete_;
-        } else {
-            bad_response("unknown operation '" + std::string(key) + "'");
-        }
-        auto* fields = kv.value().if_object();
-        if (!fields) {
-            bad_response("operation '" + std::string(key) + "' is not an object");
-        }
-        if (auto* v = fields->if_contains("_id"); v && v->is_string()) {
-            bi.id = v->get_string();
-        }
-        if (auto* v = fields->if_contains("status"); v && v->is_number()) {
-            bi.status = static_cast<unsigned>(v->to_number<std::int64_t>());
-        }
-        if (auto* v = fields->if_contains("result"); v && v->is_string()) {
-            bi.result = v->get_string();
-        }
-        if (auto* v = fields->if_contains("error")) {
-            if (auto* eo = v->if_object()) {
-                if (auto* t = eo->if_contains("type"); t && t->is_string()) {
-                    bi.error_type = t->get_string();
-                }
-                if (auto* r = eo->if_contains("reason"); r && r->is_string()) {
-                    bi.error_reason = r->get_string();
-                }
-            } else if (v->is_string()) {
-                bi.error_reason = v->get_string();
-            }
-        }
-        out.items.push_back(std::move(bi));
     }
     return out;
 }

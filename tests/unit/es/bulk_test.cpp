@@ -100,6 +100,30 @@ TEST_CASE("bulk response parser", "[es][bulk]") {
     CHECK_THROWS_WITH(es::parse_bulk_response(R"({"errors":false})"), Catch::Contains("no items"));
     CHECK_THROWS_WITH(es::parse_bulk_response(R"({"items":[{"frob":{}}]})"),
                       Catch::Contains("unknown operation 'frob'"));
+    CHECK_THROWS_WITH(es::parse_bulk_response(R"([{"index":{}}])"),
+                      Catch::Contains("not a JSON object"));
+    CHECK_THROWS_WITH(es::parse_bulk_response(R"({"items":[1]})"),
+                      Catch::Contains("item is not an object with one operation key"));
+    CHECK_THROWS_WITH(es::parse_bulk_response(R"({"items":[{"index":{},"delete":{}}]})"),
+                      Catch::Contains("item is not an object with one operation key"));
+    CHECK_THROWS_WITH(es::parse_bulk_response(R"({"items":[{"index":5}]})"),
+                      Catch::Contains("operation 'index' is not an object"));
+    CHECK_THROWS_WITH(es::parse_bulk_response(R"({"items":[]} x)"),
+                      Catch::Contains("not JSON"));
+
+    // Escaped strings, an error given as a string, nested causes, and fields in any order.
+    auto e = es::parse_bulk_response(
+        R"({"items":[{"index":{"status":400,"error":{"type":"x","caused_by":{"type":"inner",)"
+        R"("reason":"deep"},"reason":"bad \"q\" \u00e9"},"_id":"a\/b"}},)"
+        R"({"delete":{"_id":"c","status":503,"error":"unavailable"}}],"errors":true})");
+    REQUIRE(e.items.size() == 2);
+    CHECK(e.errors);
+    CHECK(e.items[0].id == "a/b");
+    CHECK(e.items[0].status == 400);
+    CHECK(e.items[0].error_type == "x");
+    CHECK(e.items[0].error_reason == "bad \"q\" \u00e9");
+    CHECK(e.items[1].error_reason == "unavailable");
+    CHECK(e.items[1].status == 503);
 }
 
 TEST_CASE("_bulk call: NDJSON headers, pipeline parameter, per-item results", "[es][bulk]") {
