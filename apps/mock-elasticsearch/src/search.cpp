@@ -7,6 +7,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <casio/core/json_text.hpp>
+
 #include "json_util.hpp"
 #include "query.hpp"
 #include "service.hpp"
@@ -206,7 +208,7 @@ std::string service::page_body(scroll_context& ctx, std::size_t from, std::size_
             json::value filtered = filter_source(src, &ctx.source_spec);
             if (!filtered.is_null()) {
                 out += ",\"_source\":";
-                out += json::serialize(filtered);
+                casio::core::append_json_value(out, filtered);  // 35.6762, not 3.56762E1, as ES
             }
         }
         if (ctx.sort) {

@@ -51,7 +51,8 @@ content_document read_document(const json::object& cd) {
     d.version_id = string_of(version, "Id");
     d.version_number = string_of(version, "VersionNumber");
     if (const auto* size = cd.if_contains("ContentSize"); size != nullptr && size->is_number()) {
-        d.content_size = json::serialize(*size);
+        d.content_size.clear();
+        core::append_json_value(d.content_size, *size);
     }
     return d;
 }

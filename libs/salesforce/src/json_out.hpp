@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
+
+#include <casio/core/json_text.hpp>
 
 namespace casio::salesforce::detail {
 
@@ -83,59 +83,8 @@ inline void append_key(std::string& out, std::string_view key, bool& first) {
     out.push_back(':');
 }
 
-// Any value, written straight into `out` (no serializer, no temporary string per member).
-inline void append_json_value(std::string& out, const boost::json::value& v) {
-    switch (v.kind()) {
-        case boost::json::kind::string:
-            append_json_string(out, v.get_string());
-            return;
-        case boost::json::kind::null:
-            out += "null";
-            return;
-        case boost::json::kind::bool_:
-            out += v.get_bool() ? "true" : "false";
-            return;
-        case boost::json::kind::int64:
-        case boost::json::kind::uint64: {
-            char buffer[24];
-            const auto r = v.is_int64() ? std::to_chars(buffer, buffer + sizeof buffer, v.get_int64())
-                                        : std::to_chars(buffer, buffer + sizeof buffer, v.get_uint64());
-            out.append(buffer, r.ptr);
-            return;
-        }
-        case boost::json::kind::double_: {
-            // Boost.JSON's shortest round-trip form, as before.
-            char buffer[64];  // a double is at most 26 characters
-            boost::json::serializer sr;
-            sr.reset(&v);
-            out.append(sr.read(buffer, sizeof buffer));
-            return;
-        }
-        case boost::json::kind::array: {
-            out.push_back('[');
-            bool first = true;
-            for (const auto& e : v.get_array()) {
-                if (!first) {
-                    out.push_back(',');
-                }
-                first = false;
-                append_json_value(out, e);
-            }
-            out.push_back(']');
-            return;
-        }
-        case boost::json::kind::object: {
-            out.push_back('{');
-            bool first = true;
-            for (const auto& m : v.get_object()) {
-                append_key(out, m.key(), first);
-                append_json_value(out, m.value());
-            }
-            out.push_back('}');
-            return;
-        }
-    }
-}
+// Any value (numbers in their shortest form, as Salesforce writes them).
+using core::append_json_value;
 
 // A string, or null when absent.
 template <typename String>

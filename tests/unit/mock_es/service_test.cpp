@@ -303,6 +303,10 @@ TEST_CASE("search pages, sorts and filters _source", "[mock_es][search]") {
     CHECK(page.at({"hits", "hits", "0", "_source"}).as_object().size() == 1);
     auto excluded = call(svc, "POST", "/s/_search?_source_excludes=big,n&size=1", "{}");
     CHECK(excluded.at({"hits", "hits", "0", "_source"}).as_object().size() == 1);
+    // A filtered _source prints numbers as Elasticsearch does (35.6762, not 3.56762E1).
+    call(svc, "PUT", "/geo/_doc/g", R"({"lat":35.6762,"name":"Tokyo","pop":37400068})");
+    auto geo = call(svc, "POST", "/geo/_search", R"({"_source":["lat","pop"]})");
+    CHECK(geo.body.find(R"("_source":{"lat":35.6762,"pop":37400068})") != std::string::npos);
     auto opaque = call(svc, "GET", "/s/_search", {}, {{"X-Opaque-Id", "trace-1"}});
     CHECK(opaque.raw.header("X-Opaque-Id") == "trace-1");
     auto sorted = call(svc, "POST", "/s/_search",
