@@ -154,11 +154,14 @@ void content_document_collector::add_from_record(const json::object& record) {
     if (links == nullptr || record_id == nullptr || !record_id->is_string()) {
         return;
     }
-    const auto* records = links->if_contains("records");
+    add_links(record_id->get_string(), *links);
+}
+
+void content_document_collector::add_links(std::string_view record_id, const json::object& links) {
+    const auto* records = links.if_contains("records");
     if (records == nullptr || !records->is_array()) {
         return;
     }
-    const std::string_view rid = record_id->get_string();
     for (const auto& l : records->get_array()) {
         if (!l.is_object()) {
             continue;
@@ -177,11 +180,60 @@ void content_document_collector::add_from_record(const json::object& record) {
             it = index_.emplace(std::move(key), static_cast<std::uint32_t>(docs_.size())).first;
             docs_.push_back(pack(read_document(*cd)));
         }
-        links_.push_back({it->second, static_cast<std::uint32_t>(link_ids_.size()),
-                          static_cast<std::uint32_t>(rid.size())});
-        link_ids_ += rid;
-        finished_ = false;
+        add_link(record_id, it->second);
     }
+}
+
+void content_document_collector::add_link(std::string_view record_id, std::uint32_t doc) {
+    links_.push_back({doc, static_cast<std::uint32_t>(link_ids_.size()),
+                      static_cast<std::uint32_t>(record_id.size())});
+    link_ids_ += record_id;
+    finished_ = false;
+}
+
+namespace {
+
+// The ids after each `"Id":"069` of a text, and how many `"ContentDocument":{` it has. In JSON
+// text a `"` inside a string is escaped, so `":"` and `":{` only occur between a key and its
+// value: these are keys, never string contents.
+std::size_t count_of(std::string_view text, std::string_view pattern) {
+    std::size_t n = 0;
+    for (auto at = text.find(pattern); at != std::string_view::npos;
+         at = text.find(pattern, at + pattern.size())) {
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+bool content_document_collector::add_known_links(std::string_view record_id,
+                                                 std::string_view links_text) {
+    // ContentDocument ids start with 069 (their key prefix); other ids in a link (owner 005,
+    // version 068) do not.
+    static constexpr std::string_view id_key = "\"Id\":\"069";
+    std::vector<std::uint32_t> docs;
+    for (auto at = links_text.find(id_key); at != std::string_view::npos;
+         at = links_text.find(id_key, at + id_key.size())) {
+        const std::size_t begin = at + id_key.size() - 3;
+        const std::size_t end = links_text.find('"', begin);
+        if (end == std::string_view::npos) {
+            return false;
+        }
+        const auto it = index_.find(std::string(links_text.substr(begin, end - begin)));
+        if (it == index_.end()) {
+            return false;  // a new file: its metadata must be read
+        }
+        docs.push_back(it->second);
+    }
+    // One id per ContentDocument object, or the shape is not what this shortcut assumes.
+    if (docs.size() != count_of(links_text, "\"ContentDocument\":{")) {
+        return false;
+    }
+    for (auto d : docs) {
+        add_link(record_id, d);
+    }
+    return true;
 }
 
 void content_document_collector::finish() {

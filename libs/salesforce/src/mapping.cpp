@@ -246,6 +246,46 @@ std::vector<extra_field> enrichment_fields(std::string_view sobject, const json:
     return out;
 }
 
+std::vector<extra_field> enrichment_fields(std::string_view sobject,
+                                           std::span<const raw_member> record) {
+    std::vector<extra_field> out;
+    for (const auto& r : enrichment_relationships(sobject)) {
+        std::string_view id, name, email;
+        for (const auto& m : record) {
+            if (m.key != r.key) {
+                continue;
+            }
+            for_each_raw_member(m.value, [&](std::string_view k, std::string_view v) {
+                // Only strings are kept (the tree version ignores other kinds the same way).
+                const bool is_string = !v.empty() && v.front() == '"';
+                if (k == "Id" && is_string) {
+                    id = v;
+                } else if (k == "Name" && is_string) {
+                    name = v;
+                } else if (k == "Email" && is_string) {
+                    email = v;
+                }
+            });
+        }
+        // The reference's Owner comes from the User table: a queue (00G...) is not in it.
+        if (id.size() <= 2 || (r.parent == "User" && !id.starts_with("\"005"))) {
+            out.push_back({std::string(r.key), "{}"});
+            continue;
+        }
+        std::string json = "{\"Id\":";
+        json += id;
+        json += ",\"Name\":";
+        json += name.empty() ? std::string_view("null") : name;
+        if (r.with_email) {
+            json += ",\"Email\":";
+            json += email.empty() ? std::string_view("null") : email;
+        }
+        json.push_back('}');
+        out.push_back({std::string(r.key), std::move(json)});
+    }
+    return out;
+}
+
 void case_feed_index::add(const json::array& feed_records, const raw_records* raw) {
     if (raw != nullptr && raw->size() != feed_records.size()) {
         raw = nullptr;

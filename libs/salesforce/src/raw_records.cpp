@@ -294,4 +294,31 @@ std::optional<boost::json::value> raw_records::sparse_tree(std::span<const std::
     return boost::json::value(std::move(page));
 }
 
+bool for_each_raw_member(std::string_view object_text,
+                         const std::function<void(std::string_view, std::string_view)>& f) {
+    scanner sc{object_text};
+    if (!sc.eat('{')) {
+        return false;
+    }
+    if (sc.eat('}')) {
+        return true;
+    }
+    for (;;) {
+        sc.skip_space();
+        const auto key = sc.string();
+        if (!key || !sc.eat(':')) {
+            return false;
+        }
+        const auto value = sc.value();
+        if (!value) {
+            return false;
+        }
+        f(*key, *value);
+        if (sc.eat(',')) {
+            continue;
+        }
+        return sc.eat('}');
+    }
+}
+
 }  // namespace casio::salesforce

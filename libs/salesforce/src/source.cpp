@@ -5,7 +5,9 @@
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 
 #include <casio/core/error.hpp>
 #include <casio/salesforce/constants.hpp>
@@ -78,12 +80,11 @@ asio::awaitable<void> for_each_concurrently(
     }
 }
 
-// The members of an object's records the source reads from the tree (files, enrichment, DLS,
-// the document's id, _timestamp and url); every other member is copied from the page's text.
+// The members of an object's records the source reads from the tree (DLS, the document's id,
+// _timestamp and url); every other member is copied from the page's text. Files
+// (ContentDocumentLinks) and enrichment parents are read from the text too.
 constexpr std::string_view record_fields_read[] = {
-    "Id",      "LastModifiedDate", "ContentDocumentLinks", "_allow_access_control",
-    "id",      "_timestamp",       "url",                  "Account",
-    "Owner",   "ConvertedAccount", "ConvertedContact",     "ConvertedOpportunity",
+    "Id", "LastModifiedDate", "_allow_access_control", "id", "_timestamp", "url",
 };
 
 // CaseFeed records are grouped by case and otherwise copied from the text.
@@ -207,10 +208,39 @@ asio::awaitable<const std::vector<std::string>*> source::permissions_for(
     co_return permissions_.find(sobject);
 }
 
+void source::collect_files(const json::object& record,
+                           std::optional<std::span<const raw_member>> raw) {
+    if (!raw) {
+        files_.add_from_record(record);  // the whole record was parsed
+        return;
+    }
+    const auto* id = record.if_contains("Id");
+    if (id == nullptr || !id->is_string()) {
+        return;
+    }
+    for (const auto& m : *raw) {
+        if (m.key != "ContentDocumentLinks" || m.value == "null") {
+            continue;
+        }
+        if (files_.add_known_links(id->get_string(), m.value)) {
+            return;
+        }
+        // A file not seen before: parse the links for its metadata (checked JSON already).
+        unsigned char buffer[8192];
+        json::monotonic_resource arena(buffer, sizeof buffer);
+        boost::system::error_code ec;
+        const auto links = json::parse(m.value, ec, &arena);
+        if (!ec && links.is_object()) {
+            files_.add_links(id->get_string(), links.get_object());
+        }
+        return;
+    }
+}
+
 asio::awaitable<void> source::emit_record(const json::object& record, record_context& ctx,
                                           document_handler& on_doc,
                                           std::optional<std::span<const raw_member>> raw) {
-    files_.add_from_record(record);
+    collect_files(record, raw);
     if (auto doc = map_record(record, ctx, warn_, raw)) {
         co_await on_doc(std::move(*doc));
     }
@@ -253,15 +283,17 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
                 const auto& rec = records[i].get_object();
                 record_context ctx{client_.base_url(), sobject, acl};
                 ctx.now = core::now_utc();
+                const auto text = raw_record(raw, records, i);
                 if (sobject == "Contact" || sobject == "Lead") {
-                    ctx.extras = enrichment_fields(sobject, rec);
+                    ctx.extras = text ? enrichment_fields(sobject, *text)
+                                      : enrichment_fields(sobject, rec);
                 } else if (with_feeds) {
                     const auto* id = rec.if_contains("Id");
                     ctx.extras.push_back(feeds.feeds_field(id != nullptr && id->is_string()
                                                                ? std::string_view(id->get_string())
                                                                : std::string_view()));
                 }
-                co_await emit_record(rec, ctx, on_doc, raw_record(raw, records, i));
+                co_await emit_record(rec, ctx, on_doc, text);
             }
         },
         record_fields_read);

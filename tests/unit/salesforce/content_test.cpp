@@ -212,3 +212,35 @@ TEST_CASE("file sharing identities, no nulls", "[salesforce][content][dls]") {
                                                 .as_array());
     CHECK(ids == std::vector<std::string>{"user:Ann", "user_id:001B", "user_id:005A"});
 }
+
+TEST_CASE("links to files seen before are read from the text without parsing it",
+          "[salesforce][content][raw]") {
+    const std::string real_id_doc =
+        R"({"ContentDocument":{"Id":"069000000000001AAA","Title":"Plan","FileExtension":"pdf",)"
+        R"("Owner":{"Id":"005000000000001AAA","Name":"Ann"},)"
+        R"("LatestPublishedVersion":{"Id":"068000000000001AAA"}}})";
+    const auto links_text = [&](const std::vector<std::string>& links) {
+        std::string t = R"({"totalSize":)" + std::to_string(links.size()) + R"(,"records":[)";
+        for (std::size_t i = 0; i < links.size(); ++i) {
+            t += (i ? "," : "") + links[i];
+        }
+        return t + "]}";
+    };
+    content_document_collector c;
+    const auto text = links_text({real_id_doc});
+    // Not seen yet: nothing added, the caller parses.
+    CHECK_FALSE(c.add_known_links("001A", text));
+    CHECK(c.size() == 0);
+    c.add_links("001A", parse(text).as_object());
+    REQUIRE(c.size() == 1);
+    // Seen: the link is added from the text.
+    CHECK(c.add_known_links("003B", text));
+    CHECK(c.add_known_links("003B", links_text({real_id_doc, real_id_doc})));
+    // A ContentDocument whose Id is not a plain 069 id: the shortcut declines.
+    CHECK_FALSE(c.add_known_links(
+        "003C", links_text({real_id_doc, R"({"ContentDocument":{"Id":null,"Title":"x"}})"})));
+    const auto docs = c.take();
+    REQUIRE(docs.size() == 1);
+    CHECK(docs[0].title == "Plan");
+    CHECK(docs[0].linked_ids == std::vector<std::string>{"001A", "003B"});
+}

@@ -213,3 +213,30 @@ TEST_CASE("a record copied from the page's text gives the same document as the p
     REQUIRE(mismatched);
     CHECK(doc_of(*mismatched) == doc_of(*from_tree));
 }
+
+TEST_CASE("enrichment read from the record's text equals enrichment read from its tree",
+          "[salesforce][mapping][enrich][raw]") {
+    const std::string page =
+        R"({"records":[{"Id":"00QA","OwnerId":"005A",)"
+        R"("Owner":{"attributes":{"type":"User","url":"/u"},"Id":"005A","Name":"J\u00e9 \"J\"","Email":null},)"
+        R"("ConvertedAccount":null,)"
+        R"("ConvertedContact":{"attributes":{"type":"Contact"},"Id":"003A","Name":"Cid","Email":"c@x"}},)"
+        R"({"Id":"00QB","Owner":{"attributes":{"type":"Name"},"Id":"00GX","Name":"Queue"}}]})";
+    const auto body = parse(page);
+    const raw_records raw(page);
+    REQUIRE(raw.size() == 2);
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto& rec = body.at("records").as_array()[i].as_object();
+        const auto from_tree = enrichment_fields("Lead", rec);
+        const auto from_text = enrichment_fields("Lead", *raw.record(i));
+        REQUIRE(from_text.size() == from_tree.size());
+        for (std::size_t k = 0; k < from_tree.size(); ++k) {
+            CHECK(from_text[k].key == from_tree[k].key);
+            CHECK(parse(from_text[k].json) == parse(from_tree[k].json));
+        }
+    }
+    // Names are copied as Salesforce wrote them.
+    CHECK(enrichment_fields("Lead", *raw.record(0))[0].json ==
+          R"({"Id":"005A","Name":"J\u00e9 \"J\"","Email":null})");
+    CHECK(enrichment_fields("Lead", *raw.record(1))[0].json == "{}");  // a queue
+}

@@ -44,6 +44,13 @@ class content_document_collector {
     // Reads `ContentDocumentLinks.records[*].ContentDocument` of a record (missing or null
     // collections are fine) and links each document to the record's Id.
     void add_from_record(const boost::json::object& record);
+    // The same for a record's parsed ContentDocumentLinks value.
+    void add_links(std::string_view record_id, const boost::json::object& links);
+    // From the text of the ContentDocumentLinks value, when every document it names was
+    // collected before (most links name a file already seen): true when the links were added,
+    // false when nothing was added and the value must be parsed (a new file, or an unexpected
+    // shape).
+    bool add_known_links(std::string_view record_id, std::string_view links_text);
     std::size_t size() const noexcept { return docs_.size(); }
 
     // Sorts the links (once; adding again later re-opens the collector).
@@ -58,6 +65,8 @@ class content_document_collector {
     std::size_t memory_bytes() const noexcept;
 
   private:
+    void add_link(std::string_view record_id, std::uint32_t doc);
+
     struct link {
         std::uint32_t doc;
         std::uint32_t offset;  // of the record id in link_ids_

@@ -80,6 +80,9 @@ std::span<const enrichment_relationship> enrichment_relationships(std::string_vi
 // or {} when the parent is null, was not selected, or (Owner) is a queue rather than a user.
 std::vector<extra_field> enrichment_fields(std::string_view sobject,
                                            const boost::json::object& record);
+// The same from the record's text: the parents' Id, Name and Email are copied as written.
+std::vector<extra_field> enrichment_fields(std::string_view sobject,
+                                           std::span<const raw_member> record);
 
 // CaseFeed records of one page of cases, grouped by ParentId, kept serialised.
 class case_feed_index {

@@ -5,6 +5,7 @@
 // a sync). The page must already be known to be valid JSON (it was parsed).
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -61,5 +62,10 @@ class raw_records {
     std::vector<raw_member> page_;
     std::string_view records_key_;
 };
+
+// Calls f(key, value text) for each member of the JSON object `object_text` (already checked
+// JSON). False when it is not an object.
+bool for_each_raw_member(std::string_view object_text,
+                         const std::function<void(std::string_view, std::string_view)>& f);
 
 }  // namespace casio::salesforce

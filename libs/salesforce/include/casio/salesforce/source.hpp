@@ -80,6 +80,9 @@ class source {
     boost::asio::awaitable<void> sync_objects(document_handler& on_doc);
     boost::asio::awaitable<void> sync_files(document_handler& on_doc);
     boost::asio::awaitable<void> sync_file(const content_document& d, document_handler& on_doc);
+    // Files of a record: from its text when given, else from its (whole) tree.
+    void collect_files(const boost::json::object& record,
+                       std::optional<std::span<const raw_member>> raw);
     boost::asio::awaitable<void> emit_record(
         const boost::json::object& record, record_context& ctx, document_handler& on_doc,
         std::optional<std::span<const raw_member>> raw = std::nullopt);
