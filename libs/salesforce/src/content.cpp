@@ -1,8 +1,14 @@
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <boost/json/array.hpp>
 
+#include <casio/core/error.hpp>
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/content.hpp>
 #include <casio/salesforce/dls.hpp>
@@ -148,6 +154,131 @@ content_document unpack(std::string_view in) {
 
 }  // namespace
 
+// --- the temporary files -----------------------------------------------------------------
+
+namespace {
+
+// An unlinked temporary file, written through a buffer and read with pread.
+class temp_file {
+  public:
+    temp_file() {
+        const char* dir = std::getenv("TMPDIR");
+        std::string path = (dir != nullptr && *dir != '\0') ? dir : "/tmp";
+        path += "/connectors-asio-files-XXXXXX";
+        fd_ = ::mkstemp(path.data());
+        if (fd_ < 0) {
+            throw core::error(core::error_kind::fatal,
+                              "file collector: cannot create a temporary file in " +
+                                  path.substr(0, path.rfind('/')) + " (set TMPDIR): " +
+                                  std::strerror(errno));
+        }
+        ::unlink(path.c_str());  // gone when closed, also after a crash
+    }
+    ~temp_file() {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+    }
+    temp_file(const temp_file&) = delete;
+    temp_file& operator=(const temp_file&) = delete;
+
+    std::uint64_t size() const noexcept { return written_ + buffer_.size(); }
+
+    // Appends; returns the offset of the bytes.
+    std::uint64_t append(std::string_view bytes) {
+        const auto at = size();
+        buffer_ += bytes;
+        if (buffer_.size() >= 256 * 1024) {
+            flush();
+        }
+        return at;
+    }
+    void flush() {
+        write_at(written_, buffer_);
+        written_ += buffer_.size();
+        buffer_.clear();
+    }
+    void write_at(std::uint64_t offset, std::string_view bytes) {
+        while (!bytes.empty()) {
+            const auto n = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                throw core::error(core::error_kind::fatal,
+                                  std::string("file collector: writing its temporary file "
+                                              "failed: ") +
+                                      std::strerror(errno));
+            }
+            bytes.remove_prefix(static_cast<std::size_t>(n));
+            offset += static_cast<std::uint64_t>(n);
+        }
+    }
+    // Reads [offset, offset + n) of what was flushed.
+    void read(std::uint64_t offset, std::size_t n, std::string& out) const {
+        out.resize(n);
+        std::size_t done = 0;
+        while (done < n) {
+            const auto r = ::pread(fd_, out.data() + done, n - done,
+                                   static_cast<off_t>(offset + done));
+            if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            if (r <= 0) {
+                throw core::error(core::error_kind::fatal,
+                                  std::string("file collector: reading its temporary file "
+                                              "failed: ") +
+                                      (r == 0 ? "unexpected end" : std::strerror(errno)));
+            }
+            done += static_cast<std::size_t>(r);
+        }
+    }
+    void truncate() {
+        buffer_.clear();
+        written_ = 0;
+        if (::ftruncate(fd_, 0) != 0) {
+            throw core::error(core::error_kind::fatal,
+                              std::string("file collector: truncating its temporary file "
+                                          "failed: ") +
+                                  std::strerror(errno));
+        }
+    }
+
+  private:
+    int fd_ = -1;
+    std::uint64_t written_ = 0;
+    std::string buffer_;
+};
+
+// A link record in the links file: the document number, the record id's size, the id.
+constexpr std::size_t link_header = 8;
+
+void append_u32(std::string& out, std::uint32_t v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+std::uint32_t read_u32(const char* p) {
+    std::uint32_t v = 0;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+}  // namespace
+
+struct content_document_collector::spill {
+    temp_file metadata;
+    temp_file links;    // in arrival order
+    temp_file grouped;  // after finish(): the links of each document together
+};
+
+content_document_collector::content_document_collector(std::size_t sort_window)
+    : sort_window_(std::max<std::size_t>(sort_window, 64)) {}
+content_document_collector::~content_document_collector() = default;
+content_document_collector::content_document_collector(content_document_collector&&) noexcept =
+    default;
+content_document_collector& content_document_collector::operator=(
+    content_document_collector&&) noexcept = default;
+
 void content_document_collector::add_from_record(const json::object& record) {
     const auto* record_id = record.if_contains("Id");
     const auto* links = object_field(record, "ContentDocumentLinks");
@@ -177,17 +308,33 @@ void content_document_collector::add_links(std::string_view record_id, const jso
         std::string key(id->get_string());
         auto it = index_.find(key);
         if (it == index_.end()) {
-            it = index_.emplace(std::move(key), static_cast<std::uint32_t>(docs_.size())).first;
-            docs_.push_back(pack(read_document(*cd)));
+            add_document(std::move(key), *cd);
+            it = index_.find(std::string(id->get_string()));
         }
         add_link(record_id, it->second);
     }
 }
 
+void content_document_collector::add_document(std::string key, const json::object& cd) {
+    if (!spill_) {
+        spill_ = std::make_unique<spill>();
+    }
+    const auto packed = pack(read_document(cd));
+    doc_entry e;
+    e.meta_offset = spill_->metadata.append(packed);
+    e.meta_size = static_cast<std::uint32_t>(packed.size());
+    index_.emplace(std::move(key), static_cast<std::uint32_t>(docs_.size()));
+    docs_.push_back(e);
+}
+
 void content_document_collector::add_link(std::string_view record_id, std::uint32_t doc) {
-    links_.push_back({doc, static_cast<std::uint32_t>(link_ids_.size()),
-                      static_cast<std::uint32_t>(record_id.size())});
-    link_ids_ += record_id;
+    std::string rec;
+    rec.reserve(link_header + record_id.size());
+    append_u32(rec, doc);
+    append_u32(rec, static_cast<std::uint32_t>(record_id.size()));
+    rec += record_id;
+    spill_->links.append(rec);
+    docs_[doc].link_bytes += static_cast<std::uint32_t>(rec.size());
     finished_ = false;
 }
 
@@ -240,33 +387,77 @@ void content_document_collector::finish() {
     if (finished_) {
         return;
     }
-    auto id_of = [&](const link& l) {
-        return std::string_view(link_ids_).substr(l.offset, l.size);
-    };
-    std::sort(links_.begin(), links_.end(), [&](const link& a, const link& b) {
-        return a.doc != b.doc ? a.doc < b.doc : id_of(a) < id_of(b);
-    });
-    links_.erase(std::unique(links_.begin(), links_.end(),
-                             [&](const link& a, const link& b) {
-                                 return a.doc == b.doc && id_of(a) == id_of(b);
-                             }),
-                 links_.end());
-    starts_.assign(docs_.size() + 1, 0);
-    for (const auto& l : links_) {
-        ++starts_[l.doc + 1];
-    }
-    for (std::size_t i = 1; i < starts_.size(); ++i) {
-        starts_[i] += starts_[i - 1];
-    }
     finished_ = true;
+    if (!spill_) {
+        return;
+    }
+    spill_->metadata.flush();
+    spill_->links.flush();
+    spill_->grouped.truncate();
+    std::uint64_t total = 0;
+    for (auto& d : docs_) {
+        d.links_offset = total;
+        total += d.link_bytes;
+    }
+    // Windows of whole documents, each at most sort_window_ bytes (a bigger document alone):
+    // one sequential read of the links file per window.
+    std::string window;
+    std::string chunk;
+    std::vector<std::uint64_t> cursor(docs_.size());
+    for (std::size_t first = 0; first < docs_.size();) {
+        std::size_t last = first;
+        std::uint64_t bytes = 0;
+        while (last < docs_.size() &&
+               (last == first || bytes + docs_[last].link_bytes <= sort_window_)) {
+            bytes += docs_[last].link_bytes;
+            ++last;
+        }
+        const std::uint64_t base = docs_[first].links_offset;
+        window.assign(static_cast<std::size_t>(bytes), '\0');
+        for (std::size_t d = first; d < last; ++d) {
+            cursor[d] = docs_[d].links_offset - base;
+        }
+        const std::uint64_t size = spill_->links.size();
+        std::string pending;  // a record cut by the end of a chunk
+        for (std::uint64_t at = 0; at < size;) {
+            const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(1 << 20, size - at));
+            spill_->links.read(at, n, chunk);
+            at += n;
+            pending += chunk;
+            std::size_t p = 0;
+            while (pending.size() - p >= link_header) {
+                const auto doc = read_u32(pending.data() + p);
+                const auto len = read_u32(pending.data() + p + 4);
+                if (pending.size() - p < link_header + len) {
+                    break;
+                }
+                if (doc >= first && doc < last) {
+                    std::memcpy(window.data() + cursor[doc], pending.data() + p,
+                                link_header + len);
+                    cursor[doc] += link_header + len;
+                }
+                p += link_header + len;
+            }
+            pending.erase(0, p);
+        }
+        spill_->grouped.write_at(base, window);
+        first = last;
+    }
 }
 
 content_document content_document_collector::document(std::size_t i) const {
-    auto d = unpack(docs_.at(i));
-    d.linked_ids.reserve(starts_.at(i + 1) - starts_.at(i));
-    for (auto k = starts_[i]; k < starts_[i + 1]; ++k) {
-        d.linked_ids.emplace_back(std::string_view(link_ids_).substr(links_[k].offset, links_[k].size));
+    const auto& e = docs_.at(i);
+    std::string bytes;
+    spill_->metadata.read(e.meta_offset, e.meta_size, bytes);
+    auto d = unpack(bytes);
+    spill_->grouped.read(e.links_offset, e.link_bytes, bytes);
+    for (std::size_t p = 0; p + link_header <= bytes.size();) {
+        const auto len = read_u32(bytes.data() + p + 4);
+        d.linked_ids.emplace_back(bytes.substr(p + link_header, len));
+        p += link_header + len;
     }
+    std::sort(d.linked_ids.begin(), d.linked_ids.end());
+    d.linked_ids.erase(std::unique(d.linked_ids.begin(), d.linked_ids.end()), d.linked_ids.end());
     return d;
 }
 
@@ -277,17 +468,13 @@ std::vector<content_document> content_document_collector::take() {
     for (std::size_t i = 0; i < docs_.size(); ++i) {
         out.push_back(document(i));
     }
-    *this = content_document_collector{};
+    *this = content_document_collector{sort_window_};
     return out;
 }
 
 std::size_t content_document_collector::memory_bytes() const noexcept {
-    std::size_t n = link_ids_.capacity() + links_.capacity() * sizeof(link) +
-                    starts_.capacity() * sizeof(std::uint32_t) + index_.size() * 64;
-    for (const auto& d : docs_) {
-        n += d.capacity() + sizeof d;
-    }
-    return n;
+    // The index of files; the temporary files' write buffers (at most 256 KiB each) aside.
+    return docs_.capacity() * sizeof(doc_entry) + index_.size() * 64;
 }
 
 file_decision decide_file(std::string_view title, std::optional<std::size_t> size,

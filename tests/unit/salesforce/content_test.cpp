@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include <boost/json/serialize.hpp>
 
@@ -243,4 +244,53 @@ TEST_CASE("links to files seen before are read from the text without parsing it"
     REQUIRE(docs.size() == 1);
     CHECK(docs[0].title == "Plan");
     CHECK(docs[0].linked_ids == std::vector<std::string>{"001A", "003B"});
+}
+
+TEST_CASE("links are grouped by file in windows of bounded memory", "[salesforce][content][spill]") {
+    // A 64-byte window: most files need a window of their own, some share one, and one file
+    // with many links is bigger than a window.
+    content_document_collector c(64);
+    for (int r = 0; r < 30; ++r) {
+        const std::string rid = "003" + std::to_string(100000 + r) + "AAAAAAAAA";
+        std::vector<std::string> links{doc_link("069BIG")};
+        if (r % 3 == 0) {
+            links.push_back(doc_link("069" + std::to_string(r / 3)));
+        }
+        c.add_from_record(record(rid, links).as_object());
+    }
+    REQUIRE(c.size() == 11);
+    const auto docs = c.take();
+    REQUIRE(docs.size() == 11);
+    CHECK(docs[0].id == "069BIG");
+    CHECK(docs[0].linked_ids.size() == 30);
+    CHECK(std::is_sorted(docs[0].linked_ids.begin(), docs[0].linked_ids.end()));
+    for (std::size_t i = 1; i < docs.size(); ++i) {
+        INFO(docs[i].id);
+        REQUIRE(docs[i].linked_ids.size() == 1);
+        CHECK(docs[i].linked_ids[0] == "003" + std::to_string(100000 + (i - 1) * 3) + "AAAAAAAAA");
+        CHECK(docs[i].title == "Report");
+    }
+    CHECK(c.size() == 0);
+}
+
+TEST_CASE("a temporary directory that cannot be used is named in the error",
+          "[salesforce][content][spill]") {
+    const char* old = std::getenv("TMPDIR");
+    const std::string saved = old != nullptr ? old : "";
+    ::setenv("TMPDIR", "/nonexistent-casio-dir", 1);
+    content_document_collector c;
+    std::string message;
+    try {
+        c.add_from_record(record("001A", {doc_link("069A")}).as_object());
+    } catch (const std::exception& e) {
+        message = e.what();
+    }
+    if (old != nullptr) {
+        ::setenv("TMPDIR", saved.c_str(), 1);
+    } else {
+        ::unsetenv("TMPDIR");
+    }
+    CHECK_THAT(message, Catch::Contains("/nonexistent-casio-dir"));
+    CHECK_THAT(message, Catch::Contains("TMPDIR"));
+    CHECK(c.size() == 0);
 }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,11 +37,19 @@ struct content_document {
     std::optional<std::size_t> size() const;  // ContentSize when it is a number
 };
 
-// Kept compact while records stream (at a million records the collector holds tens of
-// thousands of files and their links): each file's metadata packed in one string, each link
-// as a document number plus the record id's bytes in a shared arena.
+// Files seen while records stream, with the ids of the records linking to them. At a million
+// records that is tens of thousands of files and hundreds of thousands of links: they go to
+// two temporary files (in $TMPDIR, else /tmp, deleted when closed), and only an index of the
+// files (~100 bytes each) stays in memory. finish() groups the links by file in a few
+// sequential passes, each filling a bounded buffer.
 class content_document_collector {
   public:
+    // `sort_window`: the most bytes of links grouped in memory at once by finish().
+    explicit content_document_collector(std::size_t sort_window = 4 * 1024 * 1024);
+    ~content_document_collector();
+    content_document_collector(content_document_collector&&) noexcept;
+    content_document_collector& operator=(content_document_collector&&) noexcept;
+
     // Reads `ContentDocumentLinks.records[*].ContentDocument` of a record (missing or null
     // collections are fine) and links each document to the record's Id.
     void add_from_record(const boost::json::object& record);
@@ -53,7 +62,7 @@ class content_document_collector {
     bool add_known_links(std::string_view record_id, std::string_view links_text);
     std::size_t size() const noexcept { return docs_.size(); }
 
-    // Sorts the links (once; adding again later re-opens the collector).
+    // Groups the links by file (once; adding again later re-opens the collector).
     void finish();
     // Document `i` (first-seen order) with its linked_ids sorted ascending and unique. Call
     // finish() first.
@@ -61,22 +70,24 @@ class content_document_collector {
 
     // finish(), every document, then an empty collector.
     std::vector<content_document> take();
-    // Bytes held, for the memory budget.
+    // Bytes held in memory, for the memory budget (the temporary files not included).
     std::size_t memory_bytes() const noexcept;
 
   private:
+    void add_document(std::string key, const boost::json::object& cd);
     void add_link(std::string_view record_id, std::uint32_t doc);
 
-    struct link {
-        std::uint32_t doc;
-        std::uint32_t offset;  // of the record id in link_ids_
-        std::uint32_t size;
+    struct doc_entry {
+        std::uint64_t meta_offset = 0;  // packed metadata in the metadata file
+        std::uint32_t meta_size = 0;
+        std::uint32_t link_bytes = 0;    // of its link records
+        std::uint64_t links_offset = 0;  // after finish(): its links in the grouped file
     };
-    std::vector<std::string> docs_;  // packed metadata, see content.cpp
+    struct spill;  // the temporary files
+    std::size_t sort_window_;
+    std::vector<doc_entry> docs_;
     std::unordered_map<std::string, std::uint32_t> index_;
-    std::vector<link> links_;
-    std::string link_ids_;
-    std::vector<std::uint32_t> starts_;  // after finish(): links of doc i are [starts_[i], starts_[i+1])
+    std::unique_ptr<spill> spill_;
     bool finished_ = false;
 };
 
