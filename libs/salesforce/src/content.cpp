@@ -399,8 +399,10 @@ void content_document_collector::finish() {
         d.links_offset = total;
         total += d.link_bytes;
     }
-    // Windows of whole documents, each at most sort_window_ bytes (a bigger document alone):
-    // one sequential read of the links file per window.
+    // Windows of whole documents, each at most `window_bytes` (a bigger document alone): one
+    // sequential read of the links file per window. At most ~16 passes: a very large org gets
+    // bigger windows rather than ever more reads.
+    const std::uint64_t window_bytes = std::max<std::uint64_t>(sort_window_, total / 16);
     std::string window;
     std::string chunk;
     std::vector<std::uint64_t> cursor(docs_.size());
@@ -408,7 +410,7 @@ void content_document_collector::finish() {
         std::size_t last = first;
         std::uint64_t bytes = 0;
         while (last < docs_.size() &&
-               (last == first || bytes + docs_[last].link_bytes <= sort_window_)) {
+               (last == first || bytes + docs_[last].link_bytes <= window_bytes)) {
             bytes += docs_[last].link_bytes;
             ++last;
         }

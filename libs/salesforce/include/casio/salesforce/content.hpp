@@ -44,7 +44,8 @@ struct content_document {
 // sequential passes, each filling a bounded buffer.
 class content_document_collector {
   public:
-    // `sort_window`: the most bytes of links grouped in memory at once by finish().
+    // `sort_window`: the bytes of links finish() groups in memory at once (more for a very large
+    // org: a sixteenth of all its links, so that finish() reads the links at most ~16 times).
     explicit content_document_collector(std::size_t sort_window = 4 * 1024 * 1024);
     ~content_document_collector();
     content_document_collector(content_document_collector&&) noexcept;
