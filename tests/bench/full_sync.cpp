@@ -16,17 +16,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
-#include <vector>
-
-#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -153,10 +152,10 @@ int main(int argc, char** argv) {
 
     auto es = child_process::start_server((bin_dir / "mock-elasticsearch/mock-elasticsearch"),
                                           {"--port", "0"});
-    auto sf = child_process::start_server(
-        (bin_dir / "mock-salesforce/mock-salesforce"),
-        {"--port", "0", "--records", records, "--seed", "3", "--client-id", "bench",
-         "--client-secret", "bench-secret"});
+    auto sf =
+        child_process::start_server((bin_dir / "mock-salesforce/mock-salesforce"),
+                                    {"--port", "0", "--records", records, "--seed", "3",
+                                     "--client-id", "bench", "--client-secret", "bench-secret"});
 
     const auto dir = std::filesystem::temp_directory_path() /
                      ("casio-bench-full-sync-" + std::to_string(::getpid()));
@@ -204,14 +203,15 @@ int main(int argc, char** argv) {
     const auto* bytes = stats.if_contains("download_bytes");
     const double file_mb = bytes ? static_cast<double>(bytes->to_number<std::uint64_t>()) / 1e6 : 0;
 
-    std::printf("records per object %s%s: %llu documents fetched, %llu indexed, %llu in the "
-                "index%s\n",
-                records.c_str(), metadata_only ? " (files as metadata only)" : "",
-                static_cast<unsigned long long>(fetched),
-                static_cast<unsigned long long>(indexed),
-                static_cast<unsigned long long>(in_index),
-                fetched == indexed && indexed == in_index ? " (each exactly once)" : " MISMATCH");
-    std::printf("  %.2f s: %.0f docs/s end to end\n", r.wall, static_cast<double>(fetched) / r.wall);
+    std::printf(
+        "records per object %s%s: %llu documents fetched, %llu indexed, %llu in the "
+        "index%s\n",
+        records.c_str(), metadata_only ? " (files as metadata only)" : "",
+        static_cast<unsigned long long>(fetched), static_cast<unsigned long long>(indexed),
+        static_cast<unsigned long long>(in_index),
+        fetched == indexed && indexed == in_index ? " (each exactly once)" : " MISMATCH");
+    std::printf("  %.2f s: %.0f docs/s end to end\n", r.wall,
+                static_cast<double>(fetched) / r.wall);
     std::printf("  connectors-asio: %.2f CPU-s = %.3f CPU-s per 10k documents, peak RSS %.1f MB\n",
                 r.cpu, r.cpu / static_cast<double>(fetched) * 1e4, r.peak_rss_mb);
     std::printf("  files: %llu downloads, %.1f MB = %.1f MB/s\n",

@@ -74,8 +74,10 @@ std::size_t occurrences(const std::string& text, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("the next full sync by the service updates changed records, deletes deleted ones and adds new ones",
-          "[integration][service][changes]") {
+TEST_CASE(
+    "the next full sync by the service updates changed records, deletes deleted ones and adds new "
+    "ones",
+    "[integration][service][changes]") {
     environment env;
     const std::string es_url = env.es.base_url();
     const std::string index = "search-sf-oneshot";

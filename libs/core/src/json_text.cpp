@@ -1,9 +1,9 @@
-#include <casio/core/json_text.hpp>
-
 #include <charconv>
 #include <cmath>
 
 #include <boost/json/value.hpp>
+
+#include <casio/core/json_text.hpp>
 
 namespace casio::core {
 

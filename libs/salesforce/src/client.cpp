@@ -202,8 +202,8 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
     }
 }
 
-asio::awaitable<parsed_page> client::get_page(std::string url, std::string what,
-                                              bool keep_text, bool text_only) {
+asio::awaitable<parsed_page> client::get_page(std::string url, std::string what, bool keep_text,
+                                              bool text_only) {
     auto arena = std::make_unique<json::monotonic_resource>();
     const json::storage_ptr sp(arena.get());
     std::string text;
@@ -324,7 +324,8 @@ asio::awaitable<void> client::query_by_offset(std::string soql, std::string what
                                               page_handler on_page) {
     offset_pager pager(std::move(soql));
     while (true) {
-        const auto current = co_await get_page(query_url(settings_.base_url, pager.current()), what);
+        const auto current =
+            co_await get_page(query_url(settings_.base_url, pager.current()), what);
         const auto page = read_query_page(current.body);
         const std::size_t n = page.records != nullptr ? page.records->size() : 0;
         if (n != 0) {

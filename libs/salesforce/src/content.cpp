@@ -2,7 +2,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -103,11 +102,16 @@ constexpr std::uint32_t absent = 0xffffffff;
 
 using optional_field = std::optional<std::string> content_document::*;
 constexpr optional_field packed_fields[] = {
-    &content_document::title,        &content_document::file_extension,
-    &content_document::description,  &content_document::created_at,
-    &content_document::last_updated, &content_document::owner,
-    &content_document::owner_email,  &content_document::created_by,
-    &content_document::created_by_email, &content_document::version_id,
+    &content_document::title,
+    &content_document::file_extension,
+    &content_document::description,
+    &content_document::created_at,
+    &content_document::last_updated,
+    &content_document::owner,
+    &content_document::owner_email,
+    &content_document::created_by,
+    &content_document::created_by_email,
+    &content_document::version_id,
     &content_document::version_number,
 };
 
@@ -169,8 +173,8 @@ class temp_file {
         if (fd_ < 0) {
             throw core::error(core::error_kind::fatal,
                               "file collector: cannot create a temporary file in " +
-                                  path.substr(0, path.rfind('/')) + " (set TMPDIR): " +
-                                  std::strerror(errno));
+                                  path.substr(0, path.rfind('/')) +
+                                  " (set TMPDIR): " + std::strerror(errno));
         }
         ::unlink(path.c_str());  // gone when closed, also after a crash
     }
@@ -219,8 +223,8 @@ class temp_file {
         out.resize(n);
         std::size_t done = 0;
         while (done < n) {
-            const auto r = ::pread(fd_, out.data() + done, n - done,
-                                   static_cast<off_t>(offset + done));
+            const auto r =
+                ::pread(fd_, out.data() + done, n - done, static_cast<off_t>(offset + done));
             if (r < 0 && errno == EINTR) {
                 continue;
             }
@@ -434,8 +438,7 @@ void content_document_collector::finish() {
                     break;
                 }
                 if (doc >= first && doc < last) {
-                    std::memcpy(window.data() + cursor[doc], pending.data() + p,
-                                link_header + len);
+                    std::memcpy(window.data() + cursor[doc], pending.data() + p, link_header + len);
                     cursor[doc] += link_header + len;
                 }
                 p += link_header + len;

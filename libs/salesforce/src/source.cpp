@@ -268,8 +268,8 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
                      case_feed_queries(d, client_.base_url(), record_ids(records))) {
                     co_await client_.query(
                         q, "query CaseFeed",
-                        [&](const json::array& f, const raw_records& feed_text)
-                            -> asio::awaitable<void> {
+                        [&](const json::array& f,
+                            const raw_records& feed_text) -> asio::awaitable<void> {
                             feeds.add(f, &feed_text);
                             co_return;
                         },
@@ -285,8 +285,8 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
                 ctx.now = core::now_utc();
                 const auto text = raw_record(raw, records, i);
                 if (sobject == "Contact" || sobject == "Lead") {
-                    ctx.extras = text ? enrichment_fields(sobject, *text)
-                                      : enrichment_fields(sobject, rec);
+                    ctx.extras =
+                        text ? enrichment_fields(sobject, *text) : enrichment_fields(sobject, rec);
                 } else if (with_feeds) {
                     const auto* id = rec.if_contains("Id");
                     ctx.extras.push_back(feeds.feeds_field(id != nullptr && id->is_string()

@@ -108,8 +108,7 @@ TEST_CASE("bulk response parser", "[es][bulk]") {
                       Catch::Contains("item is not an object with one operation key"));
     CHECK_THROWS_WITH(es::parse_bulk_response(R"({"items":[{"index":5}]})"),
                       Catch::Contains("operation 'index' is not an object"));
-    CHECK_THROWS_WITH(es::parse_bulk_response(R"({"items":[]} x)"),
-                      Catch::Contains("not JSON"));
+    CHECK_THROWS_WITH(es::parse_bulk_response(R"({"items":[]} x)"), Catch::Contains("not JSON"));
 
     // Escaped strings, an error given as a string, nested causes, and fields in any order.
     auto e = es::parse_bulk_response(

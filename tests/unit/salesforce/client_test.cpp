@@ -157,13 +157,13 @@ TEST_CASE("a query page read as text is still checked as JSON, and its records c
         }
         std::size_t pages = 0;
         const auto e = error_of([&] {
-            run(f.c.query("SELECT Id FROM Account", "query Account",
-                          [&](const boost::json::array&,
-                              const raw_records&) -> asio::awaitable<void> {
-                              ++pages;
-                              co_return;
-                          },
-                          fields));
+            run(f.c.query(
+                "SELECT Id FROM Account", "query Account",
+                [&](const boost::json::array&, const raw_records&) -> asio::awaitable<void> {
+                    ++pages;
+                    co_return;
+                },
+                fields));
         });
         CHECK(pages == 0);  // nothing of a bad page reaches the handler
         CHECK(std::string(e.what()).find("not JSON") != std::string::npos);
@@ -174,19 +174,19 @@ TEST_CASE("a query page read as text is still checked as JSON, and its records c
                  R"("records":[{"Id":"001A","Name":"A"}]})");
     f.t.add(200, R"({"done":true,"records":[{"Id":"001B","Name":"B"}]})");
     std::vector<std::string> seen;
-    run(f.c.query("SELECT Id, Name FROM Account", "query Account",
-                  [&](const boost::json::array& records,
-                      const raw_records& raw) -> asio::awaitable<void> {
-                      REQUIRE(raw.size() == records.size());
-                      for (std::size_t i = 0; i < records.size(); ++i) {
-                          const auto& r = records[i].as_object();
-                          CHECK_FALSE(r.contains("Name"));  // not asked for: text only
-                          seen.push_back(std::string(r.at("Id").as_string()) + " " +
-                                         std::string(raw.record(i)->back().value));
-                      }
-                      co_return;
-                  },
-                  fields));
+    run(f.c.query(
+        "SELECT Id, Name FROM Account", "query Account",
+        [&](const boost::json::array& records, const raw_records& raw) -> asio::awaitable<void> {
+            REQUIRE(raw.size() == records.size());
+            for (std::size_t i = 0; i < records.size(); ++i) {
+                const auto& r = records[i].as_object();
+                CHECK_FALSE(r.contains("Name"));  // not asked for: text only
+                seen.push_back(std::string(r.at("Id").as_string()) + " " +
+                               std::string(raw.record(i)->back().value));
+            }
+            co_return;
+        },
+        fields));
     CHECK(seen == std::vector<std::string>{"001A \"A\"", "001B \"B\""});
 }
 

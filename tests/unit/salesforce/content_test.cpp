@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 
 #include <boost/json/serialize.hpp>
@@ -64,7 +63,8 @@ TEST_CASE("the file collector keeps every field and stays compact",
     for (int r = 0; r < 10; ++r) {
         for (int f = 0; f < 2000; ++f) {
             const std::string rid = "001" + std::to_string(1000000 + r * 2000 + f) + "AAAAAAAA";
-            c.add_from_record(record(rid, {doc_link("069" + std::to_string(100000 + f))}).as_object());
+            c.add_from_record(
+                record(rid, {doc_link("069" + std::to_string(100000 + f))}).as_object());
         }
     }
     REQUIRE(c.size() == 2000);
@@ -246,7 +246,8 @@ TEST_CASE("links to files seen before are read from the text without parsing it"
     CHECK(docs[0].linked_ids == std::vector<std::string>{"001A", "003B"});
 }
 
-TEST_CASE("links are grouped by file in windows of bounded memory", "[salesforce][content][spill]") {
+TEST_CASE("links are grouped by file in windows of bounded memory",
+          "[salesforce][content][spill]") {
     // A 64-byte window: most files need a window of their own, some share one, and one file
     // with many links is bigger than a window.
     content_document_collector c(64);

@@ -167,8 +167,9 @@ TEST_CASE("Case feeds are grouped by case, a case without feeds gets null",
     const raw_records raw(page);
     case_feed_index from_text;
     from_text.add(parse(R"([{"ParentId":"500A"},{"ParentId":"500A"}])").as_array(), &raw);
-    CHECK(from_text.feeds_field("500A").json ==
-          R"([{"Id":"0D5A","ParentId":"500A","Body":"x\u0021"},{"Id":"0D5B","ParentId":"500A","N":1.50}])");
+    CHECK(
+        from_text.feeds_field("500A").json ==
+        R"([{"Id":"0D5A","ParentId":"500A","Body":"x\u0021"},{"Id":"0D5B","ParentId":"500A","N":1.50}])");
     record_context ctx{"https://b", "Case"};
     ctx.extras = {feeds.feeds_field("500B")};
     const auto d = map_record(parse(R"({"Id":"500B","Feeds":"old"})").as_object(), ctx, {});

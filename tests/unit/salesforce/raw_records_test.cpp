@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include <boost/json/monotonic_resource.hpp>
@@ -45,8 +44,9 @@ TEST_CASE("raw records: each record's members as written", "[salesforce][raw]") 
 TEST_CASE("raw records: what cannot be copied into an NDJSON line is left to the parsed tree",
           "[salesforce][raw]") {
     // A line break between tokens, and a key written with an escape.
-    raw_records r("{\"records\":[{\"Id\":\"1\",\"Sub\":{\n\"a\":1}},{\"I\\u0064\":\"2\"},{\"Id\":\"3\"},"
-                  "{\"Id\":\"4\",\r\n\"A\":1}, {\"Id\":\"5\",\t\"A\":1}]}");
+    raw_records r(
+        "{\"records\":[{\"Id\":\"1\",\"Sub\":{\n\"a\":1}},{\"I\\u0064\":\"2\"},{\"Id\":\"3\"},"
+        "{\"Id\":\"4\",\r\n\"A\":1}, {\"Id\":\"5\",\t\"A\":1}]}");
     REQUIRE(r.size() == 5);
     CHECK_FALSE(r.record(0));
     CHECK_FALSE(r.record(1));

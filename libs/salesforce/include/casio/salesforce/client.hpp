@@ -139,8 +139,7 @@ class client {
     // With `parsed_fields`, only those members of each record are in the tree (the handler
     // copies the others from the text): the page is checked for valid JSON, scanned, and the
     // few members parsed, instead of building a tree of every value.
-    boost::asio::awaitable<void> query(std::string soql, std::string what,
-                                       raw_page_handler on_page,
+    boost::asio::awaitable<void> query(std::string soql, std::string what, raw_page_handler on_page,
                                        std::span<const std::string_view> parsed_fields = {});
     // A FIELDS() query: LIMIT/OFFSET walk (soql already rewritten).
     boost::asio::awaitable<void> query_by_offset(std::string soql, std::string what,
