@@ -33,6 +33,7 @@
 
 #include <casio/http/client.hpp>
 
+#include "rusage.hpp"
 #include "support/child_process.hpp"
 
 namespace asio = boost::asio;
@@ -40,10 +41,6 @@ namespace json = boost::json;
 using casio::test::child_process;
 
 namespace {
-
-double seconds(const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-}
 
 // utime + stime of a running process, from /proc (for the mocks).
 double process_cpu(int pid) {
@@ -126,8 +123,8 @@ sync_run run_sync(const std::string& bin, const std::vector<std::string>& args,
     }
     r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.cpu = seconds(u.ru_utime) + seconds(u.ru_stime);
-    r.peak_rss_mb = static_cast<double>(u.ru_maxrss) / 1024.0;
+    r.cpu = casio::bench::cpu_seconds(u);
+    r.peak_rss_mb = casio::bench::peak_rss_mb(u);
     std::ifstream in(log);
     r.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     return r;

@@ -25,19 +25,15 @@
 #include <casio/http/client.hpp>
 #include <casio/salesforce/source.hpp>
 
+#include "rusage.hpp"
 #include "support/child_process.hpp"
 
 namespace asio = boost::asio;
 namespace sf = casio::salesforce;
 
-namespace {
+using casio::bench::cpu_seconds;
 
-double cpu_seconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
+namespace {
 
 void sync_once(const std::string& base_url, std::size_t parallel) {
     asio::io_context ctx;
@@ -84,7 +80,7 @@ void sync_once(const std::string& base_url, std::size_t parallel) {
                                                  id_hashes.begin());
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
-    const double peak_mb = static_cast<double>(u.ru_maxrss) / 1024.0;
+    const double peak_mb = casio::bench::peak_rss_mb(u);
     const double check_mb = static_cast<double>(id_hashes.capacity() * 8) / 1e6;
     std::printf(
         "parallel objects and files %zu: %zu documents (%zu distinct ids%s) in %.2f s: %.0f "

@@ -25,19 +25,15 @@
 #include <casio/es/client.hpp>
 #include <casio/sync/sink.hpp>
 
+#include "rusage.hpp"
 #include "support/child_process.hpp"
 
 namespace asio = boost::asio;
 using namespace casio;
 
-namespace {
+using casio::bench::cpu_seconds;
 
-double cpu_seconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
+namespace {
 
 // A ~doc_bytes source like a mapped Salesforce record.
 std::string source_json(std::size_t i, std::size_t doc_bytes) {

@@ -28,10 +28,6 @@ namespace {
 constexpr int demo_documents = 1000;
 constexpr int demo_batch = 250;
 
-std::string now_iso() {
-    return core::format_iso8601(core::now_utc());
-}
-
 std::string hostname() {
     char buf[256] = {};
     if (::gethostname(buf, sizeof buf - 1) != 0) {
@@ -154,7 +150,7 @@ awaitable<int> run_protocol_demo(const core::config& cfg) {
 
     es::sync_job_stats stats;
     std::int64_t volume_bytes = 0;
-    const std::string timestamp = now_iso();
+    const std::string timestamp = core::now_iso8601();
     for (int first = 0; first < demo_documents; first += demo_batch) {
         es::bulk_builder batch;
         for (int i = first; i < first + demo_batch && i < demo_documents; ++i) {
@@ -180,7 +176,7 @@ awaitable<int> run_protocol_demo(const core::config& cfg) {
 
     co_await es.refresh(index_name);
     const std::int64_t total = co_await es.count(index_name);
-    const std::string done_at = now_iso();
+    const std::string done_at = core::now_iso8601();
     const bool completed = stats.indexed_document_count == demo_documents;
     const char* status = completed ? "completed" : "error";
     json::value error = completed ? json::value(nullptr) : json::value("some documents failed");

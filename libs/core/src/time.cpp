@@ -198,4 +198,8 @@ sys_us now_utc() {
     return time_point_cast<microseconds>(system_clock::now());
 }
 
+std::string now_iso8601() {
+    return format_iso8601(now_utc());
+}
+
 }  // namespace casio::core

@@ -13,7 +13,6 @@ namespace {
 struct scanner {
     std::string_view s;
     std::size_t i = 0;
-    bool line_break = false;  // seen between the tokens of the last object or array value
 
     static bool space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
@@ -87,8 +86,6 @@ struct scanner {
                     ++depth;
                 } else if ((c == '}' || c == ']') && --depth == 0) {
                     break;
-                } else if (c == '\n' || c == '\r') {
-                    line_break = true;  // (a string cannot hold one unescaped)
                 }
             }
             if (depth != 0) {
@@ -142,13 +139,11 @@ void raw_records::scan(std::string_view body) {
                 if (!key || !sc.eat(':')) {
                     return false;
                 }
-                sc.line_break = false;
                 auto value = sc.value();
                 if (!value) {
                     return false;
                 }
-                usable = usable && !sc.line_break &&
-                         std::memchr(key->data(), '\\', key->size()) == nullptr;
+                usable = usable && std::memchr(key->data(), '\\', key->size()) == nullptr;
                 members_.push_back({*key, *value});
                 if (sc.eat(',')) {
                     continue;

@@ -18,10 +18,6 @@ using asio::awaitable;
 
 namespace {
 
-std::string now_iso() {
-    return core::format_iso8601(core::now_utc());
-}
-
 pipeline_settings pipeline_of(const json::object& job) {
     pipeline_settings p;
     const json::value* v = find_path(job, "connector.pipeline");
@@ -395,7 +391,7 @@ awaitable<job_outcome> job_runner::finish(job_status status, std::optional<std::
                                  e.what());
                 }
             }
-            auto doc = terminal_job_doc(status, error, now_iso(), counts, total);
+            auto doc = terminal_job_doc(status, error, core::now_iso8601(), counts, total);
             co_await es_.update_doc(es::jobs_index, job_id_, std::move(doc));
         }
     } catch (const std::exception& e) {
@@ -410,7 +406,7 @@ awaitable<job_outcome> job_runner::finish(job_status status, std::optional<std::
             if (job) {
                 job_source = std::move(job->source);
             }
-            auto doc = sync_done_doc(job_source, now_iso(), nullptr);
+            auto doc = sync_done_doc(job_source, core::now_iso8601(), nullptr);
             co_await es_.update_doc(es::connectors_index, connector_id_, std::move(doc));
         }
     } catch (const std::exception& e) {

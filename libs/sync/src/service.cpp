@@ -22,10 +22,6 @@ using asio::awaitable;
 
 namespace {
 
-std::string now_iso() {
-    return core::format_iso8601(core::now_utc());
-}
-
 struct version3 {
     long major = 0, minor = 0, patch = 0;
 };
@@ -705,8 +701,8 @@ awaitable<void> service::execute_round(bool access_control) {
 }
 
 awaitable<void> service::fail_job(const std::string& job_id) {
-    auto doc = terminal_job_doc(job_status::error, std::string(stuck_job_message), now_iso(),
-                                std::nullopt, std::nullopt);
+    auto doc = terminal_job_doc(job_status::error, std::string(stuck_job_message),
+                                core::now_iso8601(), std::nullopt, std::nullopt);
     co_await es_.update_doc(es::jobs_index, job_id, std::move(doc));
 }
 
@@ -744,7 +740,7 @@ awaitable<void> service::cleanup_round() {
                 if (again) {
                     source = std::move(again->source);
                 }
-                auto doc = sync_done_doc(source, now_iso(), nullptr);
+                auto doc = sync_done_doc(source, core::now_iso8601(), nullptr);
                 co_await es_.update_doc(es::connectors_index, cid, std::move(doc));
             }
         }

@@ -224,7 +224,7 @@ asio::awaitable<void> sink::put(document doc) {
     } else {
         counters_.creates_queued.fetch_add(1, std::memory_order_relaxed);
         if (!doc.timestamp) {
-            doc.timestamp = core::format_iso8601(core::now_utc());
+            doc.timestamp = core::now_iso8601();
             append_json_string_field(doc.json, "_timestamp", *doc.timestamp);
         }
     }

@@ -29,4 +29,7 @@ std::string format_iso8601_z_millis(sys_us t);
 
 sys_us now_utc();
 
+// format_iso8601(now_utc()): the timestamp the service writes for "now".
+std::string now_iso8601();
+
 }  // namespace casio::core
