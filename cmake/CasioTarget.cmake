@@ -19,11 +19,15 @@ function(casio_target_settings target)
   endif()
 endfunction()
 
-# casio_library(<name> [DEPS ...] [PRIVATE_DEPS ...])
-# Builds libs/<name>: public headers in include/casio/<name>/, sources in src/.
+# casio_library(<name> [SOURCES_DIR dir] [DEPS ...] [PRIVATE_DEPS ...])
+# Builds libs/<name>: public headers in include/casio/<name>/, sources in src/ (only the files
+# directly in it: a sub-folder of src/ may be a second target, see libs/sync).
 function(casio_library name)
-  cmake_parse_arguments(ARG "" "" "DEPS;PRIVATE_DEPS" ${ARGN})
-  file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.cpp")
+  cmake_parse_arguments(ARG "" "SOURCES_DIR" "DEPS;PRIVATE_DEPS" ${ARGN})
+  if(NOT ARG_SOURCES_DIR)
+    set(ARG_SOURCES_DIR src)
+  endif()
+  file(GLOB sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/${ARG_SOURCES_DIR}/*.cpp")
   add_library(casio_${name} STATIC ${sources})
   add_library(casio::${name} ALIAS casio_${name})
   target_include_directories(casio_${name} PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/include"

@@ -2,14 +2,19 @@
 // 127.0.0.1 (ports chosen by the OS), then runs `connectors-asio sync` (a one-shot full sync of
 // every standard and custom object, with files) as a separate process, as a user runs it.
 // Prints documents/s, the CPU seconds and peak RSS of the connectors-asio process (from wait4,
-// so the mocks' work is not counted in them), the mocks' CPU, and the file bytes downloaded.
+// so the mocks' work is not counted in them), the mocks' CPU, the file bytes downloaded, and
+// the Salesforce calls: how many, the most in flight at once, and the effective concurrency
+// (calls x latency / wall time: how many round trips overlapped on average).
 //
-//   bench_full_sync <bin dir> [records per object] [--metadata-only]
+//   bench_full_sync <bin dir> [records per object] [--metadata-only] [--latency-ms N]
+//                   [--seed S] [--bandwidth-mbps M] [--config-extra YAML]
 //
 // <bin dir> holds connectors-asio/connectors-asio, mock-elasticsearch/mock-elasticsearch and
 // mock-salesforce/mock-salesforce (build/release/apps). `--metadata-only` sets
 // service.max_file_download_size to 1 byte: every file is indexed as metadata without content,
-// which isolates the cost of record documents from the cost of file bytes.
+// which isolates the cost of record documents from the cost of file bytes. `--latency-ms` is
+// mock-salesforce's delay before every answer: a real org's round trip. `--config-extra` is
+// appended to the generated config.yml (e.g. "salesforce:\n  max_concurrent_requests: 4").
 
 #include <cerrno>
 #include <chrono>
@@ -140,19 +145,53 @@ std::uint64_t number_after(const std::string& text, const std::string& label) {
 int main(int argc, char** argv) {
     if (argc < 2) {
         std::fprintf(stderr,
-                     "usage: bench_full_sync <bin dir> [records per object] [--metadata-only]\n");
+                     "usage: bench_full_sync <bin dir> [records per object] [--metadata-only] "
+                     "[--latency-ms N] [--seed S] [--bandwidth-mbps M] [--config-extra YAML]\n");
         return 2;
     }
     const std::filesystem::path bin_dir = argv[1];
-    const std::string records = argc > 2 ? argv[2] : "16000";
-    const bool metadata_only = argc > 3 && std::string(argv[3]) == "--metadata-only";
+    std::string records = "16000";
+    bool metadata_only = false;
+    std::string latency_ms = "0";
+    std::string seed = "3";
+    std::string bandwidth;
+    std::string config_extra;
+    for (int i = 2; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "%s needs a value\n", a.c_str());
+                std::exit(2);
+            }
+            return argv[++i];
+        };
+        if (a == "--metadata-only") {
+            metadata_only = true;
+        } else if (a == "--latency-ms") {
+            latency_ms = value();
+        } else if (a == "--seed") {
+            seed = value();
+        } else if (a == "--bandwidth-mbps") {
+            bandwidth = value();
+        } else if (a == "--config-extra") {
+            config_extra = value();
+        } else if (!a.empty() && a[0] != '-') {
+            records = a;
+        } else {
+            std::fprintf(stderr, "unknown argument %s\n", a.c_str());
+            return 2;
+        }
+    }
 
     auto es = child_process::start_server((bin_dir / "mock-elasticsearch/mock-elasticsearch"),
                                           {"--port", "0"});
-    auto sf =
-        child_process::start_server((bin_dir / "mock-salesforce/mock-salesforce"),
-                                    {"--port", "0", "--records", records, "--seed", "3",
-                                     "--client-id", "bench", "--client-secret", "bench-secret"});
+    std::vector<std::string> sf_args{
+        "--port",      "0",     "--records",       records,        "--seed",       seed,
+        "--client-id", "bench", "--client-secret", "bench-secret", "--latency-ms", latency_ms};
+    if (!bandwidth.empty()) {
+        sf_args.insert(sf_args.end(), {"--bandwidth-mbps", bandwidth});
+    }
+    auto sf = child_process::start_server((bin_dir / "mock-salesforce/mock-salesforce"), sf_args);
 
     const auto dir = std::filesystem::temp_directory_path() /
                      ("casio-bench-full-sync-" + std::to_string(::getpid()));
@@ -175,6 +214,9 @@ int main(int argc, char** argv) {
             << "      standard_objects_to_sync: \"*\"\n"
             << "      sync_custom_objects: true\n"
             << "      custom_objects_to_sync: \"*\"\n";
+        if (!config_extra.empty()) {
+            out << config_extra << "\n";
+        }
     }
 
     const double es_cpu0 = process_cpu(es.pid());
@@ -199,11 +241,14 @@ int main(int argc, char** argv) {
     const auto downloads = stats.at("download_requests").to_number<std::uint64_t>();
     const auto* bytes = stats.if_contains("download_bytes");
     const double file_mb = bytes ? static_cast<double>(bytes->to_number<std::uint64_t>()) / 1e6 : 0;
+    const auto calls = stats.at("api_requests").to_number<std::uint64_t>();
+    const auto* peak = stats.if_contains("max_in_flight");
+    const double latency = std::stod(latency_ms) / 1000.0;
 
     std::printf(
-        "records per object %s%s: %llu documents fetched, %llu indexed, %llu in the "
+        "records per object %s, seed %s%s: %llu documents fetched, %llu indexed, %llu in the "
         "index%s\n",
-        records.c_str(), metadata_only ? " (files as metadata only)" : "",
+        records.c_str(), seed.c_str(), metadata_only ? " (files as metadata only)" : "",
         static_cast<unsigned long long>(fetched), static_cast<unsigned long long>(indexed),
         static_cast<unsigned long long>(in_index),
         fetched == indexed && indexed == in_index ? " (each exactly once)" : " MISMATCH");
@@ -213,6 +258,12 @@ int main(int argc, char** argv) {
                 r.cpu, r.cpu / static_cast<double>(fetched) * 1e4, r.peak_rss_mb);
     std::printf("  files: %llu downloads, %.1f MB = %.1f MB/s\n",
                 static_cast<unsigned long long>(downloads), file_mb, file_mb / r.wall);
+    std::printf(
+        "  salesforce: %llu calls at %s ms, at most %s in flight, effective concurrency "
+        "%.1f\n",
+        static_cast<unsigned long long>(calls), latency_ms.c_str(),
+        peak ? std::to_string(peak->to_number<std::uint64_t>()).c_str() : "?",
+        static_cast<double>(calls) * latency / r.wall);
     std::printf("  mock-salesforce %.2f CPU-s, mock-elasticsearch %.2f CPU-s\n", sf_cpu, es_cpu);
     return fetched == indexed && indexed == in_index ? 0 : 1;
 }

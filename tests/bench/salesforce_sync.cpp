@@ -45,10 +45,12 @@ void sync_once(const std::string& base_url, std::size_t parallel) {
     cfg.client_secret = "secret";
     cfg.standard_objects = {"*"};
     sf::client c(tr, sleeper, sf::client_settings{base_url, "id", "secret"});
-    sf::source_options opts;
-    opts.parallel_objects = parallel;
-    opts.parallel_files = parallel;
-    sf::source src(c, cfg, opts);
+    casio::sync::source_options opts;
+    opts.concurrent_downloads = parallel;
+    sf::concurrency conc;
+    conc.objects = parallel;
+    conc.pages = parallel;
+    sf::source src(c, cfg, opts, conc);
     std::size_t docs = 0;
     std::size_t bytes = 0;
     // Exactly-once check: a 64-bit hash per document id (8 bytes each, reported apart from the
@@ -57,7 +59,7 @@ void sync_once(const std::string& base_url, std::size_t parallel) {
     const auto cpu_start = cpu_seconds();
     const auto start = std::chrono::steady_clock::now();
     auto body = [&]() -> asio::awaitable<void> {
-        co_await src.get_docs({}, [&](sf::mapped_document d) -> asio::awaitable<void> {
+        co_await src.get_docs({}, [&](casio::sync::document d) -> asio::awaitable<void> {
             ++docs;
             bytes += d.json.size();
             id_hashes.push_back(std::hash<std::string>{}(d.id));

@@ -67,12 +67,11 @@ void pass(const char* name, const std::string& base_url, sync::sync_mode mode, s
     const auto start = std::chrono::steady_clock::now();
     auto body = [&]() -> asio::awaitable<void> {
         try {
-            sync::pipeline_settings p;
             co_await s.start();
             for (std::size_t i = 0; i < n; ++i) {
                 co_await s.put(sync::make_document("001" + std::to_string(1000000 + i),
                                                    source_json(i, doc_bytes),
-                                                   std::string("2024-01-01T00:00:00Z"), &p));
+                                                   std::string("2024-01-01T00:00:00Z")));
             }
             result = co_await s.finish(true);
         } catch (...) {

@@ -310,10 +310,10 @@ TEST_CASE("a wrong Elasticsearch API key stops the service at once with a clear 
 
 namespace {
 
-// A completed first sync, then Salesforce fails from its ninth API request on (a few objects
-// into the listing) and stays failed: the client's retries give up, the job errors, the
-// connector shows the error and every document of the first sync is still there.
-void check_failing_sync(const std::string& fault, const std::string& expected_error) {
+// A completed first sync, then Salesforce fails from its third query on (a few objects into
+// the listing, after the describes) and stays failed: the client's retries give up, the job
+// errors, the connector shows the error and every document of the first sync is still there.
+void check_failing_sync(const std::string& fault_kind, const std::string& expected_error) {
     environment env;
     const std::string es_url = env.es.base_url();
     const std::string index = "search-sf-oneshot";
@@ -323,6 +323,16 @@ void check_failing_sync(const std::string& fault, const std::string& expected_er
     const auto before = index_ids(es_url, index);
     REQUIRE(before == expected_ids(env.sf.base_url()));
 
+    // A sync asks for the describes first, all at once, then queries the objects: counted on
+    // a sync like the one to fail (the first also created and checked the connectors).
+    sf_admin(env, "POST", "/__admin/reset-limits", "", 204);
+    REQUIRE(env.sync("sf-oneshot").exit_code == 0);
+    const auto counts = json::parse(http_call("GET", env.sf.port(), "/__admin/stats").body);
+    const auto before_queries = counts.at("api_requests").as_int64() -
+                                counts.at("query_requests").as_int64() -
+                                counts.at("download_requests").as_int64();
+    const std::string fault =
+        R"({"after_requests":)" + std::to_string(before_queries + 2) + "," + fault_kind + "}";
     sf_admin(env, "POST", "/__admin/faults", fault, 204);
     auto failed = env.sync("sf-oneshot");
     INFO(failed.output);
@@ -357,12 +367,12 @@ void check_failing_sync(const std::string& fault, const std::string& expected_er
 
 TEST_CASE("Salesforce answering 503 mid-sync errors the job and deletes nothing",
           "[integration][service][sf-faults]") {
-    check_failing_sync(R"({"after_requests":8,"status":503})", "503 SERVER_UNAVAILABLE");
+    check_failing_sync(R"("status":503)", "503 SERVER_UNAVAILABLE");
 }
 
 TEST_CASE("Salesforce dropping connections mid-sync errors the job and deletes nothing",
           "[integration][service][sf-faults]") {
-    check_failing_sync(R"({"after_requests":8,"drop":true})", "reading the response header failed");
+    check_failing_sync(R"("drop":true)", "reading the response header failed");
 }
 
 TEST_CASE("per-item bulk 429s during a service sync are retried and lose no document",

@@ -120,9 +120,9 @@ TEST_CASE("one-shot sync of an unknown connector fails with its id",
 
 TEST_CASE("a running job is canceled on request, SIGTERM suspends the next one",
           "[integration][service][cancel]") {
-    // Slow Salesforce: the sync lasts well over the 5 s cancellation poll, so the cancel and
-    // the SIGTERM always land while it runs.
-    environment env("500");
+    // Slow Salesforce (2 s a call): even with its calls overlapping, the sync lasts well over
+    // the cancellation poll, so the cancel and the SIGTERM always land while it runs.
+    environment env("2000");
     const std::string es_url = env.es.base_url();
     auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
     REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));

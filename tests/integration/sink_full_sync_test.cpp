@@ -62,9 +62,8 @@ void with_client(const es::client_options& opts, F body) {
 }
 
 sync::document source_doc(const std::string& id, int version) {
-    sync::pipeline_settings p;
     std::string src = R"({"title":"doc )" + id + R"(","version":)" + std::to_string(version) + "}";
-    return sync::make_document(id, std::move(src), std::nullopt, &p);
+    return sync::make_document(id, std::move(src), std::nullopt);
 }
 
 asio::awaitable<std::set<std::string>> all_ids(es::client& c) {

@@ -113,11 +113,10 @@ inline std::set<std::string> expected_ids(const std::string& sf_url) {
         ctx,
         [&]() -> boost::asio::awaitable<void> {
             co_await src.validate_config();
-            co_await src.get_docs(
-                {}, [&](salesforce::mapped_document d) -> boost::asio::awaitable<void> {
-                    ids.insert(d.id);
-                    co_return;
-                });
+            co_await src.get_docs({}, [&](casio::sync::document d) -> boost::asio::awaitable<void> {
+                ids.insert(d.id);
+                co_return;
+            });
             hc.close();
         },
         [&](std::exception_ptr e) { failure = e; });

@@ -24,7 +24,7 @@
 #include <casio/sync/service.hpp>
 
 #include "es_options.hpp"
-#include "salesforce_source.hpp"
+#include "salesforce_settings.hpp"
 
 namespace casio::app {
 
@@ -62,7 +62,8 @@ struct wiring {
           http(ctx.get_executor(), es::http_options(opts)),
           transport(http),
           es(transport, opts),
-          factory(ctx.get_executor(), salesforce_base_url_override()) {
+          factory(ctx.get_executor(), salesforce_settings_from(c),
+                  salesforce::emulator_base_url()) {
         for (const auto& entry : c.connectors) {
             if (entry.api_key && !entry.api_key->empty()) {
                 content[entry.connector_id] =
@@ -84,7 +85,7 @@ struct wiring {
     http::client http;
     es::http_transport transport;
     es::client es;
-    salesforce_factory factory;
+    salesforce::factory factory;
     std::map<std::string, std::unique_ptr<es::client>> content;
     core::steady_sleeper sleeper;
 };

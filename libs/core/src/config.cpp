@@ -560,6 +560,22 @@ class reader {
         });
     }
 
+    void read_salesforce(const node& n, salesforce_config& c) {
+        section(n, "salesforce", [&](const std::string& k, const node& v, const std::string& p) {
+            if (k == "max_concurrent_requests")
+                c.max_concurrent_requests = read_int(v, p, 1);
+            else if (k == "max_concurrent_objects")
+                c.max_concurrent_objects = read_int(v, p, 1);
+            else if (k == "max_concurrent_pages")
+                c.max_concurrent_pages = read_int(v, p, 1);
+            else if (k == "max_file_content_in_flight")
+                c.max_file_content_in_flight = std::max<std::size_t>(1, read_mib(v, p));
+            else
+                return false;
+            return true;
+        });
+    }
+
     void read_extraction(const node& n, std::optional<extraction_service_config>& out) {
         extraction_service_config c;
         // A present-but-empty key still enables the extraction service.
@@ -663,6 +679,8 @@ class reader {
                 read_connectors(value, c.connectors);
             else if (key == "extraction_service")
                 read_extraction(value, c.extraction_service);
+            else if (key == "salesforce")
+                read_salesforce(value, c.salesforce);
             else if (key == "sources") {
                 for (auto& [k, v] : read_string_map(value, "sources", false)) {
                     c.sources[k] = v;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <optional>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -8,6 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
 
+#include <casio/core/concurrency.hpp>
 #include <casio/salesforce/client.hpp>
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/queries.hpp>
@@ -47,9 +49,29 @@ bool is_loopback_url(std::string_view url) {
 }  // namespace
 
 client::client(transport& t, core::sleeper& s, client_settings settings, warning_sink warn)
-    : transport_(t), sleeper_(s), settings_(std::move(settings)), warn_(std::move(warn)) {
+    : transport_(t),
+      sleeper_(s),
+      settings_(std::move(settings)),
+      limits_(settings_.limits ? settings_.limits
+                               : std::make_shared<org_limits>(settings_.max_concurrent_requests)),
+      warn_(std::move(warn)) {
     compressed_responses_ =
         settings_.compressed_responses.value_or(!is_loopback_url(settings_.base_url));
+}
+
+asio::awaitable<core::async_semaphore::permit> client::request_slot(std::uint64_t& waited) {
+    const auto now = std::chrono::steady_clock::now();
+    // A request waits out each back-off of the org once (its own retries included).
+    if (limits_->busy_until > now && waited != limits_->busy_round) {
+        waited = limits_->busy_round;
+        co_await sleeper_.sleep_for(std::chrono::ceil<core::retry_ms>(limits_->busy_until - now));
+    }
+    co_return co_await limits_->requests.acquire();
+}
+
+void client::org_busy_for(core::retry_ms d) {
+    limits_->busy_until = std::max(limits_->busy_until, std::chrono::steady_clock::now() + d);
+    ++limits_->busy_round;
 }
 
 void client::note_usage(const http::response& res) {
@@ -103,6 +125,7 @@ asio::awaitable<std::string> client::token() {
 }
 
 asio::awaitable<std::string> client::fetch_token() {
+    std::uint64_t waited = 0;
     for (int attempt = 1;; ++attempt) {
         std::optional<error> failure;
         try {
@@ -113,7 +136,9 @@ asio::awaitable<std::string> client::fetch_token() {
                           {"Accept", "application/json"}};
             req.body = token_request_body(settings_.client_id, settings_.client_secret);
             ++token_requests_;
+            auto slot = co_await request_slot(waited);
             auto res = co_await transport_.send(std::move(req));
+            slot.release();
             co_return parse_token_response(res.status, res.body);
         } catch (const error& e) {
             failure = e;
@@ -135,12 +160,14 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
                                                 json::storage_ptr sp, std::string* text,
                                                 bool text_only) {
     bool token_refreshed = false;
+    std::uint64_t waited = 0;
     for (int attempt = 1;;) {
         // Token failures carry their own retries: they are not retried again here.
         const std::string bearer = "Bearer " + co_await token();
         std::optional<error> failure;
         bool retry_now = false;
         bool invalid_query = false;
+        bool org_busy = false;
         try {
             http::request req;
             req.url = url;
@@ -148,8 +175,11 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
             if (!compressed_responses_) {
                 req.fields.push_back({"Accept-Encoding", "identity"});
             }
+            auto slot = co_await request_slot(waited);
             auto res = co_await transport_.send(std::move(req));
+            slot.release();
             note_usage(res);
+            org_busy = is_org_busy(res.status, res.body);
             if (res.status == 401) {
                 clear_token();
             }
@@ -198,7 +228,11 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
             throw *failure;
         }
         ++attempt;
-        co_await sleeper_.sleep_for(*delay);
+        if (org_busy) {
+            org_busy_for(*delay);  // every request waits, this one too (request_slot)
+        } else {
+            co_await sleeper_.sleep_for(*delay);
+        }
     }
 }
 
@@ -263,60 +297,218 @@ asio::awaitable<void> client::ensure_described_for(std::string_view sobject) {
     }
 }
 
+asio::awaitable<void> client::ensure_described_for_all(const std::vector<std::string>& sobjects) {
+    co_await ensure_global_describe();
+    std::vector<std::string> missing;
+    for (const auto& sobject : sobjects) {
+        for (auto name : describes_needed_for(sobject)) {
+            if (describes_.is_described(name) ||
+                (is_relevant_sobject(name) && !describes_.is_queryable(name)) ||
+                std::find(missing.begin(), missing.end(), name) != missing.end()) {
+                continue;
+            }
+            missing.emplace_back(name);
+        }
+    }
+    co_await core::for_each_concurrently(
+        missing.size(), missing.size(),
+        [&](std::size_t i) -> asio::awaitable<void> { co_await describe_object(missing[i]); });
+}
+
 asio::awaitable<void> client::query(std::string soql, std::string what, page_handler on_page) {
     co_await query_pages(
         std::move(soql), std::move(what), false,
-        [&](const json::array& records, const raw_records&) { return on_page(records); }, {});
+        [&](const json::array& records, const raw_records&) { return on_page(records); }, {},
+        nullptr);
 }
 
 asio::awaitable<void> client::query(std::string soql, std::string what, raw_page_handler on_page,
-                                    std::span<const std::string_view> parsed_fields) {
-    co_await query_pages(std::move(soql), std::move(what), true, on_page, parsed_fields);
+                                    std::span<const std::string_view> parsed_fields,
+                                    core::async_semaphore* pages) {
+    co_await query_pages(std::move(soql), std::move(what), true, on_page, parsed_fields, pages);
 }
 
-asio::awaitable<void> client::query_pages(std::string soql, std::string what, bool with_text,
-                                          const raw_page_handler& on_page,
-                                          std::span<const std::string_view> parsed_fields) {
-    using namespace asio::experimental::awaitable_operators;
-    const bool sparse = with_text && !parsed_fields.empty();
-    // One arena per page: a parsed page is freed in one go once its records are handled.
-    std::optional<parsed_page> current;
-    current.emplace(
-        co_await get_page(query_url(settings_.base_url, soql), what, with_text, sparse));
+// A page as its handler sees it. Not movable once loaded: `records` points into `page.body`.
+struct client::loaded_page {
+    parsed_page page;
     raw_records raw;
-    while (true) {
-        // Scanned where the text now stays until the page is freed.
-        raw.scan(with_text ? std::string_view(current->text) : std::string_view());
-        if (sparse) {
-            const json::storage_ptr sp(current->arena.get());
-            auto tree = raw.sparse_tree(parsed_fields, parser_, sp);
-            if (!tree) {  // not a query answer's shape: the whole tree, as without fields
-                parser_.reset(sp);
-                parser_.write(current->text);
-                tree.emplace(parser_.release());
-            }
-            current->set_body(std::move(*tree));
+    const json::array* records = nullptr;  // never null once loaded
+    std::string next_records_url;
+    std::optional<long long> total_size;
+};
+
+asio::awaitable<void> client::load_page(std::string url, const std::string& what, bool with_text,
+                                        std::span<const std::string_view> parsed_fields,
+                                        loaded_page& out) {
+    const bool sparse = with_text && !parsed_fields.empty();
+    out.page = co_await get_page(std::move(url), what, with_text, sparse);
+    // Scanned where the text now stays until the page is freed.
+    out.raw.scan(with_text ? std::string_view(out.page.text) : std::string_view());
+    if (sparse) {
+        const json::storage_ptr sp(out.page.arena.get());
+        auto tree = out.raw.sparse_tree(parsed_fields, parser_, sp);
+        if (!tree) {  // not a query answer's shape: the whole tree, as without fields
+            parser_.reset(sp);
+            parser_.write(out.page.text);
+            tree.emplace(parser_.release());
         }
-        const auto page = read_query_page(current->body);
-        static const json::array no_records;
-        const json::array& records = page.records != nullptr ? *page.records : no_records;
-        if (page.next_records_url.empty()) {
-            if (!records.empty()) {
-                co_await on_page(records, raw);
+        out.page.set_body(std::move(*tree));
+    }
+    auto info = read_query_page(out.page.body);
+    static const json::array no_records;
+    out.records = info.records != nullptr ? info.records : &no_records;
+    out.next_records_url = std::move(info.next_records_url);
+    out.total_size = info.total_size;
+}
+
+asio::awaitable<void> client::walk_in_order(std::unique_ptr<loaded_page> current,
+                                            const std::string& what, bool with_text,
+                                            const raw_page_handler& on_page,
+                                            std::span<const std::string_view> parsed_fields) {
+    using namespace asio::experimental::awaitable_operators;
+    while (true) {
+        if (current->next_records_url.empty()) {
+            if (!current->records->empty()) {
+                co_await on_page(*current->records, current->raw);
             }
             co_return;
         }
         // The next page is fetched while this one is handled (two pages in memory at most);
         // a failure of either cancels the other.
-        auto next = get_page(settings_.base_url + page.next_records_url, what, with_text, sparse);
-        std::optional<parsed_page> fetched;
-        if (records.empty()) {
-            fetched.emplace(co_await std::move(next));
+        auto next = std::make_unique<loaded_page>();
+        auto fetch = load_page(settings_.base_url + current->next_records_url, what, with_text,
+                               parsed_fields, *next);
+        if (current->records->empty()) {
+            co_await std::move(fetch);
         } else {
-            fetched.emplace(co_await (std::move(next) && on_page(records, raw)));
+            co_await (std::move(fetch) && on_page(*current->records, current->raw));
         }
-        current.reset();  // frees the handled page and its arena
-        current.emplace(std::move(*fetched));
+        current = std::move(next);  // frees the handled page and its arena
+    }
+}
+
+asio::awaitable<void> client::query_pages(std::string soql, std::string what, bool with_text,
+                                          const raw_page_handler& on_page,
+                                          std::span<const std::string_view> parsed_fields,
+                                          core::async_semaphore* pages) {
+    auto first = std::make_unique<loaded_page>();
+    core::async_semaphore::permit first_slot;
+    if (pages != nullptr) {
+        first_slot = co_await pages->acquire();
+    }
+    co_await load_page(query_url(settings_.base_url, soql), what, with_text, parsed_fields, *first);
+
+    // Later pages at once: the first page's locator gives the stride (its record count),
+    // totalSize the number of pages.
+    const auto locator = parse_locator(first->next_records_url);
+    const std::size_t stride = first->records->size();
+    const std::size_t total = first->total_size && *first->total_size > 0
+                                  ? static_cast<std::size_t>(*first->total_size)
+                                  : 0;
+    if (pages == nullptr || settings_.pages_per_query <= 1 || !locator || stride == 0 ||
+        locator->offset != stride || total <= stride) {
+        first_slot.release();
+        co_await walk_in_order(std::move(first), what, with_text, on_page, parsed_fields);
+        co_return;
+    }
+
+    const std::size_t chunks = (total + stride - 1) / stride;
+    offset_coverage handled;
+    std::optional<error> refusal;  // a locator the server would not serve out of order
+    auto inconsistent = [&](std::size_t at, std::string_view detail) {
+        return error(error_kind::transient, "Salesforce " + what + ": the page at offset " +
+                                                std::to_string(at) + " " + std::string(detail) +
+                                                " (totalSize " + std::to_string(total) + ")");
+    };
+    // Chunk i: the records [i * stride, (i + 1) * stride), normally one page; a server that
+    // cut a page shorter gives the rest through that page's nextRecordsUrl. The last chunk
+    // also follows nextRecordsUrl past totalSize, should the query have grown.
+    auto chunk = [&](std::size_t i) -> asio::awaitable<void> {
+        if (i == 0) {
+            auto slot = std::move(first_slot);
+            auto page = std::move(first);
+            if (!page->records->empty()) {
+                co_await on_page(*page->records, page->raw);
+            }
+            handled.add(0, stride);
+            co_return;
+        }
+        const bool last = i + 1 == chunks;
+        std::size_t at = i * stride;
+        const std::size_t end = std::min(at + stride, total);
+        std::string url = settings_.base_url + locator->url(at);
+        while (!refusal) {
+            auto slot = co_await pages->acquire();
+            loaded_page page;
+            try {
+                co_await load_page(url, what, with_text, parsed_fields, page);
+            } catch (const invalid_query_error&) {
+                throw;
+            } catch (const error& e) {
+                if (e.kind() != error_kind::bad_request && e.kind() != error_kind::not_found) {
+                    throw;
+                }
+                refusal = e;  // the rest goes one page after the other
+                co_return;
+            }
+            const std::size_t n = page.records->size();
+            if (n == 0 && at < end) {
+                throw inconsistent(at, "has no records");
+            }
+            if (!last && at + n > end) {
+                throw inconsistent(at, "has " + std::to_string(n) + " records, more than the " +
+                                           std::to_string(end - at) + " before the next page");
+            }
+            if (n != 0) {
+                co_await on_page(*page.records, page.raw);
+            }
+            handled.add(at, at + n);
+            at += n;
+            if (page.next_records_url.empty()) {
+                if (at < end) {
+                    throw inconsistent(at - n, "is the last one, " + std::to_string(total - at) +
+                                                   " records short");
+                }
+                co_return;
+            }
+            if (at >= end && !last) {
+                co_return;
+            }
+            const auto next = parse_locator(page.next_records_url);
+            if (!next || next->offset != at) {
+                throw inconsistent(at - n,
+                                   "points to " + page.next_records_url + " for the next records");
+            }
+            url = settings_.base_url + page.next_records_url;
+        }
+    };
+    co_await core::for_each_concurrently(chunks, std::min(settings_.pages_per_query, chunks),
+                                         chunk);
+    if (!refusal) {
+        co_return;
+    }
+    if (warn_) {
+        warn_("Salesforce " + what + ": out-of-order pages refused (" + refusal->what() +
+              "); reading the rest one page after the other");
+    }
+    // One page after the other from the end of what is handled without a gap; pages handled
+    // already (by the concurrent walk) are skipped.
+    std::size_t at = handled.prefix_end();
+    std::string url = settings_.base_url + locator->url(at);
+    while (true) {
+        loaded_page page;
+        co_await load_page(url, what, with_text, parsed_fields, page);
+        const std::size_t n = page.records->size();
+        if (n != 0 && !handled.covers(at, at + n)) {
+            co_await on_page(*page.records, page.raw);
+            handled.add(at, at + n);
+        }
+        if (page.next_records_url.empty()) {
+            co_return;
+        }
+        const auto next = parse_locator(page.next_records_url);
+        at = next ? next->offset : at + n;
+        url = settings_.base_url + page.next_records_url;
     }
 }
 
@@ -369,10 +561,12 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
     const std::string what = "download of ContentVersion " + std::string(content_version_id);
     const std::string url = settings_.base_url + version_data_path(content_version_id);
     bool token_refreshed = false;
+    std::uint64_t waited = 0;
     for (int attempt = 1;;) {
         const std::string bearer = "Bearer " + co_await token();
         std::optional<error> failure;
         bool retry_now = false;
+        bool org_busy = false;
         try {
             http::request req;
             req.url = url;
@@ -380,11 +574,14 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
             if (!compressed_responses_) {
                 req.fields.push_back({"Accept-Encoding", "identity"});
             }
+            auto slot = co_await request_slot(waited);
             auto res = co_await transport_.send_streaming(std::move(req), sink);
+            slot.release();
             note_usage(res);
             if (res.ok()) {
                 co_return;
             }
+            org_busy = res.status == 503;
             if (res.status == 401) {
                 clear_token();
                 retry_now = !token_refreshed;
@@ -407,7 +604,11 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
                 throw *failure;
             }
             ++attempt;
-            co_await sleeper_.sleep_for(*delay);
+            if (org_busy) {
+                org_busy_for(*delay);
+            } else {
+                co_await sleeper_.sleep_for(*delay);
+            }
         }
         restart();
     }

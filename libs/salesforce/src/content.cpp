@@ -566,8 +566,6 @@ void begin_content_document(std::string& out, const content_document& doc,
                             const std::vector<std::string>* access_control) {
     out.push_back('{');
     bool first = true;
-    append_key(out, "id", first);
-    append_json_string(out, doc.id);
     append_key(out, "content_size", first);
     out += doc.content_size;
     append_opt(out, "created_at", doc.created_at, first);

@@ -136,8 +136,8 @@ void permission_cache::put(std::string_view sobject, std::vector<std::string> id
     by_type_.emplace_back(std::string(sobject), std::move(identities));
 }
 
-std::optional<mapped_document> access_control_document(const json::object& user, core::sys_us now,
-                                                       const warning_sink& warn) {
+std::optional<sync::document> access_control_document(const json::object& user, core::sys_us now,
+                                                      const warning_sink& warn) {
     if (const auto* type = string_field(user, "UserType")) {
         if (std::find(skipped_user_types.begin(), skipped_user_types.end(),
                       std::string_view(*type)) != skipped_user_types.end()) {
@@ -161,14 +161,12 @@ std::optional<mapped_document> access_control_document(const json::object& user,
     }
     std::optional<std::string> user_id = prefix_user_id(*id);
 
-    mapped_document doc;
+    sync::document doc;
     doc.id = *id;
     std::string& out = doc.json;
     out.reserve(1024);
     out.push_back('{');
     bool first = true;
-    append_key(out, "id", first);
-    append_json_string(out, doc.id);
     append_key(out, "identity", first);
     {
         out.push_back('{');
@@ -194,7 +192,9 @@ std::optional<mapped_document> access_control_document(const json::object& user,
         return v->is_string() ? std::string(v->get_string()) : std::string();
     };
     raw_or_now("created_at", "CreatedDate");
-    doc.timestamp = raw_or_now("_timestamp", "LastModifiedDate");
+    if (auto ts = raw_or_now("_timestamp", "LastModifiedDate"); !ts.empty()) {
+        doc.timestamp = std::move(ts);  // a null or non-string value is not a timestamp
+    }
 
     append_key(out, "query", first);
     out += "{\"template\":{\"params\":{\"access_control\":[";

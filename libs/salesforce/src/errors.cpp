@@ -68,6 +68,16 @@ bool has_code(const std::vector<sf_error>& errors, std::string_view code) {
                        [&](const sf_error& e) { return e.code == code; });
 }
 
+// REQUEST_LIMIT_EXCEEDED comes in two kinds: the org's 24-hour allocation is used up
+// ("TotalRequests Limit exceeded."), or too many requests run at once
+// ("ConcurrentPerOrgLongTxn Limit exceeded."). Only the second passes with time.
+bool concurrency_limited(const std::vector<sf_error>& errors) {
+    return std::any_of(errors.begin(), errors.end(), [](const sf_error& e) {
+        return e.code == "REQUEST_LIMIT_EXCEEDED" &&
+               e.message.find("Concurrent") != std::string::npos;
+    });
+}
+
 std::string describe_errors(const std::vector<sf_error>& errors) {
     std::string out;
     for (const auto& e : errors) {
@@ -161,6 +171,12 @@ std::optional<error> classify_response(unsigned status, std::string_view body,
                      prefix + "session expired or invalid (" + describe_errors(*errors) + ")", st,
                      excerpt(body));
     }
+    if (concurrency_limited(*errors)) {
+        return error(
+            error_kind::transient,
+            prefix + "too many requests in flight for the org: " + describe_errors(*errors), st,
+            excerpt(body));
+    }
     if (has_code(*errors, "REQUEST_LIMIT_EXCEEDED")) {
         std::string msg = prefix + "API request limit exceeded";
         if (limit_info) {
@@ -198,6 +214,17 @@ bool is_invalid_query(unsigned status, std::string_view body) {
         }
     }
     return false;
+}
+
+bool is_org_busy(unsigned status, std::string_view body) {
+    if (status == 503) {
+        return true;
+    }
+    if (status != 403) {
+        return false;
+    }
+    const auto errors = parse_errors(body);
+    return errors && concurrency_limited(*errors);
 }
 
 void check_response(unsigned status, std::string_view body,

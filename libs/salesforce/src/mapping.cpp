@@ -37,9 +37,9 @@ std::optional<std::string> record_timestamp(const json::value* last_modified_dat
     return core::format_iso8601_z_seconds(*t);
 }
 
-std::optional<mapped_document> map_record(const json::object& record, const record_context& ctx,
-                                          const warning_sink& warn,
-                                          std::optional<std::span<const raw_member>> raw) {
+std::optional<sync::document> map_record(const json::object& record, const record_context& ctx,
+                                         const warning_sink& warn,
+                                         std::optional<std::span<const raw_member>> raw) {
     const auto* id = string_field(record, "Id");
     if (id == nullptr || id->empty()) {
         if (warn) {
@@ -67,7 +67,7 @@ std::optional<mapped_document> map_record(const json::object& record, const reco
         }
     }
 
-    mapped_document doc;
+    sync::document doc;
     doc.id = *id;
     doc.timestamp = *ts;
     std::string& out = doc.json;
@@ -101,14 +101,11 @@ std::optional<mapped_document> map_record(const json::object& record, const reco
         return nullptr;
     };
 
-    // Leading members unless the record has a field of the same name (record wins).
-    if (!record.contains("id")) {
-        append_key(out, "id", first);
-        append_json_string(out, doc.id);
-    }
+    // Leading members unless the record has a field of the same name (record wins). `id` is
+    // the sink's (sync::finish_document).
     if (!record.contains("_timestamp")) {
         append_key(out, "_timestamp", first);
-        append_json_string(out, doc.timestamp);
+        append_json_string(out, *doc.timestamp);
     }
     if (!record.contains("url")) {
         append_key(out, "url", first);
@@ -125,8 +122,8 @@ std::optional<mapped_document> map_record(const json::object& record, const reco
         }
     }
     auto write_member = [&](std::string_view key, auto&& write_value) {
-        if (key == "_allow_access_control" && ctx.access_control != nullptr) {
-            return;  // merged below
+        if ((key == "_allow_access_control" && ctx.access_control != nullptr) || key == "id") {
+            return;  // merged below, or the sink's
         }
         append_key(out, key, first);
         if (const auto* e = find_extra(key)) {
@@ -151,7 +148,7 @@ std::optional<mapped_document> map_record(const json::object& record, const reco
         };
         for (const auto& m : *raw) {
             const bool acl = m.key == "_allow_access_control" && ctx.access_control != nullptr;
-            if (acl || find_extra(m.key) != nullptr) {
+            if (acl || m.key == "id" || find_extra(m.key) != nullptr) {
                 flush_run();
                 write_member(m.key, [] {});  // the extra, or nothing for the ACL
                 continue;

@@ -146,6 +146,68 @@ query_page read_query_page(const json::value& body) {
     return page;
 }
 
+std::optional<query_locator> parse_locator(std::string_view url) {
+    const auto dash = url.rfind('-');
+    const auto slash = url.rfind('/');
+    if (dash == std::string_view::npos || slash == std::string_view::npos || dash < slash ||
+        dash + 1 == url.size() || url.find('?') != std::string_view::npos ||
+        url.substr(slash + 1, 3) != "01g") {
+        return std::nullopt;
+    }
+    const auto digits = url.substr(dash + 1);
+    std::size_t offset = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9' || offset > 1'000'000'000'000) {
+            return std::nullopt;
+        }
+        offset = offset * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return query_locator{std::string(url.substr(0, dash)), offset};
+}
+
+void offset_coverage::add(std::size_t begin, std::size_t end) {
+    if (begin >= end) {
+        return;
+    }
+    std::vector<std::pair<std::size_t, std::size_t>> out;
+    out.reserve(ranges_.size() + 1);
+    bool placed = false;
+    for (const auto& r : ranges_) {
+        if (r.second < begin) {
+            out.push_back(r);
+        } else if (end < r.first) {
+            if (!placed) {
+                out.emplace_back(begin, end);
+                placed = true;
+            }
+            out.push_back(r);
+        } else {  // overlapping or adjacent: merged into the new range
+            begin = std::min(begin, r.first);
+            end = std::max(end, r.second);
+        }
+    }
+    if (!placed) {
+        out.emplace_back(begin, end);
+    }
+    ranges_ = std::move(out);
+}
+
+bool offset_coverage::covers(std::size_t begin, std::size_t end) const {
+    if (begin >= end) {
+        return true;
+    }
+    for (const auto& r : ranges_) {
+        if (r.first <= begin && end <= r.second) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::size_t offset_coverage::prefix_end() const {
+    return !ranges_.empty() && ranges_.front().first == 0 ? ranges_.front().second : 0;
+}
+
 const json::array* read_search_records(const json::value& body) {
     if (!body.is_object()) {
         return nullptr;

@@ -1,13 +1,10 @@
 #include <algorithm>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <casio/core/error.hpp>
 #include <casio/salesforce/constants.hpp>
@@ -46,40 +43,6 @@ std::string record_type(const json::object& record) {
     return {};
 }
 
-// Runs job(0..count-1) on `workers` coroutines at once (in order when workers <= 1). The first
-// failure cancels the other workers and is rethrown.
-asio::awaitable<void> for_each_concurrently(
-    std::size_t count, std::size_t workers,
-    const std::function<asio::awaitable<void>(std::size_t)>& job) {
-    workers = std::min(workers, count);
-    if (workers <= 1) {
-        for (std::size_t i = 0; i < count; ++i) {
-            co_await job(i);
-        }
-        co_return;
-    }
-    std::size_t next = 0;
-    auto worker = [&]() -> asio::awaitable<void> {
-        while (next < count) {
-            co_await job(next++);
-        }
-    };
-    const auto ex = co_await asio::this_coro::executor;
-    using op = decltype(asio::co_spawn(ex, worker(), asio::deferred));
-    std::vector<op> ops;
-    for (std::size_t i = 0; i < workers; ++i) {
-        ops.push_back(asio::co_spawn(ex, worker(), asio::deferred));
-    }
-    auto [order, failures] =
-        co_await asio::experimental::make_parallel_group(std::move(ops))
-            .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
-    for (auto i : order) {
-        if (failures[i]) {
-            std::rethrow_exception(failures[i]);
-        }
-    }
-}
-
 // The members of an object's records the source reads from the tree (DLS, the document's id,
 // _timestamp and url); every other member is copied from the page's text. Files
 // (ContentDocumentLinks) and enrichment parents are read from the text too.
@@ -98,8 +61,21 @@ std::optional<std::span<const raw_member>> raw_record(const raw_records& raw,
 
 }  // namespace
 
-source::source(client& c, config cfg, source_options opts, warning_sink warn)
-    : client_(c), cfg_(std::move(cfg)), opts_(std::move(opts)), warn_(std::move(warn)) {}
+source::source(client& c, config cfg, const sync::source_options& opts, concurrency conc,
+               warning_sink warn)
+    : client_(c),
+      cfg_(std::move(cfg)),
+      opts_(opts),
+      concurrency_(conc),
+      warn_(std::move(warn)),
+      pages_(std::max<std::size_t>(1, conc.pages)),
+      file_bytes_(std::max<std::size_t>(1, conc.file_bytes)) {}
+
+source::source(std::unique_ptr<client> c, config cfg, const sync::source_options& opts,
+               concurrency conc, warning_sink warn)
+    : source(*c, std::move(cfg), opts, conc, std::move(warn)) {
+    owned_client_ = std::move(c);
+}
 
 bool source::dls_enabled() const noexcept {
     return opts_.dls_feature_enabled && cfg_.use_document_level_security;
@@ -154,14 +130,14 @@ asio::awaitable<void> source::resolve_custom_objects() {
     custom_objects_resolved_ = true;
 }
 
-asio::awaitable<rules_validation> source::validate_advanced_rules(const json::value& snippet) {
+asio::awaitable<sync::rules_verdict> source::validate_advanced_rules(const json::value& snippet) {
     const auto check = check_advanced_rules(snippet);
     if (!check.ok()) {
         std::string msg;
         for (const auto& e : check.errors) {
             msg += (msg.empty() ? "" : "; ") + e;
         }
-        co_return rules_validation{false, msg};
+        co_return sync::rules_verdict{false, msg};
     }
     std::vector<std::string> invalid;
     for (const auto& rule : check.rules) {
@@ -178,9 +154,9 @@ asio::awaitable<rules_validation> source::validate_advanced_rules(const json::va
         }
     }
     if (invalid.empty()) {
-        co_return rules_validation{};
+        co_return sync::rules_verdict{};
     }
-    co_return rules_validation{false, invalid_queries_message(invalid)};
+    co_return sync::rules_verdict{false, invalid_queries_message(invalid)};
 }
 
 asio::awaitable<const std::vector<std::string>*> source::permissions_for(
@@ -238,7 +214,7 @@ void source::collect_files(const json::object& record,
 }
 
 asio::awaitable<void> source::emit_record(const json::object& record, record_context& ctx,
-                                          document_handler& on_doc,
+                                          const handler& on_doc,
                                           std::optional<std::span<const raw_member>> raw) {
     collect_files(record, raw);
     if (auto doc = map_record(record, ctx, warn_, raw)) {
@@ -247,7 +223,7 @@ asio::awaitable<void> source::emit_record(const json::object& record, record_con
 }
 
 asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
-                                                   document_handler& on_doc) {
+                                                   const handler& on_doc) {
     co_await client_.ensure_described_for(sobject);
     const auto& d = client_.describes();
     if (!d.usable(sobject)) {
@@ -296,11 +272,11 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
                 co_await emit_record(rec, ctx, on_doc, text);
             }
         },
-        record_fields_read);
+        record_fields_read, &pages_);
 }
 
 asio::awaitable<void> source::sync_custom_object(const std::string& sobject,
-                                                 document_handler& on_doc) {
+                                                 const handler& on_doc) {
     co_await client_.ensure_described_for(sobject);
     const auto q = custom_object_query(sobject, client_.describes());
     if (q.empty()) {
@@ -321,92 +297,116 @@ asio::awaitable<void> source::sync_custom_object(const std::string& sobject,
                                      raw_record(raw, records, i));
             }
         },
-        record_fields_read);
+        record_fields_read, &pages_);
 }
 
-asio::awaitable<void> source::sync_file(const content_document& d, document_handler& on_doc) {
-    {
-        if (!d.version_id) {
-            co_return;  // no published version: nothing to link to
-        }
-        // Sharing is read only when it is used (DLS): one query per file otherwise wasted.
-        std::vector<std::string> identities;
-        if (dls_enabled()) {
-            co_await client_.query(file_access_query(d.id), "sharing of file " + d.id,
-                                   [&](const json::array& records) -> asio::awaitable<void> {
-                                       for (auto& i : file_access_identities(records)) {
-                                           identities.push_back(std::move(i));
-                                       }
-                                       co_return;
-                                   });
-            std::sort(identities.begin(), identities.end());
-            identities.erase(std::unique(identities.begin(), identities.end()), identities.end());
-        }
-        const auto title = d.full_title().value_or("");
-        const auto decision =
-            decide_file(title, d.size(), opts_.max_file_size, cfg_.use_text_extraction_service);
-        std::optional<std::string> attachment;
-        std::optional<std::string> body;
-        // With the extraction service the size gate is off: without an extractor wired in, a
-        // file of any size would end up base64 in memory, so content is left out instead.
-        const bool extract = cfg_.use_text_extraction_service;
-        if (extract && !opts_.extractor && decision == file_decision::download) {
-            warn("File " + d.id + " (" + title +
-                 ") is indexed without content: the text extraction service is not available");
-        } else if (decision == file_decision::download) {
-            std::string content;
-            base64_encoder encoder;
-            std::optional<std::string> failure;
-            try {
-                co_await client_.download(
-                    *d.version_id,
-                    [&](std::string_view chunk) -> asio::awaitable<void> {
-                        if (extract) {
-                            content.append(chunk);
-                        } else {
-                            encoder.append(chunk, content);
-                        }
-                        co_return;
-                    },
-                    [&] {  // a retried download starts from scratch
-                        content.clear();
-                        encoder = base64_encoder{};
-                    });
-            } catch (const core::error& e) {
-                failure = e.what();
-            }
-            if (failure) {
-                warn("File " + d.id + " (" + title + ") is indexed without content: " + *failure);
-            } else if (extract) {
-                body = co_await opts_.extractor(d, std::move(content));
-            } else {
-                encoder.finish(content);
-                attachment = std::move(content);
-            }
-        }
-        mapped_document doc;
-        doc.id = d.id;
-        doc.has_attachment = attachment.has_value();
-        doc.json = content_document_json(
-            d, client_.base_url(), dls_enabled() ? &identities : nullptr,
-            attachment ? std::optional<std::string_view>(*attachment) : std::nullopt,
-            body ? std::optional<std::string_view>(*body) : std::nullopt);
-        co_await on_doc(std::move(doc));
+asio::awaitable<void> source::sync_file(const content_document& d, const handler& on_doc) {
+    if (!d.version_id) {
+        co_return;  // no published version: nothing to link to
     }
+    // Sharing is read only when it is used (DLS): one query per file otherwise wasted.
+    std::vector<std::string> identities;
+    if (dls_enabled()) {
+        co_await client_.query(file_access_query(d.id), "sharing of file " + d.id,
+                               [&](const json::array& records) -> asio::awaitable<void> {
+                                   for (auto& i : file_access_identities(records)) {
+                                       identities.push_back(std::move(i));
+                                   }
+                                   co_return;
+                               });
+        std::sort(identities.begin(), identities.end());
+        identities.erase(std::unique(identities.begin(), identities.end()), identities.end());
+    }
+    const auto title = d.full_title().value_or("");
+    bool download = decide_file(title, d.size(), opts_.max_file_size,
+                                cfg_.use_text_extraction_service) == file_decision::download;
+    if (download && cfg_.use_text_extraction_service) {
+        // With the extraction service the size gate is off and the service reads the bytes;
+        // without one wired in, content is left out rather than held whatever its size.
+        warn("File " + d.id + " (" + title +
+             ") is indexed without content: the text extraction service is not available");
+        download = false;
+    }
+
+    sync::document doc;
+    doc.id = d.id;
+    begin_content_document(doc.json, d, client_.base_url(), dls_enabled() ? &identities : nullptr);
+    core::async_semaphore::permit budget;  // held until the sink has the document
+    if (download) {
+        // The base64 of the file is written straight into the document as it arrives, within
+        // the sync's budget of file content held at once. ContentSize bounds what is read: a
+        // file that turns out larger is indexed without content rather than held whatever
+        // its size.
+        const std::size_t limit = d.size().value_or(opts_.max_file_size);
+        const std::size_t encoded = base64_encoder::encoded_size(limit);
+        budget = co_await file_bytes_.acquire(encoded);
+        const std::size_t metadata_end = doc.json.size();
+        doc.json.reserve(metadata_end + encoded + 256);  // the sink's appended members too
+        doc.json += ",\"_attachment\":\"";
+        const std::size_t content_begin = doc.json.size();
+        base64_encoder encoder;
+        std::size_t received = 0;
+        std::optional<std::string> failure;
+        const std::string too_large =
+            "the content is larger than its " +
+            std::string(d.size() ? "ContentSize" : "download size limit") + " (" +
+            std::to_string(limit) + " bytes)";
+        try {
+            co_await client_.download(
+                *d.version_id,
+                [&](std::string_view chunk) -> asio::awaitable<void> {
+                    // The bytes may be an error answer (retried): past the limit they are not
+                    // kept, and only far past it is the transfer cut.
+                    received += chunk.size();
+                    if (received > limit + 1024 * 1024) {
+                        throw core::error(core::error_kind::bad_request, too_large);
+                    }
+                    if (received <= limit) {
+                        encoder.append(chunk, doc.json);
+                    }
+                    co_return;
+                },
+                [&] {  // a retried download starts from scratch
+                    doc.json.resize(content_begin);
+                    encoder = base64_encoder{};
+                    received = 0;
+                });
+            if (received > limit) {
+                failure = too_large;
+            }
+        } catch (const core::error& e) {
+            failure = e.what();
+        }
+        if ((co_await asio::this_coro::cancellation_state).cancelled() !=
+            asio::cancellation_type::none) {
+            throw boost::system::system_error(asio::error::operation_aborted);
+        }
+        if (failure) {
+            doc.json.resize(metadata_end);
+            warn("File " + d.id + " (" + title + ") is indexed without content: " + *failure);
+        } else {
+            encoder.finish(doc.json);
+            doc.json.push_back('"');
+            doc.has_attachment = true;
+        }
+    }
+    doc.json.push_back('}');
+    co_await on_doc(std::move(doc));
 }
 
-asio::awaitable<void> source::sync_files(document_handler& on_doc) {
-    // One file's metadata is unpacked at a time (the collector stays compact).
+asio::awaitable<void> source::sync_files(const handler& on_doc) {
+    // One file's metadata is unpacked at a time per worker (the collector stays compact).
     files_.finish();
-    co_await for_each_concurrently(files_.size(), opts_.parallel_files,
-                                   [&](std::size_t i) -> asio::awaitable<void> {
-                                       const auto d = files_.document(i);
-                                       co_await sync_file(d, on_doc);
-                                   });
+    co_await core::for_each_concurrently(files_.size(),
+                                         std::max<std::size_t>(1, opts_.concurrent_downloads),
+                                         [&](std::size_t i) -> asio::awaitable<void> {
+                                             const auto d = files_.document(i);
+                                             co_await sync_file(d, on_doc);
+                                         });
     files_ = content_document_collector{};
 }
 
-asio::awaitable<void> source::sync_objects(document_handler& on_doc) {
+asio::awaitable<void> source::sync_objects(const handler& on_doc) {
     struct task {
         std::string name;
         bool custom;
@@ -425,64 +425,76 @@ asio::awaitable<void> source::sync_objects(document_handler& on_doc) {
             tasks.push_back({name, true});
         }
     }
-    auto sync_one = [&](const task& t) -> asio::awaitable<void> {
-        if (t.custom) {
-            co_await sync_custom_object(t.name, on_doc);
-        } else {
-            co_await sync_standard_object(t.name, on_doc);
-        }
-    };
-    const std::size_t workers = std::min(opts_.parallel_objects, tasks.size());
-    if (workers <= 1) {
-        for (const auto& t : tasks) {
-            co_await sync_one(t);
-        }
-        co_return;
-    }
 
-    // Shared state first, one request at a time: describes and permissions are then only read
-    // while the objects are queried concurrently.
+    // Shared state first, every request of it at once: describes, then permissions. The
+    // objects then only read it while they are queried concurrently.
+    std::vector<std::string> described;
     for (const auto& t : tasks) {
-        co_await client_.ensure_described_for(t.name);
-        co_await permissions_for(t.name);
+        described.push_back(t.name);
         if (t.name == "Case") {
-            co_await client_.ensure_described_for("CaseFeed");
+            described.emplace_back("CaseFeed");
         }
     }
-    co_await for_each_concurrently(tasks.size(), workers,
-                                   [&](std::size_t i) { return sync_one(tasks[i]); });
+    co_await client_.ensure_described_for_all(described);
+    co_await core::for_each_concurrently(
+        tasks.size(), tasks.size(),
+        [&](std::size_t i) -> asio::awaitable<void> { co_await permissions_for(tasks[i].name); });
+
+    co_await core::for_each_concurrently(
+        tasks.size(), std::max<std::size_t>(1, concurrency_.objects),
+        [&](std::size_t i) -> asio::awaitable<void> {
+            if (tasks[i].custom) {
+                co_await sync_custom_object(tasks[i].name, on_doc);
+            } else {
+                co_await sync_standard_object(tasks[i].name, on_doc);
+            }
+        });
 }
 
-asio::awaitable<void> source::get_docs(const std::vector<advanced_rule>& rules,
-                                       document_handler on_doc) {
-    if (!rules.empty()) {
-        for (const auto& rule : rules) {
-            co_await client_.run_rule(
-                rule, [&](const json::array& records) -> asio::awaitable<void> {
-                    for (const auto& r : records) {
-                        if (!r.is_object()) {
-                            continue;
-                        }
-                        const auto& rec = r.get_object();
-                        const std::string type = record_type(rec);
-                        record_context ctx{client_.base_url(), type.empty() ? "rule" : type};
-                        ctx.access_control = co_await permissions_for(type);
-                        if (dls_enabled() && ctx.access_control == nullptr) {
-                            static const std::vector<std::string> none;
-                            ctx.access_control = &none;  // DLS on, type unknown: nobody
-                        }
-                        ctx.now = core::now_utc();
-                        co_await emit_record(rec, ctx, on_doc);
-                    }
-                });
+asio::awaitable<void> source::sync_rules(const std::vector<advanced_rule>& rules,
+                                         const handler& on_doc) {
+    for (const auto& rule : rules) {
+        co_await client_.run_rule(rule, [&](const json::array& records) -> asio::awaitable<void> {
+            for (const auto& r : records) {
+                if (!r.is_object()) {
+                    continue;
+                }
+                const auto& rec = r.get_object();
+                const std::string type = record_type(rec);
+                record_context ctx{client_.base_url(), type.empty() ? "rule" : type};
+                ctx.access_control = co_await permissions_for(type);
+                if (dls_enabled() && ctx.access_control == nullptr) {
+                    static const std::vector<std::string> none;
+                    ctx.access_control = &none;  // DLS on, type unknown: nobody
+                }
+                ctx.now = core::now_utc();
+                co_await emit_record(rec, ctx, on_doc);
+            }
+        });
+    }
+}
+
+asio::awaitable<void> source::get_docs(const json::value& snippet, handler on_doc) {
+    const bool has_rules = !snippet.is_null() &&
+                           !(snippet.is_object() && snippet.get_object().empty()) &&
+                           !(snippet.is_array() && snippet.get_array().empty());
+    if (has_rules) {
+        auto checked = check_advanced_rules(snippet);
+        if (!checked.ok()) {
+            std::string msg = "invalid advanced rules:";
+            for (const auto& e : checked.errors) {
+                msg += ' ' + e;
+            }
+            throw core::error(core::error_kind::bad_request, msg);
         }
+        co_await sync_rules(checked.rules, on_doc);
     } else {
         co_await sync_objects(on_doc);
     }
     co_await sync_files(on_doc);
 }
 
-asio::awaitable<void> source::get_access_control(document_handler on_doc) {
+asio::awaitable<void> source::get_access_control(handler on_doc) {
     if (!dls_enabled()) {
         co_return;
     }

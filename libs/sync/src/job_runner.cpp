@@ -39,13 +39,6 @@ pipeline_settings pipeline_of(const json::object& job) {
     return p;
 }
 
-void append_pipeline_flags(document& d, const pipeline_settings& p) {
-    append_json_field(d.json, "_extract_binary_content",
-                      p.extract_binary_content ? "true" : "false");
-    append_json_field(d.json, "_reduce_whitespace", p.reduce_whitespace ? "true" : "false");
-    append_json_field(d.json, "_run_ml_inference", p.run_ml_inference ? "true" : "false");
-}
-
 }  // namespace
 
 job_runner::job_runner(es::client& es, es::client& content_es, source_factory& factory,
@@ -153,6 +146,8 @@ awaitable<void> job_runner::do_sync() {
     source_options sopts;
     sopts.dls_feature_enabled = dls_enabled(connector_);
     sopts.max_file_size = settings_.max_file_size;
+    sopts.concurrent_downloads =
+        static_cast<std::size_t>(std::max<std::int64_t>(1, settings_.bulk.concurrent_downloads));
     auto src = factory_.create(
         cfg && cfg->is_object() ? cfg->get_object() : empty_config.get_object(), sopts);
     co_await src->validate_config();
@@ -193,12 +188,8 @@ awaitable<void> job_runner::do_sync() {
     sink_ = std::make_unique<sink>(content_es_, settings_.bulk, opts);
     co_await sink_->start();
     std::exception_ptr failure;
-    const pipeline_settings pipeline = opts.pipeline;
     const bool content = is_content(type_);
-    document_handler on_doc = [this, &pipeline, content](document d) -> awaitable<void> {
-        if (content) {
-            append_pipeline_flags(d, pipeline);
-        }
+    document_handler on_doc = [this](document d) -> awaitable<void> {
         co_await sink_->put(std::move(d));
     };
     try {

@@ -194,7 +194,9 @@ asio::awaitable<void> sink::put(document doc) {
         rethrow_stop();
     }
     counters_.docs_received.fetch_add(1, std::memory_order_relaxed);
-    if (opts_.mode != sync_mode::access_control && !opts_.rules.empty()) {
+    const bool content = opts_.mode != sync_mode::access_control;
+    finish_document(doc, content ? &opts_.pipeline : nullptr);
+    if (content && !opts_.rules.empty()) {
         // Rules need field values: parse only when there are rules.
         boost::system::error_code ec;
         auto parsed = json::parse(doc.json, ec);
@@ -339,15 +341,23 @@ asio::awaitable<void> sink::flush(batch& cur) {
 }
 
 asio::awaitable<void> sink::dispatch(batch b) {
+    // Bodies in flight are bounded in bytes as well as in number: a batch of one large file
+    // document (an attachment of up to 4/3 of the download cap) is far over chunk_max_mem_size,
+    // and max_concurrency of them at once would multiply it. Such a batch waits until the
+    // bytes in flight leave room, or until nothing else is in flight.
+    const std::size_t bytes = b.body.bytes();
+    const std::size_t max_bytes = limits_.max_bytes * slot_busy_.size();
     std::size_t slot = slot_busy_.size();
     for (;;) {
         if (stopped()) {
             co_return;  // the batch is abandoned: the sync failed or was cancelled
         }
-        for (std::size_t i = 0; i < slot_busy_.size(); ++i) {
-            if (!slot_busy_[i]) {
-                slot = i;
-                break;
+        if (in_flight_ == 0 || in_flight_bytes_ + bytes <= max_bytes) {
+            for (std::size_t i = 0; i < slot_busy_.size(); ++i) {
+                if (!slot_busy_[i]) {
+                    slot = i;
+                    break;
+                }
             }
         }
         if (slot < slot_busy_.size()) {
@@ -357,13 +367,15 @@ asio::awaitable<void> sink::dispatch(batch b) {
     }
     slot_busy_[slot] = true;
     ++in_flight_;
+    in_flight_bytes_ += bytes;
     counters_.bulk_requests.fetch_add(1, std::memory_order_relaxed);
     auto ex = co_await asio::this_coro::executor;
     asio::co_spawn(ex, send(std::move(b)),
                    asio::bind_cancellation_slot(slot_signals_[slot].slot(),
-                                                [this, slot](std::exception_ptr e) {
+                                                [this, slot, bytes](std::exception_ptr e) {
                                                     slot_busy_[slot] = false;
                                                     --in_flight_;
+                                                    in_flight_bytes_ -= bytes;
                                                     if (e && !canceled_) {
                                                         fail(e);
                                                     }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <deque>
 
@@ -497,4 +498,209 @@ TEST_CASE("gzip answers are asked of a real org, not of a local emulator",
     CHECK(accept_encoding("http://[::1]:8443", std::nullopt) == "identity");
     CHECK(accept_encoding("http://127.0.0.1:8443", true) == std::nullopt);
     CHECK(accept_encoding("https://acme.my.salesforce.com", false) == "identity");
+}
+
+namespace {
+
+// An object of `total` records in pages of `stride`, served from locator offsets in any order:
+// the answer for "01gL-<offset>" holds the records [offset, offset + stride).
+std::string locator_page(std::size_t offset, std::size_t stride, std::size_t total,
+                         std::size_t count = 0) {
+    const std::size_t n = count != 0 ? count : std::min(stride, total - offset);
+    std::string out = R"({"totalSize":)" + std::to_string(total) + R"(,"done":)" +
+                      (offset + n >= total ? "true" : "false");
+    if (offset + n < total) {
+        out += R"(,"nextRecordsUrl":"/services/data/v59.0/query/01gL-)" +
+               std::to_string(offset + n) + "\"";
+    }
+    out += R"(,"records":[)";
+    for (std::size_t i = 0; i < n; ++i) {
+        out += (i ? "," : "") + std::string(R"({"Id":"r)") + std::to_string(offset + i) + "\"}";
+    }
+    return out + "]}";
+}
+
+struct walk_result {
+    std::vector<std::string> ids;
+    std::size_t pages = 0;
+};
+
+asio::awaitable<void> walk(client& c, casio::core::async_semaphore& pages, walk_result& out) {
+    static constexpr std::string_view fields[] = {"Id"};
+    co_await c.query(
+        "SELECT Id FROM Account", "query Account",
+        [&](const boost::json::array& records, const raw_records&) -> asio::awaitable<void> {
+            ++out.pages;
+            for (const auto& r : records) {
+                out.ids.emplace_back(r.at("Id").as_string());
+            }
+            co_return;
+        },
+        fields, &pages);
+}
+
+std::vector<std::string> ids_0_to(std::size_t n) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < n; ++i) {
+        out.push_back("r" + std::to_string(i));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the pages of a large query are fetched at once from its locator",
+          "[salesforce][client][paging][concurrency]") {
+    fixture f;
+    f.t.yield_before_answer = 3;
+    f.t.add(200, token_ok);
+    f.t.on("FROM Account", 200, locator_page(0, 2, 9));
+    for (std::size_t at : {2, 4, 6, 8}) {
+        f.t.on("01gL-" + std::to_string(at), 200, locator_page(at, 2, 9));
+    }
+    casio::core::async_semaphore pages(8);
+    walk_result r;
+    run(walk(f.c, pages, r));
+    std::sort(r.ids.begin(), r.ids.end());
+    CHECK(r.ids == ids_0_to(9));  // every record once
+    CHECK(r.pages == 5);
+    CHECK(f.t.routes.empty());
+    // The four later pages were in flight together (the default of 4 per query).
+    CHECK(f.t.max_in_flight == 4);
+    CHECK(pages.max_in_use() <= 5);
+    CHECK(pages.in_use() == 0);
+}
+
+TEST_CASE("the page semaphore bounds the pages held at once", "[salesforce][client][paging]") {
+    fixture f;
+    f.t.yield_before_answer = 3;
+    f.t.add(200, token_ok);
+    f.t.on("FROM Account", 200, locator_page(0, 2, 9));
+    for (std::size_t at : {2, 4, 6, 8}) {
+        f.t.on("01gL-" + std::to_string(at), 200, locator_page(at, 2, 9));
+    }
+    casio::core::async_semaphore pages(2);
+    walk_result r;
+    run(walk(f.c, pages, r));
+    CHECK(r.ids.size() == 9);
+    CHECK(pages.max_in_use() == 2);
+    CHECK(f.t.max_in_flight <= 2);
+}
+
+TEST_CASE("a page cut short by the server is completed from its own nextRecordsUrl",
+          "[salesforce][client][paging][concurrency]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.on("FROM Account", 200, locator_page(0, 3, 9));
+    f.t.on("01gL-3", 200, locator_page(3, 3, 9, 1));  // 1 record, then 01gL-4
+    f.t.on("01gL-4", 200, locator_page(4, 2, 9));     // the 2 the first one left out
+    f.t.on("01gL-6", 200, locator_page(6, 3, 9));
+    casio::core::async_semaphore pages(8);
+    walk_result r;
+    run(walk(f.c, pages, r));
+    std::sort(r.ids.begin(), r.ids.end());
+    CHECK(r.ids == ids_0_to(9));
+    CHECK(f.t.routes.empty());
+}
+
+TEST_CASE("a listing shorter than its totalSize is an error naming the page",
+          "[salesforce][client][paging][concurrency]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.on("FROM Account", 200, locator_page(0, 2, 6));
+    f.t.on("01gL-2", 200, locator_page(2, 2, 6));
+    // The page at 4 says it is the last one, with one of its two records missing.
+    f.t.on("01gL-4", 200, R"({"totalSize":6,"done":true,"records":[{"Id":"r4"}]})");
+    casio::core::async_semaphore pages(8);
+    walk_result r;
+    const auto e = error_of([&] { run(walk(f.c, pages, r)); });
+    CHECK(std::string(e.what()) ==
+          "Salesforce query Account: the page at offset 4 is the last one, 1 records short "
+          "(totalSize 6)");
+}
+
+TEST_CASE("a server refusing out-of-order locators gets the rest one page after the other",
+          "[salesforce][client][paging][concurrency]") {
+    fixture f;
+    f.t.yield_before_answer = 2;
+    f.t.add(200, token_ok);
+    f.t.on("FROM Account", 200, locator_page(0, 2, 8));
+    const std::string refused =
+        R"([{"message":"invalid query locator","errorCode":"INVALID_QUERY_LOCATOR"}])";
+    f.t.on("01gL-2", 200, locator_page(2, 2, 8));
+    f.t.on("01gL-4", 400, refused);
+    f.t.on("01gL-6", 400, refused);
+    // The walk in order, from the end of what was handled: 4, then 6.
+    f.t.on("01gL-4", 200, locator_page(4, 2, 8));
+    f.t.on("01gL-6", 200, locator_page(6, 2, 8));
+    casio::core::async_semaphore pages(8);
+    walk_result r;
+    run(walk(f.c, pages, r));
+    std::sort(r.ids.begin(), r.ids.end());
+    CHECK(r.ids == ids_0_to(8));  // none twice, none missing
+    CHECK(f.t.routes.empty());
+    REQUIRE(f.warnings.size() == 1);
+    CHECK(f.warnings[0].find("one page after the other") != std::string::npos);
+}
+
+TEST_CASE("a 503 makes every request wait once, the failing one included",
+          "[salesforce][client][concurrency]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(503, R"([{"errorCode":"SERVER_UNAVAILABLE","message":"down for maintenance"}])");
+    f.t.add(200, R"({"done":true,"records":[]})");
+    f.t.add(200, R"({"done":true,"records":[]})");
+    run(f.c.get_json(base + "/services/data/v59.0/sobjects", "describe of all objects"));
+    CHECK(f.s.waits == std::vector<casio::core::retry_ms>{1s});
+    // The org is still marked busy for the next request of any caller: it waits the rest.
+    run(f.c.get_json(base + "/services/data/v59.0/sobjects", "describe of all objects"));
+    REQUIRE(f.s.waits.size() == 2);
+    CHECK(f.s.waits[1] <= 1s);
+}
+
+TEST_CASE("too many concurrent requests is waited out, the daily allocation is not",
+          "[salesforce][client][concurrency]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(
+        403,
+        R"([{"message":"ConcurrentPerOrgLongTxn Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}])");
+    f.t.add(200, R"({"sobjects":[]})");
+    run(f.c.get_json(base + "/services/data/v59.0/sobjects", "describe of all objects"));
+    CHECK(f.t.seen.size() == 3);
+    CHECK(f.s.waits.front() == 1s);
+    CHECK(is_org_busy(
+        403,
+        R"([{"message":"ConcurrentPerOrgLongTxn Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}])"));
+    CHECK_FALSE(is_org_busy(
+        403,
+        R"([{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}])"));
+    CHECK(is_org_busy(503, "<html>maintenance</html>"));
+}
+
+TEST_CASE("requests to one org are capped, whatever asks", "[salesforce][client][concurrency]") {
+    scripted_transport t;
+    t.yield_before_answer = 3;
+    recording_sleeper s;
+    client_settings cs{base, "cid", "secret"};
+    cs.limits = std::make_shared<org_limits>(3);
+    client c(t, s, cs);
+    t.add(200, token_ok);
+    for (int i = 0; i < 10; ++i) {
+        t.on("/sobjects/O" + std::to_string(i) + "/describe", 200, R"({"fields":[]})");
+    }
+    asio::io_context ctx;
+    for (int i = 0; i < 10; ++i) {
+        asio::co_spawn(
+            ctx,
+            c.get_json(base + "/services/data/v59.0/sobjects/O" + std::to_string(i) + "/describe",
+                       "describe"),
+            asio::detached);
+    }
+    ctx.run();
+    CHECK(t.routes.empty());
+    CHECK(t.max_in_flight == 3);
+    CHECK(c.requests().max_in_use() == 3);
+    CHECK(c.requests().in_use() == 0);
 }

@@ -59,7 +59,7 @@ TEST_CASE("access control document of a user", "[salesforce][dls]") {
     CHECK(d->id == "005A");
     CHECK(d->timestamp == "2021-01-01T00:00:00.000+0000");
     const std::string expected =
-        R"({"id":"005A","identity":{"email":"email:ann@x","username":"user:Ann","user_id":"user_id:005A"},)"
+        R"({"identity":{"email":"email:ann@x","username":"user:Ann","user_id":"user_id:005A"},)"
         R"("created_at":"2020-01-01T00:00:00.000+0000","_timestamp":"2021-01-01T00:00:00.000+0000",)"
         R"("query":{"template":{"params":{"access_control":["email:ann@x","user:Ann","user_id:005A"]},"source":)" +
         boost::json::serialize(boost::json::string_view(dls_query_source)) + "}}}";

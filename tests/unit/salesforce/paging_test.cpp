@@ -131,3 +131,38 @@ TEST_CASE("invalid queries are reported together", "[salesforce][rules]") {
           "Found invalid queries: 'SELECT a FROM B & FIND {x}'. Either object or fields might be "
           "invalid.");
 }
+
+TEST_CASE("a query locator gives the path and the offset of its page", "[salesforce][paging]") {
+    const auto l = parse_locator("/services/data/v59.0/query/01gD0000002HU6KIAW-2000");
+    REQUIRE(l);
+    CHECK(l->prefix == "/services/data/v59.0/query/01gD0000002HU6KIAW");
+    CHECK(l->offset == 2000);
+    CHECK(l->url(6000) == "/services/data/v59.0/query/01gD0000002HU6KIAW-6000");
+    // Shapes the client must not compute offsets from: it follows nextRecordsUrl instead.
+    CHECK_FALSE(parse_locator(""));
+    CHECK_FALSE(parse_locator("/services/data/v59.0/query/01gD0000002HU6KIAW"));
+    CHECK_FALSE(parse_locator("/services/data/v59.0/query/01gD0000002HU6KIAW-"));
+    CHECK_FALSE(parse_locator("/services/data/v59.0/query/01gD0000002HU6KIAW-20x0"));
+    CHECK_FALSE(parse_locator("/services/data/v59.0/query/0r8xx0000004CBQ-2000"));  // no 01g
+    CHECK_FALSE(parse_locator("/services/data/v59.0/query/01gD-2000?batch=1"));
+    CHECK_FALSE(parse_locator("/services/data/v59.0/query/01gD-99999999999999999999999"));
+}
+
+TEST_CASE("offset coverage merges ranges and tells what was handled", "[salesforce][paging]") {
+    offset_coverage c;
+    CHECK(c.prefix_end() == 0);
+    c.add(4000, 6000);
+    CHECK(c.prefix_end() == 0);
+    c.add(0, 2000);
+    CHECK(c.prefix_end() == 2000);
+    CHECK(c.covers(0, 2000));
+    CHECK(c.covers(4500, 6000));
+    CHECK_FALSE(c.covers(1500, 2500));
+    CHECK_FALSE(c.covers(2000, 4000));
+    c.add(2000, 3000);  // adjacent: merged
+    CHECK(c.prefix_end() == 3000);
+    c.add(2500, 4000);  // overlapping both sides: one range
+    CHECK(c.prefix_end() == 6000);
+    CHECK(c.covers(0, 6000));
+    CHECK(c.covers(10, 10));  // an empty range is always covered
+}

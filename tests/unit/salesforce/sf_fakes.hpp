@@ -89,18 +89,30 @@ struct scripted_transport final : transport {
         }
         return s;
     }
-    // Suspends once before answering, as a real exchange does (lets other coroutines run).
-    bool yield_before_answer = false;
+    // Suspends before answering, as a real exchange does (lets other coroutines run):
+    // `yield_before_answer` times (1 when set to true).
+    int yield_before_answer = 0;
+    // Requests between their start and their answer, and the most at once.
+    std::size_t in_flight = 0;
+    std::size_t max_in_flight = 0;
 
-    asio::awaitable<casio::http::response> send(casio::http::request req) override {
-        if (yield_before_answer) {
+    asio::awaitable<void> exchange_delay() {
+        ++in_flight;
+        max_in_flight = std::max(max_in_flight, in_flight);
+        for (int i = 0; i < yield_before_answer; ++i) {
             co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
         }
+        --in_flight;
+    }
+
+    asio::awaitable<casio::http::response> send(casio::http::request req) override {
+        co_await exchange_delay();
         auto s = next(req);
         co_return casio::http::response{s.status, std::move(s.fields), std::move(s.body)};
     }
     asio::awaitable<casio::http::response> send_streaming(
         casio::http::request req, casio::http::client::body_sink sink) override {
+        co_await exchange_delay();
         auto s = next(req);
         co_await sink(s.body);
         co_return casio::http::response{s.status, std::move(s.fields), {}};

@@ -51,10 +51,10 @@ struct fixture {
     std::vector<std::string> warnings;
     warning_sink sink = [this](std::string_view w) { warnings.emplace_back(w); };
     client c{t, s, client_settings{base, "id", "secret"}, sink};
-    std::vector<mapped_document> docs;
+    std::vector<casio::sync::document> docs;
 
-    document_handler collect() {
-        return [this](mapped_document d) -> asio::awaitable<void> {
+    casio::sync::document_handler collect() {
+        return [this](casio::sync::document d) -> asio::awaitable<void> {
             docs.push_back(std::move(d));
             co_return;
         };
@@ -69,6 +69,11 @@ struct fixture {
         return {};
     }
 };
+
+// An advanced_snippet.value with one SOQL rule.
+boost::json::value soql_rule(std::string_view query) {
+    return boost::json::value{{{"query", query}, {"language", "SOQL"}}};
+}
 
 config make_config(std::vector<std::string> standard, bool dls = false) {
     config c;
@@ -109,12 +114,14 @@ void script_org(fixture& f) {
 TEST_CASE("a full sync maps records, case feeds and de-duplicated files", "[salesforce][source]") {
     fixture f;
     script_org(f);
-    source src(f.c, make_config({"Case", "Account", "Lead"}), {}, f.sink);
+    // One object at a time: the reference's order, Account before Case whatever the
+    // configured order; files last.
+    source src(f.c, make_config({"Case", "Account", "Lead"}), {}, concurrency{.objects = 1},
+               f.sink);
     run(src.get_docs({}, f.collect()));
 
     CHECK(f.t.routes.empty());
     REQUIRE(f.docs.size() == 4);
-    // Fixed order: Account before Case whatever the configured order; files last.
     CHECK(f.docs[0].id == "001A");
     CHECK(f.docs[1].id == "500B");
     CHECK(f.docs[2].id == "500C");
@@ -144,7 +151,7 @@ TEST_CASE("BUG describe 404 on Campaign: the object is skipped, the sync goes on
     f.t.on("/v59.0/sobjects/Opportunity/describe", 200, fields({"Name"}));
     f.t.on("/v59.0/sobjects", 200, global_describe({"Campaign", "Opportunity"}));
     f.t.on("FROM Opportunity", 200, R"({"done":true,"records":[{"Id":"006A"}]})");
-    source src(f.c, make_config({"Campaign", "Opportunity"}), {}, f.sink);
+    source src(f.c, make_config({"Campaign", "Opportunity"}), {}, {}, f.sink);
     run(src.get_docs({}, f.collect()));
     REQUIRE(f.docs.size() == 1);
     CHECK(f.docs[0].id == "006A");
@@ -165,7 +172,7 @@ TEST_CASE("Contact enrichment comes from the same query, no table of the org is 
            R"("Owner":{"Id":"005A","Name":"Ann","Email":"a@x"}},)"
            R"({"Id":"003B","AccountId":null,"OwnerId":"005A","Account":null,)"
            R"("Owner":{"Id":"005A","Name":"Ann","Email":"a@x"}}]})");
-    source src(f.c, make_config({"Contact"}), {}, f.sink);
+    source src(f.c, make_config({"Contact"}), {}, {}, f.sink);
     run(src.get_docs({}, f.collect()));
     REQUIRE(f.docs.size() == 2);
     CHECK(boost::json::serialize(f.doc("003A").at("Account")) == R"({"Id":"001A","Name":"Acme"})");
@@ -196,8 +203,8 @@ TEST_CASE("DLS: type permissions once per type, file sharing, no null identity",
            R"({"attributes":{"type":"Lead"},"Id":"00QB"},)"
            R"({"attributes":{"type":"Account"},"Id":"001B",)" +
                file_link.substr(1) + "]}");
-    source src(f.c, make_config({}, true), {}, f.sink);
-    run(src.get_docs({{advanced_rule::language::soql, "SELECT Name FROM Account"}}, f.collect()));
+    source src(f.c, make_config({}, true), {}, {}, f.sink);
+    run(src.get_docs(soql_rule("SELECT Name FROM Account"), f.collect()));
     REQUIRE(f.docs.size() == 5);
     CHECK(boost::json::serialize(f.doc("001A").at("_allow_access_control")) ==
           R"(["email:b@x","user:Ann","user_id:005A","user_id:005B"])");
@@ -218,8 +225,8 @@ TEST_CASE("an unreadable file is indexed without content", "[salesforce][source]
            R"({"done":true,"records":[{"attributes":{"type":"X__c"},"Id":"a00A",)" +
                file_link.substr(1) + "]}");
     f.t.on("/ContentVersion/068A/VersionData", 404, R"([{"errorCode":"NOT_FOUND"}])");
-    source src(f.c, make_config({}), {}, f.sink);
-    run(src.get_docs({{advanced_rule::language::soql, "SELECT Name FROM X__c"}}, f.collect()));
+    source src(f.c, make_config({}), {}, {}, f.sink);
+    run(src.get_docs(soql_rule("SELECT Name FROM X__c"), f.collect()));
     REQUIRE(f.docs.size() == 2);
     const auto file = f.doc("069A");
     CHECK_FALSE(file.contains("_attachment"));
@@ -237,7 +244,7 @@ TEST_CASE("validate_config checks the configured custom objects", "[salesforce][
     auto cfg = make_config({});
     cfg.sync_custom_objects = true;
     cfg.custom_objects = {"Present__c", "Missing__c", "Gone__c"};
-    source src(f.c, cfg, {}, f.sink);
+    source src(f.c, cfg, {}, {}, f.sink);
     try {
         run(src.validate_config());
         FAIL("no error");
@@ -251,7 +258,7 @@ TEST_CASE("validate_config checks the configured custom objects", "[salesforce][
     g.t.add(200, token_ok);
     g.t.add(200, global_describe({"Account"}, {"A__c", "B__c"}));
     cfg.custom_objects = {"*"};
-    source all(g.c, cfg, {}, g.sink);
+    source all(g.c, cfg, {}, {}, g.sink);
     run(all.validate_config());
     CHECK(all.custom_objects() == std::vector<std::string>{"A__c", "B__c"});
 }
@@ -262,7 +269,7 @@ TEST_CASE("advanced rules validation collects invalid queries only", "[salesforc
     f.t.on("FROM Nope", 400, R"([{"errorCode":"INVALID_TYPE","message":"sObject type 'Nope'"}])");
     f.t.on("FROM Account", 200, R"({"done":true,"records":[]})");
     f.t.on("FIND {x}", 400, R"([{"errorCode":"MALFORMED_QUERY","message":"bad"}])");
-    source src(f.c, make_config({}), {}, f.sink);
+    source src(f.c, make_config({}), {}, {}, f.sink);
     const auto result = run(src.validate_advanced_rules(parse(
         R"([{"query":"SELECT FIELDS(ALL) FROM Nope","language":"SOQL"},
             {"query":"SELECT Id FROM Account","language":"SOQL"},
@@ -279,7 +286,7 @@ TEST_CASE("advanced rules validation collects invalid queries only", "[salesforc
     fixture g;
     g.t.add(200, token_ok);
     g.t.add(404, R"([{"errorCode":"NOT_FOUND","message":"x"}])");
-    source other(g.c, make_config({}), {}, g.sink);
+    source other(g.c, make_config({}), {}, {}, g.sink);
     CHECK_THROWS_AS(run(other.validate_advanced_rules(
                         parse(R"([{"query":"SELECT Id FROM A","language":"SOQL"}])"))),
                     casio::core::error);
@@ -295,13 +302,13 @@ TEST_CASE("access control sync: one document per user, automation users skipped"
         "FROM User", 200,
         R"({"done":true,"records":[{"Id":"005A","Name":"Ann","Email":"a@x","UserType":"Standard"},)"
         R"({"Id":"005B","Name":"Bot","UserType":"AutomatedProcess"}]})");
-    source src(f.c, make_config({}, true), {}, f.sink);
+    source src(f.c, make_config({}, true), {}, {}, f.sink);
     run(src.get_access_control(f.collect()));
     REQUIRE(f.docs.size() == 1);
     CHECK(f.doc("005A").at("identity").at("email") == "email:a@x");
 
     fixture off;
-    source no_dls(off.c, make_config({}, false), {}, off.sink);
+    source no_dls(off.c, make_config({}, false), {}, {}, off.sink);
     run(no_dls.get_access_control(off.collect()));
     CHECK(off.docs.empty());
     CHECK(off.t.seen.empty());
@@ -316,50 +323,35 @@ TEST_CASE("a file download retried after a cut body keeps only the complete cont
                file_link.substr(1) + "]}");
     f.t.on("/ContentVersion/068A/VersionData", 503, "partial garbage");
     f.t.on("/ContentVersion/068A/VersionData", 200, "hello");
-    source src(f.c, make_config({}), {}, f.sink);
-    run(src.get_docs({{advanced_rule::language::soql, "SELECT Name FROM X__c"}}, f.collect()));
+    source src(f.c, make_config({}), {}, {}, f.sink);
+    run(src.get_docs(soql_rule("SELECT Name FROM X__c"), f.collect()));
     CHECK(f.doc("069A").at("_attachment") == "aGVsbG8=");
     CHECK(f.warnings.empty());
 }
 
-TEST_CASE("with the extraction service, file text goes to body", "[salesforce][source][files]") {
-    fixture f;
-    f.t.add(200, token_ok);
-    f.t.on("SELECT Name", 200,
-           R"({"done":true,"records":[{"attributes":{"type":"X__c"},"Id":"a00A",)" +
-               file_link.substr(1) + "]}");
-    f.t.on("/ContentVersion/068A/VersionData", 200, "hello");
-    auto cfg = make_config({});
-    cfg.use_text_extraction_service = true;
-    source_options opts;
-    opts.extractor = [](const content_document& d,
-                        std::string bytes) -> asio::awaitable<std::optional<std::string>> {
-        co_return d.id + ":" + bytes;
-    };
-    source src(f.c, cfg, opts, f.sink);
-    run(src.get_docs({{advanced_rule::language::soql, "SELECT Name FROM X__c"}}, f.collect()));
-    CHECK(f.doc("069A").at("body") == "069A:hello");
-    CHECK_FALSE(f.doc("069A").contains("_attachment"));
-
-    // No extractor wired in: metadata only, nothing downloaded.
+TEST_CASE("with the extraction service but none wired in, files are indexed as metadata",
+          "[salesforce][source][files]") {
     fixture g;
     g.t.add(200, token_ok);
     g.t.on("SELECT Name", 200,
            R"({"done":true,"records":[{"attributes":{"type":"X__c"},"Id":"a00A",)" +
                file_link.substr(1) + "]}");
-    source bare(g.c, cfg, {}, g.sink);
-    run(bare.get_docs({{advanced_rule::language::soql, "SELECT Name FROM X__c"}}, g.collect()));
+    auto cfg = make_config({});
+    cfg.use_text_extraction_service = true;
+    source bare(g.c, cfg, {}, {}, g.sink);
+    run(bare.get_docs(soql_rule("SELECT Name FROM X__c"), g.collect()));
     CHECK_FALSE(g.doc("069A").contains("body"));
     CHECK_FALSE(g.doc("069A").contains("_attachment"));
     CHECK(g.t.count("VersionData") == 0);
+    REQUIRE(g.warnings.size() == 1);
+    CHECK(g.warnings[0].find("069A") != std::string::npos);
 }
 
 TEST_CASE("objects queried in parallel give the same documents", "[salesforce][source]") {
     fixture f;
     script_org(f);
-    source_options opts;
-    opts.parallel_objects = 4;
-    source src(f.c, make_config({"Case", "Account", "Lead"}), opts, f.sink);
+    source src(f.c, make_config({"Case", "Account", "Lead"}), {}, concurrency{.objects = 4},
+               f.sink);
     run(src.get_docs({}, f.collect()));
     CHECK(f.t.routes.empty());
     std::set<std::string> ids;
@@ -381,9 +373,7 @@ TEST_CASE("a failing object stops a parallel sync with its error", "[salesforce]
     f.t.on("Parent.Name\nFROM Account", 400,
            R"([{"errorCode":"INVALID_FIELD","message":"No such column"}])");
     f.t.on("FROM Lead", 200, R"({"done":true,"records":[{"Id":"00QA"}]})");
-    source_options opts;
-    opts.parallel_objects = 2;
-    source src(f.c, make_config({"Account", "Lead"}), opts, f.sink);
+    source src(f.c, make_config({"Account", "Lead"}), {}, concurrency{.objects = 2}, f.sink);
     try {
         run(src.get_docs({}, f.collect()));
         FAIL("no error");
@@ -405,10 +395,10 @@ TEST_CASE("files fetched in parallel each keep their own content", "[salesforce]
         f.t.on("/ContentVersion/068" + n + "/VersionData", 200, "content " + n);
     }
     f.t.on("SELECT Name", 200, R"({"done":true,"records":[)" + records + "]}");
-    source_options opts;
-    opts.parallel_files = 3;
-    source src(f.c, make_config({}), opts, f.sink);
-    run(src.get_docs({{advanced_rule::language::soql, "SELECT Name FROM X__c"}}, f.collect()));
+    casio::sync::source_options opts;
+    opts.concurrent_downloads = 3;
+    source src(f.c, make_config({}), opts, {}, f.sink);
+    run(src.get_docs(soql_rule("SELECT Name FROM X__c"), f.collect()));
     REQUIRE(f.docs.size() == 12);
     for (int i = 0; i < 6; ++i) {
         const auto n = std::to_string(i);

@@ -29,25 +29,30 @@ TEST_CASE("ids longer than 512 bytes become their MD5, others stay", "[sync][doc
     CHECK(sync::document_id(utf8) == sync::md5_hex(utf8));
 }
 
-TEST_CASE("make_document appends id, _timestamp and the pipeline flags", "[sync][document]") {
+TEST_CASE("a content document is finished with id and the pipeline flags", "[sync][document]") {
     sync::pipeline_settings p;
     p.reduce_whitespace = false;
     auto d = sync::make_document("001ABC", R"({"title":"Acme \"Q\"","n":1})",
-                                 std::string("2024-05-01T10:00:00Z"), &p);
+                                 std::string("2024-05-01T10:00:00Z"));
     CHECK(d.id == "001ABC");
     CHECK(d.timestamp == "2024-05-01T10:00:00Z");
+    sync::finish_document(d, &p);
+    CHECK(d.id == "001ABC");
     auto v = json::parse(d.json);
-    CHECK(v == json::parse(R"({"title":"Acme \"Q\"","n":1,"id":"001ABC",
-        "_timestamp":"2024-05-01T10:00:00Z","_extract_binary_content":true,
-        "_reduce_whitespace":false,"_run_ml_inference":true})"));
+    CHECK(v == json::parse(R"({"title":"Acme \"Q\"","n":1,"_timestamp":"2024-05-01T10:00:00Z",
+        "id":"001ABC","_extract_binary_content":true,"_reduce_whitespace":false,
+        "_run_ml_inference":true})"));
     CHECK(d.json.find('\n') == std::string::npos);  // one NDJSON line
 }
 
-TEST_CASE("make_document on an empty object, no timestamp, no pipeline (ACL)", "[sync][document]") {
+TEST_CASE("an access-control document gets only id, and a long id becomes its MD5",
+          "[sync][document]") {
     std::string long_id(600, 'x');
-    auto d = sync::make_document(long_id, "{}", std::nullopt, nullptr);
-    CHECK(json::parse(d.json) == json::parse(R"({"id":")" + sync::md5_hex(long_id) + R"("})"));
+    auto d = sync::make_document(long_id, "{}");
     CHECK_FALSE(d.timestamp);
+    sync::finish_document(d, nullptr);
+    CHECK(d.id == sync::md5_hex(long_id));
+    CHECK(json::parse(d.json) == json::parse(R"({"id":")" + sync::md5_hex(long_id) + R"("})"));
 }
 
 TEST_CASE("append_json_field rejects what is not an object", "[sync][document]") {

@@ -51,7 +51,7 @@ class scripted_source final : public sync::source {
             sync::document d;
             d.id = id;
             d.timestamp = "2026-01-01T00:00:00Z";
-            d.json = R"({"id":")" + id + R"(","_timestamp":"2026-01-01T00:00:00Z"})";
+            d.json = R"({"_timestamp":"2026-01-01T00:00:00Z"})";  // the sink adds id
             co_await on_doc(std::move(d));
         }
         if (s_.fail_after) {
@@ -67,7 +67,7 @@ class scripted_source final : public sync::source {
             sync::document d;
             d.id = "user-" + id;
             d.timestamp = "2026-01-01T00:00:00Z";
-            d.json = R"({"id":"user-)" + id + R"(","_timestamp":"2026-01-01T00:00:00Z"})";
+            d.json = R"({"_timestamp":"2026-01-01T00:00:00Z"})";
             co_await on_doc(std::move(d));
         }
     }

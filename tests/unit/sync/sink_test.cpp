@@ -26,8 +26,7 @@ core::bulk_config small_config() {
 
 sync::document doc(std::string id, std::optional<std::string> ts = std::nullopt,
                    std::string extra = "\"title\":\"t\"") {
-    sync::pipeline_settings p;
-    return sync::make_document(id, "{" + extra + "}", std::move(ts), &p);
+    return sync::make_document(id, "{" + extra + "}", std::move(ts));
 }
 
 struct harness {
@@ -313,8 +312,8 @@ TEST_CASE("sink: access_control updates changed docs with doc_as_upsert", "[sync
     h.es.seed("u2", "2024-01-01T00:00:00Z");
     std::vector<sync::document> docs;
     docs.push_back(sync::make_document("u1", R"({"identity":{"email":"e"}})",
-                                       std::string("2024-03-03T00:00:00Z"), nullptr));
-    docs.push_back(sync::make_document("u3", R"({"identity":{}})", std::nullopt, nullptr));
+                                       std::string("2024-03-03T00:00:00Z")));
+    docs.push_back(sync::make_document("u3", R"({"identity":{}})", std::nullopt));
     auto r = sync_all(h, std::move(docs));
     CHECK(h.count_calls("PUT /search-sf") == 0);  // ACL indices are never pre-created
     CHECK(h.ids() == std::set<std::string>{"u1", "u3"});

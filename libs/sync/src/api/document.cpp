@@ -3,7 +3,7 @@
 #include <openssl/evp.h>
 
 #include <casio/core/error.hpp>
-#include <casio/es/bulk.hpp>
+#include <casio/core/json_text.hpp>
 #include <casio/sync/document.hpp>
 
 namespace casio::sync {
@@ -52,7 +52,7 @@ void append_json_field(std::string& object_json, std::string_view key, std::stri
         object_json.push_back(',');
     }
     object_json.push_back('"');
-    es::append_json_escaped(object_json, key);
+    core::append_json_escaped(object_json, key);
     object_json += "\":";
     object_json += raw_value;
     object_json.push_back('}');
@@ -63,24 +63,32 @@ void append_json_string_field(std::string& object_json, std::string_view key,
     std::string raw;
     raw.reserve(value.size() + 2);
     raw.push_back('"');
-    es::append_json_escaped(raw, value);
+    core::append_json_escaped(raw, value);
     raw.push_back('"');
     append_json_field(object_json, key, raw);
 }
 
 document make_document(std::string_view source_id, std::string object_json,
-                       std::optional<std::string> timestamp, const pipeline_settings* pipeline,
-                       bool has_attachment) {
+                       std::optional<std::string> timestamp, bool has_attachment) {
     document d;
-    d.id = document_id(source_id);
+    d.id = std::string(source_id);
     d.json = std::move(object_json);
-    // One growth for the appended fields instead of several.
-    d.json.reserve(d.json.size() + d.id.size() + 128 + (timestamp ? timestamp->size() : 0));
-    append_json_string_field(d.json, "id", d.id);
     if (timestamp) {
         append_json_string_field(d.json, "_timestamp", *timestamp);
     }
-    if (pipeline) {
+    d.timestamp = std::move(timestamp);
+    d.has_attachment = has_attachment;
+    return d;
+}
+
+void finish_document(document& d, const pipeline_settings* pipeline) {
+    if (d.id.size() > max_id_bytes) {
+        d.id = md5_hex(d.id);
+    }
+    // One growth for the appended members instead of several.
+    d.json.reserve(d.json.size() + d.id.size() + 96);
+    append_json_string_field(d.json, "id", d.id);
+    if (pipeline != nullptr) {
         append_json_field(d.json, "_extract_binary_content",
                           pipeline->extract_binary_content ? "true" : "false");
         append_json_field(d.json, "_reduce_whitespace",
@@ -88,9 +96,6 @@ document make_document(std::string_view source_id, std::string object_json,
         append_json_field(d.json, "_run_ml_inference",
                           pipeline->run_ml_inference ? "true" : "false");
     }
-    d.timestamp = std::move(timestamp);
-    d.has_attachment = has_attachment;
-    return d;
 }
 
 }  // namespace casio::sync

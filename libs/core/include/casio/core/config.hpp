@@ -112,6 +112,16 @@ struct connector_entry {
     std::map<std::string, config_scalar> configuration;  // empty when not given
 };
 
+// `salesforce:`: how much of a Salesforce sync runs at once (this service's own section; the
+// Python service has none and ignores it). Files in flight are elasticsearch.bulk's
+// concurrent_downloads.
+struct salesforce_config {
+    std::int64_t max_concurrent_requests = 16;          // to one org at once, every kind of request
+    std::int64_t max_concurrent_objects = 4;            // objects of one sync queried at once
+    std::int64_t max_concurrent_pages = 6;              // query pages of one sync held at once
+    std::size_t max_file_content_in_flight = 32 * mib;  // file content of one sync held at once
+};
+
 // Present only when the file has an `extraction_service` key.
 struct extraction_service_config {
     std::optional<std::string> host;
@@ -126,6 +136,7 @@ struct config {
     service_config service;
     std::vector<connector_entry> connectors;  // after deprecated-form fallback and dedup
     std::optional<extraction_service_config> extraction_service;
+    salesforce_config salesforce;
     std::map<std::string, std::string> sources = {{"salesforce", "salesforce"}};
 };
 

@@ -3,6 +3,7 @@
 // 401), JSON requests with retries on transient failures, the lazily filled describe cache,
 // and page-by-page query walks. I/O goes through a transport seam so tests script the answers.
 
+#include <chrono>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -20,6 +21,7 @@
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
+#include <casio/core/concurrency.hpp>
 #include <casio/core/retry.hpp>
 #include <casio/http/client.hpp>
 #include <casio/salesforce/describe.hpp>
@@ -50,6 +52,16 @@ class http_transport final : public transport {
     http::client& client_;
 };
 
+// What the clients of one org share: the cap on requests in flight (every kind: token,
+// describes, query pages, downloads, DLS queries) and the moment until which the org asked
+// every request to wait (a 503, or REQUEST_LIMIT_EXCEEDED for concurrent requests).
+struct org_limits {
+    explicit org_limits(std::size_t max_requests) : requests(max_requests) {}
+    core::async_semaphore requests;
+    std::chrono::steady_clock::time_point busy_until{};
+    std::uint64_t busy_round = 0;  // counts the back-offs, so a request waits each out once
+};
+
 struct client_settings {
     std::string base_url;
     std::string client_id;
@@ -62,6 +74,13 @@ struct client_settings {
     // Ask for gzip answers. Default: yes, unless the server is on a loopback address (a local
     // emulator), where compressing and inflating every page only burns CPU on both sides.
     std::optional<bool> compressed_responses;
+    // Shared with the other clients of the same org when given (one cap per org); else the
+    // client makes its own with `max_concurrent_requests`.
+    std::shared_ptr<org_limits> limits;
+    std::size_t max_concurrent_requests = 16;
+    // Pages of one walk fetched at once, once its first page gave the locator and totalSize
+    // (walks given a page semaphore only, see query()).
+    std::size_t pages_per_query = 4;
 };
 
 // Receives the records of one page; the page stays valid until the handler's awaitable ends.
@@ -132,6 +151,8 @@ class client {
     // (404, no access) is remembered as failed with a warning naming it.
     boost::asio::awaitable<void> ensure_global_describe();
     boost::asio::awaitable<void> ensure_described_for(std::string_view sobject);
+    // The same for several objects, every missing describe requested at once.
+    boost::asio::awaitable<void> ensure_described_for_all(const std::vector<std::string>& sobjects);
     const describe_cache& describes() const noexcept { return describes_; }
 
     // Every page of a query (nextRecordsUrl walk).
@@ -139,8 +160,15 @@ class client {
     // With `parsed_fields`, only those members of each record are in the tree (the handler
     // copies the others from the text): the page is checked for valid JSON, scanned, and the
     // few members parsed, instead of building a tree of every value.
+    // With `pages` (a walk over a whole object), the pages after the first are fetched
+    // `pages_per_query` at once from the first page's locator and totalSize, each holding one
+    // unit of `pages` from its request until its handler returns; the handler is then entered
+    // concurrently and pages arrive in any order. A server that refuses an out-of-order
+    // locator gets the remaining pages one after the other (nextRecordsUrl), none handled
+    // twice. Handlers must not start another walk with `pages` (it could wait for itself).
     boost::asio::awaitable<void> query(std::string soql, std::string what, raw_page_handler on_page,
-                                       std::span<const std::string_view> parsed_fields = {});
+                                       std::span<const std::string_view> parsed_fields = {},
+                                       core::async_semaphore* pages = nullptr);
     // A FIELDS() query: LIMIT/OFFSET walk (soql already rewritten).
     boost::asio::awaitable<void> query_by_offset(std::string soql, std::string what,
                                                  page_handler on_page);
@@ -157,15 +185,32 @@ class client {
                                           http::client::body_sink sink,
                                           std::function<void()> restart = {});
 
+    // The requests in flight to the org (all clients sharing its limits).
+    const core::async_semaphore& requests() const noexcept { return limits_->requests; }
+
     // The last Sforce-Limit-Info seen.
     std::optional<api_usage> usage() const noexcept { return usage_; }
     std::size_t token_requests() const noexcept { return token_requests_; }
 
   private:
+    struct loaded_page;
     boost::asio::awaitable<std::string> fetch_token();
+    // Waits out an org-wide back-off (once per back-off for one request: `waited` is the
+    // request's own record of it), then for a request slot.
+    boost::asio::awaitable<core::async_semaphore::permit> request_slot(std::uint64_t& waited);
+    // The org asked to wait: every request of every client of the org waits `d` from now.
+    void org_busy_for(core::retry_ms d);
+    boost::asio::awaitable<void> load_page(std::string url, const std::string& what, bool with_text,
+                                           std::span<const std::string_view> parsed_fields,
+                                           loaded_page& out);
     boost::asio::awaitable<void> query_pages(std::string soql, std::string what, bool with_text,
                                              const raw_page_handler& on_page,
-                                             std::span<const std::string_view> parsed_fields);
+                                             std::span<const std::string_view> parsed_fields,
+                                             core::async_semaphore* pages);
+    boost::asio::awaitable<void> walk_in_order(std::unique_ptr<loaded_page> current,
+                                               const std::string& what, bool with_text,
+                                               const raw_page_handler& on_page,
+                                               std::span<const std::string_view> parsed_fields);
     boost::asio::awaitable<boost::json::value> fetch_json(std::string url, std::string what,
                                                           boost::json::storage_ptr sp,
                                                           std::string* text,
@@ -176,6 +221,7 @@ class client {
     transport& transport_;
     core::sleeper& sleeper_;
     client_settings settings_;
+    std::shared_ptr<org_limits> limits_;
     warning_sink warn_;
     std::optional<std::string> token_;
     std::size_t token_requests_ = 0;

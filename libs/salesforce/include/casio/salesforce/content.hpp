@@ -114,7 +114,8 @@ class base64_encoder {
 };
 std::string base64_encode(std::string_view data);
 
-// Writes the file document up to, not including, its closing `}`; the caller then adds
+// Writes the file document (without `id`, which the sink appends) up to, not including, its
+// closing `}`; the caller then adds
 // `,"_attachment":"<base64>"` or `,"body":"<text>"` (or nothing) and the `}`.
 // `access_control` (DLS on): the file's own sharing identities; nullptr when DLS is off.
 void begin_content_document(std::string& out, const content_document& doc,

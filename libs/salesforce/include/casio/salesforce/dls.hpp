@@ -63,7 +63,7 @@ class permission_cache {
 // One access-control document per user (nullopt: an automation user type, or no Id - the
 // warning names the record). `created_at` / `_timestamp` are the raw CreatedDate /
 // LastModifiedDate, or `now` (UTC) when absent.
-std::optional<mapped_document> access_control_document(const boost::json::object& user,
-                                                       core::sys_us now, const warning_sink& warn);
+std::optional<sync::document> access_control_document(const boost::json::object& user,
+                                                      core::sys_us now, const warning_sink& warn);
 
 }  // namespace casio::salesforce

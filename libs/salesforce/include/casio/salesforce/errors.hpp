@@ -34,7 +34,9 @@ std::optional<api_usage> parse_limit_info(std::string_view header_value);
 // caller parses a page once and treats a parse failure as transient). `what` names the request for
 // the message (e.g. "query Account").
 //  - 401 -> auth ("session expired or invalid"); the caller drops its token and retries once.
-//  - REQUEST_LIMIT_EXCEEDED -> rate_limited, naming the API usage when known.
+//  - REQUEST_LIMIT_EXCEEDED for too many requests at once (a "Concurrent..." message) ->
+//    transient; any other REQUEST_LIMIT_EXCEEDED (the 24-hour allocation) -> rate_limited,
+//    naming the API usage when known.
 //  - INVALID_FIELD / INVALID_TERM / MALFORMED_QUERY / INVALID_TYPE -> bad_request "invalid query".
 //  - 404 NOT_FOUND -> not_found; other 4xx -> bad_request with the codes; 5xx -> transient.
 //  - an HTML page or any non-JSON body -> the status kind, message says it was not JSON.
@@ -43,6 +45,10 @@ std::optional<api_usage> parse_limit_info(std::string_view header_value);
 std::optional<core::error> classify_response(unsigned status, std::string_view body,
                                              std::optional<std::string_view> limit_info,
                                              std::string_view what);
+
+// Whether an answer says the whole org is busy, so every request to it should wait, not only
+// this one: 503 (server unavailable) or REQUEST_LIMIT_EXCEEDED for concurrent requests.
+bool is_org_busy(unsigned status, std::string_view body);
 
 // Throws the classified error, if any.
 void check_response(unsigned status, std::string_view body,

@@ -17,6 +17,7 @@
 
 #include <casio/core/time.hpp>
 #include <casio/salesforce/raw_records.hpp>
+#include <casio/sync/document.hpp>
 
 namespace casio::salesforce {
 
@@ -27,15 +28,6 @@ using warning_sink = std::function<void(std::string_view)>;
 struct extra_field {
     std::string key;
     std::string json;
-};
-
-// A document ready for the sink: the source is one JSON object whose last byte is `}` (so the
-// sink may append members before it). The source carries `id` (not `_id`).
-struct mapped_document {
-    std::string id;
-    std::string timestamp;  // the `_timestamp` value
-    std::string json;
-    bool has_attachment = false;  // `_attachment` present (file documents with content)
 };
 
 struct record_context {
@@ -54,13 +46,14 @@ struct record_context {
 std::optional<std::string> record_timestamp(const boost::json::value* last_modified_date,
                                             core::sys_us now);
 
-// Maps one record: `{"id", "_timestamp", "url", <every record field>, <extras>,
-// ["_allow_access_control"]}`. Record fields win over id/_timestamp/url on a name collision; an
-// extra replaces a record field of the same name. A record without a string Id is skipped with
-// a warning naming the object (nullopt).
+// Maps one record: `{"_timestamp", "url", <every record field>, <extras>,
+// ["_allow_access_control"]}` (the sink appends `id`, so a record member named `id` is left
+// out). Record fields win over _timestamp/url on a name collision; an extra replaces a record
+// field of the same name. A record without a string Id is skipped with a warning naming the
+// object (nullopt).
 // With `raw` (the record's members as Salesforce wrote them, raw_records.hpp), their text is
 // copied into the document instead of being written again from the parsed record.
-std::optional<mapped_document> map_record(
+std::optional<sync::document> map_record(
     const boost::json::object& record, const record_context& ctx, const warning_sink& warn,
     std::optional<std::span<const raw_member>> raw = std::nullopt);
 

@@ -23,6 +23,31 @@ struct query_page {
 // Throws core::error(transient) when the body is not a query answer (no object).
 query_page read_query_page(const boost::json::value& body);
 
+// A query locator of a nextRecordsUrl, `<path>/query/01gD0000002HU6KIAW-2000`: the path up to
+// the `-` and the offset of the page's first record. Salesforce serves any offset of a
+// locator, in any order, so once the first page gives totalSize the later pages can be
+// fetched at once. nullopt for any other shape (the client then follows nextRecordsUrl).
+struct query_locator {
+    std::string prefix;  // "/services/data/v59.0/query/01gD0000002HU6KIAW"
+    std::size_t offset = 0;
+    std::string url(std::size_t at) const { return prefix + "-" + std::to_string(at); }
+};
+std::optional<query_locator> parse_locator(std::string_view next_records_url);
+
+// The record offsets of one query handled so far, as ranges, so that a walk that falls back
+// to nextRecordsUrl (a server refusing out-of-order locators) handles no page twice.
+class offset_coverage {
+  public:
+    void add(std::size_t begin, std::size_t end);
+    // True when every offset of [begin, end) was added.
+    bool covers(std::size_t begin, std::size_t end) const;
+    // The end of the range starting at 0 (0 when offset 0 was not added).
+    std::size_t prefix_end() const;
+
+  private:
+    std::vector<std::pair<std::size_t, std::size_t>> ranges_;  // sorted, disjoint, not adjacent
+};
+
 // `searchRecords` of a SOSL answer (nullptr when absent).
 const boost::json::array* read_search_records(const boost::json::value& body);
 

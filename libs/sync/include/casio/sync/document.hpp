@@ -1,7 +1,8 @@
 #pragma once
-// What a source hands to the sink: one document already serialised as its final _source
-// (DESIGN.md: documents travel through the channel as bytes), plus the few facts the sink
-// needs without parsing it again.
+// What a source hands to the sink: one document already serialised (DESIGN.md: documents travel
+// through the channel as bytes), plus the few facts the sink needs without parsing it again.
+// The sink finishes every document in one place (finish_document): the id rule, the `id`
+// member and the pipeline flags; a source writes none of them.
 
 #include <optional>
 #include <string>
@@ -10,9 +11,9 @@
 namespace casio::sync {
 
 struct document {
-    std::string id;                        // final _id (after the >512-byte MD5 rule)
+    std::string id;                        // the source's id (finish_document applies the rule)
     std::optional<std::string> timestamp;  // the `_timestamp` value inside `json`, if any
-    std::string json;                      // the complete serialised source, one JSON object
+    std::string json;                      // one serialised JSON object, without an `id` member
     bool has_attachment = false;           // `_attachment` present: exempt from the text cap
 };
 
@@ -42,12 +43,17 @@ void append_json_field(std::string& object_json, std::string_view key, std::stri
 void append_json_string_field(std::string& object_json, std::string_view key,
                               std::string_view value);
 
-// Builds a content document from a serialised object that has none of the keys `id`,
-// `_timestamp`, `_extract_binary_content`, `_reduce_whitespace`, `_run_ml_inference`:
-// the id rule above, then `id` (and `_timestamp` when given) and, with `pipeline`, the three
-// flags are appended. ACL documents pass no pipeline (spec §4.1).
+// A document from a serialised object that has neither `id` nor `_timestamp`: `_timestamp` is
+// appended when given. (A convenience for sources and tests; the sink finishes it.)
 document make_document(std::string_view source_id, std::string object_json,
-                       std::optional<std::string> timestamp, const pipeline_settings* pipeline,
+                       std::optional<std::string> timestamp = std::nullopt,
                        bool has_attachment = false);
+
+// What every document gets before it is queued (spec §4.1), done by the sink and nowhere else:
+// the id rule above (d.id becomes the final _id), then `"id":<final id>` appended, then, for
+// content documents (`pipeline` given), `_extract_binary_content`, `_reduce_whitespace` and
+// `_run_ml_inference`. Access-control documents pass no pipeline. Throws like
+// append_json_field when `d.json` is not an object.
+void finish_document(document& d, const pipeline_settings* pipeline);
 
 }  // namespace casio::sync

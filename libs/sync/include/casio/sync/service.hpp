@@ -120,7 +120,7 @@ class service {
     std::string hostname_;
     content_client_for content_;
     std::function<core::sys_us()> clock_;
-    std::chrono::milliseconds check_interval_{5000};
+    std::chrono::milliseconds check_interval_{1000};  // runner_settings::check_interval
     std::chrono::milliseconds stats_interval_{10000};
 
     core::sys_us last_wake_up_;

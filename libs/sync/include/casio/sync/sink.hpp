@@ -53,7 +53,8 @@ enum class sync_mode {
 
 struct sink_options {
     std::string index;
-    pipeline_settings pipeline;  // name goes on ?pipeline= (content and ACL alike)
+    pipeline_settings pipeline;  // name goes on ?pipeline= (content and ACL alike); flags go
+                                 // into content documents
     sync_mode mode = sync_mode::full;
     rule_set rules;            // basic sync rules; ignored in access_control mode
     bool create_index = true;  // §4.8: content jobs create a missing index; ACL jobs do not
@@ -121,7 +122,8 @@ class sink {
     // coroutine's executor. On error nothing was started (finish() is then a no-op).
     boost::asio::awaitable<void> start();
 
-    // One document from the source: sync rules, existing-id bookkeeping, then queued. Waits
+    // One document from the source: finished (finish_document: id rule, `id`, the pipeline
+    // flags of content documents), sync rules, existing-id bookkeeping, then queued. Waits
     // while the queue is full; fails the sync when it stays full longer than
     // queue_refresh_timeout. Throws the sink's failure, or sync_canceled.
     boost::asio::awaitable<void> put(document doc);
@@ -167,7 +169,8 @@ class sink {
     std::vector<boost::asio::cancellation_signal> slot_signals_;  // one per concurrent bulk
     std::vector<bool> slot_busy_;
     std::size_t in_flight_ = 0;
-    async_event changed_;  // a bulk ended or the consumer ended
+    std::size_t in_flight_bytes_ = 0;  // bodies of the bulks in flight
+    async_event changed_;              // a bulk ended or the consumer ended
     bool started_ = false;
     bool consumer_done_ = true;
     bool finished_ = false;

@@ -18,7 +18,9 @@
 
 namespace casio::sync {
 
-// Receives each document; awaiting it is the back-pressure.
+// Receives each document; awaiting it is the back-pressure. A source may call it from several
+// coroutines at once (documents then arrive in any order); it must not be called after the
+// source's get_docs/get_access_control has returned.
 using document_handler = std::function<boost::asio::awaitable<void>(document)>;
 
 struct rules_verdict {
@@ -26,9 +28,11 @@ struct rules_verdict {
     std::string message;  // empty when valid
 };
 
+// What the service tells a source about one job (the connector's configuration aside).
 struct source_options {
-    bool dls_feature_enabled = true;       // connector features.document_level_security
-    std::size_t max_file_size = 10485760;  // service.max_file_download_size
+    bool dls_feature_enabled = true;        // connector features.document_level_security
+    std::size_t max_file_size = 10485760;   // service.max_file_download_size
+    std::size_t concurrent_downloads = 10;  // elasticsearch.bulk.concurrent_downloads
 };
 
 class source {

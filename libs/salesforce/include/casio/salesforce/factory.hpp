@@ -1,0 +1,55 @@
+#pragma once
+// The Salesforce service type as the service loops see it (sync::source_factory): the
+// configuration schema, the features, and a source per job. Every source shares one
+// keep-alive HTTP client, and the sources of one org share its cap on requests in flight.
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <casio/core/retry.hpp>
+#include <casio/http/client.hpp>
+#include <casio/salesforce/client.hpp>
+#include <casio/salesforce/source.hpp>
+#include <casio/sync/source.hpp>
+
+namespace casio::salesforce {
+
+// config.yml's `salesforce:` section.
+struct service_settings {
+    std::size_t max_concurrent_requests = 16;  // to one org, every kind of request
+    concurrency limits;                        // objects, pages and file bytes of one sync
+};
+
+class factory final : public sync::source_factory {
+  public:
+    // `base_url_override` replaces https://<domain>.my.salesforce.com (mocks and tests: see
+    // emulator_base_url()).
+    factory(boost::asio::any_io_executor ex, service_settings settings,
+            std::string base_url_override = {});
+
+    std::string_view service_type() const override { return "salesforce"; }
+    boost::json::object configuration_schema() const override;
+    boost::json::object features() const override;
+    std::unique_ptr<sync::source> create(const boost::json::object& configuration,
+                                         const sync::source_options& opts) override;
+
+    // Drops idle connections so the io_context can end.
+    void close() { http_.close(); }
+
+  private:
+    http::client http_;
+    http_transport transport_;
+    core::steady_sleeper sleeper_;
+    service_settings settings_;
+    std::string base_url_override_;
+    std::map<std::string, std::shared_ptr<org_limits>> orgs_;  // by base URL
+};
+
+// The override of the reference service's tests: SALESFORCE_EMULATOR_HOST when RUNNING_FTEST
+// is set, else empty.
+std::string emulator_base_url();
+
+}  // namespace casio::salesforce
