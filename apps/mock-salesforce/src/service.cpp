@@ -122,6 +122,24 @@ std::optional<std::string_view> service_request::header(std::string_view name) c
 
 service::service(org& o, service_options opts) : org_(&o), engine_(o), opts_(std::move(opts)) {}
 
+void service::restyle(const service_request& req, service_response& res) const {
+    auto style = opts_.json;
+    if (auto pp = req.header("X-PrettyPrint"); pp && (*pp == "1" || iequals(*pp, "true"))) {
+        style = style == json_style::escaped || style == json_style::pretty_escaped
+                    ? json_style::pretty_escaped
+                    : json_style::pretty;
+    }
+    if (style == json_style::compact || res.file || res.body.empty()) {
+        return;
+    }
+    for (const auto& [k, v] : res.headers) {
+        if (iequals(k, "Content-Type") && v.starts_with("application/json")) {
+            res.body = restyle_json(res.body, style);
+            return;
+        }
+    }
+}
+
 void service::finish(service_response& res) const {
     const std::size_t limit =
         opts_.faults.request_limit ? opts_.faults.request_limit : opts_.daily_limit;
@@ -167,6 +185,7 @@ service_response service::handle(const service_request& req) {
         res = json(e.status(), e.to_json());
     }
     finish(res);
+    restyle(req, res);
     return res;
 }
 

@@ -13,6 +13,8 @@
 //   GET  /services/data/vNN.N/query/01g...-N    the page at offset N
 //   GET  /services/data/vNN.N/search?q=         SOSL
 //   GET  /services/data/vNN.N/sobjects/ContentVersion/068.../VersionData   raw bytes
+// Every JSON answer is written compactly, then re-styled when service_options::json or the
+// request's `X-PrettyPrint: 1` asks for it (json_style.hpp).
 // Admin (no auth; for tests that need changes while running):
 //   POST   /__admin/records/<Object>   JSON fields -> 201 {"id":"..."}
 //   PATCH  /__admin/records/<Id>       JSON fields -> 204 (LastModifiedDate = now unless given)
@@ -35,6 +37,7 @@
 #include <utility>
 #include <vector>
 
+#include "json_style.hpp"
 #include "org.hpp"
 #include "query_engine.hpp"
 
@@ -56,6 +59,7 @@ struct service_options {
     std::string instance_url = "http://127.0.0.1";  // returned by the token endpoint
     std::size_t max_uri = 16384;                    // longer request-targets -> 414
     std::size_t daily_limit = 100000;               // shown in Sforce-Limit-Info
+    json_style json = json_style::compact;
     fault_options faults;
 };
 
@@ -99,6 +103,7 @@ class service {
 
     service_response handle(const service_request& req);
     const service_stats& stats() const noexcept { return stats_; }
+
     const service_options& options() const noexcept { return opts_; }
     // The URL the token endpoint reports, known once the port is bound.
     void set_instance_url(std::string url) { opts_.instance_url = std::move(url); }
@@ -123,6 +128,7 @@ class service {
     std::shared_ptr<query_result> result_of(cursor& c);
     std::string locator_id(const std::string& soql, bool all, std::size_t batch) const;
     void finish(service_response& res) const;
+    void restyle(const service_request& req, service_response& res) const;
 
     org* org_;
     query_engine engine_;
