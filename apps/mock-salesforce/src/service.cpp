@@ -120,7 +120,25 @@ std::optional<std::string_view> service_request::header(std::string_view name) c
     return std::nullopt;
 }
 
-service::service(org& o, service_options opts) : org_(&o), engine_(o), opts_(std::move(opts)) {}
+service::service(org& o, service_options opts)
+    : org_(&o),
+      engine_(o),
+      opts_(std::move(opts)),
+      in_flight_(std::make_shared<in_flight_counter>(opts_.faults.max_in_flight)) {}
+
+bool service::counts_in_flight(const service_request& req) {
+    const auto path =
+        url_decode(std::string_view(req.target).substr(0, req.target.find('?')), false);
+    return !path.starts_with("/__admin/");
+}
+
+service_response service::too_many_in_flight(const service_request& req) const {
+    auto res = error(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.");
+    finish(res);
+    res.delay = std::chrono::milliseconds(0);
+    restyle(req, res);
+    return res;
+}
 
 void service::restyle(const service_request& req, service_response& res) const {
     auto style = opts_.json;
@@ -414,10 +432,17 @@ service_response service::admin(const service_request& req, std::string_view pat
         o["download_requests"] = stats_.download_requests;
         o["download_bytes"] = stats_.download_bytes;
         o["faulted_requests"] = stats_.faulted_requests;
+        const auto& f = in_flight_->stats();
+        o["in_flight"] = f.in_flight;
+        o["max_in_flight"] = f.max_in_flight;
+        o["downloads_in_flight"] = f.downloads_in_flight;
+        o["max_downloads_in_flight"] = f.max_downloads_in_flight;
+        o["limited_requests"] = f.limited_requests;
         return json(200, boost::json::serialize(o));
     }
     if (path == "/__admin/reset-limits" && req.method == "POST") {
         stats_ = {};
+        in_flight_->reset();
         for (auto& [t, n] : tokens_) {
             n = 0;
         }

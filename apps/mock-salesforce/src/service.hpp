@@ -19,8 +19,10 @@
 //   POST   /__admin/records/<Object>   JSON fields -> 201 {"id":"..."}
 //   PATCH  /__admin/records/<Id>       JSON fields -> 204 (LastModifiedDate = now unless given)
 //   DELETE /__admin/records/<Id>       -> 204 (then visible only through queryAll)
-//   GET    /__admin/stats              -> {"api_requests":N,"token_requests":N,...}
-//   POST   /__admin/reset-limits       -> 204 (request counters and faults start over)
+//   GET    /__admin/stats              -> {"api_requests":N,"token_requests":N,...,
+//                                          "in_flight":N,"max_in_flight":N,...}
+//   POST   /__admin/reset-limits       -> 204 (request counters and faults start over; the
+//                                      in-flight maxima start from what is in flight now)
 //   POST   /__admin/faults             {"after_requests":N,"status":503} or {..., "drop":true}
 //                                      -> 204; after N more API requests, every API request
 //                                      fails that way until DELETE /__admin/faults
@@ -37,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "in_flight.hpp"
 #include "json_style.hpp"
 #include "org.hpp"
 #include "query_engine.hpp"
@@ -51,6 +54,12 @@ struct fault_options {
     std::chrono::milliseconds latency{0};                // added before every response
     std::chrono::milliseconds download_chunk_delay{0};   // between 64 KiB chunks of a file
     std::optional<std::uint64_t> truncate_downloads_at;  // cut every download after N bytes
+    // Megabits per second per connection for response bodies; 0 = unlimited. Applied by the
+    // HTTP adapter (pacing.hpp).
+    double bandwidth_mbps = 0;
+    // Requests answered at once before the next one is refused with 403
+    // REQUEST_LIMIT_EXCEEDED (Salesforce's concurrent-request limit); 0 = unlimited.
+    std::size_t max_in_flight = 0;
 };
 
 struct service_options {
@@ -104,6 +113,14 @@ class service {
     service_response handle(const service_request& req);
     const service_stats& stats() const noexcept { return stats_; }
 
+    // In-flight accounting, kept by the HTTP adapter (see in_flight.hpp). Requests that count
+    // are the ones a client's request cap covers: everything but /__admin/.
+    static bool counts_in_flight(const service_request& req);
+    in_flight_counter& in_flight() noexcept { return *in_flight_; }
+    // The answer to a request refused by in_flight().enter(): 403 REQUEST_LIMIT_EXCEEDED, at
+    // once (no latency).
+    service_response too_many_in_flight(const service_request& req) const;
+
     const service_options& options() const noexcept { return opts_; }
     // The URL the token endpoint reports, known once the port is bound.
     void set_instance_url(std::string url) { opts_.instance_url = std::move(url); }
@@ -134,6 +151,7 @@ class service {
     query_engine engine_;
     service_options opts_;
     service_stats stats_;
+    std::shared_ptr<in_flight_counter> in_flight_;
     std::unordered_map<std::string, std::size_t> tokens_;  // token -> API requests served
     std::size_t issued_ = 0;
     std::uint64_t fault_draws_ = 0;
