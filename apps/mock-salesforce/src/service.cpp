@@ -399,6 +399,7 @@ service_response service::run_query(const service_request& req, std::string_view
         it = cursors_.emplace(id, std::move(c)).first;
     }
     auto result = result_of(it->second);
+    it->second.next_offset = result->next_offset(0, batch);
     return json(200, result->page(0, batch, version,
                                   "/services/data/" + std::string(version) + "/query/" + id));
 }
@@ -409,10 +410,12 @@ service_response service::page(std::string_view version, const std::string& loca
     auto it = dash == std::string::npos ? cursors_.end() : cursors_.find(locator.substr(0, dash));
     auto offset = dash == std::string::npos ? std::nullopt
                                             : to_size(std::string_view(locator).substr(dash + 1));
-    if (it == cursors_.end() || !offset) {
+    if (it == cursors_.end() || !offset ||
+        (opts_.locators == locator_order::sequential && it->second.next_offset != offset)) {
         return error(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
     }
     auto result = result_of(it->second);
+    it->second.next_offset = result->next_offset(*offset, it->second.batch);
     return json(200,
                 result->page(*offset, it->second.batch, version,
                              "/services/data/" + std::string(version) + "/query/" + it->first));

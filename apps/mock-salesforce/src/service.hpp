@@ -10,7 +10,9 @@
 //   GET  /services/data/vNN.N/sobjects/X/describe
 //   GET  /services/data/vNN.N/query?q=          first page (batch from Sforce-Query-Options)
 //   GET  /services/data/vNN.N/queryAll?q=       same, deleted rows included
-//   GET  /services/data/vNN.N/query/01g...-N    the page at offset N
+//   GET  /services/data/vNN.N/query/01g...-N    the page at offset N (with
+//                                               locator_order::sequential: only the one the
+//                                               previous page of that cursor pointed to)
 //   GET  /services/data/vNN.N/search?q=         SOSL
 //   GET  /services/data/vNN.N/sobjects/ContentVersion/068.../VersionData   raw bytes
 // Every JSON answer is written compactly, then re-styled when service_options::json or the
@@ -62,6 +64,12 @@ struct fault_options {
     std::size_t max_in_flight = 0;
 };
 
+// Which query locators a cursor serves.
+enum class locator_order {
+    any,         // any offset, in any order
+    sequential,  // only the offset the cursor's previous page handed out as nextRecordsUrl
+};
+
 struct service_options {
     std::string client_id;
     std::string client_secret;
@@ -69,6 +77,7 @@ struct service_options {
     std::size_t max_uri = 16384;                    // longer request-targets -> 414
     std::size_t daily_limit = 100000;               // shown in Sforce-Limit-Info
     json_style json = json_style::compact;
+    locator_order locators = locator_order::any;
     fault_options faults;
 };
 
@@ -132,6 +141,9 @@ class service {
         std::size_t batch = 2000;
         std::uint64_t generation = 0;
         std::shared_ptr<query_result> result;
+        // The offset of the nextRecordsUrl handed out last; nullopt once the last page was
+        // served (read with locator_order::sequential).
+        std::optional<std::size_t> next_offset;
     };
 
     service_response token(const service_request& req);
