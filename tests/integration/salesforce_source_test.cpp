@@ -4,6 +4,7 @@
 
 #ifdef CASIO_BIN_MOCK_SALESFORCE
 
+#include <algorithm>
 #include <exception>
 #include <map>
 #include <set>
@@ -89,7 +90,7 @@ TEST_CASE("a full sync against mock-salesforce", "[integration][salesforce]") {
     INFO("parallel objects: " << parallel);
     auto mock = test::child_process::start_server(
         CASIO_BIN_MOCK_SALESFORCE,
-        {"--port", "0", "--records", "60", "--seed", "7", "--client-id", "id", "--client-secret",
+        {"--port", "0", "--records", "250", "--seed", "7", "--client-id", "id", "--client-secret",
          "secret", "--token-expires-after", "25"});
     const auto r = sync_against(mock.base_url(), make_config(), parallel);
     for (const auto& w : r.warnings) {
@@ -130,12 +131,13 @@ TEST_CASE("a full sync against mock-salesforce", "[integration][salesforce]") {
     // The generated org holds exactly --records rows of each standard object.
     for (const char* type : {"Account", "Opportunity", "Contact", "Lead", "Campaign", "Case"}) {
         INFO(type);
-        CHECK(by_type[type] == 60);
+        CHECK(by_type[type] == 250);
     }
     // Every linked file appears once, with all its linked ids, and nothing else is a file.
     REQUIRE_FALSE(links.empty());
     CHECK(files.size() == links.size());
     std::size_t with_content = 0;
+    std::set<std::int64_t> sizes;
     for (const auto& [id, linked] : links) {
         INFO("file " << id);
         auto it = files.find(id);
@@ -147,6 +149,7 @@ TEST_CASE("a full sync against mock-salesforce", "[integration][salesforce]") {
         CHECK(got == std::vector<std::string>(linked.begin(), linked.end()));
         // Files the gate accepts (supported type, at most 10 MiB) carry their content.
         const auto size = it->second.at("content_size").to_number<std::int64_t>();
+        sizes.insert(size);
         const bool small = size <= static_cast<std::int64_t>(sf::default_max_file_size);
         const auto* attachment = it->second.if_contains("_attachment");
         CHECK((attachment != nullptr) == small);
@@ -157,6 +160,12 @@ TEST_CASE("a full sync against mock-salesforce", "[integration][salesforce]") {
         }
     }
     CHECK(with_content > 0);
+    // 250 records -> 50 files, among them one of 64 KiB (one download chunk), one of exactly
+    // 10 MiB (the largest the gate accepts, so with content) and two over 10 MiB.
+    CHECK(sizes.count(65536) == 1);
+    CHECK(sizes.count(10485760) == 1);
+    CHECK(std::count_if(sizes.begin(), sizes.end(), [](std::int64_t s) { return s > 10485760; }) ==
+          2);
     CHECK_FALSE(r.acl_docs.empty());
     CHECK(r.token_requests >= 2);  // the token expired mid-sync and was fetched again
 }

@@ -11,7 +11,18 @@ const char* cli_usage() noexcept {
            "                       [--token-expires-after N] [--request-limit N] [--error-rate P]\n"
            "                       [--fault-seed S] [--latency-ms N] [--download-chunk-delay-ms "
            "N]\n"
-           "                       [--truncate-downloads-at BYTES]\n";
+           "                       [--truncate-downloads-at BYTES] [--bandwidth-mbps N]\n"
+           "                       [--max-in-flight N] [--json-style STYLE] [--locators ORDER]\n"
+           "\n"
+           "  --bandwidth-mbps N     response bodies paced to N megabits/s per connection\n"
+           "                         (fractional allowed; 0 = unlimited, the default)\n"
+           "  --max-in-flight N      an API request arriving while N are being answered gets\n"
+           "                         403 REQUEST_LIMIT_EXCEEDED (0 = unlimited, the default)\n"
+           "  --json-style STYLE     compact (default), pretty, escaped or pretty-escaped;\n"
+           "                         the header X-PrettyPrint: 1 asks for pretty per request\n"
+           "  --locators ORDER       any (default): query locator pages at any offset, in any\n"
+           "                         order; sequential: only the page the previous one of that\n"
+           "                         cursor pointed to (else 400 INVALID_QUERY_LOCATOR)\n";
 }
 
 namespace {
@@ -94,6 +105,39 @@ cli_options parse_cli(const std::vector<std::string>& args) {
                 std::chrono::milliseconds(number<std::uint32_t>(flag, value(), 600'000));
         } else if (flag == "--truncate-downloads-at") {
             f.truncate_downloads_at = number<std::uint64_t>(flag, value(), u64max);
+        } else if (flag == "--bandwidth-mbps") {
+            auto text = value();
+            double mbps = 0;
+            auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), mbps);
+            // The upper bound keeps the per-byte time representable; 1 Tbit/s is unlimited enough.
+            if (ec != std::errc() || ptr != text.data() + text.size() || !(mbps >= 0) ||
+                mbps > 1e6) {
+                throw cli_error(flag +
+                                ": expected megabits per second between 0 (unlimited) and "
+                                "1000000, got '" +
+                                text + "'");
+            }
+            f.bandwidth_mbps = mbps;
+        } else if (flag == "--max-in-flight") {
+            f.max_in_flight = number<std::size_t>(flag, value(), u64max);
+        } else if (flag == "--json-style") {
+            auto text = value();
+            auto style = parse_json_style(text);
+            if (!style) {
+                throw cli_error(flag +
+                                ": expected compact, pretty, escaped or pretty-escaped, got '" +
+                                text + "'");
+            }
+            o.service.json = *style;
+        } else if (flag == "--locators") {
+            auto text = value();
+            if (text == "any") {
+                o.service.locators = locator_order::any;
+            } else if (text == "sequential") {
+                o.service.locators = locator_order::sequential;
+            } else {
+                throw cli_error(flag + ": expected any or sequential, got '" + text + "'");
+            }
         } else {
             throw cli_error(flag + ": unknown flag");
         }

@@ -3,7 +3,9 @@
 //   mock-salesforce --port 0 --seed S --records N [--fixture FILE] --client-id ID
 //                   --client-secret SECRET [--host 127.0.0.1] [faults...]
 // Faults: --token-expires-after N, --request-limit N, --error-rate P (0..1), --fault-seed S,
-//         --latency-ms N, --download-chunk-delay-ms N, --truncate-downloads-at BYTES.
+//         --latency-ms N, --download-chunk-delay-ms N, --truncate-downloads-at BYTES,
+//         --bandwidth-mbps N (fractional; 0 = unlimited), --max-in-flight N (0 = unlimited).
+// Answers: --json-style compact|pretty|escaped|pretty-escaped, --locators any|sequential.
 // Every flag also accepts --flag=value.
 
 #include <cstdint>

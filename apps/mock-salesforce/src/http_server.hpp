@@ -1,6 +1,10 @@
 #pragma once
 // Puts a mock_sf::service on a casio::http::server: moves bytes, applies the latency the service
 // asks for and streams file bodies in 64 KiB chunks (slowly or cut off when faults say so).
+// With --bandwidth-mbps it paces every response body to that rate per connection (bodies over
+// one chunk are streamed in chunks, each sent when the link has carried it). It also keeps the
+// in-flight count (in_flight.hpp): a request holds a ticket from its arrival to the last byte
+// of its answer, and is refused with 403 when --max-in-flight are already running.
 
 #include <cstdint>
 #include <memory>

@@ -92,6 +92,14 @@ constexpr std::array file_kinds = {
     file_kind{"png", "PNG", "image/png"},
     file_kind{"txt", "TEXT", "text/plain"},
 };
+// File sizes at which a connector changes behaviour, on both sides of each: its 64 KiB download
+// chunk (and two chunks), the 3 MiB cap on a text document whose base64 attachment is 4/3 of the
+// file (2,359,296 bytes encode to exactly 3 MiB; 2,359,293 to 4 bytes less, 2,359,297 to 4
+// more), 3 MiB itself, and max_file_download_size (10 MiB). Ordered so that the first few files
+// of a small org already meet different thresholds.
+constexpr std::array<std::int64_t, 13> threshold_file_sizes = {
+    65536,   10485760, 2359296,  3145728, 65537,   10485761, 2359297,
+    3145729, 65535,    10485759, 2359293, 3145727, 131072};
 const std::vector<std::string> linkable_names = {
     "Account", "Opportunity", "Contact", "Lead", "Campaign", "Case", "Project__c", "Ticket__c"};
 constexpr std::array permission_sets = {"Sales_Admin", "Sales_Rep", "Support_Agent",
@@ -738,6 +746,18 @@ value org::generate(std::size_t object, std::uint32_t index, int field) const {
             if (index % 23 == 7) {
                 return static_cast<std::int64_t>(10 * 1024 * 1024 + 512 * 1024 + fh % 65536);
             }
+            // Another 1 in 23 is mid-sized, so a sync meets every size at which a connector
+            // changes behaviour and the range between them: threshold sizes in turn with
+            // uniform sizes of 1-10 MiB. The 4th file (index 3) is the first, so even a
+            // small test org has one.
+            if (index % 23 == 3) {
+                const std::uint64_t k = index / 23;
+                if (k % 2 == 0) {
+                    return threshold_file_sizes[k / 2 % threshold_file_sizes.size()];
+                }
+                constexpr std::uint64_t mib = 1024 * 1024;
+                return static_cast<std::int64_t>(mib + fh % (9 * mib + 1));
+            }
             return static_cast<std::int64_t>(64 + fh % 150000);
         }
         if (name == "LatestPublishedVersionId")
@@ -1020,8 +1040,8 @@ void file_info::read(std::uint64_t offset, std::size_t length, std::string& out)
         head = "line,word,text\n";
     }
     constexpr std::uint64_t width = 64;
-    auto line = [&](std::uint64_t n) {
-        char buf[width + 1];
+    // Line n into `buf`: `width - 1` characters padded with spaces, then '\n'.
+    auto line = [&](std::uint64_t n, char(&buf)[width + 1]) {
         const char* w = words[(salt + n) % words.size()];
         int len = 0;
         if (extension == "html") {
@@ -1040,33 +1060,38 @@ void file_info::read(std::uint64_t offset, std::size_t length, std::string& out)
             len = std::snprintf(buf, sizeof buf, "Line %08llu: the %s of file %s",
                                 static_cast<unsigned long long>(n), w, version_id.c_str());
         }
-        std::string s(buf, static_cast<std::size_t>(std::min<int>(len, width - 1)));
-        s.resize(width - 1, ' ');
-        s += '\n';
-        return s;
+        const auto used = static_cast<std::size_t>(std::clamp(len, 0, static_cast<int>(width - 1)));
+        std::fill(buf + used, buf + width - 1, ' ');
+        buf[width - 1] = '\n';
     };
     if (head.size() + tail.size() > size) {
         head.clear();
         tail.clear();
     }
     const std::uint64_t end = std::min<std::uint64_t>(size, offset + length);
+    if (end <= offset) {
+        return;
+    }
     const std::uint64_t body_end = size - tail.size();
-    std::uint64_t cached_line = ~0ULL;
-    std::string cached;
-    out.reserve(out.size() + (end > offset ? end - offset : 0));
-    for (std::uint64_t pos = offset; pos < end; ++pos) {
-        if (pos < head.size()) {
-            out += head[pos];
-        } else if (pos >= body_end) {
-            out += tail[pos - body_end];
-        } else {
-            const std::uint64_t m = pos - head.size();
-            if (m / width != cached_line) {
-                cached_line = m / width;
-                cached = line(cached_line);
-            }
-            out += cached[m % width];
-        }
+    out.reserve(out.size() + (end - offset));
+    // Whole spans at a time: a 10 MiB body is read in 64 KiB chunks, each costing O(chunk).
+    std::uint64_t pos = offset;
+    if (pos < head.size()) {
+        const auto n = std::min<std::uint64_t>(end, head.size()) - pos;
+        out.append(head, pos, n);
+        pos += n;
+    }
+    char buf[width + 1];
+    for (const auto stop = std::min(end, body_end); pos < stop;) {
+        const std::uint64_t m = pos - head.size();
+        const std::uint64_t col = m % width;
+        line(m / width, buf);
+        const auto n = std::min(width - col, stop - pos);
+        out.append(buf + col, n);
+        pos += n;
+    }
+    if (pos < end) {
+        out.append(tail, pos - body_end, end - pos);
     }
 }
 

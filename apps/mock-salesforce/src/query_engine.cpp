@@ -897,12 +897,19 @@ void query_result::write_records(std::string& out, std::size_t offset, std::size
     }
 }
 
+std::optional<std::size_t> query_result::next_offset(std::size_t offset, std::size_t batch) const {
+    if (query_->count_only || offset + batch >= total_) {
+        return std::nullopt;
+    }
+    return offset + batch;
+}
+
 std::string query_result::page(std::size_t offset, std::size_t batch, std::string_view api_version,
                                std::string_view next_url_prefix) const {
     std::string out;
     // Pages are large; growing the string step by step costs more than the records themselves.
     out.reserve(std::min(batch, total_ > offset ? total_ - offset : 0) * 1600 + 256);
-    const bool done = query_->count_only || offset + batch >= total_;
+    const bool done = !next_offset(offset, batch);
     out += "{\"totalSize\":";
     out += std::to_string(total_);
     out += ",\"done\":";

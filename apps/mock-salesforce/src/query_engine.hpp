@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,8 @@ class query_result {
     // `next_url_prefix` is "/services/data/v59.0/query/01g...", to which "-<offset>" is added.
     std::string page(std::size_t offset, std::size_t batch, std::string_view api_version,
                      std::string_view next_url_prefix) const;
+    // The offset the page at `offset` points to as nextRecordsUrl; nullopt when it is the last.
+    std::optional<std::size_t> next_offset(std::size_t offset, std::size_t batch) const;
 
   private:
     std::uint32_t row(std::size_t i) const {

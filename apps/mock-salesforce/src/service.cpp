@@ -120,7 +120,43 @@ std::optional<std::string_view> service_request::header(std::string_view name) c
     return std::nullopt;
 }
 
-service::service(org& o, service_options opts) : org_(&o), engine_(o), opts_(std::move(opts)) {}
+service::service(org& o, service_options opts)
+    : org_(&o),
+      engine_(o),
+      opts_(std::move(opts)),
+      in_flight_(std::make_shared<in_flight_counter>(opts_.faults.max_in_flight)) {}
+
+bool service::counts_in_flight(const service_request& req) {
+    const auto path =
+        url_decode(std::string_view(req.target).substr(0, req.target.find('?')), false);
+    return !path.starts_with("/__admin/");
+}
+
+service_response service::too_many_in_flight(const service_request& req) const {
+    auto res = error(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.");
+    finish(res);
+    res.delay = std::chrono::milliseconds(0);
+    restyle(req, res);
+    return res;
+}
+
+void service::restyle(const service_request& req, service_response& res) const {
+    auto style = opts_.json;
+    if (auto pp = req.header("X-PrettyPrint"); pp && (*pp == "1" || iequals(*pp, "true"))) {
+        style = style == json_style::escaped || style == json_style::pretty_escaped
+                    ? json_style::pretty_escaped
+                    : json_style::pretty;
+    }
+    if (style == json_style::compact || res.file || res.body.empty()) {
+        return;
+    }
+    for (const auto& [k, v] : res.headers) {
+        if (iequals(k, "Content-Type") && v.starts_with("application/json")) {
+            res.body = restyle_json(res.body, style);
+            return;
+        }
+    }
+}
 
 void service::finish(service_response& res) const {
     const std::size_t limit =
@@ -167,6 +203,7 @@ service_response service::handle(const service_request& req) {
         res = json(e.status(), e.to_json());
     }
     finish(res);
+    restyle(req, res);
     return res;
 }
 
@@ -362,6 +399,7 @@ service_response service::run_query(const service_request& req, std::string_view
         it = cursors_.emplace(id, std::move(c)).first;
     }
     auto result = result_of(it->second);
+    it->second.next_offset = result->next_offset(0, batch);
     return json(200, result->page(0, batch, version,
                                   "/services/data/" + std::string(version) + "/query/" + id));
 }
@@ -372,10 +410,12 @@ service_response service::page(std::string_view version, const std::string& loca
     auto it = dash == std::string::npos ? cursors_.end() : cursors_.find(locator.substr(0, dash));
     auto offset = dash == std::string::npos ? std::nullopt
                                             : to_size(std::string_view(locator).substr(dash + 1));
-    if (it == cursors_.end() || !offset) {
+    if (it == cursors_.end() || !offset ||
+        (opts_.locators == locator_order::sequential && it->second.next_offset != offset)) {
         return error(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
     }
     auto result = result_of(it->second);
+    it->second.next_offset = result->next_offset(*offset, it->second.batch);
     return json(200,
                 result->page(*offset, it->second.batch, version,
                              "/services/data/" + std::string(version) + "/query/" + it->first));
@@ -395,10 +435,17 @@ service_response service::admin(const service_request& req, std::string_view pat
         o["download_requests"] = stats_.download_requests;
         o["download_bytes"] = stats_.download_bytes;
         o["faulted_requests"] = stats_.faulted_requests;
+        const auto& f = in_flight_->stats();
+        o["in_flight"] = f.in_flight;
+        o["max_in_flight"] = f.max_in_flight;
+        o["downloads_in_flight"] = f.downloads_in_flight;
+        o["max_downloads_in_flight"] = f.max_downloads_in_flight;
+        o["limited_requests"] = f.limited_requests;
         return json(200, boost::json::serialize(o));
     }
     if (path == "/__admin/reset-limits" && req.method == "POST") {
         stats_ = {};
+        in_flight_->reset();
         for (auto& [t, n] : tokens_) {
             n = 0;
         }

@@ -10,15 +10,21 @@
 //   GET  /services/data/vNN.N/sobjects/X/describe
 //   GET  /services/data/vNN.N/query?q=          first page (batch from Sforce-Query-Options)
 //   GET  /services/data/vNN.N/queryAll?q=       same, deleted rows included
-//   GET  /services/data/vNN.N/query/01g...-N    the page at offset N
+//   GET  /services/data/vNN.N/query/01g...-N    the page at offset N (with
+//                                               locator_order::sequential: only the one the
+//                                               previous page of that cursor pointed to)
 //   GET  /services/data/vNN.N/search?q=         SOSL
 //   GET  /services/data/vNN.N/sobjects/ContentVersion/068.../VersionData   raw bytes
+// Every JSON answer is written compactly, then re-styled when service_options::json or the
+// request's `X-PrettyPrint: 1` asks for it (json_style.hpp).
 // Admin (no auth; for tests that need changes while running):
 //   POST   /__admin/records/<Object>   JSON fields -> 201 {"id":"..."}
 //   PATCH  /__admin/records/<Id>       JSON fields -> 204 (LastModifiedDate = now unless given)
 //   DELETE /__admin/records/<Id>       -> 204 (then visible only through queryAll)
-//   GET    /__admin/stats              -> {"api_requests":N,"token_requests":N,...}
-//   POST   /__admin/reset-limits       -> 204 (request counters and faults start over)
+//   GET    /__admin/stats              -> {"api_requests":N,"token_requests":N,...,
+//                                          "in_flight":N,"max_in_flight":N,...}
+//   POST   /__admin/reset-limits       -> 204 (request counters and faults start over; the
+//                                      in-flight maxima start from what is in flight now)
 //   POST   /__admin/faults             {"after_requests":N,"status":503} or {..., "drop":true}
 //                                      -> 204; after N more API requests, every API request
 //                                      fails that way until DELETE /__admin/faults
@@ -35,6 +41,8 @@
 #include <utility>
 #include <vector>
 
+#include "in_flight.hpp"
+#include "json_style.hpp"
 #include "org.hpp"
 #include "query_engine.hpp"
 
@@ -48,6 +56,18 @@ struct fault_options {
     std::chrono::milliseconds latency{0};                // added before every response
     std::chrono::milliseconds download_chunk_delay{0};   // between 64 KiB chunks of a file
     std::optional<std::uint64_t> truncate_downloads_at;  // cut every download after N bytes
+    // Megabits per second per connection for response bodies; 0 = unlimited. Applied by the
+    // HTTP adapter (pacing.hpp).
+    double bandwidth_mbps = 0;
+    // Requests answered at once before the next one is refused with 403
+    // REQUEST_LIMIT_EXCEEDED (Salesforce's concurrent-request limit); 0 = unlimited.
+    std::size_t max_in_flight = 0;
+};
+
+// Which query locators a cursor serves.
+enum class locator_order {
+    any,         // any offset, in any order
+    sequential,  // only the offset the cursor's previous page handed out as nextRecordsUrl
 };
 
 struct service_options {
@@ -56,6 +76,8 @@ struct service_options {
     std::string instance_url = "http://127.0.0.1";  // returned by the token endpoint
     std::size_t max_uri = 16384;                    // longer request-targets -> 414
     std::size_t daily_limit = 100000;               // shown in Sforce-Limit-Info
+    json_style json = json_style::compact;
+    locator_order locators = locator_order::any;
     fault_options faults;
 };
 
@@ -99,6 +121,15 @@ class service {
 
     service_response handle(const service_request& req);
     const service_stats& stats() const noexcept { return stats_; }
+
+    // In-flight accounting, kept by the HTTP adapter (see in_flight.hpp). Requests that count
+    // are the ones a client's request cap covers: everything but /__admin/.
+    static bool counts_in_flight(const service_request& req);
+    in_flight_counter& in_flight() noexcept { return *in_flight_; }
+    // The answer to a request refused by in_flight().enter(): 403 REQUEST_LIMIT_EXCEEDED, at
+    // once (no latency).
+    service_response too_many_in_flight(const service_request& req) const;
+
     const service_options& options() const noexcept { return opts_; }
     // The URL the token endpoint reports, known once the port is bound.
     void set_instance_url(std::string url) { opts_.instance_url = std::move(url); }
@@ -110,6 +141,9 @@ class service {
         std::size_t batch = 2000;
         std::uint64_t generation = 0;
         std::shared_ptr<query_result> result;
+        // The offset of the nextRecordsUrl handed out last; nullopt once the last page was
+        // served (read with locator_order::sequential).
+        std::optional<std::size_t> next_offset;
     };
 
     service_response token(const service_request& req);
@@ -123,11 +157,13 @@ class service {
     std::shared_ptr<query_result> result_of(cursor& c);
     std::string locator_id(const std::string& soql, bool all, std::size_t batch) const;
     void finish(service_response& res) const;
+    void restyle(const service_request& req, service_response& res) const;
 
     org* org_;
     query_engine engine_;
     service_options opts_;
     service_stats stats_;
+    std::shared_ptr<in_flight_counter> in_flight_;
     std::unordered_map<std::string, std::size_t> tokens_;  // token -> API requests served
     std::size_t issued_ = 0;
     std::uint64_t fault_draws_ = 0;

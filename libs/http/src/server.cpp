@@ -351,6 +351,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
                                                       msg[bhttp::field::accept_encoding].data(),
                                                       msg[bhttp::field::accept_encoding].size()));
 
+            // Lives to the end of this iteration, so res.until_sent is released only after the
+            // answer has been written (or the write has failed).
             server_response res;
             if (!target_ok) {
                 res.status = 400;

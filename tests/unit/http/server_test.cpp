@@ -1,6 +1,7 @@
 // The coroutine HTTP server, driven by a plain synchronous Beast client on a second thread.
 
 #include <catch2/catch.hpp>
+#include <future>
 #include <thread>
 #include <zlib.h>
 
@@ -229,6 +230,31 @@ TEST_CASE("a streaming handler can send a body in chunks or cut it off", "[http]
     bhttp::read(cut.stream, cut.buffer, parser, ec);
     CHECK(ec == bhttp::error::partial_message);
     CHECK(parser.get().body() == "01234");
+}
+
+TEST_CASE("a response's until_sent token is released only once the body is written",
+          "[http][server]") {
+    // 32 MB cannot fit in the loopback socket buffers, so the write cannot end before the client
+    // has read most of the body.
+    const std::string payload(32 * 1024 * 1024, 'x');
+    std::promise<void> released;
+    auto done = released.get_future();
+    running_server s([&](server_request&) -> asio::awaitable<server_response> {
+        server_response res;
+        res.body = payload;
+        res.until_sent = std::shared_ptr<void>(nullptr, [&](void*) { released.set_value(); });
+        co_return res;
+    });
+    client c(s.port);
+    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/big", 11};
+    bhttp::write(c.stream, req);
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    bhttp::read_header(c.stream, c.buffer, parser);
+    CHECK(done.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+    bhttp::read(c.stream, c.buffer, parser);
+    CHECK(parser.get().body().size() == payload.size());
+    CHECK(done.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
 }
 
 TEST_CASE("handler exceptions become 500 and the server keeps serving", "[http][server]") {

@@ -29,6 +29,25 @@ TEST_CASE("mock-salesforce exits 2 naming a bad flag", "[mock_sf][binary]") {
                                                        "--client-id", "a", "--client-secret", "b"});
     CHECK(r.exit_code == 2);
     CHECK(r.output.find("--fixture") != std::string::npos);
+    for (std::vector<std::string> bad : {std::vector<std::string>{"--bandwidth-mbps", "-2"},
+                                         {"--max-in-flight", "x"},
+                                         {"--json-style", "yaml"},
+                                         {"--locators", "backwards"}}) {
+        INFO(bad[0]);
+        bad.insert(bad.end(), {"--client-id", "a", "--client-secret", "b"});
+        r = child_process::run(CASIO_BIN_MOCK_SALESFORCE, bad);
+        CHECK(r.exit_code == 2);
+        CHECK(r.output.find(bad[0]) != std::string::npos);
+    }
+}
+
+TEST_CASE("mock-salesforce --help names the bandwidth, in-flight, JSON style and locator flags",
+          "[mock_sf][binary]") {
+    auto r = child_process::run(CASIO_BIN_MOCK_SALESFORCE, {"--help"});
+    CHECK(r.exit_code == 0);
+    for (const char* flag : {"--bandwidth-mbps", "--max-in-flight", "--json-style", "--locators"}) {
+        CHECK(r.output.find(flag) != std::string::npos);
+    }
 }
 
 TEST_CASE("mock-salesforce serves a fixture and stops on SIGTERM", "[mock_sf][binary]") {

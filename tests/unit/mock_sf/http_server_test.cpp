@@ -170,3 +170,48 @@ TEST_CASE("command line flags and their errors", "[mock_sf][cli]") {
     CHECK(fails({"--client-secret", "b"}).starts_with("--client-id"));
     CHECK(parse_cli({"--help"}).help);
 }
+
+TEST_CASE("command line: bandwidth, in-flight limit, JSON style, locator order", "[mock_sf][cli]") {
+    const std::vector<std::string> creds = {"--client-id", "a", "--client-secret", "b"};
+    auto with = [&](std::vector<std::string> args) {
+        args.insert(args.end(), creds.begin(), creds.end());
+        return args;
+    };
+    auto defaults = parse_cli(with({}));
+    CHECK(defaults.service.faults.bandwidth_mbps == 0);
+    CHECK(defaults.service.faults.max_in_flight == 0);
+    CHECK(defaults.service.json == json_style::compact);
+    CHECK(defaults.service.locators == locator_order::any);
+
+    auto o = parse_cli(with({"--bandwidth-mbps", "2.5", "--max-in-flight=25", "--json-style",
+                             "pretty-escaped", "--locators", "sequential"}));
+    CHECK(o.service.faults.bandwidth_mbps == 2.5);
+    CHECK(o.service.faults.max_in_flight == 25);
+    CHECK(o.service.json == json_style::pretty_escaped);
+    CHECK(o.service.locators == locator_order::sequential);
+    CHECK(parse_cli(with({"--json-style=pretty"})).service.json == json_style::pretty);
+    CHECK(parse_cli(with({"--json-style", "escaped"})).service.json == json_style::escaped);
+    CHECK(parse_cli(with({"--bandwidth-mbps", "0"})).service.faults.bandwidth_mbps == 0);
+
+    auto fails = [&](std::vector<std::string> args) -> std::string {
+        try {
+            parse_cli(with(std::move(args)));
+        } catch (const cli_error& e) {
+            return e.what();
+        }
+        return "";
+    };
+    for (const char* bad : {"-1", "fast", "nan", "inf", "1e7", "", "2.5x"}) {
+        INFO(bad);
+        CHECK(fails({"--bandwidth-mbps", bad}).starts_with("--bandwidth-mbps"));
+    }
+    CHECK(fails({"--max-in-flight", "-3"}).starts_with("--max-in-flight"));
+    CHECK(fails({"--max-in-flight", "many"}).starts_with("--max-in-flight"));
+    CHECK(fails({"--json-style", "tabs"}).starts_with("--json-style"));
+    CHECK(fails({"--locators", "random"}).starts_with("--locators"));
+    CHECK(fails({"--locators"}).starts_with("--locators"));
+    const std::string usage = cli_usage();
+    for (const char* flag : {"--bandwidth-mbps", "--max-in-flight", "--json-style", "--locators"}) {
+        CHECK(usage.find(flag) != std::string::npos);
+    }
+}

@@ -150,6 +150,67 @@ TEST_CASE("file bodies are deterministic, exact in size and readable by range",
     CHECK_FALSE(o.file("001000000000000AAA"));
 }
 
+TEST_CASE("files cover every size threshold of a connector and 1-10 MiB", "[mock_sf][files]") {
+    constexpr std::uint64_t mib = 1024 * 1024;
+    // 3,000 records per object -> 600 files, enough for the whole cycle of threshold sizes.
+    org o(org_options{5, 3000});
+    auto versions = records(o, "SELECT Id, ContentSize FROM ContentVersion");
+    REQUIRE(versions.size() == 600);
+    const std::set<std::uint64_t> thresholds = {65535,    65536,    65537,   131072,  2359293,
+                                                2359296,  2359297,  3145727, 3145728, 3145729,
+                                                10485759, 10485760, 10485761};
+    std::set<std::uint64_t> seen_thresholds;
+    std::size_t small = 0, uniform = 0, over = 0;
+    for (const auto& v : versions) {
+        const auto size = static_cast<std::uint64_t>(v.at("ContentSize").as_int64());
+        if (thresholds.count(size)) {
+            CHECK(seen_thresholds.insert(size).second);
+        } else if (size >= mib && size <= 10 * mib) {
+            ++uniform;
+        } else if (size > 10 * mib) {
+            ++over;
+        } else {
+            CHECK(size <= 150064);
+            ++small;
+        }
+    }
+    // The 64 KiB download chunk, a 3 MiB base64 attachment (2,359,296 bytes), 3 MiB, and
+    // max_file_download_size: each on both sides, once per 600 files.
+    CHECK(seen_thresholds == thresholds);
+    // About 1 in 23 files is mid-sized (thresholds and uniform 1-10 MiB), 1 in 23 over 10 MiB.
+    CHECK(uniform == 13);
+    CHECK(over == 26);
+    CHECK(small == 600 - 13 - 13 - 26);
+    // Every org has a mid-sized file from its 4th file on, however small.
+    auto first = records(org(org_options{5, 20}), "SELECT ContentSize FROM ContentVersion");
+    REQUIRE(first.size() == 4);
+    CHECK(first.at(3).at("ContentSize").as_int64() == 65536);
+}
+
+TEST_CASE("a 10 MiB body is exact and reads the same whole or by 64 KiB chunks",
+          "[mock_sf][files]") {
+    org o(org_options{5, 3000});
+    auto v = records(o, "SELECT Id FROM ContentVersion WHERE ContentSize = 10485760");
+    REQUIRE(v.size() == 1);
+    auto f = o.file(str(v.at(0).at("Id")));
+    REQUIRE(f);
+    CHECK(f->size == 10485760);
+    std::string whole, chunks;
+    f->read(0, f->size, whole);
+    CHECK(whole.size() == f->size);
+    for (std::uint64_t off = 0; off < f->size; off += 65536) {
+        f->read(off, 65536, chunks);
+    }
+    CHECK(chunks == whole);
+    std::string again;
+    o.file(str(v.at(0).at("Id")))->read(5 * 1024 * 1024 + 7, 100, again);
+    CHECK(again == whole.substr(5 * 1024 * 1024 + 7, 100));
+    // Past the end: nothing.
+    std::string none;
+    f->read(f->size, 10, none);
+    CHECK(none.empty());
+}
+
 TEST_CASE("admin overlay adds, changes and deletes records", "[mock_sf][org][admin]") {
     org o(org_options{4, 10});
     const auto before = records(o, "SELECT Id FROM Account").size();

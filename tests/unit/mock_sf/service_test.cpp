@@ -10,14 +10,16 @@ using namespace casio::mock_sf::test;
 namespace {
 
 struct harness {
-    explicit harness(std::size_t records = 50, fault_options faults = {})
-        : o(org_options{11, records}), svc(o, make_options(faults)) {}
+    explicit harness(std::size_t records = 50, fault_options faults = {},
+                     locator_order locators = locator_order::any)
+        : o(org_options{11, records}), svc(o, make_options(faults, locators)) {}
 
-    static service_options make_options(fault_options faults) {
+    static service_options make_options(fault_options faults, locator_order locators) {
         service_options opts;
         opts.client_id = "id";
         opts.client_secret = "s3cret";
         opts.faults = faults;
+        opts.locators = locators;
         return opts;
     }
 
@@ -178,6 +180,55 @@ TEST_CASE("query paging through locators with batch size option", "[mock_sf][ser
     auto bad = h.call("GET", "/services/data/v59.0/query/01gNOPE-200");
     CHECK(bad.status == 400);
     CHECK(bad.body.find("INVALID_QUERY_LOCATOR") != std::string::npos);
+}
+
+TEST_CASE("sequential locators serve only the page the previous one pointed to",
+          "[mock_sf][service][paging]") {
+    harness h(1000, {}, locator_order::sequential);
+    h.login();
+    const auto query = "/services/data/v59.0/query?q=" + harness::encode("SELECT Id FROM Account");
+    const std::vector<std::pair<std::string, std::string>> batch = {
+        {"Sforce-Query-Options", "batchSize=300"}};
+    auto page = boost::json::parse(h.call("GET", query, {}, batch).body);
+    const auto next = str(page.at("nextRecordsUrl"));
+    REQUIRE(next.ends_with("-300"));
+    const auto base = next.substr(0, next.rfind('-'));
+    auto refused = [&](std::string_view offset) {
+        auto r = h.call("GET", base + "-" + std::string(offset));
+        return r.status == 400 &&
+               r.body ==
+                   R"([{"message":"invalid query locator","errorCode":"INVALID_QUERY_LOCATOR"}])";
+    };
+    CHECK(refused("600"));  // ahead of the cursor
+    CHECK(refused("0"));
+    // Following nextRecordsUrl reads everything, each page once.
+    std::size_t seen = page.at("records").as_array().size();
+    std::vector<std::string> urls;
+    while (page.as_object().contains("nextRecordsUrl")) {
+        urls.push_back(str(page.at("nextRecordsUrl")));
+        auto r = h.call("GET", urls.back());
+        REQUIRE(r.status == 200);
+        page = boost::json::parse(r.body);
+        seen += page.at("records").as_array().size();
+    }
+    CHECK(seen == 1000);
+    REQUIRE(urls.size() == 3);
+    // Served pages, and any page after the last, are refused.
+    CHECK(refused("300"));
+    CHECK(refused("900"));
+    // Running the query again starts the cursor over.
+    h.call("GET", query, {}, batch);
+    CHECK(h.call("GET", urls.front()).status == 200);
+    CHECK(refused("300"));
+    CHECK(h.call("GET", urls.at(1)).status == 200);
+
+    // The default (any order) serves the same pages in any order, again and again.
+    harness any(1000);
+    any.login();
+    any.call("GET", query, {}, batch);
+    CHECK(any.call("GET", base + "-900").status == 200);
+    CHECK(any.call("GET", base + "-300").status == 200);
+    CHECK(any.call("GET", base + "-300").status == 200);
 }
 
 TEST_CASE("query errors come back as Salesforce error arrays", "[mock_sf][service][errors]") {

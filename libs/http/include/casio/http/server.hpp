@@ -73,6 +73,10 @@ struct server_response {
     header_list fields;  // Content-Type etc. (Content-Length and Content-Encoding are set)
     std::string body;
     bool allow_gzip = true;
+    // Released once the response has been written (or its connection has failed), not when the
+    // handler returns: a handler that accounts for requests until the end of their answer (a
+    // mock's in-flight count) puts its token here.
+    std::shared_ptr<void> until_sent;
 
     // The first value of a field, case-insensitively (for tests).
     std::optional<std::string_view> header(std::string_view name) const;
