@@ -237,6 +237,7 @@ struct environment_options {
     std::string sf_latency_ms = "0";
     std::string records = "24";
     std::vector<std::string> es_args;  // extra mock-elasticsearch flags
+    std::vector<std::string> sf_args;  // extra mock-salesforce flags
     std::string extra_config;          // appended to config.yml (top-level YAML)
     // More connectors like sf-service (index search-<id>), each syncing every standard object.
     std::vector<std::string> extra_connectors;
@@ -256,10 +257,7 @@ struct environment {
 
     explicit environment(const environment_options& o)
         : es(child_process::start_server(CASIO_BIN_MOCK_ELASTICSEARCH, es_args(o))),
-          sf(child_process::start_server(
-              CASIO_BIN_MOCK_SALESFORCE,
-              {"--port", "0", "--records", o.records, "--seed", "11", "--client-id", "id",
-               "--client-secret", "secret", "--latency-ms", o.sf_latency_ms})) {
+          sf(child_process::start_server(CASIO_BIN_MOCK_SALESFORCE, sf_args(o))) {
         ::setenv("RUNNING_FTEST", "1", 1);
         ::setenv("SALESFORCE_EMULATOR_HOST", sf.base_url().c_str(), 1);
         config = dir.path / "config.yml";
@@ -324,6 +322,13 @@ struct environment {
     }
 
   private:
+    static std::vector<std::string> sf_args(const environment_options& o) {
+        std::vector<std::string> args{"--port",      "0",      "--records",        o.records,
+                                      "--seed",      "11",     "--client-id",      "id",
+                                      "--client-secret", "secret", "--latency-ms", o.sf_latency_ms};
+        args.insert(args.end(), o.sf_args.begin(), o.sf_args.end());
+        return args;
+    }
     static std::vector<std::string> es_args(const environment_options& o) {
         std::vector<std::string> args{"--port", "0", "--version", "9.6.0"};
         args.insert(args.end(), o.es_args.begin(), o.es_args.end());
