@@ -143,6 +143,13 @@ std::string describe_object(const schema& s, const object_def& o, std::string_vi
         out += f.custom ? "true" : "false";
         out += ",\"nillable\":";
         out += f.nillable ? "true" : "false";
+        // A reference to several objects (Lead.OwnerId: Group or User) is what a client reads
+        // these two flags for: its relationship resolves to the "Name" object.
+        const bool polymorphic = f.reference_to.size() > 1;
+        out += ",\"namePointing\":";
+        out += polymorphic ? "true" : "false";
+        out += ",\"polymorphicForeignKey\":";
+        out += polymorphic ? "true" : "false";
         out += ",\"filterable\":";
         out += f.filterable() ? "true" : "false";
         out += ",\"sortable\":";

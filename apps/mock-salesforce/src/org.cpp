@@ -104,6 +104,20 @@ const std::vector<std::string> linkable_names = {
     "Account", "Opportunity", "Contact", "Lead", "Campaign", "Case", "Project__c", "Ticket__c"};
 constexpr std::array permission_sets = {"Sales_Admin", "Sales_Rep", "Support_Agent",
                                         "Marketing_Viewer"};
+struct group_row {
+    const char* name;
+    const char* developer_name;
+    const char* type;
+    const char* email;  // null: many real queues have no email
+};
+// Queues first: record owners are drawn from the first `queue_count` rows.
+constexpr std::array groups = {
+    group_row{"Support Queue", "Support_Queue", "Queue", "support-queue@example.com"},
+    group_row{"Sales Leads Queue", "Sales_Leads_Queue", "Queue", "leads-queue@example.com"},
+    group_row{"Escalations Queue", "Escalations_Queue", "Queue", nullptr},
+    group_row{"All Sales Reps", "All_Sales_Reps", "Regular", nullptr},
+};
+constexpr std::uint64_t queue_count = 3;
 
 template <class A>
 const typename A::value_type& pick_from(const A& a, std::uint64_t h) {
@@ -190,6 +204,7 @@ org::org(org_options opts) : schema_(std::make_shared<mock_sf::schema>(schema::s
     n_ = opts.records;
     const auto& s = *schema_;
     user_ = s.find("User");
+    group_ = s.find("Group");
     content_document_ = s.find("ContentDocument");
     content_version_ = s.find("ContentVersion");
     cdl_ = s.find("ContentDocumentLink");
@@ -204,6 +219,7 @@ org::org(org_options opts) : schema_(std::make_shared<mock_sf::schema>(schema::s
     const std::size_t docs = std::max<std::size_t>(1, slots);
     counts_.assign(s.objects().size(), n_);
     counts_[static_cast<std::size_t>(user_)] = users;
+    counts_[static_cast<std::size_t>(group_)] = groups.size();
     counts_[static_cast<std::size_t>(permission_set_)] = permission_sets.size();
     counts_[static_cast<std::size_t>(assignment_)] = 2 * users;
     counts_[static_cast<std::size_t>(object_permissions_)] =
@@ -249,10 +265,17 @@ org org::from_fixture(std::string_view json_text) {
             rec.fields.resize(o.schema_->object(static_cast<std::size_t>(obj)).fields.size());
             rec.fields[1] = false;
             o.apply(static_cast<std::size_t>(obj), rec, item.as_object());
+            const auto& def = o.schema_->object(static_cast<std::size_t>(obj));
             if (is_null(rec.fields[0])) {
                 rec.fields[0] = o.make_id(static_cast<std::size_t>(obj), target.size());
             }
             auto id = std::get<std::string>(rec.fields[0]);
+            // Salesforce reads an object's type from its id's prefix (a User's is 005), and so
+            // do relationship lookups here: an id of another prefix would be another object.
+            if (!id.starts_with(def.key_prefix)) {
+                throw std::invalid_argument("fixture: " + def.name + " Id '" + id +
+                                            "' must start with " + def.key_prefix);
+            }
             if (!o.fixture_ids_
                      .emplace(id.substr(0, 15),
                               std::pair{static_cast<std::size_t>(obj),
@@ -542,6 +565,13 @@ value org::generate(std::size_t object, std::uint32_t index, int field) const {
                                                              static_cast<std::uint64_t>(year)));
         case gen::user:
             return ref_to(user_, h % base_count(static_cast<std::size_t>(user_)));
+        case gen::owner:
+            // Every 7th record from the 4th is owned by a queue, so even a 4-record org has one
+            // and a sync meets queue owners among user owners.
+            if (index % 7 == 3) {
+                return ref_to(group_, h % queue_count);
+            }
+            return ref_to(user_, h % base_count(static_cast<std::size_t>(user_)));
         case gen::parent_block:
             return ref_to(ref_target(), block_parent(index));
         case gen::parent_prev:
@@ -674,6 +704,17 @@ value org::generate(std::size_t object, std::uint32_t index, int field) const {
                 return std::string("CloudIntegrationUser");
             return std::string("Standard");
         }
+    }
+    if (static_cast<int>(object) == group_) {
+        const auto& g = groups[index % groups.size()];
+        if (name == "Name")
+            return std::string(g.name);
+        if (name == "DeveloperName")
+            return std::string(g.developer_name);
+        if (name == "Type")
+            return std::string(g.type);
+        if (name == "Email")
+            return g.email ? value{std::string(g.email)} : value{};
     }
     if (o.name == "Opportunity" && name == "Name") {
         return company() + " - " + sentence(h, 2);
@@ -849,6 +890,24 @@ stored_record org::materialise(const record_ref& r) const {
     return rec;
 }
 
+void org::check_reference(const object_def& o, const field_def& f, std::string_view id) const {
+    const int target = schema_->find_prefix(id.substr(0, 3));
+    if (target < 0) {
+        return;  // no object of the schema: a dangling reference, which resolves to null
+    }
+    const auto& target_name = schema_->object(static_cast<std::size_t>(target)).name;
+    if (std::find(f.reference_to.begin(), f.reference_to.end(), target_name) !=
+        f.reference_to.end()) {
+        return;
+    }
+    std::string allowed;
+    for (const auto& r : f.reference_to) {
+        allowed += (allowed.empty() ? "" : " or ") + r;
+    }
+    throw std::invalid_argument("field '" + o.name + "." + f.name + "' references " + allowed +
+                                ", got '" + std::string(id) + "' (an id of " + target_name + ")");
+}
+
 void org::apply(std::size_t object, stored_record& rec, const boost::json::object& fields) const {
     const auto& o = schema_->object(object);
     for (const auto& [key, jv] : fields) {
@@ -916,6 +975,9 @@ void org::apply(std::size_t object, stored_record& rec, const boost::json::objec
                 if (!d)
                     throw bad("a datetime");
                 s = *d;
+            }
+            if (f.type == field_type::reference) {
+                check_reference(o, f, s);
             }
             v = std::move(s);
         }

@@ -10,7 +10,10 @@
 // Object and field names are matched case-insensitively against the built-in schema; unknown ones
 // are an error naming them. Missing fields are null; a missing Id is generated from the object's
 // key prefix and the record's position. Dates are "YYYY-MM-DD", datetimes any SOQL datetime form
-// (stored as "YYYY-MM-DDTHH:MM:SS.sss+0000").
+// (stored as "YYYY-MM-DDTHH:MM:SS.sss+0000"). A record's Id must carry its object's key prefix
+// (a User's starts with 005), and a reference must point at one of the objects the field refers
+// to (Lead.OwnerId a User or a Group, Contact.OwnerId only a User); ids whose prefix is no
+// object of the schema are left alone and resolve to null relationships.
 
 #include <cstdint>
 #include <map>
@@ -127,6 +130,8 @@ class org {
                                                                  std::string_view parent_id) const;
     stored_record materialise(const record_ref& r) const;
     void apply(std::size_t object, stored_record& rec, const boost::json::object& fields) const;
+    // Throws std::invalid_argument when `id` is the id of an object `f` does not refer to.
+    void check_reference(const object_def& o, const field_def& f, std::string_view id) const;
     std::uint64_t hash(std::size_t object, std::uint64_t index, std::uint64_t salt) const;
 
     std::shared_ptr<const mock_sf::schema> schema_;
@@ -141,7 +146,7 @@ class org {
     std::vector<std::size_t> deleted_count_;
     std::uint64_t generation_ = 0;
     // Indices of objects the generator treats specially.
-    int user_ = -1, content_document_ = -1, content_version_ = -1, cdl_ = -1;
+    int user_ = -1, group_ = -1, content_document_ = -1, content_version_ = -1, cdl_ = -1;
     int permission_set_ = -1, assignment_ = -1, object_permissions_ = -1;
     std::vector<int> linkable_;  // objects that carry ContentDocumentLinks, in schema order
 };

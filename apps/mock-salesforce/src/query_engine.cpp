@@ -19,7 +19,8 @@ constexpr std::string_view relationship_tail =
     "custom relationship name. Please reference your WSDL or the describe call for the "
     "appropriate names.";
 
-// Fields a polymorphic relationship (LinkedEntity, What, Who) exposes, as the "Name" object does.
+// Fields a polymorphic relationship (Owner of Lead and Case, LinkedEntity, What, Who) exposes, as
+// the "Name" object does.
 constexpr std::string_view polymorphic_fields[] = {
     "Id",    "Name", "Email",    "FirstName", "LastName",    "Title",
     "Phone", "Type", "Username", "IsActive",  "CreatedDate", "LastModifiedDate"};
@@ -771,7 +772,10 @@ class evaluator {
         const auto& obj = r.object();
         const auto id = r.id();
         out += "{\"attributes\":{\"type\":";
-        append_json_string(out, obj.name);
+        // Salesforce types a record reached through a polymorphic relationship (Owner of a Lead
+        // or Case, LinkedEntity) as its "Name" object, whatever it is; only the url names the
+        // actual object (.../sobjects/Group/00G...).
+        append_json_string(out, node.object < 0 ? std::string_view("Name") : obj.name);
         out += ",\"url\":\"/services/data/";
         out += version;
         out += "/sobjects/";

@@ -145,6 +145,18 @@ object_def obj(std::string name, std::string prefix, std::string label, std::str
     return o;
 }
 
+// Lead and Case records can be owned by a queue as well as by a user, so their OwnerId is
+// polymorphic, listed in the order Salesforce's describe gives.
+object_def queue_owned(object_def o) {
+    for (auto& f : o.fields) {
+        if (f.name == "OwnerId") {
+            f.reference_to = {"Group", "User"};
+            f.generator = gen::owner;
+        }
+    }
+    return o;
+}
+
 const std::vector<std::string> linkable = {"Account",  "Opportunity", "Contact",    "Lead",
                                            "Campaign", "Case",        "Project__c", "Ticket__c"};
 
@@ -205,7 +217,7 @@ schema schema::standard() {
          pick("LeadSource", {"Web", "Phone Inquiry", "Partner Referral", "Other"}),
          fd("IsClosed", ft::boolean, gen::boolean), fd("IsWon", ft::boolean, gen::boolean),
          fd("Description", ft::textarea, gen::paragraph, 32000)}));
-    s.add(obj(
+    s.add(queue_owned(obj(
         "Lead", "00Q", "Lead", "Leads",
         {fd("FirstName", ft::string, gen::first_name, 40),
          fd("LastName", ft::string, gen::last_name, 80),
@@ -220,7 +232,7 @@ schema schema::standard() {
          special("IsConverted", ft::boolean), special("ConvertedDate", ft::date),
          ref("ConvertedAccountId", {"Account"}, "ConvertedAccount", gen::special),
          ref("ConvertedContactId", {"Contact"}, "ConvertedContact", gen::special),
-         ref("ConvertedOpportunityId", {"Opportunity"}, "ConvertedOpportunity", gen::special)}));
+         ref("ConvertedOpportunityId", {"Opportunity"}, "ConvertedOpportunity", gen::special)})));
     s.add(obj("Campaign", "701", "Campaign", "Campaigns",
               {fd("Name", ft::string, gen::special, 80),
                pick("Type", {"Conference", "Webinar", "Trade Show", "Email", "Advertisement"}),
@@ -229,16 +241,17 @@ schema schema::standard() {
                fd("IsActive", ft::boolean, gen::boolean),
                ref("ParentId", {"Campaign"}, "Parent", gen::parent_prev, "ChildCampaigns"),
                fd("Description", ft::textarea, gen::paragraph, 32000)}));
-    s.add(obj("Case", "500", "Case", "Cases",
-              {fd("CaseNumber", ft::string, gen::case_number, 30),
-               fd("Subject", ft::string, gen::sentence, 255),
-               fd("Description", ft::textarea, gen::paragraph, 32000),
-               pick("Status", {"New", "Working", "Escalated", "Closed"}),
-               pick("Priority", {"High", "Medium", "Low"}),
-               pick("Origin", {"Phone", "Email", "Web"}), special("IsClosed", ft::boolean),
-               ref("AccountId", {"Account"}, "Account", gen::parent_block, "Cases"),
-               ref("ContactId", {"Contact"}, "Contact", gen::parent_block, "Cases"),
-               ref("ParentId", {"Case"}, "Parent", gen::parent_prev, "ChildCases")}));
+    s.add(queue_owned(
+        obj("Case", "500", "Case", "Cases",
+            {fd("CaseNumber", ft::string, gen::case_number, 30),
+             fd("Subject", ft::string, gen::sentence, 255),
+             fd("Description", ft::textarea, gen::paragraph, 32000),
+             pick("Status", {"New", "Working", "Escalated", "Closed"}),
+             pick("Priority", {"High", "Medium", "Low"}), pick("Origin", {"Phone", "Email", "Web"}),
+             special("IsClosed", ft::boolean),
+             ref("AccountId", {"Account"}, "Account", gen::parent_block, "Cases"),
+             ref("ContactId", {"Contact"}, "Contact", gen::parent_block, "Cases"),
+             ref("ParentId", {"Case"}, "Parent", gen::parent_prev, "ChildCases")})));
     s.add(obj(
         "EmailMessage", "02s", "Email Message", "Email Messages",
         {ref("ParentId", {"Case"}, "Parent", gen::parent_block, "EmailMessages"),
@@ -339,6 +352,17 @@ schema schema::standard() {
                       custom(fd("Resolved__c", ft::boolean, gen::boolean))});
         t.custom = true;
         s.add(std::move(t));
+    }
+    // Queues (Type Queue) own records; a Regular group is a public group, listed so a query on
+    // Group meets both kinds. Added last: an object's position feeds the hash every generated
+    // value comes from, so objects added before it would change every org.
+    {
+        auto type = pick("Type", {"Queue", "Regular"});
+        type.generator = gen::special;
+        s.add(obj("Group", "00G", "Group", "Groups",
+                  {special("Name", ft::string, 40), special("DeveloperName", ft::string, 80),
+                   std::move(type), special("Email", ft::email, 255)},
+                  false));
     }
     s.finish();
     return s;

@@ -20,6 +20,7 @@ enum class gen {
     created,       // datetime in [2021, 2024)
     modified,      // created + up to a year
     user,          // some User id
+    owner,         // some User id, or a queue (Group) for every 7th record: see org.cpp
     parent_block,  // parent index from the fan-out pattern (see org.cpp)
     parent_prev,   // previous record of the same object for every 10th record
     first_name,

@@ -230,7 +230,7 @@ class parser {
         }
         ++i_;
         const auto& from = peek();
-        if (from.kind != tk::ident || reserved(from)) {
+        if (!object_name(from)) {
             unexpected(from);
         }
         q.from = from.text;
@@ -326,6 +326,12 @@ class parser {
             }
         }
         return false;
+    }
+
+    // Where an object name is expected, GROUP is the Group object (`SELECT Id FROM Group`), as
+    // Salesforce reads it there; elsewhere it stays reserved.
+    static bool object_name(const token& t) {
+        return t.kind == tk::ident && (!reserved(t) || is_keyword(t, "GROUP"));
     }
 
     const token& peek(std::size_t ahead = 0) const {
@@ -580,7 +586,7 @@ class parser {
     sosl_returning returning() {
         sosl_returning r;
         const auto& t = peek();
-        if (t.kind != tk::ident || reserved(t)) {
+        if (!object_name(t)) {
             unexpected(t);
         }
         r.object = t.text;

@@ -32,6 +32,7 @@ TEST_CASE("generated ids are 18-char Salesforce ids with real key prefixes", "[m
                                                           {"CaseFeed", "0D5"},
                                                           {"FeedComment", "0D7"},
                                                           {"User", "005"},
+                                                          {"Group", "00G"},
                                                           {"ContentDocument", "069"},
                                                           {"ContentVersion", "068"},
                                                           {"ContentDocumentLink", "06A"},

@@ -136,13 +136,64 @@ TEST_CASE("describe global and per object", "[mock_sf][service][describe]") {
             owner = true;
             CHECK(str(f.at("type")) == "reference");
             CHECK(str(f.at("relationshipName")) == "Owner");
-            CHECK(str(f.at("referenceTo").at(0)) == "User");
+            // A case can be owned by a queue (Group) as well as by a user.
+            CHECK(boost::json::serialize(f.at("referenceTo")) == R"(["Group","User"])");
         }
     }
     CHECK(owner);
     auto missing = h.call("GET", "/services/data/v59.0/sobjects/Nope__c/describe");
     CHECK(missing.status == 404);
     CHECK(missing.body.find("NOT_FOUND") != std::string::npos);
+}
+
+TEST_CASE("describe: Lead.OwnerId refers to Group or User, Contact.OwnerId to User; Group",
+          "[mock_sf][service][describe][owners]") {
+    harness h;
+    h.login();
+    auto owner_field = [&](std::string_view object) {
+        auto d = boost::json::parse(
+            h.call("GET", "/services/data/v59.0/sobjects/" + std::string(object) + "/describe")
+                .body);
+        for (const auto& f : d.at("fields").as_array()) {
+            if (str(f.at("name")) == "OwnerId") {
+                return f.as_object();
+            }
+        }
+        FAIL("no OwnerId on " << object);
+        return boost::json::object{};
+    };
+    auto lead = owner_field("Lead");
+    CHECK(boost::json::serialize(lead.at("referenceTo")) == R"(["Group","User"])");
+    CHECK(str(lead.at("relationshipName")) == "Owner");
+    CHECK(lead.at("polymorphicForeignKey").as_bool());
+    CHECK(lead.at("namePointing").as_bool());
+    auto contact = owner_field("Contact");
+    CHECK(boost::json::serialize(contact.at("referenceTo")) == R"(["User"])");
+    CHECK_FALSE(contact.at("polymorphicForeignKey").as_bool());
+    CHECK_FALSE(contact.at("namePointing").as_bool());
+
+    auto global = boost::json::parse(h.call("GET", "/services/data/v59.0/sobjects").body);
+    bool listed = false;
+    for (const auto& s : global.at("sobjects").as_array()) {
+        if (str(s.at("name")) == "Group") {
+            listed = true;
+            CHECK(str(s.at("keyPrefix")) == "00G");
+            CHECK(s.at("queryable").as_bool());
+        }
+    }
+    CHECK(listed);
+    auto group = h.call("GET", "/services/data/v59.0/sobjects/Group/describe");
+    REQUIRE(group.status == 200);
+    std::vector<std::string> types;
+    const auto group_describe = boost::json::parse(group.body);
+    for (const auto& f : group_describe.at("fields").as_array()) {
+        if (str(f.at("name")) == "Type") {
+            for (const auto& p : f.at("picklistValues").as_array()) {
+                types.push_back(str(p.at("value")));
+            }
+        }
+    }
+    CHECK(types == std::vector<std::string>{"Queue", "Regular"});
 }
 
 TEST_CASE("query paging through locators with batch size option", "[mock_sf][service][paging]") {

@@ -41,6 +41,18 @@ TEST_CASE("SOQL literals: strings with escapes, numbers, dates, datetimes", "[mo
     CHECK(c[4].values[0].k == soql::literal::kind::boolean);
 }
 
+TEST_CASE("GROUP names the Group object after FROM and stays reserved elsewhere",
+          "[mock_sf][soql][owners]") {
+    CHECK(soql::parse_soql("SELECT Id FROM Group WHERE Type = 'Queue'").from == "Group");
+    CHECK(soql::parse_soql("SELECT Id FROM Lead WHERE OwnerId IN (SELECT Id FROM group)")
+              .where->subquery->from == "group");
+    CHECK(soql::parse_sosl("FIND {support} RETURNING Group(Name)").returning.at(0).object ==
+          "Group");
+    const auto& o = fixture_org();
+    CHECK(error_code(o, "SELECT Id FROM Account GROUP BY Name") == "MALFORMED_QUERY");
+    CHECK(error_code(o, "SELECT Group FROM Account") == "MALFORMED_QUERY");
+}
+
 TEST_CASE("SOQL syntax errors are MALFORMED_QUERY with a position", "[mock_sf][soql][errors]") {
     const auto& o = fixture_org();
     CHECK(error_code(o, "SELECT FROM Account") == "MALFORMED_QUERY");
