@@ -38,9 +38,10 @@ struct fixture_file {
 
 // An org of one account linked to `files` (each a ContentDocument with its ContentVersion).
 std::string files_fixture(const std::vector<fixture_file>& files) {
-    json::array users{json::object{
-        {"Id", sf_id("005", 1)}, {"Name", "Ada Owner"}, {"Email", "ada@example.com"}}};
-    json::array accounts{json::object{{"Id", sf_id("001", 1)}, {"Name", "Acme"},
+    json::array users{
+        json::object{{"Id", sf_id("005", 1)}, {"Name", "Ada Owner"}, {"Email", "ada@example.com"}}};
+    json::array accounts{json::object{{"Id", sf_id("001", 1)},
+                                      {"Name", "Acme"},
                                       {"OwnerId", sf_id("005", 1)},
                                       {"LastModifiedDate", "2024-05-01T10:00:00.000+0000"}}};
     json::array docs, versions, links;
@@ -127,11 +128,11 @@ TEST_CASE("a job canceled with 30 downloads in flight ends canceled within 5 s",
           "[integration][service][cancel][files]") {
     // Downloads wait 1 s between their 64 KiB chunks, so most files of this org take seconds
     // and 30 of them are soon in flight at once.
-    environment env(environment_options{
-        .records = "400",
-        .sf_args = {"--download-chunk-delay-ms", "1000"},
-        .extra_config = "elasticsearch.bulk.concurrent_downloads: 30\n"
-                        "salesforce.max_concurrent_requests: 40\n"});
+    environment env(environment_options{.records = "400",
+                                        .sf_args = {"--download-chunk-delay-ms", "1000"},
+                                        .extra_config =
+                                            "elasticsearch.bulk.concurrent_downloads: 30\n"
+                                            "salesforce.max_concurrent_requests: 40\n"});
     const std::string es_url = env.es.base_url();
     auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
     REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));
@@ -146,8 +147,8 @@ TEST_CASE("a job canceled with 30 downloads in flight ends canceled within 5 s",
         co_await c.cancel_sync_job(job);
         co_return true;
     });
-    CHECK(eventually([&] { return job_status(es_url, job) == "canceled"; },
-                     std::chrono::seconds(5)));
+    CHECK(
+        eventually([&] { return job_status(es_url, job) == "canceled"; }, std::chrono::seconds(5)));
     // Every download was abandoned (the mock sees its connections closed), and the connector
     // is ready for the next sync.
     CHECK(eventually([&] { return downloads_in_flight() == 0; }, std::chrono::seconds(10)));

@@ -54,6 +54,7 @@ run_result sync_against(const std::string& base_url, sf::config cfg,
     auto body = [&]() -> asio::awaitable<void> {
         co_await src.validate_config();
         co_await src.get_docs({}, [&](casio::sync::document d) -> asio::awaitable<void> {
+            d.lease.reset();  // as a sink does once the document is in a bulk request
             out.docs.push_back(std::move(d));
             co_return;
         });

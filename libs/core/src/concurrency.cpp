@@ -83,9 +83,9 @@ asio::awaitable<async_semaphore::permit> async_semaphore::acquire(std::size_t un
         take(units);
         co_return permit(this, units);
     }
-    waiter w{asio::steady_timer(co_await asio::this_coro::executor,
-                                asio::steady_timer::time_point::max()),
-             units};
+    // (Named first: GCC 12 mishandles temporaries of a co_await inside a call.)
+    const auto ex = co_await asio::this_coro::executor;
+    waiter w{asio::steady_timer(ex, asio::steady_timer::time_point::max()), units};
     waiters_.push_back(&w);
     // However the wait ends (granted, cancelled, or an exception thrown by the co_await of a
     // coroutine cancelled earlier), the queue no longer points at `w` and nothing taken for it

@@ -69,7 +69,8 @@ source::source(client& c, config cfg, const sync::source_options& opts, concurre
       concurrency_(conc),
       warn_(std::move(warn)),
       pages_(std::max<std::size_t>(1, conc.pages)),
-      file_bytes_(std::max<std::size_t>(1, conc.file_bytes)) {}
+      file_bytes_(
+          std::make_shared<core::async_semaphore>(std::max<std::size_t>(1, conc.file_bytes))) {}
 
 source::source(std::unique_ptr<client> c, config cfg, const sync::source_options& opts,
                concurrency conc, warning_sink warn)
@@ -240,17 +241,20 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
         [&](const json::array& records, const raw_records& raw) -> asio::awaitable<void> {
             case_feed_index feeds;
             if (with_feeds && d.usable("CaseFeed") && !records.empty()) {
-                for (const auto& q :
-                     case_feed_queries(d, client_.base_url(), record_ids(records))) {
-                    co_await client_.query(
-                        q, "query CaseFeed",
-                        [&](const json::array& f,
-                            const raw_records& feed_text) -> asio::awaitable<void> {
-                            feeds.add(f, &feed_text);
-                            co_return;
-                        },
-                        feed_fields_read);
-                }
+                // All at once: each query covers other cases, so the feeds of one case
+                // still come from one query, in its order.
+                const auto queries = case_feed_queries(d, client_.base_url(), record_ids(records));
+                co_await core::for_each_concurrently(
+                    queries.size(), queries.size(), [&](std::size_t q) -> asio::awaitable<void> {
+                        co_await client_.query(
+                            queries[q], "query CaseFeed",
+                            [&](const json::array& f,
+                                const raw_records& feed_text) -> asio::awaitable<void> {
+                                feeds.add(f, &feed_text);
+                                co_return;
+                            },
+                            feed_fields_read);
+                    });
             }
             for (std::size_t i = 0; i < records.size(); ++i) {
                 if (!records[i].is_object()) {
@@ -331,7 +335,6 @@ asio::awaitable<void> source::sync_file(const content_document& d, const handler
     sync::document doc;
     doc.id = d.id;
     begin_content_document(doc.json, d, client_.base_url(), dls_enabled() ? &identities : nullptr);
-    core::async_semaphore::permit budget;  // held until the sink has the document
     if (download) {
         // The base64 of the file is written straight into the document as it arrives, within
         // the sync's budget of file content held at once. ContentSize bounds what is read: a
@@ -339,7 +342,17 @@ asio::awaitable<void> source::sync_file(const content_document& d, const handler
         // its size.
         const std::size_t limit = d.size().value_or(opts_.max_file_size);
         const std::size_t encoded = base64_encoder::encoded_size(limit);
-        budget = co_await file_bytes_.acquire(encoded);
+        // The document's share of the budget travels with it (document::lease): released
+        // when the sink has it in a bulk request, or dropped it.
+        struct lease {
+            lease(std::shared_ptr<core::async_semaphore> b, core::async_semaphore::permit p)
+                : budget(std::move(b)), permit(std::move(p)) {}
+            std::shared_ptr<core::async_semaphore> budget;  // outlives the permit
+            core::async_semaphore::permit permit;
+        };
+        // (A named permit: GCC 12 mishandles temporaries of a co_await inside a call.)
+        auto permit = co_await file_bytes_->acquire(encoded);
+        doc.lease = std::make_shared<lease>(file_bytes_, std::move(permit));
         const std::size_t metadata_end = doc.json.size();
         doc.json.reserve(metadata_end + encoded + 256);  // the sink's appended members too
         doc.json += ",\"_attachment\":\"";
@@ -377,12 +390,14 @@ asio::awaitable<void> source::sync_file(const content_document& d, const handler
         } catch (const core::error& e) {
             failure = e.what();
         }
-        if ((co_await asio::this_coro::cancellation_state).cancelled() !=
-            asio::cancellation_type::none) {
+        const auto state = co_await asio::this_coro::cancellation_state;
+        if (state.cancelled() != asio::cancellation_type::none) {
             throw boost::system::system_error(asio::error::operation_aborted);
         }
         if (failure) {
             doc.json.resize(metadata_end);
+            doc.json.shrink_to_fit();
+            doc.lease.reset();  // no content held
             warn("File " + d.id + " (" + title + ") is indexed without content: " + *failure);
         } else {
             encoder.finish(doc.json);

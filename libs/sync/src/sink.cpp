@@ -233,6 +233,7 @@ asio::awaitable<void> sink::put(document doc) {
     op.id = std::move(doc.id);
     op.json = std::move(doc.json);
     op.has_attachment = doc.has_attachment;
+    op.lease = std::move(doc.lease);
     co_await enqueue(std::move(op));
 }
 
@@ -306,9 +307,13 @@ asio::awaitable<void> sink::consume() {
         }
         if (cur.body.empty()) {
             // Room for a batch of documents like this one, up to the byte limit: the body is
-            // not copied over and over while it grows.
+            // not copied over and over while it grows. A document that fills a batch alone (a
+            // file's attachment) gets just its own size.
             const std::size_t ops = limits_.max_lines / lines + 1;
-            cur.body.reserve(std::min(limits_.max_bytes, bytes * ops) + bytes, ops);
+            cur.body.reserve(bytes >= limits_.max_bytes
+                                 ? bytes
+                                 : std::min(limits_.max_bytes, bytes * ops) + bytes,
+                             bytes >= limits_.max_bytes ? 1 : ops);
         }
         switch (op->op) {
             case es::bulk_op::index:
@@ -322,6 +327,10 @@ asio::awaitable<void> sink::consume() {
                 break;
         }
         cur.doc_sizes.push_back(static_cast<std::uint32_t>(op->json.size()));
+        // The document's lease ends with the op, now that its bytes are in a batch (bounded
+        // apart: a batch's bytes, and the bytes of the bulks in flight). Holding it longer
+        // could leave a source waiting for a batch that waits for the source's next document.
+        op->lease.reset();
         state = {cur.body.lines(), cur.body.bytes()};
         if (flush_after(state, limits_)) {
             co_await flush(cur);

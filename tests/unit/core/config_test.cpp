@@ -401,9 +401,34 @@ TEST_CASE("conf/config.yml.example loads cleanly and states the defaults", "[con
     CHECK(a.service.max_concurrent_scheduling_tasks == b.service.max_concurrent_scheduling_tasks);
     CHECK(a.service.max_file_download_size == b.service.max_file_download_size);
     CHECK(a.service.log_level == b.service.log_level);
+    CHECK(a.salesforce.max_concurrent_requests == b.salesforce.max_concurrent_requests);
+    CHECK(a.salesforce.max_concurrent_objects == b.salesforce.max_concurrent_objects);
+    CHECK(a.salesforce.max_concurrent_pages == b.salesforce.max_concurrent_pages);
+    CHECK(a.salesforce.max_file_content_in_flight == b.salesforce.max_file_content_in_flight);
     CHECK(a.connectors.empty());
     CHECK_FALSE(a.extraction_service);
     CHECK(a.sources == b.sources);
+}
+
+TEST_CASE("the salesforce section: concurrency bounds, validated and named",
+          "[config][salesforce]") {
+    auto r = load(
+        "salesforce:\n  max_concurrent_requests: 5\n  max_concurrent_objects: 2\n"
+        "  max_concurrent_pages: 3\n  max_file_content_in_flight: 8\n"
+        "elasticsearch.bulk.concurrent_downloads: 7\n");
+    CHECK(r.warnings.empty());
+    CHECK(r.cfg.salesforce.max_concurrent_requests == 5);
+    CHECK(r.cfg.salesforce.max_concurrent_objects == 2);
+    CHECK(r.cfg.salesforce.max_concurrent_pages == 3);
+    CHECK(r.cfg.salesforce.max_file_content_in_flight == 8 * mib);
+    CHECK(r.cfg.elasticsearch.bulk.concurrent_downloads == 7);
+    CHECK_THROWS_WITH(load("salesforce.max_concurrent_requests: 0\n"),
+                      Catch::Contains("salesforce.max_concurrent_requests"));
+    CHECK_THROWS_WITH(load("salesforce:\n  max_concurrent_pages: many\n"),
+                      Catch::Contains("salesforce.max_concurrent_pages"));
+    CHECK(
+        load("salesforce:\n  max_concurent_objects: 2\n").warnings ==
+        std::vector<std::string>{"config: unknown key salesforce.max_concurent_objects (ignored)"});
 }
 
 TEST_CASE("a dotenv file supplies variables the environment lacks", "[config][env]") {

@@ -169,7 +169,7 @@ TEST_CASE("link pacer: a body crosses the link at its rate, back to back, withou
     CHECK(l.schedule(65536, after_pause) == after_pause + chunk);
 }
 
-TEST_CASE("stats report requests in flight; admin requests are not counted",
+TEST_CASE("stats report requests in flight, and admin requests are not counted",
           "[mock_sf][in_flight][admin]") {
     org o(org_options{1, 10});
     live_mock m(o, options());
@@ -206,8 +206,9 @@ TEST_CASE("stats report requests in flight; admin requests are not counted",
     CHECK(reset.at("max_in_flight").as_int64() == 0);
 }
 
-TEST_CASE("--max-in-flight refuses the request over the limit at once with Salesforce's 403",
-          "[mock_sf][in_flight][http]") {
+TEST_CASE(
+    "with --max-in-flight, the request over the limit is refused at once with Salesforce's 403",
+    "[mock_sf][in_flight][http]") {
     org o(org_options{1, 10});
     fault_options f;
     f.latency = 2000ms;  // holds the first two requests while the third arrives
@@ -251,7 +252,7 @@ TEST_CASE("--max-in-flight refuses the request over the limit at once with Sales
     CHECK(s.at("max_in_flight").as_int64() == 2);
 }
 
-TEST_CASE("--bandwidth-mbps paces downloads, which stay in flight to their last byte",
+TEST_CASE("with --bandwidth-mbps, downloads are paced and stay in flight to their last byte",
           "[mock_sf][pacing][in_flight][http][files]") {
     // 250 records -> 50 files; the 50th (index 49) is exactly 10 MiB.
     org o(org_options{5, 250});
@@ -304,7 +305,7 @@ TEST_CASE("--bandwidth-mbps paces downloads, which stay in flight to their last 
     CHECK(elapsed >= 10485760 * 8 / 100e6 * 0.99);
 }
 
-TEST_CASE("--bandwidth-mbps streams and paces a large query page, small answers too",
+TEST_CASE("with --bandwidth-mbps, a large query page is streamed and paced, small answers too",
           "[mock_sf][pacing][http]") {
     org o(org_options{1, 4500});
     const std::string target =

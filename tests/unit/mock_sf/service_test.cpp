@@ -146,7 +146,7 @@ TEST_CASE("describe global and per object", "[mock_sf][service][describe]") {
     CHECK(missing.body.find("NOT_FOUND") != std::string::npos);
 }
 
-TEST_CASE("describe: Lead.OwnerId refers to Group or User, Contact.OwnerId to User; Group",
+TEST_CASE("describe: Lead.OwnerId refers to Group or User, Contact.OwnerId to User, and Group",
           "[mock_sf][service][describe][owners]") {
     harness h;
     h.login();

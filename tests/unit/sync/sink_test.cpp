@@ -1,5 +1,6 @@
 // The sink driven through libs/es against an in-memory Elasticsearch (spec §4).
 #include <catch2/catch.hpp>
+#include <memory>
 
 #include <boost/json/parse.hpp>
 
@@ -247,6 +248,49 @@ TEST_CASE("sink: too-large text docs are dropped, attachments exempt, neither de
     CHECK(h.ids() == std::set<std::string>{"big", "file", "small"});
     CHECK_FALSE(h.es.docs.at("big").contains("body"));  // the seeded version stays
     CHECK(r.totals.deleted == 0);
+}
+
+TEST_CASE("sink: a document's lease ends once its bytes are in a bulk, or when it is dropped",
+          "[sync][sink]") {
+    harness h;
+    h.cfg.max_text_document_size = 200;
+    std::vector<std::string> released;
+    auto leased = [&](sync::document d) {
+        d.lease = std::shared_ptr<void>(nullptr,
+                                        [&released, id = d.id](void*) { released.push_back(id); });
+        return d;
+    };
+    sync::sink s(h.client, h.cfg, h.opts);
+    std::size_t released_after_put = 0;
+    es::test::run([&]() -> asio::awaitable<void> {
+        co_await s.start();
+        co_await s.put(leased(doc("kept")));
+        co_await s.put(
+            leased(doc("dropped", std::nullopt, "\"body\":\"" + std::string(300, 'x') + "\"")));
+        released_after_put = released.size();  // queued: the source still holds its share
+        co_await s.finish(true);
+    }());
+    CHECK(released_after_put == 0);
+    CHECK(released == std::vector<std::string>{"kept", "dropped"});
+    CHECK(h.ids() == std::set<std::string>{"kept"});
+}
+
+TEST_CASE("sink: bulks in flight are bounded in bytes, one large document alone", "[sync][sink]") {
+    harness h;
+    h.cfg.chunk_max_mem_size = 1000;
+    h.cfg.max_concurrency = 4;
+    h.cfg.max_text_document_size = 0;
+    std::vector<sync::document> docs;
+    // Each of these is a bulk alone, over the byte bound of all bulks in flight (4 x 1000).
+    for (int i = 0; i < 4; ++i) {
+        auto d = doc("file" + std::to_string(i), std::nullopt,
+                     "\"_attachment\":\"" + std::string(5000, 'A') + "\"");
+        d.has_attachment = true;
+        docs.push_back(std::move(d));
+    }
+    sync_all(h, std::move(docs));
+    CHECK(h.ids().size() == 4);
+    CHECK(h.es.max_concurrent_bulks == 1);
 }
 
 TEST_CASE("sink: bulks respect chunk_size lines and max_concurrency", "[sync][sink]") {

@@ -51,7 +51,7 @@ struct bulk_config {
     std::size_t chunk_max_mem_size = 3 * mib;
     std::size_t max_text_document_size = 3 * mib;  // 0 disables the cap
     std::int64_t max_concurrency = 5;
-    std::int64_t concurrent_downloads = 10;
+    std::int64_t concurrent_downloads = 20;
     std::int64_t max_retries = 5;
     seconds_ms retry_interval = std::chrono::seconds(10);
     bool enable_operations_logging = false;
@@ -116,10 +116,10 @@ struct connector_entry {
 // Python service has none and ignores it). Files in flight are elasticsearch.bulk's
 // concurrent_downloads.
 struct salesforce_config {
-    std::int64_t max_concurrent_requests = 16;          // to one org at once, every kind of request
+    std::int64_t max_concurrent_requests = 20;          // to one org at once, every kind of request
     std::int64_t max_concurrent_objects = 4;            // objects of one sync queried at once
     std::int64_t max_concurrent_pages = 6;              // query pages of one sync held at once
-    std::size_t max_file_content_in_flight = 32 * mib;  // file content of one sync held at once
+    std::size_t max_file_content_in_flight = 24 * mib;  // file content of one sync held at once
 };
 
 // Present only when the file has an `extraction_service` key.

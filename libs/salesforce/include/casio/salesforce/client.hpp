@@ -77,7 +77,7 @@ struct client_settings {
     // Shared with the other clients of the same org when given (one cap per org); else the
     // client makes its own with `max_concurrent_requests`.
     std::shared_ptr<org_limits> limits;
-    std::size_t max_concurrent_requests = 16;
+    std::size_t max_concurrent_requests = 20;
     // Pages of one walk fetched at once, once its first page gave the locator and totalSize
     // (walks given a page semaphore only, see query()).
     std::size_t pages_per_query = 4;

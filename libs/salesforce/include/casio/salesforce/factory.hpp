@@ -19,7 +19,7 @@ namespace casio::salesforce {
 
 // config.yml's `salesforce:` section.
 struct service_settings {
-    std::size_t max_concurrent_requests = 16;  // to one org, every kind of request
+    std::size_t max_concurrent_requests = 20;  // to one org, every kind of request
     concurrency limits;                        // objects, pages and file bytes of one sync
 };
 

@@ -35,7 +35,8 @@ namespace casio::salesforce {
 struct concurrency {
     std::size_t objects = 4;                    // objects queried at once
     std::size_t pages = 6;                      // query pages held at once, all objects together
-    std::size_t file_bytes = 32 * 1024 * 1024;  // file content held at once (base64 counted)
+    std::size_t file_bytes = 24 * 1024 * 1024;  // file content held at once (base64 counted),
+                                                // until the sink has it in a bulk request
 };
 
 class source final : public sync::source {
@@ -101,8 +102,10 @@ class source final : public sync::source {
     bool custom_objects_resolved_ = false;
     permission_cache permissions_;
     content_document_collector files_;
-    core::async_semaphore pages_;       // query pages held at once
-    core::async_semaphore file_bytes_;  // file content held at once
+    core::async_semaphore pages_;  // query pages held at once
+    // File content held at once, from the start of a download until the sink has the document
+    // in a bulk request (document::lease); shared so that it outlives every lease.
+    std::shared_ptr<core::async_semaphore> file_bytes_;
 };
 
 }  // namespace casio::salesforce

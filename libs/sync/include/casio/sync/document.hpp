@@ -4,6 +4,7 @@
 // The sink finishes every document in one place (finish_document): the id rule, the `id`
 // member and the pipeline flags; a source writes none of them.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,10 @@ struct document {
     std::optional<std::string> timestamp;  // the `_timestamp` value inside `json`, if any
     std::string json;                      // one serialised JSON object, without an `id` member
     bool has_attachment = false;           // `_attachment` present: exempt from the text cap
+    // What the source holds for this document (e.g. its share of a budget of file bytes held
+    // at once), released when the sink has the document's bytes in a bulk request being built
+    // (from there on the sink's own byte bounds apply), or when it drops the document.
+    std::shared_ptr<void> lease;
 };
 
 // The job's ingest pipeline (spec §3.1 defaults): its name goes on ?pipeline=, the three

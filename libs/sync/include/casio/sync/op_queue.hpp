@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ struct queued_op {
     std::string id;
     std::string json;
     bool has_attachment = false;
+    std::shared_ptr<void> lease;  // the document's (sync::document::lease)
 
     // What the operation weighs in the queue: its serialised bytes.
     std::size_t size() const noexcept { return id.size() + json.size(); }

@@ -32,7 +32,7 @@ struct rules_verdict {
 struct source_options {
     bool dls_feature_enabled = true;        // connector features.document_level_security
     std::size_t max_file_size = 10485760;   // service.max_file_download_size
-    std::size_t concurrent_downloads = 10;  // elasticsearch.bulk.concurrent_downloads
+    std::size_t concurrent_downloads = 20;  // elasticsearch.bulk.concurrent_downloads
 };
 
 class source {
