@@ -140,6 +140,8 @@ std::optional<json_style> parse_json_style(std::string_view name) {
         return json_style::escaped;
     if (name == "pretty-escaped")
         return json_style::pretty_escaped;
+    if (name == "spaced")
+        return json_style::spaced;
     return std::nullopt;
 }
 
@@ -149,6 +151,7 @@ std::string restyle_json(std::string_view in, json_style style) {
     }
     const bool pretty = style == json_style::pretty || style == json_style::pretty_escaped;
     const bool escape = style == json_style::escaped || style == json_style::pretty_escaped;
+    const bool spaced = style == json_style::spaced;
     std::string out;
     out.reserve(in.size() + in.size() / 2);
     std::vector<char> open;  // '{' or '[' per level
@@ -200,7 +203,7 @@ std::string restyle_json(std::string_view in, json_style style) {
                 ++i;
                 break;
             case ',':
-                out += ',';
+                out += spaced ? ", " : ",";
                 expect_key = !open.empty() && open.back() == '{';
                 if (pretty) {
                     newline();
@@ -208,7 +211,7 @@ std::string restyle_json(std::string_view in, json_style style) {
                 ++i;
                 break;
             case ':':
-                out += pretty ? ": " : ":";
+                out += pretty || spaced ? ": " : ":";
                 expect_key = false;
                 ++i;
                 break;

@@ -10,6 +10,8 @@
 //                   (chosen by a hash of their position: deterministic, irregular; hex digits in
 //                   either case). Keys stay as they are except `/` -> `\/`.
 //   pretty-escaped  both
+//   spaced          one line, `", "` between members and elements and `": "` after keys (what
+//                   Python's json.dumps writes by default, so any Python proxy in between)
 // The result parses to exactly the same value as the input.
 
 #include <optional>
@@ -18,9 +20,9 @@
 
 namespace casio::mock_sf {
 
-enum class json_style { compact, pretty, escaped, pretty_escaped };
+enum class json_style { compact, pretty, escaped, pretty_escaped, spaced };
 
-// "compact", "pretty", "escaped", "pretty-escaped"; nullopt otherwise.
+// "compact", "pretty", "escaped", "pretty-escaped", "spaced"; nullopt otherwise.
 std::optional<json_style> parse_json_style(std::string_view name);
 
 // `json` (valid JSON, as the mock writes it) in `style`. Compact returns the text unchanged

@@ -14,7 +14,7 @@ using namespace casio::mock_sf::test;
 namespace {
 
 constexpr json_style all_styles[] = {json_style::compact, json_style::pretty, json_style::escaped,
-                                     json_style::pretty_escaped};
+                                     json_style::pretty_escaped, json_style::spaced};
 
 bool all_ascii(std::string_view s) {
     return std::all_of(s.begin(), s.end(),
@@ -105,6 +105,13 @@ TEST_CASE("restyle_json: pretty layout, escapes kept, value unchanged", "[mock_s
     // Keys keep their letters in `escaped`; only their slashes are escaped.
     const auto keyed = restyle_json(R"({"Name/Path":"Name/Path"})", json_style::escaped);
     CHECK(keyed.starts_with(R"({"Name\/Path":")"));
+}
+
+TEST_CASE("spaced: one line, as Python's json.dumps writes it", "[mock_sf][json]") {
+    const std::string compact = R"({"a":[1,{"b":"x, y: z"},[]],"c":{}})";
+    CHECK(restyle_json(compact, json_style::spaced) ==
+          R"({"a": [1, {"b": "x, y: z"}, []], "c": {}})");
+    CHECK(parse_json_style("spaced") == json_style::spaced);
 }
 
 TEST_CASE("escaped: non-ASCII as UTF-16 escapes, slashes and some letters escaped",
