@@ -114,6 +114,9 @@ json::object ready_connector(const char* cron = nullptr) {
 }
 
 struct fixture {
+    // One io_context for the whole test, declared first so it outlives everything bound to it
+    // (the service keeps a timer of the context it first ran on).
+    asio::io_context ctx;
     fake_es es_t;
     casio::test::manual_sleeper sleeps;
     es::client es{es_t,
@@ -164,7 +167,7 @@ struct fixture {
 
     template <typename F>
     void run(F f) {
-        asio::io_context ctx;
+        ctx.restart();
         std::exception_ptr failure;
         asio::co_spawn(ctx, f(), [&](std::exception_ptr e) { failure = e; });
         ctx.run();
