@@ -7,6 +7,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <casio/core/error.hpp>
+#include <casio/core/json_parse.hpp>
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/queries.hpp>
 #include <casio/salesforce/source.hpp>
@@ -205,7 +206,7 @@ void source::collect_files(const json::object& record,
         unsigned char buffer[8192];
         json::monotonic_resource arena(buffer, sizeof buffer);
         boost::system::error_code ec;
-        const auto links = json::parse(m.value, ec, &arena);
+        const auto links = core::parse_json(m.value, ec, &arena);
         if (!ec && links.is_object()) {
             files_.add_links(id->get_string(), links.get_object());
         }
