@@ -11,6 +11,7 @@
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/content.hpp>
 #include <casio/salesforce/dls.hpp>
+#include <casio/salesforce/raw_records.hpp>
 
 #include "json_out.hpp"
 
@@ -344,41 +345,67 @@ void content_document_collector::add_link(std::string_view record_id, std::uint3
 
 namespace {
 
-// The ids after each `"Id":"069` of a text, and how many `"ContentDocument":{` it has. In JSON
-// text a `"` inside a string is escaped, so `":"` and `":{` only occur between a key and its
-// value: these are keys, never string contents.
-std::size_t count_of(std::string_view text, std::string_view pattern) {
-    std::size_t n = 0;
-    for (auto at = text.find(pattern); at != std::string_view::npos;
-         at = text.find(pattern, at + pattern.size())) {
-        ++n;
-    }
-    return n;
+// The value of the member `key` of the object `object_text`, read as the parsed object would
+// give it: nullptr-like (empty) when absent; nullopt when the text cannot tell (a key written
+// with an escape might be `key`, or `key` is written twice and the parsed object keeps the
+// last).
+std::optional<std::string_view> raw_member_value(std::string_view object_text, std::string_view key,
+                                                 bool& ok) {
+    std::optional<std::string_view> found;
+    bool escaped_key = false;
+    bool twice = false;
+    const bool object =
+        for_each_raw_member(object_text, [&](std::string_view k, std::string_view v) {
+            if (k.find('\\') != std::string_view::npos) {
+                escaped_key = true;
+            } else if (k == key) {
+                twice = twice || found.has_value();
+                found = v;
+            }
+        });
+    ok = !escaped_key && !twice;
+    return object ? found : std::nullopt;
 }
 
 }  // namespace
 
 bool content_document_collector::add_known_links(std::string_view record_id,
                                                  std::string_view links_text) {
-    // ContentDocument ids start with 069 (their key prefix); other ids in a link (owner 005,
-    // version 068) do not.
-    static constexpr std::string_view id_key = "\"Id\":\"069";
-    std::vector<std::uint32_t> docs;
-    for (auto at = links_text.find(id_key); at != std::string_view::npos;
-         at = links_text.find(id_key, at + id_key.size())) {
-        const std::size_t begin = at + id_key.size() - 3;
-        const std::size_t end = links_text.find('"', begin);
-        if (end == std::string_view::npos) {
-            return false;
-        }
-        const auto it = index_.find(std::string(links_text.substr(begin, end - begin)));
-        if (it == index_.end()) {
-            return false;  // a new file: its metadata must be read
-        }
-        docs.push_back(it->second);
+    // The links read as add_links reads the parsed value: records[*].ContentDocument.Id, an
+    // element that is not an object, without a ContentDocument object or without a string Id
+    // left out. Any file not seen before, or text that cannot tell, and nothing is added.
+    bool ok = true;
+    const auto records = raw_member_value(links_text, "records", ok);
+    if (!ok) {
+        return false;
     }
-    // One id per ContentDocument object, or the shape is not what this shortcut assumes.
-    if (docs.size() != count_of(links_text, "\"ContentDocument\":{")) {
+    std::vector<std::uint32_t> docs;
+    if (records) {
+        for_each_raw_element(*records, [&](std::string_view link) {
+            if (!ok || link.empty() || link.front() != '{') {
+                return;
+            }
+            const auto cd = raw_member_value(link, "ContentDocument", ok);
+            if (!ok || !cd || cd->empty() || cd->front() != '{') {
+                return;
+            }
+            const auto id_text = raw_member_value(*cd, "Id", ok);
+            if (!ok || !id_text) {
+                return;
+            }
+            const auto id = raw_string(*id_text);
+            if (!id) {
+                return;  // not a string
+            }
+            const auto it = index_.find(*id);
+            if (it == index_.end()) {
+                ok = false;  // a new file: its metadata must be read
+                return;
+            }
+            docs.push_back(it->second);
+        });
+    }
+    if (!ok) {
         return false;
     }
     for (auto d : docs) {

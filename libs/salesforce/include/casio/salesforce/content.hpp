@@ -56,10 +56,11 @@ class content_document_collector {
     void add_from_record(const boost::json::object& record);
     // The same for a record's parsed ContentDocumentLinks value.
     void add_links(std::string_view record_id, const boost::json::object& links);
-    // From the text of the ContentDocumentLinks value, when every document it names was
-    // collected before (most links name a file already seen): true when the links were added,
-    // false when nothing was added and the value must be parsed (a new file, or an unexpected
-    // shape).
+    // From the text of the ContentDocumentLinks value (however it is formatted), when every
+    // document it names was collected before (most links name a file already seen): true when
+    // its links were added (or it has none), false when nothing was added and the value must be
+    // parsed (a new file, or keys written with escapes or twice, which the text alone cannot
+    // settle). Reads what add_links reads.
     bool add_known_links(std::string_view record_id, std::string_view links_text);
     std::size_t size() const noexcept { return docs_.size(); }
 
