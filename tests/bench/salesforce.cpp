@@ -16,6 +16,7 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
+#include <casio/core/json_parse.hpp>
 #include <casio/salesforce/content.hpp>
 #include <casio/salesforce/mapping.hpp>
 #include <casio/salesforce/paging.hpp>
@@ -26,7 +27,7 @@
 namespace sf = casio::salesforce;
 
 // The parser the source's client reuses for every page.
-using page_parser = boost::json::parser;
+using page_parser = casio::core::json_parser;
 
 // As source.cpp: the members read from the tree; the rest is copied from the text.
 constexpr std::string_view record_fields_read[] = {
@@ -162,7 +163,7 @@ int main(int argc, char** argv) {
                     if (!files.add_known_links(id, m.value)) {
                         unsigned char buffer[8192];
                         boost::json::monotonic_resource links_arena(buffer, sizeof buffer);
-                        const auto links = boost::json::parse(m.value, &links_arena);
+                        const auto links = casio::core::parse_json(m.value, &links_arena);
                         files.add_links(id, links.get_object());
                     }
                     break;

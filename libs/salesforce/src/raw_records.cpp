@@ -4,6 +4,10 @@
 #include <cstring>
 #include <optional>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <boost/json/monotonic_resource.hpp>
 
 #include <casio/core/json_text.hpp>
@@ -15,6 +19,28 @@ namespace {
 
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
+}
+
+// The first `"` or `\` in [p, end), or end. Most of a page is inside strings, most strings are
+// short (keys, ids): 16 bytes at a time where the platform allows, never reading past `end`.
+const char* find_quote_or_backslash(const char* p, const char* end) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    while (end - p >= 16) {
+        const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const int mask = _mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)));
+        if (mask != 0) {
+            return p + __builtin_ctz(static_cast<unsigned>(mask));
+        }
+        p += 16;
+    }
+#endif
+    while (p < end && *p != '"' && *p != '\\') {
+        ++p;
+    }
+    return p;
 }
 
 // Whether a number token is what core::append_json_value writes for the value the parser reads
@@ -107,24 +133,23 @@ bool canonical_u_escape(const char* h) {
     return v != '\b' && v != '\t' && v != '\n' && v != '\f' && v != '\r';
 }
 
-// 8 bits of a key, for the repeated-key check.
-unsigned key_hash(std::string_view k) {
-    if (k.empty()) {
+// 8 bits of a key (the text between its quotes), for the repeated-key check.
+unsigned key_hash(const char* begin, const char* end) {
+    const auto size = static_cast<unsigned>(end - begin);
+    if (size == 0) {
         return 0;
     }
-    const auto at = [&](std::size_t i) { return static_cast<unsigned char>(k[i]); };
-    return (static_cast<unsigned>(k.size()) * 31u + at(0) * 7u + at(k.size() - 1) * 131u +
-            at(k.size() / 2) * 17u) &
-           255u;
+    const auto at = [&](unsigned i) { return static_cast<unsigned char>(begin[i]); };
+    return (size * 31u + at(0) * 7u + at(size - 1) * 131u + at(size / 2) * 17u) & 255u;
 }
 
 // The keys of one object, to find a key written twice: a 256-bit filter, then a comparison
 // with the keys of the object only when the filter has seen the hash.
 struct key_filter {
     std::array<std::uint64_t, 4> bits{};
-    // False when the filter may have seen the key.
-    bool first_time(std::string_view key) {
-        const unsigned h = key_hash(key);
+    // False when the filter may have seen the key [begin, end).
+    bool first_time(const char* begin, const char* end) {
+        const unsigned h = key_hash(begin, end);
         auto& word = bits[h >> 6];
         const std::uint64_t bit = std::uint64_t{1} << (h & 63);
         const bool seen = (word & bit) != 0;
@@ -143,11 +168,10 @@ struct scanner {
     struct frame {
         bool object = false;
         bool expect_key = false;
-        std::uint32_t keys_begin = 0;  // its keys in `keys`
+        std::size_t begin = 0;  // of its `{`
         key_filter filter;
     };
     std::vector<frame> frames;  // sized at the first checked container
-    std::vector<std::string_view> keys;
 
     static bool space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
     static bool delimiter(char c) {
@@ -174,8 +198,7 @@ struct scanner {
 
     // At `"`: moves past the closing quote; false when there is none. `escaped` tells whether
     // it holds a backslash; with Check, `canonical` is cleared when an escape is not the one
-    // core::append_json_escaped writes. Most of a page is inside strings: the closing quote and
-    // the backslashes are found with memchr.
+    // core::append_json_escaped writes.
     template <bool Check>
     bool string(bool& escaped, bool& canonical) {
         if (i >= s.size() || s[i] != '"') {
@@ -183,38 +206,33 @@ struct scanner {
         }
         const char* const end = s.data() + s.size();
         const char* p = s.data() + i + 1;
-        const auto* q = static_cast<const char*>(std::memchr(p, '"', end - p));
-        if (q == nullptr) {
-            return false;
-        }
         for (;;) {
-            const auto* b = static_cast<const char*>(std::memchr(p, '\\', q - p));
-            if (b == nullptr) {
-                i = static_cast<std::size_t>(q - s.data()) + 1;
+            p = find_quote_or_backslash(p, end);
+            if (p == end) {
+                return false;
+            }
+            if (*p == '"') {
+                i = static_cast<std::size_t>(p - s.data()) + 1;
                 return true;
             }
             escaped = true;
-            if (end - b < 2) {
+            if (end - p < 2) {
                 return false;
             }
-            const char e = b[1];
-            p = b + 2;
+            const char e = p[1];
             if (e == 'u') {
-                if (end - b < 6) {
+                if (end - p < 6) {
                     return false;
                 }
                 if constexpr (Check) {
-                    canonical = canonical && canonical_u_escape(b + 2);
+                    canonical = canonical && canonical_u_escape(p + 2);
                 }
-                p = b + 6;
-            } else if constexpr (Check) {
-                canonical = canonical && e != '/';  // the others are written \" \\ \b \f \n \r \t
-            }
-            if (p > q) {  // the quote found was escaped
-                q = static_cast<const char*>(std::memchr(p, '"', end - p));
-                if (q == nullptr) {
-                    return false;
+                p += 6;
+            } else {
+                if constexpr (Check) {
+                    canonical = canonical && e != '/';  // else \" \\ \b \f \n \r \t
                 }
+                p += 2;
             }
         }
     }
@@ -226,6 +244,32 @@ struct scanner {
             return std::nullopt;
         }
         return s.substr(begin + 1, i - begin - 2);
+    }
+
+    // Whether the key at `key_at` (its quote) repeats a key of the object opened at
+    // `object_at`: its members before it are read again (only when the filter saw the hash).
+    bool repeats_key(std::size_t object_at, std::size_t key_at) const {
+        bool escaped = false;
+        scanner k{s, key_at};
+        const auto key = k.string_text(escaped);
+        scanner earlier{s.substr(0, key_at), object_at + 1};
+        for (;;) {
+            earlier.skip_space();
+            if (!key || earlier.i >= key_at) {
+                return false;
+            }
+            const auto other = earlier.string_text(escaped);
+            if (!other) {
+                return false;
+            }
+            if (*other == *key) {
+                return true;
+            }
+            bool unused = true;
+            if (!earlier.eat(':') || !earlier.value<false>(unused) || !earlier.eat(',')) {
+                return false;
+            }
+        }
     }
 
     // One value of any kind: its text. With Check, `canonical` is cleared when the text is not
@@ -290,34 +334,33 @@ struct scanner {
             if (frames.empty()) {
                 frames.resize(64);
             }
+            const char* const base = s.data();
+            const char* const end = base + s.size();
+            const char* p = base + i;
             std::size_t depth = 0;
-            const std::size_t keys_at = keys.size();
-            while (i < s.size()) {
-                const char c = s[i];
-                switch (c) {
-                    case '"': {
-                        const std::size_t begin = i;
-                        bool escaped = false;
-                        if (!string<true>(escaped, canonical)) {
-                            return false;
-                        }
-                        auto& top = frames[depth - 1];
-                        if (top.object && top.expect_key) {
-                            top.expect_key = false;
-                            // A key written twice: the parsed object keeps one value (the
-                            // last, where the first was): written again from it.
-                            if (canonical) {
-                                const auto key = s.substr(begin + 1, i - begin - 2);
-                                if (!top.filter.first_time(key) &&
-                                    std::find(keys.begin() + top.keys_begin, keys.end(), key) !=
-                                        keys.end()) {
-                                    canonical = false;
-                                }
-                                keys.push_back(key);
-                            }
-                        }
-                        continue;
+            while (p < end) {
+                const char c = *p;
+                if (c == '"') {
+                    const char* const key = p + 1;
+                    i = static_cast<std::size_t>(p - base);
+                    bool escaped = false;
+                    if (depth == 0 || !string<true>(escaped, canonical)) {
+                        return false;
                     }
+                    p = base + i;
+                    auto& top = frames[depth - 1];
+                    if (top.expect_key) {
+                        top.expect_key = false;
+                        // A key written twice: the parsed object keeps one value (the last,
+                        // where the first was): written again from it.
+                        if (canonical && !top.filter.first_time(key, p - 1) &&
+                            repeats_key(top.begin, static_cast<std::size_t>(key - 1 - base))) {
+                            canonical = false;
+                        }
+                    }
+                    continue;
+                }
+                switch (c) {
                     case '{':
                     case '[':
                         if (depth == frames.size()) {
@@ -325,7 +368,7 @@ struct scanner {
                         }
                         frames[depth].object = c == '{';
                         frames[depth].expect_key = c == '{';
-                        frames[depth].keys_begin = static_cast<std::uint32_t>(keys.size());
+                        frames[depth].begin = static_cast<std::size_t>(p - base);
                         frames[depth].filter = {};
                         ++depth;
                         break;
@@ -334,10 +377,8 @@ struct scanner {
                         if (depth == 0) {
                             return false;
                         }
-                        keys.resize(frames[--depth].keys_begin);
-                        if (depth == 0) {
-                            ++i;
-                            keys.resize(keys_at);
+                        if (--depth == 0) {
+                            i = static_cast<std::size_t>(p + 1 - base);
                             return true;
                         }
                         break;
@@ -356,17 +397,18 @@ struct scanner {
                         canonical = false;
                         break;
                     default: {
-                        const std::size_t begin = i;
-                        while (i < s.size() && !delimiter(s[i])) {
-                            ++i;
+                        const char* const token = p;
+                        while (p < end && !delimiter(*p)) {
+                            ++p;
                         }
                         if (canonical && (c == '-' || is_digit(c))) {
-                            canonical = canonical_number(s.substr(begin, i - begin));
+                            canonical = canonical_number(
+                                std::string_view(token, static_cast<std::size_t>(p - token)));
                         }
                         continue;
                     }
                 }
-                ++i;
+                ++p;
             }
             return false;
         }
@@ -421,7 +463,7 @@ void raw_records::scan(std::string_view body) {
                 // Keys are compared as written: a record with an escaped key is read from its
                 // tree, so equal text is equal keys.
                 usable = usable && !escaped;
-                if (usable && !filter.first_time(*key)) {
+                if (usable && !filter.first_time(key->data(), key->data() + key->size())) {
                     usable = std::none_of(members_.begin() + first_member, members_.end(),
                                           [&](const raw_member& m) { return m.key == *key; });
                 }
