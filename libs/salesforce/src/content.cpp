@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 
 #include <casio/core/error.hpp>
+#include <casio/core/json_parse.hpp>
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/content.hpp>
 #include <casio/salesforce/dls.hpp>
@@ -293,6 +295,31 @@ void content_document_collector::add_from_record(const json::object& record) {
     add_links(record_id->get_string(), *links);
 }
 
+void content_document_collector::add_from_record(const json::object& record,
+                                                 std::span<const raw_member> raw) {
+    const auto* id = record.if_contains("Id");
+    if (id == nullptr || !id->is_string()) {
+        return;
+    }
+    for (const auto& m : raw) {
+        if (m.key != "ContentDocumentLinks" || m.value == "null") {
+            continue;
+        }
+        if (add_known_links(id->get_string(), m.value)) {
+            return;
+        }
+        // A file not seen before: parse the links for its metadata (checked JSON already).
+        unsigned char buffer[8192];
+        json::monotonic_resource arena(buffer, sizeof buffer);
+        boost::system::error_code ec;
+        const auto links = core::parse_json(m.value, ec, &arena);
+        if (!ec && links.is_object()) {
+            add_links(id->get_string(), links.get_object());
+        }
+        return;
+    }
+}
+
 void content_document_collector::add_links(std::string_view record_id, const json::object& links) {
     const auto* records = links.if_contains("records");
     if (records == nullptr || !records->is_array()) {
@@ -343,69 +370,32 @@ void content_document_collector::add_link(std::string_view record_id, std::uint3
     finished_ = false;
 }
 
-namespace {
-
-// The value of the member `key` of the object `object_text`, read as the parsed object would
-// give it: nullptr-like (empty) when absent; nullopt when the text cannot tell (a key written
-// with an escape might be `key`, or `key` is written twice and the parsed object keeps the
-// last).
-std::optional<std::string_view> raw_member_value(std::string_view object_text, std::string_view key,
-                                                 bool& ok) {
-    std::optional<std::string_view> found;
-    bool escaped_key = false;
-    bool twice = false;
-    const bool object =
-        for_each_raw_member(object_text, [&](std::string_view k, std::string_view v) {
-            if (k.find('\\') != std::string_view::npos) {
-                escaped_key = true;
-            } else if (k == key) {
-                twice = twice || found.has_value();
-                found = v;
-            }
-        });
-    ok = !escaped_key && !twice;
-    return object ? found : std::nullopt;
-}
-
-}  // namespace
-
 bool content_document_collector::add_known_links(std::string_view record_id,
                                                  std::string_view links_text) {
     // The links read as add_links reads the parsed value: records[*].ContentDocument.Id, an
     // element that is not an object, without a ContentDocument object or without a string Id
     // left out. Any file not seen before, or text that cannot tell, and nothing is added.
-    bool ok = true;
-    const auto records = raw_member_value(links_text, "records", ok);
-    if (!ok) {
-        return false;
-    }
+    static constexpr std::string_view document_ids[] = {"records", "*", "ContentDocument", "Id"};
     std::vector<std::uint32_t> docs;
-    if (records) {
-        for_each_raw_element(*records, [&](std::string_view link) {
-            if (!ok || link.empty() || link.front() != '{') {
-                return;
-            }
-            const auto cd = raw_member_value(link, "ContentDocument", ok);
-            if (!ok || !cd || cd->empty() || cd->front() != '{') {
-                return;
-            }
-            const auto id_text = raw_member_value(*cd, "Id", ok);
-            if (!ok || !id_text) {
-                return;
-            }
-            const auto id = raw_string(*id_text);
-            if (!id) {
-                return;  // not a string
-            }
-            const auto it = index_.find(*id);
-            if (it == index_.end()) {
-                ok = false;  // a new file: its metadata must be read
-                return;
-            }
-            docs.push_back(it->second);
-        });
-    }
-    if (!ok) {
+    bool all_known = true;
+    const bool settled = for_each_raw_value_at(links_text, document_ids, [&](std::string_view v) {
+        if (!all_known || v.size() < 2 || v.front() != '"') {
+            return;  // not a string: left out
+        }
+        const auto text = v.substr(1, v.size() - 2);
+        auto it = index_.end();
+        if (text.find('\\') == std::string_view::npos) {
+            it = index_.find(text);
+        } else if (const auto id = raw_string(v)) {
+            it = index_.find(std::string_view(*id));
+        }
+        if (it == index_.end()) {
+            all_known = false;  // a new file: its metadata must be read
+            return;
+        }
+        docs.push_back(it->second);
+    });
+    if (!settled || !all_known) {
         return false;
     }
     for (auto d : docs) {

@@ -303,7 +303,10 @@ std::string enrichment_json(const enrichment_relationship& r, const parent_field
     } else if (r.parent == "User" && !p.id->starts_with("005")) {
         return "{}";  // no attributes (hand-written fixtures): a user's key prefix is 005
     }
-    std::string json = "{";
+    std::string json;
+    json.reserve(32 + p.id->size() + (p.name ? p.name->size() : 4) +
+                 (p.email ? p.email->size() : 4));
+    json.push_back('{');
     bool first = true;
     append_key(json, "Id", first);
     append_json_string(json, *p.id);

@@ -133,14 +133,16 @@ bool canonical_u_escape(const char* h) {
     return v != '\b' && v != '\t' && v != '\n' && v != '\f' && v != '\r';
 }
 
-// 8 bits of a key (the text between its quotes), for the repeated-key check.
+// 8 bits of a key (the text between its quotes), for the repeated-key check: cheap rather
+// than perfect (a collision costs a comparison with the object's other keys, not a mistake).
 unsigned key_hash(const char* begin, const char* end) {
     const auto size = static_cast<unsigned>(end - begin);
     if (size == 0) {
         return 0;
     }
-    const auto at = [&](unsigned i) { return static_cast<unsigned char>(begin[i]); };
-    return (size * 31u + at(0) * 7u + at(size - 1) * 131u + at(size / 2) * 17u) & 255u;
+    return (size * 37u + static_cast<unsigned char>(end[-1]) +
+            static_cast<unsigned char>(begin[0]) * 3u) &
+           255u;
 }
 
 // The keys of one object, to find a key written twice: a 256-bit filter, then a comparison
@@ -653,6 +655,63 @@ bool for_each_raw_element(std::string_view array_text,
         }
         return sc.eat(']');
     }
+}
+
+namespace {
+
+bool raw_value_at(scanner& sc, std::span<const std::string_view> path,
+                  const std::function<void(std::string_view)>& f) {
+    bool unused = true;
+    if (path.empty()) {
+        const auto v = sc.value<false>(unused);
+        if (v) {
+            f(*v);
+        }
+        return v.has_value();
+    }
+    const bool array_step = path.front() == "*";
+    if (!sc.at(array_step ? '[' : '{')) {
+        return sc.value<false>(unused).has_value();  // nothing there
+    }
+    ++sc.i;
+    if (sc.eat(array_step ? ']' : '}')) {
+        return true;
+    }
+    bool found = false;
+    for (;;) {
+        if (array_step) {
+            if (!raw_value_at(sc, path.subspan(1), f)) {
+                return false;
+            }
+        } else {
+            sc.skip_space();
+            bool escaped = false;
+            const auto key = sc.string_text(escaped);
+            if (!key || escaped || !sc.eat(':')) {
+                return false;
+            }
+            if (*key == path.front()) {
+                if (found || !raw_value_at(sc, path.subspan(1), f)) {
+                    return false;
+                }
+                found = true;
+            } else if (!sc.value<false>(unused)) {
+                return false;
+            }
+        }
+        if (sc.eat(',')) {
+            continue;
+        }
+        return sc.eat(array_step ? ']' : '}');
+    }
+}
+
+}  // namespace
+
+bool for_each_raw_value_at(std::string_view text, std::span<const std::string_view> path,
+                           const std::function<void(std::string_view)>& f) {
+    scanner sc{text};
+    return raw_value_at(sc, path, f);
 }
 
 std::optional<std::string> raw_string(std::string_view text) {

@@ -59,6 +59,11 @@ std::optional<std::string> record_timestamp(const boost::json::value* last_modif
 std::optional<sync::document> map_record(
     const boost::json::object& record, const record_context& ctx, const warning_sink& warn,
     std::optional<std::span<const raw_member>> raw = std::nullopt);
+// The members map_record reads from `record` when it is given `raw` (a sparse tree of the page,
+// raw_records::sparse_tree, needs only these).
+inline constexpr std::string_view map_record_tree_fields[] = {
+    "Id", "LastModifiedDate", "_allow_access_control", "id", "_timestamp", "url",
+};
 
 // A parent record written into Contact and Lead documents: `key` is both the relationship
 // selected in the query (`Account.Id, Account.Name`) and the document field.
@@ -82,6 +87,9 @@ std::vector<extra_field> enrichment_fields(std::string_view sobject,
 // The same from the record's text (the same bytes).
 std::vector<extra_field> enrichment_fields(std::string_view sobject,
                                            std::span<const raw_member> record);
+
+// The members case_feed_index::add reads from the records' tree when it is given their text.
+inline constexpr std::string_view case_feed_tree_fields[] = {"ParentId"};
 
 // CaseFeed records of one page of cases, grouped by ParentId, kept serialised.
 class case_feed_index {

@@ -80,6 +80,15 @@ bool for_each_raw_member(std::string_view object_text,
 bool for_each_raw_element(std::string_view array_text,
                           const std::function<void(std::string_view)>& f);
 
+// Calls f(value text) for each value at `path` in the JSON text, in one pass over it: a key
+// steps into an object's member, "*" into each element of an array; where the value on the way
+// is of another kind there is nothing (as in the parsed value). False when the text alone cannot
+// settle what the parsed value holds there (a key on the way written with an escape, or the
+// path's key written twice in one object) or is not JSON: f may have been called already, and
+// the caller should read the parsed value instead.
+bool for_each_raw_value_at(std::string_view text, std::span<const std::string_view> path,
+                           const std::function<void(std::string_view)>& f);
+
 // The string a JSON string literal stands for (escapes decoded); nullopt when `text` is not a
 // string literal.
 std::optional<std::string> raw_string(std::string_view text);
