@@ -152,10 +152,15 @@ std::optional<sync::document> map_record(const json::object& record, const recor
     out.push_back('{');
     bool first = true;
 
+    // An extra replaces the record's member of the same name where it is; the others are
+    // appended. Which were placed is noted here rather than asked of `record`, which may hold
+    // only a few members (the sparse tree of a record read from its text).
+    std::uint64_t placed = 0;
     auto find_extra = [&](std::string_view key) -> const extra_field* {
-        for (const auto& e : ctx.extras) {
-            if (e.key == key) {
-                return &e;
+        for (std::size_t i = 0; i < ctx.extras.size(); ++i) {
+            if (ctx.extras[i].key == key) {
+                placed |= i < 64 ? std::uint64_t{1} << i : 0;
+                return &ctx.extras[i];
             }
         }
         return nullptr;
@@ -209,10 +214,10 @@ std::optional<sync::document> map_record(const json::object& record, const recor
             write_member(m.key(), [&] { append_json_value(out, m.value()); });
         }
     }
-    for (const auto& e : ctx.extras) {
-        if (!record.contains(e.key)) {
-            append_key(out, e.key, first);
-            out += e.json;
+    for (std::size_t i = 0; i < ctx.extras.size(); ++i) {
+        if (i >= 64 || (placed >> i & 1) == 0) {
+            append_key(out, ctx.extras[i].key, first);
+            out += ctx.extras[i].json;
         }
     }
 
