@@ -33,22 +33,15 @@ class member_writer {
     member_writer(const member_writer&) = delete;
     member_writer& operator=(const member_writer&) = delete;
 
+    // (Called for most members of most records: the common case stays small enough to inline.)
     void add(const raw_member& m) {
         const char* const key_quote = m.key.data() - 1;
-        const char* const end = m.value.data() + m.value.size();
-        if (m.canonical && m.value.data() == m.key.data() + m.key.size() + 2) {
-            if (run_begin_ != nullptr && key_quote == run_end_ + 1) {
-                run_end_ = end;  // one character between the two: the comma
-                return;
-            }
-            flush();
-            run_begin_ = key_quote;
-            run_end_ = end;
+        if (m.canonical && m.value.data() == m.key.data() + m.key.size() + 2 &&
+            run_begin_ != nullptr && key_quote == run_end_ + 1) {
+            run_end_ = m.value.data() + m.value.size();  // one character between: the comma
             return;
         }
-        flush();
-        append_key(out_, m.key, first_);
-        append_canonical(out_, m.value, m.canonical);
+        start(m);
     }
     void flush() {
         if (run_begin_ == nullptr) {
@@ -63,6 +56,17 @@ class member_writer {
     }
 
   private:
+    // A member that does not continue the run: it starts one, or is written apart.
+    [[gnu::noinline]] void start(const raw_member& m) {
+        flush();
+        if (m.canonical && m.value.data() == m.key.data() + m.key.size() + 2) {
+            run_begin_ = m.key.data() - 1;
+            run_end_ = m.value.data() + m.value.size();
+            return;
+        }
+        append_key(out_, m.key, first_);
+        append_canonical(out_, m.value, m.canonical);
+    }
     std::string& out_;
     bool& first_;
     const char* run_begin_ = nullptr;
@@ -272,6 +276,7 @@ namespace {
 struct parent_fields {
     std::optional<std::string_view> id, name, email;
     std::optional<std::string_view> type, url;  // attributes.type, attributes.url
+    bool clean = false;                         // the strings need no escaping
 };
 
 // The object a parent is, as Salesforce says in its attributes: `type`, or for a polymorphic
@@ -308,18 +313,29 @@ std::string enrichment_json(const enrichment_relationship& r, const parent_field
     } else if (r.parent == "User" && !p.id->starts_with("005")) {
         return "{}";  // no attributes (hand-written fixtures): a user's key prefix is 005
     }
+    // Strings need escaping only when read from a tree (from the text, a string without a
+    // backslash cannot hold a character to escape).
+    auto append_string = [&](std::string& out, std::optional<std::string_view> v) {
+        if (!v) {
+            out += "null";
+        } else if (p.clean) {
+            out.push_back('"');
+            out += *v;
+            out.push_back('"');
+        } else {
+            append_json_string(out, *v);
+        }
+    };
     std::string json;
     json.reserve(32 + p.id->size() + (p.name ? p.name->size() : 4) +
                  (p.email ? p.email->size() : 4));
-    json.push_back('{');
-    bool first = true;
-    append_key(json, "Id", first);
-    append_json_string(json, *p.id);
-    append_key(json, "Name", first);
-    detail::append_optional_string(json, p.name ? &*p.name : nullptr);
+    json += "{\"Id\":";
+    append_string(json, p.id);
+    json += ",\"Name\":";
+    append_string(json, p.name);
     if (r.with_email) {
-        append_key(json, "Email", first);
-        detail::append_optional_string(json, p.email ? &*p.email : nullptr);
+        json += ",\"Email\":";
+        append_string(json, p.email);
     }
     json.push_back('}');
     return json;
@@ -357,6 +373,7 @@ std::optional<parent_fields> raw_fields_of(std::string_view text) {
     if (std::memchr(text.data(), '\\', text.size()) != nullptr) {
         return std::nullopt;
     }
+    p.clean = true;
     bool repeated = false;
     // Without escapes, a string's text between its quotes is its value.
     auto set = [&](std::optional<std::string_view>& field, bool& seen, std::string_view v) {

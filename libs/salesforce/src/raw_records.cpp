@@ -175,7 +175,11 @@ struct scanner {
     };
     std::vector<frame> frames;  // sized at the first checked container
 
-    static bool space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+    // (Most characters tested are not: one comparison says so.)
+    static bool space(char c) {
+        return static_cast<unsigned char>(c) <= ' ' &&
+               (c == ' ' || c == '\n' || c == '\r' || c == '\t');
+    }
     static bool delimiter(char c) {
         return c == ',' || c == '}' || c == ']' || c == ':' || space(c);
     }
@@ -198,33 +202,27 @@ struct scanner {
         return i < s.size() && s[i] == c;
     }
 
-    // At `"`: moves past the closing quote; false when there is none. `escaped` tells whether
-    // it holds a backslash; with Check, `canonical` is cleared when an escape is not the one
-    // core::append_json_escaped writes.
+    // From just after an opening quote: just after the closing one, nullptr when there is
+    // none. `escaped` tells whether the string holds a backslash; with Check, `canonical` is
+    // cleared when an escape is not the one core::append_json_escaped writes.
     template <bool Check>
-    bool string(bool& escaped, bool& canonical) {
-        if (i >= s.size() || s[i] != '"') {
-            return false;
-        }
-        const char* const end = s.data() + s.size();
-        const char* p = s.data() + i + 1;
+    static const char* skip_string(const char* p, const char* end, bool& escaped, bool& canonical) {
         for (;;) {
             p = find_quote_or_backslash(p, end);
             if (p == end) {
-                return false;
+                return nullptr;
             }
             if (*p == '"') {
-                i = static_cast<std::size_t>(p - s.data()) + 1;
-                return true;
+                return p + 1;
             }
             escaped = true;
             if (end - p < 2) {
-                return false;
+                return nullptr;
             }
             const char e = p[1];
             if (e == 'u') {
                 if (end - p < 6) {
-                    return false;
+                    return nullptr;
                 }
                 if constexpr (Check) {
                     canonical = canonical && canonical_u_escape(p + 2);
@@ -237,6 +235,20 @@ struct scanner {
                 p += 2;
             }
         }
+    }
+    // At `"`: moves past the closing quote; false when there is none.
+    template <bool Check>
+    bool string(bool& escaped, bool& canonical) {
+        if (i >= s.size() || s[i] != '"') {
+            return false;
+        }
+        const char* const after =
+            skip_string<Check>(s.data() + i + 1, s.data() + s.size(), escaped, canonical);
+        if (after == nullptr) {
+            return false;
+        }
+        i = static_cast<std::size_t>(after - s.data());
+        return true;
     }
     // At `"`: the characters between the quotes (escapes left as written).
     std::optional<std::string_view> string_text(bool& escaped) {
@@ -344,12 +356,11 @@ struct scanner {
                 const char c = *p;
                 if (c == '"') {
                     const char* const key = p + 1;
-                    i = static_cast<std::size_t>(p - base);
                     bool escaped = false;
-                    if (depth == 0 || !string<true>(escaped, canonical)) {
+                    p = skip_string<true>(key, end, escaped, canonical);
+                    if (p == nullptr || depth == 0) {
                         return false;
                     }
-                    p = base + i;
                     auto& top = frames[depth - 1];
                     if (top.expect_key) {
                         top.expect_key = false;

@@ -134,6 +134,11 @@ TEST_CASE("raw records: a value is canonical when it is what the tree path write
         {R"({"a\u0062":1})", false},
         {R"({"a\"":1,"a\"":2})", false},
         {R"({"x":[1.5E7]})", false},
+        // Keys of one length are compared, whenever they come.
+        {R"({"ab":1,"cd":2,"ef":3,"gh":4})", true},
+        {R"({"ab":1,"cd":2,"ef":3,"cd":4})", false},
+        {R"({"a":1,"bb":2,"c":3,"dd":{"x":1,"y":{"x":2}},"e":[{"x":1},{"x":1}]})", true},
+        {R"({"a":1,"bb":2,"c":3,"dd":{"x":1,"x":1},"e":5})", false},
     };
     for (const auto& e : examples) {
         const std::string page = std::string(R"({"records":[{"v":)") + e.text + "}]}";
