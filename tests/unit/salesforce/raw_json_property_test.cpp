@@ -862,7 +862,6 @@ constexpr object_kind kinds[] = {
 TEST_CASE("page text and tree give the same documents for any spelling of a page",
           "[salesforce][raw][property]") {
     const std::vector<std::string> acl{"user:Ann", "user_id:005A"};
-    int pages = 0;
     int usable_records = 0;
     int records_total = 0;
     int written_again = 0;
@@ -944,11 +943,9 @@ TEST_CASE("page text and tree give the same documents for any spelling of a page
                 REQUIRE(files_by_id(fast.files) == files_by_id(reference.files));
             }
         }
-        ++pages;
     }
     // The pages exercised what they should: most records read from the text, with members
     // written again from it (Java's numbers, \u001F) and members copied.
-    CHECK(pages == 120);
     CHECK(usable_records > records_total * 9 / 10);
     CHECK(written_again > 100);
 }
