@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <exception>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,7 +37,8 @@ struct run_result {
 };
 
 run_result sync_against(const std::string& base_url, sf::config cfg,
-                        std::size_t parallel_objects = 1) {
+                        std::size_t parallel_objects = 1,
+                        std::optional<std::size_t> max_file_size = std::nullopt) {
     run_result out;
     asio::io_context ctx;
     http::client hc(ctx.get_executor());
@@ -47,6 +49,9 @@ run_result sync_against(const std::string& base_url, sf::config cfg,
                  warn);
     casio::sync::source_options opts;
     opts.concurrent_downloads = parallel_objects;
+    if (max_file_size) {
+        opts.max_file_size = *max_file_size;
+    }
     sf::concurrency conc;
     conc.objects = parallel_objects;
     conc.pages = parallel_objects;
@@ -169,6 +174,47 @@ TEST_CASE("a full sync against mock-salesforce", "[integration][salesforce]") {
           2);
     CHECK_FALSE(r.acl_docs.empty());
     CHECK(r.token_requests >= 2);  // the token expired mid-sync and was fetched again
+}
+
+TEST_CASE("documents do not depend on how Salesforce formats its JSON",
+          "[integration][salesforce]") {
+    // Whitespace, escapes (\u00e9, \/, surrogate pairs) and indentation, as a pretty-printing
+    // gateway or X-PrettyPrint returns pages: the same documents, byte for byte, files included.
+    // (File content is left out, max_file_size 1: the pages are what is compared.)
+    auto documents = [](std::string_view style) {
+        auto mock = test::child_process::start_server(
+            CASIO_BIN_MOCK_SALESFORCE,
+            {"--port", "0", "--records", "40", "--seed", "11", "--client-id", "id",
+             "--client-secret", "secret", "--json-style", std::string(style)});
+        const auto r = sync_against(mock.base_url(), make_config(), 1, 1);
+        std::map<std::string, std::string> by_id;
+        for (const auto& d : r.docs) {
+            // The url names the mock's port: the rest must be equal.
+            std::string json = d.json;
+            for (auto at = json.find(mock.base_url()); at != std::string::npos;
+                 at = json.find(mock.base_url(), at)) {
+                json.replace(at, mock.base_url().size(), "<mock>");
+            }
+            by_id.emplace(d.id, std::move(json));
+        }
+        return by_id;
+    };
+    const auto compact = documents("compact");
+    const auto files = std::count_if(compact.begin(), compact.end(), [](const auto& d) {
+        return d.second.find(R"("type":"content_document")") != std::string::npos;
+    });
+    CHECK(files > 0);
+    for (const char* style : {"pretty", "escaped", "pretty-escaped"}) {
+        INFO(style);
+        const auto other = documents(style);
+        CHECK(other.size() == compact.size());
+        for (const auto& [id, json] : compact) {
+            INFO(id);
+            const auto it = other.find(id);
+            REQUIRE(it != other.end());
+            CHECK(it->second == json);
+        }
+    }
 }
 
 #endif

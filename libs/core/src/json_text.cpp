@@ -48,6 +48,52 @@ void append_json_escaped(std::string& out, std::string_view s) {
     out.append(s.data() + run, s.size() - run);
 }
 
+void append_json_double(std::string& out, double d) {
+    if (!std::isfinite(d)) {
+        out += "null";  // JSON has no NaN or infinity
+        return;
+    }
+    // The shortest digits come from to_chars in scientific form, [-]D[.DDD]e(+|-)XX; the
+    // notation is then chosen as Python's float_repr does.
+    char sci[32];
+    const auto end = std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific).ptr;
+    const std::string_view text(sci, static_cast<std::size_t>(end - sci));
+    const std::size_t e = text.find('e');
+    const bool negative = text.front() == '-';
+    char digits[24];
+    std::size_t n = 0;
+    for (std::size_t i = negative ? 1 : 0; i < e; ++i) {
+        if (text[i] != '.') {
+            digits[n++] = text[i];
+        }
+    }
+    int exponent = 0;
+    std::from_chars(text.data() + e + (text[e + 1] == '+' ? 2 : 1), end, exponent);
+    // The point goes after `point` digits (0.DIGITS x 10^point).
+    const int point = exponent + 1;
+    if (point <= -4 || point > 16) {
+        out += text;  // Python's form too: 1e+16, 1.5e-05, 1.7976931348623157e+308
+        return;
+    }
+    if (negative) {
+        out.push_back('-');
+    }
+    const auto count = static_cast<int>(n);
+    if (point <= 0) {
+        out += "0.";
+        out.append(static_cast<std::size_t>(-point), '0');
+        out.append(digits, n);
+    } else if (point >= count) {
+        out.append(digits, n);
+        out.append(static_cast<std::size_t>(point - count), '0');
+        out += ".0";
+    } else {
+        out.append(digits, static_cast<std::size_t>(point));
+        out.push_back('.');
+        out.append(digits + point, n - static_cast<std::size_t>(point));
+    }
+}
+
 void append_json_value(std::string& out, const boost::json::value& v) {
     char buffer[32];
     switch (v.kind()) {
@@ -68,21 +114,9 @@ void append_json_value(std::string& out, const boost::json::value& v) {
         case boost::json::kind::uint64:
             out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, v.get_uint64()).ptr);
             return;
-        case boost::json::kind::double_: {
-            const double d = v.get_double();
-            if (!std::isfinite(d)) {
-                out += "null";  // JSON has no NaN or infinity
-                return;
-            }
-            const auto end = std::to_chars(buffer, buffer + sizeof buffer, d).ptr;
-            const std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
-            out += text;
-            // A double stays a double when read back: 3 -> 3.0.
-            if (text.find_first_of(".eE") == std::string_view::npos) {
-                out += ".0";
-            }
+        case boost::json::kind::double_:
+            append_json_double(out, v.get_double());
             return;
-        }
         case boost::json::kind::array: {
             out.push_back('[');
             bool first = true;

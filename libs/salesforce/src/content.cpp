@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 
 #include <casio/core/error.hpp>
+#include <casio/core/json_parse.hpp>
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/content.hpp>
 #include <casio/salesforce/dls.hpp>
+#include <casio/salesforce/raw_records.hpp>
 
 #include "json_out.hpp"
 
@@ -292,6 +295,31 @@ void content_document_collector::add_from_record(const json::object& record) {
     add_links(record_id->get_string(), *links);
 }
 
+void content_document_collector::add_from_record(const json::object& record,
+                                                 std::span<const raw_member> raw) {
+    const auto* id = record.if_contains("Id");
+    if (id == nullptr || !id->is_string()) {
+        return;
+    }
+    for (const auto& m : raw) {
+        if (m.key != "ContentDocumentLinks" || m.value == "null") {
+            continue;
+        }
+        if (add_known_links(id->get_string(), m.value)) {
+            return;
+        }
+        // A file not seen before: parse the links for its metadata (checked JSON already).
+        unsigned char buffer[8192];
+        json::monotonic_resource arena(buffer, sizeof buffer);
+        boost::system::error_code ec;
+        const auto links = core::parse_json(m.value, ec, &arena);
+        if (!ec && links.is_object()) {
+            add_links(id->get_string(), links.get_object());
+        }
+        return;
+    }
+}
+
 void content_document_collector::add_links(std::string_view record_id, const json::object& links) {
     const auto* records = links.if_contains("records");
     if (records == nullptr || !records->is_array()) {
@@ -342,43 +370,32 @@ void content_document_collector::add_link(std::string_view record_id, std::uint3
     finished_ = false;
 }
 
-namespace {
-
-// The ids after each `"Id":"069` of a text, and how many `"ContentDocument":{` it has. In JSON
-// text a `"` inside a string is escaped, so `":"` and `":{` only occur between a key and its
-// value: these are keys, never string contents.
-std::size_t count_of(std::string_view text, std::string_view pattern) {
-    std::size_t n = 0;
-    for (auto at = text.find(pattern); at != std::string_view::npos;
-         at = text.find(pattern, at + pattern.size())) {
-        ++n;
-    }
-    return n;
-}
-
-}  // namespace
-
 bool content_document_collector::add_known_links(std::string_view record_id,
                                                  std::string_view links_text) {
-    // ContentDocument ids start with 069 (their key prefix); other ids in a link (owner 005,
-    // version 068) do not.
-    static constexpr std::string_view id_key = "\"Id\":\"069";
+    // The links read as add_links reads the parsed value: records[*].ContentDocument.Id, an
+    // element that is not an object, without a ContentDocument object or without a string Id
+    // left out. Any file not seen before, or text that cannot tell, and nothing is added.
+    static constexpr std::string_view document_ids[] = {"records", "*", "ContentDocument", "Id"};
     std::vector<std::uint32_t> docs;
-    for (auto at = links_text.find(id_key); at != std::string_view::npos;
-         at = links_text.find(id_key, at + id_key.size())) {
-        const std::size_t begin = at + id_key.size() - 3;
-        const std::size_t end = links_text.find('"', begin);
-        if (end == std::string_view::npos) {
-            return false;
+    bool all_known = true;
+    const bool settled = for_each_raw_value_at(links_text, document_ids, [&](std::string_view v) {
+        if (!all_known || v.size() < 2 || v.front() != '"') {
+            return;  // not a string: left out
         }
-        const auto it = index_.find(std::string(links_text.substr(begin, end - begin)));
+        const auto text = v.substr(1, v.size() - 2);
+        auto it = index_.end();
+        if (text.find('\\') == std::string_view::npos) {
+            it = index_.find(text);
+        } else if (const auto id = raw_string(v)) {
+            it = index_.find(std::string_view(*id));
+        }
         if (it == index_.end()) {
-            return false;  // a new file: its metadata must be read
+            all_known = false;  // a new file: its metadata must be read
+            return;
         }
         docs.push_back(it->second);
-    }
-    // One id per ContentDocument object, or the shape is not what this shortcut assumes.
-    if (docs.size() != count_of(links_text, "\"ContentDocument\":{")) {
+    });
+    if (!settled || !all_known) {
         return false;
     }
     for (auto d : docs) {

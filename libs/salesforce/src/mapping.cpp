@@ -1,7 +1,10 @@
 #include <algorithm>
+#include <cstring>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <casio/core/json_parse.hpp>
 #include <casio/salesforce/mapping.hpp>
 
 #include "json_out.hpp"
@@ -18,6 +21,69 @@ namespace {
 const json::string* string_field(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
     return v != nullptr && v->is_string() ? &v->get_string() : nullptr;
+}
+
+// Writes raw members: those already canonical and written `"key":value` are copied, runs of
+// consecutive ones (`"k":v,"k":v`, nothing else between) as one range of the page's text; any
+// other member is written key and value apart, the value parsed and written again when needed.
+class member_writer {
+  public:
+    member_writer(std::string& out, bool& first) : out_(out), first_(first) {}
+    ~member_writer() { flush(); }
+    member_writer(const member_writer&) = delete;
+    member_writer& operator=(const member_writer&) = delete;
+
+    // (Called for most members of most records: the common case stays small enough to inline.)
+    void add(const raw_member& m) {
+        const char* const key_quote = m.key.data() - 1;
+        if (m.canonical && m.value.data() == m.key.data() + m.key.size() + 2 &&
+            run_begin_ != nullptr && key_quote == run_end_ + 1) {
+            run_end_ = m.value.data() + m.value.size();  // one character between: the comma
+            return;
+        }
+        start(m);
+    }
+    void flush() {
+        if (run_begin_ == nullptr) {
+            return;
+        }
+        if (!first_) {
+            out_.push_back(',');
+        }
+        first_ = false;
+        out_.append(run_begin_, run_end_);
+        run_begin_ = nullptr;
+    }
+
+  private:
+    // A member that does not continue the run: it starts one, or is written apart.
+    [[gnu::noinline]] void start(const raw_member& m) {
+        flush();
+        if (m.canonical && m.value.data() == m.key.data() + m.key.size() + 2) {
+            run_begin_ = m.key.data() - 1;
+            run_end_ = m.value.data() + m.value.size();
+            return;
+        }
+        append_key(out_, m.key, first_);
+        append_canonical(out_, m.value, m.canonical);
+    }
+    std::string& out_;
+    bool& first_;
+    const char* run_begin_ = nullptr;
+    const char* run_end_ = nullptr;
+};
+
+// Whether the JSON string literal `text` stands for `want`.
+bool raw_string_is(std::string_view text, std::string_view want) {
+    if (text.size() == want.size() + 2 && text.front() == '"' &&
+        text.substr(1, want.size()) == want && text.back() == '"') {
+        return true;
+    }
+    if (std::memchr(text.data(), '\\', text.size()) == nullptr) {
+        return false;
+    }
+    const auto decoded = raw_string(text);
+    return decoded && *decoded == want;
 }
 
 }  // namespace
@@ -60,9 +126,7 @@ std::optional<sync::document> map_record(const json::object& record, const recor
         // The text must be this record's: its Id member reads "<the parsed Id>".
         const auto it = std::find_if(raw->begin(), raw->end(),
                                      [](const raw_member& m) { return m.key == "Id"; });
-        const std::string_view want = *id;
-        if (it == raw->end() || it->value.size() != want.size() + 2 ||
-            it->value.substr(1, want.size()) != want) {
+        if (it == raw->end() || !raw_string_is(it->value, *id)) {
             raw.reset();
         }
     }
@@ -92,10 +156,15 @@ std::optional<sync::document> map_record(const json::object& record, const recor
     out.push_back('{');
     bool first = true;
 
+    // An extra replaces the record's member of the same name where it is; the others are
+    // appended. Which were placed is noted here rather than asked of `record`, which may hold
+    // only a few members (the sparse tree of a record read from its text).
+    std::uint64_t placed = 0;
     auto find_extra = [&](std::string_view key) -> const extra_field* {
-        for (const auto& e : ctx.extras) {
-            if (e.key == key) {
-                return &e;
+        for (std::size_t i = 0; i < ctx.extras.size(); ++i) {
+            if (ctx.extras[i].key == key) {
+                placed |= i < 64 ? std::uint64_t{1} << i : 0;
+                return &ctx.extras[i];
             }
         }
         return nullptr;
@@ -133,41 +202,26 @@ std::optional<sync::document> map_record(const json::object& record, const recor
         }
     };
     if (raw) {
-        // Members copied unchanged are copied as runs of the page's text, commas included.
-        const char* run_begin = nullptr;
-        const char* run_end = nullptr;
-        auto flush_run = [&] {
-            if (run_begin != nullptr) {
-                if (!first) {
-                    out.push_back(',');
-                }
-                first = false;
-                out.append(run_begin, run_end);
-                run_begin = nullptr;
-            }
-        };
+        member_writer members(out, first);
         for (const auto& m : *raw) {
             const bool acl = m.key == "_allow_access_control" && ctx.access_control != nullptr;
             if (acl || m.key == "id" || find_extra(m.key) != nullptr) {
-                flush_run();
+                members.flush();
                 write_member(m.key, [] {});  // the extra, or nothing for the ACL
                 continue;
             }
-            if (run_begin == nullptr) {
-                run_begin = m.key.data() - 1;  // the key's opening quote
-            }
-            run_end = m.value.data() + m.value.size();
+            members.add(m);
         }
-        flush_run();
+        members.flush();
     } else {
         for (const auto& m : record) {
             write_member(m.key(), [&] { append_json_value(out, m.value()); });
         }
     }
-    for (const auto& e : ctx.extras) {
-        if (!record.contains(e.key)) {
-            append_key(out, e.key, first);
-            out += e.json;
+    for (std::size_t i = 0; i < ctx.extras.size(); ++i) {
+        if (i >= 64 || (placed >> i & 1) == 0) {
+            append_key(out, ctx.extras[i].key, first);
+            out += ctx.extras[i].json;
         }
     }
 
@@ -216,29 +270,154 @@ std::span<const enrichment_relationship> enrichment_relationships(std::string_vi
     return {};
 }
 
+namespace {
+
+// What an enrichment reads of a parent (strings only; the tree version ignores other kinds).
+struct parent_fields {
+    std::optional<std::string_view> id, name, email;
+    std::optional<std::string_view> type, url;  // attributes.type, attributes.url
+    bool clean = false;                         // the strings need no escaping
+};
+
+// The object a parent is, as Salesforce says in its attributes: `type`, or for a polymorphic
+// relationship (Lead.Owner may be a user or a queue), whose type is the "Name" pseudo-object,
+// the object named in its url (/services/data/v59.0/sobjects/User/005...). nullopt when they
+// say neither.
+std::optional<std::string_view> parent_object(const parent_fields& p) {
+    if (p.type && *p.type != "Name") {
+        return p.type;
+    }
+    if (p.url) {
+        constexpr std::string_view marker = "/sobjects/";
+        if (const auto at = p.url->find(marker); at != std::string_view::npos) {
+            const auto rest = p.url->substr(at + marker.size());
+            if (const auto slash = rest.find('/'); slash != std::string_view::npos && slash > 0) {
+                return rest.substr(0, slash);
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+// `{"Id","Name"[,"Email"]}` of a parent, or {} when there is none or it is not the relationship's
+// parent object: the reference reads parents from that object's table (a queue owning a lead is
+// not in the User table).
+std::string enrichment_json(const enrichment_relationship& r, const parent_fields& p) {
+    if (!p.id) {
+        return "{}";
+    }
+    if (const auto object = parent_object(p)) {
+        if (*object != r.parent) {
+            return "{}";
+        }
+    } else if (r.parent == "User" && !p.id->starts_with("005")) {
+        return "{}";  // no attributes (hand-written fixtures): a user's key prefix is 005
+    }
+    // Strings need escaping only when read from a tree (from the text, a string without a
+    // backslash cannot hold a character to escape).
+    auto append_string = [&](std::string& out, std::optional<std::string_view> v) {
+        if (!v) {
+            out += "null";
+        } else if (p.clean) {
+            out.push_back('"');
+            out += *v;
+            out.push_back('"');
+        } else {
+            append_json_string(out, *v);
+        }
+    };
+    std::string json;
+    json.reserve(32 + p.id->size() + (p.name ? p.name->size() : 4) +
+                 (p.email ? p.email->size() : 4));
+    json += "{\"Id\":";
+    append_string(json, p.id);
+    json += ",\"Name\":";
+    append_string(json, p.name);
+    if (r.with_email) {
+        json += ",\"Email\":";
+        append_string(json, p.email);
+    }
+    json.push_back('}');
+    return json;
+}
+
+parent_fields fields_of(const json::value* v) {
+    parent_fields p;
+    if (v == nullptr || !v->is_object()) {
+        return p;
+    }
+    const auto& o = v->get_object();
+    auto str = [](const json::string* s) -> std::optional<std::string_view> {
+        if (s == nullptr) {
+            return std::nullopt;
+        }
+        return std::string_view(s->data(), s->size());
+    };
+    p.id = str(string_field(o, "Id"));
+    p.name = str(string_field(o, "Name"));
+    p.email = str(string_field(o, "Email"));
+    if (const auto* a = o.if_contains("attributes"); a != nullptr && a->is_object()) {
+        p.type = str(string_field(a->get_object(), "type"));
+        p.url = str(string_field(a->get_object(), "url"));
+    }
+    return p;
+}
+
+// The same from a parent's text; nullopt when the text must be parsed instead (an escape, which
+// would have to be decoded, or a member read twice, of which the parsed object keeps the last).
+std::optional<parent_fields> raw_fields_of(std::string_view text) {
+    parent_fields p;
+    if (text.empty() || text.front() != '{') {
+        return p;  // null, or not an object
+    }
+    if (std::memchr(text.data(), '\\', text.size()) != nullptr) {
+        return std::nullopt;
+    }
+    p.clean = true;
+    bool repeated = false;
+    // Without escapes, a string's text between its quotes is its value.
+    auto set = [&](std::optional<std::string_view>& field, bool& seen, std::string_view v) {
+        repeated = repeated || seen;
+        seen = true;
+        field.reset();
+        if (!v.empty() && v.front() == '"') {
+            field = v.substr(1, v.size() - 2);
+        }
+    };
+    bool seen_id = false, seen_name = false, seen_email = false, seen_attributes = false;
+    bool seen_type = false, seen_url = false;
+    for_each_raw_member(text, [&](std::string_view k, std::string_view v) {
+        if (k == "Id") {
+            set(p.id, seen_id, v);
+        } else if (k == "Name") {
+            set(p.name, seen_name, v);
+        } else if (k == "Email") {
+            set(p.email, seen_email, v);
+        } else if (k == "attributes") {
+            repeated = repeated || seen_attributes;
+            seen_attributes = true;
+            for_each_raw_member(v, [&](std::string_view ak, std::string_view av) {
+                if (ak == "type") {
+                    set(p.type, seen_type, av);
+                } else if (ak == "url") {
+                    set(p.url, seen_url, av);
+                }
+            });
+        }
+    });
+    if (repeated) {
+        return std::nullopt;
+    }
+    return p;
+}
+
+}  // namespace
+
 std::vector<extra_field> enrichment_fields(std::string_view sobject, const json::object& record) {
     std::vector<extra_field> out;
     for (const auto& r : enrichment_relationships(sobject)) {
-        const auto* v = record.if_contains(r.key);
-        const auto* parent = v != nullptr && v->is_object() ? &v->get_object() : nullptr;
-        const auto* id = parent != nullptr ? string_field(*parent, "Id") : nullptr;
-        // The reference's Owner comes from the User table: a queue (00G...) is not in it.
-        if (id == nullptr || (r.parent == "User" && !id->starts_with("005"))) {
-            out.push_back({std::string(r.key), "{}"});
-            continue;
-        }
-        std::string json = "{";
-        bool first = true;
-        append_key(json, "Id", first);
-        append_json_string(json, *id);
-        append_key(json, "Name", first);
-        detail::append_optional_string(json, string_field(*parent, "Name"));
-        if (r.with_email) {
-            append_key(json, "Email", first);
-            detail::append_optional_string(json, string_field(*parent, "Email"));
-        }
-        json.push_back('}');
-        out.push_back({std::string(r.key), std::move(json)});
+        out.push_back(
+            {std::string(r.key), enrichment_json(r, fields_of(record.if_contains(r.key)))});
     }
     return out;
 }
@@ -247,38 +426,21 @@ std::vector<extra_field> enrichment_fields(std::string_view sobject,
                                            std::span<const raw_member> record) {
     std::vector<extra_field> out;
     for (const auto& r : enrichment_relationships(sobject)) {
-        std::string_view id, name, email;
-        for (const auto& m : record) {
-            if (m.key != r.key) {
-                continue;
-            }
-            for_each_raw_member(m.value, [&](std::string_view k, std::string_view v) {
-                // Only strings are kept (the tree version ignores other kinds the same way).
-                const bool is_string = !v.empty() && v.front() == '"';
-                if (k == "Id" && is_string) {
-                    id = v;
-                } else if (k == "Name" && is_string) {
-                    name = v;
-                } else if (k == "Email" && is_string) {
-                    email = v;
-                }
-            });
-        }
-        // The reference's Owner comes from the User table: a queue (00G...) is not in it.
-        if (id.size() <= 2 || (r.parent == "User" && !id.starts_with("\"005"))) {
+        // (The keys of a record read from its text are unique.)
+        const auto m = std::find_if(record.begin(), record.end(),
+                                    [&](const raw_member& x) { return x.key == r.key; });
+        if (m == record.end()) {
             out.push_back({std::string(r.key), "{}"});
             continue;
         }
-        std::string json = "{\"Id\":";
-        json += id;
-        json += ",\"Name\":";
-        json += name.empty() ? std::string_view("null") : name;
-        if (r.with_email) {
-            json += ",\"Email\":";
-            json += email.empty() ? std::string_view("null") : email;
+        if (const auto p = raw_fields_of(m->value)) {
+            out.push_back({std::string(r.key), enrichment_json(r, *p)});
+            continue;
         }
-        json.push_back('}');
-        out.push_back({std::string(r.key), std::move(json)});
+        unsigned char buffer[2048];
+        json::monotonic_resource arena(buffer, sizeof buffer);
+        const auto parent = core::parse_json(m->value, &arena);  // checked JSON
+        out.push_back({std::string(r.key), enrichment_json(r, fields_of(&parent))});
     }
     return out;
 }
@@ -307,9 +469,11 @@ void case_feed_index::add(const json::array& feed_records, const raw_records* ra
         }
         s.push_back('{');
         bool first = true;
-        for (const auto& m : *members) {
-            append_key(s, m.key, first);
-            s += m.value;
+        {
+            member_writer writer(s, first);
+            for (const auto& m : *members) {
+                writer.add(m);
+            }
         }
         s.push_back('}');
     }

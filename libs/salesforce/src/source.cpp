@@ -1,9 +1,7 @@
 #include <algorithm>
 
 #include <boost/asio/this_coro.hpp>
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <casio/core/error.hpp>
@@ -43,15 +41,10 @@ std::string record_type(const json::object& record) {
     return {};
 }
 
-// The members of an object's records the source reads from the tree (DLS, the document's id,
-// _timestamp and url); every other member is copied from the page's text. Files
-// (ContentDocumentLinks) and enrichment parents are read from the text too.
-constexpr std::string_view record_fields_read[] = {
-    "Id", "LastModifiedDate", "_allow_access_control", "id", "_timestamp", "url",
-};
-
-// CaseFeed records are grouped by case and otherwise copied from the text.
-constexpr std::string_view feed_fields_read[] = {"ParentId"};
+// Only the members of an object's records that map_record reads from the tree are parsed
+// (map_record_tree_fields); every other member, files (ContentDocumentLinks) and enrichment
+// parents are read from the page's text. CaseFeed records need only their ParentId
+// (case_feed_tree_fields).
 
 // The text of record i, when the scan of the page lines up with the parsed records.
 std::optional<std::span<const raw_member>> raw_record(const raw_records& raw,
@@ -187,30 +180,10 @@ asio::awaitable<const std::vector<std::string>*> source::permissions_for(
 
 void source::collect_files(const json::object& record,
                            std::optional<std::span<const raw_member>> raw) {
-    if (!raw) {
+    if (raw) {
+        files_.add_from_record(record, *raw);
+    } else {
         files_.add_from_record(record);  // the whole record was parsed
-        return;
-    }
-    const auto* id = record.if_contains("Id");
-    if (id == nullptr || !id->is_string()) {
-        return;
-    }
-    for (const auto& m : *raw) {
-        if (m.key != "ContentDocumentLinks" || m.value == "null") {
-            continue;
-        }
-        if (files_.add_known_links(id->get_string(), m.value)) {
-            return;
-        }
-        // A file not seen before: parse the links for its metadata (checked JSON already).
-        unsigned char buffer[8192];
-        json::monotonic_resource arena(buffer, sizeof buffer);
-        boost::system::error_code ec;
-        const auto links = json::parse(m.value, ec, &arena);
-        if (!ec && links.is_object()) {
-            files_.add_links(id->get_string(), links.get_object());
-        }
-        return;
     }
 }
 
@@ -253,7 +226,7 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
                                 feeds.add(f, &feed_text);
                                 co_return;
                             },
-                            feed_fields_read);
+                            case_feed_tree_fields);
                     });
             }
             for (std::size_t i = 0; i < records.size(); ++i) {
@@ -276,7 +249,7 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
                 co_await emit_record(rec, ctx, on_doc, text);
             }
         },
-        record_fields_read, &pages_);
+        map_record_tree_fields, &pages_);
 }
 
 asio::awaitable<void> source::sync_custom_object(const std::string& sobject,
@@ -301,7 +274,7 @@ asio::awaitable<void> source::sync_custom_object(const std::string& sobject,
                                      raw_record(raw, records, i));
             }
         },
-        record_fields_read, &pages_);
+        map_record_tree_fields, &pages_);
 }
 
 asio::awaitable<void> source::sync_file(const content_document& d, const handler& on_doc) {

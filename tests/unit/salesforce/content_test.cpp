@@ -237,13 +237,13 @@ TEST_CASE("links to files seen before are read from the text without parsing it"
     // Seen: the link is added from the text.
     CHECK(c.add_known_links("003B", text));
     CHECK(c.add_known_links("003B", links_text({real_id_doc, real_id_doc})));
-    // A ContentDocument whose Id is not a plain 069 id: the shortcut declines.
-    CHECK_FALSE(c.add_known_links(
+    // A ContentDocument without a string Id is left out, as add_links leaves it out.
+    CHECK(c.add_known_links(
         "003C", links_text({real_id_doc, R"({"ContentDocument":{"Id":null,"Title":"x"}})"})));
     const auto docs = c.take();
     REQUIRE(docs.size() == 1);
     CHECK(docs[0].title == "Plan");
-    CHECK(docs[0].linked_ids == std::vector<std::string>{"001A", "003B"});
+    CHECK(docs[0].linked_ids == std::vector<std::string>{"001A", "003B", "003C"});
 }
 
 TEST_CASE("links are grouped by file in windows of bounded memory",
@@ -294,4 +294,52 @@ TEST_CASE("a temporary directory that cannot be used is named in the error",
     CHECK_THAT(message, Catch::Contains("/nonexistent-casio-dir"));
     CHECK_THAT(message, Catch::Contains("TMPDIR"));
     CHECK(c.size() == 0);
+}
+
+TEST_CASE("links to files seen before are read from text however it is formatted",
+          "[salesforce][content][raw]") {
+    content_document_collector c;
+    c.add_links("001A", parse(R"({"records":[{"ContentDocument":{"Id":"069A","Title":"a"}},
+                                             {"ContentDocument":{"Id":"069B","Title":"b"}}]})")
+                            .as_object());
+    REQUIRE(c.size() == 2);
+    // Pretty-printed, as a gateway or X-PrettyPrint returns it: both links are added. (The
+    // literal-text shortcut this replaces found no `"Id":"069` here, counted no
+    // `"ContentDocument":{`, and took 0 == 0 for "all known": every link was lost.)
+    const std::string pretty = R"({
+        "totalSize" : 2,
+        "done" : true,
+        "records" : [ {
+            "attributes" : { "type" : "ContentDocumentLink" },
+            "ContentDocument" : {
+                "Title" : "a",
+                "Id" : "069A"
+            }
+        }, {
+            "ContentDocument" : { "Id" : "069B" }
+        } ]
+    })";
+    CHECK(c.add_known_links("003P", pretty));
+    // Escaped: the id is decoded before it is looked up.
+    CHECK(
+        c.add_known_links("003E", R"({"records":[{"ContentDocument":{"Id":"\u0030\u00369A"}}]})"));
+    // Members in another order, the records before the counts.
+    CHECK(c.add_known_links("003O",
+                            R"({"records":[{"ContentDocument":{"Title":"b","Id":"069B"},)"
+                            R"("attributes":{"type":"ContentDocumentLink"}}],"done":true})"));
+    // Keys the text alone cannot settle: declined, nothing added, the caller parses.
+    CHECK_FALSE(
+        c.add_known_links("003X", R"({"\u0072ecords":[{"ContentDocument":{"Id":"069A"}}]})"));
+    CHECK_FALSE(c.add_known_links(
+        "003X", R"({"records":[{"ContentDocument":{"Id":"069A","Id":"069B"}}]})"));
+    // A file not seen yet among known ones: nothing at all is added.
+    CHECK_FALSE(c.add_known_links(
+        "003X",
+        R"({"records":[{"ContentDocument":{"Id":"069A"}},{"ContentDocument":{"Id":"069C"}}]})"));
+    // Nothing linked: true, nothing to parse.
+    CHECK(c.add_known_links("003N", R"({"totalSize":0,"done":true,"records":[]})"));
+    const auto docs = c.take();
+    REQUIRE(docs.size() == 2);
+    CHECK(docs[0].linked_ids == std::vector<std::string>{"001A", "003E", "003P"});
+    CHECK(docs[1].linked_ids == std::vector<std::string>{"001A", "003O", "003P"});
 }

@@ -164,7 +164,7 @@ TEST_CASE("Case feeds are grouped by case, a case without feeds gets null",
           R"([{"Id":"0D5A","ParentId":"500A"},{"Id":"0D5C","ParentId":"500A"}])");
     CHECK(feeds.feeds_field("500Z").json == "null");
 
-    // From the page's text: the same documents, the values as written.
+    // From the page's text: the same documents, the values written as from the tree.
     const std::string page = R"({"records":[{"Id":"0D5A","ParentId":"500A","Body":"x\u0021"},)"
                              R"({"Id":"0D5B","ParentId":"500A","N":1.50}]})";
     const raw_records raw(page);
@@ -172,7 +172,7 @@ TEST_CASE("Case feeds are grouped by case, a case without feeds gets null",
     from_text.add(parse(R"([{"ParentId":"500A"},{"ParentId":"500A"}])").as_array(), &raw);
     CHECK(
         from_text.feeds_field("500A").json ==
-        R"([{"Id":"0D5A","ParentId":"500A","Body":"x\u0021"},{"Id":"0D5B","ParentId":"500A","N":1.50}])");
+        R"([{"Id":"0D5A","ParentId":"500A","Body":"x!"},{"Id":"0D5B","ParentId":"500A","N":1.5}])");
     record_context ctx{"https://b", "Case"};
     ctx.extras = {feeds.feeds_field("500B")};
     const auto d = map_record(parse(R"({"Id":"500B","Feeds":"old"})").as_object(), ctx, {});
@@ -204,9 +204,10 @@ TEST_CASE("a record copied from the page's text gives the same document as the p
     REQUIRE(from_tree);
     REQUIRE(from_text);
     CHECK(doc_of(*from_text) == doc_of(*from_tree));
-    // Copied as written: the escapes and the number's form are Salesforce's.
-    CHECK_THAT(from_text->json, Catch::Contains(R"("Score":12.50)"));
-    CHECK_THAT(from_text->json, Catch::Contains(R"(J\u00e9r\u00f4me)"));
+    // Byte for byte: the escapes and the number's form are the tree path's, not the page's.
+    CHECK(from_text->json == from_tree->json);
+    CHECK_THAT(from_text->json, Catch::Contains(R"("Score":12.5,)"));
+    CHECK_THAT(from_text->json, Catch::Contains(R"("Name":"Jérôme \"JJ\"")"));
     CHECK(boost::json::serialize(doc_of(*from_text).at("_allow_access_control")) ==
           R"(["user:Ann","user:Zed"])");
     CHECK(boost::json::serialize(doc_of(*from_text).at("Account")) ==
@@ -239,8 +240,89 @@ TEST_CASE("enrichment read from the record's text equals enrichment read from it
             CHECK(parse(from_text[k].json) == parse(from_tree[k].json));
         }
     }
-    // Names are copied as Salesforce wrote them.
+    // Names are written as from the tree, whatever escapes the page used.
     CHECK(enrichment_fields("Lead", *raw.record(0))[0].json ==
-          R"({"Id":"005A","Name":"J\u00e9 \"J\"","Email":null})");
+          R"({"Id":"005A","Name":"Jé \"J\"","Email":null})");
     CHECK(enrichment_fields("Lead", *raw.record(1))[0].json == "{}");  // a queue
+}
+
+TEST_CASE("an enrichment parent is what its attributes say it is",
+          "[salesforce][mapping][enrich][raw]") {
+    const std::string page = R"({"records":[)"
+                             // A queue owns the lead: not in the User table, {}.
+                             R"({"Id":"00QA","Owner":{"attributes":{"type":"Group",)"
+                             R"("url":"/services/data/v59.0/sobjects/Group/00G1"},)"
+                             R"("Id":"00G1","Name":"Support","Email":null}},)"
+                             // A user, whatever its id looks like.
+                             R"({"Id":"00QB","Owner":{"attributes":{"type":"User"},)"
+                             R"("Id":"0XU9","Name":"Ann","Email":"ann@x"}},)"
+                             // Polymorphic: the "Name" pseudo-object, the object in the url.
+                             R"({"Id":"00QC","Owner":{"attributes":{"type":"Name",)"
+                             R"("url":"/services/data/v59.0/sobjects/User/005C"},)"
+                             R"("Id":"005C","Name":"Cy","Email":"cy@x"}},)"
+                             R"({"Id":"00QD","Owner":{"attributes":{"type":"Name",)"
+                             R"("url":"/services/data/v59.0/sobjects/Group/00GD"},)"
+                             R"("Id":"00GD","Name":"Queue D","Email":null}},)"
+                             // No attributes (fixtures): a User by its id prefix.
+                             R"({"Id":"00QE","Owner":{"Id":"005E","Name":"Ed","Email":null}},)"
+                             R"({"Id":"00QF","Owner":{"Id":"00GF","Name":"Queue F"}},)"
+                             // Another object's parent of the wrong type.
+                             R"({"Id":"00QG","ConvertedAccount":{"attributes":{"type":"Contact"},)"
+                             R"("Id":"003G","Name":"G"}}]})";
+    const std::vector<std::string> want = {
+        "{}",
+        R"({"Id":"0XU9","Name":"Ann","Email":"ann@x"})",
+        R"({"Id":"005C","Name":"Cy","Email":"cy@x"})",
+        "{}",
+        R"({"Id":"005E","Name":"Ed","Email":null})",
+        "{}",
+        "{}",
+    };
+    const auto body = parse(page);
+    const raw_records raw(page);
+    REQUIRE(raw.size() == want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        const auto& rec = body.at("records").as_array()[i].as_object();
+        INFO(i);
+        const auto from_tree = enrichment_fields("Lead", rec);
+        const auto from_text = enrichment_fields("Lead", *raw.record(i));
+        REQUIRE(from_tree.size() == 4);
+        REQUIRE(from_text.size() == 4);
+        const std::size_t k = i == 6 ? 1 : 0;  // ConvertedAccount, else Owner
+        CHECK(from_tree[k].json == want[i]);
+        for (std::size_t j = 0; j < 4; ++j) {
+            CHECK(from_text[j].key == from_tree[j].key);
+            CHECK(from_text[j].json == from_tree[j].json);
+        }
+    }
+}
+
+TEST_CASE("enrichment from text needing decoding is the same as from the tree",
+          "[salesforce][mapping][enrich][raw]") {
+    // Pretty, escaped values and keys, a member written twice: the same bytes as the tree's.
+    const std::string page =
+        "{\"records\":[{\"Id\":\"003A\",\"Owner\" : {\n"
+        "  \"attributes\" : {\"type\" : \"User\"},\n"
+        "  \"Id\" : \"005\\u0041\", \"Name\" : \"Ren\\u00e9e \\/ R\",\n"
+        "  \"Email\" : \"r@x\"\n},"
+        "\"Account\":{\"Id\":\"001A\",\"N\\u0061me\":\"Acme\"}},"
+        "{\"Id\":\"003B\",\"Account\":{\"Id\":\"001B\",\"Name\":\"One\","
+        "\"Name\":\"Two\"}}]}";
+    const auto body = parse(page);
+    const raw_records raw(page);
+    REQUIRE(raw.size() == 2);
+    const auto a = enrichment_fields("Contact", *raw.record(0));
+    REQUIRE(a.size() == 2);
+    CHECK(a[0].json == R"({"Id":"001A","Name":"Acme"})");
+    CHECK(a[1].json == R"({"Id":"005A","Name":"Renée / R","Email":"r@x"})");
+    const auto b = enrichment_fields("Contact", *raw.record(1));
+    CHECK(b[0].json == R"({"Id":"001B","Name":"Two"})");  // the parsed object's (the last)
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto tree =
+            enrichment_fields("Contact", body.at("records").as_array()[i].as_object());
+        const auto text = enrichment_fields("Contact", *raw.record(i));
+        for (std::size_t j = 0; j < tree.size(); ++j) {
+            CHECK(text[j].json == tree[j].json);
+        }
+    }
 }

@@ -20,9 +20,16 @@ inline void append_json_string(std::string& out, std::string_view s) {
     out.push_back('"');
 }
 
-// Appends any value as compact JSON. Numbers are written as the shortest text that reads
-// back to the same value (35.6762, not Boost.JSON's 3.56762E1), as Elasticsearch and
-// Salesforce print them.
+// Appends a double as Python's repr() writes a float (which is what Elastic's Python connectors
+// send, their documents being json.dumps of Python objects): the shortest digits that read back
+// to the same value, in fixed notation with at least one digit after the point when
+// 1e-4 <= |d| < 1e16 (15000000.0, 0.0001, -0.0), else scientific (1e+16, 1.5e-05). Not
+// Boost.JSON's 3.56762E1, nor to_chars' 1.5e+07 for 15000000.0. NaN and infinities, which JSON
+// cannot hold, are written null.
+void append_json_double(std::string& out, double d);
+
+// Appends any value as compact JSON: strings as append_json_string writes them, integers as
+// they are, doubles as append_json_double writes them, members in the object's order.
 void append_json_value(std::string& out, const boost::json::value& v);
 
 }  // namespace casio::core

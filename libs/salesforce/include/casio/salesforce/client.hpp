@@ -17,7 +17,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parser.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
@@ -235,7 +234,8 @@ class client {
     describe_cache describes_;
     bool compressed_responses_ = true;
     // Reused for every answer (its internal stacks stay allocated); parsing never suspends.
-    boost::json::parser parser_;
+    // Doubles are read exactly, so that a value written again is the value Salesforce sent.
+    core::json_parser parser_;
 };
 
 }  // namespace casio::salesforce

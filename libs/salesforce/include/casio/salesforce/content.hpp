@@ -7,12 +7,15 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include <boost/json/object.hpp>
+
+#include <casio/salesforce/raw_records.hpp>
 
 namespace casio::salesforce {
 
@@ -54,12 +57,17 @@ class content_document_collector {
     // Reads `ContentDocumentLinks.records[*].ContentDocument` of a record (missing or null
     // collections are fine) and links each document to the record's Id.
     void add_from_record(const boost::json::object& record);
+    // The same for a record read from the page's text (raw_records.hpp): `record` needs only
+    // its Id; links to files seen before are read from the text, a value naming a new file
+    // (or that the text alone cannot settle) is parsed.
+    void add_from_record(const boost::json::object& record, std::span<const raw_member> raw);
     // The same for a record's parsed ContentDocumentLinks value.
     void add_links(std::string_view record_id, const boost::json::object& links);
-    // From the text of the ContentDocumentLinks value, when every document it names was
-    // collected before (most links name a file already seen): true when the links were added,
-    // false when nothing was added and the value must be parsed (a new file, or an unexpected
-    // shape).
+    // From the text of the ContentDocumentLinks value (however it is formatted), when every
+    // document it names was collected before (most links name a file already seen): true when
+    // its links were added (or it has none), false when nothing was added and the value must be
+    // parsed (a new file, or keys written with escapes or twice, which the text alone cannot
+    // settle). Reads what add_links reads.
     bool add_known_links(std::string_view record_id, std::string_view links_text);
     std::size_t size() const noexcept { return docs_.size(); }
 
@@ -87,7 +95,14 @@ class content_document_collector {
     struct spill;  // the temporary files
     std::size_t sort_window_;
     std::vector<doc_entry> docs_;
-    std::unordered_map<std::string, std::uint32_t> index_;
+    // Looked up by string_view too (ids read from page text).
+    struct id_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    std::unordered_map<std::string, std::uint32_t, id_hash, std::equal_to<>> index_;
     std::unique_ptr<spill> spill_;
     bool finished_ = false;
 };

@@ -51,11 +51,19 @@ std::optional<std::string> record_timestamp(const boost::json::value* last_modif
 // out). Record fields win over _timestamp/url on a name collision; an extra replaces a record
 // field of the same name. A record without a string Id is skipped with a warning naming the
 // object (nullopt).
-// With `raw` (the record's members as Salesforce wrote them, raw_records.hpp), their text is
-// copied into the document instead of being written again from the parsed record.
+// Values are written compactly, as core::append_json_value writes them. With `raw` (the
+// record's members in the page's text, raw_records.hpp), the members the scan found already
+// written that way are copied from the text and the others written again from their text, so
+// the document is the same byte for byte however the page was formatted; `record` then needs
+// only Id, LastModifiedDate, _allow_access_control, id, _timestamp and url.
 std::optional<sync::document> map_record(
     const boost::json::object& record, const record_context& ctx, const warning_sink& warn,
     std::optional<std::span<const raw_member>> raw = std::nullopt);
+// The members map_record reads from `record` when it is given `raw` (a sparse tree of the page,
+// raw_records::sparse_tree, needs only these).
+inline constexpr std::string_view map_record_tree_fields[] = {
+    "Id", "LastModifiedDate", "_allow_access_control", "id", "_timestamp", "url",
+};
 
 // A parent record written into Contact and Lead documents: `key` is both the relationship
 // selected in the query (`Account.Id, Account.Name`) and the document field.
@@ -70,18 +78,24 @@ struct enrichment_relationship {
 std::span<const enrichment_relationship> enrichment_relationships(std::string_view sobject);
 
 // The enrichment members of a Contact or Lead record: {"Id","Name"[,"Email"]} of each parent,
-// or {} when the parent is null, was not selected, or (Owner) is a queue rather than a user.
+// or {} when the parent is null, was not selected, or is not the relationship's parent object
+// (a queue owning a lead): the object is the parent's attributes.type (for a polymorphic
+// relationship, whose type is "Name", the object in attributes.url); without attributes, a
+// User parent is recognised by its id prefix 005.
 std::vector<extra_field> enrichment_fields(std::string_view sobject,
                                            const boost::json::object& record);
-// The same from the record's text: the parents' Id, Name and Email are copied as written.
+// The same from the record's text (the same bytes).
 std::vector<extra_field> enrichment_fields(std::string_view sobject,
                                            std::span<const raw_member> record);
+
+// The members case_feed_index::add reads from the records' tree when it is given their text.
+inline constexpr std::string_view case_feed_tree_fields[] = {"ParentId"};
 
 // CaseFeed records of one page of cases, grouped by ParentId, kept serialised.
 class case_feed_index {
   public:
-    // With `raw` (the page's text, lined up with the records), a record is copied from it; the
-    // tree then needs only ParentId.
+    // With `raw` (the page's text, lined up with the records), a record is read from it as
+    // map_record reads one (the same bytes as from the tree); the tree then needs only ParentId.
     void add(const boost::json::array& feed_records, const raw_records* raw = nullptr);
     // `Feeds`: the case's feed records, or null when it has none.
     extra_field feeds_field(std::string_view case_id) const;
