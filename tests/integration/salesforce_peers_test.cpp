@@ -1,0 +1,69 @@
+// What real peers vary and our generators do not, through the real binaries: the same org
+// answered with pretty-printed, escaped or Python-spaced JSON (a proxy, a sandbox, a
+// pretty-printing gateway) must give the same index as the compact answers.
+#include <catch2/catch.hpp>
+
+#include "support/service_env.hpp"
+
+#if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
+    defined(CASIO_BIN_MOCK_SALESFORCE)
+
+#include <map>
+#include <string>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+using namespace casio;
+using namespace casio::test;
+namespace json = boost::json;
+
+namespace {
+
+// The index of a one-shot sync of every standard object of a 60-record org served in
+// `style`, each document with the org's address replaced by "SF" (two mocks listen on two
+// ports) and, for files, without the `_timestamp` the sink gives them at indexing time.
+std::map<std::string, json::value> synced_index(const std::string& style) {
+    environment env(environment_options{.records = "60", .sf_args = {"--json-style", style}});
+    auto r = env.sync("sf-oneshot");
+    INFO(style << ": " << r.output);
+    REQUIRE(r.exit_code == 0);
+    std::map<std::string, json::value> out;
+    for (auto& [id, source] : index_docs(env.es.base_url(), "search-sf-oneshot")) {
+        if (source.contains("type") && source.at("type") == "content_document") {
+            source.erase("_timestamp");
+        }
+        std::string text = json::serialize(source);
+        for (auto at = text.find(env.sf.base_url()); at != std::string::npos;
+             at = text.find(env.sf.base_url(), at)) {
+            text.replace(at, env.sf.base_url().size(), "SF");
+        }
+        out.emplace(id, json::parse(text));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("an org answering pretty-printed, escaped JSON gives the same index as a compact one",
+          "[integration][salesforce][peers]") {
+    const auto compact = synced_index("compact");
+    std::size_t files = 0;
+    for (const auto& [id, doc] : compact) {
+        files += doc.as_object().contains("linked_ids") ? 1 : 0;
+    }
+    REQUIRE(files > 0);
+    for (const std::string style : {"pretty", "escaped", "pretty-escaped", "spaced"}) {
+        INFO("JSON style " << style);
+        const auto other = synced_index(style);
+        CHECK(other.size() == compact.size());
+        for (const auto& [id, doc] : compact) {
+            INFO("document " << id);
+            const auto it = other.find(id);
+            REQUIRE(it != other.end());
+            CHECK(json::serialize(it->second) == json::serialize(doc));
+        }
+    }
+}
+
+#endif
