@@ -66,4 +66,35 @@ TEST_CASE("an org answering pretty-printed, escaped JSON gives the same index as
     }
 }
 
+TEST_CASE("a Lead owned by a queue gets no user as its Owner, one owned by a user gets it",
+          "[integration][salesforce][owners]") {
+    // The generated org gives some Leads to queues (Group, 00G): Salesforce types every
+    // polymorphic Owner as the "Name" object, so only its attributes.url tells a queue.
+    environment env(environment_options{.records = "30"});
+    auto r = env.sync("sf-oneshot");
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    std::size_t queued = 0;
+    std::size_t by_user = 0;
+    for (const auto& [id, doc] : index_docs(env.es.base_url(), "search-sf-oneshot")) {
+        if (!doc.contains("attributes") || doc.at("attributes").at("type") != "Lead") {
+            continue;
+        }
+        INFO("Lead " << id);
+        const std::string owner_id(doc.at("OwnerId").as_string());
+        const auto& owner = doc.at("Owner").as_object();
+        if (owner_id.starts_with("00G")) {
+            ++queued;
+            CHECK(owner.empty());  // as the reference's User table gives: no such user
+        } else {
+            ++by_user;
+            CHECK(owner.at("Id").as_string() == owner_id);
+            CHECK(owner.at("Name").is_string());
+            CHECK(owner.contains("Email"));
+        }
+    }
+    CHECK(queued > 0);
+    CHECK(by_user > 0);
+}
+
 #endif
