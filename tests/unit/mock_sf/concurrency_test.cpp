@@ -12,6 +12,7 @@
 #include <casio/http/client.hpp>
 
 #include "helpers.hpp"
+#include "http_helpers.hpp"
 #include "http_server.hpp"
 #include "in_flight.hpp"
 #include "pacing.hpp"
@@ -38,22 +39,7 @@ struct live_mock {
     live_mock(org& o, service_options opts) : svc(o, std::move(opts)) {}
 
     void run(std::function<asio::awaitable<void>(http::client&, std::string)> body) {
-        asio::io_context io;
-        http_server server(io.get_executor(), svc);
-        const auto port = server.listen("127.0.0.1", 0);
-        server.start();
-        http::client client(io.get_executor());
-        std::exception_ptr failure;
-        asio::co_spawn(io, body(client, "http://127.0.0.1:" + std::to_string(port)),
-                       [&](std::exception_ptr e) {
-                           failure = e;
-                           client.close();
-                           server.stop();
-                       });
-        io.run();
-        if (failure) {
-            std::rethrow_exception(failure);
-        }
+        serve(svc, std::move(body));
     }
 
     // A token straight from the service: no latency, no request counted in flight.

@@ -1,8 +1,12 @@
 #pragma once
 // Shared helpers for the mock-salesforce unit tests.
 
+#include <catch2/catch.hpp>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -10,6 +14,7 @@
 
 #include "org.hpp"
 #include "query_engine.hpp"
+#include "service.hpp"
 #include "sf_error.hpp"
 
 namespace casio::mock_sf::test {
@@ -48,6 +53,37 @@ inline std::string error_message(const org& o, std::string_view soql) {
 inline std::string str(const boost::json::value& v) {
     return v.is_string() ? std::string(v.as_string()) : std::string("<not a string>");
 }
+
+// A client of the service in process (no sockets): requests carry the bearer token once
+// login() has fetched one with client credentials `id` / `client_secret`.
+struct service_caller {
+    service& svc;
+    std::string client_secret = "secret";
+    std::string token;
+
+    service_response call(std::string method, std::string target, std::string body = {},
+                          std::vector<std::pair<std::string, std::string>> headers = {}) {
+        service_request r;
+        r.method = std::move(method);
+        r.target = std::move(target);
+        r.body = std::move(body);
+        r.headers = std::move(headers);
+        if (!token.empty()) {
+            r.headers.emplace_back("Authorization", "Bearer " + token);
+        }
+        return svc.handle(r);
+    }
+    void login() {
+        auto r = call("POST", "/services/oauth2/token",
+                      "grant_type=client_credentials&client_id=id&client_secret=" + client_secret);
+        REQUIRE(r.status == 200);
+        token = str(boost::json::parse(r.body).at("access_token"));
+    }
+    // A counter of GET /__admin/stats.
+    std::int64_t stat(const char* name) {
+        return boost::json::parse(call("GET", "/__admin/stats").body).at(name).as_int64();
+    }
+};
 
 // A small org with exact values, for semantics tests.
 inline const char* fixture_json() {

@@ -12,6 +12,7 @@
 
 #include "cli.hpp"
 #include "helpers.hpp"
+#include "http_helpers.hpp"
 
 using namespace casio::mock_sf;
 using namespace casio::mock_sf::test;
@@ -19,30 +20,15 @@ namespace http = casio::http;
 
 namespace {
 
-// Runs `body` against a mock on 127.0.0.1:0 until it finishes; rethrows its failure.
+// Runs `body` against a mock of `o` with `faults` on 127.0.0.1:0; rethrows its failure.
 void with_server(org& o, fault_options faults,
                  std::function<boost::asio::awaitable<void>(http::client&, std::string)> body) {
-    boost::asio::io_context io;
     service_options opts;
     opts.client_id = "id";
     opts.client_secret = "secret";
     opts.faults = faults;
     service svc(o, opts);
-    http_server server(io.get_executor(), svc);
-    const auto port = server.listen("127.0.0.1", 0);
-    server.start();
-    http::client client(io.get_executor());
-    std::exception_ptr failure;
-    boost::asio::co_spawn(io, body(client, "http://127.0.0.1:" + std::to_string(port)),
-                          [&](std::exception_ptr e) {
-                              failure = e;
-                              client.close();
-                              server.stop();
-                          });
-    io.run();
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
+    serve(svc, std::move(body));
 }
 
 boost::asio::awaitable<std::string> login(http::client& c, const std::string& base) {

@@ -48,25 +48,13 @@ struct styled_service {
     }
     service_response call(std::string method, std::string target, std::string body = {},
                           std::vector<std::pair<std::string, std::string>> headers = {}) {
-        service_request r;
-        r.method = std::move(method);
-        r.target = std::move(target);
-        r.body = std::move(body);
-        r.headers = std::move(headers);
-        if (!token.empty()) {
-            r.headers.emplace_back("Authorization", "Bearer " + token);
-        }
-        return svc.handle(r);
+        return caller.call(std::move(method), std::move(target), std::move(body),
+                           std::move(headers));
     }
-    void login() {
-        auto r = call("POST", "/services/oauth2/token",
-                      "grant_type=client_credentials&client_id=id&client_secret=secret");
-        REQUIRE(r.status == 200);
-        token = str(boost::json::parse(r.body).at("access_token"));
-    }
+    void login() { caller.login(); }
     org o;
     service svc;
-    std::string token;
+    service_caller caller{svc};
 };
 
 const std::string page_target =
@@ -186,7 +174,7 @@ TEST_CASE("X-PrettyPrint: 1 pretty-prints one answer, errors and tokens are styl
     auto token = p.call("POST", "/services/oauth2/token",
                         "grant_type=client_credentials&client_id=id&client_secret=secret");
     CHECK(token.body.find("\n    \"access_token\": ") != std::string::npos);
-    p.token = str(boost::json::parse(token.body).at("access_token"));
+    p.caller.token = str(boost::json::parse(token.body).at("access_token"));
     auto bad = p.call("GET", "/services/data/v59.0/query?q=SELECT+Nope+FROM+Account");
     CHECK(bad.status == 400);
     CHECK(bad.body.starts_with("[\n    {\n"));

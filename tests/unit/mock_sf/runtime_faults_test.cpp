@@ -9,6 +9,7 @@
 #include <casio/http/client.hpp>
 
 #include "helpers.hpp"
+#include "http_helpers.hpp"
 #include "http_server.hpp"
 
 using namespace casio::mock_sf;
@@ -24,31 +25,6 @@ service_options options() {
     return opts;
 }
 
-struct caller {
-    service& svc;
-    std::string token;
-
-    service_response call(std::string method, std::string target, std::string body = {}) {
-        service_request r;
-        r.method = std::move(method);
-        r.target = std::move(target);
-        r.body = std::move(body);
-        if (!token.empty()) {
-            r.headers.emplace_back("Authorization", "Bearer " + token);
-        }
-        return svc.handle(r);
-    }
-    void login() {
-        auto r = call("POST", "/services/oauth2/token",
-                      "grant_type=client_credentials&client_id=id&client_secret=secret");
-        REQUIRE(r.status == 200);
-        token = str(boost::json::parse(r.body).at("access_token"));
-    }
-    std::int64_t stat(const char* name) {
-        return boost::json::parse(call("GET", "/__admin/stats").body).at(name).as_int64();
-    }
-};
-
 constexpr const char* sobjects = "/services/data/v59.0/sobjects";
 
 }  // namespace
@@ -57,7 +33,7 @@ TEST_CASE("a run-time fault fails every API request after the Nth until cleared"
           "[mock_sf][service][faults][admin]") {
     org o(org_options{11, 10});
     service svc(o, options());
-    caller c{svc, {}};
+    service_caller c{svc};
     c.login();
 
     REQUIRE(c.call("POST", "/__admin/faults", R"({"after_requests": 2, "status": 503})").status ==
@@ -89,7 +65,7 @@ TEST_CASE("a run-time fault fails every API request after the Nth until cleared"
 TEST_CASE("a bad fault request is refused with the field named", "[mock_sf][service][faults]") {
     org o(org_options{11, 10});
     service svc(o, options());
-    caller c{svc, {}};
+    service_caller c{svc};
     auto refused = [&](const std::string& body, const std::string& expected) {
         auto r = c.call("POST", "/__admin/faults", body);
         INFO(body << " -> " << r.body);
@@ -111,59 +87,40 @@ TEST_CASE("a bad fault request is refused with the field named", "[mock_sf][serv
 TEST_CASE("a dropping fault closes the connection without an answer, over HTTP",
           "[mock_sf][http][faults]") {
     org o(org_options{11, 10});
-    boost::asio::io_context io;
     service svc(o, options());
-    http_server server(io.get_executor(), svc);
-    const std::string base = "http://127.0.0.1:" + std::to_string(server.listen("127.0.0.1", 0));
-    server.start();
-    http::client client(io.get_executor());
     std::vector<std::string> outcomes;
-    std::exception_ptr failure;
-    auto send = [&](http::method verb, std::string target, std::string body,
-                    std::string token) -> boost::asio::awaitable<std::string> {
-        http::request req;
-        req.verb = verb;
-        req.url = base + target;
-        req.body = std::move(body);
-        if (!token.empty()) {
-            req.fields.push_back({"Authorization", "Bearer " + token});
-        }
-        if (verb == http::method::post && target.starts_with("/services")) {
-            req.fields.push_back({"Content-Type", "application/x-www-form-urlencoded"});
-        }
-        try {
-            auto res = co_await client.send(std::move(req));
-            co_return std::to_string(res.status) + " " + res.body;
-        } catch (const casio::core::error& e) {
-            co_return "failed: " + std::string(casio::core::to_string(e.kind()));
-        }
-    };
-    boost::asio::co_spawn(
-        io,
-        [&]() -> boost::asio::awaitable<void> {
-            auto login = co_await send(http::method::post, "/services/oauth2/token",
-                                       "grant_type=client_credentials&client_id=id&client_secret="
-                                       "secret",
-                                       "");
-            REQUIRE(login.starts_with("200 "));
-            auto token = str(boost::json::parse(login.substr(4)).at("access_token"));
-            outcomes.push_back(co_await send(http::method::post, "/__admin/faults",
-                                             R"({"after_requests":1,"drop":true})", ""));
-            outcomes.push_back(
-                (co_await send(http::method::get, sobjects, "", token)).substr(0, 3));
-            outcomes.push_back(co_await send(http::method::get, sobjects, "", token));
-            outcomes.push_back(co_await send(http::method::delete_, "/__admin/faults", "", ""));
-            outcomes.push_back(
-                (co_await send(http::method::get, sobjects, "", token)).substr(0, 3));
-        },
-        [&](std::exception_ptr e) {
-            failure = e;
-            client.close();
-            server.stop();
-        });
-    io.run();
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
+    serve(svc, [&](http::client& client, std::string base) -> boost::asio::awaitable<void> {
+        auto send = [&](http::method verb, std::string target, std::string body,
+                        std::string token) -> boost::asio::awaitable<std::string> {
+            http::request req;
+            req.verb = verb;
+            req.url = base + target;
+            req.body = std::move(body);
+            if (!token.empty()) {
+                req.fields.push_back({"Authorization", "Bearer " + token});
+            }
+            if (verb == http::method::post && target.starts_with("/services")) {
+                req.fields.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+            }
+            try {
+                auto res = co_await client.send(std::move(req));
+                co_return std::to_string(res.status) + " " + res.body;
+            } catch (const casio::core::error& e) {
+                co_return "failed: " + std::string(casio::core::to_string(e.kind()));
+            }
+        };
+        auto login = co_await send(http::method::post, "/services/oauth2/token",
+                                   "grant_type=client_credentials&client_id=id&client_secret="
+                                   "secret",
+                                   "");
+        REQUIRE(login.starts_with("200 "));
+        auto token = str(boost::json::parse(login.substr(4)).at("access_token"));
+        outcomes.push_back(co_await send(http::method::post, "/__admin/faults",
+                                         R"({"after_requests":1,"drop":true})", ""));
+        outcomes.push_back((co_await send(http::method::get, sobjects, "", token)).substr(0, 3));
+        outcomes.push_back(co_await send(http::method::get, sobjects, "", token));
+        outcomes.push_back(co_await send(http::method::delete_, "/__admin/faults", "", ""));
+        outcomes.push_back((co_await send(http::method::get, sobjects, "", token)).substr(0, 3));
+    });
     CHECK(outcomes == std::vector<std::string>{"204 ", "200", "failed: transient", "204 ", "200"});
 }

@@ -25,23 +25,10 @@ struct harness {
 
     service_response call(std::string method, std::string target, std::string body = {},
                           std::vector<std::pair<std::string, std::string>> headers = {}) {
-        service_request r;
-        r.method = std::move(method);
-        r.target = std::move(target);
-        r.body = std::move(body);
-        r.headers = std::move(headers);
-        if (!token.empty()) {
-            r.headers.emplace_back("Authorization", "Bearer " + token);
-        }
-        return svc.handle(r);
+        return caller.call(std::move(method), std::move(target), std::move(body),
+                           std::move(headers));
     }
-
-    void login() {
-        auto r = call("POST", "/services/oauth2/token",
-                      "grant_type=client_credentials&client_id=id&client_secret=s3cret");
-        REQUIRE(r.status == 200);
-        token = str(boost::json::parse(r.body).at("access_token"));
-    }
+    void login() { caller.login(); }
 
     static std::string encode(std::string_view q) {
         std::string out;
@@ -61,7 +48,7 @@ struct harness {
 
     org o;
     service svc;
-    std::string token;
+    service_caller caller{svc, "s3cret"};
 };
 
 std::string header(const service_response& r, std::string_view name) {
@@ -87,7 +74,7 @@ TEST_CASE("token endpoint: client credentials only", "[mock_sf][service][auth]")
     CHECK(grant.status == 400);
     CHECK(grant.body.find("unsupported_grant_type") != std::string::npos);
     h.login();
-    CHECK_FALSE(h.token.empty());
+    CHECK_FALSE(h.caller.token.empty());
     CHECK(h.svc.stats().token_requests == 3);
 }
 

@@ -550,15 +550,20 @@ std::vector<std::string> ids_0_to(std::size_t n) {
 
 }  // namespace
 
-TEST_CASE("the pages of a large query are fetched at once from its locator",
-          "[salesforce][client][paging][concurrency]") {
-    fixture f;
+// An object of 9 records in pages of 2, every page answered after a few suspensions.
+void script_nine_records(fixture& f) {
     f.t.yield_before_answer = 3;
     f.t.add(200, token_ok);
     f.t.on("FROM Account", 200, locator_page(0, 2, 9));
     for (std::size_t at : {2, 4, 6, 8}) {
         f.t.on("01gL-" + std::to_string(at), 200, locator_page(at, 2, 9));
     }
+}
+
+TEST_CASE("the pages of a large query are fetched at once from its locator",
+          "[salesforce][client][paging][concurrency]") {
+    fixture f;
+    script_nine_records(f);
     casio::core::async_semaphore pages(8);
     walk_result r;
     run(walk(f.c, pages, r));
@@ -574,12 +579,7 @@ TEST_CASE("the pages of a large query are fetched at once from its locator",
 
 TEST_CASE("the page semaphore bounds the pages held at once", "[salesforce][client][paging]") {
     fixture f;
-    f.t.yield_before_answer = 3;
-    f.t.add(200, token_ok);
-    f.t.on("FROM Account", 200, locator_page(0, 2, 9));
-    for (std::size_t at : {2, 4, 6, 8}) {
-        f.t.on("01gL-" + std::to_string(at), 200, locator_page(at, 2, 9));
-    }
+    script_nine_records(f);
     casio::core::async_semaphore pages(2);
     walk_result r;
     run(walk(f.c, pages, r));
