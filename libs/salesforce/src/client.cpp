@@ -506,8 +506,12 @@ asio::awaitable<void> client::query_pages(std::string soql, std::string what, bo
         if (page.next_records_url.empty()) {
             co_return;
         }
+        // Every page must move the walk forward: a locator pointing back would loop forever.
         const auto next = parse_locator(page.next_records_url);
-        at = next ? next->offset : at + n;
+        if (!next || next->offset != at + n || n == 0) {
+            throw inconsistent(at, "points to " + page.next_records_url + " for the next records");
+        }
+        at = next->offset;
         url = settings_.base_url + page.next_records_url;
     }
 }

@@ -644,6 +644,28 @@ TEST_CASE("a server refusing out-of-order locators gets the rest one page after 
     CHECK(f.warnings[0].find("one page after the other") != std::string::npos);
 }
 
+TEST_CASE("a refused walk whose next page points back is an error, not an endless loop",
+          "[salesforce][client][paging][concurrency]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.on("FROM Account", 200, locator_page(0, 2, 6));
+    const std::string refused =
+        R"([{"message":"invalid query locator","errorCode":"INVALID_QUERY_LOCATOR"}])";
+    f.t.on("01gL-2", 400, refused);
+    f.t.on("01gL-4", 400, refused);
+    // One page after the other from offset 2: its next page is itself.
+    f.t.on("01gL-2", 200,
+           R"({"totalSize":6,"done":false,"nextRecordsUrl":"/services/data/v59.0/query/01gL-2",)"
+           R"("records":[{"Id":"r2"},{"Id":"r3"}]})");
+    casio::core::async_semaphore pages(8);
+    walk_result r;
+    const auto e = error_of([&] { run(walk(f.c, pages, r)); });
+    CHECK(std::string(e.what()) ==
+          "Salesforce query Account: the page at offset 2 points to "
+          "/services/data/v59.0/query/01gL-2 for the next records (totalSize 6)");
+    CHECK(r.ids.size() == 4);  // r0, r1 and r2, r3 once: nothing handled twice
+}
+
 TEST_CASE("a 503 makes every request wait once, the failing one included",
           "[salesforce][client][concurrency]") {
     fixture f;
