@@ -124,6 +124,22 @@ TEST_CASE("files at every size threshold are indexed with their content up to th
     }
 }
 
+TEST_CASE("an org refusing concurrent requests gets fewer, and the sync loses nothing",
+          "[integration][service][concurrency]") {
+    // The org allows 4 requests at once; the connector starts with 20 in flight.
+    environment env(environment_options{
+        .sf_latency_ms = "20", .records = "150", .sf_args = {"--max-in-flight", "4"}});
+    auto r = env.sync("sf-oneshot", std::chrono::seconds(120));
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.output, !Catch::Contains("without content"));
+    const auto stats = json::parse(http_call("GET", env.sf.port(), "/__admin/stats").body);
+    CHECK(stats.at("limited_requests").to_number<std::int64_t>() > 0);  // it did refuse some
+    CHECK(stats.at("max_in_flight").to_number<std::int64_t>() <= 4);
+    // Every record and every file, each once: what the source reads from the org unhindered.
+    CHECK(index_ids(env.es.base_url(), "search-sf-oneshot") == expected_ids(env.sf.base_url()));
+}
+
 TEST_CASE("a job canceled with 30 downloads in flight ends canceled within 5 s",
           "[integration][service][cancel][files]") {
     // Downloads wait 1 s between their 64 KiB chunks, so most files of this org take seconds

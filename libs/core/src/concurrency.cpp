@@ -51,6 +51,11 @@ std::size_t async_semaphore::clamp(std::size_t units) const noexcept {
     return std::clamp<std::size_t>(units, 1, capacity_);
 }
 
+void async_semaphore::set_capacity(std::size_t capacity) {
+    capacity_ = std::max<std::size_t>(1, capacity);
+    give_back(0);  // serves waiters that fit now
+}
+
 void async_semaphore::take(std::size_t units) noexcept {
     in_use_ += units;
     max_in_use_ = std::max(max_in_use_, in_use_);
@@ -58,8 +63,10 @@ void async_semaphore::take(std::size_t units) noexcept {
 
 void async_semaphore::give_back(std::size_t units) noexcept {
     in_use_ -= std::min(units, in_use_);
-    // FIFO: the head is served first; a head that does not fit yet blocks the others.
-    while (!waiters_.empty() && in_use_ + waiters_.front()->units <= capacity_) {
+    // FIFO: the head is served first; a head that does not fit yet blocks the others. (A
+    // waiter's units were clamped to the capacity of its time: one larger than a lowered
+    // capacity is served once nothing else is in use.)
+    while (!waiters_.empty() && (in_use_ + waiters_.front()->units <= capacity_ || in_use_ == 0)) {
         waiter* w = waiters_.front();
         waiters_.pop_front();
         take(w->units);

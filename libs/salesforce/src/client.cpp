@@ -69,6 +69,19 @@ asio::awaitable<core::async_semaphore::permit> client::request_slot(std::uint64_
     co_return co_await limits_->requests.acquire();
 }
 
+bool client::concurrency_refused(unsigned& refusals) {
+    // Not a failure of the request: the org wants fewer at once. Its own patience (not the
+    // retry policy's three attempts): 1, 2, 4, 8, 16, then 30 s, up to 10 times in a row.
+    if (refusals >= 10) {
+        return false;
+    }
+    limits_->too_many(std::chrono::steady_clock::now());
+    org_busy_for(std::min(core::retry_ms(std::chrono::seconds(1) * (1 << std::min(refusals, 5u))),
+                          core::retry_ms(std::chrono::seconds(30))));
+    ++refusals;
+    return true;
+}
+
 void client::org_busy_for(core::retry_ms d) {
     limits_->busy_until = std::max(limits_->busy_until, std::chrono::steady_clock::now() + d);
     ++limits_->busy_round;
@@ -161,6 +174,7 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
                                                 bool text_only) {
     bool token_refreshed = false;
     std::uint64_t waited = 0;
+    unsigned refusals = 0;
     for (int attempt = 1;;) {
         // Token failures carry their own retries: they are not retried again here.
         const std::string bearer = "Bearer " + co_await token();
@@ -168,6 +182,7 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
         bool retry_now = false;
         bool invalid_query = false;
         bool org_busy = false;
+        bool limited = false;
         try {
             http::request req;
             req.url = url;
@@ -180,6 +195,10 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
             slot.release();
             note_usage(res);
             org_busy = is_org_busy(res.status, res.body);
+            limited = is_concurrency_limited(res.status, res.body);
+            if (res.ok()) {
+                limits_->went_through();
+            }
             if (res.status == 401) {
                 clear_token();
             }
@@ -217,7 +236,7 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
             failure = error(e.kind(), "Salesforce " + what + ": " + e.what(), e.status(),
                             e.body_excerpt());
         }
-        if (retry_now) {
+        if (retry_now || (limited && concurrency_refused(refusals))) {
             continue;
         }
         const auto delay = settings_.retry.next_delay(attempt, failure->kind());
@@ -566,11 +585,23 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
     const std::string url = settings_.base_url + version_data_path(content_version_id);
     bool token_refreshed = false;
     std::uint64_t waited = 0;
+    unsigned refusals = 0;
+    // The start of what the sink received: an error answer's body, read once the status is
+    // known (the sink has taken the bytes as content; restart() drops them).
+    std::string head;
+    const http::client::body_sink capture = [&](std::string_view chunk) -> asio::awaitable<void> {
+        if (head.size() < 4096) {
+            head.append(chunk.substr(0, 4096 - head.size()));
+        }
+        co_await sink(chunk);
+    };
     for (int attempt = 1;;) {
         const std::string bearer = "Bearer " + co_await token();
         std::optional<error> failure;
         bool retry_now = false;
         bool org_busy = false;
+        bool limited = false;
+        head.clear();
         try {
             http::request req;
             req.url = url;
@@ -579,21 +610,28 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
                 req.fields.push_back({"Accept-Encoding", "identity"});
             }
             auto slot = co_await request_slot(waited);
-            auto res = co_await transport_.send_streaming(std::move(req), sink);
+            auto res = co_await transport_.send_streaming(std::move(req), capture);
             slot.release();
             note_usage(res);
             if (res.ok()) {
+                limits_->went_through();
                 co_return;
             }
-            org_busy = res.status == 503;
+            org_busy = is_org_busy(res.status, head);
+            limited = is_concurrency_limited(res.status, head);
             if (res.status == 401) {
                 clear_token();
                 retry_now = !token_refreshed;
                 token_refreshed = true;
             }
-            failure = error(http::classify_status(res.status),
-                            "Salesforce " + what + ": HTTP " + std::to_string(res.status),
-                            static_cast<int>(res.status));
+            if (auto e =
+                    classify_response(res.status, head, res.header("Sforce-Limit-Info"), what)) {
+                failure = std::move(*e);
+            } else {
+                failure = error(http::classify_status(res.status),
+                                "Salesforce " + what + ": HTTP " + std::to_string(res.status),
+                                static_cast<int>(res.status));
+            }
         } catch (const error& e) {
             // Refused, reset, body cut mid-way.
             failure = error(e.kind(), "Salesforce " + what + ": " + e.what(), e.status(),
@@ -602,7 +640,7 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
         if (!restart) {
             throw *failure;
         }
-        if (!retry_now) {
+        if (!retry_now && !(limited && concurrency_refused(refusals))) {
             const auto delay = settings_.retry.next_delay(attempt, failure->kind());
             if (!delay) {
                 throw *failure;

@@ -216,15 +216,16 @@ bool is_invalid_query(unsigned status, std::string_view body) {
     return false;
 }
 
-bool is_org_busy(unsigned status, std::string_view body) {
-    if (status == 503) {
-        return true;
-    }
+bool is_concurrency_limited(unsigned status, std::string_view body) {
     if (status != 403) {
         return false;
     }
     const auto errors = parse_errors(body);
     return errors && concurrency_limited(*errors);
+}
+
+bool is_org_busy(unsigned status, std::string_view body) {
+    return status == 503 || is_concurrency_limited(status, body);
 }
 
 void check_response(unsigned status, std::string_view body,

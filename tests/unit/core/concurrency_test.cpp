@@ -135,6 +135,44 @@ TEST_CASE("a cancelled waiter leaves the queue and takes nothing", "[core][concu
     CHECK(sem.in_use() == 0);
 }
 
+TEST_CASE("a lowered capacity serves nobody until use is under it, a raised one serves waiters",
+          "[core][concurrency]") {
+    asio::io_context ctx;
+    async_semaphore sem(4);
+    std::vector<async_semaphore::permit> held;
+    for (int i = 0; i < 4; ++i) {
+        held.push_back(sem.try_acquire());
+    }
+    sem.set_capacity(2);
+    std::size_t served = 0;
+    for (int i = 0; i < 3; ++i) {
+        asio::co_spawn(
+            ctx,
+            [&]() -> asio::awaitable<void> {
+                held.push_back(co_await sem.acquire());
+                ++served;
+            },
+            asio::detached);
+    }
+    drain(ctx);
+    CHECK(served == 0);
+    held[0].release();
+    held[1].release();
+    held[2].release();  // 1 in use: one waiter fits under 2
+    drain(ctx);
+    CHECK(served == 1);
+    sem.set_capacity(3);  // the last of the first four and one waiter in use: room for one
+    drain(ctx);
+    CHECK(served == 2);
+    CHECK(sem.in_use() == 3);
+    held[3].release();
+    drain(ctx);
+    CHECK(served == 3);
+    CHECK(sem.capacity() == 3);
+    sem.set_capacity(0);
+    CHECK(sem.capacity() == 1);  // never 0: a request could never be served
+}
+
 TEST_CASE("for_each_concurrently runs every job, at most W at once", "[core][concurrency]") {
     asio::io_context ctx;
     std::size_t running = 0;

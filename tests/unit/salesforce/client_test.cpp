@@ -701,6 +701,54 @@ TEST_CASE("too many concurrent requests is waited out, the daily allocation is n
     CHECK(is_org_busy(503, "<html>maintenance</html>"));
 }
 
+TEST_CASE("an org refusing concurrent requests gets half as many, then more as they go through",
+          "[salesforce][client][concurrency]") {
+    scripted_transport t;
+    recording_sleeper s;
+    client_settings cs{base, "cid", "secret"};
+    cs.limits = std::make_shared<org_limits>(8);
+    client c(t, s, cs);
+    const std::string refused =
+        R"([{"message":"ConcurrentPerOrgLongTxn Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}])";
+    t.add(200, token_ok);
+    t.add(403, refused);
+    t.add(403, refused);
+    t.add(403, refused);
+    t.add(403, refused);  // more refusals than the retry policy's three attempts
+    t.add(200, R"({"sobjects":[]})");
+    run(c.get_json(base + "/services/data/v59.0/sobjects", "describe of all objects"));
+    // Halved once per back-off (each refusal came after the previous back-off ended: the
+    // recording sleeper does not make time pass, so these count as one back-off).
+    CHECK(c.requests().capacity() == 4);
+    CHECK(s.waits == std::vector<casio::core::retry_ms>{1s, 2s, 4s, 8s});
+    // As many requests as the cap go through: one more is allowed, up to the configured 8.
+    for (int i = 0; i < 4; ++i) {
+        t.add(200, R"({"sobjects":[]})");
+        run(c.get_json(base + "/services/data/v59.0/sobjects", "describe of all objects"));
+    }
+    CHECK(c.requests().capacity() == 5);
+}
+
+TEST_CASE("a download refused for concurrency is waited out and its content kept whole",
+          "[salesforce][client][concurrency]") {
+    fixture f;
+    f.t.add(200, token_ok);
+    f.t.add(
+        403,
+        R"([{"message":"ConcurrentPerOrgLongTxn Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}])");
+    f.t.add(200, "file bytes");
+    std::string content;
+    run(f.c.download(
+        "068A",
+        [&](std::string_view chunk) -> asio::awaitable<void> {
+            content.append(chunk);
+            co_return;
+        },
+        [&] { content.clear(); }));
+    CHECK(content == "file bytes");
+    CHECK(f.s.waits == std::vector<casio::core::retry_ms>{1s});
+}
+
 TEST_CASE("requests to one org are capped, whatever asks", "[salesforce][client][concurrency]") {
     scripted_transport t;
     t.yield_before_answer = 3;

@@ -51,6 +51,10 @@ class async_semaphore {
     // Takes `units` (clamped likewise) when free now and nobody waits; else an empty permit.
     permit try_acquire(std::size_t units = 1);
 
+    // A new capacity (at least 1). Lowering it takes nothing back from holders: no waiter is
+    // served until what is in use is under the new capacity. Raising it serves waiters.
+    void set_capacity(std::size_t capacity);
+
     std::size_t capacity() const noexcept { return capacity_; }
     std::size_t in_use() const noexcept { return in_use_; }
     std::size_t max_in_use() const noexcept { return max_in_use_; }

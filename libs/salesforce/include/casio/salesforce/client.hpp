@@ -3,6 +3,7 @@
 // 401), JSON requests with retries on transient failures, the lazily filled describe cache,
 // and page-by-page query walks. I/O goes through a transport seam so tests script the answers.
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <functional>
@@ -54,11 +55,30 @@ class http_transport final : public transport {
 // What the clients of one org share: the cap on requests in flight (every kind: token,
 // describes, query pages, downloads, DLS queries) and the moment until which the org asked
 // every request to wait (a 503, or REQUEST_LIMIT_EXCEEDED for concurrent requests).
+// When the org refuses requests for being too many at once, the cap is halved (once per
+// back-off), then grows back by one each time as many requests as the cap went through.
 struct org_limits {
-    explicit org_limits(std::size_t max_requests) : requests(max_requests) {}
+    explicit org_limits(std::size_t max_requests)
+        : requests(max_requests), max_requests(std::max<std::size_t>(1, max_requests)) {}
     core::async_semaphore requests;
+    std::size_t max_requests;  // the configured cap
     std::chrono::steady_clock::time_point busy_until{};
     std::uint64_t busy_round = 0;  // counts the back-offs, so a request waits each out once
+    std::size_t since_change = 0;  // requests through since the cap last changed
+
+    // Too many requests at once: half the cap, unless already lowered for this back-off.
+    void too_many(std::chrono::steady_clock::time_point now) {
+        if (now >= busy_until) {
+            requests.set_capacity(requests.capacity() / 2);
+            since_change = 0;
+        }
+    }
+    void went_through() {
+        if (requests.capacity() < max_requests && ++since_change >= requests.capacity()) {
+            requests.set_capacity(requests.capacity() + 1);
+            since_change = 0;
+        }
+    }
 };
 
 struct client_settings {
@@ -199,6 +219,9 @@ class client {
     boost::asio::awaitable<core::async_semaphore::permit> request_slot(std::uint64_t& waited);
     // The org asked to wait: every request of every client of the org waits `d` from now.
     void org_busy_for(core::retry_ms d);
+    // A refusal for too many requests at once (`refusals` in a row so far for one request):
+    // lowers the org's cap and waits it out; false once the request has waited long enough.
+    bool concurrency_refused(unsigned& refusals);
     boost::asio::awaitable<void> load_page(std::string url, const std::string& what, bool with_text,
                                            std::span<const std::string_view> parsed_fields,
                                            loaded_page& out);

@@ -50,6 +50,10 @@ std::optional<core::error> classify_response(unsigned status, std::string_view b
 // this one: 503 (server unavailable) or REQUEST_LIMIT_EXCEEDED for concurrent requests.
 bool is_org_busy(unsigned status, std::string_view body);
 
+// Whether it is REQUEST_LIMIT_EXCEEDED for too many requests at once (not the 24-hour
+// allocation): the org asks its clients for fewer requests in flight.
+bool is_concurrency_limited(unsigned status, std::string_view body);
+
 // Throws the classified error, if any.
 void check_response(unsigned status, std::string_view body,
                     std::optional<std::string_view> limit_info, std::string_view what);
