@@ -323,8 +323,8 @@ struct environment {
 
   private:
     static std::vector<std::string> sf_args(const environment_options& o) {
-        std::vector<std::string> args{"--port",      "0",      "--records",        o.records,
-                                      "--seed",      "11",     "--client-id",      "id",
+        std::vector<std::string> args{"--port",          "0",      "--records",    o.records,
+                                      "--seed",          "11",     "--client-id",  "id",
                                       "--client-secret", "secret", "--latency-ms", o.sf_latency_ms};
         args.insert(args.end(), o.sf_args.begin(), o.sf_args.end());
         return args;
