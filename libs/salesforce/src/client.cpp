@@ -12,6 +12,7 @@
 #include <casio/core/concurrency.hpp>
 #include <casio/salesforce/client.hpp>
 #include <casio/salesforce/constants.hpp>
+#include <casio/salesforce/exchange.hpp>
 #include <casio/salesforce/queries.hpp>
 #include <casio/salesforce/soql.hpp>
 
@@ -69,17 +70,30 @@ asio::awaitable<core::async_semaphore::permit> client::request_slot(std::uint64_
     co_return co_await limits_->requests.acquire();
 }
 
-bool client::concurrency_refused(unsigned& refusals) {
-    // Not a failure of the request: the org wants fewer at once. Its own patience (not the
-    // retry policy's three attempts): 1, 2, 4, 8, 16, then 30 s, up to 10 times in a row.
-    if (refusals >= 10) {
-        return false;
+asio::awaitable<void> client::follow(const exchange_action& a) {
+    if (a.drop_token) {
+        clear_token();
     }
-    limits_->too_many(std::chrono::steady_clock::now());
-    org_busy_for(std::min(core::retry_ms(std::chrono::seconds(1) * (1 << std::min(refusals, 5u))),
-                          core::retry_ms(std::chrono::seconds(30))));
-    ++refusals;
-    return true;
+    switch (a.what) {
+        case exchange_action::kind::accept:
+        case exchange_action::kind::new_token:
+            co_return;
+        case exchange_action::kind::wait:
+            co_await sleeper_.sleep_for(a.delay);
+            co_return;
+        case exchange_action::kind::org_wait:
+            if (a.fewer) {
+                limits_->too_many(std::chrono::steady_clock::now());
+            }
+            org_busy_for(a.delay);  // every request waits, this one too (request_slot)
+            co_return;
+        case exchange_action::kind::fail:
+            break;
+    }
+    if (a.invalid_query) {
+        throw invalid_query_error(*a.error);
+    }
+    throw *a.error;
 }
 
 void client::org_busy_for(core::retry_ms d) {
@@ -138,8 +152,9 @@ asio::awaitable<std::string> client::token() {
 }
 
 asio::awaitable<std::string> client::fetch_token() {
+    exchange_state state;
     std::uint64_t waited = 0;
-    for (int attempt = 1;; ++attempt) {
+    for (;;) {
         std::optional<error> failure;
         try {
             http::request req;
@@ -156,11 +171,7 @@ asio::awaitable<std::string> client::fetch_token() {
         } catch (const error& e) {
             failure = e;
         }
-        const auto delay = settings_.retry.next_delay(attempt, failure->kind());
-        if (!delay) {
-            throw *failure;
-        }
-        co_await sleeper_.sleep_for(*delay);
+        co_await follow(decide_token(failure, state, settings_.retry));
     }
 }
 
@@ -172,17 +183,13 @@ asio::awaitable<json::value> client::get_json(std::string url, std::string what,
 asio::awaitable<json::value> client::fetch_json(std::string url, std::string what,
                                                 json::storage_ptr sp, std::string* text,
                                                 bool text_only) {
-    bool token_refreshed = false;
+    exchange_state state;
     std::uint64_t waited = 0;
-    unsigned refusals = 0;
-    for (int attempt = 1;;) {
+    for (;;) {
         // Token failures carry their own retries: they are not retried again here.
         const std::string bearer = "Bearer " + co_await token();
-        std::optional<error> failure;
-        bool retry_now = false;
-        bool invalid_query = false;
-        bool org_busy = false;
-        bool limited = false;
+        http::response res;
+        exchange_result r;
         try {
             http::request req;
             req.url = url;
@@ -191,67 +198,45 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
                 req.fields.push_back({"Accept-Encoding", "identity"});
             }
             auto slot = co_await request_slot(waited);
-            auto res = co_await transport_.send(std::move(req));
+            res = co_await transport_.send(std::move(req));
             slot.release();
             note_usage(res);
-            org_busy = is_org_busy(res.status, res.body);
-            limited = is_concurrency_limited(res.status, res.body);
-            if (res.ok()) {
-                limits_->went_through();
-            }
-            if (res.status == 401) {
-                clear_token();
-            }
-            if (res.status == 401 && !token_refreshed) {
-                token_refreshed = true;  // an expired session: once more with a new token
-                retry_now = true;
-            } else if (auto e = classify_response(res.status, res.body,
-                                                  res.header("Sforce-Limit-Info"), what)) {
-                failure = std::move(*e);
-                invalid_query = res.status != 401 && is_invalid_query(res.status, res.body);
-            } else {
-                boost::system::error_code ec;
-                if (text_only && text != nullptr) {
-                    if (detail::is_valid_json(res.body, ec)) {
-                        *text = std::move(res.body);
-                        co_return json::value();
-                    }
-                } else {
-                    parser_.reset(sp);
-                    parser_.write(res.body, ec);
-                    if (!ec) {
-                        if (text != nullptr) {
-                            *text = std::move(res.body);
-                        }
-                        co_return parser_.release();
-                    }
-                }
-                failure = error(error_kind::transient,
-                                "Salesforce " + what + ": HTTP " + std::to_string(res.status) +
-                                    " answer is not JSON: " + res.body.substr(0, 200),
-                                static_cast<int>(res.status), res.body.substr(0, 200));
-            }
+            r.status = res.status;
+            r.body = res.body;
+            r.limit_info = res.header("Sforce-Limit-Info");
         } catch (const error& e) {
             // Transport: refused, reset, timeout. Named like an HTTP failure of this call.
-            failure = error(e.kind(), "Salesforce " + what + ": " + e.what(), e.status(),
-                            e.body_excerpt());
+            r.failure = error(e.kind(), "Salesforce " + what + ": " + e.what(), e.status(),
+                              e.body_excerpt());
         }
-        if (retry_now || (limited && concurrency_refused(refusals))) {
-            continue;
-        }
-        const auto delay = settings_.retry.next_delay(attempt, failure->kind());
-        if (!delay) {
-            if (invalid_query) {
-                throw invalid_query_error(std::move(*failure));
+        auto action = decide(r, state, settings_.retry, what);
+        if (action.what == exchange_action::kind::accept) {
+            limits_->went_through();
+            boost::system::error_code ec;
+            if (text_only && text != nullptr) {
+                if (detail::is_valid_json(res.body, ec)) {
+                    *text = std::move(res.body);
+                    co_return json::value();
+                }
+            } else {
+                parser_.reset(sp);
+                parser_.write(res.body, ec);
+                if (!ec) {
+                    if (text != nullptr) {
+                        *text = std::move(res.body);
+                    }
+                    co_return parser_.release();
+                }
             }
-            throw *failure;
+            exchange_result unreadable;
+            unreadable.failure =
+                error(error_kind::transient,
+                      "Salesforce " + what + ": HTTP " + std::to_string(res.status) +
+                          " answer is not JSON: " + res.body.substr(0, 200),
+                      static_cast<int>(res.status), res.body.substr(0, 200));
+            action = decide(unreadable, state, settings_.retry, what);
         }
-        ++attempt;
-        if (org_busy) {
-            org_busy_for(*delay);  // every request waits, this one too (request_slot)
-        } else {
-            co_await sleeper_.sleep_for(*delay);
-        }
+        co_await follow(action);
     }
 }
 
@@ -583,9 +568,8 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
                                        std::function<void()> restart) {
     const std::string what = "download of ContentVersion " + std::string(content_version_id);
     const std::string url = settings_.base_url + version_data_path(content_version_id);
-    bool token_refreshed = false;
+    exchange_state state;
     std::uint64_t waited = 0;
-    unsigned refusals = 0;
     // The start of what the sink received: an error answer's body, read once the status is
     // known (the sink has taken the bytes as content; restart() drops them).
     std::string head;
@@ -595,13 +579,11 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
         }
         co_await sink(chunk);
     };
-    for (int attempt = 1;;) {
+    for (;;) {
         const std::string bearer = "Bearer " + co_await token();
-        std::optional<error> failure;
-        bool retry_now = false;
-        bool org_busy = false;
-        bool limited = false;
         head.clear();
+        http::response res;
+        exchange_result r;
         try {
             http::request req;
             req.url = url;
@@ -610,48 +592,26 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
                 req.fields.push_back({"Accept-Encoding", "identity"});
             }
             auto slot = co_await request_slot(waited);
-            auto res = co_await transport_.send_streaming(std::move(req), capture);
+            res = co_await transport_.send_streaming(std::move(req), capture);
             slot.release();
             note_usage(res);
-            if (res.ok()) {
-                limits_->went_through();
-                co_return;
-            }
-            org_busy = is_org_busy(res.status, head);
-            limited = is_concurrency_limited(res.status, head);
-            if (res.status == 401) {
-                clear_token();
-                retry_now = !token_refreshed;
-                token_refreshed = true;
-            }
-            if (auto e =
-                    classify_response(res.status, head, res.header("Sforce-Limit-Info"), what)) {
-                failure = std::move(*e);
-            } else {
-                failure = error(http::classify_status(res.status),
-                                "Salesforce " + what + ": HTTP " + std::to_string(res.status),
-                                static_cast<int>(res.status));
-            }
+            r.status = res.status;
+            r.body = head;
+            r.limit_info = res.header("Sforce-Limit-Info");
         } catch (const error& e) {
             // Refused, reset, body cut mid-way.
-            failure = error(e.kind(), "Salesforce " + what + ": " + e.what(), e.status(),
-                            e.body_excerpt());
+            r.failure = error(e.kind(), "Salesforce " + what + ": " + e.what(), e.status(),
+                              e.body_excerpt());
+        }
+        const auto action = decide(r, state, settings_.retry, what);
+        if (action.what == exchange_action::kind::accept) {
+            limits_->went_through();
+            co_return;
         }
         if (!restart) {
-            throw *failure;
+            throw *action.error;
         }
-        if (!retry_now && !(limited && concurrency_refused(refusals))) {
-            const auto delay = settings_.retry.next_delay(attempt, failure->kind());
-            if (!delay) {
-                throw *failure;
-            }
-            ++attempt;
-            if (org_busy) {
-                org_busy_for(*delay);
-            } else {
-                co_await sleeper_.sleep_for(*delay);
-            }
-        }
+        co_await follow(action);
         restart();
     }
 }

@@ -26,6 +26,7 @@
 #include <casio/http/client.hpp>
 #include <casio/salesforce/describe.hpp>
 #include <casio/salesforce/errors.hpp>
+#include <casio/salesforce/exchange.hpp>
 #include <casio/salesforce/mapping.hpp>
 #include <casio/salesforce/paging.hpp>
 #include <casio/salesforce/raw_records.hpp>
@@ -219,9 +220,9 @@ class client {
     boost::asio::awaitable<core::async_semaphore::permit> request_slot(std::uint64_t& waited);
     // The org asked to wait: every request of every client of the org waits `d` from now.
     void org_busy_for(core::retry_ms d);
-    // A refusal for too many requests at once (`refusals` in a row so far for one request):
-    // lowers the org's cap and waits it out; false once the request has waited long enough.
-    bool concurrency_refused(unsigned& refusals);
+    // Carries out a decision about an exchange (exchange.hpp) that sends again: a new token,
+    // a wait of this request or of the org; throws the error of a failing one.
+    boost::asio::awaitable<void> follow(const exchange_action& a);
     boost::asio::awaitable<void> load_page(std::string url, const std::string& what, bool with_text,
                                            std::span<const std::string_view> parsed_fields,
                                            loaded_page& out);
