@@ -24,21 +24,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <casio/core/text.hpp>
+
 namespace casio::test {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return char(std::tolower(c)); });
-    return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 
@@ -54,7 +47,7 @@ std::string_view scripted_request::target() const {
 }
 
 std::optional<std::string> scripted_request::header(std::string_view name) const {
-    std::string wanted = lower(name);
+    std::string wanted = core::to_lower(name);
     std::size_t pos = head.find("\r\n");
     while (pos != std::string::npos && pos + 2 < head.size()) {
         std::size_t start = pos + 2;
@@ -62,7 +55,7 @@ std::optional<std::string> scripted_request::header(std::string_view name) const
         std::string_view line(head.data() + start,
                               (end == std::string::npos ? head.size() : end) - start);
         auto colon = line.find(':');
-        if (colon != std::string_view::npos && lower(line.substr(0, colon)) == wanted) {
+        if (colon != std::string_view::npos && core::to_lower(line.substr(0, colon)) == wanted) {
             auto value = line.substr(colon + 1);
             while (!value.empty() && value.front() == ' ') {
                 value.remove_prefix(1);

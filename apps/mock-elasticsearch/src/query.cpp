@@ -11,6 +11,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/string.hpp>
 
+#include <casio/core/text.hpp>
+
 #include "es_error.hpp"
 
 namespace casio::mock_es {
@@ -78,16 +80,6 @@ std::string number_text(double d) {
     char buf[40];
     std::snprintf(buf, sizeof buf, "%.17g", d);
     return buf;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
 }
 
 // Glob with `*` (any run) and `?` (one char); `\` escapes the next pattern char.
@@ -225,20 +217,6 @@ std::int64_t add_months(std::int64_t ns, std::int64_t months) {
     unsigned m = static_cast<unsigned>(total - y * 12) + 1;
     unsigned d = std::min(c.d, days_in_month(y, m));
     return days_from_civil(y, m, d) * ns_per_day + time_of_day;
-}
-
-bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-    if (pos + n > s.size()) {
-        return false;
-    }
-    out = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        out = out * 10 + (s[i] - '0');
-    }
-    return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -489,7 +467,7 @@ class value_set {
         switch (v.kind()) {
             case json::kind::string: {
                 std::string_view s = v.get_string();
-                strings_.insert(case_insensitive_ ? lower(s) : std::string(s));
+                strings_.insert(case_insensitive_ ? core::to_lower(s) : std::string(s));
                 if (auto d = parse_number(s)) {
                     numbers_.push_back(*d);
                 }
@@ -524,7 +502,7 @@ class value_set {
 
     bool contains_string(std::string_view s) const {
         if (case_insensitive_) {
-            return strings_.find(lower(s)) != strings_.end();
+            return strings_.find(core::to_lower(s)) != strings_.end();
         }
         return strings_.find(s) != strings_.end();
     }
@@ -787,7 +765,7 @@ bool query_node::eval(std::string_view id, const json::object& src, std::int64_t
                 }
                 std::string_view s = v.get_string();
                 if (case_insensitive) {
-                    return lower(s).starts_with(text);
+                    return core::to_lower(s).starts_with(text);
                 }
                 return s.starts_with(text);
             });
@@ -797,7 +775,7 @@ bool query_node::eval(std::string_view id, const json::object& src, std::int64_t
                     return false;
                 }
                 std::string_view s = v.get_string();
-                return case_insensitive ? glob_match(text, lower(s)) : glob_match(text, s);
+                return case_insensitive ? glob_match(text, core::to_lower(s)) : glob_match(text, s);
             });
         case node_kind::match:
             return any_leaf(path, id, src, [&](const json::value& v) {
@@ -1071,7 +1049,7 @@ node_ptr compile_pattern(std::string_view name, const json::object& body) {
     }
     n->text = std::string(pattern->get_string());
     if (n->case_insensitive) {
-        n->text = lower(n->text);
+        n->text = core::to_lower(n->text);
     }
     return n;
 }
@@ -1091,7 +1069,7 @@ node_ptr compile_match(const json::object& body) {
                 if (!v.is_string()) {
                     parsing_error("[match] query expects a string for [operator]");
                 }
-                std::string op = lower(v.get_string());
+                std::string op = core::to_lower(v.get_string());
                 if (op != "and" && op != "or") {
                     parsing_error("[match] query does not support operator [" +
                                   std::string(v.get_string()) + "]");
@@ -1279,8 +1257,8 @@ bool query::is_match_all() const noexcept {
 
 bool parse_iso_instant(std::string_view s, std::int64_t& out) {
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    if (!digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, month) ||
-        s[7] != '-' || !digits(s, 8, 2, day)) {
+    if (!core::read_digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' ||
+        !core::read_digits(s, 5, 2, month) || s[7] != '-' || !core::read_digits(s, 8, 2, day)) {
         return false;
     }
     if (month < 1 || month > 12 || day < 1 ||
@@ -1290,17 +1268,17 @@ bool parse_iso_instant(std::string_view s, std::int64_t& out) {
     std::size_t i = 10;
     std::int64_t fraction_ns = 0;
     if (i < s.size() && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
-        if (!digits(s, i + 1, 2, hour) || hour > 23) {
+        if (!core::read_digits(s, i + 1, 2, hour) || hour > 23) {
             return false;
         }
         i += 3;
         if (i < s.size() && s[i] == ':') {
-            if (!digits(s, i + 1, 2, minute) || minute > 59) {
+            if (!core::read_digits(s, i + 1, 2, minute) || minute > 59) {
                 return false;
             }
             i += 3;
             if (i < s.size() && s[i] == ':') {
-                if (!digits(s, i + 1, 2, second) || second > 60) {
+                if (!core::read_digits(s, i + 1, 2, second) || second > 60) {
                     return false;
                 }
                 i += 3;
@@ -1328,17 +1306,17 @@ bool parse_iso_instant(std::string_view s, std::int64_t& out) {
             ++i;
         } else if (s[i] == '+' || s[i] == '-') {
             int oh = 0, om = 0;
-            if (!digits(s, i + 1, 2, oh)) {
+            if (!core::read_digits(s, i + 1, 2, oh)) {
                 return false;
             }
             std::size_t j = i + 3;
             if (j < s.size() && s[j] == ':') {
-                if (!digits(s, j + 1, 2, om)) {
+                if (!core::read_digits(s, j + 1, 2, om)) {
                     return false;
                 }
                 j += 3;
             } else if (j < s.size()) {
-                if (!digits(s, j, 2, om)) {
+                if (!core::read_digits(s, j, 2, om)) {
                     return false;
                 }
                 j += 2;

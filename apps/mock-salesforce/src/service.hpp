@@ -41,6 +41,8 @@
 #include <utility>
 #include <vector>
 
+#include <casio/core/text.hpp>
+
 #include "in_flight.hpp"
 #include "json_style.hpp"
 #include "org.hpp"
@@ -173,7 +175,9 @@ class service {
 };
 
 // Percent-decoding of a URL component; '+' becomes a space when `plus_is_space`.
-std::string url_decode(std::string_view s, bool plus_is_space);
+inline std::string url_decode(std::string_view s, bool plus_is_space) {
+    return core::percent_decode(s, plus_is_space);
+}
 // Splits "a=1&b=2" into decoded pairs (first value wins on repeats).
 std::map<std::string, std::string> parse_query_string(std::string_view s);
 

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <casio/core/text.hpp>
+
 #include "sf_error.hpp"
 
 namespace casio::mock_sf {
@@ -228,20 +230,6 @@ std::string format_date(std::int64_t unix_seconds) {
 
 namespace {
 
-bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-    if (pos + n > s.size()) {
-        return false;
-    }
-    out = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        out = out * 10 + (s[i] - '0');
-    }
-    return true;
-}
-
 bool valid_date(int y, int m, int d) {
     static constexpr int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (y < 1700 || m < 1 || m > 12 || d < 1) {
@@ -258,8 +246,9 @@ bool valid_date(int y, int m, int d) {
 
 std::optional<std::string> canonical_date(std::string_view s) {
     int y = 0, m = 0, d = 0;
-    if (s.size() != 10 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, m) ||
-        s[7] != '-' || !digits(s, 8, 2, d) || !valid_date(y, m, d)) {
+    if (s.size() != 10 || !core::read_digits(s, 0, 4, y) || s[4] != '-' ||
+        !core::read_digits(s, 5, 2, m) || s[7] != '-' || !core::read_digits(s, 8, 2, d) ||
+        !valid_date(y, m, d)) {
         return std::nullopt;
     }
     return std::string(s);
@@ -268,13 +257,13 @@ std::optional<std::string> canonical_date(std::string_view s) {
 std::optional<std::string> canonical_datetime(std::string_view s) {
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
     if (s.size() < 20 || !canonical_date(s.substr(0, 10)) || (s[10] != 'T' && s[10] != 't') ||
-        !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
-        !digits(s, 17, 2, se) || h > 23 || mi > 59 || se > 59) {
+        !core::read_digits(s, 11, 2, h) || s[13] != ':' || !core::read_digits(s, 14, 2, mi) ||
+        s[16] != ':' || !core::read_digits(s, 17, 2, se) || h > 23 || mi > 59 || se > 59) {
         return std::nullopt;
     }
-    digits(s, 0, 4, y);
-    digits(s, 5, 2, mo);
-    digits(s, 8, 2, d);
+    core::read_digits(s, 0, 4, y);
+    core::read_digits(s, 5, 2, mo);
+    core::read_digits(s, 8, 2, d);
     std::size_t pos = 19;
     int millis = 0;
     if (pos < s.size() && s[pos] == '.') {
@@ -296,14 +285,14 @@ std::optional<std::string> canonical_datetime(std::string_view s) {
     } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
         int sign = s[pos] == '-' ? -1 : 1;
         int oh = 0, om = 0;
-        if (!digits(s, pos + 1, 2, oh)) {
+        if (!core::read_digits(s, pos + 1, 2, oh)) {
             return std::nullopt;
         }
         std::size_t p = pos + 3;
         if (p < s.size() && s[p] == ':') {
             ++p;
         }
-        if (!digits(s, p, 2, om)) {
+        if (!core::read_digits(s, p, 2, om)) {
             return std::nullopt;
         }
         pos = p + 2;
@@ -322,31 +311,11 @@ std::optional<std::string> canonical_datetime(std::string_view s) {
     return std::string(buf);
 }
 
-std::string to_lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
+namespace {
+char lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
-
-static char lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (lower(a[i]) != lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
+}  // namespace
 
 int icompare(std::string_view a, std::string_view b) noexcept {
     std::size_t n = std::min(a.size(), b.size());

@@ -10,6 +10,7 @@
 #include <variant>
 
 #include <casio/core/json_text.hpp>
+#include <casio/core/text.hpp>
 
 namespace casio::mock_sf {
 
@@ -71,8 +72,8 @@ std::optional<std::string> canonical_datetime(std::string_view literal);
 std::optional<std::string> canonical_date(std::string_view literal);
 
 // Case-insensitive ASCII helpers.
-std::string to_lower(std::string_view s);
-bool iequals(std::string_view a, std::string_view b) noexcept;
+using core::iequals;
+using core::to_lower;
 int icompare(std::string_view a, std::string_view b) noexcept;
 bool icontains(std::string_view haystack, std::string_view needle) noexcept;
 

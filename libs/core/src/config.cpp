@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <casio/core/config.hpp>
+#include <casio/core/text.hpp>
 
 namespace casio::core {
 
@@ -193,16 +194,8 @@ std::string describe_secret(const node& n) {
                        (secret ? describe_secret(n) : describe(n)));
 }
 
-std::string lower(std::string_view v) {
-    std::string r(v);
-    for (char& c : r) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return r;
-}
-
 std::optional<bool> scalar_bool(std::string_view text) {
-    auto l = lower(text);
+    auto l = to_lower(text);
     if (l == "true" || l == "yes" || l == "on") {
         return true;
     }
@@ -895,7 +888,7 @@ namespace {
 
 // Header names and connector configuration fields whose values are credentials.
 bool looks_secret(std::string_view name) {
-    auto l = lower(name);
+    auto l = to_lower(name);
     for (std::string_view word : {"auth", "key", "token", "secret", "password", "cookie"}) {
         if (l.find(word) != std::string::npos) {
             return true;

@@ -6,6 +6,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <casio/core/text.hpp>
 #include <casio/es/client.hpp>
 #include <casio/es/version.hpp>
 
@@ -15,7 +16,7 @@ namespace casio::es {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-using detail::url_encode;
+using detail::percent_encode;
 
 namespace {
 
@@ -23,15 +24,8 @@ constexpr std::string_view json_media = "application/vnd.elasticsearch+json; com
 constexpr std::string_view ndjson_media =
     "application/vnd.elasticsearch+x-ndjson; compatible-with=8";
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-        return lower(x) == lower(y);
-    });
-}
-
 std::string segment(std::string_view s) {
-    return "/" + url_encode(s);
+    return "/" + percent_encode(s);
 }
 
 std::string connector_path(std::string_view id, std::string_view tail = {}) {
@@ -92,7 +86,7 @@ client::client(transport& t, client_options opts, core::sleeper* sleep)
     for (const auto& extra : opts_.headers) {
         auto same =
             std::find_if(fixed_headers_.begin(), fixed_headers_.end(),
-                         [&](const http::header& h) { return iequals(h.name, extra.name); });
+                         [&](const http::header& h) { return core::iequals(h.name, extra.name); });
         if (same != fixed_headers_.end()) {
             same->value = extra.value;
         } else {
@@ -556,7 +550,7 @@ asio::awaitable<bulk_response> client::bulk(const bulk_builder& ops, std::string
     }
     call c{.verb = http::method::put, .path = "/_bulk", .type = body_type::ndjson};
     if (!pipeline.empty()) {
-        c.query = "pipeline=" + url_encode(pipeline);
+        c.query = "pipeline=" + percent_encode(pipeline);
     }
     const auto& r = opts_.bulk_retries;
 

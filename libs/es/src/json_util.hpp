@@ -8,6 +8,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <casio/core/text.hpp>
+
 namespace casio::es::detail {
 
 // Parses a response body that must be a JSON object; throws core::error(fatal) naming `what`.
@@ -21,6 +23,6 @@ const boost::json::object* object_at(const boost::json::object& o, std::string_v
 
 // Percent-encodes everything but RFC 3986 unreserved characters (for path segments and
 // query values).
-std::string url_encode(std::string_view s);
+using core::percent_encode;
 
 }  // namespace casio::es::detail

@@ -75,7 +75,7 @@ asio::awaitable<std::optional<std::vector<id_timestamp>>> id_stream::fetch() {
     json::object body;
     if (!started_) {
         started_ = true;
-        c.path = "/" + detail::url_encode(index_) + "/_search";
+        c.path = "/" + detail::percent_encode(index_) + "/_search";
         c.query = "scroll=" + std::string(keep_alive);
         c.not_found_ok = true;  // the index vanished since HEAD: nothing exists
         body["sort"] = "_doc";

@@ -39,6 +39,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 
+#include <casio/core/text.hpp>
 #include <casio/http/client.hpp>
 
 #include "client_decoder.hpp"
@@ -133,13 +134,6 @@ bool is_ip_literal(const std::string& host) {
     return !ec;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Request body: the caller's chunks, written as one gather list after the header (no copy).
 
@@ -221,11 +215,11 @@ outgoing build_message(const client_options& opts, const target_info& t, request
     }
     for (auto& f : req.fields) {
         // Framing is the client's business: a caller's Content-Length could desync the stream.
-        if (iequals(f.name, "content-length") || iequals(f.name, "transfer-encoding")) {
+        if (core::iequals(f.name, "content-length") || core::iequals(f.name, "transfer-encoding")) {
             continue;
         }
-        if (iequals(f.name, "host") || iequals(f.name, "user-agent") ||
-            iequals(f.name, "accept-encoding")) {
+        if (core::iequals(f.name, "host") || core::iequals(f.name, "user-agent") ||
+            core::iequals(f.name, "accept-encoding")) {
             msg.set(f.name, f.value);
         } else {
             msg.insert(f.name, f.value);

@@ -2,22 +2,11 @@
 
 #include <stdexcept>
 
+#include <casio/core/text.hpp>
+
 namespace casio::http::detail {
 
 namespace {
-
-bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i] >= 'A' && a[i] <= 'Z' ? char(a[i] - 'A' + 'a') : a[i];
-        if (x != b[i]) {
-            return false;
-        }
-    }
-    return true;
-}
 
 std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -37,11 +26,11 @@ constexpr int raw_window = -15;
 
 bool parse_content_coding(std::string_view value, content_coding& out) noexcept {
     value = trim(value);
-    if (value.empty() || iequals_ascii(value, "identity")) {
+    if (value.empty() || core::iequals(value, "identity")) {
         out = content_coding::identity;
-    } else if (iequals_ascii(value, "gzip") || iequals_ascii(value, "x-gzip")) {
+    } else if (core::iequals(value, "gzip") || core::iequals(value, "x-gzip")) {
         out = content_coding::gzip;
-    } else if (iequals_ascii(value, "deflate")) {
+    } else if (core::iequals(value, "deflate")) {
         out = content_coding::deflate;
     } else {
         return false;

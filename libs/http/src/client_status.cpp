@@ -1,24 +1,12 @@
 // Status classification, check() and header lookup: pure logic, no I/O.
 #include <string>
 
+#include <casio/core/text.hpp>
 #include <casio/http/client.hpp>
 
 namespace casio::http {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
 
 constexpr std::size_t excerpt_size = 200;
 
@@ -42,7 +30,7 @@ std::string_view to_string(method m) noexcept {
 
 std::optional<std::string_view> response::header(std::string_view name) const {
     for (const auto& f : fields) {
-        if (iequals(f.name, name)) {
+        if (core::iequals(f.name, name)) {
             return std::string_view(f.value);
         }
     }

@@ -3,22 +3,13 @@
 #include <boost/json/array.hpp>
 
 #include <casio/core/error.hpp>
+#include <casio/core/text.hpp>
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/describe.hpp>
 
 namespace casio::salesforce {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
 
 bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -57,7 +48,7 @@ void describe_cache::set_global(const boost::json::object& body) {
         const auto* queryable = obj.if_contains("queryable");
         if (queryable != nullptr && queryable->is_bool() && queryable->get_bool() &&
             is_relevant_sobject(n)) {
-            queryable_.push_back(lower(n));
+            queryable_.push_back(core::to_lower(n));
         }
         const auto* custom = obj.if_contains("custom");
         if (custom != nullptr && custom->is_bool() && custom->get_bool() && ends_with(n, "__c")) {
@@ -68,7 +59,7 @@ void describe_cache::set_global(const boost::json::object& body) {
 }
 
 bool describe_cache::is_queryable(std::string_view sobject) const {
-    const std::string l = lower(sobject);
+    const std::string l = core::to_lower(sobject);
     return std::find(queryable_.begin(), queryable_.end(), l) != queryable_.end();
 }
 
@@ -87,15 +78,15 @@ void describe_cache::set_object(std::string_view sobject, const boost::json::obj
             }
         }
     }
-    objects_[lower(sobject)] = std::move(e);
+    objects_[core::to_lower(sobject)] = std::move(e);
 }
 
 void describe_cache::mark_failed(std::string_view sobject) {
-    objects_[lower(sobject)] = entry{true, {}};
+    objects_[core::to_lower(sobject)] = entry{true, {}};
 }
 
 const describe_cache::entry* describe_cache::find(std::string_view sobject) const {
-    const auto it = objects_.find(lower(sobject));
+    const auto it = objects_.find(core::to_lower(sobject));
     return it == objects_.end() ? nullptr : &it->second;
 }
 
@@ -120,9 +111,10 @@ std::vector<std::string> describe_cache::select_fields(
         return out;
     }
     for (auto w : wanted) {
-        const std::string lw = lower(w);
-        const bool present = std::any_of(e->fields.begin(), e->fields.end(),
-                                         [&](const std::string& f) { return lower(f) == lw; });
+        const std::string lw = core::to_lower(w);
+        const bool present =
+            std::any_of(e->fields.begin(), e->fields.end(),
+                        [&](const std::string& f) { return core::to_lower(f) == lw; });
         if (present) {
             out.emplace_back(w);
         }

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <casio/core/error.hpp>
+#include <casio/core/text.hpp>
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/paging.hpp>
 
@@ -11,16 +12,6 @@ namespace casio::salesforce {
 namespace json = boost::json;
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
 
 bool is_word(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -33,7 +24,7 @@ bool is_space(char c) {
 // Arguments of every FIELDS( ... ) call, lowercased and trimmed.
 std::vector<std::string> fields_arguments(std::string_view soql) {
     std::vector<std::string> args;
-    const std::string l = lower(soql);
+    const std::string l = core::to_lower(soql);
     std::size_t pos = 0;
     while ((pos = l.find("fields", pos)) != std::string::npos) {
         const bool word_start = pos == 0 || !is_word(l[pos - 1]);
@@ -76,7 +67,7 @@ bool selects_all_or_standard(std::string_view soql) {
 // Inserts `, <column>` at the end of the outer select list: before the first FROM that is
 // outside parentheses and string literals (a subquery's FROM does not count).
 std::string add_column(std::string_view soql, std::string_view column) {
-    const std::string l = lower(soql);
+    const std::string l = core::to_lower(soql);
     int depth = 0;
     bool in_string = false;
     for (std::size_t i = 0; i < l.size(); ++i) {
@@ -231,7 +222,7 @@ std::string add_id_column(std::string_view soql) {
 
 std::string add_last_modified_date_column(std::string_view soql) {
     if (selects_all_or_standard(soql) ||
-        lower(soql).find("lastmodifieddate") != std::string::npos) {
+        core::to_lower(soql).find("lastmodifieddate") != std::string::npos) {
         return std::string(soql);
     }
     return add_column(soql, "LastModifiedDate");

@@ -25,23 +25,8 @@ std::string quote_soql(std::string_view value) {
 
 namespace {
 
-bool is_unreserved(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == '~';
-}
-
-std::size_t encoded_size(std::string_view text) {
-    std::size_t n = 0;
-    for (unsigned char c : text) {
-        n += is_unreserved(c) ? 1 : 3;
-    }
-    return n;
-}
-
 std::string with_query(std::string_view base_url, std::string_view path, std::string_view q) {
-    std::string url;
-    url.reserve(base_url.size() + path.size() + 3 + encoded_size(q));
-    url += base_url;
+    std::string url(base_url);
     url += path;
     url += "?q=";
     url += percent_encode(q);
@@ -49,22 +34,6 @@ std::string with_query(std::string_view base_url, std::string_view path, std::st
 }
 
 }  // namespace
-
-std::string percent_encode(std::string_view text) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(encoded_size(text));
-    for (unsigned char c : text) {
-        if (is_unreserved(c)) {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 0x0f]);
-        }
-    }
-    return out;
-}
 
 std::string query_url(std::string_view base_url, std::string_view soql) {
     return with_query(base_url, query_path, soql);
@@ -160,9 +129,10 @@ std::vector<std::string> split_in_queries(std::string_view base_url, std::string
     if (ids.empty()) {
         return out;
     }
-    const std::size_t fixed = base_url.size() + query_path.size() + 3 + encoded_size(prefix) +
-                              encoded_size("(") + encoded_size(")") + encoded_size(suffix);
-    const std::size_t sep_size = encoded_size(separator);
+    const std::size_t fixed = base_url.size() + query_path.size() + 3 +
+                              core::percent_encoded_size(prefix) + core::percent_encoded_size("(") +
+                              core::percent_encoded_size(")") + core::percent_encoded_size(suffix);
+    const std::size_t sep_size = core::percent_encoded_size(separator);
 
     std::string current;
     std::size_t current_url = fixed;
@@ -180,7 +150,8 @@ std::vector<std::string> split_in_queries(std::string_view base_url, std::string
     };
     for (const auto& id : ids) {
         const std::string quoted = quote_soql(id);
-        const std::size_t add = encoded_size(quoted) + (current_count == 0 ? 0 : sep_size);
+        const std::size_t add =
+            core::percent_encoded_size(quoted) + (current_count == 0 ? 0 : sep_size);
         if (current_count != 0 && (current_count >= max_ids || current_url + add >= max_url)) {
             flush();
         }
@@ -189,7 +160,7 @@ std::vector<std::string> split_in_queries(std::string_view base_url, std::string
             current_url += sep_size;
         }
         current += quoted;
-        current_url += encoded_size(quoted);
+        current_url += core::percent_encoded_size(quoted);
         ++current_count;
     }
     flush();

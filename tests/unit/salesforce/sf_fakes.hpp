@@ -19,6 +19,7 @@
 
 #include <casio/core/error.hpp>
 #include <casio/core/retry.hpp>
+#include <casio/core/text.hpp>
 #include <casio/salesforce/client.hpp>
 
 namespace casio::salesforce::test {
@@ -26,20 +27,6 @@ namespace casio::salesforce::test {
 namespace asio = boost::asio;
 using casio::core::error;
 using casio::core::error_kind;
-
-inline std::string percent_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            out.push_back(
-                static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
-}
 
 // Answers requests from a script, in order, and records what was asked.
 struct scripted_transport final : transport {
@@ -71,7 +58,7 @@ struct scripted_transport final : transport {
 
     step next(const casio::http::request& req) {
         seen.push_back(req);
-        const auto url = percent_decode(req.url);
+        const auto url = core::percent_decode(req.url, false);
         for (auto it = routes.begin(); it != routes.end(); ++it) {
             if (url.find(it->needle) != std::string::npos) {
                 step s{it->status, std::move(it->body), {}, false};
@@ -121,7 +108,7 @@ struct scripted_transport final : transport {
     std::size_t count(std::string_view path_part) const {
         return static_cast<std::size_t>(
             std::count_if(seen.begin(), seen.end(), [&](const casio::http::request& r) {
-                return percent_decode(r.url).find(path_part) != std::string::npos;
+                return core::percent_decode(r.url, false).find(path_part) != std::string::npos;
             }));
     }
 };

@@ -246,7 +246,7 @@ TEST_CASE("BUG CaseFeed IN list over the URI limit: split under 16,384 bytes",
     for (const auto& q : qs) {
         const auto url = query_url(base, q);
         CHECK(url.size() < max_url_bytes);
-        CHECK(percent_decode(url.substr(url.find("?q=") + 3)) == q);
+        CHECK(casio::core::percent_decode(url.substr(url.find("?q=") + 3), false) == q);
         const auto open = q.rfind('(');
         const auto list = q.substr(open + 1, q.size() - open - 2);
         std::size_t count = 1 + static_cast<std::size_t>(std::count(list.begin(), list.end(), ','));

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include <casio/core/text.hpp>
 #include <casio/salesforce/constants.hpp>
 
 namespace casio::salesforce {
@@ -18,7 +19,7 @@ std::string escape_soql(std::string_view value);
 std::string quote_soql(std::string_view value);
 
 // Percent-encodes a query parameter value: every byte except A-Z a-z 0-9 - _ . ~.
-std::string percent_encode(std::string_view text);
+using core::percent_encode;
 
 // <base><query_path>?q=<percent-encoded soql>
 std::string query_url(std::string_view base_url, std::string_view soql);

@@ -1,0 +1,30 @@
+#pragma once
+// Small text helpers every layer needs, written once: ASCII case-insensitive comparison and
+// lower-casing (protocol keywords, header names, SOQL), fixed-width digit runs (dates), and
+// URL percent-encoding.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace casio::core {
+
+// Equal but for the case of ASCII letters.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// ASCII letters lower-cased; every other byte (UTF-8 included) unchanged.
+std::string to_lower(std::string_view s);
+
+// The `n` decimal digits of `s` at `pos` as a number; false when any is missing or not a digit.
+bool read_digits(std::string_view s, std::size_t pos, std::size_t n, int& out) noexcept;
+
+// Every byte but the unreserved ones (A-Z a-z 0-9 - _ . ~) as %XX (upper-case hex).
+std::string percent_encode(std::string_view s);
+// The size percent_encode(s) has, without writing it.
+std::size_t percent_encoded_size(std::string_view s) noexcept;
+
+// %XX decoded (a '%' without two hex digits after it is kept as it is, as most servers do);
+// with `plus_is_space`, '+' is a space (form encoding, query strings).
+std::string percent_decode(std::string_view s, bool plus_is_space);
+
+}  // namespace casio::core
