@@ -38,7 +38,7 @@ namespace {
 void sync_once(const std::string& base_url, std::size_t parallel) {
     asio::io_context ctx;
     casio::http::client hc(ctx.get_executor());
-    sf::http_transport tr(hc);
+    casio::http::client_transport tr(hc);
     casio::core::steady_sleeper sleeper;
     sf::config cfg;
     cfg.client_id = "id";

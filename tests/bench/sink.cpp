@@ -54,7 +54,7 @@ void pass(const char* name, const std::string& base_url, sync::sync_mode mode, s
     es::client_options o;
     o.host = base_url;
     http::client hc(ctx.get_executor(), es::http_options(o));
-    es::http_transport tr(hc);
+    http::client_transport tr(hc);
     es::client c(tr, o);
     core::bulk_config cfg;  // the reference defaults: chunk 500 lines, 5 concurrent bulks
     sync::sink_options so;

@@ -48,7 +48,7 @@ template <typename F>
 void with_client(const es::client_options& opts, F body, core::sleeper* sleep = nullptr) {
     asio::io_context ctx;
     http::client hc(ctx.get_executor(), es::http_options(opts));
-    es::http_transport tr(hc);
+    http::client_transport tr(hc);
     es::client c(tr, opts, sleep);
     std::exception_ptr failure;
     asio::co_spawn(ctx, body(c), [&](std::exception_ptr e) {

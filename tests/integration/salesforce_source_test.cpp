@@ -42,7 +42,7 @@ run_result sync_against(const std::string& base_url, sf::config cfg,
     run_result out;
     asio::io_context ctx;
     http::client hc(ctx.get_executor());
-    sf::http_transport tr(hc);
+    http::client_transport tr(hc);
     core::steady_sleeper sleeper;
     sf::warning_sink warn = [&](std::string_view w) { out.warnings.emplace_back(w); };
     sf::client c(tr, sleeper, sf::client_settings{base_url, cfg.client_id, cfg.client_secret},

@@ -42,7 +42,7 @@ template <typename F>
 void with_client(const es::client_options& opts, F body) {
     asio::io_context ctx;
     http::client hc(ctx.get_executor(), es::http_options(opts));
-    es::http_transport tr(hc);
+    http::client_transport tr(hc);
     es::client c(tr, opts);
     std::exception_ptr failure;
     auto task = [&]() -> asio::awaitable<void> {

@@ -64,7 +64,7 @@ T with_es(const std::string& url, std::function<boost::asio::awaitable<T>(es::cl
     o.host = url;
     o.retries.max_retries = 1;
     http::client hc(ctx.get_executor(), es::http_options(o));
-    es::http_transport tr(hc);
+    http::client_transport tr(hc);
     es::client c(tr, o);
     std::optional<T> out;
     std::exception_ptr failure;
@@ -98,7 +98,7 @@ inline bool eventually(const std::function<bool()>& probe,
 inline std::set<std::string> expected_ids(const std::string& sf_url) {
     boost::asio::io_context ctx;
     http::client hc(ctx.get_executor());
-    salesforce::http_transport tr(hc);
+    http::client_transport tr(hc);
     core::steady_sleeper sleeper;
     salesforce::config cfg;
     cfg.domain = "mock";

@@ -91,7 +91,7 @@ awaitable<int> run_protocol_demo(const core::config& cfg) {
     auto executor = co_await boost::asio::this_coro::executor;
     es::client_options opts = es_options_from(cfg.elasticsearch);
     http::client http_client(executor, es::http_options(opts));
-    es::http_transport transport(http_client);
+    http::client_transport transport(http_client);
     es::client es(transport, opts);
 
     const auto started = std::chrono::steady_clock::now();

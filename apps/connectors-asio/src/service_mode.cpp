@@ -83,7 +83,7 @@ struct wiring {
     core::config cfg;
     es::client_options opts;
     http::client http;
-    es::http_transport transport;
+    http::client_transport transport;
     es::client es;
     salesforce::factory factory;
     std::map<std::string, std::unique_ptr<es::client>> content;

@@ -66,7 +66,7 @@ bool license_info::at_least(std::string_view minimum) const noexcept {
     return status == "active" && rank(type) >= 0 && rank(type) >= rank(minimum);
 }
 
-client::client(transport& t, client_options opts, core::sleeper* sleep)
+client::client(http::transport& t, client_options opts, core::sleeper* sleep)
     : transport_(t), opts_(std::move(opts)), sleep_(sleep) {
     if (!sleep_) {
         own_sleeper_ = std::make_unique<core::steady_sleeper>();

@@ -25,15 +25,6 @@ namespace json = boost::json;
 using core::error;
 using core::error_kind;
 
-asio::awaitable<http::response> http_transport::send(http::request req) {
-    co_return co_await client_.send(std::move(req));
-}
-
-asio::awaitable<http::response> http_transport::send_streaming(http::request req,
-                                                               http::client::body_sink sink) {
-    co_return co_await client_.send_streaming(std::move(req), std::move(sink));
-}
-
 namespace {
 
 bool is_loopback_url(std::string_view url) {
@@ -49,7 +40,7 @@ bool is_loopback_url(std::string_view url) {
 
 }  // namespace
 
-client::client(transport& t, core::sleeper& s, client_settings settings, warning_sink warn)
+client::client(http::transport& t, core::sleeper& s, client_settings settings, warning_sink warn)
     : transport_(t),
       sleeper_(s),
       settings_(std::move(settings)),

@@ -1,5 +1,5 @@
 #pragma once
-// A scripted es::transport for unit tests: records every request and answers from a queue of
+// A scripted http::transport for unit tests: records every request and answers from a queue of
 // canned responses or thrown errors. No sockets.
 
 #include <chrono>
@@ -31,7 +31,7 @@ inline http::response es_response(unsigned status, std::string body, bool produc
     return r;
 }
 
-class fake_transport : public transport {
+class fake_transport : public http::transport {
   public:
     std::vector<http::request> requests;
 

@@ -29,7 +29,7 @@ using casio::core::error;
 using casio::core::error_kind;
 
 // Answers requests from a script, in order, and records what was asked.
-struct scripted_transport final : transport {
+struct scripted_transport final : casio::http::transport {
     // Answers for requests whose decoded URL contains `needle`, used once each, before the
     // script.
     struct route {

@@ -1,5 +1,5 @@
 #pragma once
-// A miniature in-memory Elasticsearch behind es::transport for the service and runner unit
+// A miniature in-memory Elasticsearch behind http::transport for the service and runner unit
 // tests: connector and job documents with seq_no (409 on stale OCC writes, or injected), the
 // connector/job APIs the service calls, a content index with bulk/scroll/count, and a small
 // evaluator for the bool/term/terms queries the service sends. Every request is recorded.
@@ -29,7 +29,7 @@ struct stored {
     std::int64_t seq_no = 1;
 };
 
-class fake_es final : public es::transport {
+class fake_es final : public http::transport {
   public:
     std::map<std::string, stored> connectors;
     std::map<std::string, stored> jobs;

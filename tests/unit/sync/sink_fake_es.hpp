@@ -1,5 +1,5 @@
 #pragma once
-// An in-memory Elasticsearch behind es::transport for sink tests: one index with its documents,
+// An in-memory Elasticsearch behind http::transport for sink tests: one index with its documents,
 // the calls a sink makes (GET/PUT index, scroll scan, _bulk), and injected failures. No sockets.
 // Unlike the scripted fake of tests/unit/es it answers from state, so the tests do not depend on
 // how the sink cuts or interleaves its requests.
@@ -21,13 +21,13 @@
 #include <boost/json/serialize.hpp>
 
 #include <casio/core/error.hpp>
-#include <casio/es/transport.hpp>
+#include <casio/http/transport.hpp>
 
 #include "unit/es/fake_transport.hpp"
 
 namespace casio::sync::sink_testing {
 
-class one_index_es : public es::transport {
+class one_index_es : public http::transport {
   public:
     explicit one_index_es(std::string index) : index_(std::move(index)) {}
 

@@ -21,7 +21,7 @@
 #include <casio/es/documents.hpp>
 #include <casio/es/error.hpp>
 #include <casio/es/options.hpp>
-#include <casio/es/transport.hpp>
+#include <casio/http/transport.hpp>
 
 namespace casio::es {
 
@@ -32,7 +32,7 @@ class client {
     // `t` (and `sleep` when given) must outlive the client. Without a sleeper, retries wait on
     // a steady timer of the calling coroutine's executor (cancellable). Throws
     // core::error(bad_request) for a bad host.
-    client(transport& t, client_options opts, core::sleeper* sleep = nullptr);
+    client(http::transport& t, client_options opts, core::sleeper* sleep = nullptr);
 
     const client_options& options() const noexcept { return opts_; }
     const std::string& base_url() const noexcept { return base_url_; }
@@ -156,7 +156,7 @@ class client {
     http::request make_request(const call& c) const;
     void check_product(const http::response& res);
 
-    transport& transport_;
+    http::transport& transport_;
     client_options opts_;
     std::unique_ptr<core::sleeper> own_sleeper_;
     core::sleeper* sleep_;

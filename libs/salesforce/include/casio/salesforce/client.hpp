@@ -24,6 +24,7 @@
 #include <casio/core/concurrency.hpp>
 #include <casio/core/retry.hpp>
 #include <casio/http/client.hpp>
+#include <casio/http/transport.hpp>
 #include <casio/salesforce/describe.hpp>
 #include <casio/salesforce/errors.hpp>
 #include <casio/salesforce/exchange.hpp>
@@ -32,26 +33,6 @@
 #include <casio/salesforce/raw_records.hpp>
 
 namespace casio::salesforce {
-
-// What the client needs from HTTP; http_transport adapts casio::http::client.
-class transport {
-  public:
-    virtual ~transport() = default;
-    virtual boost::asio::awaitable<http::response> send(http::request req) = 0;
-    virtual boost::asio::awaitable<http::response> send_streaming(http::request req,
-                                                                  http::client::body_sink sink) = 0;
-};
-
-class http_transport final : public transport {
-  public:
-    explicit http_transport(http::client& c) : client_(c) {}
-    boost::asio::awaitable<http::response> send(http::request req) override;
-    boost::asio::awaitable<http::response> send_streaming(http::request req,
-                                                          http::client::body_sink sink) override;
-
-  private:
-    http::client& client_;
-};
 
 // What the clients of one org share: the cap on requests in flight (every kind: token,
 // describes, query pages, downloads, DLS queries) and the moment until which the org asked
@@ -145,7 +126,7 @@ struct parsed_page {
 
 class client {
   public:
-    client(transport& t, core::sleeper& s, client_settings settings, warning_sink warn = {});
+    client(http::transport& t, core::sleeper& s, client_settings settings, warning_sink warn = {});
 
     const std::string& base_url() const noexcept { return settings_.base_url; }
 
@@ -241,7 +222,7 @@ class client {
     boost::asio::awaitable<void> describe_object(std::string_view sobject);
     void note_usage(const http::response& res);
 
-    transport& transport_;
+    http::transport& transport_;
     core::sleeper& sleeper_;
     client_settings settings_;
     std::shared_ptr<org_limits> limits_;

@@ -41,7 +41,7 @@ class factory final : public sync::source_factory {
 
   private:
     http::client http_;
-    http_transport transport_;
+    http::client_transport transport_;
     core::steady_sleeper sleeper_;
     service_settings settings_;
     std::string base_url_override_;
