@@ -153,7 +153,9 @@ asio::awaitable<http::response> client::send_with_transport_retries(const call& 
         } catch (const es_error&) {
             throw;
         } catch (const core::error& e) {
-            if (e.kind() != core::error_kind::transient || last) {
+            if ((e.kind() != core::error_kind::transient &&
+                 e.kind() != core::error_kind::timeout) ||
+                last) {
                 throw;
             }
         }

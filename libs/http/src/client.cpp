@@ -499,12 +499,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
                            clock_type::time_point deadline, std::chrono::milliseconds timeout,
                            const exchange_failure& f) const {
         if (cs.cancelled() != net::cancellation_type::none) {
-            throw core::error(core::error_kind::fatal, t.where + ": request cancelled");
+            throw core::error(core::error_kind::canceled, t.where + ": request cancelled");
         }
         if (f.ec == beast::error::timeout || clock_type::now() >= deadline) {
-            throw core::error(core::error_kind::transient, t.where + ": timed out after " +
-                                                               std::to_string(timeout.count()) +
-                                                               " ms while " + f.stage);
+            throw core::error(core::error_kind::timeout, t.where + ": timed out after " +
+                                                             std::to_string(timeout.count()) +
+                                                             " ms while " + f.stage);
         }
         throw core::error(core::error_kind::transient,
                           t.where + ": " + f.stage + " failed: " + f.ec.message());
@@ -804,7 +804,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
         } catch (const boost::system::system_error& e) {
             // An operation started after a cancellation throws instead of completing.
             if (cs.cancelled() != net::cancellation_type::none) {
-                throw core::error(core::error_kind::fatal, where + ": request cancelled");
+                throw core::error(core::error_kind::canceled, where + ": request cancelled");
             }
             throw core::error(core::error_kind::transient, where + ": " + e.code().message());
         }

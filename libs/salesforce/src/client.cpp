@@ -267,7 +267,8 @@ asio::awaitable<void> client::describe_object(std::string_view sobject) {
         }
         skipped = "its describe is not a JSON object";
     } catch (const error& e) {
-        if (e.kind() == error_kind::transient || e.kind() == error_kind::rate_limited) {
+        if (e.kind() == error_kind::transient || e.kind() == error_kind::timeout ||
+            e.kind() == error_kind::rate_limited || e.kind() == error_kind::canceled) {
             throw;  // the org is unreachable: not a property of this object
         }
         skipped = e.what();

@@ -48,12 +48,14 @@ struct scripted_op {
 
 }  // namespace
 
-TEST_CASE("transient and rate_limited are retried, other kinds are not", "[retry][policy]") {
+TEST_CASE("transient, timeout and rate_limited are retried, other kinds are not",
+          "[retry][policy]") {
     auto p = retry_policy::exponential(5, 100ms, 2.0, 10s);
     CHECK(p.next_delay(1, error_kind::transient) == 100ms);
+    CHECK(p.next_delay(1, error_kind::timeout) == 100ms);
     CHECK(p.next_delay(1, error_kind::rate_limited) == 100ms);
-    for (auto k :
-         {error_kind::bad_request, error_kind::auth, error_kind::not_found, error_kind::fatal}) {
+    for (auto k : {error_kind::bad_request, error_kind::auth, error_kind::not_found,
+                   error_kind::fatal, error_kind::canceled}) {
         INFO(to_string(k));
         CHECK_FALSE(p.next_delay(1, k));
     }

@@ -354,7 +354,7 @@ TEST_CASE("a server that never answers hits the request deadline", "[http][timeo
     auto r = get(server.url("/slow?token=query-secret"));
     r.fields.push_back({"Authorization", "Bearer header-secret"});
     auto e = expect_error(ioc, c, r);
-    CHECK(e.kind() == error_kind::transient);
+    CHECK(e.kind() == error_kind::timeout);
     std::string message = e.what();
     CHECK(message.find("timed out after 200 ms") != std::string::npos);
     CHECK(message.find("/slow") != std::string::npos);
@@ -375,7 +375,7 @@ TEST_CASE("a body that stops arriving hits the deadline", "[http][timeout]") {
 
     SECTION("buffered") {
         auto e = expect_error(ioc, c, get(server.url("/stuck")));
-        CHECK(e.kind() == error_kind::transient);
+        CHECK(e.kind() == error_kind::timeout);
         CHECK(std::string(e.what()).find(
                   "timed out after 200 ms while reading the response body") != std::string::npos);
     }
@@ -390,7 +390,7 @@ TEST_CASE("a body that stops arriving hits the deadline", "[http][timeout]") {
             casio::test::run(ioc, c.send_streaming(get(server.url("/stuck")), sink));
             FAIL("a stalled stream completed");
         } catch (const casio::core::error& e) {
-            CHECK(e.kind() == error_kind::transient);
+            CHECK(e.kind() == error_kind::timeout);
             CHECK(std::string(e.what()).find("timed out") != std::string::npos);
         }
         CHECK(received == 100'000);  // what did arrive was delivered before the deadline
@@ -408,7 +408,7 @@ TEST_CASE("a per-request timeout overrides the client's", "[http][timeout]") {
     auto r = get(server.url());
     r.timeout = std::chrono::milliseconds(150);
     auto e = expect_error(ioc, c, r);
-    CHECK(e.kind() == error_kind::transient);
+    CHECK(e.kind() == error_kind::timeout);
     CHECK(std::string(e.what()).find("timed out after 150 ms") != std::string::npos);
 }
 
@@ -419,7 +419,7 @@ TEST_CASE("a connect that never completes hits the connect deadline", "[http][ti
     opts.connect_timeout = std::chrono::milliseconds(200);
     client c(ioc.get_executor(), opts);
     auto e = expect_error(ioc, c, get("http://127.0.0.1:" + std::to_string(hole.port()) + "/"));
-    CHECK(e.kind() == error_kind::transient);
+    CHECK(e.kind() == error_kind::timeout);
     CHECK(std::string(e.what()).find("timed out after 200 ms while connecting") !=
           std::string::npos);
 }
@@ -478,7 +478,7 @@ TEST_CASE("cancellation aborts the exchange and discards the connection", "[http
     try {
         std::rethrow_exception(error);
     } catch (const casio::core::error& e) {
-        CHECK(e.kind() == error_kind::fatal);
+        CHECK(e.kind() == error_kind::canceled);
         CHECK(std::string(e.what()).find("cancelled") != std::string::npos);
     }
     // The next request must not inherit the aborted connection.

@@ -15,6 +15,8 @@ enum class error_kind {
     bad_request,   // the request itself is wrong (4xx, malformed query): never retry
     not_found,     // the addressed thing does not exist (404)
     fatal,         // anything else that must stop the operation
+    timeout,       // no answer within the deadline: retried like transient
+    canceled,      // the operation was asked to stop (a job's cancel, shutdown): never retried
 };
 
 constexpr std::string_view to_string(error_kind k) noexcept {
@@ -31,6 +33,10 @@ constexpr std::string_view to_string(error_kind k) noexcept {
             return "not_found";
         case error_kind::fatal:
             return "fatal";
+        case error_kind::timeout:
+            return "timeout";
+        case error_kind::canceled:
+            return "canceled";
     }
     return "fatal";
 }

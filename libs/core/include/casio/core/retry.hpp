@@ -57,6 +57,7 @@ class retry_policy {
     double jitter_ = 0.0;
     std::function<double()> random_;
     unsigned retryable_ = (1u << static_cast<unsigned>(error_kind::transient)) |
+                          (1u << static_cast<unsigned>(error_kind::timeout)) |
                           (1u << static_cast<unsigned>(error_kind::rate_limited));
 };
 

@@ -89,12 +89,13 @@ struct client_stats {
 };
 
 // HTTP/1.1 client with a keep-alive pool per origin (scheme, host, port).
-// Transport failures throw core::error: connect refused/reset/timeout/truncated -> transient;
+// Transport failures throw core::error: connect refused/reset/truncated -> transient; no answer
+// within the deadline -> timeout;
 // TLS verification failure -> fatal, message names the host; response body over the limit ->
 // fatal ("response body exceeds N bytes"). HTTP statuses are returned, not thrown.
 // Cancellation: the coroutine's cancellation slot (e.g. co_spawn with bind_cancellation_slot)
 // aborts the exchange; the connection is then discarded, never returned to the pool. A
-// cancelled request throws core::error(fatal, "... request cancelled").
+// cancelled request throws core::error(canceled, "... request cancelled").
 // The deadline (request.timeout or request_timeout) covers waiting for a pooled connection,
 // connecting (itself capped by connect_timeout), sending and reading the whole response.
 // A reused keep-alive connection that fails before any response byte is replaced and the

@@ -104,7 +104,7 @@ struct sync_result {
 // The job was cancelled: nothing was deleted.
 class sync_canceled : public core::error {
   public:
-    sync_canceled() : core::error(core::error_kind::fatal, "sync canceled") {}
+    sync_canceled() : core::error(core::error_kind::canceled, "sync canceled") {}
 };
 
 // Text of the overloaded-queue failure (spec §4.2).
