@@ -81,10 +81,14 @@ awaitable<bool> job_runner::sync_starts() {
 }
 
 void job_runner::suspend() {
-    if (suspended_) {
-        return;
+    stop(job_status::suspended);
+}
+
+void job_runner::stop(job_status status, std::optional<std::string> error) {
+    if (stop_) {
+        return;  // the first reason wins
     }
-    suspended_ = true;
+    stop_ = stop_reason{status, std::move(error)};
     stop_work();
 }
 
@@ -225,27 +229,23 @@ awaitable<void> job_runner::report_stats() {
 awaitable<void> job_runner::supervise() {
     auto job = co_await es_.get_doc(es::jobs_index, job_id_);
     if (!job) {
-        job_missing_ = true;
-        stop_work();
+        stop(job_status::error, "Couldn't find the job");
         co_return;
     }
     const std::string status = string_at(job->source, "status");
     if (status == "canceling") {
         log::info("job ", job_id_, " of connector ", connector_id_, " was asked to cancel");
-        canceled_ = true;
-        stop_work();
+        stop(job_status::canceled);
         co_return;
     }
     if (status != "in_progress") {
-        supervisor_error_ =
-            "Connector job (ID: " + job_id_ + ") is not running but in status of " + status + ".";
-        stop_work();
+        stop(job_status::error,
+             "Connector job (ID: " + job_id_ + ") is not running but in status of " + status + ".");
         co_return;
     }
     auto c = co_await es_.get_doc(es::connectors_index, connector_id_);
     if (!c) {
-        supervisor_error_ = "Connector is not found for connector ID " + connector_id_ + ".";
-        stop_work();
+        stop(job_status::error, "Connector is not found for connector ID " + connector_id_ + ".");
     }
 }
 
@@ -282,8 +282,8 @@ awaitable<std::optional<job_outcome>> job_runner::run() {
     }
     log::info("job ", job_id_, " (", to_string(type_), ") of connector ", connector_id_,
               " started into ", index_name_);
-    if (suspended_) {
-        co_return co_await finish(job_status::suspended, std::nullopt);
+    if (stop_) {
+        co_return co_await finish(stop_->status, stop_->error);
     }
 
     auto ex = co_await asio::this_coro::executor;
@@ -302,7 +302,7 @@ awaitable<std::optional<job_outcome>> job_runner::run() {
         if (work_done_) {
             break;
         }
-        if (suspended_ || canceled_ || job_missing_ || supervisor_error_) {
+        if (stop_) {
             continue;  // stopping: wait for the work to end
         }
         try {
@@ -318,17 +318,8 @@ awaitable<std::optional<job_outcome>> job_runner::run() {
         }
     }
 
-    if (suspended_) {
-        co_return co_await finish(job_status::suspended, std::nullopt);
-    }
-    if (canceled_) {
-        co_return co_await finish(job_status::canceled, std::nullopt);
-    }
-    if (supervisor_error_) {
-        co_return co_await finish(job_status::error, supervisor_error_);
-    }
-    if (job_missing_) {
-        co_return co_await finish(job_status::error, "Couldn't find the job");
+    if (stop_) {
+        co_return co_await finish(stop_->status, stop_->error);
     }
     if (work_error_) {
         std::string message = "unknown error";

@@ -73,6 +73,8 @@ class job_runner {
     boost::asio::awaitable<void> check_license();
     boost::asio::awaitable<void> validate_filtering(source& src);
     boost::asio::awaitable<job_outcome> finish(job_status status, std::optional<std::string> error);
+    // Records why the job stops (unless a reason is set already) and stops its work.
+    void stop(job_status status, std::optional<std::string> error = std::nullopt);
     void stop_work();
 
     es::client& es_;
@@ -89,12 +91,15 @@ class job_runner {
     std::unique_ptr<sink> sink_;
     boost::asio::cancellation_signal work_signal_;
     std::unique_ptr<boost::asio::steady_timer> wake_;
+    // Why the job stops before its work ends (shutdown, a cancel, the job or connector gone):
+    // the first reason set wins and decides the terminal status.
+    struct stop_reason {
+        job_status status;
+        std::optional<std::string> error;
+    };
+    std::optional<stop_reason> stop_;
     bool work_done_ = false;
-    bool suspended_ = false;
-    bool canceled_ = false;
-    bool job_missing_ = false;
     std::string taken_status_;  // set when sync_starts found the job no longer pending
-    std::optional<std::string> supervisor_error_;
     std::exception_ptr work_error_;
 };
 
