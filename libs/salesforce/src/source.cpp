@@ -449,7 +449,9 @@ asio::awaitable<void> source::sync_rules(const std::vector<advanced_rule>& rules
                 }
                 const auto& rec = r.get_object();
                 const std::string type = record_type(rec);
-                record_context ctx{client_.base_url(), type.empty() ? "rule" : type};
+                // (Both views: `? "rule" : type` would make a temporary string to point to.)
+                record_context ctx{client_.base_url(), type.empty() ? std::string_view("rule")
+                                                                    : std::string_view(type)};
                 ctx.access_control = co_await permissions_for(type);
                 if (dls_enabled() && ctx.access_control == nullptr) {
                     static const std::vector<std::string> none;

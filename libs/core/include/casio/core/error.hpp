@@ -45,8 +45,9 @@ constexpr std::string_view to_string(error_kind k) noexcept {
 // excerpt of the body for diagnostics. Messages must never contain a secret.
 class error : public std::runtime_error {
   public:
-    error(error_kind kind, std::string message, int status = 0, std::string body_excerpt = {})
-        : std::runtime_error(std::move(message)),
+    error(error_kind kind, const std::string& message, int status = 0,
+          std::string body_excerpt = {})
+        : std::runtime_error(message),
           kind_(kind),
           status_(status),
           body_excerpt_(std::move(body_excerpt)) {}
