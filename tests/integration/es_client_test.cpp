@@ -1,4 +1,4 @@
-// libs/es against the real mock-elasticsearch: every call of spec §10 over HTTP, with the
+// libs/es against the real mock-elasticsearch: every call of protocol.md §10 over HTTP, with the
 // semantics the service relies on (connector and job documents, OCC, bulk, scroll, counts).
 #include <catch2/catch.hpp>
 
@@ -77,7 +77,7 @@ TEST_CASE("es client drives connectors and sync jobs on mock-elasticsearch", "[i
         auto info = co_await c.info();
         CHECK_FALSE(info.version_number.empty());
 
-        // System indices (§10 2-3): create when missing.
+        // System indices (protocol.md §10.2-§10.3): create when missing.
         const std::array<std::string_view, 2> system_indices{es::connectors_concrete_index,
                                                              es::jobs_concrete_index};
         for (auto index : system_indices) {

@@ -128,7 +128,7 @@ awaitable<int> run_protocol_demo(const core::config& cfg) {
     const std::string job_id = co_await es.create_sync_job(connector_id, "full", "on_demand");
     std::cout << "[3/7] created full sync job " << job_id << '\n';
 
-    // sync_starts: the connector document is the mutual-exclusion guard (spec §2.4).
+    // sync_starts: the connector document is the mutual-exclusion guard (protocol.md §2.4).
     co_await es::with_occ_retry([&]() -> awaitable<void> {
         auto doc = co_await es.get_doc(es::connectors_index, connector_id);
         if (!doc) {

@@ -1083,7 +1083,7 @@ void apply_claim(json::object& job, const json::object& body, std::string_view n
     if (!host || host->empty()) {
         validation_failed({"[worker_hostname] of the connector sync job cannot be null."});
     }
-    // ES does not check the state machine here (protocol §2.4).
+    // ES does not check the state machine here (protocol.md §2.4).
     job["status"] = "in_progress";
     job["worker_hostname"] = *host;
     job["started_at"] = now;

@@ -82,7 +82,7 @@ boost::json::object list_connectors(const std::vector<stored_doc>& connectors,
 // and returns the connector id the router must load.
 std::string sync_job_connector_id(const boost::json::object& body);
 
-// Builds the job document (protocol §3.1): a snapshot of the connector (active filtering,
+// Builds the job document (protocol.md §3.1): a snapshot of the connector (active filtering,
 // `.search-acl-filter-` index for access_control jobs), status pending, counters 0.
 // `connector` null -> 404; no index_name or service_type -> 400.
 boost::json::object new_sync_job(const boost::json::object* connector,

@@ -1,5 +1,5 @@
 #pragma once
-// Emulation of the managed `search-default-ingestion` pipeline (spec §4.9), applied when a
+// Emulation of the managed `search-default-ingestion` pipeline (protocol.md §4.9), applied when a
 // write names an existing pipeline: `_attachment` (base64) becomes `body` when its content is
 // text, `_reduce_whitespace` collapses whitespace in `body`, and the pipeline's control fields
 // are removed.

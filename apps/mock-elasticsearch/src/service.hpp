@@ -1,6 +1,6 @@
 #pragma once
 // mock-elasticsearch's request handling: authentication, fault injection, routing of every
-// REST call of spec §10 onto the store, and ES-shaped answers. handle() is synchronous and
+// REST call of protocol.md §10 onto the store, and ES-shaped answers. handle() is synchronous and
 // socket-free so tests drive it directly; async_handler() wraps it for casio::http::server
 // (adding the configured latency).
 
@@ -22,7 +22,7 @@
 namespace casio::mock_es {
 
 struct service_options {
-    std::string version = "9.6.0";  // the connectors service version it serves (preflight §1.3)
+    std::string version = "9.6.0";  // the connectors service version it serves (protocol.md §1.3)
     std::string cluster_name = "mock-elasticsearch";
     std::string node_name = "mock-es-node-0";
     std::string license_type = "platinum";
@@ -98,8 +98,8 @@ class service {
 
     std::optional<http::server_response> check_auth(const http::server_request& req) const;
 
-    // Applies the ?pipeline= emulation (§4.9) to a source; throws es_error when the pipeline
-    // does not exist. Returns the (possibly rewritten) source.
+    // Applies the ?pipeline= emulation (protocol.md §4.9) to a source; throws es_error when the
+    // pipeline does not exist. Returns the (possibly rewritten) source.
     std::string run_pipeline(std::string_view pipeline, std::string source) const;
 
     std::string page_body(scroll_context& ctx, std::size_t from, std::size_t size,

@@ -1,5 +1,5 @@
 // The ES client: request building, headers, product check, retry layers and the calls of
-// spec §10 (scroll in scroll.cpp).
+// protocol.md §10 (scroll in scroll.cpp).
 #include <algorithm>
 #include <exception>
 

@@ -1,4 +1,4 @@
-// id_stream: the existing-documents scroll of spec §4.7.
+// id_stream: the existing-documents scroll of protocol.md §4.7.
 #include <exception>
 
 #include <boost/json/serialize.hpp>

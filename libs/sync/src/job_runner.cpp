@@ -355,7 +355,7 @@ awaitable<job_outcome> job_runner::finish(job_status status, std::optional<std::
                   counts.deleted_document_count,
                   resent ? ", " + std::to_string(resent) + " item re-send(s) after a 429" : "");
     }
-    // §3.5 terminal job write.
+    // protocol.md §3.5 terminal job write.
     try {
         auto job = co_await es_.get_doc(es::jobs_index, job_id_);
         if (job) {
@@ -379,7 +379,7 @@ awaitable<job_outcome> job_runner::finish(job_status status, std::optional<std::
     } catch (const std::exception& e) {
         log::error("job ", job_id_, ": terminal write failed: ", e.what());
     }
-    // §3.6 connector sync-done write.
+    // protocol.md §3.6 connector sync-done write.
     try {
         auto connector = co_await es_.get_doc(es::connectors_index, connector_id_);
         if (connector) {

@@ -19,7 +19,7 @@ namespace json = boost::json;
 namespace {
 
 bool needs_existing(sync_mode) noexcept {
-    // Every mode of this sink keeps the index equal to the listing (§4.7, §5, §6).
+    // Every mode of this sink keeps the index equal to the listing (protocol.md §4.7, §5, §6).
     return true;
 }
 
@@ -246,7 +246,7 @@ asio::awaitable<sync_result> sink::finish(bool listing_complete) {
     std::exception_ptr enqueue_error;
     if (listing_complete && !stopped()) {
         // Only ids the complete listing did not produce; a doc dropped as too large was seen,
-        // so it is neither written nor deleted (§4.3).
+        // so it is neither written nor deleted (protocol.md §4.3).
         try {
             std::vector<std::string> stale;
             stale.reserve(existing_.size());

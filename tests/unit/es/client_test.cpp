@@ -1,4 +1,5 @@
-// Every §10 call: exact method, path, query, headers and body, and how answers are read.
+// Every protocol.md §10 call: exact method, path, query, headers and body, and how answers are
+// read.
 #include <catch2/catch.hpp>
 
 #include <boost/json/parse.hpp>

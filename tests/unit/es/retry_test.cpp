@@ -1,4 +1,4 @@
-// Retry layers of spec §9.2/§9.3: app retrier, transport re-sends, OCC retry.
+// Retry layers of protocol.md §9.2/§9.3: app retrier, transport re-sends, OCC retry.
 #include <catch2/catch.hpp>
 
 #include "fake_transport.hpp"

@@ -1,4 +1,4 @@
-// Existing-documents scan (spec §4.7): scroll requests, id/_timestamp extraction, clean-up.
+// Existing-documents scan (protocol.md §4.7): scroll requests, id/_timestamp extraction, clean-up.
 #include <catch2/catch.hpp>
 
 #include <boost/json/parse.hpp>

@@ -1,4 +1,4 @@
-// Bulk batching rules (spec §4.3).
+// Bulk batching rules (protocol.md §4.3).
 #include <catch2/catch.hpp>
 
 #include <casio/sync/batching.hpp>

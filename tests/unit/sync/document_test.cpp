@@ -1,4 +1,4 @@
-// Content documents as the sink receives them (spec §4.1): id rule, appended fields.
+// Content documents as the sink receives them (protocol.md §4.1): id rule, appended fields.
 #include <catch2/catch.hpp>
 
 #include <boost/json/parse.hpp>

@@ -1,4 +1,4 @@
-// Error monitor thresholds (spec §4.4).
+// Error monitor thresholds (protocol.md §4.4).
 #include <catch2/catch.hpp>
 
 #include <casio/core/error.hpp>

@@ -1,4 +1,4 @@
-// The compact existing-id set (spec §4.7, DESIGN.md "Where the time goes").
+// The compact existing-id set (protocol.md §4.7, DESIGN.md "Where the time goes").
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>

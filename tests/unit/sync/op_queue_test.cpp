@@ -1,4 +1,4 @@
-// The bounded queue between producer and bulk workers (spec §4.2).
+// The bounded queue between producer and bulk workers (protocol.md §4.2).
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <exception>

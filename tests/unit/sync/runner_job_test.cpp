@@ -328,7 +328,7 @@ TEST_CASE("shutdown suspends the running job", "[sync][runner][suspend]") {
     CHECK_FALSE(f.job(id).contains("completed_at"));
     CHECK(f.connector().at("last_sync_status") == "suspended");
     CHECK(f.connector().at("status") == "connected");
-    // The stats reporter ran while the job was blocked, with the §3.4 body.
+    // The stats reporter ran while the job was blocked, with the protocol.md §3.4 body.
     auto stats = f.es_t.sent("PUT", "/_connector/_sync_job/" + id + "/_stats");
     REQUIRE_FALSE(stats.empty());
     auto body = json::parse(stats.back()->body).as_object();

@@ -1,4 +1,4 @@
-// The sink driven through libs/es against an in-memory Elasticsearch (spec §4).
+// The sink driven through libs/es against an in-memory Elasticsearch (protocol.md §4).
 #include <catch2/catch.hpp>
 #include <memory>
 
@@ -81,7 +81,7 @@ TEST_CASE("sink: full sync into a missing index creates it and indexes every doc
                 i % 2 ? std::optional<std::string>("2024-01-01T00:00:00Z") : std::nullopt));
     }
     auto r = sync_all(h, std::move(docs));
-    CHECK(h.count_calls("PUT /search-sf") == 1);  // §4.8 PUT with no body
+    CHECK(h.count_calls("PUT /search-sf") == 1);  // protocol.md §4.8 PUT with no body
     CHECK(h.count_calls("PUT /_bulk?pipeline=my-pipeline") >= 1);
     CHECK(h.ids().size() == 10);
     CHECK(r.totals.indexed == 10);
@@ -114,7 +114,7 @@ TEST_CASE("sink: after a complete listing exactly the unseen ids are deleted", "
     CHECK(r.totals.deleted == 2);
     CHECK(r.totals.indexed == 2);
     CHECK(r.totals.duplicate_ids == 1);  // "b" answered `updated`
-    // Full sync rewrites "b" whole: its old _timestamp is gone (§4.7 consequences).
+    // Full sync rewrites "b" whole: its old _timestamp is gone (protocol.md §4.7 consequences).
     CHECK_FALSE(h.es.docs.at("b").contains("_timestamp"));
     auto stats = r.totals.job_stats();
     CHECK(stats.indexed_document_count == 2);

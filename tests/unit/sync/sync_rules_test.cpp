@@ -1,4 +1,4 @@
-// Basic sync rules at sync time (spec §7.1).
+// Basic sync rules at sync time (protocol.md §7.1).
 #include <catch2/catch.hpp>
 
 #include <boost/json/parse.hpp>

@@ -1,5 +1,5 @@
 #pragma once
-// NDJSON bulk bodies (spec §4.4) and their responses. Pure logic, no I/O.
+// NDJSON bulk bodies (protocol.md §4.4) and their responses. Pure logic, no I/O.
 //
 // Documents arrive already serialised (the sink never re-parses them); the builder appends
 // action lines and document bytes to one body buffer and remembers where each operation
@@ -37,7 +37,7 @@ class bulk_builder {
         ops_.reserve(operations);
     }
 
-    // Size the operation would add, for flush-before-add decisions (spec §4.3).
+    // Size the operation would add, for flush-before-add decisions (protocol.md §4.3).
     static std::size_t lines_of(bulk_op op) noexcept { return op == bulk_op::delete_ ? 1 : 2; }
     static std::size_t bytes_of(bulk_op op, std::string_view index, std::string_view id,
                                 std::size_t doc_size) noexcept;
@@ -83,7 +83,8 @@ struct bulk_item {
     std::string error_type;
     std::string error_reason;
 
-    // Spec §4.4: only created/updated/deleted/noop count as success (a not_found delete fails).
+    // protocol.md §4.4: only created/updated/deleted/noop count as success (a not_found delete
+    // fails).
     bool succeeded() const noexcept;
 };
 

@@ -1,8 +1,8 @@
 #pragma once
 // The Elasticsearch client of the connectors service: one typed coroutine per REST call of
-// spec §10, the headers and authentication of §9.1, the product check, and the retry layers
-// of §9.2 (transport re-sends, app retrier with linear backoff, bulk per-item 429 retries).
-// OCC (409) retries are with_occ_retry() below: the caller supplies the re-read.
+// protocol.md §10, the headers and authentication of §9.1, the product check, and the retry layers
+// of protocol.md §9.2 (transport re-sends, app retrier with linear backoff, bulk per-item 429
+// retries). OCC (409) retries are with_occ_retry() below: the caller supplies the re-read.
 
 #include <chrono>
 #include <cstdint>
@@ -48,7 +48,7 @@ class client {
     boost::asio::awaitable<void> create_index(std::string_view index);
     // 17. GET /{index}?ignore_unavailable=true: the object keyed by concrete index name.
     boost::asio::awaitable<boost::json::object> get_index(std::string_view index);
-    // Spec §4.8 reading of get_index(): `index` is a key or one entry lists it in `aliases`.
+    // protocol.md §4.8 reading of get_index(): `index` is a key or one entry lists it in `aliases`.
     static bool index_listed(const boost::json::object& get_index_result, std::string_view index);
     // 30. DELETE /{index}?ignore_unavailable=true.
     boost::asio::awaitable<void> delete_index(std::string_view index);
@@ -165,7 +165,7 @@ class client {
     bool product_checked_ = false;
 };
 
-// Iterates over every document of an index with a scroll (spec §4.7): the first call sends
+// Iterates over every document of an index with a scroll (protocol.md §4.7): the first call sends
 // POST /{idx}/_search?scroll=5m, the next ones POST /_search/scroll, and the scroll is cleared
 // (DELETE /_search/scroll, 404 tolerated) as soon as the end is reached or a page fails. A
 // caller that stops early must co_await close(). A missing index is an empty stream. A page
@@ -193,7 +193,7 @@ class id_stream {
 };
 
 // Runs `attempt` and re-runs it (at most `attempts` times in all) while it fails with a 409
-// conflict. `attempt` re-reads the document it writes (spec §9.3); other errors propagate.
+// conflict. `attempt` re-reads the document it writes (protocol.md §9.3); other errors propagate.
 template <typename F>
 auto with_occ_retry(F attempt, int attempts = 3) -> decltype(attempt()) {
     for (int i = 1;; ++i) {

@@ -35,14 +35,14 @@ inline occ_guard guard_of(const doc_hit& hit) noexcept {
     return {hit.seq_no, hit.primary_term};
 }
 
-// GET / (spec §10.1).
+// GET / (protocol.md §10.1).
 struct cluster_info {
     std::string version_number;  // "8.18.0"
     std::string build_flavor;    // "default", "serverless"
     bool serverless() const noexcept { return build_flavor == "serverless"; }
 };
 
-// GET /_license (spec §10.10).
+// GET /_license (protocol.md §10.10).
 struct license_info {
     std::string status;  // "active", "expired"
     std::string type;    // basic, gold, platinum, enterprise, trial
@@ -52,7 +52,7 @@ struct license_info {
     bool at_least(std::string_view minimum) const noexcept;
 };
 
-// PUT /_connector/_sync_job/{id}/_stats (spec §3.4).
+// PUT /_connector/_sync_job/{id}/_stats (protocol.md §3.4).
 struct sync_job_stats {
     std::int64_t indexed_document_count = 0;
     std::int64_t indexed_document_volume = 0;  // MiB, rounded
@@ -60,7 +60,7 @@ struct sync_job_stats {
     std::optional<std::int64_t> total_document_count;  // never sent by the reference service
 };
 
-// One entry of an existing-documents scan (spec §4.7): `_source.id` (else `_id`) and
+// One entry of an existing-documents scan (protocol.md §4.7): `_source.id` (else `_id`) and
 // `_source._timestamp` when present as a string.
 struct id_timestamp {
     std::string id;

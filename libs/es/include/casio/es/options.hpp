@@ -1,7 +1,7 @@
 #pragma once
 // Settings of one Elasticsearch client, taken from the `elasticsearch.*` section of the
-// service configuration (spec §1.2, §9). A per-connector content client is the same options
-// with `api_key` replaced (spec §9.4): see with_api_key().
+// service configuration (protocol.md §1.2, §9). A per-connector content client is the same options
+// with `api_key` replaced (protocol.md §9.4): see with_api_key().
 
 #include <chrono>
 #include <optional>
@@ -27,8 +27,8 @@ struct client_options {
     std::string password = "changeme";
     http::header_list headers;  // `elasticsearch.headers`: added to every request
     std::chrono::milliseconds request_timeout{240'000};
-    retry_settings retries;       // app retrier (spec §9.2): every call except GET /, scroll,
-                                  // _refresh and _count
+    retry_settings retries;  // app retrier (protocol.md §9.2): every call except GET /, scroll,
+                             // _refresh and _count
     retry_settings bulk_retries;  // `elasticsearch.bulk.max_retries/retry_interval`: _bulk
                                   // requests and their per-item 429s
     int transport_retries = 3;    // immediate re-sends on connection errors (and on

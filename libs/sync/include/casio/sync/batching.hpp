@@ -1,5 +1,5 @@
 #pragma once
-// When the sink cuts a _bulk request (spec §4.3). Pure.
+// When the sink cuts a _bulk request (protocol.md §4.3). Pure.
 //
 // Limits count NDJSON lines (index/update = 2, delete = 1) and body bytes. A batch is sent
 // *before* an operation that would overflow a non-empty batch, and *after* an operation that

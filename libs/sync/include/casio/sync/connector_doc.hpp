@@ -1,5 +1,5 @@
 #pragma once
-// Pure decisions and request bodies of the service loops (spec §2, §3.5, §3.6): the queries
+// Pure decisions and request bodies of the service loops (protocol.md §2, §3.5, §3.6): the queries
 // they send, the patches they write, and the scheduling decision. No I/O here, so every body
 // the service writes is unit-tested byte for byte.
 
@@ -28,28 +28,28 @@ inline bool is_content(job_type t) noexcept {
 enum class job_status { completed, error, canceled, suspended };
 std::string_view to_string(job_status s) noexcept;
 
-// Text of the cleanup failure (spec §2.5).
+// Text of the cleanup failure (protocol.md §2.5).
 inline constexpr std::string_view stuck_job_message =
     "The job has not seen any update for some time.";
 
-// §2.1: the `query` of the connector discovery, or nullopt when ids and types are both empty
-// (no request is sent then).
+// protocol.md §2.1: the `query` of the connector discovery, or nullopt when ids and types are both
+// empty (no request is sent then).
 std::optional<boost::json::object> discovery_query(const std::vector<std::string>& ids,
                                                    const std::vector<std::string>& types);
-// §2.3: the search body for pending/suspended jobs of `connector_ids` and `types`, oldest
-// first.
+// protocol.md §2.3: the search body for pending/suspended jobs of `connector_ids` and `types`,
+// oldest first.
 boost::json::object pending_jobs_body(const std::vector<std::string>& connector_ids,
                                       const std::vector<job_type>& types);
 // Jobs of one connector and type that are still alive (pending, suspended, in_progress,
 // canceling): a scheduled job is not created again while one of these exists.
 boost::json::object active_jobs_body(std::string_view connector_id, job_type type);
-// §2.5 orphaned jobs: running jobs whose connector id is none of `all_connector_ids`.
+// protocol.md §2.5 orphaned jobs: running jobs whose connector id is none of `all_connector_ids`.
 boost::json::object orphaned_jobs_body(const std::vector<std::string>& all_connector_ids);
-// §2.5 idle jobs: running jobs of `connector_ids` not seen for 300 s.
+// protocol.md §2.5 idle jobs: running jobs of `connector_ids` not seen for 300 s.
 boost::json::object idle_jobs_body(const std::vector<std::string>& connector_ids);
 
-// §2.2 step 1: the patch that prepares a connector for `schema`/`features` (empty when the
-// connector is already prepared).
+// protocol.md §2.2 step 1: the patch that prepares a connector for `schema`/`features` (empty when
+// the connector is already prepared).
 boost::json::object prepare_patch(const boost::json::object& connector,
                                   std::string_view service_type, const boost::json::object& schema,
                                   const boost::json::object& features);
@@ -75,7 +75,7 @@ std::string_view last_scheduled_field(job_type t) noexcept;
 std::string_view last_status_field(job_type t) noexcept;
 std::string_view last_error_field(job_type t) noexcept;
 
-// §2.2 try_schedule b-c. `due` holds the cron occurrence to write and to schedule.
+// protocol.md §2.2 try_schedule b-c. `due` holds the cron occurrence to write and to schedule.
 struct schedule_decision {
     enum class verdict { not_due, disabled, already_scheduled, due, bad_interval } what;
     std::optional<core::sys_us> occurrence;
@@ -84,30 +84,32 @@ struct schedule_decision {
 schedule_decision decide_schedule(const boost::json::object& connector, job_type t,
                                   core::sys_us last_wake_up, core::sys_us now);
 
-// §2.4 step 1: true when the connector already runs a job of this kind (another worker).
+// protocol.md §2.4 step 1: true when the connector already runs a job of this kind (another
+// worker).
 bool sync_in_progress(const boost::json::object& connector, job_type t);
-// §2.4 step 1: the OCC patch of sync_starts.
+// protocol.md §2.4 step 1: the OCC patch of sync_starts.
 boost::json::object sync_starts_patch(job_type t);
 
-// §3.5 counters of a job.
+// protocol.md §3.5 counters of a job.
 struct job_counts {
     std::int64_t indexed_document_count = 0;
     std::int64_t indexed_document_volume = 0;  // MiB
     std::int64_t deleted_document_count = 0;
 };
-// §3.5 terminal job write (the `doc`). `counts` absent for cleanup; `total` only when the
-// connector was found.
+// protocol.md §3.5 terminal job write (the `doc`). `counts` absent for cleanup; `total` only when
+// the connector was found.
 boost::json::object terminal_job_doc(job_status s, const std::optional<std::string>& error,
                                      std::string_view now, const std::optional<job_counts>& counts,
                                      std::optional<std::int64_t> total);
 
-// §3.6 connector sync-done write. `job` is the job document as re-read (nullopt: unknown job).
+// protocol.md §3.6 connector sync-done write. `job` is the job document as re-read (nullopt:
+// unknown job).
 boost::json::object sync_done_doc(const std::optional<boost::json::object>& job,
                                   std::string_view now, const boost::json::value& cursor);
 
-// §7.2: the basic-rule part of a draft validation: one {"ids":[rule id],"messages":[...]} per
-// invalid rule (schema, a non-default `.*` regex, duplicates of field/rule/value, a rule the
-// engine refuses). Empty when every rule is valid.
+// protocol.md §7.2: the basic-rule part of a draft validation: one {"ids":[rule
+// id],"messages":[...]} per invalid rule (schema, a non-default `.*` regex, duplicates of
+// field/rule/value, a rule the engine refuses). Empty when every rule is valid.
 boost::json::array validate_basic_rules(const boost::json::value& rules);
 
 // Reads a dotted path of objects ("connector.id"); nullptr when absent.
@@ -116,8 +118,8 @@ const boost::json::value* find_path(const boost::json::object& o, std::string_vi
 std::string string_at(const boost::json::object& o, std::string_view path,
                       std::string_view fallback = {});
 
-// §3.3 step 11: how an exception becomes the job's `error` text. `forbidden_index` is the
-// job's index (for the 403 message).
+// protocol.md §3.3 step 11: how an exception becomes the job's `error` text. `forbidden_index` is
+// the job's index (for the 403 message).
 std::string job_error_message(const std::exception& e, std::string_view index);
 
 }  // namespace casio::sync

@@ -22,8 +22,8 @@ struct document {
     std::shared_ptr<void> lease;
 };
 
-// The job's ingest pipeline (spec §3.1 defaults): its name goes on ?pipeline=, the three
-// flags into every content document (spec §4.1).
+// The job's ingest pipeline (protocol.md §3.1 defaults): its name goes on ?pipeline=, the three
+// flags into every content document (protocol.md §4.1).
 struct pipeline_settings {
     std::string name = "search-default-ingestion";
     bool extract_binary_content = true;
@@ -32,7 +32,7 @@ struct pipeline_settings {
 };
 
 // Ids are limited to 512 bytes by Elasticsearch; longer ones become their MD5 hex digest
-// (spec §4.1), so the same source id always lands on the same document.
+// (protocol.md §4.1), so the same source id always lands on the same document.
 inline constexpr std::size_t max_id_bytes = 512;
 std::string document_id(std::string_view source_id);
 
@@ -54,8 +54,8 @@ document make_document(std::string_view source_id, std::string object_json,
                        std::optional<std::string> timestamp = std::nullopt,
                        bool has_attachment = false);
 
-// What every document gets before it is queued (spec §4.1), done by the sink and nowhere else:
-// the id rule above (d.id becomes the final _id), then `"id":<final id>` appended, then, for
+// What every document gets before it is queued (protocol.md §4.1), done by the sink and nowhere
+// else: the id rule above (d.id becomes the final _id), then `"id":<final id>` appended, then, for
 // content documents (`pipeline` given), `_extract_binary_content`, `_reduce_whitespace` and
 // `_run_ml_inference`. Access-control documents pass no pipeline. Throws like
 // append_json_field when `d.json` is not an object.

@@ -1,6 +1,6 @@
 #pragma once
-// Per-sync tolerance of failed bulk items (spec §4.4): a failed item does not stop a sync until
-// too many fail in a row, in total, or within the last `error_window_size` outcomes. Pure.
+// Per-sync tolerance of failed bulk items (protocol.md §4.4): a failed item does not stop a sync
+// until too many fail in a row, in total, or within the last `error_window_size` outcomes. Pure.
 
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,6 @@
 #pragma once
-// The ids (and `_timestamp`s) of the documents already in an index (spec §4.7), held compactly
-// because a full sync keeps all of them in memory: every id and timestamp lives in one
+// The ids (and `_timestamp`s) of the documents already in an index (protocol.md §4.7), held
+// compactly because a full sync keeps all of them in memory: every id and timestamp lives in one
 // character arena, each entry is 24 bytes, and an open-addressing table of 32-bit entry
 // numbers finds them. No per-id allocation.
 

@@ -1,9 +1,9 @@
 #pragma once
-// Runs one sync job end to end (spec §3.3): sync_starts and claim, the source into the sink,
+// Runs one sync job end to end (protocol.md §3.3): sync_starts and claim, the source into the sink,
 // a supervisor that polls the job every check_interval (cancel requests, vanished job or
-// connector), the stats reporter, and exactly one terminal write (§3.5) followed by the
-// connector sync-done write (§3.6). The job has one cancellation signal: cancel from ES,
-// shutdown (suspend()) and failures all stop every coroutine the job started through it.
+// connector), the stats reporter, and exactly one terminal write (protocol.md §3.5) followed by the
+// connector sync-done write (protocol.md §3.6). The job has one cancellation signal: cancel from
+// ES, shutdown (suspend()) and failures all stop every coroutine the job started through it.
 
 #include <chrono>
 #include <exception>
@@ -43,8 +43,8 @@ struct job_outcome {
 class job_runner {
   public:
     // `es` serves the protocol indices, `content_es` the content/ACL index (the connector's
-    // api_key, spec §9.4); both and `factory` must outlive the runner. `job` is the job as found
-    // by the pending-jobs search.
+    // api_key, protocol.md §9.4); both and `factory` must outlive the runner. `job` is the job as
+    // found by the pending-jobs search.
     job_runner(es::client& es, es::client& content_es, source_factory& factory,
                runner_settings settings, es::doc_hit job);
     job_runner(const job_runner&) = delete;

@@ -1,6 +1,6 @@
 #pragma once
 // The bounded queue between the producer of a sync (source stream + extractor decisions) and
-// the bulk workers (spec §4.2), sized in operations AND bytes. Waiting is event driven: a
+// the bulk workers (protocol.md §4.2), sized in operations AND bytes. Waiting is event driven: a
 // waiter sleeps on its own timer and is woken by the other side, never by polling.
 // Single io_context: no locking.
 
@@ -49,7 +49,7 @@ class op_queue {
     op_queue(std::size_t max_ops, std::size_t max_bytes);
 
     // Room for `size` bytes now: any op when the queue is empty, otherwise only under both
-    // caps (spec §4.2: current + size < max_bytes).
+    // caps (protocol.md §4.2: current + size < max_bytes).
     bool has_room(std::size_t size) const noexcept;
 
     enum class push_result { ok, timed_out, aborted };

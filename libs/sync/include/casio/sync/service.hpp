@@ -1,8 +1,8 @@
 #pragma once
-// The connectors service (spec §1.3-§2.8): preflight, connector bootstrap, and the independent
-// poll loops (scheduling, content jobs, access-control jobs, cleanup) as coroutines on one
-// io_context. A loop's failure is logged and charged to its own error budget; only an
-// exhausted budget stops the service. stop() takes no new job and suspends running ones.
+// The connectors service (protocol.md §1.3-§2.8): preflight, connector bootstrap, and the
+// independent poll loops (scheduling, content jobs, access-control jobs, cleanup) as coroutines on
+// one io_context. A loop's failure is logged and charged to its own error budget; only an exhausted
+// budget stops the service. stop() takes no new job and suspends running ones.
 
 #include <chrono>
 #include <cstdint>
@@ -33,26 +33,26 @@ class preflight_error : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// §1.3 step 2 as a pure decision. Returns an error text when the versions are incompatible;
-// `warning` receives the text of a tolerated difference.
+// protocol.md §1.3 step 2 as a pure decision. Returns an error text when the versions are
+// incompatible; `warning` receives the text of a tolerated difference.
 std::optional<std::string> check_es_version(std::string_view es_version,
                                             std::string_view service_version,
                                             std::string* warning = nullptr);
-// §1.3 step 4: nullopt when the configuration can run, else why not.
+// protocol.md §1.3 step 4: nullopt when the configuration can run, else why not.
 std::optional<std::string> check_local_config(const core::config& cfg);
 
-// §1.3: waits for ES, checks the version, the local configuration and the system indices.
-// Returns whether ES is serverless. `allow_version_mismatch` is ALLOW_ES_VERSION_MISMATCH.
+// protocol.md §1.3: waits for ES, checks the version, the local configuration and the system
+// indices. Returns whether ES is serverless. `allow_version_mismatch` is ALLOW_ES_VERSION_MISMATCH.
 boost::asio::awaitable<bool> preflight(es::client& es, const core::config& cfg,
                                        core::sleeper& sleep, bool allow_version_mismatch);
 
-// Issue §3: a configured connector that does not exist and has `index_name` is created with
-// the source's schema and the entry's configuration values. Returns the ids created.
+// Issue protocol.md §3: a configured connector that does not exist and has `index_name` is created
+// with the source's schema and the entry's configuration values. Returns the ids created.
 boost::asio::awaitable<std::vector<std::string>> bootstrap_connectors(es::client& es,
                                                                       const core::config& cfg,
                                                                       source_factory& factory);
 
-// §2.2 step 1 (prepare) for one connector id: OCC write of the schema/features patch.
+// protocol.md §2.2 step 1 (prepare) for one connector id: OCC write of the schema/features patch.
 // Returns the connector as re-read (nullopt when it does not exist).
 boost::asio::awaitable<std::optional<es::doc_hit>> prepare_connector(es::client& es,
                                                                      std::string_view id,
@@ -68,7 +68,8 @@ struct loop_counters {
 
 class service {
   public:
-    // Clients for the content indices of a connector (its api_key, §9.4): `es` when nullptr.
+    // Clients for the content indices of a connector (its api_key, protocol.md §9.4): `es` when
+    // nullptr.
     using content_client_for = std::function<es::client*(const std::string& connector_id)>;
 
     service(const core::config& cfg, es::client& es, source_factory& factory, std::string hostname,

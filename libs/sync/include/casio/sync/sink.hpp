@@ -1,15 +1,15 @@
 #pragma once
-// The sink of one sync job (spec §4): the extractor decisions (existing ids, sync rules,
-// create/update/skip, stale deletion) on the producer side, a bounded queue (§4.2), and bulk
-// workers cutting _bulk requests (§4.3) with up to `max_concurrency` in flight, counting the
-// results (§4.5) and tripping the error monitor (§4.4).
+// The sink of one sync job (protocol.md §4): the extractor decisions (existing ids, sync rules,
+// create/update/skip, stale deletion) on the producer side, a bounded queue (protocol.md §4.2), and
+// bulk workers cutting _bulk requests (protocol.md §4.3) with up to `max_concurrency` in flight,
+// counting the results (protocol.md §4.5) and tripping the error monitor (§4.4).
 //
 // Life of a sink, all on one io_context:
 //
 //     sink s(es, cfg.elasticsearch.bulk, {.index = "search-sf", .pipeline = p});
-//     co_await s.start();                 // index creation (§4.8), existing-id scan, workers
-//     while (auto doc = co_await source.next()) co_await s.put(std::move(*doc));
-//     auto result = co_await s.finish(true);   // stale deletes, then waits for every bulk
+//     co_await s.start();                 // index creation (protocol.md §4.8), existing-id scan,
+//     workers while (auto doc = co_await source.next()) co_await s.put(std::move(*doc)); auto
+//     result = co_await s.finish(true);   // stale deletes, then waits for every bulk
 //
 // `finish()` must be awaited once `start()` has returned (also after an error: pass false),
 // before the sink is destroyed: it is the point where every coroutine the sink spawned has
@@ -43,7 +43,7 @@
 
 namespace casio::sync {
 
-// How the producer decides operations (spec §4.7, §5, §6).
+// How the producer decides operations (protocol.md §4.7, §5, §6).
 enum class sync_mode {
     full,            // full sync: every doc `index`, unseen existing ids deleted
     skip_unchanged,  // Salesforce "incremental": as full, but a doc whose _timestamp equals
@@ -57,8 +57,9 @@ struct sink_options {
     pipeline_settings pipeline;  // name goes on ?pipeline= (content and ACL alike); flags go
                                  // into content documents
     sync_mode mode = sync_mode::full;
-    rule_set rules;            // basic sync rules; ignored in access_control mode
-    bool create_index = true;  // §4.8: content jobs create a missing index; ACL jobs do not
+    rule_set rules;  // basic sync rules; ignored in access_control mode
+    bool create_index =
+        true;  // protocol.md §4.8: content jobs create a missing index; ACL jobs do not
     std::size_t scan_page_size = 1000;
 };
 
@@ -81,7 +82,7 @@ struct sync_totals {
     std::uint64_t item_retries = 0;  // items re-sent after a per-item 429
     std::uint64_t existing_ids = 0;  // ids found by the existing-documents scan
 
-    // §3.4 body: volume is round(bytes / MiB).
+    // protocol.md §3.4 body: volume is round(bytes / MiB).
     es::sync_job_stats job_stats() const noexcept;
 };
 
@@ -107,7 +108,7 @@ class sync_canceled : public core::error {
     sync_canceled() : core::error(core::error_kind::canceled, "sync canceled") {}
 };
 
-// Text of the overloaded-queue failure (spec §4.2).
+// Text of the overloaded-queue failure (protocol.md §4.2).
 std::string overloaded_message(std::chrono::milliseconds waited);
 
 class sink {
@@ -118,9 +119,9 @@ class sink {
     sink& operator=(const sink&) = delete;
     ~sink();
 
-    // Creates the content index when missing (§4.8, content modes with create_index), loads
-    // the existing ids and timestamps (§4.7), and starts the bulk workers on the calling
-    // coroutine's executor. On error nothing was started (finish() is then a no-op).
+    // Creates the content index when missing (protocol.md §4.8, content modes with create_index),
+    // loads the existing ids and timestamps (protocol.md §4.7), and starts the bulk workers on the
+    // calling coroutine's executor. On error nothing was started (finish() is then a no-op).
     boost::asio::awaitable<void> start();
 
     // One document from the source: finished (finish_document: id rule, `id`, the pipeline

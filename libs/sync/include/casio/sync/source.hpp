@@ -57,9 +57,9 @@ class source_factory {
     virtual std::string_view service_type() const = 0;
     // The configuration schema (each field with the 13 standard properties).
     virtual boost::json::object configuration_schema() const = 0;
-    // The connector `features` this source supports (written by prepare, spec §2.2 step 1).
+    // The connector `features` this source supports (written by prepare, protocol.md §2.2 step 1).
     virtual boost::json::object features() const = 0;
-    // The class flag of spec §5 (Salesforce: true).
+    // The class flag of protocol.md §5 (Salesforce: true).
     virtual bool incremental_sync_enabled() const { return true; }
     // Builds a source from a connector `configuration` object; throws core::error(bad_request)
     // naming the field when the local validation fails.

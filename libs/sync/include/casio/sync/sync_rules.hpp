@@ -1,6 +1,6 @@
 #pragma once
-// Basic sync rules applied to each document at sync time (spec §7.1). Pure: the caller gives a
-// parsed view of the document; the sink parses a document only when rules exist.
+// Basic sync rules applied to each document at sync time (protocol.md §7.1). Pure: the caller gives
+// a parsed view of the document; the sink parses a document only when rules exist.
 
 #include <memory>
 #include <string>
