@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::string_view usage_text =
     "usage: mock-elasticsearch [--port N] [--host ADDR] [--data-dir DIR] [--compact]\n"
+    "         [--salvage-wal]\n"
     "         [--api-key KEY]... [--user NAME:PASSWORD]... [--license-type TYPE]\n"
     "         [--version X.Y.Z] [--bulk-429-every N] [--unavailable-from-ms A]\n"
     "         [--unavailable-for-ms B] [--latency-ms N] [--max-body-mb N]\n"
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
     std::uint64_t port = 9200;
     std::string data_dir;
     bool compact = false;
+    bool salvage = false;
 
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
@@ -61,6 +63,10 @@ int main(int argc, char** argv) {
         }
         if (a == "--compact") {
             compact = true;
+            continue;
+        }
+        if (a == "--salvage-wal") {
+            salvage = true;
             continue;
         }
         if (!a.starts_with("--"))
@@ -120,7 +126,7 @@ int main(int argc, char** argv) {
         if (!data_dir.empty()) {
             svc.open_data_dir(
                 data_dir, [](const std::string& w) { std::cerr << "warning: " << w << "\n"; },
-                compact);
+                compact, salvage);
         }
         casio::http::server srv(ioc.get_executor(), svc.async_handler(), sopts);
         auto bound = srv.listen(host, static_cast<std::uint16_t>(port));

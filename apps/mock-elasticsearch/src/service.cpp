@@ -130,8 +130,9 @@ service::service(service_options opts)
 
 service::~service() = default;
 
-void service::open_data_dir(const std::string& dir, const wal::warn_fn& warn, bool compact) {
-    wal_ = wal::open(dir, store_, warn, compact);
+void service::open_data_dir(const std::string& dir, const wal::warn_fn& warn, bool compact,
+                            bool salvage) {
+    wal_ = wal::open(dir, store_, warn, compact, salvage);
 }
 
 http::handler service::async_handler() {

@@ -64,7 +64,8 @@ class service {
     const service_options& options() const noexcept { return opts_; }
 
     // Persists to <dir>/wal.log (replaying what is there). Warnings go to `warn`.
-    void open_data_dir(const std::string& dir, const wal::warn_fn& warn, bool compact = false);
+    void open_data_dir(const std::string& dir, const wal::warn_fn& warn, bool compact = false,
+                       bool salvage = false);
 
     // Handles one request completely (no I/O besides the write-ahead log).
     http::server_response handle(http::server_request& req);

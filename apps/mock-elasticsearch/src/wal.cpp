@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <stdexcept>
@@ -162,10 +163,111 @@ std::string read_file(int fd, const std::string& path) {
     return data;
 }
 
+// A record that can be trusted: its header and payload fit in `data`, the payload starts with a
+// known record type and its checksum matches. Sets `len` to the payload length.
+bool intact_at(std::string_view data, std::size_t pos, std::uint32_t& len) {
+    if (data.size() - pos < 9) {
+        return false;
+    }
+    len = get_u32(data.data() + pos);
+    if (len == 0 || data.size() - pos - 8 < len) {
+        return false;
+    }
+    const std::string_view payload = data.substr(pos + 8, len);
+    const auto type = static_cast<std::uint8_t>(payload[0]);
+    if (type < static_cast<std::uint8_t>(op::create_index) ||
+        type > static_cast<std::uint8_t>(op::pipeline_delete)) {
+        return false;
+    }
+    return crc(payload) == get_u32(data.data() + pos + 4);
+}
+
+// The offset of the first intact record after `pos`, or npos: what separates damage in the
+// middle of the log (intact records follow) from a torn tail (a crash mid-write).
+std::size_t next_intact(std::string_view data, std::size_t pos) {
+    std::uint32_t len = 0;
+    for (std::size_t at = pos + 1; at + 9 <= data.size(); ++at) {
+        if (intact_at(data, at, len)) {
+            return at;
+        }
+    }
+    return std::string_view::npos;
+}
+
+struct replay_result {
+    std::size_t replayed = 0;
+    std::size_t intact_end = 0;     // where the torn tail starts (== size when none)
+    std::size_t damaged_bytes = 0;  // skipped in the middle (salvage only)
+};
+
+// Replays every intact record into `s`. Damage followed by intact records throws, naming the
+// offset, unless `salvage`: then the damaged bytes are skipped with a warning.
+replay_result replay(std::string_view data, store& s, const std::string& path, bool salvage,
+                     const wal::warn_fn& warn) {
+    replay_result r;
+    std::size_t pos = 0;
+    while (pos < data.size()) {
+        std::uint32_t len = 0;
+        std::string problem;
+        if (intact_at(data, pos, len)) {
+            try {
+                apply(s, data.substr(pos + 8, len));
+                ++r.replayed;
+                pos += 8 + std::size_t{len};
+                continue;
+            } catch (const std::exception& e) {
+                problem = std::string("cannot be applied (") + e.what() + ")";
+            }
+        } else {
+            problem = "is damaged";
+        }
+        const std::size_t next = next_intact(data, pos);
+        if (next == std::string_view::npos) {
+            break;  // a torn tail
+        }
+        const std::string where = "write-ahead log " + path + ": the record at offset " +
+                                  std::to_string(pos) + " " + problem + ", and intact records " +
+                                  "follow from offset " + std::to_string(next);
+        if (!salvage) {
+            throw std::runtime_error(where +
+                                     ". Nothing was changed. Start with --salvage-wal to keep "
+                                     "every intact record (the damaged file is kept aside).");
+        }
+        warn(where + "; skipping " + std::to_string(next - pos) + " bytes");
+        r.damaged_bytes += next - pos;
+        pos = next;
+    }
+    r.intact_end = pos;
+    return r;
+}
+
+std::string utc_stamp() {
+    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+}
+
+// Copies `data` into a new file `to` (never overwriting one).
+void keep_aside(std::string_view data, const std::string& to) {
+    int fd = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        throw std::runtime_error("cannot create " + to + ": " + std::strerror(errno));
+    }
+    try {
+        write_all(fd, data, to);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        throw std::runtime_error("cannot write " + to + ": " + std::strerror(errno));
+    }
+}
+
 }  // namespace
 
-std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& warn,
-                               bool compact) {
+std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& warn, bool compact,
+                               bool salvage) {
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
         throw std::runtime_error("cannot create data dir " + dir + ": " + std::strerror(errno));
     }
@@ -175,32 +277,26 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
         throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
     std::unique_ptr<wal> w(new wal(fd, path));
 
-    std::string data = read_file(fd, path);
-    std::size_t pos = 0;
-    while (pos < data.size()) {
-        if (data.size() - pos < 8)
-            break;
-        std::uint32_t len = get_u32(data.data() + pos);
-        std::uint32_t sum = get_u32(data.data() + pos + 4);
-        if (data.size() - pos - 8 < len)
-            break;
-        std::string_view payload(data.data() + pos + 8, len);
-        if (crc(payload) != sum)
-            break;
-        try {
-            apply(s, payload);
-        } catch (const std::exception& e) {
-            warn("write-ahead log " + path + ": record at offset " + std::to_string(pos) +
-                 " cannot be applied (" + e.what() + "); ignoring it and what follows");
-            break;
+    const std::string data = read_file(fd, path);
+    const replay_result r = replay(data, s, path, salvage, warn);
+    w->replayed_ = r.replayed;
+    if (r.damaged_bytes > 0) {
+        // The damaged log stays as it is, under another name; a new one is written from what
+        // was replayed.
+        const std::string aside = path + ".damaged-" + utc_stamp();
+        if (::rename(path.c_str(), aside.c_str()) != 0) {
+            throw std::runtime_error("rename " + path + ": " + std::strerror(errno));
         }
-        ++w->replayed_;
-        pos += 8 + len;
-    }
-    if (pos < data.size()) {
+        warn("write-ahead log " + path + ": kept " + std::to_string(r.replayed) +
+             " intact records; the damaged file is kept as " + aside);
+        compact = true;
+    } else if (r.intact_end < data.size()) {
+        const std::string aside = path + ".torn-" + std::to_string(r.intact_end);
+        keep_aside(std::string_view(data).substr(r.intact_end), aside);
         warn("write-ahead log " + path + ": ignoring a torn or corrupt tail of " +
-             std::to_string(data.size() - pos) + " bytes at offset " + std::to_string(pos));
-        if (::ftruncate(fd, static_cast<off_t>(pos)) != 0) {
+             std::to_string(data.size() - r.intact_end) + " bytes at offset " +
+             std::to_string(r.intact_end) + " (kept in " + aside + ")");
+        if (::ftruncate(fd, static_cast<off_t>(r.intact_end)) != 0) {
             throw std::runtime_error("truncate " + path + ": " + std::strerror(errno));
         }
     }

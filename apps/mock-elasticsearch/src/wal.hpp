@@ -3,8 +3,11 @@
 //   u32 payload length | u32 crc32(payload) | payload
 // Records are buffered during a request and written + fdatasync'ed by sync(), which the
 // dispatcher calls before a response is sent: an acknowledged write survives kill -9.
-// At open, the log is replayed into the store; a torn or corrupt tail (crash mid-write) is
-// cut off with a warning.
+// At open, the log is replayed into the store. A torn tail (a crash mid-write: no intact record
+// after it) is cut off with a warning, its bytes kept in wal.log.torn-<offset>. Damage with
+// intact records after it stops the open with an error naming the offset, nothing changed;
+// with `salvage`, every intact record is kept, the damaged file is renamed
+// wal.log.damaged-<unix time> and a new log is written from the replayed state.
 
 #include <cstdint>
 #include <functional>
@@ -22,9 +25,10 @@ class wal {
 
     // Opens (creating) <dir>/wal.log, replays it into `s` and attaches itself to `s`.
     // With `compact`, the log is rewritten from the replayed state first.
-    // Throws std::runtime_error when the directory or file cannot be used.
+    // Throws std::runtime_error when the directory or file cannot be used, or is damaged
+    // in the middle and `salvage` is false.
     static std::unique_ptr<wal> open(const std::string& dir, store& s, const warn_fn& warn,
-                                     bool compact = false);
+                                     bool compact = false, bool salvage = false);
     ~wal();
     wal(const wal&) = delete;
     wal& operator=(const wal&) = delete;

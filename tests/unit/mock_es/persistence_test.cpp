@@ -1,8 +1,10 @@
-// --data-dir: the write-ahead log is replayed at start; a torn tail is cut off with a warning.
+// --data-dir: the write-ahead log is replayed at start; a torn tail is cut off with a warning
+// (and kept aside), damage in the middle stops the open unless salvaging.
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 #include "support.hpp"
@@ -105,6 +107,11 @@ TEST_CASE("a torn last record is ignored with a warning", "[mock_es][persistence
         CHECK(call(svc, "GET", "/i/_doc/2").status == 404);
         REQUIRE(warnings.size() == 1);
         CHECK(warnings[0].find("torn") != std::string::npos);
+        // The cut bytes are kept beside the log, not destroyed.
+        const auto intact_end = std::filesystem::file_size(log);
+        const auto aside = dir.path / ("wal.log.torn-" + std::to_string(intact_end));
+        REQUIRE(std::filesystem::exists(aside));
+        CHECK(std::filesystem::file_size(aside) == size - 3 - intact_end);
         // The log continues cleanly after the cut.
         CHECK(call(svc, "PUT", "/i/_doc/3", R"({"a":3})").status == 201);
     }
@@ -118,4 +125,54 @@ TEST_CASE("a torn last record is ignored with a warning", "[mock_es][persistence
     svc.open_data_dir(dir.path.string(), warn);
     CHECK(call(svc, "GET", "/i/_doc/3").status == 200);
     CHECK(warnings.size() == 2);
+}
+
+TEST_CASE(
+    "a damaged record in the middle stops the open, and salvaging keeps the records around it",
+    "[mock_es][persistence]") {
+    temp_dir dir;
+    std::vector<std::string> warnings;
+    auto warn = [&](const std::string& w) { warnings.push_back(w); };
+    {
+        service svc;
+        svc.open_data_dir(dir.path.string(), warn);
+        for (int i = 0; i < 3; ++i) {
+            call(svc, "PUT", "/i/_doc/" + std::to_string(i), R"({"a":"xxxxxxxxxxxxxxxx"})");
+        }
+    }
+    auto log = dir.path / "wal.log";
+    std::string bytes;
+    {
+        std::ifstream in(log, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    // The second document's source: flip one byte of its payload.
+    const auto second = bytes.find(R"({"a":"xxxxxxxxxxxxxxxx"})", bytes.find("xxxx") + 30);
+    REQUIRE(second != std::string::npos);
+    bytes[second + 8] = 'y';
+    {
+        std::ofstream out(log, std::ios::binary | std::ios::trunc);
+        out << bytes;
+    }
+    {
+        service svc;
+        try {
+            svc.open_data_dir(dir.path.string(), warn);
+            FAIL("the damaged log was opened");
+        } catch (const std::runtime_error& e) {
+            const std::string what = e.what();
+            CHECK(what.find(log.string()) != std::string::npos);
+            CHECK(what.find("offset") != std::string::npos);
+            CHECK(what.find("--salvage-wal") != std::string::npos);
+        }
+        CHECK(std::filesystem::file_size(log) == bytes.size());
+    }
+    service svc;
+    svc.open_data_dir(dir.path.string(), warn, false, true);
+    CHECK(call(svc, "GET", "/i/_doc/0").status == 200);
+    CHECK(call(svc, "GET", "/i/_doc/1").status == 404);
+    CHECK(call(svc, "GET", "/i/_doc/2").status == 200);
+    REQUIRE(warnings.size() == 2);
+    CHECK(warnings[1].find("wal.log.damaged-") != std::string::npos);
+    CHECK(call(svc, "PUT", "/i/_doc/3", "{}").status == 201);
 }

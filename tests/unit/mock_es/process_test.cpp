@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include <boost/asio/io_context.hpp>
@@ -135,6 +137,90 @@ TEST_CASE("acknowledged writes survive kill -9", "[mock_es][process][persistence
     connection c(es.port());
     auto count = c.send(bhttp::verb::get, "/k/_count");
     CHECK(count.body().find("\"count\":101") != std::string::npos);
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+}
+
+TEST_CASE(
+    "damage in the middle of the log stops the start, and --salvage-wal keeps every intact "
+    "record and the damaged file",
+    "[mock_es][process][persistence]") {
+    std::random_device rd;
+    auto dir = std::filesystem::temp_directory_path() / ("mock-es-damage-" + std::to_string(rd()));
+    {
+        auto es = child_process::start_server(CASIO_BIN_MOCK_ELASTICSEARCH,
+                                              {"--port", "0", "--data-dir", dir.string()});
+        connection c(es.port());
+        std::string bulk;  // one log record per document
+        for (int i = 0; i < 2000; ++i) {
+            bulk += R"({"index":{"_index":"k","_id":")" + std::to_string(i) + "\"}}\n{\"n\":1}\n";
+        }
+        REQUIRE(c.send(bhttp::verb::put, "/_bulk", bulk, "application/x-ndjson").result_int() ==
+                200);
+        es.signal(SIGTERM);
+        es.wait();
+    }
+    const auto log = dir / "wal.log";
+    std::string bytes;
+    {
+        std::ifstream in(log, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const std::size_t middle = bytes.size() / 2;
+    std::string damaged = bytes;
+    for (std::size_t i = 0; i < 16; ++i) {
+        damaged[middle + i] = static_cast<char>(~damaged[middle + i]);
+    }
+    {
+        std::ofstream out(log, std::ios::binary | std::ios::trunc);
+        out << damaged;
+    }
+
+    auto refused = child_process::run(CASIO_BIN_MOCK_ELASTICSEARCH,
+                                      {"--port", "0", "--data-dir", dir.string()});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.output.find(log.string()) != std::string::npos);
+    CHECK(refused.output.find("offset") != std::string::npos);
+    CHECK(refused.output.find("--salvage-wal") != std::string::npos);
+    {
+        std::ifstream in(log, std::ios::binary);
+        std::string after(std::istreambuf_iterator<char>(in), {});
+        CHECK(after == damaged);  // nothing cut
+    }
+
+    std::int64_t kept = 0;
+    {
+        auto es = child_process::start_server(
+            CASIO_BIN_MOCK_ELASTICSEARCH,
+            {"--port", "0", "--data-dir", dir.string(), "--salvage-wal"});
+        connection c(es.port());
+        auto count = c.send(bhttp::verb::get, "/k/_count");
+        auto pos = count.body().find("\"count\":");
+        REQUIRE(pos != std::string::npos);
+        kept = std::stoll(count.body().substr(pos + 8));
+        CHECK(kept >= 1998);  // 16 bytes touch one record, two at most
+        CHECK(kept < 2000);
+        es.signal(SIGTERM);
+        es.wait();
+    }
+    std::vector<std::filesystem::path> aside;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+        if (e.path().filename().string().starts_with("wal.log.damaged-")) {
+            aside.push_back(e.path());
+        }
+    }
+    REQUIRE(aside.size() == 1);
+    {
+        std::ifstream in(aside[0], std::ios::binary);
+        std::string kept_aside(std::istreambuf_iterator<char>(in), {});
+        CHECK(kept_aside == damaged);
+    }
+    // The new log is clean: a plain start has the same documents.
+    auto es = child_process::start_server(CASIO_BIN_MOCK_ELASTICSEARCH,
+                                          {"--port", "0", "--data-dir", dir.string()});
+    connection c(es.port());
+    auto count = c.send(bhttp::verb::get, "/k/_count");
+    CHECK(count.body().find("\"count\":" + std::to_string(kept)) != std::string::npos);
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
 }
