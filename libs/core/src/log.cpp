@@ -242,9 +242,25 @@ void redact_patterns(std::string& s) {
     }
 }
 
+// A secret this short also occurs inside ordinary words ("x" in "index"): it is redacted only
+// where it stands alone, so that lines stay readable and do not point at the secret.
+constexpr std::size_t min_anywhere_secret = 8;
+
+bool word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+
 void replace_all(std::string& s, std::string_view what) {
+    const bool whole_word_only = what.size() < min_anywhere_secret;
     std::size_t pos = 0;
     while ((pos = s.find(what, pos)) != std::string::npos) {
+        const std::size_t end = pos + what.size();
+        if (whole_word_only &&
+            ((pos > 0 && word_char(s[pos - 1])) || (end < s.size() && word_char(s[end])))) {
+            ++pos;
+            continue;
+        }
         s.replace(pos, what.size(), redacted);
         pos += redacted.size();
     }

@@ -109,6 +109,16 @@ TEST_CASE("a longer secret containing a shorter one is fully redacted", "[log][r
     CHECK(lg::redact("k=xxabcdyy") == "k=<redacted>");
 }
 
+TEST_CASE("a short secret is redacted where it stands alone, not inside words", "[log][redact]") {
+    captured_log cap;
+    lg::register_secret("x");
+    lg::register_secret("abc12");
+    CHECK(lg::redact("index of x, box") == "index of <redacted>, box");
+    CHECK(lg::redact("secret=abc12&q=abc123") == "secret=<redacted>&q=abc123");
+    CHECK(lg::redact("token abc12.") == "token <redacted>.");
+    CHECK(lg::redact("xabc12 abc12x") == "xabc12 abc12x");
+}
+
 TEST_CASE("secret patterns are redacted without registration", "[log][redact]") {
     captured_log cap;
     struct example {

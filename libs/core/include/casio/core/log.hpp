@@ -35,8 +35,10 @@ void set_service(std::string name, std::string version);
 using sink = std::function<void(std::string_view line)>;
 void set_sink(sink s);
 
-// Every later line (and every redact() result) shows `<redacted>` in place of this exact value.
-// Empty values are ignored. Registering the same value twice is harmless.
+// Every later line (and every redact() result) shows `<redacted>` in place of this exact value;
+// a value shorter than 8 characters only where it stands alone (not inside a longer word, so
+// that `x` does not turn "index" into "inde<redacted>"). Empty values are ignored.
+// Registering the same value twice is harmless.
 void register_secret(std::string_view secret);
 void clear_secrets();  // for tests
 
