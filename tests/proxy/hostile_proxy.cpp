@@ -19,7 +19,8 @@
 //   slow              "bytes_per_second": the answer's body is trickled
 //   truncate          "keep_bytes": the full Content-Length is announced, fewer bytes sent
 //   drop_id           "record" (default 0): that record of the page loses its Id
-//   duplicate_record  "record" (default 0): that record appears twice on the page
+//   duplicate_record  "record" (default 0): the record after it is replaced by a copy of it
+//                     (an id twice, another missing, the count unchanged)
 //   short_page        "count" (default 1): the page's last records are left out
 //   loop_locator      nextRecordsUrl points to the page just read (done: false)
 // Requests are forwarded one by one on a fresh upstream connection, without Accept-Encoding,
@@ -207,8 +208,8 @@ void edit_page(const rule& r, std::string_view target, response& res) {
     const auto index = static_cast<std::size_t>(int_param(r.params, "record", 0));
     if (r.action == "drop_id" && index < records.size() && records[index].is_object()) {
         records[index].as_object().erase("Id");
-    } else if (r.action == "duplicate_record" && index < records.size()) {
-        records.push_back(records[index]);
+    } else if (r.action == "duplicate_record" && index + 1 < records.size()) {
+        records[index + 1] = records[index];
     } else if (r.action == "short_page") {
         const auto count = static_cast<std::size_t>(int_param(r.params, "count", 1));
         records.resize(records.size() > count ? records.size() - count : 0);

@@ -1,0 +1,127 @@
+// connectors-asio against a Salesforce that misbehaves: tests/proxy/hostile-proxy stands
+// between the service and mock-salesforce and, on chosen requests, lies about a listing
+// (records without Id, an id twice, fewer records than totalSize, a nextRecordsUrl pointing
+// back), stalls, or limits the rate. Each test runs the real binaries on port 0 and checks what
+// a user sees: the job's status and error, the connector, and the documents in the index.
+#include <catch2/catch.hpp>
+
+#include "support/service_env.hpp"
+
+#if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
+    defined(CASIO_BIN_MOCK_SALESFORCE) && defined(CASIO_BIN_HOSTILE_PROXY)
+
+#include <string>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+using namespace casio;
+using namespace casio::test;
+namespace json = boost::json;
+
+namespace {
+
+// hostile-proxy in front of the environment's mock-salesforce; the service started after this
+// reaches Salesforce through it.
+struct hostile_salesforce {
+    child_process proxy;
+
+    explicit hostile_salesforce(const environment& env)
+        : proxy(child_process::start_server(CASIO_BIN_HOSTILE_PROXY,
+                                            {"--upstream", env.sf.base_url(), "--port", "0"})) {
+        ::setenv("SALESFORCE_EMULATOR_HOST", proxy.base_url().c_str(), 1);
+    }
+    void rules(const std::string& rules_json) const {
+        const auto r = http_call("POST", proxy.port(), "/__proxy/rules", rules_json);
+        INFO(r.body);
+        REQUIRE(r.status == 204);
+    }
+    // How many requests each rule acted on.
+    std::vector<std::int64_t> applied() const {
+        const auto v = json::parse(http_call("GET", proxy.port(), "/__proxy/stats").body);
+        std::vector<std::int64_t> out;
+        for (const auto& n : v.at("applied").as_array()) {
+            out.push_back(n.as_int64());
+        }
+        return out;
+    }
+};
+
+json::object latest_job_of(const std::string& es_url, const std::string& connector) {
+    auto jobs = jobs_of(es_url, connector);
+    REQUIRE(!jobs.empty());
+    const auto latest =
+        std::max_element(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) {
+            return a.source.at("created_at").as_string() < b.source.at("created_at").as_string();
+        });
+    return latest->source;
+}
+
+std::int64_t count_in(const json::object& job, const char* field) {
+    return job.at(field).to_number<std::int64_t>();
+}
+
+// A first sync fills the index; then the proxy applies `rules` and a second sync runs. It must
+// end in error with a message containing `expected_error`, delete nothing and leave every
+// document of the first sync in place.
+void check_listing_refused(const std::string& rules, const std::string& expected_error) {
+    environment env;
+    const std::string es_url = env.es.base_url();
+    const std::string index = "search-sf-oneshot";
+    hostile_salesforce sf(env);
+    auto first = env.sync("sf-oneshot");
+    INFO(first.output);
+    REQUIRE(first.exit_code == 0);
+    const auto before = index_docs(es_url, index);
+    REQUIRE(!before.empty());
+
+    sf.rules(rules);
+    auto second = env.sync("sf-oneshot", std::chrono::seconds(60));
+    INFO(second.output);
+    CHECK(second.exit_code == 1);
+    CHECK_THAT(second.output, Catch::Contains(expected_error));
+    for (auto n : sf.applied()) {
+        CHECK(n >= 1);  // the fault did happen
+    }
+    const auto job = latest_job_of(es_url, "sf-oneshot");
+    INFO(json::serialize(job));
+    CHECK(job.at("status") == "error");
+    REQUIRE(job.at("error").is_string());
+    CHECK_THAT(std::string(job.at("error").as_string()), Catch::Contains(expected_error));
+    CHECK(count_in(job, "deleted_document_count") == 0);
+    CHECK(connector_doc(es_url, "sf-oneshot")->at("last_sync_status") == "error");
+    const auto after = index_docs(es_url, index);
+    CHECK(after.size() == before.size());
+    for (const auto& [id, doc] : before) {
+        CHECK(after.count(id) == 1);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a record without Id fails the sync naming the object, and deletes nothing",
+          "[integration][reliability][listing]") {
+    check_listing_refused(R"([{"match":"FROM%20Account","action":"drop_id","record":3,"times":1}])",
+                          "Account: a record without Id");
+}
+
+TEST_CASE("a page short of its totalSize fails the sync naming the object, and deletes nothing",
+          "[integration][reliability][listing]") {
+    check_listing_refused(R"([{"match":"FROM%20Account","action":"short_page","count":2}])",
+                          "Account: the listing brought 22 records, totalSize said 24");
+}
+
+TEST_CASE("an id listed twice fails the sync naming the object and the id, and deletes nothing",
+          "[integration][reliability][listing]") {
+    check_listing_refused(
+        R"([{"match":"FROM%20Account","action":"duplicate_record","record":0,"times":1}])",
+        "Account: record 001");
+}
+
+TEST_CASE("a nextRecordsUrl pointing to a page already read stops the object with an error",
+          "[integration][reliability][listing]") {
+    check_listing_refused(R"([{"match":"FROM%20Account","action":"loop_locator","times":1}])",
+                          "Account: the next page");
+}
+
+#endif
