@@ -111,11 +111,11 @@ TEST_CASE("a page short of its totalSize fails the sync naming the object, and d
                           "Account: the listing brought 22 records, totalSize said 24");
 }
 
-TEST_CASE("an id listed twice fails the sync naming the object and the id, and deletes nothing",
+TEST_CASE("an id listed twice fails the sync naming the id, and deletes nothing",
           "[integration][reliability][listing]") {
     check_listing_refused(
         R"([{"match":"FROM%20Account","action":"duplicate_record","record":0,"times":1}])",
-        "Account: record 001");
+        "the source listed document 001");
 }
 
 TEST_CASE("a nextRecordsUrl pointing to a page already read stops the object with an error",

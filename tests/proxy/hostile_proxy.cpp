@@ -345,8 +345,10 @@ asio::awaitable<void> serve_connection(proxy_state& st, tcp::socket socket) {
             parser.body_limit(1ull << 30);
             client.expires_never();
             co_await bhttp::async_read(client, buffer, parser, asio::use_awaitable);
-            const bool keep = co_await serve_one(st, client, parser.release());
-            if (!keep) {
+            request req = parser.release();
+            const bool client_keeps = req.keep_alive();
+            const bool keep = co_await serve_one(st, client, std::move(req));
+            if (!keep || !client_keeps) {
                 break;
             }
         }

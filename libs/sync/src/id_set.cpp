@@ -152,6 +152,23 @@ bool id_set::erase(std::string_view id) noexcept {
     return true;
 }
 
+bool id_set::was_seen(std::string_view id) const noexcept {
+    auto s = slot_of(id, hash_of(id));
+    return s && !entries_[table_[*s] - 1].live;
+}
+
+void id_set::insert_seen(std::string_view id) {
+    if (auto e = find(id)) {
+        erase(*e);
+        return;
+    }
+    if (was_seen(id)) {
+        return;
+    }
+    insert(id, std::nullopt);  // a new entry, the last one
+    erase(static_cast<entry_ref>(entries_.size() - 1));
+}
+
 std::size_t id_set::memory_bytes() const noexcept {
     return arena_.capacity() + entries_.capacity() * sizeof(entry) +
            table_.capacity() * sizeof(std::uint32_t);

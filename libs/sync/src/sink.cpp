@@ -143,6 +143,9 @@ asio::awaitable<void> sink::load_existing() {
         }
     }
     counters_.existing_ids.store(existing_.size(), std::memory_order_relaxed);
+    // With documents to lose, every id of the listing is remembered: one listed twice means
+    // another may be missing, and the stale ids would include it.
+    track_listed_ids_ = !existing_.empty();
     core::log::info("index ", opts_.index, ": ", existing_.size(), " existing documents (",
                     existing_.memory_bytes() / 1024, " KiB of ids)");
 }
@@ -211,6 +214,11 @@ asio::awaitable<void> sink::put(document doc) {
     }
     queued_op op;
     op.op = es::bulk_op::index;
+    if (track_listed_ids_ && existing_.was_seen(doc.id)) {
+        throw core::error(core::error_kind::fatal,
+                          "the source listed document " + doc.id +
+                              " twice: the listing is not complete, so no document is deleted");
+    }
     if (auto e = existing_.find(doc.id)) {
         auto stored = existing_.timestamp(*e);
         const bool unchanged = doc.timestamp && stored && *stored == *doc.timestamp;
@@ -224,6 +232,9 @@ asio::awaitable<void> sink::put(document doc) {
         }
         counters_.updates_queued.fetch_add(1, std::memory_order_relaxed);
     } else {
+        if (track_listed_ids_) {
+            existing_.insert_seen(doc.id);
+        }
         counters_.creates_queued.fetch_add(1, std::memory_order_relaxed);
         if (!doc.timestamp) {
             doc.timestamp = core::now_iso8601();

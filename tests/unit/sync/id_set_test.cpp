@@ -68,3 +68,29 @@ TEST_CASE("id_set holds many ids and visits exactly the unseen ones", "[sync][id
     // (a std::map<std::string, json::value> costs several times that).
     CHECK(s.memory_bytes() < static_cast<std::size_t>(n) * 100);
 }
+
+TEST_CASE("id_set tells an id listed a second time from a first one", "[sync][id_set]") {
+    sync::id_set s;
+    s.insert("in-index", std::nullopt);
+    s.insert("other", std::nullopt);
+    CHECK_FALSE(s.was_seen("in-index"));
+    CHECK_FALSE(s.was_seen("new"));
+
+    s.erase("in-index");   // listed: it was in the index
+    s.insert_seen("new");  // listed: it was not
+    CHECK(s.was_seen("in-index"));
+    CHECK(s.was_seen("new"));
+    CHECK_FALSE(s.was_seen("other"));
+    // New ids are neither counted nor visited: only "other" is stale.
+    CHECK(s.size() == 1);
+    std::set<std::string> stale;
+    s.for_each([&](std::string_view id, auto) { stale.emplace(id); });
+    CHECK(stale == std::set<std::string>{"other"});
+
+    s.insert_seen("other");  // an id of the index, listed through insert_seen
+    CHECK(s.was_seen("other"));
+    CHECK(s.empty());
+    s.insert_seen("new");  // twice: still one entry, still seen
+    CHECK(s.was_seen("new"));
+    CHECK(s.empty());
+}

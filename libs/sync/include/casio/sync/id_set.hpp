@@ -38,6 +38,13 @@ class id_set {
     void erase(entry_ref e) noexcept;
     bool erase(std::string_view id) noexcept;
 
+    // Whether `id` is held as seen (erased, or added by insert_seen): a listing that brings it
+    // again brought it twice.
+    bool was_seen(std::string_view id) const noexcept;
+    // Holds an id that was not in the index as seen, so that a second sighting is told apart
+    // from a first one. Not counted by size(), not visited.
+    void insert_seen(std::string_view id);
+
     std::size_t size() const noexcept { return live_; }
     bool empty() const noexcept { return live_ == 0; }
     // Bytes held (arena + entries + table), for logs and the memory budget.

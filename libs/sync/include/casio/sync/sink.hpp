@@ -164,6 +164,7 @@ class sink {
     sink_options opts_;
     batch_limits limits_;
     id_set existing_;
+    bool track_listed_ids_ = false;  // the index had documents: listed ids are remembered
     op_queue queue_;
     error_monitor monitor_;
     sync_counters counters_;
