@@ -6,6 +6,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <casio/core/log.hpp>
 #include <casio/core/text.hpp>
 #include <casio/es/client.hpp>
 #include <casio/es/version.hpp>
@@ -573,16 +574,23 @@ asio::awaitable<bulk_response> client::bulk(const bulk_builder& ops, std::string
     auto first = co_await send(ops);
     out.items = std::move(first.items);
 
-    // Items refused with 429 (queue full on a node) are re-sent alone, with the same backoff
-    // as whole requests, up to the bulk retry limit.
+    // Items refused with 429 (queue full on a node) are re-sent alone, up to the bulk retry
+    // limit, after a wait that doubles from one second up to the bulk retry interval; each
+    // round says so, because an overloaded cluster slows a sync down.
     std::vector<std::size_t> pending;
     for (std::size_t i = 0; i < out.items.size(); ++i) {
         if (out.items[i].status == 429) {
             pending.push_back(i);
         }
     }
+    auto wait = std::min<core::retry_ms>(std::chrono::seconds(1), r.retry_interval);
     for (int round = 1; !pending.empty() && round < r.max_retries; ++round) {
-        co_await sleep_->sleep_for(r.retry_interval * round);
+        core::log::warning("bulk: Elasticsearch refused ", pending.size(), " of ", ops.operations(),
+                           " items with 429 (overloaded); sending them again in ",
+                           static_cast<double>(wait.count()) / 1000.0, " s (round ", round, " of ",
+                           r.max_retries - 1, ")");
+        co_await sleep_->sleep_for(wait);
+        wait = std::min<core::retry_ms>(wait * 2, std::max(r.retry_interval, wait));
         auto again = co_await send(ops.subset(pending));
         out.retried_items += pending.size();
         std::vector<std::size_t> still;

@@ -67,8 +67,12 @@ es_error make_error(http::method verb, std::string_view path, const http::respon
         message += ' ';
         message += excerpt;
     }
-    return es_error(http::classify_status(res.status), std::move(message), res.status,
-                    std::move(type), std::move(reason), std::move(excerpt));
+    es_error e(http::classify_status(res.status), std::move(message), res.status, std::move(type),
+               std::move(reason), std::move(excerpt));
+    if (res.status == 429 || res.status == 503) {
+        e.with_retry_after(res.retry_after());  // the app retrier waits at least that long
+    }
+    return e;
 }
 
 }  // namespace casio::es

@@ -1,4 +1,7 @@
-// Status classification, check() and header lookup: pure logic, no I/O.
+// Status classification, check(), header lookup and Retry-After: pure logic, no I/O.
+#include <algorithm>
+#include <array>
+#include <chrono>
 #include <string>
 
 #include <casio/core/text.hpp>
@@ -75,6 +78,69 @@ void check(const response& res, std::string_view what) {
     }
     throw core::error(classify_status(res.status), std::move(message), int(res.status),
                       std::move(excerpt));
+}
+
+namespace {
+
+// "Sun, 06 Nov 1994 08:49:37 GMT" (IMF-fixdate, the form HTTP/1.1 senders must use).
+std::optional<std::chrono::system_clock::time_point> parse_imf_fixdate(std::string_view v) {
+    using namespace std::chrono;
+    static constexpr std::array<std::string_view, 12> months = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    if (v.size() != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' ||
+        v[16] != ' ' || v[19] != ':' || v[22] != ':' || v.substr(25) != " GMT") {
+        return std::nullopt;
+    }
+    int day = 0;
+    int year = 0;
+    int hh = 0;
+    int mm = 0;
+    int ss = 0;
+    if (!core::read_digits(v, 5, 2, day) || !core::read_digits(v, 12, 4, year) ||
+        !core::read_digits(v, 17, 2, hh) || !core::read_digits(v, 20, 2, mm) ||
+        !core::read_digits(v, 23, 2, ss)) {
+        return std::nullopt;
+    }
+    const auto month = std::find(months.begin(), months.end(), v.substr(8, 3));
+    if (month == months.end() || hh > 23 || mm > 59 || ss > 60) {
+        return std::nullopt;
+    }
+    const year_month_day date{std::chrono::year(year),
+                              std::chrono::month(static_cast<unsigned>(month - months.begin()) + 1),
+                              std::chrono::day(static_cast<unsigned>(day))};
+    if (!date.ok()) {
+        return std::nullopt;
+    }
+    return sys_days(date) + hours(hh) + minutes(mm) + seconds(ss);
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now) {
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+        value.remove_prefix(1);
+    }
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+        value.remove_suffix(1);
+    }
+    if (!value.empty() && value.size() <= 9 &&
+        std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::chrono::seconds(std::stoll(std::string(value)));
+    }
+    if (auto at = parse_imf_fixdate(value)) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*at - now);
+        return std::max(left, std::chrono::milliseconds(0));
+    }
+    return std::nullopt;
+}
+
+std::optional<std::chrono::milliseconds> response::retry_after() const {
+    const auto v = header("Retry-After");
+    if (!v) {
+        return std::nullopt;
+    }
+    return parse_retry_after(*v, std::chrono::system_clock::now());
 }
 
 }  // namespace casio::http

@@ -195,6 +195,7 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
             r.status = res.status;
             r.body = res.body;
             r.limit_info = res.header("Sforce-Limit-Info");
+            r.retry_after = res.retry_after();
         } catch (const error& e) {
             // Transport: refused, reset, timeout. Named like an HTTP failure of this call.
             r.failure = error(e.kind(), "Salesforce " + what + ": " + e.what(), e.status(),
@@ -590,6 +591,7 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
             r.status = res.status;
             r.body = head;
             r.limit_info = res.header("Sforce-Limit-Info");
+            r.retry_after = res.retry_after();
         } catch (const error& e) {
             // Refused, reset, body cut mid-way.
             r.failure = error(e.kind(), "Salesforce " + what + ": " + e.what(), e.status(),

@@ -61,14 +61,17 @@ exchange_action decide(const exchange_result& r, exchange_state& s,
                  .value_or(core::error(
                      core::error_kind::transient,
                      "Salesforce " + std::string(what) + ": HTTP " + std::to_string(status)));
-    if (is_concurrency_limited(status, r.body) && s.refusals < 10) {
+    const auto asked = r.retry_after
+                           ? std::optional(std::min(*r.retry_after, core::max_retry_after))
+                           : std::nullopt;
+    if ((status == 429 || is_concurrency_limited(status, r.body)) && s.refusals < 10) {
         // Not a failure of the request: the org wants fewer requests at once.
         action a;
         a.what = action::kind::org_wait;
         a.fewer = true;
-        a.delay =
+        a.delay = asked.value_or(
             std::min(core::retry_ms(std::chrono::seconds(1) * (1 << std::min(s.refusals, 5u))),
-                     core::retry_ms(std::chrono::seconds(30)));
+                     core::retry_ms(std::chrono::seconds(30))));
         a.error = std::move(e);
         ++s.refusals;
         return a;
@@ -76,6 +79,9 @@ exchange_action decide(const exchange_result& r, exchange_state& s,
     const bool invalid_query = status != 401 && is_invalid_query(status, r.body);
     action a = retried(std::move(e), s, policy, is_org_busy(status, r.body), invalid_query);
     a.drop_token = status == 401;
+    if (asked && a.what != action::kind::fail) {
+        a.delay = std::max(a.delay, *asked);
+    }
     return a;
 }
 

@@ -249,3 +249,25 @@ TEST_CASE("error budget: an error after the span opens a new window", "[retry][b
     CHECK_FALSE(budget.record(clock.now()));  // more than the span after the window start
     CHECK(budget.errors_in_window() == 1);
 }
+
+TEST_CASE("retry() waits at least what the peer's Retry-After asks, within a cap",
+          "[retry][async]") {
+    manual_sleeper sleeper;
+    int calls = 0;
+    auto op = [&]() -> boost::asio::awaitable<int> {
+        ++calls;
+        if (calls == 1) {
+            throw error(error_kind::rate_limited, "429", 429).with_retry_after(30s);
+        }
+        if (calls == 2) {
+            throw error(error_kind::transient, "503", 503).with_retry_after(std::chrono::hours(2));
+        }
+        if (calls == 3) {
+            throw error(error_kind::transient, "503", 503).with_retry_after(1ms);
+        }
+        co_return calls;
+    };
+    auto p = retry_policy::exponential(5, 100ms, 2.0, 10s);
+    CHECK(run(retry(p, sleeper, op)) == 4);
+    CHECK(sleeper.requested() == std::vector<retry_ms>{30s, max_retry_after, 400ms});
+}

@@ -161,3 +161,38 @@ TEST_CASE("the token endpoint: bad credentials fail at once, 5xx are retried",
     CHECK(decide_token(down, t, policy).what == kind::wait);
     CHECK(decide_token(down, t, policy).what == kind::fail);
 }
+
+TEST_CASE("a 429 makes the org wait what Retry-After asks, or backs off, then fails",
+          "[salesforce][exchange]") {
+    exchange_state s;
+    auto asked = answer(429, R"([{"errorCode":"TOO_MANY","message":"slow down"}])");
+    asked.retry_after = 7s;
+    auto first = decide(asked, s, policy, "query Account");
+    CHECK(first.what == kind::org_wait);
+    CHECK(first.fewer);
+    CHECK(first.delay == 7s);
+    auto silent = decide(answer(429), s, policy, "query Account");  // no Retry-After: 2 s
+    CHECK(silent.what == kind::org_wait);
+    CHECK(silent.delay == 2s);
+    asked.retry_after = std::chrono::hours(3);  // a peer asking too much gets the cap
+    CHECK(decide(asked, s, policy, "query Account").delay == casio::core::max_retry_after);
+    for (int i = 3; i < 10; ++i) {
+        CHECK(decide(answer(429), s, policy, "query Account").what == kind::org_wait);
+    }
+    auto last = decide(answer(429), s, policy, "query Account");
+    CHECK(last.what == kind::fail);
+    CHECK(last.error->kind() == error_kind::rate_limited);
+    CHECK_THAT(last.error->what(), Catch::Contains("query Account"));
+}
+
+TEST_CASE("a 503 with Retry-After waits at least that long", "[salesforce][exchange]") {
+    exchange_state s;
+    auto busy = answer(503, "<html>maintenance</html>");
+    busy.retry_after = 20s;
+    auto a = decide(busy, s, policy, "query Case");
+    CHECK(a.what == kind::org_wait);
+    CHECK(a.delay == 20s);
+    busy.retry_after = 0s;  // less than the policy's own wait: the policy's
+    auto b = decide(busy, s, policy, "query Case");
+    CHECK(b.delay == 2s);
+}

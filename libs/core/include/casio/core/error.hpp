@@ -2,6 +2,8 @@
 // Failure kinds shared by every library. Retry logic reads the kind; nothing parses
 // error strings to decide what to do.
 
+#include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -56,10 +58,18 @@ class error : public std::runtime_error {
     int status() const noexcept { return status_; }
     const std::string& body_excerpt() const noexcept { return body_excerpt_; }
 
+    // The wait the peer asked for before a new attempt (an HTTP Retry-After), if any.
+    std::optional<std::chrono::milliseconds> retry_after() const noexcept { return retry_after_; }
+    error& with_retry_after(std::optional<std::chrono::milliseconds> wait) noexcept {
+        retry_after_ = wait;
+        return *this;
+    }
+
   private:
     error_kind kind_;
     int status_;
     std::string body_excerpt_;
+    std::optional<std::chrono::milliseconds> retry_after_;
 };
 
 }  // namespace casio::core

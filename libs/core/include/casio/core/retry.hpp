@@ -4,6 +4,7 @@
 // service, a recording fake in tests); retry() ties them to a coroutine.
 // Also the per-loop error budget of the service loops.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -78,6 +79,9 @@ class steady_sleeper final : public sleeper {
 // Called before each wait: the attempt that failed, its error, the wait.
 using retry_observer = std::function<void(int failed_attempt, const error& e, retry_ms delay)>;
 
+// The longest Retry-After a retry honours; a peer asking for more gets this.
+inline constexpr retry_ms max_retry_after = std::chrono::minutes(5);
+
 // Runs `op` (returning awaitable<T>) until it succeeds, the policy gives up, or it throws
 // something that is not a casio::core::error (cancellation, broken invariants), which is
 // propagated at once. On giving up the last error is rethrown as it was thrown.
@@ -88,15 +92,20 @@ auto retry(const retry_policy& policy, sleeper& s, Op op, retry_observer observe
     for (int attempt = 1;; ++attempt) {
         std::exception_ptr failure;
         error_kind kind = error_kind::fatal;
+        std::optional<retry_ms> asked;
         try {
             co_return co_await op();
         } catch (const error& e) {
             failure = std::current_exception();
             kind = e.kind();
+            asked = e.retry_after();
         }
         auto delay = policy.next_delay(attempt, kind);
         if (!delay) {
             std::rethrow_exception(failure);
+        }
+        if (asked) {  // the peer's Retry-After, within reason
+            delay = std::max(*delay, std::min(*asked, max_retry_after));
         }
         if (observe) {
             try {

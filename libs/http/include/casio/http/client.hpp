@@ -71,7 +71,14 @@ struct response {
     std::string body;  // decoded (gzip/deflate removed)
     std::optional<std::string_view> header(std::string_view name) const;  // case-insensitive
     bool ok() const noexcept { return status >= 200 && status < 300; }
+    // The wait a Retry-After header asks for, as of now (see parse_retry_after).
+    std::optional<std::chrono::milliseconds> retry_after() const;
 };
+
+// A Retry-After value: delay-seconds ("120") or an HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT",
+// as of `now`; a date in the past is no wait). nullopt for anything else.
+std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now);
 
 // Kind of a non-2xx status: 429 -> rate_limited; 401/403 -> auth; 404 -> not_found;
 // 408/5xx -> transient; other 4xx -> bad_request.

@@ -19,6 +19,7 @@ struct exchange_result {
     std::optional<unsigned> status;              // set when an answer came
     std::string_view body;                       // its body (of a download: its first bytes)
     std::optional<std::string_view> limit_info;  // Sforce-Limit-Info
+    std::optional<core::retry_ms> retry_after;   // Retry-After
     std::optional<core::error> failure;          // set when no usable answer came
 };
 
@@ -46,9 +47,10 @@ struct exchange_action {
 };
 
 // An API call or a file download. `what` names the call in messages ("query Account"). The
-// retry policy decides how often transient failures are tried and how long to wait; a refusal
-// for too many requests at once has its own patience (1, 2, 4, 8, 16, then 30 s, 10 times in a
-// row) before it counts as a transient failure.
+// retry policy decides how often transient failures are tried and how long to wait (at least
+// what a Retry-After asks, up to core::max_retry_after); a refusal for too many requests at
+// once, or a 429, has its own patience (Retry-After, else 1, 2, 4, 8, 16, then 30 s; 10 times
+// in a row) before it counts as a failure.
 exchange_action decide(const exchange_result& r, exchange_state& s,
                        const core::retry_policy& policy, std::string_view what);
 
