@@ -10,6 +10,7 @@
 #if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
     defined(CASIO_BIN_MOCK_SALESFORCE) && defined(CASIO_BIN_HOSTILE_PROXY)
 
+#include <csignal>
 #include <string>
 
 #include <boost/json/parse.hpp>
@@ -122,6 +123,35 @@ TEST_CASE("a nextRecordsUrl pointing to a page already read stops the object wit
           "[integration][reliability][listing]") {
     check_listing_refused(R"([{"match":"FROM%20Account","action":"loop_locator","times":1}])",
                           "Account: the next page");
+}
+
+TEST_CASE("SIGTERM while bulk items wait to be sent again suspends the job cleanly",
+          "[integration][reliability][bulk429]") {
+    environment_options opts;
+    opts.es_args = {"--bulk-429-every", "2"};
+    opts.extra_config = "elasticsearch.bulk.retry_interval: 60\n";  // long waits
+    environment env(opts);
+    const std::string es_url = env.es.base_url();
+    auto svc =
+        child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()}, true);
+    output_tail log{svc, {}};
+    REQUIRE(eventually([&] {
+        log.drain();
+        return connector_doc(es_url, "sf-service").has_value();
+    }));
+    const auto job_id = create_job(es_url, "sf-service");
+    REQUIRE(eventually([&] {
+        return log.drain().find("items with 429 (overloaded); sending them again in 2 s") !=
+               std::string::npos;  // the second round: a wait is under way
+    }));
+    svc.signal(SIGTERM);
+    CHECK(svc.wait(std::chrono::seconds(10)) == 0);
+    const std::string& text = log.drain();
+    INFO(text);
+    CHECK_THAT(text, !Catch::Contains("CRITICAL"));
+    CHECK_THAT(text, !Catch::Contains("without finish"));
+    CHECK(job_status(es_url, job_id) == "suspended");
+    CHECK(connector_doc(es_url, "sf-service")->at("last_sync_status") == "suspended");
 }
 
 #endif

@@ -49,20 +49,6 @@ void sf_admin(const environment& env, const std::string& verb, const std::string
 
 // Everything a child process printed so far, read without blocking it (a full pipe would
 // stall its logging).
-struct output_tail {
-    child_process& process;
-    std::string text;
-    const std::string& drain() {
-        std::string line;
-        // 5 ms: read_line rounds its remaining time down to whole milliseconds.
-        while (process.read_line(line, std::chrono::milliseconds(5))) {
-            text += line;
-            text += '\n';
-        }
-        return text;
-    }
-};
-
 std::size_t occurrences(const std::string& text, const std::string& needle) {
     std::size_t n = 0;
     for (auto pos = text.find(needle); pos != std::string::npos;

@@ -202,6 +202,21 @@ inline std::string create_job(const std::string& es_url, const std::string& conn
     });
 }
 
+// What a running child printed so far (stdout and stderr merged), read without blocking.
+struct output_tail {
+    child_process& process;
+    std::string text;
+    const std::string& drain() {
+        std::string line;
+        // 5 ms: read_line rounds its remaining time down to whole milliseconds.
+        while (process.read_line(line, std::chrono::milliseconds(5))) {
+            text += line;
+            text += '\n';
+        }
+        return text;
+    }
+};
+
 struct plain_response {
     unsigned status = 0;
     std::string body;

@@ -207,14 +207,20 @@ awaitable<void> job_runner::do_sync() {
     }
     // finish() must run even after a cancellation: it is where the sink's coroutines end.
     co_await asio::this_coro::reset_cancellation_state();
-    if (failure) {
+    if (!failure) {
         try {
-            co_await sink_->finish(false);
+            co_await sink_->finish(true);
+            co_return;
         } catch (...) {
+            failure = std::current_exception();  // stopped while the last bulks were sent
         }
-        std::rethrow_exception(failure);
+        co_await asio::this_coro::reset_cancellation_state();
     }
-    co_await sink_->finish(true);
+    try {
+        co_await sink_->finish(false);
+    } catch (...) {
+    }
+    std::rethrow_exception(failure);
 }
 
 awaitable<void> job_runner::report_stats() {
