@@ -46,7 +46,8 @@ client::client(http::transport& t, core::sleeper& s, client_settings settings, w
       settings_(std::move(settings)),
       limits_(settings_.limits ? settings_.limits
                                : std::make_shared<org_limits>(settings_.max_concurrent_requests)),
-      warn_(std::move(warn)) {
+      warn_(std::move(warn)),
+      token_(settings_.token ? settings_.token : std::make_shared<shared_token>()) {
     compressed_responses_ =
         settings_.compressed_responses.value_or(!is_loopback_url(settings_.base_url));
 }
@@ -108,7 +109,7 @@ asio::awaitable<void> client::ping() {
 }
 
 asio::awaitable<std::string> client::token() {
-    while (!token_) {
+    while (!token_->value) {
         if (token_fetching_) {
             const std::size_t round = token_round_;
             auto wake = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
@@ -116,7 +117,7 @@ asio::awaitable<std::string> client::token() {
             token_waiters_.push_back(wake);
             boost::system::error_code ignored;  // woken by cancel() when the request ends
             co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-            if (!token_ && token_round_ != round && token_failure_) {
+            if (!token_->value && token_round_ != round && token_failure_) {
                 std::rethrow_exception(token_failure_);  // the shared request failed
             }
             continue;
@@ -124,7 +125,7 @@ asio::awaitable<std::string> client::token() {
         token_fetching_ = true;
         std::exception_ptr failure;
         try {
-            token_ = co_await fetch_token();
+            token_->value = co_await fetch_token();
         } catch (...) {
             failure = std::current_exception();
         }
@@ -139,7 +140,7 @@ asio::awaitable<std::string> client::token() {
             std::rethrow_exception(failure);
         }
     }
-    co_return *token_;
+    co_return *token_->value;
 }
 
 asio::awaitable<std::string> client::fetch_token() {

@@ -55,6 +55,11 @@ std::unique_ptr<sync::source> factory::create(const json::object& configuration,
         limits = std::make_shared<org_limits>(settings_.max_concurrent_requests);
     }
     cs.limits = limits;
+    auto& token = tokens_[cs.base_url + '\n' + cs.client_id + '\n' + cs.client_secret];
+    if (!token) {
+        token = std::make_shared<shared_token>();
+    }
+    cs.token = token;
     cs.pages_per_query = settings_.limits.pages;
     auto c = std::make_unique<client>(transport_, sleeper_, std::move(cs), log_warning);
     return std::make_unique<source>(std::move(c), std::move(cfg), opts, settings_.limits,

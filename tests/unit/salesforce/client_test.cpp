@@ -82,6 +82,40 @@ TEST_CASE("the token is fetched lazily once and sent as bearer", "[salesforce][c
     CHECK(f.c.usage()->used == 18);
 }
 
+TEST_CASE("clients of the same credentials reuse one token until it expires",
+          "[salesforce][client]") {
+    scripted_transport t;
+    recording_sleeper s;
+    client_settings cs{base, "cid", "secret"};
+    cs.token = std::make_shared<shared_token>();
+    t.add(200, token_ok);
+    t.add(200, R"({"a":1})");
+    t.add(200, R"({"a":2})");
+    {
+        client first(t, s, cs);  // the scheduler's check of the connector
+        CHECK(run(first.get_json(base + "/x", "x")).at("a") == 1);
+    }
+    client second(t, s, cs);  // the next check, a sync: no token request
+    CHECK(run(second.get_json(base + "/y", "y")).at("a") == 2);
+    REQUIRE(t.seen.size() == 3);
+    CHECK(second.token_requests() == 0);
+    // Expired: one client's 401 gets a new token that the others then use.
+    t.add(401, R"([{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}])");
+    t.add(200, token_ok2);
+    t.add(200, R"({"a":3})");
+    CHECK(run(second.get_json(base + "/z", "z")).at("a") == 3);
+    client third(t, s, cs);
+    t.add(200, R"({"a":4})");
+    CHECK(run(third.get_json(base + "/w", "w")).at("a") == 4);
+    REQUIRE(t.seen.size() == 7);
+    CHECK(t.seen[6].url == base + "/w");
+    bool bearer2 = false;
+    for (const auto& f : t.seen[6].fields) {
+        bearer2 = bearer2 || (f.name == "Authorization" && f.value == "Bearer TOKEN2");
+    }
+    CHECK(bearer2);
+}
+
 TEST_CASE("a 401 drops the token and succeeds with a new one", "[salesforce][client]") {
     fixture f;
     f.t.add(200, token_ok);

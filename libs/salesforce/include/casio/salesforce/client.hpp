@@ -63,6 +63,13 @@ struct org_limits {
     }
 };
 
+// The access token of one set of credentials, shared by the clients that use them (the
+// scheduler's checks and the syncs of connectors with the same org and client), so that a token
+// is used until Salesforce says the session expired (a 401), not fetched for every check.
+struct shared_token {
+    std::optional<std::string> value;
+};
+
 struct client_settings {
     std::string base_url;
     std::string client_id;
@@ -79,6 +86,8 @@ struct client_settings {
     // client makes its own with `max_concurrent_requests`.
     std::shared_ptr<org_limits> limits;
     std::size_t max_concurrent_requests = 20;
+    // Shared with the other clients of the same credentials when given; else the client's own.
+    std::shared_ptr<shared_token> token;
     // Pages of one walk fetched at once, once its first page gave the locator and totalSize
     // (walks given a page semaphore only, see query()).
     std::size_t pages_per_query = 4;
@@ -136,7 +145,7 @@ class client {
     // The cached access token, fetched when missing (its own retries for transient failures;
     // invalid credentials are not retried). Concurrent callers share one token request.
     boost::asio::awaitable<std::string> token();
-    void clear_token() noexcept { token_.reset(); }
+    void clear_token() noexcept { token_->value.reset(); }
 
     // GET <url> with the bearer token; parses the answer into `sp`. Throws core::error as
     // classified by classify_response; a 401 drops the token and is retried once with a new one.
@@ -227,7 +236,7 @@ class client {
     client_settings settings_;
     std::shared_ptr<org_limits> limits_;
     warning_sink warn_;
-    std::optional<std::string> token_;
+    std::shared_ptr<shared_token> token_;
     std::size_t token_requests_ = 0;
     // One token request at a time: concurrent callers (parallel objects, a prefetched page)
     // wait for it and share its token or its failure.

@@ -46,6 +46,8 @@ class factory final : public sync::source_factory {
     service_settings settings_;
     std::string base_url_override_;
     std::map<std::string, std::shared_ptr<org_limits>> orgs_;  // by base URL
+    // By base URL and credentials: a token is reused by every source of the same client.
+    std::map<std::string, std::shared_ptr<shared_token>> tokens_;
 };
 
 // The override of the reference service's tests: SALESFORCE_EMULATOR_HOST when RUNNING_FTEST
