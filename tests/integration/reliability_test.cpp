@@ -11,6 +11,8 @@
     defined(CASIO_BIN_MOCK_SALESFORCE) && defined(CASIO_BIN_HOSTILE_PROXY)
 
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include <boost/json/parse.hpp>
@@ -152,6 +154,49 @@ TEST_CASE("SIGTERM while bulk items wait to be sent again suspends the job clean
     CHECK_THAT(text, !Catch::Contains("without finish"));
     CHECK(job_status(es_url, job_id) == "suspended");
     CHECK(connector_doc(es_url, "sf-service")->at("last_sync_status") == "suspended");
+}
+
+TEST_CASE("connectors of one org reuse one token across scheduling rounds",
+          "[integration][reliability][token]") {
+    environment_options opts;
+    opts.extra_config = "service.idling: 0.1\n";
+    environment env(opts);
+    {
+        // Without sf-bad, whose wrong secret asks for a token every round; and with custom
+        // objects, whose check asks the org for its objects every round (a token is needed).
+        std::ifstream in(env.config);
+        std::string text((std::istreambuf_iterator<char>(in)), {});
+        const auto from = text.find("  - connector_id: sf-bad");
+        const auto to = text.find("wrong-secret\n", from);
+        REQUIRE(to != std::string::npos);
+        text.erase(from, to + std::string("wrong-secret\n").size() - from);
+        const std::string objects = "      standard_objects_to_sync: \"*\"\n";
+        const std::string custom =
+            "      sync_custom_objects: true\n      custom_objects_to_sync: \"*\"\n";
+        for (auto at = text.find(objects); at != std::string::npos;
+             at = text.find(objects, at + custom.size() + objects.size())) {
+            text.insert(at, custom);
+        }
+        std::ofstream(env.config) << text;
+    }
+    // The proxy counts token requests, and every other request (each round pings the org
+    // for each connector).
+    hostile_salesforce sf(env);
+    sf.rules(
+        R"([{"match":"/services/oauth2/token","action":"pass"},{"match":"","action":"pass"}])");
+    auto svc =
+        child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()}, true);
+    output_tail log{svc, {}};
+    REQUIRE(eventually([&] {
+        log.drain();
+        return sf.applied().at(1) >= 30;  // ten rounds or more
+    }));
+    const auto tokens = sf.applied().at(0);
+    INFO(log.drain());
+    CHECK(tokens >= 1);
+    CHECK(tokens <= 3);  // the first round's concurrent checks, at most
+    svc.signal(SIGTERM);
+    CHECK(svc.wait(std::chrono::seconds(10)) == 0);
 }
 
 #endif

@@ -47,8 +47,6 @@ void sf_admin(const environment& env, const std::string& verb, const std::string
     REQUIRE(res.status == expected_status);
 }
 
-// Everything a child process printed so far, read without blocking it (a full pipe would
-// stall its logging).
 std::size_t occurrences(const std::string& text, const std::string& needle) {
     std::size_t n = 0;
     for (auto pos = text.find(needle); pos != std::string::npos;

@@ -13,6 +13,7 @@
 // A rule: {"match": "<substring of the request target>", "skip": N (matching requests let
 // through first, default 0), "times": K (requests it applies to, default every one),
 // "action": A, ...}. Actions and their parameters:
+//   pass              forwarded unchanged (to count requests of a kind)
 //   status            "status", "headers" {name: value}, "body": answered without upstream
 //   refuse            the connection is closed without an answer
 //   hold              "ms" (0: until the client gives up): nothing is sent for that long
@@ -116,8 +117,8 @@ std::vector<rule> parse_rules(std::string_view body) {
         }
         r.action = a->as_string();
         static const std::vector<std::string_view> known = {
-            "status",     "refuse",           "hold",        "slow", "truncate", "drop_id",
-            "short_page", "duplicate_record", "loop_locator"};
+            "pass",    "status",     "refuse",           "hold",        "slow", "truncate",
+            "drop_id", "short_page", "duplicate_record", "loop_locator"};
         if (std::find(known.begin(), known.end(), r.action) == known.end()) {
             throw std::invalid_argument("unknown action '" + r.action + "'");
         }
