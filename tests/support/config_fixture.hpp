@@ -39,6 +39,37 @@ std::string config_error_of(Load&& load) {
     return {};
 }
 
+// A file and the one-line error it stops the service with.
+struct error_case {
+    std::string_view yaml;
+    std::string_view message;
+};
+
+// `error_of(yaml)` is the message of the error loading `yaml` throws.
+template <class ErrorOf>
+void check_errors(ErrorOf&& error_of, const std::vector<error_case>& cases) {
+    for (const auto& c : cases) {
+        CHECK(error_of(c.yaml) == c.message);
+    }
+}
+
+// A file whose secret (every one of them has "topsecret" in it) is refused: the error names
+// `key` and shows nothing of the value.
+struct secret_case {
+    std::string_view yaml;
+    std::string_view key;
+};
+
+template <class ErrorOf>
+void check_secrets_hidden(ErrorOf&& error_of, const std::vector<secret_case>& cases) {
+    for (const auto& c : cases) {
+        std::string message = error_of(c.yaml);
+        INFO(message);
+        CHECK(message.find(c.key) != std::string::npos);
+        CHECK(message.find("topsecret") == std::string::npos);
+    }
+}
+
 inline bool has_warning(const std::vector<std::string>& warnings, std::string_view text) {
     for (const auto& w : warnings) {
         if (w.find(text) != std::string::npos) {

@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
         std::cerr << e.what() << '\n';
         return exit_usage;
     }
-    casio::app::register_secrets(loaded.cfg);
+    casio::sync::register_secrets(loaded.cfg);
     log::level level = loaded.cfg.service.log_level;
     if (cli.log_level) {
         auto parsed = log::parse_level(*cli.log_level);

@@ -58,8 +58,4 @@ std::string unused_keys_line(const loaded_settings& loaded) {
     return line;
 }
 
-void register_secrets(const settings& cfg) {
-    sync::register_secrets(cfg);
-}
-
 }  // namespace casio::app

@@ -36,7 +36,4 @@ loaded_settings load_settings_file(const std::string& path,
 // "accepted but not used: <keys>", logged once at start; empty when the file has none.
 std::string unused_keys_line(const loaded_settings& loaded);
 
-// Registers every secret of the configuration with the logger so no log line can show it.
-void register_secrets(const settings& cfg);
-
 }  // namespace casio::app

@@ -185,7 +185,7 @@ config_node convert(const YAML::Node& y, std::string_view source) {
                                        ":" + std::to_string(m.column + 1) +
                                        ": keys must be plain scalars");
                 }
-                n.entries.emplace_back(kv.first.Scalar(), convert(kv.second, source));
+                n.entries.push_back({kv.first.Scalar(), convert(kv.second, source)});
             }
             break;
     }
@@ -199,7 +199,7 @@ void merge_into(config_node& dst, config_node src) {
             if (config_node* existing = dst.find(key)) {
                 merge_into(*existing, std::move(value));
             } else {
-                dst.entries.emplace_back(key, std::move(value));
+                dst.entries.push_back({key, std::move(value)});
             }
         }
     } else {
@@ -208,7 +208,7 @@ void merge_into(config_node& dst, config_node src) {
 }
 
 // Only top-level keys are split at dots, as in the Python service.
-config_node nest_top_level(config_node root) {
+config_node nest_top_level(config_node&& root) {
     config_node out;
     out.k = config_node::kind::map;
     for (auto& [key, value] : root.entries) {
@@ -219,8 +219,8 @@ config_node nest_top_level(config_node root) {
             std::string part = key.substr(start, dot == std::string::npos ? dot : dot - start);
             config_node* child = at->find(part);
             if (!child) {
-                at->entries.emplace_back(part, config_node{});
-                child = &at->entries.back().second;
+                at->entries.push_back({part, config_node{}});
+                child = &at->entries.back().value;
             }
             if (dot == std::string::npos) {
                 merge_into(*child, std::move(value));

@@ -9,29 +9,6 @@ namespace read = core::config_read;
 using core::config_node;
 using core::field;
 
-const core::config_table<service_config>& service_table() {
-    using c = service_config;
-    static const core::config_table<c> table{{
-        field("worker_mode", &c::worker_mode, read::boolean{}),
-        field("service_types", &c::service_types, read::string_list{}),
-        field("idling", &c::idling, read::seconds{true}),
-        field("heartbeat", &c::heartbeat, read::seconds{true}),
-        field("preflight_max_attempts", &c::preflight_max_attempts, read::integer{1}),
-        field("preflight_idle", &c::preflight_idle, read::seconds{false}),
-        field("max_errors", &c::max_errors, read::integer{0}),
-        field("max_errors_span", &c::max_errors_span, read::seconds{true}),
-        field("max_concurrent_content_syncs", &c::max_concurrent_content_syncs, read::integer{1}),
-        field("max_concurrent_access_control_syncs", &c::max_concurrent_access_control_syncs,
-              read::integer{1}),
-        field("max_concurrent_scheduling_tasks", &c::max_concurrent_scheduling_tasks,
-              read::integer{1}),
-        field("max_file_download_size", &c::max_file_download_size, read::integer{0}),
-        field("job_cleanup_interval", &c::job_cleanup_interval, read::seconds{true}),
-        field("log_level", &c::log_level, read::log_level{}),
-    }};
-    return table;
-}
-
 namespace {
 
 bool is_blank_id(const config_node& n) {
@@ -63,6 +40,29 @@ void read_connector_id(connector_entry& e, const config_node& n, const std::stri
 }
 
 }  // namespace
+
+const core::config_table<service_config>& service_table() {
+    using c = service_config;
+    static const core::config_table<c> table{{
+        field("worker_mode", &c::worker_mode, read::boolean{}),
+        field("service_types", &c::service_types, read::string_list{}),
+        field("idling", &c::idling, read::seconds{true}),
+        field("heartbeat", &c::heartbeat, read::seconds{true}),
+        field("preflight_max_attempts", &c::preflight_max_attempts, read::integer{1}),
+        field("preflight_idle", &c::preflight_idle, read::seconds{false}),
+        field("max_errors", &c::max_errors, read::integer{0}),
+        field("max_errors_span", &c::max_errors_span, read::seconds{true}),
+        field("max_concurrent_content_syncs", &c::max_concurrent_content_syncs, read::integer{1}),
+        field("max_concurrent_access_control_syncs", &c::max_concurrent_access_control_syncs,
+              read::integer{1}),
+        field("max_concurrent_scheduling_tasks", &c::max_concurrent_scheduling_tasks,
+              read::integer{1}),
+        field("max_file_download_size", &c::max_file_download_size, read::integer{0}),
+        field("job_cleanup_interval", &c::job_cleanup_interval, read::seconds{true}),
+        field("log_level", &c::log_level, read::log_level{}),
+    }};
+    return table;
+}
 
 const core::config_table<connector_entry>& connector_table() {
     using c = connector_entry;
@@ -139,9 +139,9 @@ void apply_single_connector(config& cfg, const config_node& root, core::config_r
     cfg.connectors.push_back(std::move(e));
 }
 
-void merge_sources(config& cfg, std::map<std::string, std::string> sources) {
-    for (auto& [k, v] : sources) {
-        cfg.sources[k] = std::move(v);
+void merge_sources(config& cfg, const std::map<std::string, std::string>& sources) {
+    for (const auto& [k, v] : sources) {
+        cfg.sources[k] = v;
     }
 }
 

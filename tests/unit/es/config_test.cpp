@@ -87,36 +87,38 @@ elasticsearch:
 }
 
 TEST_CASE("invalid elasticsearch values name the key path and the value", "[config][errors]") {
-    CHECK(error_of("elasticsearch.bulk.chunk_size: abc\n") ==
-          "config: elasticsearch.bulk.chunk_size: expected a positive integer, got \"abc\"");
-    CHECK(error_of("elasticsearch.bulk.chunk_size: 0\n") ==
-          "config: elasticsearch.bulk.chunk_size: expected a positive integer, got \"0\"");
-    CHECK(error_of("elasticsearch:\n  bulk:\n    max_text_document_size: -1\n") ==
-          "config: elasticsearch.bulk.max_text_document_size: expected a non-negative number of "
-          "MiB, got \"-1\"");
-    CHECK(error_of("elasticsearch.ssl: maybe\n") ==
-          "config: elasticsearch.ssl: expected true or false, got \"maybe\"");
-    CHECK(error_of("elasticsearch.bulk.error_monitor.max_error_rate: 2\n") ==
-          "config: elasticsearch.bulk.error_monitor.max_error_rate: expected a number between 0 "
-          "and 1, got \"2\"");
-    CHECK(error_of("elasticsearch.host: localhost:9200\n") ==
-          "config: elasticsearch.host: expected an http:// or https:// URL, got "
-          "\"localhost:9200\"");
-    CHECK(error_of("elasticsearch.backoff_multiplier: 0.5\n") ==
-          "config: elasticsearch.backoff_multiplier: expected a number of at least 1, got "
-          "\"0.5\"");
+    test::check_errors(
+        error_of,
+        {
+            {"elasticsearch.bulk.chunk_size: abc\n",
+             "config: elasticsearch.bulk.chunk_size: expected a positive integer, got \"abc\""},
+            {"elasticsearch.bulk.chunk_size: 0\n",
+             "config: elasticsearch.bulk.chunk_size: expected a positive integer, got \"0\""},
+            {"elasticsearch:\n  bulk:\n    max_text_document_size: -1\n",
+             "config: elasticsearch.bulk.max_text_document_size: expected a non-negative number of "
+             "MiB, got \"-1\""},
+            {"elasticsearch.ssl: maybe\n",
+             "config: elasticsearch.ssl: expected true or false, got \"maybe\""},
+            {"elasticsearch.bulk.error_monitor.max_error_rate: 2\n",
+             "config: elasticsearch.bulk.error_monitor.max_error_rate: expected a number between 0 "
+             "and 1, got \"2\""},
+            {"elasticsearch.host: localhost:9200\n",
+             "config: elasticsearch.host: expected an http:// or https:// URL, got "
+             "\"localhost:9200\""},
+            {"elasticsearch.backoff_multiplier: 0.5\n",
+             "config: elasticsearch.backoff_multiplier: expected a number of at least 1, got "
+             "\"0.5\""},
+        });
 }
 
 TEST_CASE("elasticsearch credentials never appear in error messages", "[config][secrets]") {
-    auto a = error_of("elasticsearch.api_key: {k: topsecret-1}\n");
-    CHECK(a.find("elasticsearch.api_key") != std::string::npos);
-    CHECK(a.find("topsecret") == std::string::npos);
-    auto b = error_of("elasticsearch.password: [topsecret-2]\n");
-    CHECK(b.find("elasticsearch.password") != std::string::npos);
-    CHECK(b.find("topsecret") == std::string::npos);
-    auto c = error_of("elasticsearch.headers:\n  Authorization: [topsecret-3]\n");
-    CHECK(c.find("elasticsearch.headers.Authorization") != std::string::npos);
-    CHECK(c.find("topsecret") == std::string::npos);
+    test::check_secrets_hidden(
+        error_of, {
+                      {"elasticsearch.api_key: {k: topsecret-1}\n", "elasticsearch.api_key"},
+                      {"elasticsearch.password: [topsecret-2]\n", "elasticsearch.password"},
+                      {"elasticsearch.headers:\n  Authorization: [topsecret-3]\n",
+                       "elasticsearch.headers.Authorization"},
+                  });
 }
 
 TEST_CASE("unknown elasticsearch keys are warned by full path", "[config][warnings]") {

@@ -61,34 +61,38 @@ sources.price: "$$5"
 }
 
 TEST_CASE("invalid service values name the key path and the value", "[config][errors]") {
-    CHECK(error_of("service.log_level: verbose\n") ==
-          "config: service.log_level: expected one of debug, info, warning, error, critical, got "
-          "\"verbose\"");
-    CHECK(error_of("service.idling: soon\n") ==
-          "config: service.idling: expected a positive number of seconds, got \"soon\"");
-    CHECK(error_of("service.idling:\n") ==
-          "config: service.idling: expected a positive number of seconds, got null");
-    CHECK(error_of("service.max_errors: 1.5\n") ==
-          "config: service.max_errors: expected a non-negative integer, got \"1.5\"");
-    CHECK(error_of("service: [1, 2]\n") == "config: service: expected a mapping, got a list");
-    CHECK(error_of("connectors: nope\n") == "config: connectors: expected a list, got \"nope\"");
-    CHECK(error_of("connectors: [nope]\n") ==
-          "config: connectors[0]: expected a mapping with connector_id and service_type, got "
-          "\"nope\"");
+    test::check_errors(
+        error_of,
+        {
+            {"service.log_level: verbose\n",
+             "config: service.log_level: expected one of debug, info, warning, error, critical, "
+             "got "
+             "\"verbose\""},
+            {"service.idling: soon\n",
+             "config: service.idling: expected a positive number of seconds, got \"soon\""},
+            {"service.idling:\n",
+             "config: service.idling: expected a positive number of seconds, got null"},
+            {"service.max_errors: 1.5\n",
+             "config: service.max_errors: expected a non-negative integer, got \"1.5\""},
+            {"service: [1, 2]\n", "config: service: expected a mapping, got a list"},
+            {"connectors: nope\n", "config: connectors: expected a list, got \"nope\""},
+            {"connectors: [nope]\n",
+             "config: connectors[0]: expected a mapping with connector_id and service_type, got "
+             "\"nope\""},
+        });
 }
 
 TEST_CASE("connector credentials never appear in error messages", "[config][secrets]") {
-    auto c = error_of("connectors:\n  - connector_id: x\n    api_key: [topsecret-3]\n");
-    CHECK(c.find("connectors[0].api_key") != std::string::npos);
-    CHECK(c.find("topsecret") == std::string::npos);
-    auto d = error_of(
-        "connectors:\n  - connector_id: x\n    configuration:\n"
-        "      client_secret: [topsecret-4]\n");
-    CHECK(d.find("connectors[0].configuration.client_secret") != std::string::npos);
-    CHECK(d.find("topsecret") == std::string::npos);
-    auto e = error_of("connectors:\n  - connector_id: x\n    configuration: topsecret-5\n");
-    CHECK(e.find("connectors[0].configuration") != std::string::npos);
-    CHECK(e.find("topsecret") == std::string::npos);
+    test::check_secrets_hidden(
+        error_of, {
+                      {"connectors:\n  - connector_id: x\n    api_key: [topsecret-3]\n",
+                       "connectors[0].api_key"},
+                      {"connectors:\n  - connector_id: x\n    configuration:\n"
+                       "      client_secret: [topsecret-4]\n",
+                       "connectors[0].configuration.client_secret"},
+                      {"connectors:\n  - connector_id: x\n    configuration: topsecret-5\n",
+                       "connectors[0].configuration"},
+                  });
 }
 
 TEST_CASE("connectors: ids stringified, entries without id skipped, last duplicate wins",

@@ -11,7 +11,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace casio::core {
@@ -25,20 +24,27 @@ class config_error : public std::runtime_error {
 
 using seconds_ms = std::chrono::milliseconds;  // durations are written in seconds, kept in ms
 
-inline constexpr std::size_t mib = 1024 * 1024;
+inline constexpr std::size_t mib = std::size_t{1024} * 1024;
 
 // One node of the file after substitution, nesting and merging: kept untyped until a section's
 // table reads it, so that errors can name the key path.
 struct config_node {
     enum class kind { null, scalar, sequence, map };
+    struct entry;  // a key of a map and its value
+
     kind k = kind::null;
     std::string text;  // scalar text
     bool quoted = false;
     std::vector<config_node> items;
-    std::vector<std::pair<std::string, config_node>> entries;  // map, in file order
+    std::vector<entry> entries;  // map, in file order
 
     config_node* find(std::string_view key);
     const config_node* find(std::string_view key) const;
+};
+
+struct config_node::entry {
+    std::string key;
+    config_node value;
 };
 
 // Looks a variable up; nullopt when it is not set. The default reads the process environment.

@@ -122,6 +122,9 @@ struct checked {
     }
 };
 
+template <class Reader, class Pred>
+checked(Reader, Pred, std::string_view) -> checked<Reader, Pred>;
+
 }  // namespace config_read
 
 class config_reader;
@@ -152,14 +155,14 @@ class config_reader {
         if (!is_section(n, path)) {
             return;
         }
-        for (const auto& [key, value] : n.entries) {
-            std::string p = config_path(path, key);
+        for (const auto& entry : n.entries) {
+            std::string p = config_path(path, entry.key);
             auto it = std::find_if(table.entries.begin(), table.entries.end(),
-                                   [&](const config_entry<T>& e) { return e.key == key; });
+                                   [&](const config_entry<T>& e) { return e.key == entry.key; });
             if (it == table.entries.end()) {
                 not_in_table(p);
             } else {
-                it->read(out, value, p, *this);
+                it->read(out, entry.value, p, *this);
             }
         }
         if (table.finish) {

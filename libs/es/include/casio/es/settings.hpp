@@ -24,6 +24,8 @@ struct error_monitor_config {
     double max_error_rate = 0.15;
     std::int64_t error_window_size = 100;
     std::int64_t error_queue_size = 10;
+
+    bool operator==(const error_monitor_config&) const = default;
 };
 
 // elasticsearch.bulk: the extractor -> sink queue and the _bulk requests. Sizes written in MiB
@@ -40,6 +42,8 @@ struct bulk_config {
     std::int64_t max_retries = 5;
     seconds_ms retry_interval = std::chrono::seconds(10);
     error_monitor_config error_monitor;
+
+    bool operator==(const bulk_config&) const = default;
 };
 
 struct elasticsearch_config {
@@ -60,6 +64,8 @@ struct elasticsearch_config {
     std::map<std::string, std::string> headers;
     bool serverless = false;  // normally learnt at preflight, not written by users
     bulk_config bulk;
+
+    bool operator==(const elasticsearch_config&) const = default;
 };
 
 const core::config_table<error_monitor_config>& error_monitor_table();
