@@ -129,6 +129,8 @@ checked(Reader, Pred, std::string_view) -> checked<Reader, Pred>;
 
 class config_reader;
 
+// One key of a section and what reading it does to the settings struct (built by field(),
+// setter(), subsection() or checked_only() below).
 template <class T>
 struct config_entry {
     std::string key;
