@@ -56,7 +56,7 @@ void pass(const char* name, const std::string& base_url, sync::sync_mode mode, s
     http::client hc(ctx.get_executor(), es::http_options(o));
     http::client_transport tr(hc);
     es::client c(tr, o);
-    core::bulk_config cfg;  // the reference defaults: chunk 500 lines, 5 concurrent bulks
+    es::bulk_config cfg;  // the reference defaults: chunk 500 lines, 5 concurrent bulks
     sync::sink_options so;
     so.index = "search-bench";
     so.mode = mode;

@@ -79,7 +79,7 @@ asio::awaitable<std::set<std::string>> all_ids(es::client& c) {
 
 // Seeds `keep-0..keep_n-1` and `stale-0..stale_n-1` at version 1 (through a first sync).
 asio::awaitable<void> seed(es::client& c, int keep_n, int stale_n) {
-    core::bulk_config cfg;
+    es::bulk_config cfg;
     sync::sink_options o;
     o.index = index_name;
     sync::sink s(c, cfg, o);
@@ -104,7 +104,7 @@ TEST_CASE("sink full sync on mock-elasticsearch leaves exactly the new listing",
         auto before = co_await c.count(index_name);
         CHECK(before == 150);
 
-        core::bulk_config cfg;
+        es::bulk_config cfg;
         cfg.chunk_size = 50;  // several concurrent bulks
         sync::sink_options o;
         o.index = index_name;
@@ -156,7 +156,7 @@ TEST_CASE("sink full sync on mock-elasticsearch leaves exactly the new listing",
 TEST_CASE("sink full sync with per-item 429s loses no document", "[integration][sync][sink]") {
     auto proc = start_mock({"--bulk-429-every", "7"});
     with_client(options_for(proc), [](es::client& c) -> asio::awaitable<void> {
-        core::bulk_config cfg;
+        es::bulk_config cfg;
         cfg.chunk_size = 40;
         sync::sink_options o;
         o.index = index_name;

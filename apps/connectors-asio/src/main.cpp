@@ -9,7 +9,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include <casio/core/config.hpp>
 #include <casio/core/error.hpp>
 #include <casio/core/log.hpp>
 #include <casio/sync/service.hpp>
@@ -17,6 +16,7 @@
 #include "cli.hpp"
 #include "protocol_demo.hpp"
 #include "service_mode.hpp"
+#include "settings.hpp"
 
 namespace {
 
@@ -54,14 +54,14 @@ int main(int argc, char** argv) {
     log::set_service("connectors-asio", CASIO_VERSION);
     log::set_format(cli.log_format == "json" ? log::format::ecs_json : log::format::text);
 
-    core::load_result loaded;
+    casio::app::loaded_settings loaded;
     try {
-        loaded = core::load_config_file(cli.config_path);
+        loaded = casio::app::load_settings_file(cli.config_path);
     } catch (const core::config_error& e) {
         std::cerr << e.what() << '\n';
         return exit_usage;
     }
-    core::register_secrets(loaded.cfg);
+    casio::sync::register_secrets(loaded.cfg);
     log::level level = loaded.cfg.service.log_level;
     if (cli.log_level) {
         auto parsed = log::parse_level(*cli.log_level);
@@ -75,6 +75,9 @@ int main(int argc, char** argv) {
     log::set_level(level);
     for (const auto& w : loaded.warnings) {
         log::warning(w);
+    }
+    if (auto unused = casio::app::unused_keys_line(loaded); !unused.empty()) {
+        log::info(unused);
     }
 
     if (cli.cmd == cli_options::command::service || cli.cmd == cli_options::command::sync) {

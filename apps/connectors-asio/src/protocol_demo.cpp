@@ -13,10 +13,9 @@
 #include <casio/core/error.hpp>
 #include <casio/core/time.hpp>
 #include <casio/es/client.hpp>
+#include <casio/es/options.hpp>
 #include <casio/http/client.hpp>
 #include <casio/salesforce/config.hpp>
-
-#include "es_options.hpp"
 
 namespace casio::app {
 
@@ -79,17 +78,17 @@ void show(const char* label, const json::object& doc, const std::array<const cha
 
 }  // namespace
 
-awaitable<int> run_protocol_demo(const core::config& cfg) {
+awaitable<int> run_protocol_demo(const settings& cfg) {
     if (cfg.connectors.empty()) {
         std::cerr << "protocol-demo: the config has no `connectors:` entry\n";
         co_return 2;
     }
-    const core::connector_entry& entry = cfg.connectors.front();
+    const sync::connector_entry& entry = cfg.connectors.front();
     const std::string connector_id = entry.connector_id;
     const std::string index_name = entry.index_name.value_or("search-" + connector_id);
 
     auto executor = co_await boost::asio::this_coro::executor;
-    es::client_options opts = es_options_from(cfg.elasticsearch);
+    es::client_options opts = es::options_from_config(cfg.elasticsearch);
     http::client http_client(executor, es::http_options(opts));
     http::client_transport transport(http_client);
     es::client es(transport, opts);

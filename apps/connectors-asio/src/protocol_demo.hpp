@@ -4,11 +4,11 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <casio/core/config.hpp>
+#include "settings.hpp"
 
 namespace casio::app {
 
 // Returns the process exit code: 0 when the job completed.
-boost::asio::awaitable<int> run_protocol_demo(const core::config& cfg);
+boost::asio::awaitable<int> run_protocol_demo(const settings& cfg);
 
 }  // namespace casio::app

@@ -23,9 +23,6 @@
 #include <casio/http/client.hpp>
 #include <casio/sync/service.hpp>
 
-#include "es_options.hpp"
-#include "salesforce_settings.hpp"
-
 namespace casio::app {
 
 namespace asio = boost::asio;
@@ -56,14 +53,13 @@ bool allow_version_mismatch() {
 
 // Everything one process needs to talk to ES and Salesforce, on one io_context.
 struct wiring {
-    explicit wiring(asio::io_context& ctx, const core::config& c)
+    explicit wiring(asio::io_context& ctx, const settings& c)
         : cfg(c),
-          opts(es_options_from(c.elasticsearch)),
+          opts(es::options_from_config(c.elasticsearch)),
           http(ctx.get_executor(), es::http_options(opts)),
           transport(http),
           es(transport, opts),
-          factory(ctx.get_executor(), salesforce_settings_from(c),
-                  salesforce::emulator_base_url()) {
+          factory(ctx.get_executor(), c.salesforce, salesforce::emulator_base_url()) {
         for (const auto& entry : c.connectors) {
             if (entry.api_key && !entry.api_key->empty()) {
                 content[entry.connector_id] =
@@ -80,7 +76,7 @@ struct wiring {
         http.close();
     }
 
-    core::config cfg;
+    settings cfg;
     es::client_options opts;
     http::client http;
     http::client_transport transport;
@@ -102,7 +98,7 @@ std::string describe(std::exception_ptr e) {
 
 }  // namespace
 
-int run_service(const core::config& cfg) {
+int run_service(const settings& cfg) {
     asio::io_context ctx(1);
     wiring w(ctx, cfg);
     sync::service svc(w.cfg, w.es, w.factory, hostname(),
@@ -158,7 +154,7 @@ int run_service(const core::config& cfg) {
     return exit_code;
 }
 
-int run_one_shot_sync(const core::config& cfg, const cli_options& cli) {
+int run_one_shot_sync(const settings& cfg, const cli_options& cli) {
     asio::io_context ctx(1);
     wiring w(ctx, cfg);
     const auto type = sync::parse_job_type(cli.job_type).value_or(sync::job_type::full);

@@ -1,8 +1,8 @@
 // Client options: host normalisation, authorization header, HTTP client settings.
 #include <casio/core/base64.hpp>
-#include <casio/core/config.hpp>
 #include <casio/core/error.hpp>
 #include <casio/es/options.hpp>
+#include <casio/es/settings.hpp>
 
 namespace casio::es {
 
@@ -15,7 +15,7 @@ namespace {
 
 }  // namespace
 
-client_options options_from_config(const core::elasticsearch_config& c) {
+client_options options_from_config(const elasticsearch_config& c) {
     client_options o;
     o.host = c.host;
     if (c.api_key && !c.api_key->empty()) {  // `api_key: ${ES_API_KEY|}` left empty: basic auth

@@ -5,7 +5,7 @@
 
 namespace casio::sync {
 
-error_monitor::error_monitor(core::error_monitor_config cfg)
+error_monitor::error_monitor(es::error_monitor_config cfg)
     : cfg_(cfg),
       window_(static_cast<std::size_t>(std::max<std::int64_t>(1, cfg.error_window_size)), false) {}
 

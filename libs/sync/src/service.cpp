@@ -108,7 +108,7 @@ std::optional<std::string> check_es_version(std::string_view es_version,
     return std::nullopt;
 }
 
-std::optional<std::string> check_local_config(const core::config& cfg) {
+std::optional<std::string> check_local_config(const config& cfg) {
     if (cfg.service.worker_mode && cfg.service.service_types.empty()) {
         return "service.worker_mode is true but service.service_types is empty";
     }
@@ -127,7 +127,7 @@ std::optional<std::string> check_local_config(const core::config& cfg) {
 namespace {
 
 // Names the setting to fix; never its value.
-std::string credentials_refused(const std::string& url, const core::elasticsearch_config& ec,
+std::string credentials_refused(const std::string& url, const es::elasticsearch_config& ec,
                                 const core::error& e) {
     const std::string setting =
         ec.api_key ? "elasticsearch.api_key" : "elasticsearch.username and elasticsearch.password";
@@ -139,7 +139,7 @@ std::string credentials_refused(const std::string& url, const core::elasticsearc
 
 }  // namespace
 
-awaitable<bool> preflight(es::client& es, const core::config& cfg, core::sleeper& sleep,
+awaitable<bool> preflight(es::client& es, const config& cfg, core::sleeper& sleep,
                           bool allow_version_mismatch) {
     const auto& ec = cfg.elasticsearch;
     auto delay = ec.initial_backoff_duration;
@@ -212,7 +212,7 @@ awaitable<bool> preflight(es::client& es, const core::config& cfg, core::sleeper
     co_return serverless;
 }
 
-json::object configuration_values(const core::connector_entry& entry) {
+json::object configuration_values(const connector_entry& entry) {
     json::object values;
     for (const auto& [k, v] : entry.configuration) {
         values[k] = scalar_json(v);
@@ -220,7 +220,7 @@ json::object configuration_values(const core::connector_entry& entry) {
     return values;
 }
 
-awaitable<std::vector<std::string>> bootstrap_connectors(es::client& es, const core::config& cfg,
+awaitable<std::vector<std::string>> bootstrap_connectors(es::client& es, const config& cfg,
                                                          source_factory& factory) {
     std::vector<std::string> created;
     for (const auto& entry : cfg.connectors) {
@@ -284,8 +284,8 @@ awaitable<std::optional<es::doc_hit>> prepare_connector(es::client& es, std::str
     });
 }
 
-service::service(const core::config& cfg, es::client& es, source_factory& factory,
-                 std::string hostname, content_client_for content)
+service::service(const config& cfg, es::client& es, source_factory& factory, std::string hostname,
+                 content_client_for content)
     : cfg_(cfg),
       es_(es),
       factory_(factory),

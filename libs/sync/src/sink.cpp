@@ -64,7 +64,7 @@ std::string overloaded_message(std::chrono::milliseconds waited) {
            "enough resources, and that the content index is healthy";
 }
 
-sink::sink(es::client& es, core::bulk_config cfg, sink_options opts)
+sink::sink(es::client& es, es::bulk_config cfg, sink_options opts)
     : es_(es),
       cfg_(cfg),
       opts_(std::move(opts)),

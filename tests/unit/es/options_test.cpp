@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include <casio/core/config.hpp>
 #include <casio/es/options.hpp>
+#include <casio/es/settings.hpp>
 #include <casio/es/version.hpp>
 
 using namespace casio;
@@ -70,7 +70,7 @@ TEST_CASE("user agent names the service version", "[es][options]") {
 }
 
 TEST_CASE("options from the elasticsearch config section", "[es][options]") {
-    core::elasticsearch_config cfg;
+    es::elasticsearch_config cfg;
     cfg.host = "https://es.example.com";
     cfg.api_key = "k";
     cfg.headers["X-Team"] = "search";
@@ -92,7 +92,7 @@ TEST_CASE("options from the elasticsearch config section", "[es][options]") {
 }
 
 TEST_CASE("an empty api_key in the config falls back to basic auth", "[es][options]") {
-    core::elasticsearch_config cfg;
+    es::elasticsearch_config cfg;
     cfg.api_key = "";  // `api_key: ${ES_API_KEY|}` with the variable unset
     cfg.username = "elastic";
     cfg.password = "changeme";

@@ -7,9 +7,9 @@
 using namespace casio;
 
 namespace {
-core::error_monitor_config cfg(std::int64_t consecutive, std::int64_t total, double rate,
-                               std::int64_t window) {
-    core::error_monitor_config c;
+es::error_monitor_config cfg(std::int64_t consecutive, std::int64_t total, double rate,
+                             std::int64_t window) {
+    es::error_monitor_config c;
     c.max_consecutive_errors = consecutive;
     c.max_total_errors = total;
     c.max_error_rate = rate;

@@ -130,7 +130,7 @@ struct fixture {
                   &sleeps};
     script src;
     scripted_factory factory{src};
-    core::config cfg;
+    sync::config cfg;
 
     fixture() {
         es_t.connectors["c1"].source = ready_connector();

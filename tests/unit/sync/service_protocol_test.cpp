@@ -238,7 +238,7 @@ TEST_CASE("Elasticsearch version check", "[sync][service][preflight]") {
 }
 
 TEST_CASE("local configuration check", "[sync][service][preflight]") {
-    core::config cfg;
+    sync::config cfg;
     CHECK(sync::check_local_config(cfg));
     cfg.service.service_types = {"salesforce"};
     CHECK_FALSE(sync::check_local_config(cfg));
@@ -252,7 +252,7 @@ TEST_CASE("local configuration check", "[sync][service][preflight]") {
 }
 
 TEST_CASE("configuration values from a config entry", "[sync][service][bootstrap]") {
-    core::connector_entry e;
+    sync::connector_entry e;
     e.configuration["domain"] = std::string("acme");
     e.configuration["sync_custom_objects"] = true;
     e.configuration["n"] = std::int64_t{3};

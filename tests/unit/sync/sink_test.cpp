@@ -18,8 +18,8 @@ namespace {
 
 const std::string index_name = "search-sf";
 
-core::bulk_config small_config() {
-    core::bulk_config c;
+es::bulk_config small_config() {
+    es::bulk_config c;
     c.chunk_size = 500;
     c.max_concurrency = 2;
     return c;
@@ -34,7 +34,7 @@ struct harness {
     one_index_es es{index_name};
     test::manual_sleeper sleeper;
     es::client client{es, es::test::test_options(), &sleeper};
-    core::bulk_config cfg = small_config();
+    es::bulk_config cfg = small_config();
     sync::sink_options opts;
 
     harness() {

@@ -9,11 +9,9 @@
 
 #include <casio/http/client.hpp>
 
-namespace casio::core {
-struct elasticsearch_config;
-}
-
 namespace casio::es {
+
+struct elasticsearch_config;  // settings.hpp
 
 struct retry_settings {
     int max_retries = 5;                               // attempts in total, at least 1
@@ -40,7 +38,7 @@ struct client_options {
 
 // The `elasticsearch` section of config.yml as client options (bulk.max_retries and
 // bulk.retry_interval drive the _bulk retries).
-client_options options_from_config(const core::elasticsearch_config& c);
+client_options options_from_config(const elasticsearch_config& c);
 
 // `opts` with its credentials replaced by an API key (username/password dropped).
 client_options with_api_key(client_options opts, std::string api_key);

@@ -9,6 +9,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <casio/core/config_table.hpp>
 #include <casio/core/retry.hpp>
 #include <casio/http/client.hpp>
 #include <casio/salesforce/client.hpp>
@@ -17,11 +18,16 @@
 
 namespace casio::salesforce {
 
-// config.yml's `salesforce:` section.
+// config.yml's `salesforce:` section (this service's own; the Python service has none and
+// ignores it). Files in flight are elasticsearch.bulk.concurrent_downloads.
 struct service_settings {
     std::size_t max_concurrent_requests = 20;  // to one org, every kind of request
     concurrency limits;                        // objects, pages and file bytes of one sync
 };
+
+// The keys of that section: max_concurrent_requests, max_concurrent_objects,
+// max_concurrent_pages and max_file_content_in_flight (MiB).
+const core::config_table<service_settings>& settings_table();
 
 class factory final : public sync::source_factory {
   public:

@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include <casio/core/config.hpp>
+#include <casio/es/settings.hpp>
 
 namespace casio::sync {
 
 class error_monitor {
   public:
-    explicit error_monitor(core::error_monitor_config cfg);
+    explicit error_monitor(es::error_monitor_config cfg);
 
     void note_success() noexcept;
     // Records a failure described by `message` (operation, id, ES error). Throws
@@ -31,7 +31,7 @@ class error_monitor {
     void push_outcome(bool failed) noexcept;
     [[noreturn]] void trip(const std::string& why) const;
 
-    core::error_monitor_config cfg_;
+    es::error_monitor_config cfg_;
     std::int64_t total_ = 0;
     std::int64_t consecutive_ = 0;
     std::int64_t in_window_ = 0;

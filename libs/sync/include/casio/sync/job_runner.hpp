@@ -15,8 +15,8 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <casio/core/config.hpp>
 #include <casio/es/client.hpp>
+#include <casio/es/settings.hpp>
 #include <casio/sync/connector_doc.hpp>
 #include <casio/sync/sink.hpp>
 #include <casio/sync/source.hpp>
@@ -25,7 +25,7 @@ namespace casio::sync {
 
 struct runner_settings {
     std::string hostname = "localhost";
-    core::bulk_config bulk;
+    es::bulk_config bulk;
     std::size_t max_file_size = 10485760;
     bool serverless = false;
     // How often a running job is read back (cancel requests): the reference polls every 5 s

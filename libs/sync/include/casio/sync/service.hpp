@@ -18,11 +18,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
-#include <casio/core/config.hpp>
 #include <casio/core/retry.hpp>
 #include <casio/es/client.hpp>
 #include <casio/sync/connector_doc.hpp>
 #include <casio/sync/job_runner.hpp>
+#include <casio/sync/settings.hpp>
 #include <casio/sync/source.hpp>
 
 namespace casio::sync {
@@ -39,17 +39,17 @@ std::optional<std::string> check_es_version(std::string_view es_version,
                                             std::string_view service_version,
                                             std::string* warning = nullptr);
 // protocol.md §1.3 step 4: nullopt when the configuration can run, else why not.
-std::optional<std::string> check_local_config(const core::config& cfg);
+std::optional<std::string> check_local_config(const config& cfg);
 
 // protocol.md §1.3: waits for ES, checks the version, the local configuration and the system
 // indices. Returns whether ES is serverless. `allow_version_mismatch` is ALLOW_ES_VERSION_MISMATCH.
-boost::asio::awaitable<bool> preflight(es::client& es, const core::config& cfg,
-                                       core::sleeper& sleep, bool allow_version_mismatch);
+boost::asio::awaitable<bool> preflight(es::client& es, const config& cfg, core::sleeper& sleep,
+                                       bool allow_version_mismatch);
 
-// Issue protocol.md §3: a configured connector that does not exist and has `index_name` is created
+// protocol.md §1.4: a configured connector that does not exist and has `index_name` is created
 // with the source's schema and the entry's configuration values. Returns the ids created.
 boost::asio::awaitable<std::vector<std::string>> bootstrap_connectors(es::client& es,
-                                                                      const core::config& cfg,
+                                                                      const config& cfg,
                                                                       source_factory& factory);
 
 // protocol.md §2.2 step 1 (prepare) for one connector id: OCC write of the schema/features patch.
@@ -59,7 +59,7 @@ boost::asio::awaitable<std::optional<es::doc_hit>> prepare_connector(es::client&
                                                                      source_factory& factory);
 
 // The configuration values of a config entry as a `_configuration` "values" object.
-boost::json::object configuration_values(const core::connector_entry& entry);
+boost::json::object configuration_values(const connector_entry& entry);
 
 struct loop_counters {
     std::uint64_t rounds = 0;
@@ -72,7 +72,7 @@ class service {
     // nullptr.
     using content_client_for = std::function<es::client*(const std::string& connector_id)>;
 
-    service(const core::config& cfg, es::client& es, source_factory& factory, std::string hostname,
+    service(const config& cfg, es::client& es, source_factory& factory, std::string hostname,
             content_client_for content = {});
     service(const service&) = delete;
     service& operator=(const service&) = delete;
@@ -115,7 +115,7 @@ class service {
     void launch(es::doc_hit job, job_type t);
     void notify();
 
-    const core::config& cfg_;
+    const config& cfg_;
     es::client& es_;
     source_factory& factory_;
     std::string hostname_;

@@ -31,9 +31,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 
-#include <casio/core/config.hpp>
 #include <casio/core/error.hpp>
 #include <casio/es/client.hpp>
+#include <casio/es/settings.hpp>
 #include <casio/sync/batching.hpp>
 #include <casio/sync/document.hpp>
 #include <casio/sync/error_monitor.hpp>
@@ -114,7 +114,7 @@ std::string overloaded_message(std::chrono::milliseconds waited);
 class sink {
   public:
     // `es` must outlive the sink.
-    sink(es::client& es, core::bulk_config cfg, sink_options opts);
+    sink(es::client& es, es::bulk_config cfg, sink_options opts);
     sink(const sink&) = delete;
     sink& operator=(const sink&) = delete;
     ~sink();
@@ -160,7 +160,7 @@ class sink {
     bool stopped() const noexcept { return canceled_ || failure_; }
 
     es::client& es_;
-    core::bulk_config cfg_;
+    es::bulk_config cfg_;
     sink_options opts_;
     batch_limits limits_;
     id_set existing_;

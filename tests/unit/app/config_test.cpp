@@ -1,0 +1,160 @@
+// The whole config.yml of connectors-asio: every section together, the accepted-but-unused
+// keys, the `salesforce:` section, and conf/config.yml.example against the code.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <settings.hpp>
+#include <sstream>
+#include <support/config_fixture.hpp>
+#include <unistd.h>
+
+using namespace casio;
+using core::mib;
+using test::config_error_of;
+using test::fake_env;
+using test::has_warning;
+
+namespace {
+
+app::loaded_settings load(std::string_view yaml, const fake_env& env = {}) {
+    return app::load_settings_string(yaml, "test.yml", env.lookup());
+}
+
+std::string example_text() {
+    std::ifstream in(CASIO_SOURCE_DIR "/conf/config.yml.example");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("unknown keys of every section produce a warning naming the full path",
+          "[config][warnings]") {
+    auto r = load(R"(
+elasticsearch.bulk.chunk_sise: 5
+service:
+  idlin: 3
+surprise: true
+salesforce:
+  max_concurent_objects: 2
+connectors:
+  - connector_id: abc
+    colour: blue
+)");
+    CHECK(has_warning(r.warnings, "elasticsearch.bulk.chunk_sise"));
+    CHECK(has_warning(r.warnings, "service.idlin"));
+    CHECK(has_warning(r.warnings, "unknown key surprise"));
+    CHECK(
+        has_warning(r.warnings, "config: unknown key salesforce.max_concurent_objects (ignored)"));
+    CHECK(has_warning(r.warnings, "connectors[0].colour"));
+    CHECK(r.warnings.size() == 5);
+    CHECK(r.unused.empty());
+}
+
+TEST_CASE("keys accepted but not used are reported once, by the names in the file",
+          "[config][unused]") {
+    auto r = load(R"(
+elasticsearch:
+  log_level: debug
+  feature_use_connectors_api: false
+  bulk:
+    display_every: 10
+    queue_refresh_interval: 2
+    enable_operations_logging: true
+    chunk_size: 7
+service.fips_mode: true
+extraction_service:
+  host: http://tika:8090
+  timeout: 3
+)");
+    CHECK(r.warnings.empty());
+    CHECK(r.cfg.elasticsearch.bulk.chunk_size == 7);  // a used key beside them still counts
+    CHECK(r.unused == std::vector<std::string>{
+                          "elasticsearch.log_level",
+                          "elasticsearch.feature_use_connectors_api",
+                          "elasticsearch.bulk.display_every",
+                          "elasticsearch.bulk.queue_refresh_interval",
+                          "elasticsearch.bulk.enable_operations_logging",
+                          "service.fips_mode",
+                          "extraction_service",
+                      });
+    CHECK(app::unused_keys_line(r) ==
+          "accepted but not used: elasticsearch.log_level, "
+          "elasticsearch.feature_use_connectors_api, elasticsearch.bulk.display_every, "
+          "elasticsearch.bulk.queue_refresh_interval, "
+          "elasticsearch.bulk.enable_operations_logging, service.fips_mode, extraction_service");
+    CHECK(app::unused_keys_line(load("service.idling: 3\n")).empty());
+    CHECK(load("extraction_service:\n").unused == std::vector<std::string>{"extraction_service"});
+}
+
+TEST_CASE("the salesforce section: concurrency bounds, validated and named",
+          "[config][salesforce]") {
+    auto r = load(
+        "salesforce:\n  max_concurrent_requests: 5\n  max_concurrent_objects: 2\n"
+        "  max_concurrent_pages: 3\n  max_file_content_in_flight: 8\n"
+        "elasticsearch.bulk.concurrent_downloads: 7\n");
+    CHECK(r.warnings.empty());
+    CHECK(r.cfg.salesforce.max_concurrent_requests == 5);
+    CHECK(r.cfg.salesforce.limits.objects == 2);
+    CHECK(r.cfg.salesforce.limits.pages == 3);
+    CHECK(r.cfg.salesforce.limits.file_bytes == 8 * mib);
+    CHECK(r.cfg.elasticsearch.bulk.concurrent_downloads == 7);
+    CHECK(load("salesforce.max_file_content_in_flight: 0\n").cfg.salesforce.limits.file_bytes == 1);
+    CHECK_THROWS_WITH(load("salesforce.max_concurrent_requests: 0\n"),
+                      "config: salesforce.max_concurrent_requests: expected a positive integer, "
+                      "got \"0\"");
+    CHECK_THROWS_WITH(load("salesforce:\n  max_concurrent_pages: many\n"),
+                      Catch::Contains("salesforce.max_concurrent_pages"));
+}
+
+TEST_CASE("load_settings_file reads a file and reports a missing one", "[config][file]") {
+    std::string path = "/tmp/casio_app_config_test_" + std::to_string(::getpid()) + ".yml";
+    {
+        std::ofstream out(path);
+        out << "service.max_concurrent_content_syncs: 3\n";
+    }
+    auto r = app::load_settings_file(path, fake_env{}.lookup());
+    std::remove(path.c_str());
+    CHECK(r.cfg.service.max_concurrent_content_syncs == 3);
+    auto msg = config_error_of([] { app::load_settings_file("/nonexistent/casio.yml"); });
+    CHECK(msg.find("/nonexistent/casio.yml") != std::string::npos);
+}
+
+TEST_CASE("conf/config.yml.example loads cleanly and states the defaults", "[config][example]") {
+    auto example =
+        app::load_settings_file(CASIO_SOURCE_DIR "/conf/config.yml.example", fake_env{}.lookup());
+    CHECK(example.warnings.empty());
+    CHECK(example.unused.empty());  // documented in a commented block of their own
+    const app::settings& a = example.cfg;
+    const app::settings b = load("").cfg;
+    CHECK(a.elasticsearch.bulk.error_monitor == b.elasticsearch.bulk.error_monitor);
+    CHECK(a.elasticsearch.bulk == b.elasticsearch.bulk);
+    CHECK(a.elasticsearch == b.elasticsearch);
+    CHECK(a.service == b.service);
+    CHECK(a.salesforce.max_concurrent_requests == b.salesforce.max_concurrent_requests);
+    CHECK(a.salesforce.limits.objects == b.salesforce.limits.objects);
+    CHECK(a.salesforce.limits.pages == b.salesforce.limits.pages);
+    CHECK(a.salesforce.limits.file_bytes == b.salesforce.limits.file_bytes);
+    CHECK(a.connectors.empty());
+    CHECK(a.sources == b.sources);
+}
+
+TEST_CASE("conf/config.yml.example names every key accepted but not used",
+          "[config][example][unused]") {
+    const std::string text = example_text();
+    for (std::string key : app::accepted_but_unused()) {
+        if (key.size() > 2 && key.compare(key.size() - 2, 2, ".*") == 0) {
+            key.resize(key.size() - 2);
+        }
+        INFO(key);
+        CHECK(text.find("#" + key + ":") != std::string::npos);
+    }
+}
+
+TEST_CASE("conf/config.yml loads without warnings", "[config][example]") {
+    auto r = app::load_settings_file(CASIO_SOURCE_DIR "/conf/config.yml", fake_env{}.lookup());
+    CHECK(r.warnings.empty());
+    CHECK(r.unused.empty());
+    CHECK(r.cfg.connectors.size() == 1);
+}
