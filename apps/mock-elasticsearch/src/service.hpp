@@ -6,8 +6,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +63,7 @@ class service {
     ~service();
 
     store& data() noexcept { return store_; }
+    const store& data() const noexcept { return store_; }
     const service_options& options() const noexcept { return opts_; }
 
     // Persists to <dir>/wal.log (replaying what is there). Warnings go to `warn`.
@@ -73,6 +76,12 @@ class service {
     http::handler async_handler();
 
     std::size_t open_scrolls() const noexcept { return scrolls_.size(); }
+
+    // Fault injection for in-process tests (the binary never sets it): a bulk item for which
+    // this returns an error is answered with it and not applied, like a mapping failure.
+    using bulk_item_fault =
+        std::function<std::optional<es_error>(std::string_view index, std::string_view id)>;
+    void set_bulk_item_fault(bulk_item_fault f) { bulk_item_fault_ = std::move(f); }
 
   private:
     http::server_response dispatch(http::server_request& req);
@@ -112,6 +121,7 @@ class service {
     std::unique_ptr<wal> wal_;
     std::map<std::string, scroll_context, std::less<>> scrolls_;
     std::uint64_t bulk_items_seen_ = 0;
+    bulk_item_fault bulk_item_fault_;
     std::chrono::steady_clock::time_point started_;
     std::chrono::steady_clock::time_point unavailable_until_{};
     std::chrono::steady_clock::time_point unavailable_since_{};
