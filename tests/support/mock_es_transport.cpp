@@ -8,6 +8,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace casio::test {
 
@@ -76,7 +78,53 @@ bool request_match::matches(const http::request& r) const {
     return path_of(r).starts_with(path_prefix);
 }
 
-mock_es_transport::mock_es_transport(mock_es::service_options opts) : service_(std::move(opts)) {}
+mock_es_transport::mock_es_transport(mock_es::service_options opts)
+    : service_(std::make_unique<mock_es::service>(std::move(opts))) {}
+
+void mock_es_transport::restart(mock_es::service_options opts) {
+    service_ = std::make_unique<mock_es::service>(std::move(opts));
+}
+
+std::optional<boost::json::object> mock_es_transport::doc(std::string_view index,
+                                                          std::string_view id) const {
+    const auto* idx = store().find(index);
+    if (idx == nullptr) {
+        return std::nullopt;
+    }
+    auto d = store().get(*idx, id);
+    if (!d) {
+        return std::nullopt;
+    }
+    return d->object();
+}
+
+void mock_es_transport::put_doc(std::string_view index, std::string_view id,
+                                const boost::json::object& source) {
+    store().put(store().index_for_write(index), id, boost::json::serialize(source), false);
+}
+
+boost::json::object mock_es_transport::bulk_source(std::string_view id) const {
+    boost::json::object out;
+    for (const auto* r : sent(http::method::put, "/_bulk")) {
+        std::string_view rest = r->body;
+        while (!rest.empty()) {
+            auto nl = rest.find('\n');
+            auto action = boost::json::parse(rest.substr(0, nl)).as_object();
+            rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+            const auto& [op, meta] = *action.begin();
+            if (op == "delete") {
+                continue;
+            }
+            nl = rest.find('\n');
+            auto source = boost::json::parse(rest.substr(0, nl)).as_object();
+            rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+            if (meta.at("_id").as_string() == id) {
+                out = op == "update" ? source.at("doc").as_object() : source;
+            }
+        }
+    }
+    return out;
+}
 
 std::vector<const http::request*> mock_es_transport::sent(http::method verb,
                                                           std::string_view path_prefix) const {
@@ -140,7 +188,7 @@ http::response mock_es_transport::dispatch(const http::request& r) {
         headers.emplace_back(h.name, h.value);
     }
     auto sreq = http::server_request::make(method_of(r), target_of(r), r.body, std::move(headers));
-    auto sres = service_.handle(sreq);
+    auto sres = service_->handle(sreq);
     http::response res;
     res.status = sres.status;
     res.fields = std::move(sres.fields);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,13 +57,25 @@ class mock_es_transport final : public http::transport {
     explicit mock_es_transport(mock_es::service_options opts = {});
 
     // The in-process Elasticsearch: its store can be seeded and inspected.
-    mock_es::service& es() noexcept { return service_; }
-    mock_es::store& store() noexcept { return service_.data(); }
-    const mock_es::store& store() const noexcept { return service_.data(); }
+    mock_es::service& es() noexcept { return *service_; }
+    mock_es::store& store() noexcept { return service_->data(); }
+    const mock_es::store& store() const noexcept { return service_->data(); }
+    // Replaces it by a fresh, empty cluster with these options (the recorder and the script
+    // are kept).
+    void restart(mock_es::service_options opts = {});
+
+    // The source of a stored document (nullopt when the index or the document is absent).
+    std::optional<boost::json::object> doc(std::string_view index, std::string_view id) const;
+    // Stores a document as an earlier writer left it (the index is created when missing).
+    void put_doc(std::string_view index, std::string_view id, const boost::json::object& source);
 
     // --- recorder ------------------------------------------------------------------------
     const std::vector<http::request>& requests() const noexcept { return requests_; }
     const http::request& last() const { return requests_.back(); }
+    void clear_requests() { requests_.clear(); }
+    // The last source sent for `id` in a _bulk request (an update's partial "doc"), as sent:
+    // before mock_es's ingest emulation drops the pipeline control fields. Empty when none.
+    boost::json::object bulk_source(std::string_view id) const;
     // The recorded requests with this method whose path starts with `path_prefix`.
     std::vector<const http::request*> sent(http::method verb, std::string_view path_prefix) const;
     // Requests to `path` being answered now, and the most there ever were at once.
@@ -93,7 +106,7 @@ class mock_es_transport final : public http::transport {
     std::optional<fault_action> scripted_for(const http::request& r);
     http::response dispatch(const http::request& r);
 
-    mock_es::service service_;
+    std::unique_ptr<mock_es::service> service_;
     std::vector<http::request> requests_;
     std::deque<scripted> script_;
     std::map<std::string, std::size_t, std::less<>> in_flight_;

@@ -28,9 +28,10 @@ struct service_options {
     std::string cluster_name = "mock-elasticsearch";
     std::string node_name = "mock-es-node-0";
     std::string license_type = "platinum";
-    std::vector<std::string> api_keys;  // accepted as sent, base64 of "id:key", or decoded
-    std::vector<std::string> users;     // "name:password" for Basic auth
-    std::uint64_t bulk_429_every = 0;   // every Nth bulk item answered 429 (0 = never)
+    std::string build_flavor = "default";  // "serverless" for an Elastic Cloud Serverless root
+    std::vector<std::string> api_keys;     // accepted as sent, base64 of "id:key", or decoded
+    std::vector<std::string> users;        // "name:password" for Basic auth
+    std::uint64_t bulk_429_every = 0;      // every Nth bulk item answered 429 (0 = never)
     // 503 for every request in [from, from + for) after start (for <= 0: disabled).
     std::chrono::milliseconds unavailable_from{0};
     std::chrono::milliseconds unavailable_for{0};

@@ -68,7 +68,7 @@ struct harness {
         if (timestamp) {
             src["_timestamp"] = *timestamp;
         }
-        es.store().put(es.store().index_for_write(index_name), id, json::serialize(src), false);
+        es.put_doc(index_name, id, src);
     }
 
     std::map<std::string, json::object> docs() const {
@@ -107,29 +107,6 @@ struct harness {
         }
         return out;
     }
-    // The last source sent in a _bulk for `id` (before mock_es's ingest emulation).
-    json::object sent_source(std::string_view id) const {
-        json::object out;
-        for (const auto* r : es.sent(http::method::put, "/_bulk")) {
-            std::string_view rest = r->body;
-            while (!rest.empty()) {
-                auto nl = rest.find('\n');
-                auto action = json::parse(rest.substr(0, nl)).as_object();
-                rest.remove_prefix(nl + 1);
-                const auto& [op, meta] = *action.begin();
-                if (op == "delete") {
-                    continue;
-                }
-                nl = rest.find('\n');
-                auto source = json::parse(rest.substr(0, nl)).as_object();
-                rest.remove_prefix(nl + 1);
-                if (meta.at("_id").as_string() == id) {
-                    out = op == "update" ? source.at("doc").as_object() : source;
-                }
-            }
-        }
-        return out;
-    }
 };
 
 // Runs a full listing of `docs` through a new sink; returns the result.
@@ -165,7 +142,7 @@ TEST_CASE("sink: full sync into a missing index creates it and indexes every doc
     // Creates without a _timestamp get "now"; given ones are kept.
     CHECK(h.docs().at("d0").contains("_timestamp"));
     CHECK(h.docs().at("d1").at("_timestamp") == "2024-01-01T00:00:00Z");
-    CHECK(h.sent_source("d3").at("_extract_binary_content") == true);
+    CHECK(h.es.bulk_source("d3").at("_extract_binary_content") == true);
     CHECK(h.docs().at("d3").at("id") == "d3");
     CHECK(r.totals.indexed_bytes > 0);
 }
@@ -438,7 +415,7 @@ TEST_CASE("sink: access_control updates changed docs with doc_as_upsert", "[sync
     CHECK(h.ids() == std::set<std::string>{"u1", "u3"});
     CHECK(h.docs().at("u1").at("kept") == "yes");  // partial update merged
     CHECK(h.docs().at("u1").at("_timestamp") == "2024-03-03T00:00:00Z");
-    CHECK_FALSE(h.sent_source("u1").contains("_run_ml_inference"));
+    CHECK_FALSE(h.es.bulk_source("u1").contains("_run_ml_inference"));
     CHECK(r.totals.deleted == 1);
 }
 
