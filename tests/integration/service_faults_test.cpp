@@ -4,25 +4,14 @@
 // bulk 429s. Ports are 0, everything on 127.0.0.1, every wait polls with a deadline.
 #include <catch2/catch.hpp>
 
-#include "support/service_env.hpp"
+#include "support/service_test.hpp"
 
-#if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
-    defined(CASIO_BIN_MOCK_SALESFORCE)
+#ifdef CASIO_SERVICE_TESTS
 
-#include <csignal>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
-#include <string>
 #include <vector>
-
-#include <boost/json/serialize.hpp>
-
-using namespace casio;
-using namespace casio::test;
-namespace asio = boost::asio;
-namespace json = boost::json;
 
 namespace {
 
@@ -46,22 +35,6 @@ void sf_admin(const environment& env, const std::string& verb, const std::string
     INFO(path << " -> " << res.status << " " << res.body);
     REQUIRE(res.status == expected_status);
 }
-
-// Everything a child process printed so far, read without blocking it (a full pipe would
-// stall its logging).
-struct output_tail {
-    child_process& process;
-    std::string text;
-    const std::string& drain() {
-        std::string line;
-        // 5 ms: read_line rounds its remaining time down to whole milliseconds.
-        while (process.read_line(line, std::chrono::milliseconds(5))) {
-            text += line;
-            text += '\n';
-        }
-        return text;
-    }
-};
 
 std::size_t occurrences(const std::string& text, const std::string& needle) {
     std::size_t n = 0;
@@ -107,7 +80,7 @@ TEST_CASE(
     const std::string added(json::parse(added_res.body).at("id").as_string());
 
     // The next full sync is run by the service, as Kibana's "Sync" button asks for it.
-    auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
+    auto svc = env.start_service();
     const auto job_id = create_job(es_url, "sf-oneshot");
     REQUIRE(eventually([&] {
         const auto status = job_status(es_url, job_id);
@@ -193,11 +166,9 @@ TEST_CASE("two service instances on one Elasticsearch run every job exactly once
     const std::string es_url = env.es.base_url();
     const auto expected = expected_ids(env.sf.base_url());
 
-    auto a =
-        child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()}, true);
-    output_tail a_log{a, {}};
-    REQUIRE(eventually([&] {
-        a_log.drain();
+    auto a = env.start_service(true);
+    output_tail a_log{a};
+    REQUIRE(a_log.wait_for([&] {
         for (const auto& c : connectors) {
             if (!connector_doc(es_url, c)) {
                 return false;
@@ -205,12 +176,11 @@ TEST_CASE("two service instances on one Elasticsearch run every job exactly once
         }
         return true;
     }));
-    auto b =
-        child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()}, true);
-    output_tail b_log{b, {}};
-    REQUIRE(eventually([&] {
+    auto b = env.start_service(true);
+    output_tail b_log{b};
+    REQUIRE(b_log.wait_for([&] {
         a_log.drain();
-        return b_log.drain().find("service started") != std::string::npos;
+        return b_log.text.find("service started") != std::string::npos;
     }));
 
     // Kibana's "Sync" button, pressed 24 times over three connectors while both services run.
@@ -383,16 +353,11 @@ TEST_CASE("per-item bulk 429s during a service sync are retried and lose no docu
     environment env(opts);
     const std::string es_url = env.es.base_url();
     const auto expected = expected_ids(env.sf.base_url());
-    auto svc =
-        child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()}, true);
-    output_tail log{svc, {}};
-    REQUIRE(eventually([&] {
-        log.drain();
-        return connector_doc(es_url, "sf-service").has_value();
-    }));
+    auto svc = env.start_service(true);
+    output_tail log{svc};
+    REQUIRE(log.wait_for([&] { return connector_doc(es_url, "sf-service").has_value(); }));
     const auto job_id = create_job(es_url, "sf-service");
-    REQUIRE(eventually([&] {
-        log.drain();
+    REQUIRE(log.wait_for([&] {
         const auto s = job_status(es_url, job_id);
         return s == "completed" || s == "error";
     }));

@@ -60,6 +60,17 @@ struct harness {
             });
     }
 
+    // An index with one document ("old") on an Elasticsearch that holds every bulk until it is
+    // cancelled; one document per bulk, one bulk at a time, behind a queue of one document:
+    // the sink's producer soon waits, as when Elasticsearch stops answering.
+    void stall_on_old_index() {
+        seed("old", std::nullopt);
+        es.script(bulks, test::hold{}, 1, true);
+        cfg.queue_max_size = 1;
+        cfg.max_concurrency = 1;
+        cfg.chunk_size = 2;
+    }
+
     // An existing document of the index (which it creates), as an earlier sync left it.
     void seed(const std::string& id, std::optional<std::string> timestamp,
               json::object extra = {}) {
@@ -203,11 +214,7 @@ TEST_CASE("sink: run_sync deletes nothing when the source fails", "[sync][sink]"
 TEST_CASE("sink: cancel drops queued docs, cancels in-flight bulks, deletes nothing",
           "[sync][sink]") {
     harness h;
-    h.seed("old", std::nullopt);
-    h.es.script(bulks, test::hold{}, 1, true);
-    h.cfg.queue_max_size = 1;
-    h.cfg.max_concurrency = 1;
-    h.cfg.chunk_size = 2;  // one doc per bulk
+    h.stall_on_old_index();
     sync::sink s(h.client, h.cfg, h.opts);
     bool canceled = false;
     run([&]() -> asio::awaitable<void> {
@@ -448,11 +455,7 @@ TEST_CASE("sink: a failed existing-ids scan fails start and writes nothing", "[s
 TEST_CASE("sink: a producer blocked past queue_refresh_timeout fails as overloaded",
           "[sync][sink]") {
     harness h;
-    h.seed("old", std::nullopt);
-    h.es.script(bulks, test::hold{}, 1, true);
-    h.cfg.queue_max_size = 1;
-    h.cfg.max_concurrency = 1;
-    h.cfg.chunk_size = 2;
+    h.stall_on_old_index();
     h.cfg.queue_refresh_timeout = std::chrono::milliseconds(1);
     sync::sink s(h.client, h.cfg, h.opts);
     std::string error;
