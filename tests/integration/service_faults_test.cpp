@@ -54,9 +54,7 @@ TEST_CASE(
     environment env;
     const std::string es_url = env.es.base_url();
     const std::string index = "search-sf-oneshot";
-    auto first = env.sync("sf-oneshot");
-    INFO(first.output);
-    REQUIRE(first.exit_code == 0);
+    env.require_sync("sf-oneshot");
     const auto before = index_docs(es_url, index);
     REQUIRE(before.size() == expected_ids(env.sf.base_url()).size());
 
@@ -287,9 +285,7 @@ void check_failing_sync(const std::string& fault_kind, const std::string& expect
     environment env;
     const std::string es_url = env.es.base_url();
     const std::string index = "search-sf-oneshot";
-    auto first = env.sync("sf-oneshot");
-    INFO(first.output);
-    REQUIRE(first.exit_code == 0);
+    env.require_sync("sf-oneshot");
     const auto before = index_ids(es_url, index);
     REQUIRE(before == expected_ids(env.sf.base_url()));
 

@@ -51,6 +51,17 @@ struct blocking_http_client {
         return parser.release();
     }
 
+    // Writes `req` as it is and reads one answer, ignoring errors on the way: a server that
+    // answers before reading the whole body (413) may reset the connection meanwhile.
+    response exchange_ignoring_errors(
+        const boost::beast::http::request<boost::beast::http::string_body>& req) {
+        boost::system::error_code ec;
+        boost::beast::http::write(stream, req, ec);
+        response res;
+        boost::beast::http::read(stream, buffer, res, ec);
+        return res;
+    }
+
     boost::asio::io_context ioc;
     boost::beast::tcp_stream stream;
     boost::beast::flat_buffer buffer;

@@ -10,6 +10,7 @@
 #if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
     defined(CASIO_BIN_MOCK_SALESFORCE)
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -355,6 +356,13 @@ struct environment {
     child_process start_service(bool capture = false) const {
         return child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", config.string()},
                                     capture);
+    }
+
+    // A `sync` that must succeed; its output is shown when it does not.
+    void require_sync(const std::string& connector_id) const {
+        auto r = sync(connector_id);
+        INFO(r.output);
+        REQUIRE(r.exit_code == 0);
     }
 
     // `connectors-asio sync` of one connector, to completion.

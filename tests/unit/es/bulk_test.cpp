@@ -14,6 +14,25 @@ using test::mock_es_transport;
 using test::run;
 namespace json = boost::json;
 
+namespace {
+
+// A client whose bulk calls retry up to `max_retries` times, sleeping on a manual clock, and an
+// empty bulk to fill.
+struct bulk_fixture {
+    explicit bulk_fixture(int max_retries) : c(t, options(max_retries), &s) {}
+    static es::client_options options(int max_retries) {
+        auto o = test::es_test_options();
+        o.bulk_retries.max_retries = max_retries;
+        return o;
+    }
+    mock_es_transport t;
+    casio::test::manual_sleeper s;
+    es::client c;
+    es::bulk_builder b;
+};
+
+}  // namespace
+
 TEST_CASE("bulk builder writes index/update/delete NDJSON", "[es][bulk]") {
     es::bulk_builder b;
     b.add_index("search-sf", "001", R"({"id":"001","title":"A"})");
@@ -162,12 +181,8 @@ TEST_CASE("_bulk call: NDJSON headers, pipeline parameter, per-item results", "[
 
 TEST_CASE("_bulk: per-item 429s are re-sent alone, up to the bulk retry limit",
           "[es][bulk][retry]") {
-    mock_es_transport t;
-    casio::test::manual_sleeper s;
-    auto o = test::es_test_options();
-    o.bulk_retries.max_retries = 3;
-    es::client c(t, o, &s);
-    es::bulk_builder b;
+    bulk_fixture f(3);
+    auto& [t, s, c, b] = f;
     b.add_index("i", "a", "{}");
     b.add_index("i", "b", "{}");
     b.add_delete("i", "c");
@@ -203,12 +218,8 @@ TEST_CASE("_bulk: per-item 429s are re-sent alone, up to the bulk retry limit",
 }
 
 TEST_CASE("_bulk: item 429s left after the limit are reported as failures", "[es][bulk][retry]") {
-    mock_es_transport t;
-    casio::test::manual_sleeper s;
-    auto o = test::es_test_options();
-    o.bulk_retries.max_retries = 2;
-    es::client c(t, o, &s);
-    es::bulk_builder b;
+    bulk_fixture f(2);
+    auto& [t, s, c, b] = f;
     b.add_index("i", "a", "{}");
     const std::string answer =
         R"({"errors":true,"items":[{"index":{"_id":"a","status":429,"error":{"type":"es_rejected_execution_exception","reason":"rejected"}}}]})";
@@ -223,12 +234,8 @@ TEST_CASE("_bulk: item 429s left after the limit are reported as failures", "[es
 }
 
 TEST_CASE("_bulk: whole-request failures use the bulk retry settings", "[es][bulk][retry]") {
-    mock_es_transport t;
-    casio::test::manual_sleeper s;
-    auto o = test::es_test_options();
-    o.bulk_retries.max_retries = 3;
-    es::client c(t, o, &s);
-    es::bulk_builder b;
+    bulk_fixture f(3);
+    auto& [t, s, c, b] = f;
     b.add_delete("i", "a");
     t.reply(429, R"({"error":{"type":"es_rejected_execution_exception","reason":"busy"}})");
     t.reply(502, "");

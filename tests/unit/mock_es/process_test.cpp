@@ -71,10 +71,7 @@ TEST_CASE("bodies over --max-body-mb get an ES-shaped 413", "[mock_es][process]"
     req.set(bhttp::field::content_type, "application/x-ndjson");
     req.body() = std::string(2 * 1024 * 1024, ' ');
     req.prepare_payload();
-    boost::system::error_code ec;
-    bhttp::write(c.stream, req, ec);
-    bhttp::response<bhttp::string_body> res;
-    bhttp::read(c.stream, c.buffer, res, ec);
+    auto res = c.exchange_ignoring_errors(req);
     CHECK(res.result_int() == 413);
     CHECK(res["X-Elastic-Product"] == "Elasticsearch");
     CHECK(res.body().find("\"status\":413") != std::string::npos);
