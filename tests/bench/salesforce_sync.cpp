@@ -27,6 +27,7 @@
 
 #include "rusage.hpp"
 #include "support/child_process.hpp"
+#include "support/run.hpp"
 
 namespace asio = boost::asio;
 namespace sf = casio::salesforce;
@@ -65,14 +66,8 @@ void sync_once(const std::string& base_url, std::size_t parallel) {
             id_hashes.push_back(std::hash<std::string>{}(d.id));
             co_return;
         });
-        hc.close();
     };
-    std::exception_ptr failure;
-    asio::co_spawn(ctx, body(), [&](std::exception_ptr e) { failure = e; });
-    ctx.run();
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
+    casio::test::run(ctx, body(), [&] { hc.close(); });
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     // CPU time of this (client) process: meaningful even when the machine is shared.

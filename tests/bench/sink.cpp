@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <casio/core/log.hpp>
@@ -27,6 +26,7 @@
 
 #include "rusage.hpp"
 #include "support/child_process.hpp"
+#include "support/run.hpp"
 
 namespace asio = boost::asio;
 using namespace casio;
@@ -62,28 +62,18 @@ void pass(const char* name, const std::string& base_url, sync::sync_mode mode, s
     so.mode = mode;
     sync::sink s(c, cfg, so);
     sync::sync_result result;
-    std::exception_ptr failure;
     const auto cpu_start = cpu_seconds();
     const auto start = std::chrono::steady_clock::now();
     auto body = [&]() -> asio::awaitable<void> {
-        try {
-            co_await s.start();
-            for (std::size_t i = 0; i < n; ++i) {
-                co_await s.put(sync::make_document("001" + std::to_string(1000000 + i),
-                                                   source_json(i, doc_bytes),
-                                                   std::string("2024-01-01T00:00:00Z")));
-            }
-            result = co_await s.finish(true);
-        } catch (...) {
-            failure = std::current_exception();
+        co_await s.start();
+        for (std::size_t i = 0; i < n; ++i) {
+            co_await s.put(sync::make_document("001" + std::to_string(1000000 + i),
+                                               source_json(i, doc_bytes),
+                                               std::string("2024-01-01T00:00:00Z")));
         }
-        hc.close();
+        result = co_await s.finish(true);
     };
-    asio::co_spawn(ctx, body(), asio::detached);
-    ctx.run();
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
+    casio::test::run(ctx, body(), [&] { hc.close(); });
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double cpu = cpu_seconds() - cpu_start;

@@ -3,24 +3,12 @@
 // many downloads in flight stops at once when it is canceled.
 #include <catch2/catch.hpp>
 
-#include "support/service_env.hpp"
+#include "support/service_test.hpp"
 
-#if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
-    defined(CASIO_BIN_MOCK_SALESFORCE)
+#ifdef CASIO_SERVICE_TESTS
 
 #include <chrono>
-#include <csignal>
 #include <cstdint>
-#include <fstream>
-#include <string>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
-using namespace casio;
-using namespace casio::test;
-namespace asio = boost::asio;
-namespace json = boost::json;
 
 namespace {
 
@@ -150,7 +138,7 @@ TEST_CASE("a job canceled with 30 downloads in flight ends canceled within 5 s",
                                             "elasticsearch.bulk.concurrent_downloads: 30\n"
                                             "salesforce.max_concurrent_requests: 40\n"});
     const std::string es_url = env.es.base_url();
-    auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
+    auto svc = env.start_service();
     REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));
     auto downloads_in_flight = [&] {
         const auto stats = json::parse(http_call("GET", env.sf.port(), "/__admin/stats").body);

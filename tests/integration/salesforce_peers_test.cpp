@@ -3,20 +3,11 @@
 // pretty-printing gateway) must give the same index as the compact answers.
 #include <catch2/catch.hpp>
 
-#include "support/service_env.hpp"
+#include "support/service_test.hpp"
 
-#if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
-    defined(CASIO_BIN_MOCK_SALESFORCE)
+#ifdef CASIO_SERVICE_TESTS
 
 #include <map>
-#include <string>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
-using namespace casio;
-using namespace casio::test;
-namespace json = boost::json;
 
 namespace {
 

@@ -21,6 +21,7 @@
 #include <casio/salesforce/source.hpp>
 
 #include "support/child_process.hpp"
+#include "support/run.hpp"
 
 using namespace casio;
 namespace asio = boost::asio;
@@ -67,14 +68,8 @@ run_result sync_against(const std::string& base_url, sf::config cfg,
             out.acl_docs.push_back(std::move(d));
             co_return;
         });
-        hc.close();
     };
-    std::exception_ptr failure;
-    asio::co_spawn(ctx, body(), [&](std::exception_ptr e) { failure = e; });
-    ctx.run();
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
+    casio::test::run(ctx, body(), [&] { hc.close(); });
     out.token_requests = c.token_requests();
     return out;
 }

@@ -4,25 +4,14 @@
 // bulk 429s. Ports are 0, everything on 127.0.0.1, every wait polls with a deadline.
 #include <catch2/catch.hpp>
 
-#include "support/service_env.hpp"
+#include "support/service_test.hpp"
 
-#if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
-    defined(CASIO_BIN_MOCK_SALESFORCE)
+#ifdef CASIO_SERVICE_TESTS
 
-#include <csignal>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
-#include <string>
 #include <vector>
-
-#include <boost/json/serialize.hpp>
-
-using namespace casio;
-using namespace casio::test;
-namespace asio = boost::asio;
-namespace json = boost::json;
 
 namespace {
 
@@ -65,9 +54,7 @@ TEST_CASE(
     environment env;
     const std::string es_url = env.es.base_url();
     const std::string index = "search-sf-oneshot";
-    auto first = env.sync("sf-oneshot");
-    INFO(first.output);
-    REQUIRE(first.exit_code == 0);
+    env.require_sync("sf-oneshot");
     const auto before = index_docs(es_url, index);
     REQUIRE(before.size() == expected_ids(env.sf.base_url()).size());
 
@@ -91,7 +78,7 @@ TEST_CASE(
     const std::string added(json::parse(added_res.body).at("id").as_string());
 
     // The next full sync is run by the service, as Kibana's "Sync" button asks for it.
-    auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
+    auto svc = env.start_service();
     const auto job_id = create_job(es_url, "sf-oneshot");
     REQUIRE(eventually([&] {
         const auto status = job_status(es_url, job_id);
@@ -177,11 +164,9 @@ TEST_CASE("two service instances on one Elasticsearch run every job exactly once
     const std::string es_url = env.es.base_url();
     const auto expected = expected_ids(env.sf.base_url());
 
-    auto a =
-        child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()}, true);
-    output_tail a_log{a, {}};
-    REQUIRE(eventually([&] {
-        a_log.drain();
+    auto a = env.start_service(true);
+    output_tail a_log{a};
+    REQUIRE(a_log.wait_for([&] {
         for (const auto& c : connectors) {
             if (!connector_doc(es_url, c)) {
                 return false;
@@ -189,12 +174,11 @@ TEST_CASE("two service instances on one Elasticsearch run every job exactly once
         }
         return true;
     }));
-    auto b =
-        child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()}, true);
-    output_tail b_log{b, {}};
-    REQUIRE(eventually([&] {
+    auto b = env.start_service(true);
+    output_tail b_log{b};
+    REQUIRE(b_log.wait_for([&] {
         a_log.drain();
-        return b_log.drain().find("service started") != std::string::npos;
+        return b_log.text.find("service started") != std::string::npos;
     }));
 
     // Kibana's "Sync" button, pressed 24 times over three connectors while both services run.
@@ -301,9 +285,7 @@ void check_failing_sync(const std::string& fault_kind, const std::string& expect
     environment env;
     const std::string es_url = env.es.base_url();
     const std::string index = "search-sf-oneshot";
-    auto first = env.sync("sf-oneshot");
-    INFO(first.output);
-    REQUIRE(first.exit_code == 0);
+    env.require_sync("sf-oneshot");
     const auto before = index_ids(es_url, index);
     REQUIRE(before == expected_ids(env.sf.base_url()));
 
@@ -367,16 +349,11 @@ TEST_CASE("per-item bulk 429s during a service sync are retried and lose no docu
     environment env(opts);
     const std::string es_url = env.es.base_url();
     const auto expected = expected_ids(env.sf.base_url());
-    auto svc =
-        child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()}, true);
-    output_tail log{svc, {}};
-    REQUIRE(eventually([&] {
-        log.drain();
-        return connector_doc(es_url, "sf-service").has_value();
-    }));
+    auto svc = env.start_service(true);
+    output_tail log{svc};
+    REQUIRE(log.wait_for([&] { return connector_doc(es_url, "sf-service").has_value(); }));
     const auto job_id = create_job(es_url, "sf-service");
-    REQUIRE(eventually([&] {
-        log.drain();
+    REQUIRE(log.wait_for([&] {
         const auto s = job_status(es_url, job_id);
         return s == "completed" || s == "error";
     }));

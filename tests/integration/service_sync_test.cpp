@@ -3,21 +3,9 @@
 // it, and the one-shot `sync` command. Every wait polls observable state with a deadline.
 #include <catch2/catch.hpp>
 
-#if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
-    defined(CASIO_BIN_MOCK_SALESFORCE)
+#include "support/service_test.hpp"
 
-#include <csignal>
-#include <fstream>
-#include <string>
-
-#include <boost/json/serialize.hpp>
-
-#include "support/service_env.hpp"
-
-using namespace casio;
-using namespace casio::test;
-namespace asio = boost::asio;
-namespace json = boost::json;
+#ifdef CASIO_SERVICE_TESTS
 
 TEST_CASE("the service runs a cron-scheduled full sync into the content index",
           "[integration][service]") {
@@ -25,18 +13,13 @@ TEST_CASE("the service runs a cron-scheduled full sync into the content index",
     const auto expected = expected_ids(env.sf.base_url());
     REQUIRE(expected.size() > 20);
 
-    auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
+    auto svc = env.start_service();
     const std::string es_url = env.es.base_url();
 
     // The service bootstraps the connector from config.yml.
     REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));
     // A user enables a schedule, as Kibana does.
-    with_es<bool>(es_url, [](es::client& c) -> asio::awaitable<bool> {
-        json::object scheduling{
-            {"full", json::object{{"enabled", true}, {"interval", "*/2 * * * * ?"}}}};
-        co_await c.update_scheduling("sf-service", scheduling);
-        co_return true;
-    });
+    set_full_schedule(es_url, "sf-service", "*/2 * * * * ?");
 
     std::optional<es::doc_hit> done;
     REQUIRE(eventually([&] {
@@ -124,7 +107,7 @@ TEST_CASE("a running job is canceled on request, SIGTERM suspends the next one",
     // the cancellation poll, so the cancel and the SIGTERM always land while it runs.
     environment env("2000");
     const std::string es_url = env.es.base_url();
-    auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
+    auto svc = env.start_service();
     REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));
 
     // Kibana's "Sync" button, then "Cancel" while it runs.
@@ -151,8 +134,7 @@ TEST_CASE("a running job is canceled on request, SIGTERM suspends the next one",
     CHECK(connector->at("status") == "connected");
 
     // The next start takes the suspended job again and completes it.
-    auto restarted =
-        child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
+    auto restarted = env.start_service();
     REQUIRE(eventually([&] { return job_status(es_url, second) == "completed"; }));
     CHECK(index_ids(es_url, "search-sf-service") == expected_ids(env.sf.base_url()));
     restarted.signal(SIGINT);
@@ -241,14 +223,9 @@ TEST_CASE("the service rides out an Elasticsearch outage and keeps scheduling",
         std::ofstream(env.config, std::ios::app) << "elasticsearch.max_retries: 1\n";
     }
     const std::string es_url = env.es.base_url();
-    auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", env.config.string()});
+    auto svc = env.start_service();
     REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));
-    with_es<bool>(es_url, [](es::client& c) -> asio::awaitable<bool> {
-        json::object scheduling{
-            {"full", json::object{{"enabled", true}, {"interval", "*/2 * * * * ?"}}}};
-        co_await c.update_scheduling("sf-service", scheduling);
-        co_return true;
-    });
+    set_full_schedule(es_url, "sf-service", "*/2 * * * * ?");
     auto completed = [&] {
         std::size_t n = 0;
         for (auto& j : jobs_of(es_url, "sf-service")) {

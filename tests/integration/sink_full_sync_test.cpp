@@ -144,7 +144,7 @@ TEST_CASE("sink full sync on mock-elasticsearch leaves exactly the new listing",
         CHECK(hit->source.at("version") == 2);
         CHECK(hit->source.at("id") == "keep-7");
         // Rewritten whole by the full sync: a source without _timestamp leaves none (protocol.md
-        // §4.7).
+        // protocol.md §4.7).
         CHECK_FALSE(hit->source.contains("_timestamp"));
         auto fresh = co_await c.get_doc(index_name, "new-3");
         REQUIRE(fresh);

@@ -10,6 +10,7 @@
 #if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
     defined(CASIO_BIN_MOCK_SALESFORCE)
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -196,13 +197,25 @@ inline std::string job_status(const std::string& es_url, const std::string& job_
     return job ? std::string(job->at("status").as_string()) : std::string("missing");
 }
 
+// A full-sync schedule on a connector, set as Kibana sets it.
+inline void set_full_schedule(const std::string& es_url, const std::string& connector_id,
+                              const std::string& cron) {
+    with_es<bool>(es_url, [&](es::client& c) -> boost::asio::awaitable<bool> {
+        boost::json::object scheduling{
+            {"full", boost::json::object{{"enabled", true}, {"interval", cron}}}};
+        co_await c.update_scheduling(connector_id, scheduling);
+        co_return true;
+    });
+}
+
 inline std::string create_job(const std::string& es_url, const std::string& connector_id) {
     return with_es<std::string>(es_url, [&](es::client& c) -> boost::asio::awaitable<std::string> {
         co_return co_await c.create_sync_job(connector_id, "full", "on_demand");
     });
 }
 
-// What a running child printed so far (stdout and stderr merged), read without blocking.
+// Everything a child process printed so far, read without blocking it (a full pipe would
+// stall its logging).
 struct output_tail {
     child_process& process;
     std::string text;
@@ -214,6 +227,16 @@ struct output_tail {
             text += '\n';
         }
         return text;
+    }
+    // eventually(probe), reading the output before each probe.
+    bool wait_for(const std::function<bool()>& probe,
+                  std::chrono::milliseconds deadline = std::chrono::seconds(60)) {
+        return eventually(
+            [&] {
+                drain();
+                return probe();
+            },
+            deadline);
     }
 };
 
@@ -326,6 +349,20 @@ struct environment {
                 << "      standard_objects_to_sync: \"*\"\n";
         }
         out << o.extra_config;
+    }
+
+    // The connectors-asio service on this config.yml; with `capture`, its output is read
+    // through the pipe (output_tail), else it goes to the test's own output.
+    child_process start_service(bool capture = false) const {
+        return child_process::start(CASIO_BIN_CONNECTORS_ASIO, {"--config", config.string()},
+                                    capture);
+    }
+
+    // A `sync` that must succeed; its output is shown when it does not.
+    void require_sync(const std::string& connector_id) const {
+        auto r = sync(connector_id);
+        INFO(r.output);
+        REQUIRE(r.exit_code == 0);
     }
 
     // `connectors-asio sync` of one connector, to completion.

@@ -266,6 +266,14 @@ server_response service::bulk(server_request& req, const std::string* default_in
                                            std::to_string(opts_.bulk_429_every) + "th bulk item]"));
             continue;
         }
+        if (bulk_item_fault_) {
+            const std::string index = store_.concrete_name(op.index);
+            if (auto e = bulk_item_fault_(index, id)) {
+                errors = true;
+                append_item_error(items, op.kind, index, id, *e);
+                continue;
+            }
+        }
         try {
             write_outcome o;
             std::string index_name;

@@ -348,7 +348,7 @@ server_response service::dispatch(server_request& req) {
 
 server_response service::root(const server_request&) {
     json::object v{{"number", opts_.version},
-                   {"build_flavor", "default"},
+                   {"build_flavor", opts_.build_flavor},
                    {"build_type", "docker"},
                    {"build_hash", "0000000000000000000000000000000000000000"},
                    {"build_date", "2025-07-01T00:00:00.000Z"},

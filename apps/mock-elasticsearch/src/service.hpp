@@ -6,8 +6,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,9 +28,10 @@ struct service_options {
     std::string cluster_name = "mock-elasticsearch";
     std::string node_name = "mock-es-node-0";
     std::string license_type = "platinum";
-    std::vector<std::string> api_keys;  // accepted as sent, base64 of "id:key", or decoded
-    std::vector<std::string> users;     // "name:password" for Basic auth
-    std::uint64_t bulk_429_every = 0;   // every Nth bulk item answered 429 (0 = never)
+    std::string build_flavor = "default";  // "serverless" for an Elastic Cloud Serverless root
+    std::vector<std::string> api_keys;     // accepted as sent, base64 of "id:key", or decoded
+    std::vector<std::string> users;        // "name:password" for Basic auth
+    std::uint64_t bulk_429_every = 0;      // every Nth bulk item answered 429 (0 = never)
     // 503 for every request in [from, from + for) after start (for <= 0: disabled).
     std::chrono::milliseconds unavailable_from{0};
     std::chrono::milliseconds unavailable_for{0};
@@ -61,6 +64,7 @@ class service {
     ~service();
 
     store& data() noexcept { return store_; }
+    const store& data() const noexcept { return store_; }
     const service_options& options() const noexcept { return opts_; }
 
     // Persists to <dir>/wal.log (replaying what is there). Warnings go to `warn`.
@@ -74,6 +78,12 @@ class service {
     http::handler async_handler();
 
     std::size_t open_scrolls() const noexcept { return scrolls_.size(); }
+
+    // Fault injection for in-process tests (the binary never sets it): a bulk item for which
+    // this returns an error is answered with it and not applied, like a mapping failure.
+    using bulk_item_fault =
+        std::function<std::optional<es_error>(std::string_view index, std::string_view id)>;
+    void set_bulk_item_fault(bulk_item_fault f) { bulk_item_fault_ = std::move(f); }
 
   private:
     http::server_response dispatch(http::server_request& req);
@@ -113,6 +123,7 @@ class service {
     std::unique_ptr<wal> wal_;
     std::map<std::string, scroll_context, std::less<>> scrolls_;
     std::uint64_t bulk_items_seen_ = 0;
+    bulk_item_fault bulk_item_fault_;
     std::chrono::steady_clock::time_point started_;
     std::chrono::steady_clock::time_point unavailable_until_{};
     std::chrono::steady_clock::time_point unavailable_since_{};

@@ -3,14 +3,35 @@
 
 #include <boost/json/parse.hpp>
 
-#include "fake_transport.hpp"
+#include "support/manual_clock.hpp"
+#include "support/mock_es_transport.hpp"
+#include "support/run.hpp"
 
 using namespace casio;
 using namespace std::chrono_literals;
-using es::test::fake_transport;
-using es::test::field;
-using es::test::run;
+using test::field;
+using test::mock_es_transport;
+using test::run;
 namespace json = boost::json;
+
+namespace {
+
+// A client whose bulk calls retry up to `max_retries` times, sleeping on a manual clock, and an
+// empty bulk to fill.
+struct bulk_fixture {
+    explicit bulk_fixture(int max_retries) : c(t, options(max_retries), &s) {}
+    static es::client_options options(int max_retries) {
+        auto o = test::es_test_options();
+        o.bulk_retries.max_retries = max_retries;
+        return o;
+    }
+    mock_es_transport t;
+    casio::test::manual_sleeper s;
+    es::client c;
+    es::bulk_builder b;
+};
+
+}  // namespace
 
 TEST_CASE("bulk builder writes index/update/delete NDJSON", "[es][bulk]") {
     es::bulk_builder b;
@@ -126,8 +147,8 @@ TEST_CASE("bulk response parser", "[es][bulk]") {
 }
 
 TEST_CASE("_bulk call: NDJSON headers, pipeline parameter, per-item results", "[es][bulk]") {
-    fake_transport t;
-    es::client c(t, es::test::test_options());
+    mock_es_transport t;
+    es::client c(t, test::es_test_options());
     es::bulk_builder b;
     b.add_index("search-sf", "1", R"({"id":"1"})");
     b.add_delete("search-sf", "2");
@@ -135,8 +156,8 @@ TEST_CASE("_bulk call: NDJSON headers, pipeline parameter, per-item results", "[
         200,
         R"({"errors":false,"items":[{"index":{"_id":"1","result":"created","status":201}},{"delete":{"_id":"2","result":"not_found","status":404}}]})");
     auto r = run(c.bulk(b, "search-default-ingestion"));
-    REQUIRE(t.requests.size() == 1);
-    const auto& req = t.requests[0];
+    REQUIRE(t.requests().size() == 1);
+    const auto& req = t.requests()[0];
     CHECK(req.verb == http::method::put);
     CHECK(req.url == "http://es.test:9200/_bulk?pipeline=search-default-ingestion");
     CHECK(field(req, "content-type") ==
@@ -153,19 +174,15 @@ TEST_CASE("_bulk call: NDJSON headers, pipeline parameter, per-item results", "[
         200,
         R"({"errors":false,"items":[{"index":{"_id":"1","result":"updated","status":200}},{"delete":{"_id":"2","result":"deleted","status":200}}]})");
     run(c.bulk(b));
-    CHECK(t.requests.back().url == "http://es.test:9200/_bulk");
+    CHECK(t.requests().back().url == "http://es.test:9200/_bulk");
     CHECK(run(c.bulk(es::bulk_builder{})).items.empty());
-    CHECK(t.requests.size() == 2);
+    CHECK(t.requests().size() == 2);
 }
 
 TEST_CASE("_bulk: per-item 429s are re-sent alone, up to the bulk retry limit",
           "[es][bulk][retry]") {
-    fake_transport t;
-    casio::test::manual_sleeper s;
-    auto o = es::test::test_options();
-    o.bulk_retries.max_retries = 3;
-    es::client c(t, o, &s);
-    es::bulk_builder b;
+    bulk_fixture f(3);
+    auto& [t, s, c, b] = f;
     b.add_index("i", "a", "{}");
     b.add_index("i", "b", "{}");
     b.add_delete("i", "c");
@@ -185,9 +202,9 @@ TEST_CASE("_bulk: per-item 429s are re-sent alone, up to the bulk retry limit",
             R"({"errors":false,"items":[{"delete":{"_id":"c","result":"deleted","status":200}}]})");
 
     auto r = run(c.bulk(b));
-    REQUIRE(t.requests.size() == 3);
-    CHECK(t.requests[1].body == std::string(b.text(1)) + std::string(b.text(2)));
-    CHECK(t.requests[2].body == b.text(2));
+    REQUIRE(t.requests().size() == 3);
+    CHECK(t.requests()[1].body == std::string(b.text(1)) + std::string(b.text(2)));
+    CHECK(t.requests()[2].body == b.text(2));
     REQUIRE(r.items.size() == 4);
     for (const auto& item : r.items) {
         CHECK(item.succeeded());
@@ -202,19 +219,15 @@ TEST_CASE("_bulk: per-item 429s are re-sent alone, up to the bulk retry limit",
 }
 
 TEST_CASE("_bulk: item 429s left after the limit are reported as failures", "[es][bulk][retry]") {
-    fake_transport t;
-    casio::test::manual_sleeper s;
-    auto o = es::test::test_options();
-    o.bulk_retries.max_retries = 2;
-    es::client c(t, o, &s);
-    es::bulk_builder b;
+    bulk_fixture f(2);
+    auto& [t, s, c, b] = f;
     b.add_index("i", "a", "{}");
     const std::string answer =
         R"({"errors":true,"items":[{"index":{"_id":"a","status":429,"error":{"type":"es_rejected_execution_exception","reason":"rejected"}}}]})";
     t.reply(200, answer);
     t.reply(200, answer);
     auto r = run(c.bulk(b));
-    CHECK(t.requests.size() == 2);
+    CHECK(t.requests().size() == 2);
     CHECK(r.errors);
     CHECK_FALSE(r.items[0].succeeded());
     CHECK(r.items[0].status == 429);
@@ -222,12 +235,8 @@ TEST_CASE("_bulk: item 429s left after the limit are reported as failures", "[es
 }
 
 TEST_CASE("_bulk: whole-request failures use the bulk retry settings", "[es][bulk][retry]") {
-    fake_transport t;
-    casio::test::manual_sleeper s;
-    auto o = es::test::test_options();
-    o.bulk_retries.max_retries = 3;
-    es::client c(t, o, &s);
-    es::bulk_builder b;
+    bulk_fixture f(3);
+    auto& [t, s, c, b] = f;
     b.add_delete("i", "a");
     t.reply(429, R"({"error":{"type":"es_rejected_execution_exception","reason":"busy"}})");
     t.reply(502, "");
@@ -237,7 +246,7 @@ TEST_CASE("_bulk: whole-request failures use the bulk retry settings", "[es][bul
     CHECK(r.attempts == 3);
     CHECK(r.items[0].succeeded());
     CHECK(s.requested() == std::vector<std::chrono::milliseconds>{2s, 4s});
-    CHECK(t.requests[2].body == b.body());
+    CHECK(t.requests()[2].body == b.body());
 
     // A mismatched answer is an error, not silently misattributed results.
     t.reply(200, R"({"errors":false,"items":[]})");

@@ -5,22 +5,24 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "fake_transport.hpp"
+#include "support/manual_clock.hpp"
+#include "support/mock_es_transport.hpp"
+#include "support/run.hpp"
 
 using namespace casio;
-using es::test::fake_transport;
-using es::test::field;
-using es::test::run;
+using test::field;
+using test::mock_es_transport;
+using test::run;
 namespace json = boost::json;
 
 namespace {
 
 struct fixture {
-    fake_transport t;
+    mock_es_transport t;
     casio::test::manual_sleeper sleeps;
-    es::client c{t, es::test::test_options(), &sleeps};
+    es::client c{t, test::es_test_options(), &sleeps};
 
-    const http::request& last() const { return t.requests.back(); }
+    const http::request& last() const { return t.requests().back(); }
     json::value last_body() const { return json::parse(last().body); }
 };
 
@@ -48,15 +50,15 @@ TEST_CASE("every request carries the service headers", "[es][client][headers]") 
 }
 
 TEST_CASE("api key and extra headers", "[es][client][headers][auth]") {
-    fake_transport t;
-    auto o = es::test::test_options();
+    mock_es_transport t;
+    auto o = test::es_test_options();
     o.api_key = "a2V5OnNlY3JldA==";
     o.headers.push_back({"X-Custom", "1"});
     o.headers.push_back({"X-Elastic-Product-Origin", "kibana"});  // overrides, not duplicates
     es::client c(t, o);
     t.reply(200, "{}");
     CHECK(run(c.index_exists("idx")));
-    const auto& r = t.requests.back();
+    const auto& r = t.requests().back();
     CHECK(field(r, "authorization") == "ApiKey a2V5OnNlY3JldA==");
     CHECK(field(r, "x-custom") == "1");
     CHECK(field(r, "x-elastic-product-origin") == "kibana");
@@ -68,7 +70,7 @@ TEST_CASE("api key and extra headers", "[es][client][headers][auth]") {
 TEST_CASE("product check: first 2xx must come from Elasticsearch", "[es][client][product]") {
     SECTION("missing header is a clear fatal error") {
         fixture f;
-        f.t.reply(es::test::es_response(200, "{}", false));
+        f.t.reply(test::es_response(200, "{}", false));
         try {
             run(f.c.info());
             FAIL("expected an error");
@@ -80,13 +82,13 @@ TEST_CASE("product check: first 2xx must come from Elasticsearch", "[es][client]
     SECTION("verified once, then not re-checked") {
         fixture f;
         f.t.reply(200, "{}");
-        f.t.reply(es::test::es_response(200, R"({"count":3})", false));
+        f.t.reply(test::es_response(200, R"({"count":3})", false));
         CHECK(run(f.c.index_exists("a")));
         CHECK(run(f.c.count("a")) == 3);
     }
     SECTION("error answers are not product-checked") {
         fixture f;
-        f.t.reply(es::test::es_response(404, "", false));
+        f.t.reply(test::es_response(404, "", false));
         CHECK_FALSE(run(f.c.index_exists("a")));
     }
 }
@@ -224,8 +226,8 @@ TEST_CASE("connector documents: get, search-all paging, raw and OCC update",
     REQUIRE(hits.size() == 3);
     CHECK(hits[2].id == "c");
     CHECK(hits[2].seq_no == 3);
-    REQUIRE(f.t.requests.size() == 5);
-    const auto& p1 = f.t.requests[3];
+    REQUIRE(f.t.requests().size() == 5);
+    const auto& p1 = f.t.requests()[3];
     CHECK(p1.verb == http::method::post);
     CHECK(p1.url ==
           "http://es.test:9200/.elastic-connectors-sync-jobs/_search?expand_wildcards=hidden");
@@ -234,7 +236,7 @@ TEST_CASE("connector documents: get, search-all paging, raw and OCC update",
         json::parse(p1.body) ==
         json::parse(
             R"({"query":{"match_all":{}},"sort":[{"created_at":"asc"}],"size":2,"seq_no_primary_term":true,"from":0})"));
-    CHECK(json::parse(f.t.requests[4].body).at("from") == 2);
+    CHECK(json::parse(f.t.requests()[4].body).at("from") == 2);
 
     // An empty page ends the listing even if total claims more (no endless loop).
     f.t.reply(200, R"({"hits":{"total":{"value":10},"hits":[]}})");
@@ -414,9 +416,9 @@ TEST_CASE("calls awaited with temporary arguments inside a coroutine", "[es][cli
         co_await f.c.update_doc(es::jobs_index, std::string("job-") + "1",
                                 json::object(json::parse(R"({"status":"error"})").as_object()));
     }());
-    REQUIRE(f.t.requests.size() == 4);
-    CHECK(f.t.requests[0].body == R"({"worker_hostname":"worker-a"})");
-    CHECK(f.t.requests[1].body == R"({"worker_hostname":"w","sync_cursor":"cursor"})");
-    CHECK(json::parse(f.t.requests[2].body).at("total_document_count") == 9);
-    CHECK(f.t.requests[3].body == R"({"doc":{"status":"error"}})");
+    REQUIRE(f.t.requests().size() == 4);
+    CHECK(f.t.requests()[0].body == R"({"worker_hostname":"worker-a"})");
+    CHECK(f.t.requests()[1].body == R"({"worker_hostname":"w","sync_cursor":"cursor"})");
+    CHECK(json::parse(f.t.requests()[2].body).at("total_document_count") == 9);
+    CHECK(f.t.requests()[3].body == R"({"doc":{"status":"error"}})");
 }

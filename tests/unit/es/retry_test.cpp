@@ -1,31 +1,33 @@
 // Retry layers of protocol.md §9.2/§9.3: app retrier, transport re-sends, OCC retry.
 #include <catch2/catch.hpp>
 
-#include "fake_transport.hpp"
+#include "support/manual_clock.hpp"
+#include "support/mock_es_transport.hpp"
+#include "support/run.hpp"
 
 using namespace casio;
 using namespace std::chrono_literals;
-using es::test::fake_transport;
-using es::test::run;
+using test::mock_es_transport;
+using test::run;
 namespace json = boost::json;
 
 TEST_CASE("app retrier: 429/5xx retried with interval x attempt", "[es][retry]") {
-    fake_transport t;
+    mock_es_transport t;
     casio::test::manual_sleeper s;
-    es::client c(t, es::test::test_options(), &s);
+    es::client c(t, test::es_test_options(), &s);
     t.reply(503, R"({"error":{"type":"unavailable_shards_exception","reason":"busy"}})");
     t.reply(429, R"({"error":{"type":"es_rejected_execution_exception","reason":"queue full"}})");
     t.reply(500, "{}");
     t.reply(200, R"({"id":"j"})");
     CHECK(run(c.create_sync_job("c", "full", "on_demand")) == "j");
-    CHECK(t.requests.size() == 4);
+    CHECK(t.requests().size() == 4);
     CHECK(s.requested() == std::vector<std::chrono::milliseconds>{10s, 20s, 30s});
 }
 
 TEST_CASE("app retrier gives up after max_retries attempts with the last error", "[es][retry]") {
-    fake_transport t;
+    mock_es_transport t;
     casio::test::manual_sleeper s;
-    es::client c(t, es::test::test_options(), &s);
+    es::client c(t, test::es_test_options(), &s);
     for (int i = 0; i < 5; ++i) {
         t.reply(504, R"({"error":{"type":"timeout","reason":"gateway timeout"}})");
     }
@@ -37,14 +39,14 @@ TEST_CASE("app retrier gives up after max_retries attempts with the last error",
         CHECK(e.kind() == core::error_kind::transient);
         CHECK_THAT(e.what(), Catch::Contains("PUT /_connector/c1/_check_in: 504"));
     }
-    CHECK(t.requests.size() == 5);
+    CHECK(t.requests().size() == 5);
     CHECK(s.requested() == std::vector<std::chrono::milliseconds>{10s, 20s, 30s, 40s});
 }
 
 TEST_CASE("app retrier does not retry other errors", "[es][retry]") {
-    fake_transport t;
+    mock_es_transport t;
     casio::test::manual_sleeper s;
-    es::client c(t, es::test::test_options(), &s);
+    es::client c(t, test::es_test_options(), &s);
     SECTION("404") {
         t.reply(404, R"({"error":{"type":"resource_not_found_exception","reason":"x"}})");
         CHECK_THROWS_AS(run(c.check_in("c1")), es::es_error);
@@ -57,15 +59,15 @@ TEST_CASE("app retrier does not retry other errors", "[es][retry]") {
         t.reply(400, R"({"error":{"type":"parsing_exception","reason":"x"}})");
         CHECK_THROWS_AS(run(c.license()), es::es_error);
     }
-    CHECK(t.requests.size() == 1);
+    CHECK(t.requests().size() == 1);
     CHECK(s.requested().empty());
 }
 
 TEST_CASE("connection failures: immediate transport re-sends, then the app retrier",
           "[es][retry]") {
-    fake_transport t;
+    mock_es_transport t;
     casio::test::manual_sleeper s;
-    auto o = es::test::test_options();
+    auto o = test::es_test_options();
     o.transport_retries = 1;
     o.retries.max_retries = 2;
     es::client c(t, o, &s);
@@ -74,56 +76,56 @@ TEST_CASE("connection failures: immediate transport re-sends, then the app retri
     t.fail(core::error(core::error_kind::transient, "timed out"));
     t.reply(200, R"({"license":{"status":"active","type":"basic"}})");
     CHECK(run(c.license()).type == "basic");
-    CHECK(t.requests.size() == 4);
+    CHECK(t.requests().size() == 4);
     CHECK(s.requested() == std::vector<std::chrono::milliseconds>{10s});
 }
 
 TEST_CASE("a fatal transport error is not retried", "[es][retry]") {
-    fake_transport t;
+    mock_es_transport t;
     casio::test::manual_sleeper s;
-    es::client c(t, es::test::test_options(), &s);
+    es::client c(t, test::es_test_options(), &s);
     t.fail(core::error(core::error_kind::fatal, "certificate verify failed for host es.test"));
     CHECK_THROWS_WITH(run(c.license()), Catch::Contains("certificate verify failed"));
-    CHECK(t.requests.size() == 1);
+    CHECK(t.requests().size() == 1);
 }
 
 TEST_CASE("calls outside the app retrier: immediate re-sends only", "[es][retry]") {
-    fake_transport t;
+    mock_es_transport t;
     casio::test::manual_sleeper s;
-    es::client c(t, es::test::test_options(), &s);  // transport_retries = 3
+    es::client c(t, test::es_test_options(), &s);  // transport_retries = 3
     SECTION("busy answers are re-sent at once, up to 4 sends") {
         t.reply(503, "{}");
         t.reply(429, "{}");
         t.reply(200, R"({"count":7})");
         CHECK(run(c.count("search-x")) == 7);
-        CHECK(t.requests.size() == 3);
+        CHECK(t.requests().size() == 3);
         for (int i = 0; i < 4; ++i) {
             t.reply(502, "{}");
         }
         CHECK_THROWS_WITH(run(c.refresh("search-x")),
                           Catch::StartsWith("POST /search-x/_refresh: 502"));
-        CHECK(t.requests.size() == 7);
+        CHECK(t.requests().size() == 7);
     }
     SECTION("other errors are not re-sent") {
         t.reply(500, "{}");
         CHECK_FALSE(run(c.ping()));
-        CHECK(t.requests.size() == 1);
+        CHECK(t.requests().size() == 1);
     }
     SECTION("app-retried calls get no immediate status re-sends") {
-        auto o = es::test::test_options();
+        auto o = test::es_test_options();
         o.retries.max_retries = 2;
         es::client c2(t, o, &s);
         t.reply(503, "{}");
         t.reply(503, "{}");
         CHECK_THROWS_AS(run(c2.license()), es::es_error);
-        CHECK(t.requests.size() == 2);
+        CHECK(t.requests().size() == 2);
         CHECK(s.requested() == std::vector<std::chrono::milliseconds>{10s});
     }
 }
 
 TEST_CASE("OCC retry re-reads and retries a 409 up to 3 times", "[es][retry][occ]") {
-    fake_transport t;
-    es::client c(t, es::test::test_options());
+    mock_es_transport t;
+    es::client c(t, test::es_test_options());
     auto doc = [](int seq) {
         return R"({"_id":"c1","_seq_no":)" + std::to_string(seq) +
                R"(,"_primary_term":1,"found":true,"_source":{}})";
@@ -150,7 +152,7 @@ TEST_CASE("OCC retry re-reads and retries a 409 up to 3 times", "[es][retry][occ
         t.reply(200, R"({"result":"updated"})");
         CHECK(run(es::with_occ_retry(write)) == 3);
         CHECK(attempts == 3);
-        CHECK(t.requests.back().url ==
+        CHECK(t.requests().back().url ==
               "http://es.test:9200/.elastic-connectors/_update/c1?if_seq_no=3&if_primary_term=1");
     }
     SECTION("gives up after 3 conflicts") {

@@ -15,6 +15,7 @@
 
 #include <casio/http/client.hpp>
 
+#include "support/compress.hpp"
 #include "support/scripted_server.hpp"
 
 namespace net = boost::asio;
@@ -23,28 +24,13 @@ using casio::http::client;
 using casio::http::client_options;
 using casio::http::request;
 using casio::http::response;
+using casio::test::compress;
 using casio::test::http_reply;
 using casio::test::scripted_reply;
 using casio::test::scripted_request;
 using casio::test::scripted_server;
 
 namespace {
-
-// zlib-compresses `data` with a gzip (windowBits 31), zlib (15) or raw deflate (-15) wrapper.
-std::string compress(std::string_view data, int window_bits) {
-    z_stream zs{};
-    REQUIRE(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 9, Z_DEFAULT_STRATEGY) ==
-            Z_OK);
-    std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    zs.avail_in = static_cast<uInt>(data.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
 
 std::string pattern(std::size_t size) {
     std::string s(size, '\0');

@@ -22,6 +22,9 @@
 
 #include <casio/http/server.hpp>
 
+#include "support/blocking_http_client.hpp"
+#include "support/compress.hpp"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -50,31 +53,7 @@ struct running_server {
     std::thread thread;
 };
 
-struct client {
-    explicit client(std::uint16_t port) : stream(ioc) {
-        stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    }
-    bhttp::response<bhttp::string_body> send(
-        bhttp::verb verb, std::string target, std::string body = {},
-        std::vector<std::pair<std::string, std::string>> fields = {}) {
-        bhttp::request<bhttp::string_body> req{verb, target, 11};
-        req.set(bhttp::field::host, "127.0.0.1");
-        for (auto& [k, v] : fields)
-            req.set(k, v);
-        req.body() = std::move(body);
-        req.prepare_payload();
-        bhttp::write(stream, req);
-        bhttp::response_parser<bhttp::string_body> parser;
-        parser.body_limit(256 * 1024 * 1024);
-        if (verb == bhttp::verb::head)
-            parser.skip(true);
-        bhttp::read(stream, buffer, parser);
-        return parser.release();
-    }
-    asio::io_context ioc;
-    beast::tcp_stream stream;
-    beast::flat_buffer buffer;
-};
+using client = casio::test::blocking_http_client;
 
 asio::awaitable<server_response> echo(server_request& req) {
     server_response res;
@@ -82,20 +61,6 @@ asio::awaitable<server_response> echo(server_request& req) {
     res.body = req.method + " " + req.path + " q=" + std::string(req.query("q").value_or("-")) +
                " body=" + std::to_string(req.body.size());
     co_return res;
-}
-
-std::string gzip_string(const std::string& in) {
-    z_stream zs{};
-    REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())), '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
 }
 
 std::string gunzip(const std::string& in) {
@@ -176,10 +141,7 @@ TEST_CASE("large bodies are accepted up to the limit, 413 above", "[http][server
     bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/big", 11};
     req.body() = std::string(61 * 1024 * 1024, 'b');
     req.prepare_payload();
-    boost::system::error_code ec;
-    bhttp::write(over.stream, req, ec);
-    bhttp::response<bhttp::string_body> res;
-    bhttp::read(over.stream, over.buffer, res, ec);
+    auto res = over.exchange_ignoring_errors(req);
     CHECK(res.result_int() == 413);
 }
 
@@ -339,7 +301,8 @@ TEST_CASE("gzip-encoded request bodies are inflated for the handler", "[http][se
     });
     client c(s.port);
     std::string body(5000, 'z');
-    auto r = c.send(bhttp::verb::post, "/", gzip_string(body), {{"Content-Encoding", "gzip"}});
+    auto r = c.send(bhttp::verb::post, "/", casio::test::compress(body, 31),
+                    {{"Content-Encoding", "gzip"}});
     CHECK(r.body() == body + "|none");
     client bad(s.port);
     CHECK(

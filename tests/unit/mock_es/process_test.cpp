@@ -16,6 +16,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "support/blocking_http_client.hpp"
 #include "support/child_process.hpp"
 
 #ifdef CASIO_BIN_MOCK_ELASTICSEARCH
@@ -27,30 +28,17 @@ using casio::test::child_process;
 
 namespace {
 
-struct connection {
-    explicit connection(std::uint16_t port) : stream(ioc) {
-        stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+// Requests with a body say it is JSON unless told otherwise.
+struct connection : casio::test::blocking_http_client {
+    using blocking_http_client::blocking_http_client;
+    response send(bhttp::verb verb, const std::string& target, std::string body = {},
+                  const std::string& content_type = "application/json") {
+        fields f;
+        if (!body.empty()) {
+            f.emplace_back("Content-Type", content_type);
+        }
+        return blocking_http_client::send(verb, target, std::move(body), f);
     }
-    bhttp::response<bhttp::string_body> send(bhttp::verb verb, const std::string& target,
-                                             std::string body = {},
-                                             std::string content_type = "application/json") {
-        bhttp::request<bhttp::string_body> req{verb, target, 11};
-        req.set(bhttp::field::host, "127.0.0.1");
-        if (!body.empty())
-            req.set(bhttp::field::content_type, content_type);
-        req.body() = std::move(body);
-        req.prepare_payload();
-        stream.expires_after(std::chrono::seconds(30));
-        bhttp::write(stream, req);
-        bhttp::response_parser<bhttp::string_body> p;
-        if (verb == bhttp::verb::head)
-            p.skip(true);
-        bhttp::read(stream, buffer, p);
-        return p.release();
-    }
-    asio::io_context ioc;
-    beast::tcp_stream stream;
-    beast::flat_buffer buffer;
 };
 
 }  // namespace
@@ -85,10 +73,7 @@ TEST_CASE("bodies over --max-body-mb get an ES-shaped 413", "[mock_es][process]"
     req.set(bhttp::field::content_type, "application/x-ndjson");
     req.body() = std::string(2 * 1024 * 1024, ' ');
     req.prepare_payload();
-    boost::system::error_code ec;
-    bhttp::write(c.stream, req, ec);
-    bhttp::response<bhttp::string_body> res;
-    bhttp::read(c.stream, c.buffer, res, ec);
+    auto res = c.exchange_ignoring_errors(req);
     CHECK(res.result_int() == 413);
     CHECK(res["X-Elastic-Product"] == "Elasticsearch");
     CHECK(res.body().find("\"status\":413") != std::string::npos);

@@ -1,6 +1,7 @@
 // The job runner and the service rounds against an in-memory Elasticsearch and a scripted
 // source: claim races, terminal writes, no deletion after a failed listing, cancellation,
 // suspension, schedule de-duplication, concurrency limits, cleanup and the error budget.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -9,17 +10,20 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <casio/sync/job_runner.hpp>
 #include <casio/sync/service.hpp>
 
-#include "service_fake_es.hpp"
 #include "support/manual_clock.hpp"
+#include "support/mock_es_transport.hpp"
+#include "support/run.hpp"
 
 using namespace casio;
 namespace asio = boost::asio;
 namespace json = boost::json;
-using sync::test::fake_es;
+using http::method;
 
 namespace {
 
@@ -113,11 +117,20 @@ json::object ready_connector(const char* cron = nullptr) {
     return c;
 }
 
+core::error connection_refused() {
+    return core::error(core::error_kind::transient, "connection refused");
+}
+
+constexpr std::string_view connectors_index = ".elastic-connectors-v1";
+constexpr std::string_view jobs_index = ".elastic-connectors-sync-jobs-v1";
+
+// A sync service's world: Elasticsearch (casio::mock_es in process, behind the transport
+// double), a scripted source and the configuration naming connector c1.
 struct fixture {
     // One io_context for the whole test, declared first so it outlives everything bound to it
     // (the service keeps a timer of the context it first ran on).
     asio::io_context ctx;
-    fake_es es_t;
+    test::mock_es_transport es_t;
     casio::test::manual_sleeper sleeps;
     es::client es{es_t,
                   [] {
@@ -131,26 +144,39 @@ struct fixture {
     script src;
     scripted_factory factory{src};
     sync::config cfg;
+    int jobs_created = 0;
 
     fixture() {
-        es_t.connectors["c1"].source = ready_connector();
+        // The system indices exist, as after the service's first preflight.
+        es_t.store().create_index(jobs_index);
+        es_t.put_doc(connectors_index, "c1", ready_connector());
         cfg.connectors.push_back({"c1", std::string("salesforce"), {}, {}, {}, {}});
     }
 
+    // A job as Kibana creates it (through the _sync_job API), created one second after the
+    // one before so that "oldest first" is well defined.
     std::string add_job(const char* type = "full") {
-        json::object b{{"id", "c1"}, {"job_type", type}, {"trigger_method", "on_demand"}};
-        http::request r;
-        r.verb = http::method::post;
-        r.url = "http://es.test:9200/_connector/_sync_job";
-        r.body = json::serialize(b);
-        std::optional<std::string> id;
-        asio::io_context ctx;
-        asio::co_spawn(ctx, es_t.send(r), [&](std::exception_ptr, http::response res) {
-            id = std::string(json::parse(res.body).at("id").as_string());
-        });
-        ctx.run();
-        es_t.requests.clear();
-        return *id;
+        auto id = test::run(es.create_sync_job("c1", type, "on_demand"));
+        ++jobs_created;
+        patch_job(id,
+                  {{"created_at", "2026-01-01T00:00:0" + std::to_string(jobs_created) + ".000Z"}});
+        es_t.clear_requests();
+        return id;
+    }
+
+    // Writes over a stored document as another writer (Kibana, another worker) would.
+    void patch(std::string_view index, std::string_view id, const json::object& fields) {
+        auto source = es_t.doc(index, id).value_or(json::object{});
+        for (const auto& [k, v] : fields) {
+            source[k] = v;
+        }
+        es_t.put_doc(index, id, source);
+    }
+    void patch_connector(const json::object& fields, std::string_view id = "c1") {
+        patch(connectors_index, id, fields);
+    }
+    void patch_job(std::string_view id, const json::object& fields) {
+        patch(jobs_index, id, fields);
     }
 
     sync::runner_settings settings() const {
@@ -162,7 +188,9 @@ struct fixture {
     }
 
     es::doc_hit job_hit(const std::string& id) {
-        return es::doc_hit{id, 1, 1, es_t.jobs.at(id).source};
+        const auto* idx = es_t.store().find(jobs_index);
+        auto d = es_t.store().get(*idx, id);
+        return es::doc_hit{id, d->seq_no, 1, d->object()};
     }
 
     template <typename F>
@@ -186,8 +214,8 @@ struct fixture {
                     [&]() -> asio::awaitable<void> {
                         // Acts once the job runs and has reported progress (observable state).
                         asio::steady_timer t(co_await asio::this_coro::executor);
-                        while (
-                            es_t.sent("PUT", "/_connector/_sync_job/" + id + "/_stats").empty()) {
+                        while (es_t.sent(method::put, "/_connector/_sync_job/" + id + "/_stats")
+                                   .empty()) {
                             t.expires_after(std::chrono::milliseconds(1));
                             co_await t.async_wait(asio::use_awaitable);
                         }
@@ -200,8 +228,49 @@ struct fixture {
         return out;
     }
 
-    const json::object& job(const std::string& id) { return es_t.jobs.at(id).source; }
-    const json::object& connector() { return es_t.connectors.at("c1").source; }
+    json::object job(const std::string& id) const { return *es_t.doc(jobs_index, id); }
+    json::object connector(std::string_view id = "c1") const {
+        return *es_t.doc(connectors_index, id);
+    }
+    // The job ids, oldest first.
+    std::vector<std::string> job_ids() const {
+        std::vector<std::pair<std::string, std::string>> by_time;
+        if (const auto* idx = es_t.store().find(jobs_index)) {
+            for (const auto& [id, d] : idx->docs) {
+                by_time.emplace_back(std::string(d->object().at("created_at").as_string()), id);
+            }
+        }
+        std::sort(by_time.begin(), by_time.end());
+        std::vector<std::string> out;
+        for (auto& [t, id] : by_time) {
+            out.push_back(id);
+        }
+        return out;
+    }
+    // A content document as stored, the bytes Elasticsearch received.
+    std::optional<std::string> stored(std::string_view index, std::string_view id) const {
+        const auto* idx = es_t.store().find(index);
+        auto d = idx ? es_t.store().get(*idx, id) : nullptr;
+        return d ? std::optional<std::string>(d->source) : std::nullopt;
+    }
+    std::size_t doc_count(std::string_view index) const {
+        const auto* idx = es_t.store().find(index);
+        return idx ? idx->docs.size() : 0;
+    }
+    // The next `n` OCC writes of connector c1 are answered 409, as when another worker wrote
+    // it between our read and our write.
+    void inject_conflicts(std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            es_t.script(
+                {method::post, "/.elastic-connectors/_update/c1"},
+                test::es_response(
+                    409,
+                    R"({"error":{"type":"version_conflict_engine_exception","reason":"conflict"}})"));
+        }
+    }
+    void seed(std::string_view index, std::string_view id, std::string source) {
+        es_t.store().put(es_t.store().index_for_write(index), id, std::move(source), false);
+    }
 };
 
 }  // namespace
@@ -209,7 +278,7 @@ struct fixture {
 TEST_CASE("a full job runs to completed with counts and the connector sync-done write",
           "[sync][runner]") {
     fixture f;
-    f.es_t.indices["search-x"]["stale"] = "{}";
+    f.seed("search-x", "stale", R"({"id":"stale"})");
     const auto id = f.add_job();
     auto out = f.run_job(id);
     REQUIRE(out);
@@ -225,10 +294,9 @@ TEST_CASE("a full job runs to completed with counts and the connector sync-done 
     CHECK(j.at("total_document_count") == 2);
     CHECK(j.at("error").is_null());
     CHECK(j.contains("completed_at"));
-    CHECK(f.es_t.indices["search-x"].size() == 2);
+    CHECK(f.doc_count("search-x") == 2);
     // Content documents carry the pipeline flags.
-    CHECK(f.es_t.indices["search-x"]["a"].find(R"("_extract_binary_content":true)") !=
-          std::string::npos);
+    CHECK(f.es_t.bulk_source("a").at("_extract_binary_content") == true);
 
     const auto& c = f.connector();
     CHECK(c.at("last_sync_status") == "completed");
@@ -238,49 +306,49 @@ TEST_CASE("a full job runs to completed with counts and the connector sync-done 
     CHECK(c.at("sync_cursor").is_null());
 
     // sync_starts is an OCC write, before the claim.
-    auto starts = f.es_t.sent("POST", "/.elastic-connectors/_update/c1");
+    auto starts = f.es_t.sent(method::post, "/.elastic-connectors/_update/c1");
     REQUIRE_FALSE(starts.empty());
-    CHECK(fake_es::query_of(*starts.front()).find("if_seq_no=") == 0);
-    CHECK(f.es_t.sent("PUT", "/_connector/_sync_job/" + id + "/_claim").size() == 1);
+    CHECK(test::query_of(*starts.front()).find("if_seq_no=") == 0);
+    CHECK(f.es_t.sent(method::put, "/_connector/_sync_job/" + id + "/_claim").size() == 1);
 }
 
 TEST_CASE("a busy connector leaves the job pending and untouched", "[sync][runner][claim]") {
     fixture f;
-    f.es_t.connectors["c1"].source["last_sync_status"] = "in_progress";
+    f.patch_connector({{"last_sync_status", "in_progress"}});
     const auto id = f.add_job();
     CHECK_FALSE(f.run_job(id));
     CHECK(f.job(id).at("status") == "pending");
-    CHECK(f.es_t.sent("PUT", "/_connector/_sync_job").empty());
-    CHECK(f.es_t.sent("POST", "/.elastic-connectors").size() == 0);
+    CHECK(f.es_t.sent(method::put, "/_connector/_sync_job").empty());
+    CHECK(f.es_t.sent(method::post, "/.elastic-connectors").size() == 0);
 }
 
 TEST_CASE("a claim race (409) re-reads the connector and retries", "[sync][runner][claim]") {
     fixture f;
     const auto id = f.add_job();
     SECTION("two conflicts: the third attempt wins") {
-        f.es_t.conflicts_to_inject = 2;
+        f.inject_conflicts(2);
         auto out = f.run_job(id);
         REQUIRE(out);
         CHECK(out->status == sync::job_status::completed);
-        CHECK(f.es_t.sent("GET", "/.elastic-connectors/_doc/c1").size() >= 3);
+        CHECK(f.es_t.sent(method::get, "/.elastic-connectors/_doc/c1").size() >= 3);
     }
     SECTION("three conflicts: give up, the job stays pending") {
-        f.es_t.conflicts_to_inject = 3;
+        f.inject_conflicts(3);
         CHECK_FALSE(f.run_job(id));
         CHECK(f.job(id).at("status") == "pending");
-        CHECK(f.es_t.sent("PUT", "/_connector/_sync_job").empty());
+        CHECK(f.es_t.sent(method::put, "/_connector/_sync_job").empty());
     }
 }
 
 TEST_CASE("a failed listing deletes nothing and writes the error", "[sync][runner][error]") {
     fixture f;
-    f.es_t.indices["search-x"]["stale"] = "{}";
+    f.seed("search-x", "stale", R"({"id":"stale"})");
     f.src.fail_after = true;
     const auto id = f.add_job();
     auto out = f.run_job(id);
     REQUIRE(out);
     CHECK(out->status == sync::job_status::error);
-    CHECK(f.es_t.indices["search-x"].count("stale") == 1);
+    CHECK(f.stored("search-x", "stale"));
     CHECK(f.job(id).at("status") == "error");
     CHECK(f.job(id).at("error") == "Salesforce went away");
     CHECK(f.connector().at("status") == "error");
@@ -292,7 +360,7 @@ TEST_CASE("a failed listing deletes nothing and writes the error", "[sync][runne
 TEST_CASE("incremental without the feature fails as the reference words it",
           "[sync][runner][error]") {
     fixture f;
-    f.es_t.connectors["c1"].source["features"] = json::object{};
+    f.patch_connector({{"features", json::object{}}});
     const auto id = f.add_job("incremental");
     auto out = f.run_job(id);
     REQUIRE(out);
@@ -302,11 +370,11 @@ TEST_CASE("incremental without the feature fails as the reference words it",
 
 TEST_CASE("a cancel request stops the job, which ends canceled", "[sync][runner][cancel]") {
     fixture f;
-    f.es_t.indices["search-x"]["stale"] = "{}";
+    f.seed("search-x", "stale", R"({"id":"stale"})");
     f.src.block = true;
     const auto id = f.add_job();
     auto out = f.run_job(id, [&](sync::job_runner&) {
-        f.es_t.jobs.at(id).source["status"] = "canceling";  // Kibana's _cancel
+        f.patch_job(id, {{"status", "canceling"}});  // Kibana's _cancel
     });
     REQUIRE(out);
     CHECK(out->status == sync::job_status::canceled);
@@ -314,7 +382,7 @@ TEST_CASE("a cancel request stops the job, which ends canceled", "[sync][runner]
     CHECK(f.job(id).contains("canceled_at"));
     CHECK(f.connector().at("last_sync_status") == "canceled");
     CHECK(f.connector().at("status") == "connected");
-    CHECK(f.es_t.indices["search-x"].count("stale") == 1);  // nothing deleted
+    CHECK(f.stored("search-x", "stale"));  // nothing deleted
 }
 
 TEST_CASE("shutdown suspends the running job", "[sync][runner][suspend]") {
@@ -325,11 +393,11 @@ TEST_CASE("shutdown suspends the running job", "[sync][runner][suspend]") {
     REQUIRE(out);
     CHECK(out->status == sync::job_status::suspended);
     CHECK(f.job(id).at("status") == "suspended");
-    CHECK_FALSE(f.job(id).contains("completed_at"));
+    CHECK(f.job(id).at("completed_at").is_null());  // created null, never written
     CHECK(f.connector().at("last_sync_status") == "suspended");
     CHECK(f.connector().at("status") == "connected");
     // The stats reporter ran while the job was blocked, with the protocol.md §3.4 body.
-    auto stats = f.es_t.sent("PUT", "/_connector/_sync_job/" + id + "/_stats");
+    auto stats = f.es_t.sent(method::put, "/_connector/_sync_job/" + id + "/_stats");
     REQUIRE_FALSE(stats.empty());
     auto body = json::parse(stats.back()->body).as_object();
     CHECK(body.size() == 4);
@@ -341,47 +409,49 @@ TEST_CASE("shutdown suspends the running job", "[sync][runner][suspend]") {
 
 TEST_CASE("an access-control job writes identities into the ACL index", "[sync][runner][acl]") {
     fixture f;
-    f.es_t.connectors["c1"].source["features"] =
-        json::parse(R"({"document_level_security":{"enabled":true}})");
-    f.es_t.indices[".search-acl-filter-search-x"]["user-gone"] = "{}";
+    f.patch_connector(
+        {{"features", json::parse(R"({"document_level_security":{"enabled":true}})")}});
+    f.seed(".search-acl-filter-search-x", "user-gone", R"({"id":"user-gone"})");
     const auto id = f.add_job("access_control");
     auto out = f.run_job(id);
     REQUIRE(out);
     CHECK(out->status == sync::job_status::completed);
-    auto& acl = f.es_t.indices[".search-acl-filter-search-x"];
-    CHECK(acl.size() == 2);
-    CHECK(acl.count("user-a") == 1);
-    CHECK(acl.count("user-gone") == 0);  // unseen identity deleted after the full listing
-    CHECK(acl["user-a"].find("_extract_binary_content") == std::string::npos);
+    const std::string acl = ".search-acl-filter-search-x";
+    CHECK(f.doc_count(acl) == 2);
+    CHECK(f.stored(acl, "user-a"));
+    CHECK_FALSE(f.stored(acl, "user-gone"));  // unseen identity deleted after the full listing
+    CHECK(f.stored(acl, "user-a").value_or("").find("_extract_binary_content") ==
+          std::string::npos);
+    CHECK_FALSE(f.es_t.bulk_source("user-a").contains("_extract_binary_content"));
     CHECK(f.connector().at("last_access_control_sync_status") == "completed");
     CHECK(f.connector().at("last_sync_status").is_null());  // the content status is untouched
-    CHECK(f.es_t.sent("GET", "/_license").size() == 1);
+    CHECK(f.es_t.sent(method::get, "/_license").size() == 1);
 }
 
 TEST_CASE("a due schedule creates one job, not another while it is pending",
           "[sync][service][schedule]") {
     fixture f;
-    f.es_t.connectors["c1"].source = ready_connector("*/2 * * * * ?");
+    f.es_t.put_doc(connectors_index, "c1", ready_connector("*/2 * * * * ?"));
     sync::service svc(f.cfg, f.es, f.factory, "worker-1");
     auto now = *core::parse_iso8601("2026-01-01T10:00:00.500Z");
     svc.set_clock([&] { return now; });
     // The service starts (last wake-up = now); the next occurrence is 10:00:02.
     f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
-    CHECK(f.es_t.jobs.empty());
+    CHECK(f.job_ids().empty());
     now = *core::parse_iso8601("2026-01-01T10:00:02.100Z");
     f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
-    REQUIRE(f.es_t.jobs.size() == 1);
-    CHECK(f.es_t.jobs.begin()->second.source.at("trigger_method") == "scheduled");
+    REQUIRE(f.job_ids().size() == 1);
+    CHECK(f.job(f.job_ids().front()).at("trigger_method") == "scheduled");
     CHECK(f.connector().at("last_sync_scheduled_at") == "2026-01-01T10:00:02.000000+00:00");
     // Later occurrences while that job is still pending create nothing.
     now = *core::parse_iso8601("2026-01-01T10:00:06.100Z");
     f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
-    CHECK(f.es_t.jobs.size() == 1);
+    CHECK(f.job_ids().size() == 1);
     // Once it completed, the next occurrence schedules again.
-    f.es_t.jobs.begin()->second.source["status"] = "completed";
+    f.patch_job(f.job_ids().front(), {{"status", "completed"}});
     now = *core::parse_iso8601("2026-01-01T10:00:08.100Z");
     f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
-    CHECK(f.es_t.jobs.size() == 2);
+    CHECK(f.job_ids().size() == 2);
 }
 
 TEST_CASE("the schedule round checks in, checks the source and writes the status",
@@ -390,23 +460,26 @@ TEST_CASE("the schedule round checks in, checks the source and writes the status
     sync::service svc(f.cfg, f.es, f.factory, "worker-1");
     f.src.validate_fails = true;
     f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
-    CHECK(f.es_t.sent("PUT", "/_connector/c1/_check_in").size() == 1);  // forced first heartbeat
+    CHECK(f.es_t.sent(method::put, "/_connector/c1/_check_in").size() ==
+          1);  // forced first heartbeat
     CHECK(f.connector().at("status") == "error");
     CHECK(f.connector().at("error") == "invalid client credentials");
     f.src.validate_fails = false;
     f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
     CHECK(f.connector().at("status") == "connected");
     CHECK(f.connector().at("error").is_null());
-    CHECK(f.es_t.sent("PUT", "/_connector/c1/_check_in").size() == 1);  // seen recently enough
+    CHECK(f.es_t.sent(method::put, "/_connector/c1/_check_in").size() ==
+          1);  // seen recently enough
 }
 
 TEST_CASE("a new connector is prepared and not checked until configured",
           "[sync][service][prepare]") {
     fixture f;
-    f.es_t.connectors["c1"].source =
+    f.es_t.put_doc(
+        connectors_index, "c1",
         json::parse(
             R"({"service_type":"salesforce","index_name":"search-x","status":"created","configuration":{}})")
-            .as_object();
+            .as_object());
     sync::service svc(f.cfg, f.es, f.factory, "worker-1");
     f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
     CHECK(f.connector().at("status") == "needs_configuration");
@@ -434,17 +507,14 @@ TEST_CASE("jobs over the concurrency limit wait, oldest first", "[sync][service]
 
 TEST_CASE("cleanup fails orphaned and idle jobs", "[sync][service][cleanup]") {
     fixture f;
-    f.es_t.jobs["orphan"].source =
-        json::parse(R"({"connector":{"id":"gone"},"job_type":"full","status":"in_progress"})")
-            .as_object();
-    f.es_t.jobs["idle"].source =
-        json::parse(
-            R"({"connector":{"id":"c1"},"job_type":"full","status":"canceling","indexed_document_count":4,"deleted_document_count":0})")
-            .as_object();
-    f.es_t.jobs["fine"].source =
-        json::parse(R"({"connector":{"id":"c1"},"job_type":"full","status":"completed"})")
-            .as_object();
-    f.es_t.connectors["c1"].source["last_sync_status"] = "in_progress";
+    f.seed(jobs_index, "orphan",
+           R"({"connector":{"id":"gone"},"job_type":"full","status":"in_progress"})");
+    f.seed(
+        jobs_index, "idle",
+        R"({"connector":{"id":"c1"},"job_type":"full","status":"canceling","last_seen":"2026-01-01T00:00:00Z","indexed_document_count":4,"deleted_document_count":0})");
+    f.seed(jobs_index, "fine",
+           R"({"connector":{"id":"c1"},"job_type":"full","status":"completed"})");
+    f.patch_connector({{"last_sync_status", "in_progress"}});
     sync::service svc(f.cfg, f.es, f.factory, "worker-1");
     f.run([&]() -> asio::awaitable<void> { co_await svc.cleanup_round(); });
     for (const char* id : {"orphan", "idle"}) {
@@ -466,7 +536,7 @@ TEST_CASE("an exhausted error budget stops the service, errors below it do not",
     f.cfg.service.max_errors = 3;
     f.cfg.service.idling = std::chrono::milliseconds(1);
     f.cfg.service.job_cleanup_interval = std::chrono::hours(1);
-    f.es_t.fail_everything = true;
+    f.es_t.script({}, core::error(core::error_kind::bad_request, "failing on purpose"), 1, true);
     sync::service svc(f.cfg, f.es, f.factory, "worker-1");
     CHECK_THROWS_WITH(f.run([&]() -> asio::awaitable<void> { co_await svc.run(); }),
                       Catch::Contains("exhausted its error budget"));
@@ -487,7 +557,7 @@ TEST_CASE("preflight waits for Elasticsearch with backoff, then gives up",
     f.cfg.elasticsearch.initial_backoff_duration = std::chrono::seconds(1);
     f.cfg.elasticsearch.backoff_multiplier = 2;
     SECTION("never answers: waits of 1, 2 and 4 s, then fails") {
-        f.es_t.fail_first = 1000;
+        f.es_t.script({}, connection_refused(), 1, true);
         CHECK_THROWS_AS(f.run([&]() -> asio::awaitable<void> {
             co_await sync::preflight(f.es, f.cfg, f.sleeps, false);
         }),
@@ -497,18 +567,20 @@ TEST_CASE("preflight waits for Elasticsearch with backoff, then gives up",
                   std::chrono::seconds(1), std::chrono::seconds(2), std::chrono::seconds(4)});
     }
     SECTION("answers on the third attempt; the system indices are created") {
-        f.es_t.fail_first = 2;
+        f.es_t.restart();  // a new cluster: no system index yet
+        f.es_t.fail(connection_refused());
+        f.es_t.fail(connection_refused());
         bool serverless = true;
         f.run([&]() -> asio::awaitable<void> {
             serverless = co_await sync::preflight(f.es, f.cfg, f.sleeps, false);
         });
         CHECK_FALSE(serverless);
         CHECK(f.sleeps.requested().size() == 2);
-        CHECK(f.es_t.sent("PUT", "/.elastic-connectors-v1").size() == 1);
-        CHECK(f.es_t.sent("PUT", "/.elastic-connectors-sync-jobs-v1").size() == 1);
+        CHECK(f.es_t.sent(method::put, "/.elastic-connectors-v1").size() == 1);
+        CHECK(f.es_t.sent(method::put, "/.elastic-connectors-sync-jobs-v1").size() == 1);
     }
     SECTION("an older Elasticsearch is refused unless the mismatch is allowed") {
-        f.es_t.version = "9.5.0";
+        f.es_t.restart({.version = "9.5.0"});
         CHECK_THROWS_WITH(f.run([&]() -> asio::awaitable<void> {
             co_await sync::preflight(f.es, f.cfg, f.sleeps, false);
         }),
@@ -518,8 +590,7 @@ TEST_CASE("preflight waits for Elasticsearch with backoff, then gives up",
         });
     }
     SECTION("serverless skips the version check") {
-        f.es_t.version = "1.0.0";
-        f.es_t.build_flavor = "serverless";
+        f.es_t.restart({.version = "1.0.0", .build_flavor = "serverless"});
         bool serverless = false;
         f.run([&]() -> asio::awaitable<void> {
             serverless = co_await sync::preflight(f.es, f.cfg, f.sleeps, false);
@@ -534,22 +605,21 @@ TEST_CASE("a job another worker ran since the pending-jobs search is not run aga
     const auto id = f.add_job();
     auto seen_pending = f.job_hit(id);  // this worker's search result
     // Meanwhile another worker claimed it and ran it to the end; the connector is free again.
-    f.es_t.jobs.at(id).source["status"] = "completed";
-    f.es_t.jobs.at(id).source["worker_hostname"] = "worker-2";
-    f.es_t.connectors.at("c1").source["last_sync_status"] = "completed";
+    f.patch_job(id, {{"status", "completed"}, {"worker_hostname", "worker-2"}});
+    f.patch_connector({{"last_sync_status", "completed"}});
     sync::job_runner runner(f.es, f.es, f.factory, f.settings(), std::move(seen_pending));
     std::optional<sync::job_outcome> out;
     f.run([&]() -> asio::awaitable<void> { out = co_await runner.run(); });
     CHECK_FALSE(out);
-    CHECK(f.es_t.sent("PUT", "/_connector/_sync_job/" + id + "/_claim").empty());
-    CHECK(f.es_t.sent("POST", "/.elastic-connectors/_update/c1").empty());
+    CHECK(f.es_t.sent(method::put, "/_connector/_sync_job/" + id + "/_claim").empty());
+    CHECK(f.es_t.sent(method::post, "/.elastic-connectors/_update/c1").empty());
     CHECK(f.job(id).at("status") == "completed");
     CHECK(f.job(id).at("worker_hostname") == "worker-2");
     CHECK(f.src.created == 0);
 
     SECTION("a suspended job is taken again") {
         const auto suspended = f.add_job();
-        f.es_t.jobs.at(suspended).source["status"] = "suspended";
+        f.patch_job(suspended, {{"status", "suspended"}});
         auto result = f.run_job(suspended);
         REQUIRE(result);
         CHECK(result->status == sync::job_status::completed);
@@ -560,7 +630,8 @@ TEST_CASE("preflight fails at once when Elasticsearch refuses the credentials",
           "[sync][service][preflight]") {
     fixture f;
     f.cfg.elasticsearch.max_wait_duration = std::chrono::seconds(240);
-    f.es_t.refuse_with = 401;
+    // Elasticsearch accepts other credentials than the service's.
+    f.es_t.restart({.api_keys = {"another-key"}, .users = {"someone:else"}});
     SECTION("an API key names elasticsearch.api_key, not its value") {
         f.cfg.elasticsearch.api_key = "wrong-key-value";
         CHECK_THROWS_WITH(f.run([&]() -> asio::awaitable<void> {
@@ -577,7 +648,12 @@ TEST_CASE("preflight fails at once when Elasticsearch refuses the credentials",
                           Catch::Contains("elasticsearch.username and elasticsearch.password"));
     }
     SECTION("403: the credentials lack privileges") {
-        f.es_t.refuse_with = 403;
+        f.es_t.script(
+            {},
+            test::es_response(
+                403,
+                R"({"error":{"type":"security_exception","reason":"action [cluster:monitor/main] is unauthorized"},"status":403})"),
+            1, true);
         CHECK_THROWS_WITH(f.run([&]() -> asio::awaitable<void> {
             co_await sync::preflight(f.es, f.cfg, f.sleeps, false);
         }),
@@ -585,7 +661,7 @@ TEST_CASE("preflight fails at once when Elasticsearch refuses the credentials",
     }
     // No backoff: a definite answer is not an Elasticsearch that is still starting.
     CHECK(f.sleeps.requested().empty());
-    CHECK(f.es_t.sent("GET", "/").size() == 1);
+    CHECK(f.es_t.sent(method::get, "/").size() == 1);
 }
 
 TEST_CASE("bootstrap creates a missing connector with its configuration values",
@@ -599,7 +675,7 @@ TEST_CASE("bootstrap creates a missing connector with its configuration values",
         created = co_await sync::bootstrap_connectors(f.es, f.cfg, f.factory);
     });
     CHECK(created == std::vector<std::string>{"new"});
-    auto put = f.es_t.sent("PUT", "/_connector/new");
+    auto put = f.es_t.sent(method::put, "/_connector/new");
     REQUIRE(put.size() == 3);  // create, schema, values
     CHECK(
         json::parse(put[0]->body) ==
@@ -617,7 +693,7 @@ TEST_CASE("bootstrap creates a missing connector with its configuration values",
         co_await sync::bootstrap_connectors(g.es, g.cfg, g.factory);
     }),
                       Catch::Contains("configuration.domian"));
-    CHECK(g.es_t.sent("PUT", "/_connector/other").empty());
+    CHECK(g.es_t.sent(method::put, "/_connector/other").empty());
 }
 
 TEST_CASE("every connector is scheduled even when the task pool is smaller",
@@ -625,26 +701,27 @@ TEST_CASE("every connector is scheduled even when the task pool is smaller",
     fixture f;
     f.cfg.service.max_concurrent_scheduling_tasks = 1;
     for (const char* id : {"c2", "c3"}) {
-        f.es_t.connectors[id].source = ready_connector();
-        f.es_t.connectors[id].source["status"] = "configured";
+        auto c = ready_connector();
+        c["status"] = "configured";
+        f.es_t.put_doc(connectors_index, id, c);
         f.cfg.connectors.push_back({id, std::string("salesforce"), {}, {}, {}, {}});
     }
     sync::service svc(f.cfg, f.es, f.factory, "worker-1");
     f.run([&]() -> asio::awaitable<void> { co_await svc.schedule_round(); });
     for (const char* id : {"c1", "c2", "c3"}) {
         INFO(id);
-        CHECK(f.es_t.sent("PUT", std::string("/_connector/") + id + "/_check_in").size() == 1);
-        CHECK(f.es_t.connectors.at(id).source.at("status") == "connected");
+        CHECK(f.es_t.sent(method::put, std::string("/_connector/") + id + "/_check_in").size() ==
+              1);
+        CHECK(f.connector(id).at("status") == "connected");
     }
 }
 
 TEST_CASE("an incremental job skips unchanged documents and still deletes unseen ones",
           "[sync][runner][incremental]") {
     fixture f;
-    auto& index = f.es_t.indices["search-x"];
-    index["a"] = R"({"id":"a","_timestamp":"2026-01-01T00:00:00Z"})";  // unchanged
-    index["b"] = R"({"id":"b","_timestamp":"2025-06-01T00:00:00Z"})";  // changed since
-    index["gone"] = R"({"id":"gone","_timestamp":"2025-06-01T00:00:00Z"})";
+    f.seed("search-x", "a", R"({"id":"a","_timestamp":"2026-01-01T00:00:00Z"})");  // unchanged
+    f.seed("search-x", "b", R"({"id":"b","_timestamp":"2025-06-01T00:00:00Z"})");  // changed
+    f.seed("search-x", "gone", R"({"id":"gone","_timestamp":"2025-06-01T00:00:00Z"})");
     const auto id = f.add_job("incremental");
     auto out = f.run_job(id);
     REQUIRE(out);
@@ -652,8 +729,9 @@ TEST_CASE("an incremental job skips unchanged documents and still deletes unseen
     CHECK(out->totals.docs_skipped == 1);
     CHECK(out->totals.indexed == 1);
     CHECK(out->totals.deleted == 1);
-    CHECK(index.count("gone") == 0);
-    CHECK(index["a"] == R"({"id":"a","_timestamp":"2026-01-01T00:00:00Z"})");  // not rewritten
+    CHECK_FALSE(f.stored("search-x", "gone"));
+    CHECK(f.stored("search-x", "a") ==
+          R"({"id":"a","_timestamp":"2026-01-01T00:00:00Z"})");  // not rewritten
     CHECK(f.job(id).at("indexed_document_count") == 1);
     CHECK(f.connector().at("last_sync_status") == "completed");
 }

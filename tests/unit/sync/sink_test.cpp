@@ -1,22 +1,29 @@
 // The sink driven through libs/es against an in-memory Elasticsearch (protocol.md §4).
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <memory>
+#include <set>
+#include <utility>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <casio/sync/sink.hpp>
 
-#include "sink_fake_es.hpp"
 #include "support/manual_clock.hpp"
+#include "support/mock_es_transport.hpp"
+#include "support/run.hpp"
 
 using namespace casio;
 namespace asio = boost::asio;
 namespace json = boost::json;
-using sync::sink_testing::one_index_es;
+using test::run;
 
 namespace {
 
 const std::string index_name = "search-sf";
+const test::request_match bulks{http::method::put, "/_bulk"};
 
 es::bulk_config small_config() {
     es::bulk_config c;
@@ -30,38 +37,93 @@ sync::document doc(std::string id, std::optional<std::string> ts = std::nullopt,
     return sync::make_document(id, "{" + extra + "}", std::move(ts));
 }
 
+// A sink over es::client over mock_es in process; the index's documents are read back from
+// mock_es's store, what the sink sent from the transport's recorder.
 struct harness {
-    one_index_es es{index_name};
+    test::mock_es_transport es;
     test::manual_sleeper sleeper;
-    es::client client{es, es::test::test_options(), &sleeper};
+    es::client client{es, test::es_test_options(), &sleeper};
     es::bulk_config cfg = small_config();
     sync::sink_options opts;
+    std::set<std::string> reject_ids;  // bulk items for these ids fail with a mapper error
 
     harness() {
         opts.index = index_name;
         opts.pipeline.name = "my-pipeline";
+        es.store().put_pipeline("my-pipeline", json::object{{"processors", json::array()}});
+        es.es().set_bulk_item_fault(
+            [this](std::string_view, std::string_view id) -> std::optional<mock_es::es_error> {
+                if (!reject_ids.contains(std::string(id))) {
+                    return std::nullopt;
+                }
+                return mock_es::es_error(400, "mapper_parsing_exception", "failed to parse");
+            });
     }
 
+    // An index with one document ("old") on an Elasticsearch that holds every bulk until it is
+    // cancelled; one document per bulk, one bulk at a time, behind a queue of one document:
+    // the sink's producer soon waits, as when Elasticsearch stops answering.
+    void stall_on_old_index() {
+        seed("old", std::nullopt);
+        es.script(bulks, test::hold{}, 1, true);
+        cfg.queue_max_size = 1;
+        cfg.max_concurrency = 1;
+        cfg.chunk_size = 2;
+    }
+
+    // An existing document of the index (which it creates), as an earlier sync left it.
+    void seed(const std::string& id, std::optional<std::string> timestamp,
+              json::object extra = {}) {
+        json::object src = std::move(extra);
+        src["id"] = id;
+        if (timestamp) {
+            src["_timestamp"] = *timestamp;
+        }
+        es.put_doc(index_name, id, src);
+    }
+
+    std::map<std::string, json::object> docs() const {
+        std::map<std::string, json::object> out;
+        if (const auto* idx = es.store().find(index_name)) {
+            for (const auto& [id, d] : idx->docs) {
+                out[id] = d->object();
+            }
+        }
+        return out;
+    }
     std::set<std::string> ids() const {
         std::set<std::string> out;
-        for (auto& [id, src] : es.docs) {
+        for (auto& [id, src] : docs()) {
             out.insert(id);
         }
         return out;
     }
+    // Requests whose "METHOD /target" starts with `prefix`.
     std::size_t count_calls(std::string_view prefix) const {
         std::size_t n = 0;
-        for (auto& c : es.calls) {
-            n += c.starts_with(prefix) ? 1 : 0;
+        for (const auto& r : es.requests()) {
+            auto query = test::query_of(r);
+            auto call =
+                test::method_of(r) + " " + test::path_of(r) + (query.empty() ? "" : "?" + query);
+            n += call.starts_with(prefix) ? 1 : 0;
         }
         return n;
+    }
+    // The NDJSON line count of each _bulk request, in order.
+    std::vector<std::size_t> bulk_lines() const {
+        std::vector<std::size_t> out;
+        for (const auto* r : es.sent(http::method::put, "/_bulk")) {
+            out.push_back(
+                static_cast<std::size_t>(std::count(r->body.begin(), r->body.end(), '\n')));
+        }
+        return out;
     }
 };
 
 // Runs a full listing of `docs` through a new sink; returns the result.
 sync::sync_result sync_all(harness& h, std::vector<sync::document> docs, bool complete = true) {
     sync::sink s(h.client, h.cfg, h.opts);
-    return es::test::run([&]() -> asio::awaitable<sync::sync_result> {
+    return run([&]() -> asio::awaitable<sync::sync_result> {
         co_await s.start();
         for (auto& d : docs) {
             co_await s.put(std::move(d));
@@ -89,18 +151,18 @@ TEST_CASE("sink: full sync into a missing index creates it and indexes every doc
     CHECK(r.totals.deleted == 0);
     CHECK(r.stale_deleted);
     // Creates without a _timestamp get "now"; given ones are kept.
-    CHECK(h.es.docs.at("d0").contains("_timestamp"));
-    CHECK(h.es.docs.at("d1").at("_timestamp") == "2024-01-01T00:00:00Z");
-    CHECK(h.es.docs.at("d3").at("_extract_binary_content") == true);
-    CHECK(h.es.docs.at("d3").at("id") == "d3");
+    CHECK(h.docs().at("d0").contains("_timestamp"));
+    CHECK(h.docs().at("d1").at("_timestamp") == "2024-01-01T00:00:00Z");
+    CHECK(h.es.bulk_source("d3").at("_extract_binary_content") == true);
+    CHECK(h.docs().at("d3").at("id") == "d3");
     CHECK(r.totals.indexed_bytes > 0);
 }
 
 TEST_CASE("sink: after a complete listing exactly the unseen ids are deleted", "[sync][sink]") {
     harness h;
-    h.es.seed("a", "2024-01-01T00:00:00Z");
-    h.es.seed("b", "2024-01-01T00:00:00Z");
-    h.es.seed("c", std::nullopt);
+    h.seed("a", "2024-01-01T00:00:00Z");
+    h.seed("b", "2024-01-01T00:00:00Z");
+    h.seed("c", std::nullopt);
     std::vector<sync::document> docs;
     docs.push_back(doc("b"));
     docs.push_back(doc("new"));
@@ -115,7 +177,7 @@ TEST_CASE("sink: after a complete listing exactly the unseen ids are deleted", "
     CHECK(r.totals.indexed == 2);
     CHECK(r.totals.duplicate_ids == 1);  // "b" answered `updated`
     // Full sync rewrites "b" whole: its old _timestamp is gone (protocol.md §4.7 consequences).
-    CHECK_FALSE(h.es.docs.at("b").contains("_timestamp"));
+    CHECK_FALSE(h.docs().at("b").contains("_timestamp"));
     auto stats = r.totals.job_stats();
     CHECK(stats.indexed_document_count == 2);
     CHECK(stats.deleted_document_count == 2);
@@ -124,7 +186,7 @@ TEST_CASE("sink: after a complete listing exactly the unseen ids are deleted", "
 
 TEST_CASE("sink: an incomplete listing indexes what came and deletes nothing", "[sync][sink]") {
     harness h;
-    h.es.seed("old", std::nullopt);
+    h.seed("old", std::nullopt);
     std::vector<sync::document> docs;
     docs.push_back(doc("x"));
     auto r = sync_all(h, std::move(docs), false);
@@ -135,7 +197,7 @@ TEST_CASE("sink: an incomplete listing indexes what came and deletes nothing", "
 
 TEST_CASE("sink: run_sync deletes nothing when the source fails", "[sync][sink]") {
     harness h;
-    h.es.seed("old", std::nullopt);
+    h.seed("old", std::nullopt);
     sync::sink s(h.client, h.cfg, h.opts);
     int n = 0;
     auto next = [&]() -> asio::awaitable<std::optional<sync::document>> {
@@ -144,7 +206,7 @@ TEST_CASE("sink: run_sync deletes nothing when the source fails", "[sync][sink]"
         }
         co_return doc("s" + std::to_string(n));
     };
-    CHECK_THROWS_WITH(es::test::run(sync::run_sync(s, next)), "source page 2 failed");
+    CHECK_THROWS_WITH(run(sync::run_sync(s, next)), "source page 2 failed");
     CHECK(h.ids() == std::set<std::string>{"old", "s1", "s2", "s3"});
     CHECK(h.count_calls("DELETE") == 1);  // only the scroll clear
 }
@@ -152,19 +214,15 @@ TEST_CASE("sink: run_sync deletes nothing when the source fails", "[sync][sink]"
 TEST_CASE("sink: cancel drops queued docs, cancels in-flight bulks, deletes nothing",
           "[sync][sink]") {
     harness h;
-    h.es.seed("old", std::nullopt);
-    h.es.hold_bulks = true;
-    h.cfg.queue_max_size = 1;
-    h.cfg.max_concurrency = 1;
-    h.cfg.chunk_size = 2;  // one doc per bulk
+    h.stall_on_old_index();
     sync::sink s(h.client, h.cfg, h.opts);
     bool canceled = false;
-    es::test::run([&]() -> asio::awaitable<void> {
+    run([&]() -> asio::awaitable<void> {
         co_await s.start();
         co_await s.put(doc("a"));
         co_await s.put(doc("b"));  // waits until the consumer took "a" into a bulk
         co_await s.put(doc("c"));
-        CHECK(h.es.bulks_held == 1);
+        CHECK(h.es.held() == 1);
         s.cancel();
         try {
             co_await s.put(doc("d"));
@@ -179,15 +237,15 @@ TEST_CASE("sink: cancel drops queued docs, cancels in-flight bulks, deletes noth
     }());
     CHECK(canceled);
     CHECK(h.ids() == std::set<std::string>{"old"});  // held bulk never applied, nothing deleted
-    CHECK(h.es.bulks_in_flight == 0);
+    CHECK(h.es.in_flight("/_bulk") == 0);
     CHECK(s.stats().snapshot().deletes_queued == 0);
 }
 
 TEST_CASE("sink: per-item errors are counted and do not stop the sync under the limits",
           "[sync][sink]") {
     harness h;
-    h.es.seed("stale", std::nullopt);
-    h.es.reject_ids = {"bad"};
+    h.seed("stale", std::nullopt);
+    h.reject_ids = {"bad"};
     std::vector<sync::document> docs;
     docs.push_back(doc("good1"));
     docs.push_back(doc("bad"));
@@ -200,12 +258,12 @@ TEST_CASE("sink: per-item errors are counted and do not stop the sync under the 
 
 TEST_CASE("sink: the error monitor aborts the sync and nothing is deleted", "[sync][sink]") {
     harness h;
-    h.es.seed("stale", std::nullopt);
+    h.seed("stale", std::nullopt);
     h.cfg.error_monitor.max_consecutive_errors = 2;
     h.cfg.chunk_size = 2;  // one doc per bulk, so later puts see the failure
     std::vector<sync::document> docs;
     for (int i = 0; i < 6; ++i) {
-        h.es.reject_ids.insert("bad" + std::to_string(i));
+        h.reject_ids.insert("bad" + std::to_string(i));
         docs.push_back(doc("bad" + std::to_string(i)));
     }
     try {
@@ -223,8 +281,10 @@ TEST_CASE("sink: the error monitor aborts the sync and nothing is deleted", "[sy
 
 TEST_CASE("sink: a failed _bulk request fails the sync without deletes", "[sync][sink]") {
     harness h;
-    h.es.seed("stale", std::nullopt);
-    h.es.fail_bulks = 1;
+    h.seed("stale", std::nullopt);
+    h.es.script(
+        bulks,
+        test::es_response(400, R"({"error":{"type":"x_content_parse_exception","reason":"bad"}})"));
     std::vector<sync::document> docs;
     docs.push_back(doc("a"));
     CHECK_THROWS_WITH(sync_all(h, std::move(docs)), Catch::Contains("PUT /_bulk"));
@@ -235,7 +295,7 @@ TEST_CASE("sink: too-large text docs are dropped, attachments exempt, neither de
           "[sync][sink]") {
     harness h;
     h.cfg.max_text_document_size = 200;
-    h.es.seed("big", std::nullopt);
+    h.seed("big", std::nullopt);
     std::string filler = "\"body\":\"" + std::string(300, 'x') + "\"";
     std::vector<sync::document> docs;
     docs.push_back(doc("big", std::nullopt, filler));
@@ -246,7 +306,7 @@ TEST_CASE("sink: too-large text docs are dropped, attachments exempt, neither de
     auto r = sync_all(h, std::move(docs));
     CHECK(r.totals.docs_dropped_too_large == 1);
     CHECK(h.ids() == std::set<std::string>{"big", "file", "small"});
-    CHECK_FALSE(h.es.docs.at("big").contains("body"));  // the seeded version stays
+    CHECK_FALSE(h.docs().at("big").contains("body"));  // the seeded version stays
     CHECK(r.totals.deleted == 0);
 }
 
@@ -262,7 +322,7 @@ TEST_CASE("sink: a document's lease ends once its bytes are in a bulk, or when i
     };
     sync::sink s(h.client, h.cfg, h.opts);
     std::size_t released_after_put = 0;
-    es::test::run([&]() -> asio::awaitable<void> {
+    run([&]() -> asio::awaitable<void> {
         co_await s.start();
         co_await s.put(leased(doc("kept")));
         co_await s.put(
@@ -290,27 +350,27 @@ TEST_CASE("sink: bulks in flight are bounded in bytes, one large document alone"
     }
     sync_all(h, std::move(docs));
     CHECK(h.ids().size() == 4);
-    CHECK(h.es.max_concurrent_bulks == 1);
+    CHECK(h.es.max_in_flight("/_bulk") == 1);
 }
 
 TEST_CASE("sink: bulks respect chunk_size lines and max_concurrency", "[sync][sink]") {
     harness h;
     h.cfg.chunk_size = 6;  // 3 index ops
     h.cfg.max_concurrency = 2;
-    h.es.seed("s1", std::nullopt);
-    h.es.seed("s2", std::nullopt);
+    h.seed("s1", std::nullopt);
+    h.seed("s2", std::nullopt);
     std::vector<sync::document> docs;
     for (int i = 0; i < 20; ++i) {
         docs.push_back(doc("d" + std::to_string(i)));
     }
     auto r = sync_all(h, std::move(docs));
     CHECK(h.ids().size() == 20);
-    for (auto lines : h.es.bulk_lines) {
+    for (auto lines : h.bulk_lines()) {
         CHECK(lines <= 6);
     }
     // 20 docs = 40 lines: six bulks of 6 lines, then 4 lines + the 2 deletes.
-    CHECK(h.es.bulk_lines.size() == 7);
-    CHECK(h.es.max_concurrent_bulks == 2);
+    CHECK(h.bulk_lines().size() == 7);
+    CHECK(h.es.max_in_flight("/_bulk") == 2);
     CHECK(r.totals.bulk_requests == 7);
 }
 
@@ -324,17 +384,17 @@ TEST_CASE("sink: chunk_max_mem_size cuts bulks by bytes", "[sync][sink]") {
     }
     sync_all(h, std::move(docs));
     // ~480 bytes per op: two per bulk, the third would cross 1000.
-    CHECK(h.es.bulk_lines == std::vector<std::size_t>{4, 4, 4, 4, 2});
+    CHECK(h.bulk_lines() == std::vector<std::size_t>{4, 4, 4, 4, 2});
 }
 
 TEST_CASE("sink: skip_unchanged skips equal _timestamps and still deletes stale ids",
           "[sync][sink]") {
     harness h;
     h.opts.mode = sync::sync_mode::skip_unchanged;
-    h.es.seed("same", "2024-01-01T00:00:00Z");
-    h.es.seed("changed", "2024-01-01T00:00:00Z");
-    h.es.seed("no-ts", std::nullopt);
-    h.es.seed("gone", "2024-01-01T00:00:00Z");
+    h.seed("same", "2024-01-01T00:00:00Z");
+    h.seed("changed", "2024-01-01T00:00:00Z");
+    h.seed("no-ts", std::nullopt);
+    h.seed("gone", "2024-01-01T00:00:00Z");
     std::vector<sync::document> docs;
     docs.push_back(doc("same", "2024-01-01T00:00:00Z"));
     docs.push_back(doc("changed", "2024-02-02T00:00:00Z"));
@@ -343,17 +403,16 @@ TEST_CASE("sink: skip_unchanged skips equal _timestamps and still deletes stale 
     CHECK(r.totals.docs_skipped == 1);
     CHECK(r.totals.indexed == 2);
     CHECK(h.ids() == std::set<std::string>{"same", "changed", "no-ts"});
-    CHECK(h.es.docs.at("changed").at("_timestamp") == "2024-02-02T00:00:00Z");
-    CHECK_FALSE(h.es.docs.at("same").contains("title"));  // untouched
+    CHECK(h.docs().at("changed").at("_timestamp") == "2024-02-02T00:00:00Z");
+    CHECK_FALSE(h.docs().at("same").contains("title"));  // untouched
 }
 
 TEST_CASE("sink: access_control updates changed docs with doc_as_upsert", "[sync][sink]") {
     harness h;
     h.opts.mode = sync::sync_mode::access_control;
     h.opts.index = index_name;
-    h.es.seed("u1", "2024-01-01T00:00:00Z");
-    h.es.docs.at("u1")["kept"] = "yes";
-    h.es.seed("u2", "2024-01-01T00:00:00Z");
+    h.seed("u1", "2024-01-01T00:00:00Z", {{"kept", "yes"}});
+    h.seed("u2", "2024-01-01T00:00:00Z");
     std::vector<sync::document> docs;
     docs.push_back(sync::make_document("u1", R"({"identity":{"email":"e"}})",
                                        std::string("2024-03-03T00:00:00Z")));
@@ -361,9 +420,9 @@ TEST_CASE("sink: access_control updates changed docs with doc_as_upsert", "[sync
     auto r = sync_all(h, std::move(docs));
     CHECK(h.count_calls("PUT /search-sf") == 0);  // ACL indices are never pre-created
     CHECK(h.ids() == std::set<std::string>{"u1", "u3"});
-    CHECK(h.es.docs.at("u1").at("kept") == "yes");  // partial update merged
-    CHECK(h.es.docs.at("u1").at("_timestamp") == "2024-03-03T00:00:00Z");
-    CHECK_FALSE(h.es.docs.at("u1").contains("_run_ml_inference"));
+    CHECK(h.docs().at("u1").at("kept") == "yes");  // partial update merged
+    CHECK(h.docs().at("u1").at("_timestamp") == "2024-03-03T00:00:00Z");
+    CHECK_FALSE(h.es.bulk_source("u1").contains("_run_ml_inference"));
     CHECK(r.totals.deleted == 1);
 }
 
@@ -372,7 +431,7 @@ TEST_CASE("sink: documents excluded by sync rules are not indexed and are delete
     harness h;
     h.opts.rules = sync::rule_set::from_json(json::parse(
         R"([{"id":"r1","policy":"exclude","field":"Status","rule":"equals","value":"Closed","order":1}])"));
-    h.es.seed("closed-before", std::nullopt);
+    h.seed("closed-before", std::nullopt);
     std::vector<sync::document> docs;
     docs.push_back(doc("open", std::nullopt, R"("Status":"Open")"));
     docs.push_back(doc("closed-before", std::nullopt, R"("Status":"Closed")"));
@@ -384,10 +443,11 @@ TEST_CASE("sink: documents excluded by sync rules are not indexed and are delete
 
 TEST_CASE("sink: a failed existing-ids scan fails start and writes nothing", "[sync][sink]") {
     harness h;
-    h.es.seed("old", std::nullopt);
-    h.es.fail_scan = true;
+    h.seed("old", std::nullopt);
+    h.es.script({std::nullopt, "/search-sf/_search"},
+                test::es_response(500, R"({"error":{"type":"boom","reason":"scan"}})"));
     sync::sink s(h.client, h.cfg, h.opts);
-    CHECK_THROWS_WITH(es::test::run(s.start()), Catch::Contains("500"));
+    CHECK_THROWS_WITH(run(s.start()), Catch::Contains("500"));
     CHECK(h.count_calls("PUT /_bulk") == 0);
     CHECK(h.ids() == std::set<std::string>{"old"});
 }
@@ -395,15 +455,11 @@ TEST_CASE("sink: a failed existing-ids scan fails start and writes nothing", "[s
 TEST_CASE("sink: a producer blocked past queue_refresh_timeout fails as overloaded",
           "[sync][sink]") {
     harness h;
-    h.es.seed("old", std::nullopt);
-    h.es.hold_bulks = true;
-    h.cfg.queue_max_size = 1;
-    h.cfg.max_concurrency = 1;
-    h.cfg.chunk_size = 2;
+    h.stall_on_old_index();
     h.cfg.queue_refresh_timeout = std::chrono::milliseconds(1);
     sync::sink s(h.client, h.cfg, h.opts);
     std::string error;
-    es::test::run([&]() -> asio::awaitable<void> {
+    run([&]() -> asio::awaitable<void> {
         co_await s.start();
         try {
             for (int i = 0; i < 10; ++i) {
