@@ -72,10 +72,9 @@ int main(int argc, char** argv) {
     opts.client_id = "id";
     opts.client_secret = "secret";
     service svc(o, opts);
-    service_request login{"POST",
-                          "/services/oauth2/token",
-                          {},
-                          "grant_type=client_credentials&client_id=id&client_secret=secret"};
+    const auto login = casio::http::server_request::make(
+        "POST", "/services/oauth2/token",
+        "grant_type=client_credentials&client_id=id&client_secret=secret");
     auto tok = svc.handle(login).body;
     auto start_tok = tok.find("\"access_token\":\"") + 16;
     const std::string token = tok.substr(start_tok, tok.find('"', start_tok) - start_tok);
@@ -87,7 +86,7 @@ int main(int argc, char** argv) {
     std::size_t bytes = 0, pages = 0, rows = 0;
     std::string target = "/services/data/v59.0/query?q=" + encode(account_query);
     for (;;) {
-        auto res = svc.handle(service_request{"GET", target, headers, {}});
+        auto res = svc.handle(casio::http::server_request::make("GET", target, {}, headers));
         if (res.status != 200) {
             std::fprintf(stderr, "status %u: %s\n", res.status, res.body.c_str());
             return 1;

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <initializer_list>
-#include <limits>
 #include <optional>
 
 #include <boost/json/array.hpp>
 #include <boost/json/string.hpp>
+
+#include <casio/core/time.hpp>
 
 #include "query.hpp"
 
@@ -1220,14 +1221,11 @@ json::object list_sync_jobs(const std::vector<stored_doc>& jobs, const url_param
     }
     // Newest first, comparing instants (fraction widths and offsets vary); jobs without a
     // parsable created_at come last.
-    std::vector<std::pair<std::int64_t, const stored_doc*>> keyed;
+    std::vector<std::pair<core::sys_ns, const stored_doc*>> keyed;
     keyed.reserve(hits.size());
     for (const auto* h : hits) {
-        std::int64_t ns = 0;
-        if (!parse_iso_instant(string_or_empty(*h->source, "created_at"), ns)) {
-            ns = std::numeric_limits<std::int64_t>::min();
-        }
-        keyed.emplace_back(ns, h);
+        const auto created = core::parse_iso8601_ns(string_or_empty(*h->source, "created_at"));
+        keyed.emplace_back(created.value_or(core::sys_ns::min()), h);
     }
     std::stable_sort(keyed.begin(), keyed.end(),
                      [](const auto& a, const auto& b) { return a.first > b.first; });

@@ -12,6 +12,7 @@
 #include <boost/json/string.hpp>
 
 #include <casio/core/text.hpp>
+#include <casio/core/time.hpp>
 
 #include "es_error.hpp"
 
@@ -162,43 +163,6 @@ constexpr std::int64_t ns_per_ms = 1'000'000;
 constexpr std::int64_t ns_per_s = 1'000'000'000;
 constexpr std::int64_t ns_per_day = 86'400 * ns_per_s;
 
-// Proleptic Gregorian day count from 1970-01-01 (H. Hinnant's civil-date algorithms).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-struct civil {
-    std::int64_t y;
-    unsigned m, d;
-};
-
-civil civil_from_days(std::int64_t z) {
-    z += 719468;
-    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    return {y + (m <= 2), m, d};
-}
-
-bool is_leap(std::int64_t y) {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-unsigned days_in_month(std::int64_t y, unsigned m) {
-    static constexpr unsigned dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : dm[m - 1];
-}
-
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
     std::int64_t q = a / b;
     if ((a % b != 0) && ((a < 0) != (b < 0))) {
@@ -207,16 +171,32 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
     return q;
 }
 
+// The calendar date of an instant in nanoseconds, and the instant of a date's midnight.
+std::chrono::year_month_day date_of(std::int64_t ns) {
+    return std::chrono::year_month_day{
+        std::chrono::sys_days{std::chrono::days{floor_div(ns, ns_per_day)}}};
+}
+
+std::int64_t midnight_ns(std::chrono::year_month_day date) {
+    return std::chrono::sys_days{date}.time_since_epoch().count() * ns_per_day;
+}
+
+// An ISO-8601 text as nanoseconds since the epoch, the unit every comparison here uses.
+std::optional<std::int64_t> iso_ns(std::string_view text) {
+    if (auto t = core::parse_iso8601_ns(text)) {
+        return t->time_since_epoch().count();
+    }
+    return std::nullopt;
+}
+
 // Calendar month arithmetic clamps the day like java.time's plusMonths.
 std::int64_t add_months(std::int64_t ns, std::int64_t months) {
-    const std::int64_t days = floor_div(ns, ns_per_day);
-    const std::int64_t time_of_day = ns - days * ns_per_day;
-    civil c = civil_from_days(days);
-    std::int64_t total = c.y * 12 + (c.m - 1) + months;
-    std::int64_t y = floor_div(total, 12);
-    unsigned m = static_cast<unsigned>(total - y * 12) + 1;
-    unsigned d = std::min(c.d, days_in_month(y, m));
-    return days_from_civil(y, m, d) * ns_per_day + time_of_day;
+    using namespace std::chrono;
+    const std::int64_t time_of_day = ns - floor_div(ns, ns_per_day) * ns_per_day;
+    const year_month_day date = date_of(ns);
+    const year_month target = year_month{date.year(), date.month()} + std::chrono::months{months};
+    const day last = year_month_day_last{target.year(), month_day_last{target.month()}}.day();
+    return midnight_ns(target / std::min(date.day(), last)) + time_of_day;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,8 +236,9 @@ std::int64_t round_down(std::int64_t ns, char unit) {
     switch (unit) {
         case 'y':
         case 'M': {
-            civil c = civil_from_days(floor_div(ns, ns_per_day));
-            return days_from_civil(c.y, unit == 'y' ? 1 : c.m, 1) * ns_per_day;
+            const auto date = date_of(ns);
+            const auto month = unit == 'y' ? std::chrono::January : date.month();
+            return midnight_ns(date.year() / month / 1);
         }
         case 'w': {
             // ISO weeks start on Monday; 1970-01-01 was a Thursday.
@@ -312,9 +293,11 @@ std::optional<date_math> parse_date_math(std::string_view text) {
         rest = text.substr(3);
     } else if (auto bars = text.find("||"); bars != std::string_view::npos) {
         m.from_now = false;
-        if (!parse_iso_instant(text.substr(0, bars), m.anchor_ns)) {
+        const auto anchor = iso_ns(text.substr(0, bars));
+        if (!anchor) {
             date_parse_error(text);
         }
+        m.anchor_ns = *anchor;
         rest = text.substr(bars + 2);
     } else {
         return std::nullopt;
@@ -545,11 +528,7 @@ struct bound {
 
 std::optional<std::int64_t> leaf_instant(const json::value& v) {
     if (v.is_string()) {
-        std::int64_t ns = 0;
-        if (parse_iso_instant(v.get_string(), ns)) {
-            return ns;
-        }
-        return std::nullopt;
+        return iso_ns(v.get_string());
     }
     if (auto d = as_number(v)) {
         return static_cast<std::int64_t>(*d) * ns_per_ms;  // epoch millis
@@ -597,9 +576,8 @@ std::optional<int> compare_to_bound(const json::value& v, const bound& b, std::i
                 return three_way(*d, b.number);
             }
             if (v.is_string()) {
-                std::int64_t ns = 0;
-                if (parse_iso_instant(v.get_string(), ns)) {
-                    return compare_ms(ns, static_cast<std::int64_t>(b.number) * ns_per_ms);
+                if (auto ns = iso_ns(v.get_string())) {
+                    return compare_ms(*ns, static_cast<std::int64_t>(b.number) * ns_per_ms);
                 }
                 if (auto d = parse_number(v.get_string())) {
                     return three_way(*d, b.number);
@@ -609,9 +587,10 @@ std::optional<int> compare_to_bound(const json::value& v, const bound& b, std::i
         case bound::type::text:
             if (v.is_string()) {
                 std::string_view s = v.get_string();
-                std::int64_t ns = 0;
-                if (b.text_date && parse_iso_instant(s, ns)) {
-                    return compare_ms(ns, *b.text_date);
+                if (b.text_date) {
+                    if (auto ns = iso_ns(s)) {
+                        return compare_ms(*ns, *b.text_date);
+                    }
                 }
                 int c = s.compare(b.text);
                 return c < 0 ? -1 : (c > 0 ? 1 : 0);
@@ -676,9 +655,8 @@ void set_bound(bound& b, const json::value& v, bool inclusive, bool round_up) {
     }
     b.t = bound::type::text;
     b.text = std::string(s);
-    std::int64_t ns = 0;
-    if (parse_iso_instant(s, ns)) {
-        b.text_date = round_up ? round_up_partial(s, ns) : ns;
+    if (auto ns = iso_ns(s)) {
+        b.text_date = round_up ? round_up_partial(s, *ns) : *ns;
     }
     b.text_number = parse_number(s);
 }
@@ -1255,109 +1233,12 @@ bool query::is_match_all() const noexcept {
 // ---------------------------------------------------------------------------------------------
 // Dates as text
 
-bool parse_iso_instant(std::string_view s, std::int64_t& out) {
-    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    if (!core::read_digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' ||
-        !core::read_digits(s, 5, 2, month) || s[7] != '-' || !core::read_digits(s, 8, 2, day)) {
-        return false;
-    }
-    if (month < 1 || month > 12 || day < 1 ||
-        day > static_cast<int>(days_in_month(year, static_cast<unsigned>(month)))) {
-        return false;
-    }
-    std::size_t i = 10;
-    std::int64_t fraction_ns = 0;
-    if (i < s.size() && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
-        if (!core::read_digits(s, i + 1, 2, hour) || hour > 23) {
-            return false;
-        }
-        i += 3;
-        if (i < s.size() && s[i] == ':') {
-            if (!core::read_digits(s, i + 1, 2, minute) || minute > 59) {
-                return false;
-            }
-            i += 3;
-            if (i < s.size() && s[i] == ':') {
-                if (!core::read_digits(s, i + 1, 2, second) || second > 60) {
-                    return false;
-                }
-                i += 3;
-                if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
-                    ++i;
-                    std::size_t start = i;
-                    std::int64_t scale = 100'000'000;
-                    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-                        if (i - start < 9) {
-                            fraction_ns += (s[i] - '0') * scale;
-                            scale /= 10;
-                        }
-                        ++i;
-                    }
-                    if (i == start) {
-                        return false;
-                    }
-                }
-            }
-        }
-    }
-    std::int64_t offset_s = 0;
-    if (i < s.size()) {
-        if (s[i] == 'Z' || s[i] == 'z') {
-            ++i;
-        } else if (s[i] == '+' || s[i] == '-') {
-            int oh = 0, om = 0;
-            if (!core::read_digits(s, i + 1, 2, oh)) {
-                return false;
-            }
-            std::size_t j = i + 3;
-            if (j < s.size() && s[j] == ':') {
-                if (!core::read_digits(s, j + 1, 2, om)) {
-                    return false;
-                }
-                j += 3;
-            } else if (j < s.size()) {
-                if (!core::read_digits(s, j, 2, om)) {
-                    return false;
-                }
-                j += 2;
-            }
-            if (oh > 18 || om > 59) {
-                return false;
-            }
-            offset_s = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
-            i = j;
-        } else {
-            return false;
-        }
-    }
-    if (i != s.size()) {
-        return false;
-    }
-    const std::int64_t days =
-        days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-    out = days * ns_per_day + (hour * 3600 + minute * 60 + second - offset_s) * ns_per_s +
-          fraction_ns;
-    return true;
-}
-
 std::string format_instant(std::chrono::system_clock::time_point t) {
-    const std::int64_t ns = to_nanos(t);
-    const std::int64_t days = floor_div(ns, ns_per_day);
-    std::int64_t rest = ns - days * ns_per_day;
-    const civil c = civil_from_days(days);
-    const int hour = static_cast<int>(rest / (3600 * ns_per_s));
-    rest %= 3600 * ns_per_s;
-    const int minute = static_cast<int>(rest / (60 * ns_per_s));
-    rest %= 60 * ns_per_s;
-    const int second = static_cast<int>(rest / ns_per_s);
-    const std::int64_t frac = rest % ns_per_s;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%09lld",
-                  static_cast<long long>(c.y), c.m, c.d, hour, minute, second,
-                  static_cast<long long>(frac));
-    std::string out(buf);
+    std::string out =
+        core::format_iso8601_z_nanos(std::chrono::time_point_cast<std::chrono::nanoseconds>(t));
+    out.pop_back();  // the 'Z'
     // Keep at least millis; drop trailing zeros beyond them.
-    std::size_t min_len = out.size() - 6;
+    const std::size_t min_len = out.size() - 6;
     while (out.size() > min_len && out.back() == '0') {
         out.pop_back();
     }
@@ -1405,9 +1286,10 @@ int compare_values(const json::value& a, const json::value& b) {
             int c = sa.compare(sb);
             return c < 0 ? -1 : (c > 0 ? 1 : 0);
         }
-        std::int64_t ta = 0, tb = 0;
-        if (parse_iso_instant(sa, ta) && parse_iso_instant(sb, tb)) {
-            return three_way(ta, tb);
+        const auto ta = iso_ns(sa);
+        const auto tb = ta ? iso_ns(sb) : std::nullopt;
+        if (ta && tb) {
+            return three_way(*ta, *tb);
         }
         int c = sa.compare(sb);
         return c < 0 ? -1 : (c > 0 ? 1 : 0);
@@ -1576,9 +1458,9 @@ json::array sort_spec::sort_values(const json::object& source, std::string_view 
             out.emplace_back(nullptr);
             continue;
         }
-        std::int64_t ns = 0;
-        if (v->is_string() && parse_iso_instant(v->get_string(), ns)) {
-            out.emplace_back(floor_div(ns, ns_per_ms));  // date fields sort by epoch millis
+        const auto ns = v->is_string() ? iso_ns(v->get_string()) : std::nullopt;
+        if (ns) {
+            out.emplace_back(floor_div(*ns, ns_per_ms));  // date fields sort by epoch millis
         } else {
             out.push_back(*v);
         }

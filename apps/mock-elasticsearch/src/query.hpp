@@ -91,10 +91,6 @@ class sort_spec {
 // everything under it. Malformed -> es_error(400, "parsing_exception", ...).
 boost::json::value filter_source(const boost::json::object& source, const boost::json::value* spec);
 
-// ISO-8601 date/time (`2025-03-01`, `2025-03-01T10:15:02.123456789Z`, `...+02:00`, `...+0200`;
-// naive = UTC) -> nanoseconds since the epoch. False when the text is not such a date.
-bool parse_iso_instant(std::string_view text, std::int64_t& nanos_since_epoch);
-
 // A timestamp as ES writes Instants into documents: UTC, `Z`, at least three fraction digits and
 // up to nine with trailing zeros dropped, e.g. `2025-03-01T10:15:02.120Z`,
 // `2025-03-01T10:15:02.123456789Z`.

@@ -36,19 +36,11 @@ boost::asio::awaitable<void> cross_link(boost::asio::any_io_executor ex, link_pa
     }
 }
 
-http::header_list fields_of(const service_response& res) {
-    http::header_list fields;
-    for (const auto& [k, v] : res.headers) {
-        fields.push_back({k, v});
-    }
-    return fields;
-}
-
 boost::asio::awaitable<void> stream_file(boost::asio::any_io_executor ex, http::response_stream& s,
                                          const service_response& res, const fault_options& f,
                                          link_pacer& link) {
     const auto& file = *res.file;
-    co_await s.begin(res.status, fields_of(res), static_cast<std::size_t>(file.size));
+    co_await s.begin(res.status, res.fields, static_cast<std::size_t>(file.size));
     const std::uint64_t cut = f.truncate_downloads_at.value_or(file.size);
     std::string chunk;
     for (std::uint64_t off = 0; off < file.size; off += chunk_size) {
@@ -74,7 +66,7 @@ boost::asio::awaitable<void> stream_file(boost::asio::any_io_executor ex, http::
 // carried it (the server's gzip applies only to bodies sent whole, so this one goes as is).
 boost::asio::awaitable<void> stream_body(boost::asio::any_io_executor ex, http::response_stream& s,
                                          const service_response& res, link_pacer& link) {
-    co_await s.begin(res.status, fields_of(res), res.body.size());
+    co_await s.begin(res.status, res.fields, res.body.size());
     const std::string_view body = res.body;
     for (std::size_t off = 0; off < body.size(); off += chunk_size) {
         const auto chunk = body.substr(off, chunk_size);
@@ -93,30 +85,16 @@ http_server::http_server(boost::asio::any_io_executor ex, service& svc) : ex_(ex
     server_ = std::make_unique<http::server>(
         ex,
         [this](http::server_request& req) -> boost::asio::awaitable<http::server_response> {
-            service_request sr;
-            sr.method = req.method;
-            sr.target = req.target;
-            sr.headers = req.headers;
-            sr.body = std::move(req.body);
-            const auto to_http = [](service_response res) {
-                http::server_response out;
-                out.status = res.status;
-                for (auto& [k, v] : res.headers) {
-                    out.fields.push_back({std::move(k), std::move(v)});
-                }
-                out.body = std::move(res.body);
-                return out;
-            };
             // Held from here to the end of the response (its last byte written), through
             // every wait below; the service cannot see that far.
             std::shared_ptr<in_flight_counter::ticket> ticket;
-            if (service::counts_in_flight(sr)) {
+            if (service::counts_in_flight(req)) {
                 ticket = svc_->in_flight().enter();
                 if (!ticket) {
-                    co_return to_http(svc_->too_many_in_flight(sr));
+                    co_return svc_->too_many_in_flight(req);
                 }
             }
-            service_response res = svc_->handle(sr);
+            service_response res = svc_->handle(req);
             const auto& faults = svc_->options().faults;
             link_pacer link(faults.bandwidth_mbps);
             http::server_response none;
@@ -136,7 +114,7 @@ http_server::http_server(boost::asio::any_io_executor ex, service& svc) : ex_(ex
                 co_await stream_file(ex_, req.stream(), res, faults, link);
                 co_return none;
             }
-            const bool head = sr.method == "HEAD";
+            const bool head = req.method == "HEAD";
             if (!link.unlimited() && !head && res.body.size() > chunk_size) {
                 co_await pause(ex_, res.delay);
                 co_await stream_body(ex_, req.stream(), res, link);
@@ -144,9 +122,8 @@ http_server::http_server(boost::asio::any_io_executor ex, service& svc) : ex_(ex
             }
             // A body of one chunk or less is written at once, after the time it takes.
             co_await pause(ex_, res.delay + link.transfer_time(head ? 0 : res.body.size()));
-            auto out = to_http(std::move(res));
-            out.until_sent = ticket;
-            co_return out;
+            res.until_sent = ticket;
+            co_return std::move(res);
         },
         opts);
 }

@@ -1,6 +1,7 @@
 #include "service.hpp"
 
 #include <charconv>
+#include <map>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -34,7 +35,7 @@ std::uint64_t fnv(std::string_view s, std::uint64_t h = 1469598103934665603ULL) 
 service_response json(unsigned status, std::string body) {
     service_response r;
     r.status = status;
-    r.headers.emplace_back("Content-Type", std::string(json_type));
+    r.fields.push_back({"Content-Type", std::string(json_type)});
     r.body = std::move(body);
     return r;
 }
@@ -68,17 +69,16 @@ bool valid_version(std::string_view v) {
     return to_size(v.substr(1, dot - 1)) && to_size(v.substr(dot + 1));
 }
 
-}  // namespace
-
-std::map<std::string, std::string> parse_query_string(std::string_view s) {
+// The fields of an application/x-www-form-urlencoded body, decoded (first value wins).
+std::map<std::string, std::string> parse_form(std::string_view s) {
     std::map<std::string, std::string> out;
     while (!s.empty()) {
         auto amp = s.find('&');
         auto part = s.substr(0, amp);
         auto eq = part.find('=');
-        auto key = url_decode(part.substr(0, eq), true);
-        auto val =
-            eq == std::string_view::npos ? std::string() : url_decode(part.substr(eq + 1), true);
+        auto key = core::percent_decode(part.substr(0, eq), true);
+        auto val = eq == std::string_view::npos ? std::string()
+                                                : core::percent_decode(part.substr(eq + 1), true);
         out.emplace(std::move(key), std::move(val));
         if (amp == std::string_view::npos) {
             break;
@@ -88,14 +88,7 @@ std::map<std::string, std::string> parse_query_string(std::string_view s) {
     return out;
 }
 
-std::optional<std::string_view> service_request::header(std::string_view name) const {
-    for (const auto& [k, v] : headers) {
-        if (iequals(k, name)) {
-            return std::string_view(v);
-        }
-    }
-    return std::nullopt;
-}
+}  // namespace
 
 service::service(org& o, service_options opts)
     : org_(&o),
@@ -103,13 +96,11 @@ service::service(org& o, service_options opts)
       opts_(std::move(opts)),
       in_flight_(std::make_shared<in_flight_counter>(opts_.faults.max_in_flight)) {}
 
-bool service::counts_in_flight(const service_request& req) {
-    const auto path =
-        url_decode(std::string_view(req.target).substr(0, req.target.find('?')), false);
-    return !path.starts_with("/__admin/");
+bool service::counts_in_flight(const http::server_request& req) {
+    return !req.path.starts_with("/__admin/");
 }
 
-service_response service::too_many_in_flight(const service_request& req) const {
+service_response service::too_many_in_flight(const http::server_request& req) const {
     auto res = error(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.");
     finish(res);
     res.delay = std::chrono::milliseconds(0);
@@ -117,7 +108,7 @@ service_response service::too_many_in_flight(const service_request& req) const {
     return res;
 }
 
-void service::restyle(const service_request& req, service_response& res) const {
+void service::restyle(const http::server_request& req, service_response& res) const {
     auto style = opts_.json;
     if (auto pp = req.header("X-PrettyPrint"); pp && (*pp == "1" || iequals(*pp, "true"))) {
         style = style == json_style::escaped || style == json_style::pretty_escaped
@@ -127,43 +118,35 @@ void service::restyle(const service_request& req, service_response& res) const {
     if (style == json_style::compact || res.file || res.body.empty()) {
         return;
     }
-    for (const auto& [k, v] : res.headers) {
-        if (iequals(k, "Content-Type") && v.starts_with("application/json")) {
-            res.body = restyle_json(res.body, style);
-            return;
-        }
+    if (auto type = res.header("Content-Type"); type && type->starts_with("application/json")) {
+        res.body = restyle_json(res.body, style);
     }
 }
 
 void service::finish(service_response& res) const {
     const std::size_t limit =
         opts_.faults.request_limit ? opts_.faults.request_limit : opts_.daily_limit;
-    res.headers.emplace_back(
-        "Sforce-Limit-Info",
-        "api-usage=" + std::to_string(stats_.api_requests) + "/" + std::to_string(limit));
+    res.fields.push_back({"Sforce-Limit-Info", "api-usage=" + std::to_string(stats_.api_requests) +
+                                                   "/" + std::to_string(limit)});
     res.delay = opts_.faults.latency;
 }
 
-service_response service::handle(const service_request& req) {
+service_response service::handle(const http::server_request& req) {
     service_response res;
     if (req.target.size() > opts_.max_uri) {
         res.status = 414;
-        res.headers.emplace_back("Content-Type", "text/html;charset=UTF-8");
+        res.fields.push_back({"Content-Type", "text/html;charset=UTF-8"});
         res.body =
             "<html><head><title>414 URI Too Long</title></head><body><h1>URI Too Long</h1><p>The "
             "requested URL's length exceeds the capacity limit for this server.</p></body></html>";
         finish(res);
         return res;
     }
-    const auto qpos = req.target.find('?');
-    const std::string path = url_decode(std::string_view(req.target).substr(0, qpos), false);
-    const auto params = qpos == std::string::npos
-                            ? std::map<std::string, std::string>{}
-                            : parse_query_string(std::string_view(req.target).substr(qpos + 1));
+    const std::string& path = req.path;
     try {
         if (path == "/" || path.empty()) {
             res.status = 200;
-            res.headers.emplace_back("Content-Type", "text/html;charset=UTF-8");
+            res.fields.push_back({"Content-Type", "text/html;charset=UTF-8"});
         } else if (path == "/services/oauth2/token") {
             res = req.method == "POST"
                       ? token(req)
@@ -172,7 +155,7 @@ service_response service::handle(const service_request& req) {
         } else if (path.starts_with("/__admin/")) {
             res = admin(req, path);
         } else if (path.starts_with("/services/data/")) {
-            res = api(req, path, params);
+            res = api(req, path);
         } else {
             res = not_found();
         }
@@ -184,9 +167,9 @@ service_response service::handle(const service_request& req) {
     return res;
 }
 
-service_response service::token(const service_request& req) {
+service_response service::token(const http::server_request& req) {
     ++stats_.token_requests;
-    auto form = parse_query_string(req.body);
+    auto form = parse_form(req.body);
     auto oauth_error = [](std::string err, std::string description) {
         boost::json::object o;
         o["error"] = err;
@@ -218,8 +201,7 @@ service_response service::token(const service_request& req) {
     return json(200, boost::json::serialize(o));
 }
 
-service_response service::api(const service_request& req, std::string_view path,
-                              const std::map<std::string, std::string>& params) {
+service_response service::api(const http::server_request& req, std::string_view path) {
     path.remove_prefix(std::string_view("/services/data/").size());
     const auto slash = path.find('/');
     const std::string version(path.substr(0, slash));
@@ -296,28 +278,28 @@ service_response service::api(const service_request& req, std::string_view path,
         }
         service_response r;
         r.status = 200;
-        r.headers.emplace_back("Content-Type", file->content_type);
+        r.fields.push_back({"Content-Type", file->content_type});
         stats_.download_bytes += file->size;
         r.file = std::move(*file);
         return r;
     }
     if (rest == "/query" || rest == "/queryAll") {
-        auto q = params.find("q");
-        if (q == params.end() || q->second.empty()) {
+        const auto q = req.query("q");
+        if (!q || q->empty()) {
             return error(400, "MALFORMED_QUERY", "A query string has to be specified");
         }
-        return run_query(req, version, q->second, rest == "/queryAll");
+        return run_query(req, version, std::string(*q), rest == "/queryAll");
     }
     if (rest.starts_with("/query/") || rest.starts_with("/queryAll/")) {
         return page(version, std::string(rest.substr(rest.find('/', 1) + 1)));
     }
     if (rest == "/search") {
-        auto q = params.find("q");
-        if (q == params.end() || q->second.empty()) {
+        const auto q = req.query("q");
+        if (!q || q->empty()) {
             return error(400, "MALFORMED_SEARCH", "No search term found.");
         }
         ++stats_.query_requests;
-        return json(200, engine_.search(q->second, version));
+        return json(200, engine_.search(*q, version));
     }
     return not_found();
 }
@@ -346,7 +328,7 @@ std::shared_ptr<query_result> service::result_of(cursor& c) {
     return c.result;
 }
 
-service_response service::run_query(const service_request& req, std::string_view version,
+service_response service::run_query(const http::server_request& req, std::string_view version,
                                     const std::string& soql, bool all) {
     ++stats_.query_requests;
     std::size_t batch = 2000;
@@ -398,7 +380,7 @@ service_response service::page(std::string_view version, const std::string& loca
                              "/services/data/" + std::string(version) + "/query/" + it->first));
 }
 
-service_response service::admin(const service_request& req, std::string_view path) {
+service_response service::admin(const http::server_request& req, std::string_view path) {
     auto fail = [](unsigned status, std::string message) {
         boost::json::object o;
         o["error"] = message;
@@ -475,7 +457,7 @@ service_response service::admin(const service_request& req, std::string_view pat
     }
 }
 
-service_response service::set_fault(const service_request& req) {
+service_response service::set_fault(const http::server_request& req) {
     auto fail = [](std::string message) {
         boost::json::object o;
         o["error"] = std::move(message);

@@ -1,7 +1,8 @@
 #pragma once
-// The Salesforce REST surface of the mock, without sockets: a request goes in, a response (or a
-// file to stream) comes out. The HTTP adapter (http_server.cpp) only moves bytes and applies the
-// delays this layer asks for, so every behaviour here is unit-tested directly.
+// The Salesforce REST surface of the mock, without sockets: an http::server_request goes in, a
+// response (or a file to stream) comes out. The HTTP adapter (http_server.cpp) only moves bytes
+// and applies the delays this layer asks for, so every behaviour here is unit-tested directly
+// (tests build requests with http::server_request::make).
 //
 // Endpoints (vNN.N is any API version; urls in responses reuse the version requested):
 //   POST /services/oauth2/token                 client_credentials -> access_token
@@ -32,16 +33,14 @@
 #include <chrono>
 #include <cstdint>
 #include <list>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
-#include <vector>
 
-#include <casio/core/text.hpp>
+#include <casio/http/server.hpp>
 
 #include "in_flight.hpp"
 #include "json_style.hpp"
@@ -83,18 +82,9 @@ struct service_options {
     fault_options faults;
 };
 
-struct service_request {
-    std::string method;  // GET, HEAD, POST, PATCH, DELETE
-    std::string target;  // raw "/path?query"
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;
-    std::optional<std::string_view> header(std::string_view name) const;
-};
-
-struct service_response {
-    unsigned status = 200;
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;
+// The service's answer: the HTTP response itself, plus what only the adapter can carry out
+// around it (a file body to stream, a connection to drop, a delay before answering).
+struct service_response : http::server_response {
     std::optional<file_info> file;  // stream this instead of body (VersionData)
     bool drop = false;              // close the connection without answering
     std::chrono::milliseconds delay{0};
@@ -121,16 +111,16 @@ class service {
   public:
     service(org& o, service_options opts);
 
-    service_response handle(const service_request& req);
+    service_response handle(const http::server_request& req);
     const service_stats& stats() const noexcept { return stats_; }
 
     // In-flight accounting, kept by the HTTP adapter (see in_flight.hpp). Requests that count
     // are the ones a client's request cap covers: everything but /__admin/.
-    static bool counts_in_flight(const service_request& req);
+    static bool counts_in_flight(const http::server_request& req);
     in_flight_counter& in_flight() noexcept { return *in_flight_; }
     // The answer to a request refused by in_flight().enter(): 403 REQUEST_LIMIT_EXCEEDED, at
     // once (no latency).
-    service_response too_many_in_flight(const service_request& req) const;
+    service_response too_many_in_flight(const http::server_request& req) const;
 
     const service_options& options() const noexcept { return opts_; }
     // The URL the token endpoint reports, known once the port is bound.
@@ -148,18 +138,17 @@ class service {
         std::optional<std::size_t> next_offset;
     };
 
-    service_response token(const service_request& req);
-    service_response api(const service_request& req, std::string_view path,
-                         const std::map<std::string, std::string>& params);
-    service_response admin(const service_request& req, std::string_view path);
-    service_response set_fault(const service_request& req);
-    service_response run_query(const service_request& req, std::string_view version,
+    service_response token(const http::server_request& req);
+    service_response api(const http::server_request& req, std::string_view path);
+    service_response admin(const http::server_request& req, std::string_view path);
+    service_response set_fault(const http::server_request& req);
+    service_response run_query(const http::server_request& req, std::string_view version,
                                const std::string& soql, bool all);
     service_response page(std::string_view version, const std::string& locator);
     std::shared_ptr<query_result> result_of(cursor& c);
     std::string locator_id(const std::string& soql, bool all, std::size_t batch) const;
     void finish(service_response& res) const;
-    void restyle(const service_request& req, service_response& res) const;
+    void restyle(const http::server_request& req, service_response& res) const;
 
     org* org_;
     query_engine engine_;
@@ -173,12 +162,5 @@ class service {
     std::list<std::string> cursor_order_;  // least recently created first
     std::unordered_map<std::string, cursor> cursors_;
 };
-
-// Percent-decoding of a URL component; '+' becomes a space when `plus_is_space`.
-inline std::string url_decode(std::string_view s, bool plus_is_space) {
-    return core::percent_decode(s, plus_is_space);
-}
-// Splits "a=1&b=2" into decoded pairs (first value wins on repeats).
-std::map<std::string, std::string> parse_query_string(std::string_view s);
 
 }  // namespace casio::mock_sf

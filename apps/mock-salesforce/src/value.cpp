@@ -2,10 +2,11 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cmath>
-#include <cstdio>
 
 #include <casio/core/text.hpp>
+#include <casio/core/time.hpp>
 
 #include "sf_error.hpp"
 
@@ -154,47 +155,25 @@ void append_json_value(std::string& out, const value& v, field_type t) {
     }
 }
 
-// Howard Hinnant's days-from-civil algorithms.
-static std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-civil_time civil_from_unix(std::int64_t seconds) {
-    std::int64_t days = seconds / 86400;
-    std::int64_t rem = seconds % 86400;
-    if (rem < 0) {
-        rem += 86400;
-        --days;
-    }
-    days += 719468;
-    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(days - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    return {static_cast<int>(y + (m <= 2)),
-            static_cast<int>(m),
-            static_cast<int>(d),
-            static_cast<int>(rem / 3600),
-            static_cast<int>(rem % 3600 / 60),
-            static_cast<int>(rem % 60),
-            0};
-}
-
-std::int64_t unix_from_civil(int year, int month, int day, int hour, int minute, int second) {
-    return days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
-           hour * 3600 + minute * 60 + second;
-}
-
 namespace {
+
+struct civil_time {
+    int year, month, day, hour, minute, second;
+};
+
+civil_time civil_from_unix(std::int64_t unix_seconds) {
+    using namespace std::chrono;
+    const sys_seconds t{seconds{unix_seconds}};
+    const auto midnight = floor<days>(t);
+    const year_month_day date{midnight};
+    const hh_mm_ss time{t - midnight};
+    return {static_cast<int>(date.year()),
+            static_cast<int>(static_cast<unsigned>(date.month())),
+            static_cast<int>(static_cast<unsigned>(date.day())),
+            static_cast<int>(time.hours().count()),
+            static_cast<int>(time.minutes().count()),
+            static_cast<int>(time.seconds().count())};
+}
 
 // Fixed-width decimal digits without printf: dates are formatted for every record served.
 void put(char* p, int value, int width) {
@@ -205,6 +184,14 @@ void put(char* p, int value, int width) {
 }
 
 }  // namespace
+
+std::int64_t unix_from_civil(int year, int month, int day, int hour, int minute, int second) {
+    using namespace std::chrono;
+    // A day past the month's end counts on into the next month.
+    const sys_days date{std::chrono::year{year} / std::chrono::month{static_cast<unsigned>(month)} /
+                        std::chrono::day{static_cast<unsigned>(day)}};
+    return (date + hours{hour} + minutes{minute} + seconds{second}).time_since_epoch().count();
+}
 
 std::string format_datetime(std::int64_t unix_seconds) {
     auto c = civil_from_unix(unix_seconds);
@@ -228,87 +215,37 @@ std::string format_date(std::int64_t unix_seconds) {
     return std::string(buf, 10);
 }
 
-namespace {
-
-bool valid_date(int y, int m, int d) {
-    static constexpr int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1700 || m < 1 || m > 12 || d < 1) {
-        return false;
-    }
-    if (m == 2) {
-        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        return d <= (leap ? 29 : 28);
-    }
-    return d <= mdays[m - 1];
-}
-
-}  // namespace
-
 std::optional<std::string> canonical_date(std::string_view s) {
-    int y = 0, m = 0, d = 0;
-    if (s.size() != 10 || !core::read_digits(s, 0, 4, y) || s[4] != '-' ||
-        !core::read_digits(s, 5, 2, m) || s[7] != '-' || !core::read_digits(s, 8, 2, d) ||
-        !valid_date(y, m, d)) {
+    // The ISO parser checks the calendar; SOQL dates have exactly this shape, from 1700 on.
+    if (s.size() != 10 || s[4] != '-' || s[7] != '-' || s.substr(0, 4) < "1700" ||
+        !core::parse_iso8601(s)) {
         return std::nullopt;
     }
     return std::string(s);
 }
 
 std::optional<std::string> canonical_datetime(std::string_view s) {
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+    // Of the ISO forms core::parse_iso8601 reads, SOQL takes a date of canonical_date, `T`,
+    // hours, minutes and seconds (59 at most), an optional `.` fraction, and a zone that is `Z`
+    // or has minutes (`+05:30`, `+0530`).
     if (s.size() < 20 || !canonical_date(s.substr(0, 10)) || (s[10] != 'T' && s[10] != 't') ||
-        !core::read_digits(s, 11, 2, h) || s[13] != ':' || !core::read_digits(s, 14, 2, mi) ||
-        s[16] != ':' || !core::read_digits(s, 17, 2, se) || h > 23 || mi > 59 || se > 59) {
+        s[13] != ':' || s[16] != ':' || s.substr(17, 2) == "60" ||
+        s.find(',') != std::string_view::npos) {
         return std::nullopt;
     }
-    core::read_digits(s, 0, 4, y);
-    core::read_digits(s, 5, 2, mo);
-    core::read_digits(s, 8, 2, d);
-    std::size_t pos = 19;
-    int millis = 0;
-    if (pos < s.size() && s[pos] == '.') {
-        ++pos;
-        int scale = 100;
-        std::size_t start = pos;
-        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-            millis += (s[pos] - '0') * scale;
-            scale /= 10;
-            ++pos;
-        }
-        if (pos == start) {
-            return std::nullopt;
-        }
-    }
-    int offset = 0;
-    if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-        ++pos;
-    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-        int sign = s[pos] == '-' ? -1 : 1;
-        int oh = 0, om = 0;
-        if (!core::read_digits(s, pos + 1, 2, oh)) {
-            return std::nullopt;
-        }
-        std::size_t p = pos + 3;
-        if (p < s.size() && s[p] == ':') {
-            ++p;
-        }
-        if (!core::read_digits(s, p, 2, om)) {
-            return std::nullopt;
-        }
-        pos = p + 2;
-        offset = sign * (oh * 3600 + om * 60);
-    } else {
+    const auto zone = s.find_first_of("Zz+-", 19);
+    if (zone == std::string_view::npos ||
+        (s[zone] == '+' || s[zone] == '-') != (s.size() - zone == 5 || s.size() - zone == 6)) {
         return std::nullopt;
     }
-    if (pos != s.size()) {
+    const auto t = core::parse_iso8601(s);
+    if (!t) {
         return std::nullopt;
     }
-    auto t = unix_from_civil(y, mo, d, h, mi, se) - offset;
-    auto c = civil_from_unix(t);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", c.year, c.month,
-                  c.day, c.hour, c.minute, c.second, millis);
-    return std::string(buf);
+    const auto whole = std::chrono::floor<std::chrono::seconds>(*t);
+    std::string out = format_datetime(whole.time_since_epoch().count());
+    put(out.data() + 20, static_cast<int>((*t - whole) / std::chrono::milliseconds{1}), 3);
+    return out;
 }
 
 namespace {

@@ -58,16 +58,12 @@ void append_json_number(std::string& out, double d);
 // Prints `v` as the API prints a field of type `t`.
 void append_json_value(std::string& out, const value& v, field_type t);
 
-// Dates and times.
-struct civil_time {
-    int year, month, day, hour, minute, second, millis;
-};
-civil_time civil_from_unix(std::int64_t seconds);
+// Dates and times (UTC).
 std::int64_t unix_from_civil(int year, int month, int day, int hour, int minute, int second);
 std::string format_datetime(std::int64_t unix_seconds);  // 2023-05-20T20:49:32.000+0000
 std::string format_date(std::int64_t unix_seconds);      // 2023-05-20
 // Parses a SOQL datetime literal (`2023-05-20T20:49:32Z`, `...32.000+0000`, `...32+05:30`)
-// into the canonical UTC text; nullopt when it is not one.
+// into the canonical UTC text (milliseconds kept); nullopt when it is not one.
 std::optional<std::string> canonical_datetime(std::string_view literal);
 std::optional<std::string> canonical_date(std::string_view literal);
 

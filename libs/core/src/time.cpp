@@ -1,4 +1,4 @@
-
+#include <casio/core/text.hpp>
 #include <casio/core/time.hpp>
 
 namespace casio::core {
@@ -7,139 +7,179 @@ namespace {
 
 using namespace std::chrono;
 
-// Reads exactly `n` digits at `pos`; advances `pos` on success.
-bool read_digits(std::string_view s, std::size_t& pos, int n, int& out) {
-    if (pos + static_cast<std::size_t>(n) > s.size()) {
-        return false;
-    }
-    int v = 0;
-    for (int i = 0; i < n; ++i) {
-        char c = s[pos + static_cast<std::size_t>(i)];
-        if (c < '0' || c > '9') {
+// Reads a timestamp left to right; every step advances only when it matches.
+class reader {
+  public:
+    explicit reader(std::string_view s) : s_(s) {}
+
+    bool done() const noexcept { return pos_ == s_.size(); }
+
+    // Exactly `n` digits.
+    bool digits(std::size_t n, int& out) noexcept {
+        if (!read_digits(s_, pos_, n, out)) {
             return false;
         }
-        v = v * 10 + (c - '0');
+        pos_ += n;
+        return true;
     }
-    pos += static_cast<std::size_t>(n);
-    out = v;
+
+    // One of `chars`; the one read goes to `*which` when given.
+    bool one_of(std::string_view chars, char* which = nullptr) noexcept {
+        if (done() || chars.find(s_[pos_]) == std::string_view::npos) {
+            return false;
+        }
+        if (which != nullptr) {
+            *which = s_[pos_];
+        }
+        ++pos_;
+        return true;
+    }
+
+    // One digit or more after the decimal mark, to the nanosecond (later digits are dropped).
+    bool fraction(nanoseconds& out) noexcept {
+        const std::size_t start = pos_;
+        std::int64_t ns = 0;
+        std::int64_t scale = 100'000'000;
+        for (; !done() && s_[pos_] >= '0' && s_[pos_] <= '9'; ++pos_) {
+            ns += (s_[pos_] - '0') * scale;
+            scale /= 10;
+        }
+        out = nanoseconds{ns};
+        return pos_ != start;
+    }
+
+  private:
+    std::string_view s_;
+    std::size_t pos_ = 0;
+};
+
+// A timestamp read but not yet put on a clock: whole seconds since the epoch and the fraction
+// (0 to 999,999,999 ns), so that every year 0000-9999 fits whatever the clock's precision.
+struct instant {
+    sys_seconds whole;
+    nanoseconds fraction{0};
+};
+
+// `HH[:MM[:SS]][fraction]` (the fraction only after the minutes or seconds).
+bool read_time(reader& r, seconds& time_of_day, nanoseconds& fraction) {
+    int h = 0, m = 0, s = 0;
+    if (!r.digits(2, h) || h > 23) {
+        return false;
+    }
+    if (r.one_of(":")) {
+        if (!r.digits(2, m) || m > 59) {
+            return false;
+        }
+        if (r.one_of(":") && (!r.digits(2, s) || s > 60)) {
+            return false;
+        }
+        if (r.one_of(".,") && !r.fraction(fraction)) {
+            return false;
+        }
+    }
+    // A leap second stays in its minute, as java.time reads 23:59:60.
+    time_of_day = hours{h} + minutes{m} + seconds{s == 60 ? 59 : s};
     return true;
 }
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
+// `Z`, `±HH`, `±HHMM` or `±HH:MM`: local time minus UTC.
+bool read_offset(reader& r, seconds& offset) {
+    if (r.one_of("Zz")) {
+        return true;
+    }
+    char sign = 0;
+    int h = 0, m = 0;
+    if (!r.one_of("+-", &sign) || !r.digits(2, h)) {
+        return false;
+    }
+    if (!r.done()) {
+        r.one_of(":");
+        if (!r.digits(2, m)) {
+            return false;
+        }
+    }
+    if (h > 23 || m > 59) {
+        return false;
+    }
+    offset = (sign == '-' ? -1 : 1) * (hours{h} + minutes{m});
+    return true;
+}
+
+std::optional<instant> read_instant(std::string_view text) {
+    reader r(text);
+    int y = 0, mo = 0, d = 0;
+    if (!r.digits(4, y) || !r.one_of("-") || !r.digits(2, mo) || !r.one_of("-") ||
+        !r.digits(2, d)) {
+        return std::nullopt;
+    }
+    const year_month_day date{year{y}, month{static_cast<unsigned>(mo)},
+                              day{static_cast<unsigned>(d)}};
+    if (!date.ok()) {
+        return std::nullopt;
+    }
+    instant t{sys_days{date}};
+    seconds time_of_day{0};
+    if (r.one_of("Tt ") && !read_time(r, time_of_day, t.fraction)) {
+        return std::nullopt;
+    }
+    seconds offset{0};
+    if (!r.done() && !read_offset(r, offset)) {
+        return std::nullopt;
+    }
+    if (!r.done()) {
+        return std::nullopt;
+    }
+    t.whole += time_of_day - offset;
+    return t;
 }
 
 struct civil {
     int year, month, day, hour, minute, second;
-    long micros;
+    long long nanos;
 };
 
-civil split(sys_us t) {
-    auto day = floor<days>(t);
-    year_month_day ymd{day};
-    auto tod = t - day;  // non-negative because of floor
-    auto h = duration_cast<hours>(tod);
-    auto m = duration_cast<minutes>(tod - h);
-    auto s = duration_cast<seconds>(tod - h - m);
-    auto us = duration_cast<microseconds>(tod - h - m - s);
+template <class Duration>
+civil split(sys_time<Duration> t) {
+    const auto day = floor<days>(t);
+    const year_month_day ymd{day};
+    const hh_mm_ss<nanoseconds> tod{duration_cast<nanoseconds>(t - day)};  // under one day
     return {static_cast<int>(ymd.year()),
             static_cast<int>(static_cast<unsigned>(ymd.month())),
             static_cast<int>(static_cast<unsigned>(ymd.day())),
-            static_cast<int>(h.count()),
-            static_cast<int>(m.count()),
-            static_cast<int>(s.count()),
-            static_cast<long>(us.count())};
+            static_cast<int>(tod.hours().count()),
+            static_cast<int>(tod.minutes().count()),
+            static_cast<int>(tod.seconds().count()),
+            static_cast<long long>(tod.subseconds().count())};
 }
 
 }  // namespace
 
-std::optional<sys_us> parse_iso8601(std::string_view s) {
-    std::size_t pos = 0;
-    int y = 0, mo = 0, d = 0;
-    if (!read_digits(s, pos, 4, y) || pos >= s.size() || s[pos++] != '-' ||
-        !read_digits(s, pos, 2, mo) || pos >= s.size() || s[pos++] != '-' ||
-        !read_digits(s, pos, 2, d)) {
+std::optional<sys_ns> parse_iso8601_ns(std::string_view text) {
+    const auto t = read_instant(text);
+    if (!t) {
         return std::nullopt;
     }
-    year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-    if (!ymd.ok()) {
+    constexpr auto first = ceil<seconds>(sys_ns::min());
+    constexpr auto last = floor<seconds>(sys_ns::max());
+    if (t->whole < first || t->whole > last ||
+        (t->whole == last && t->fraction > sys_ns::max() - sys_ns{last})) {
         return std::nullopt;
     }
-    sys_us result{sys_days{ymd}};
-    if (pos == s.size()) {
-        return result;
-    }
-    char sep = s[pos++];
-    if (sep != 'T' && sep != 't' && sep != ' ') {
+    return sys_ns{t->whole} + t->fraction;
+}
+
+std::optional<sys_us> parse_iso8601(std::string_view text) {
+    const auto t = read_instant(text);
+    if (!t) {
         return std::nullopt;
     }
-    int hh = 0, mi = 0, ss = 0;
-    if (!read_digits(s, pos, 2, hh) || pos >= s.size() || s[pos++] != ':' ||
-        !read_digits(s, pos, 2, mi)) {
-        return std::nullopt;
-    }
-    if (pos < s.size() && s[pos] == ':') {
-        ++pos;
-        if (!read_digits(s, pos, 2, ss)) {
-            return std::nullopt;
-        }
-    }
-    if (hh > 23 || mi > 59 || ss > 59) {
-        return std::nullopt;
-    }
-    long micros = 0;
-    if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
-        ++pos;
-        int digits = 0;
-        while (pos < s.size() && is_digit(s[pos])) {
-            if (digits < 6) {
-                micros = micros * 10 + (s[pos] - '0');
-            }
-            ++digits;
-            ++pos;
-        }
-        if (digits == 0) {
-            return std::nullopt;
-        }
-        for (int i = digits; i < 6; ++i) {
-            micros *= 10;
-        }
-    }
-    result += hours{hh} + minutes{mi} + seconds{ss} + microseconds{micros};
-    if (pos == s.size()) {
-        return result;
-    }
-    char zone = s[pos++];
-    if (zone == 'Z' || zone == 'z') {
-        return pos == s.size() ? std::optional<sys_us>{result} : std::nullopt;
-    }
-    if (zone != '+' && zone != '-') {
-        return std::nullopt;
-    }
-    int oh = 0, om = 0;
-    if (!read_digits(s, pos, 2, oh)) {
-        return std::nullopt;
-    }
-    if (pos < s.size()) {
-        if (s[pos] == ':') {
-            ++pos;
-        }
-        if (!read_digits(s, pos, 2, om)) {
-            return std::nullopt;
-        }
-    }
-    if (pos != s.size() || oh > 23 || om > 59) {
-        return std::nullopt;
-    }
-    // Local time = UTC + offset, so UTC = local - offset.
-    auto offset = hours{oh} + minutes{om};
-    return zone == '+' ? result - offset : result + offset;
+    return sys_us{t->whole} + floor<microseconds>(t->fraction);
 }
 
 namespace {
 
 // Writes `n` digits of v, zero-padded, at `out`.
-char* put(char* out, long v, int n) {
+char* put(char* out, long long v, int n) {
     for (int i = n - 1; i >= 0; --i) {
         out[i] = static_cast<char>('0' + v % 10);
         v /= 10;
@@ -169,7 +209,7 @@ std::string format_iso8601(sys_us t) {
     char buf[40];
     char* end = put_seconds(buf, c);
     *end++ = '.';
-    end = put(end, c.micros, 6);
+    end = put(end, c.nanos / 1000, 6);
     for (char ch : std::string_view("+00:00")) {
         *end++ = ch;
     }
@@ -189,7 +229,17 @@ std::string format_iso8601_z_millis(sys_us t) {
     char buf[40];
     char* end = put_seconds(buf, c);
     *end++ = '.';
-    end = put(end, c.micros / 1000, 3);
+    end = put(end, c.nanos / 1'000'000, 3);
+    *end++ = 'Z';
+    return std::string(buf, end);
+}
+
+std::string format_iso8601_z_nanos(sys_ns t) {
+    civil c = split(t);
+    char buf[40];
+    char* end = put_seconds(buf, c);
+    *end++ = '.';
+    end = put(end, c.nanos, 9);
     *end++ = 'Z';
     return std::string(buf, end);
 }

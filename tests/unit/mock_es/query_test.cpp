@@ -9,6 +9,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <casio/core/time.hpp>
+
 #include "es_error.hpp"
 
 namespace json = boost::json;
@@ -20,13 +22,11 @@ using casio::mock_es::sort_spec;
 namespace {
 
 std::chrono::system_clock::time_point instant(const char* iso) {
-    std::int64_t ns = 0;
-    if (!casio::mock_es::parse_iso_instant(iso, ns)) {
+    const auto t = casio::core::parse_iso8601_ns(iso);
+    if (!t) {
         throw std::invalid_argument(iso);
     }
-    return std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::nanoseconds(ns)));
+    return std::chrono::time_point_cast<std::chrono::system_clock::duration>(*t);
 }
 
 const auto default_now = instant("2025-03-01T12:00:00Z");
@@ -456,15 +456,13 @@ TEST_CASE("_source filtering", "[mock_es][source]") {
 }
 
 TEST_CASE("ISO instants parse with any offset and format like ES", "[mock_es][time]") {
-    std::int64_t a = 0, b = 0;
-    REQUIRE(casio::mock_es::parse_iso_instant("2025-03-01T10:15:02.123456+00:00", a));
-    REQUIRE(casio::mock_es::parse_iso_instant("2025-03-01T11:15:02.123456+0100", b));
-    CHECK(a == b);
-    REQUIRE(casio::mock_es::parse_iso_instant("2025-03-01T10:15:02.123456", b));
-    CHECK(a == b);  // naive = UTC
-    CHECK_FALSE(casio::mock_es::parse_iso_instant("2025-02-30", a));
-    CHECK_FALSE(casio::mock_es::parse_iso_instant("hello", a));
-    CHECK_FALSE(casio::mock_es::parse_iso_instant("2025-03-01T25:00", a));
+    CHECK(instant("2025-03-01T10:15:02.123456+00:00") ==
+          instant("2025-03-01T11:15:02.123456+0100"));
+    CHECK(instant("2025-03-01T10:15:02.123456+00:00") ==
+          instant("2025-03-01T10:15:02.123456"));  // naive = UTC
+    CHECK_THROWS(instant("2025-02-30"));
+    CHECK_THROWS(instant("hello"));
+    CHECK_THROWS(instant("2025-03-01T25:00"));
 
     CHECK(casio::mock_es::format_instant(instant("2025-03-01T10:15:02Z")) ==
           "2025-03-01T10:15:02.000Z");

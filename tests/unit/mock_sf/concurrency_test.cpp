@@ -44,10 +44,9 @@ struct live_mock {
 
     // A token straight from the service: no latency, no request counted in flight.
     std::string token() {
-        service_request r;
-        r.method = "POST";
-        r.target = "/services/oauth2/token";
-        r.body = "grant_type=client_credentials&client_id=id&client_secret=secret";
+        const auto r = http::server_request::make(
+            "POST", "/services/oauth2/token",
+            "grant_type=client_credentials&client_id=id&client_secret=secret");
         return str(boost::json::parse(svc.handle(r).body).at("access_token"));
     }
 
@@ -159,9 +158,10 @@ TEST_CASE("stats report requests in flight, and admin requests are not counted",
           "[mock_sf][in_flight][admin]") {
     org o(org_options{1, 10});
     live_mock m(o, options());
-    CHECK(service::counts_in_flight({"GET", "/services/data/v59.0/sobjects"}));
-    CHECK(service::counts_in_flight({"POST", "/services/oauth2/token"}));
-    CHECK_FALSE(service::counts_in_flight({"GET", "/__admin/stats"}));
+    CHECK(service::counts_in_flight(
+        http::server_request::make("GET", "/services/data/v59.0/sobjects")));
+    CHECK(service::counts_in_flight(http::server_request::make("POST", "/services/oauth2/token")));
+    CHECK_FALSE(service::counts_in_flight(http::server_request::make("GET", "/__admin/stats")));
     const auto token = m.token();
     boost::json::object during, after, reset;
     m.run([&](http::client& c, std::string base) -> asio::awaitable<void> {
@@ -232,7 +232,7 @@ TEST_CASE(
     CHECK(held_ok == 2);
     CHECK(m.counts().max_in_flight == 2);
     CHECK(m.counts().limited_requests == 1);
-    service_request stats{"GET", "/__admin/stats"};
+    const auto stats = http::server_request::make("GET", "/__admin/stats");
     auto s = boost::json::parse(m.svc.handle(stats).body);
     CHECK(s.at("limited_requests").as_int64() == 1);
     CHECK(s.at("max_in_flight").as_int64() == 2);
@@ -300,7 +300,8 @@ TEST_CASE("with --bandwidth-mbps, a large query page is streamed and paced, smal
     f.bandwidth_mbps = 40;  // 5 MB/s
     live_mock m(o, options(f));
     const auto token = m.token();
-    service_request direct{"GET", target, {{"Authorization", "Bearer " + token}}};
+    const auto direct =
+        http::server_request::make("GET", target, {}, {{"Authorization", "Bearer " + token}});
     const auto expected = m.svc.handle(direct).body;
     REQUIRE(expected.size() > 10 * 65536);
     std::string page;

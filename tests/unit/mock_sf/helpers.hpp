@@ -63,11 +63,8 @@ struct service_caller {
 
     service_response call(std::string method, std::string target, std::string body = {},
                           std::vector<std::pair<std::string, std::string>> headers = {}) {
-        service_request r;
-        r.method = std::move(method);
-        r.target = std::move(target);
-        r.body = std::move(body);
-        r.headers = std::move(headers);
+        auto r = http::server_request::make(std::move(method), std::move(target), std::move(body),
+                                            std::move(headers));
         if (!token.empty()) {
             r.headers.emplace_back("Authorization", "Bearer " + token);
         }

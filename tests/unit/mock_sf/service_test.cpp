@@ -52,11 +52,7 @@ struct harness {
 };
 
 std::string header(const service_response& r, std::string_view name) {
-    for (const auto& [k, v] : r.headers) {
-        if (k == name)
-            return v;
-    }
-    return "";
+    return std::string(r.header(name).value_or(""));
 }
 
 }  // namespace
