@@ -181,9 +181,8 @@ bool is_number(std::string_view s) {
     return true;
 }
 
-}  // namespace
-
-cron_schedule cron_schedule::parse(std::string_view expression) {
+// The whitespace-separated fields of an expression: 6 or 7 of them.
+std::vector<std::string_view> split_fields(std::string_view expression) {
     std::vector<std::string_view> fields;
     std::size_t i = 0;
     while (i < expression.size()) {
@@ -204,74 +203,82 @@ cron_schedule cron_schedule::parse(std::string_view expression) {
                          "day-of-week [year]), got " +
                          std::to_string(fields.size()));
     }
+    return fields;
+}
 
+// A field that is a plain list (`?` belongs to the day fields only).
+template <std::size_t N>
+void parse_list(std::string_view expression, const field_spec& spec, std::string_view token,
+                std::bitset<N>& bits) {
+    field_parser p(expression, spec, token);
+    if (token == "?") {
+        p.fail("'?' is only allowed in day-of-month and day-of-week");
+    }
+    p.fill(bits);
+}
+
+}  // namespace
+
+cron_schedule cron_schedule::parse(std::string_view expression) {
+    const auto fields = split_fields(expression);
     cron_schedule c;
     c.expression_ = std::string(expression);
-
-    auto simple = [&](const field_spec& spec, std::string_view token, auto& bits, int offset) {
-        field_parser p(expression, spec, token);
-        if (token == "?") {
-            p.fail("'?' is only allowed in day-of-month and day-of-week");
-        }
-        p.fill(bits, offset);
-    };
-    simple(second_field, fields[0], c.seconds_, 0);
-    simple(minute_field, fields[1], c.minutes_, 0);
-    simple(hour_field, fields[2], c.hours_, 0);
-    simple(month_field, fields[4], c.months_, 0);
-
-    // Day of month.
-    {
-        std::string dom = upper(fields[3]);
-        field_parser p(expression, dom_field, fields[3]);
-        if (dom == "?" || dom == "*") {
-            c.any_dom_ = true;
-        } else if (dom == "L") {
-            c.last_day_ = true;
-        } else if (dom == "LW") {
-            c.last_weekday_ = true;
-        } else if (dom.size() > 2 && dom.compare(0, 2, "L-") == 0) {
-            std::string_view n = std::string_view(dom).substr(2);
-            if (!is_number(n) || n.size() > 2 || std::stoi(std::string(n)) > 30) {
-                p.fail("L-n needs n between 0 and 30");
-            }
-            c.last_day_ = true;
-            c.last_day_offset_ = std::stoi(std::string(n));
-        } else if (dom.size() > 1 && dom.back() == 'W') {
-            c.nearest_weekday_ = p.value(std::string_view(dom).substr(0, dom.size() - 1));
-        } else {
-            p.fill(c.days_of_month_);
-        }
-    }
-
-    // Day of week.
-    {
-        std::string dow = upper(fields[5]);
-        field_parser p(expression, dow_field, fields[5]);
-        if (dow == "?" || dow == "*") {
-            c.any_dow_ = true;
-        } else if (dow == "L") {
-            c.days_of_week_.set(7);  // Quartz: a lone L is the last day of the week, Saturday
-        } else if (auto hash = dow.find('#'); hash != std::string::npos) {
-            c.nth_dow_ = p.value(std::string_view(dow).substr(0, hash));
-            std::string_view k = std::string_view(dow).substr(hash + 1);
-            if (k.size() != 1 || k[0] < '1' || k[0] > '5') {
-                p.fail("n#k needs k between 1 and 5");
-            }
-            c.nth_ = k[0] - '0';
-        } else if (dow.size() > 1 && dow.back() == 'L') {
-            c.last_dow_ = p.value(std::string_view(dow).substr(0, dow.size() - 1));
-        } else {
-            p.fill(c.days_of_week_);
-        }
-    }
-
+    parse_list(expression, second_field, fields[0], c.seconds_);
+    parse_list(expression, minute_field, fields[1], c.minutes_);
+    parse_list(expression, hour_field, fields[2], c.hours_);
+    parse_list(expression, month_field, fields[4], c.months_);
+    c.parse_day_of_month(expression, fields[3]);
+    c.parse_day_of_week(expression, fields[5]);
     if (fields.size() == 7 && fields[6] != "*" && fields[6] != "?") {
         c.any_year_ = false;
         field_parser p(expression, year_field, fields[6]);
         p.fill(c.years_, first_year);
     }
     return c;
+}
+
+void cron_schedule::parse_day_of_month(std::string_view expression, std::string_view token) {
+    std::string dom = upper(token);
+    field_parser p(expression, dom_field, token);
+    if (dom == "?" || dom == "*") {
+        any_dom_ = true;
+    } else if (dom == "L") {
+        last_day_ = true;
+    } else if (dom == "LW") {
+        last_weekday_ = true;
+    } else if (dom.size() > 2 && dom.compare(0, 2, "L-") == 0) {
+        std::string_view n = std::string_view(dom).substr(2);
+        if (!is_number(n) || n.size() > 2 || std::stoi(std::string(n)) > 30) {
+            p.fail("L-n needs n between 0 and 30");
+        }
+        last_day_ = true;
+        last_day_offset_ = std::stoi(std::string(n));
+    } else if (dom.size() > 1 && dom.back() == 'W') {
+        nearest_weekday_ = p.value(std::string_view(dom).substr(0, dom.size() - 1));
+    } else {
+        p.fill(days_of_month_);
+    }
+}
+
+void cron_schedule::parse_day_of_week(std::string_view expression, std::string_view token) {
+    std::string dow = upper(token);
+    field_parser p(expression, dow_field, token);
+    if (dow == "?" || dow == "*") {
+        any_dow_ = true;
+    } else if (dow == "L") {
+        days_of_week_.set(7);  // Quartz: a lone L is the last day of the week, Saturday
+    } else if (auto hash = dow.find('#'); hash != std::string::npos) {
+        nth_dow_ = p.value(std::string_view(dow).substr(0, hash));
+        std::string_view k = std::string_view(dow).substr(hash + 1);
+        if (k.size() != 1 || k[0] < '1' || k[0] > '5') {
+            p.fail("n#k needs k between 1 and 5");
+        }
+        nth_ = k[0] - '0';
+    } else if (dow.size() > 1 && dow.back() == 'L') {
+        last_dow_ = p.value(std::string_view(dow).substr(0, dow.size() - 1));
+    } else {
+        p.fill(days_of_week_);
+    }
 }
 
 bool cron_schedule::dom_matches(year_month_day ymd) const {

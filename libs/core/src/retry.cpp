@@ -19,25 +19,23 @@ double default_random() {
 
 }  // namespace
 
+retry_policy::retry_policy(int max_attempts, growth g, retry_ms initial, retry_ms max_delay)
+    : max_attempts_(std::max(1, max_attempts)),
+      growth_(g),
+      initial_(std::max(retry_ms{0}, initial)),
+      max_delay_(std::max(initial_, max_delay)) {}
+
 retry_policy retry_policy::exponential(int max_attempts, retry_ms initial, double multiplier,
                                        retry_ms max_delay) {
-    retry_policy p;
-    p.max_attempts_ = std::max(1, max_attempts);
-    p.growth_ = growth::exponential;
-    p.initial_ = std::max(retry_ms{0}, initial);
+    retry_policy p(max_attempts, growth::exponential, initial, max_delay);
     p.multiplier_ = std::max(1.0, multiplier);
-    p.max_delay_ = std::max(p.initial_, max_delay);
     return p;
 }
 
 retry_policy retry_policy::linear(int max_attempts, retry_ms initial, retry_ms step,
                                   retry_ms max_delay) {
-    retry_policy p;
-    p.max_attempts_ = std::max(1, max_attempts);
-    p.growth_ = growth::linear;
-    p.initial_ = std::max(retry_ms{0}, initial);
+    retry_policy p(max_attempts, growth::linear, initial, max_delay);
     p.step_ = std::max(retry_ms{0}, step);
-    p.max_delay_ = std::max(p.initial_, max_delay);
     return p;
 }
 

@@ -41,6 +41,21 @@ std::string what_of(const client::call& c) {
     return std::string(http::to_string(c.verb)) + " " + c.path;
 }
 
+// A call sending `body` as JSON.
+client::call json_call(http::method verb, std::string path, const json::object& body) {
+    return {.verb = verb,
+            .path = std::move(path),
+            .body = json::serialize(body),
+            .type = client::body_type::json};
+}
+
+// {"key": value}
+json::object object_with(std::string_view key, json::value value) {
+    json::object o;
+    o[key] = std::move(value);
+    return o;
+}
+
 doc_hit hit_of(json::object& o) {
     doc_hit h;
     h.id = detail::string_or(o, "_id");
@@ -343,17 +358,12 @@ asio::awaitable<void> client::update_doc(std::string_view index, std::string_vie
         c.query = "if_seq_no=" + std::to_string(guard->seq_no) +
                   "&if_primary_term=" + std::to_string(guard->primary_term);
     }
-    json::object body;
-    body["doc"] = std::move(doc);
-    c.body = json::serialize(body);
+    c.body = json::serialize(object_with("doc", std::move(doc)));
     co_await execute(c);
 }
 
 asio::awaitable<std::string> client::create_doc(std::string_view index, const json::object& doc) {
-    call c{.verb = http::method::post,
-           .path = segment(index) + "/_doc",
-           .body = json::serialize(doc),
-           .type = body_type::json};
+    auto c = json_call(http::method::post, segment(index) + "/_doc", doc);
     auto res = co_await execute(c);
     auto o = detail::parse_object(res.body, what_of(c));
     auto id = detail::string_or(o, "_id");
@@ -372,12 +382,8 @@ asio::awaitable<void> client::check_in(std::string_view connector_id) {
 
 asio::awaitable<void> client::update_filtering_validation(std::string_view connector_id,
                                                           json::object validation) {
-    json::object body;
-    body["validation"] = std::move(validation);
-    call c{.verb = http::method::put,
-           .path = connector_path(connector_id, "/_filtering/_validation"),
-           .body = json::serialize(body),
-           .type = body_type::json};
+    auto c = json_call(http::method::put, connector_path(connector_id, "/_filtering/_validation"),
+                       object_with("validation", std::move(validation)));
     co_await execute(c);
 }
 
@@ -401,30 +407,20 @@ asio::awaitable<std::optional<json::object>> client::get_connector(std::string_v
 }
 
 asio::awaitable<void> client::put_connector(std::string_view connector_id, json::object body) {
-    call c{.verb = http::method::put,
-           .path = connector_path(connector_id),
-           .body = json::serialize(body),
-           .type = body_type::json};
+    auto c = json_call(http::method::put, connector_path(connector_id), body);
     co_await execute(c);
 }
 
 asio::awaitable<void> client::update_scheduling(std::string_view connector_id,
                                                 json::object scheduling) {
-    json::object body;
-    body["scheduling"] = std::move(scheduling);
-    call c{.verb = http::method::put,
-           .path = connector_path(connector_id, "/_scheduling"),
-           .body = json::serialize(body),
-           .type = body_type::json};
+    auto c = json_call(http::method::put, connector_path(connector_id, "/_scheduling"),
+                       object_with("scheduling", std::move(scheduling)));
     co_await execute(c);
 }
 
 asio::awaitable<void> client::update_configuration(std::string_view connector_id,
                                                    json::object body) {
-    call c{.verb = http::method::put,
-           .path = connector_path(connector_id, "/_configuration"),
-           .body = json::serialize(body),
-           .type = body_type::json};
+    auto c = json_call(http::method::put, connector_path(connector_id, "/_configuration"), body);
     co_await execute(c);
 }
 
@@ -449,10 +445,7 @@ asio::awaitable<std::string> client::create_sync_job(std::string_view connector_
     body["id"] = connector_id;
     body["job_type"] = job_type;
     body["trigger_method"] = trigger_method;
-    call c{.verb = http::method::post,
-           .path = "/_connector/_sync_job",
-           .body = json::serialize(body),
-           .type = body_type::json};
+    auto c = json_call(http::method::post, "/_connector/_sync_job", body);
     auto res = co_await execute(c);
     auto o = detail::parse_object(res.body, what_of(c));
     auto id = detail::string_or(o, "id");
@@ -470,10 +463,7 @@ asio::awaitable<void> client::claim_sync_job(std::string_view job_id,
     if (sync_cursor && !sync_cursor->is_null()) {
         body["sync_cursor"] = std::move(*sync_cursor);
     }
-    call c{.verb = http::method::put,
-           .path = job_path(job_id, "/_claim"),
-           .body = json::serialize(body),
-           .type = body_type::json};
+    auto c = json_call(http::method::put, job_path(job_id, "/_claim"), body);
     co_await execute(c);
 }
 
@@ -487,10 +477,7 @@ asio::awaitable<void> client::update_sync_job_stats(std::string_view job_id,
         body["total_document_count"] = *stats.total_document_count;
     }
     body["metadata"] = json::object();
-    call c{.verb = http::method::put,
-           .path = job_path(job_id, "/_stats"),
-           .body = json::serialize(body),
-           .type = body_type::json};
+    auto c = json_call(http::method::put, job_path(job_id, "/_stats"), body);
     co_await execute(c);
 }
 
@@ -536,10 +523,7 @@ asio::awaitable<std::optional<json::object>> client::get_pipeline(std::string_vi
 }
 
 asio::awaitable<void> client::put_pipeline(std::string_view id, const json::object& body) {
-    call c{.verb = http::method::put,
-           .path = "/_ingest/pipeline" + segment(id),
-           .body = json::serialize(body),
-           .type = body_type::json};
+    auto c = json_call(http::method::put, "/_ingest/pipeline" + segment(id), body);
     co_await execute(c);
 }
 

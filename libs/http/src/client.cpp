@@ -646,6 +646,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
     // --- exchange ------------------------------------------------------------------------
 
+    using response_parser = bhttp::response_parser<bhttp::buffer_body>;
+
     template <class Stream>
     net::awaitable<std::optional<exchange_failure>> exchange(
         Stream& stream, connection& conn, const target_info& t, outgoing& msg, method verb,
@@ -661,19 +663,44 @@ struct client::impl : std::enable_shared_from_this<impl> {
                 co_return exchange_failure{ec, "sending the request"};
             }
         }
+        std::optional<response_parser> parser_storage;
+        if (auto failure = co_await read_final_header(stream, conn, t, verb, deadline,
+                                                      parser_storage, response_started)) {
+            co_return failure;
+        }
+        auto& parser = *parser_storage;
+        const auto coding = take_head(parser.get(), t, res);
+        const bool decoding = coding != detail::content_coding::identity;
+        if (!sink && !decoding && parser.content_length()) {
+            if (*parser.content_length() > opts_.max_response_body) {
+                throw body_too_large(t);
+            }
+            res.body.reserve(static_cast<std::size_t>(*parser.content_length()));
+        }
+        if (auto failure =
+                co_await read_body(stream, conn, t, parser, coding, deadline, timeout, sink, res)) {
+            co_return failure;
+        }
+        keep_alive = parser.get().keep_alive() && conn.buffer.size() == 0;
+        co_return std::nullopt;
+    }
 
-        // Interim 1xx responses (100 Continue sent unasked, 103 Early Hints) precede the real
-        // one; each needs a fresh parser.
-        std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_storage;
+    // Reads response headers into `parser_storage` until the final one: interim 1xx responses
+    // (100 Continue sent unasked, 103 Early Hints) precede it, each needing a fresh parser.
+    template <class Stream>
+    net::awaitable<std::optional<exchange_failure>> read_final_header(
+        Stream& stream, connection& conn, const target_info& t, method verb,
+        clock_type::time_point deadline, std::optional<response_parser>& parser_storage,
+        bool& response_started) {
         for (;;) {
             parser_storage.emplace();
             auto& p = *parser_storage;
             p.header_limit(max_header_bytes);
-            p.body_limit(boost::none);  // limits are applied to decoded bytes below
+            p.body_limit(boost::none);  // limits are applied to decoded bytes (read_body)
             if (verb == method::head) {
                 p.skip(true);
             }
-            tcp_layer.expires_at(deadline);
+            conn.tcp().expires_at(deadline);
             auto [ec, n] = co_await bhttp::async_read_header(stream, conn.buffer, p,
                                                              net::as_tuple(net::use_awaitable));
             if (ec) {
@@ -688,25 +715,25 @@ struct client::impl : std::enable_shared_from_this<impl> {
             response_started = true;
             unsigned status = p.get().result_int();
             if (status < 100 || status >= 200 || status == 101) {
-                break;
+                co_return std::nullopt;
             }
         }
-        auto& parser = *parser_storage;
+    }
 
-        const auto& head = parser.get();
+    // The status and fields of the final header into `res`; the body's content coding.
+    static detail::content_coding take_head(const response_parser::value_type& head,
+                                            const target_info& t, response& res) {
         res.status = head.result_int();
         detail::content_coding coding = detail::content_coding::identity;
-        bool decoding = false;
         for (const auto& f : head) {
-            if (f.name() == bhttp::field::content_encoding) {
-                if (!detail::parse_content_coding(f.value(), coding)) {
-                    throw core::error(core::error_kind::fatal,
-                                      t.where + ": unsupported Content-Encoding '" +
-                                          std::string(f.value()) + "'");
-                }
-                decoding = coding != detail::content_coding::identity;
+            if (f.name() == bhttp::field::content_encoding &&
+                !detail::parse_content_coding(f.value(), coding)) {
+                throw core::error(
+                    core::error_kind::fatal,
+                    t.where + ": unsupported Content-Encoding '" + std::string(f.value()) + "'");
             }
         }
+        const bool decoding = coding != detail::content_coding::identity;
         for (const auto& f : head) {
             // A decoded body no longer matches the encoded framing headers.
             if (decoding && (f.name() == bhttp::field::content_encoding ||
@@ -715,20 +742,22 @@ struct client::impl : std::enable_shared_from_this<impl> {
             }
             res.fields.push_back({std::string(f.name_string()), std::string(f.value())});
         }
+        return coding;
+    }
 
+    core::error body_too_large(const target_info& t) const {
+        return core::error(core::error_kind::fatal, t.where + ": response body exceeds " +
+                                                        std::to_string(opts_.max_response_body) +
+                                                        " bytes (max_response_body)");
+    }
+
+    // Reads the body, decoded, into `res.body` or the sink.
+    template <class Stream>
+    net::awaitable<std::optional<exchange_failure>> read_body(
+        Stream& stream, connection& conn, const target_info& t, response_parser& parser,
+        detail::content_coding coding, clock_type::time_point deadline,
+        std::chrono::milliseconds timeout, body_sink* sink, response& res) {
         const std::size_t limit = opts_.max_response_body;
-        auto too_large = [&] {
-            return core::error(core::error_kind::fatal, t.where + ": response body exceeds " +
-                                                            std::to_string(limit) +
-                                                            " bytes (max_response_body)");
-        };
-        if (!sink && !decoding && parser.content_length() && *parser.content_length() > limit) {
-            throw too_large();
-        }
-        if (!sink && !decoding && parser.content_length()) {
-            res.body.reserve(static_cast<std::size_t>(*parser.content_length()));
-        }
-
         detail::body_decoder decoder(coding, read_chunk_size);
         std::uint64_t raw_total = 0;
         char* buf = conn.read_buffer.get();
@@ -737,9 +766,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
             parser.get().body().size = read_chunk_size;
             if (sink) {
                 // A streamed body may take long as a whole; what must not stall is progress.
-                tcp_layer.expires_after(timeout);
+                conn.tcp().expires_after(timeout);
             } else {
-                tcp_layer.expires_at(deadline);
+                conn.tcp().expires_at(deadline);
             }
             // read_some: hand over what arrived instead of waiting for a full buffer, so a
             // slow stream is delivered as it comes.
@@ -763,7 +792,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
             std::size_t got = read_chunk_size - parser.get().body().size;
             raw_total += got;
             if (!sink && raw_total > limit) {
-                throw too_large();
+                throw body_too_large(t);
             }
             try {
                 decoder.input({buf, got});
@@ -772,7 +801,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
                         co_await (*sink)(out);
                     } else {
                         if (res.body.size() + out.size() > limit) {
-                            throw too_large();
+                            throw body_too_large(t);
                         }
                         res.body.append(out);
                     }
@@ -789,7 +818,6 @@ struct client::impl : std::enable_shared_from_this<impl> {
         } catch (const std::runtime_error& e) {
             throw core::error(core::error_kind::transient, t.where + ": " + e.what());
         }
-        keep_alive = parser.get().keep_alive() && conn.buffer.size() == 0;
         co_return std::nullopt;
     }
 

@@ -242,82 +242,22 @@ struct server::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> serve_requests(connection& c) {
         beast::flat_buffer buffer;
         while (!stopped) {
-            bhttp::request_parser<bhttp::string_body> parser;
+            request_parser parser;
             parser.body_limit(opts.max_body_size);
             parser.header_limit(static_cast<std::uint32_t>(opts.max_header_size));
             c.busy = false;
-            c.stream.expires_after(opts.idle_timeout);
-            auto [ec, n] = co_await bhttp::async_read_header(c.stream, buffer, parser, use_tuple);
-            if (ec) {
-                if (ec == bhttp::error::body_limit) {
-                    // Beast checks Content-Length against the limit while reading the header.
-                    co_await write_simple(
-                        c, 413,
-                        "request body exceeds " + std::to_string(opts.max_body_size) + " bytes\n");
-                    co_await drain(c);
-                } else if (ec == bhttp::error::header_limit) {
-                    co_await write_simple(c, 431, "request header fields too large\n");
-                } else if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
-                           ec != asio::error::operation_aborted && ec != beast::error::timeout &&
-                           ec != asio::error::connection_reset &&
-                           ec != asio::error::bad_descriptor) {
-                    co_await write_simple(c, 400, "bad request: " + ec.message() + "\n");
-                }
+            if (!co_await read_request_head(c, buffer, parser)) {
                 co_return;
             }
             c.busy = true;
             auto& head = parser.get();
             std::string target(head.target().data(), head.target().size());
-            if (opts.max_target_size != 0 && target.size() > opts.max_target_size) {
-                co_await write_simple(c, 414, "request-target too long\n");
+            if (!co_await accept_request_head(c, parser, target.size())) {
                 co_return;
             }
-            if (auto cl = parser.content_length(); cl && *cl > opts.max_body_size) {
-                co_await write_simple(
-                    c, 413,
-                    "request body exceeds " + std::to_string(opts.max_body_size) + " bytes\n");
-                co_await drain(c);
+            auto body = co_await read_request_body(c, buffer, parser);
+            if (!body) {
                 co_return;
-            }
-            auto expect = head[bhttp::field::expect];
-            if (expect.size() == 12 && (expect[0] == '1')) {  // "100-continue"
-                static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-                c.stream.expires_after(opts.io_timeout);
-                co_await asio::async_write(c.stream, asio::buffer(cont.data(), cont.size()),
-                                           asio::use_awaitable);
-            }
-            // A large body of known length is read straight into its final string: Beast's
-            // parser would read it into the buffer first and then copy it.
-            std::string direct_body;
-            bool direct = false;
-            if (auto cl = parser.content_length();
-                !parser.is_done() && !parser.chunked() && cl && *cl >= 64 * 1024) {
-                direct = true;
-                auto length = static_cast<std::size_t>(*cl);
-                direct_body.resize(length);
-                std::size_t have = std::min(buffer.size(), length);
-                asio::buffer_copy(asio::buffer(direct_body.data(), have), buffer.data());
-                buffer.consume(have);
-                if (have < length) {
-                    c.stream.expires_after(opts.io_timeout);
-                    auto [ec2, n2] = co_await asio::async_read(
-                        c.stream, asio::buffer(direct_body.data() + have, length - have),
-                        use_tuple);
-                    if (ec2)
-                        co_return;
-                }
-            } else if (!parser.is_done()) {
-                c.stream.expires_after(opts.io_timeout);
-                auto [ec2, n2] = co_await bhttp::async_read(c.stream, buffer, parser, use_tuple);
-                if (ec2 == bhttp::error::body_limit) {
-                    co_await write_simple(
-                        c, 413,
-                        "request body exceeds " + std::to_string(opts.max_body_size) + " bytes\n");
-                    co_await drain(c);
-                    co_return;
-                }
-                if (ec2)
-                    co_return;
             }
             auto msg = parser.release();
             server_request req;
@@ -327,21 +267,13 @@ struct server::impl : std::enable_shared_from_this<impl> {
             for (const auto& f : msg) {
                 req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
             }
-            req.body = direct ? std::move(direct_body) : std::move(msg.body());
-            if (auto enc = msg[bhttp::field::content_encoding];
-                target_ok && (enc == "gzip" || enc == "deflate") && !req.body.empty()) {
-                std::string inflated;
-                if (!inflate_body(req.body, opts.max_body_size, inflated)) {
-                    co_await write_simple(c, 400,
-                                          "request body is not valid " + std::string(enc) +
-                                              " or inflates beyond the body limit\n");
-                    co_return;
-                }
-                req.body = std::move(inflated);
-                std::erase_if(req.headers, [](const auto& h) {
-                    return h.first.size() == 16 && (h.first[0] == 'C' || h.first[0] == 'c') &&
-                           (h.first.substr(8) == "Encoding" || h.first.substr(8) == "encoding");
-                });
+            req.body = std::move(*body);
+            const auto enc = msg[bhttp::field::content_encoding];
+            if (target_ok && !inflate_request(req, enc)) {
+                const std::string message = "request body is not valid " + std::string(enc) +
+                                            " or inflates beyond the body limit\n";
+                co_await write_simple(c, 400, message);
+                co_return;
             }
             req.stream_ = &c;
             c.keep_alive = msg.keep_alive();
@@ -354,20 +286,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
             // Lives to the end of this iteration, so res.until_sent is released only after the
             // answer has been written (or the write has failed).
             server_response res;
-            if (!target_ok) {
-                res.status = 400;
-                res.body = "bad request-target\n";
-            } else {
-                try {
-                    res = co_await h(req);
-                } catch (const std::exception& e) {
-                    if (c.began)
-                        co_return;  // mid-stream: nothing sensible left to send
-                    res = server_response{};
-                    res.status = 500;
-                    res.fields = {{"Content-Type", "text/plain"}};
-                    res.body = std::string("internal error: ") + e.what() + "\n";
-                }
+            if (!co_await answer(c, req, target_ok, res)) {
+                co_return;
             }
             if (res.status == 0) {
                 if (!c.began || c.aborted || c.written != c.announced || !c.keep_alive)
@@ -375,43 +295,176 @@ struct server::impl : std::enable_shared_from_this<impl> {
                 continue;
             }
             bool keep = c.keep_alive && !stopped;
-            if (is_head) {
-                bhttp::response<bhttp::empty_body> out;
-                out.version(11);
-                out.result(res.status);
-                for (const auto& f : opts.default_fields)
-                    out.insert(f.name, f.value);
-                for (auto& f : res.fields)
-                    out.insert(f.name, f.value);
-                out.content_length(res.body.size());
-                out.keep_alive(keep);
-                bhttp::response_serializer<bhttp::empty_body> sr{out};
-                c.stream.expires_after(opts.io_timeout);
-                co_await bhttp::async_write_header(c.stream, sr, asio::use_awaitable);
-            } else {
-                bhttp::response<bhttp::string_body> out;
-                out.version(11);
-                out.result(res.status);
-                for (const auto& f : opts.default_fields)
-                    out.insert(f.name, f.value);
-                for (auto& f : res.fields)
-                    out.insert(f.name, f.value);
-                if (gzip_ok && res.allow_gzip && res.body.size() > gzip_threshold &&
-                    out.find(bhttp::field::content_encoding) == out.end()) {
-                    out.body() = gzip(res.body);
-                    out.set(bhttp::field::content_encoding, "gzip");
-                    out.set(bhttp::field::vary, "Accept-Encoding");
-                } else {
-                    out.body() = std::move(res.body);
-                }
-                out.keep_alive(keep);
-                out.prepare_payload();
-                c.stream.expires_after(opts.io_timeout);
-                co_await bhttp::async_write(c.stream, out, asio::use_awaitable);
-            }
+            co_await write_response(c, res, is_head, gzip_ok, keep);
             if (!keep)
                 co_return;
         }
+    }
+
+    // The steps of serve_requests; those returning false end the connection.
+    using request_parser = bhttp::request_parser<bhttp::string_body>;
+
+    asio::awaitable<bool> read_request_head(connection& c, beast::flat_buffer& buffer,
+                                            request_parser& parser) {
+        c.stream.expires_after(opts.idle_timeout);
+        auto [ec, n] = co_await bhttp::async_read_header(c.stream, buffer, parser, use_tuple);
+        if (!ec) {
+            co_return true;
+        }
+        if (ec == bhttp::error::body_limit) {
+            // Beast checks Content-Length against the limit while reading the header.
+            co_await refuse_large_body(c);
+        } else if (ec == bhttp::error::header_limit) {
+            co_await write_simple(c, 431, "request header fields too large\n");
+        } else if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
+                   ec != asio::error::operation_aborted && ec != beast::error::timeout &&
+                   ec != asio::error::connection_reset && ec != asio::error::bad_descriptor) {
+            const std::string message = "bad request: " + ec.message() + "\n";
+            co_await write_simple(c, 400, message);
+        }
+        co_return false;
+    }
+
+    // The limits a request head must keep, then `100 Continue` when the client waits for it.
+    asio::awaitable<bool> accept_request_head(connection& c, request_parser& parser,
+                                              std::size_t target_size) {
+        if (opts.max_target_size != 0 && target_size > opts.max_target_size) {
+            co_await write_simple(c, 414, "request-target too long\n");
+            co_return false;
+        }
+        if (auto cl = parser.content_length(); cl && *cl > opts.max_body_size) {
+            co_await refuse_large_body(c);
+            co_return false;
+        }
+        auto expect = parser.get()[bhttp::field::expect];
+        if (expect.size() == 12 && (expect[0] == '1')) {  // "100-continue"
+            static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+            c.stream.expires_after(opts.io_timeout);
+            co_await asio::async_write(c.stream, asio::buffer(cont.data(), cont.size()),
+                                       asio::use_awaitable);
+        }
+        co_return true;
+    }
+
+    asio::awaitable<void> refuse_large_body(connection& c) {
+        const std::string message =
+            "request body exceeds " + std::to_string(opts.max_body_size) + " bytes\n";
+        co_await write_simple(c, 413, message);
+        co_await drain(c);
+    }
+
+    // The request's body; nullopt when it could not be read.
+    asio::awaitable<std::optional<std::string>> read_request_body(connection& c,
+                                                                  beast::flat_buffer& buffer,
+                                                                  request_parser& parser) {
+        // A large body of known length is read straight into its final string: Beast's
+        // parser would read it into the buffer first and then copy it.
+        if (auto cl = parser.content_length();
+            !parser.is_done() && !parser.chunked() && cl && *cl >= 64 * 1024) {
+            std::string direct_body;
+            auto length = static_cast<std::size_t>(*cl);
+            direct_body.resize(length);
+            std::size_t have = std::min(buffer.size(), length);
+            asio::buffer_copy(asio::buffer(direct_body.data(), have), buffer.data());
+            buffer.consume(have);
+            if (have < length) {
+                c.stream.expires_after(opts.io_timeout);
+                auto [ec2, n2] = co_await asio::async_read(
+                    c.stream, asio::buffer(direct_body.data() + have, length - have), use_tuple);
+                if (ec2)
+                    co_return std::nullopt;
+            }
+            co_return direct_body;
+        }
+        if (!parser.is_done()) {
+            c.stream.expires_after(opts.io_timeout);
+            auto [ec2, n2] = co_await bhttp::async_read(c.stream, buffer, parser, use_tuple);
+            if (ec2 == bhttp::error::body_limit) {
+                co_await refuse_large_body(c);
+                co_return std::nullopt;
+            }
+            if (ec2)
+                co_return std::nullopt;
+        }
+        co_return std::move(parser.get().body());
+    }
+
+    // A gzip or deflate body inflated in place (its Content-Encoding then dropped); false when
+    // it is not valid or inflates beyond the body limit.
+    bool inflate_request(server_request& req, beast::string_view enc) const {
+        if ((enc != "gzip" && enc != "deflate") || req.body.empty()) {
+            return true;
+        }
+        std::string inflated;
+        if (!inflate_body(req.body, opts.max_body_size, inflated)) {
+            return false;
+        }
+        req.body = std::move(inflated);
+        std::erase_if(req.headers, [](const auto& h) {
+            return h.first.size() == 16 && (h.first[0] == 'C' || h.first[0] == 'c') &&
+                   (h.first.substr(8) == "Encoding" || h.first.substr(8) == "encoding");
+        });
+        return true;
+    }
+
+    // The handler's answer into `res`; false when it failed mid-stream (nothing sensible left
+    // to send).
+    asio::awaitable<bool> answer(connection& c, server_request& req, bool target_ok,
+                                 server_response& res) {
+        if (!target_ok) {
+            res.status = 400;
+            res.body = "bad request-target\n";
+            co_return true;
+        }
+        try {
+            res = co_await h(req);
+        } catch (const std::exception& e) {
+            if (c.began)
+                co_return false;
+            res = server_response{};
+            res.status = 500;
+            res.fields = {{"Content-Type", "text/plain"}};
+            res.body = std::string("internal error: ") + e.what() + "\n";
+        }
+        co_return true;
+    }
+
+    template <class Body>
+    void start_response(bhttp::response<Body>& out, const server_response& res) const {
+        out.version(11);
+        out.result(res.status);
+        for (const auto& f : opts.default_fields)
+            out.insert(f.name, f.value);
+        for (const auto& f : res.fields)
+            out.insert(f.name, f.value);
+    }
+
+    asio::awaitable<void> write_response(connection& c, server_response& res, bool is_head,
+                                         bool gzip_ok, bool keep) {
+        if (is_head) {
+            bhttp::response<bhttp::empty_body> out;
+            start_response(out, res);
+            out.content_length(res.body.size());
+            out.keep_alive(keep);
+            bhttp::response_serializer<bhttp::empty_body> sr{out};
+            c.stream.expires_after(opts.io_timeout);
+            co_await bhttp::async_write_header(c.stream, sr, asio::use_awaitable);
+            co_return;
+        }
+        bhttp::response<bhttp::string_body> out;
+        start_response(out, res);
+        if (gzip_ok && res.allow_gzip && res.body.size() > gzip_threshold &&
+            out.find(bhttp::field::content_encoding) == out.end()) {
+            out.body() = gzip(res.body);
+            out.set(bhttp::field::content_encoding, "gzip");
+            out.set(bhttp::field::vary, "Accept-Encoding");
+        } else {
+            out.body() = std::move(res.body);
+        }
+        out.keep_alive(keep);
+        out.prepare_payload();
+        c.stream.expires_after(opts.io_timeout);
+        co_await bhttp::async_write(c.stream, out, asio::use_awaitable);
     }
 
     void do_stop() {

@@ -385,43 +385,34 @@ asio::awaitable<void> client::walk_in_order(std::unique_ptr<loaded_page> current
     }
 }
 
-asio::awaitable<void> client::query_pages(std::string soql, std::string what, bool with_text,
-                                          const raw_page_handler& on_page,
-                                          std::span<const std::string_view> parsed_fields,
-                                          core::async_semaphore* pages) {
-    auto first = std::make_unique<loaded_page>();
+// A query read several pages at once. Chunk i: the records [i * stride, (i + 1) * stride),
+// normally one page; a server that cut a page shorter gives the rest through that page's
+// nextRecordsUrl. The last chunk also follows nextRecordsUrl past totalSize, should the query
+// have grown.
+struct client::concurrent_walk {
+    client& self;
+    const std::string& what;
+    bool with_text;
+    const raw_page_handler& on_page;
+    std::span<const std::string_view> parsed_fields;
+    core::async_semaphore& pages;
+    query_locator locator;
+    std::size_t stride;
+    std::size_t total;
+    std::unique_ptr<loaded_page> first;  // chunk 0, loaded already
     core::async_semaphore::permit first_slot;
-    if (pages != nullptr) {
-        first_slot = co_await pages->acquire();
-    }
-    co_await load_page(query_url(settings_.base_url, soql), what, with_text, parsed_fields, *first);
+    offset_coverage handled{};
+    std::optional<error> refusal{};  // a locator the server would not serve out of order
 
-    // Later pages at once: the first page's locator gives the stride (its record count),
-    // totalSize the number of pages.
-    const auto locator = parse_locator(first->next_records_url);
-    const std::size_t stride = first->records->size();
-    const std::size_t total = first->total_size && *first->total_size > 0
-                                  ? static_cast<std::size_t>(*first->total_size)
-                                  : 0;
-    if (pages == nullptr || settings_.pages_per_query <= 1 || !locator || stride == 0 ||
-        locator->offset != stride || total <= stride) {
-        first_slot.release();
-        co_await walk_in_order(std::move(first), what, with_text, on_page, parsed_fields);
-        co_return;
-    }
+    std::size_t chunks() const { return (total + stride - 1) / stride; }
 
-    const std::size_t chunks = (total + stride - 1) / stride;
-    offset_coverage handled;
-    std::optional<error> refusal;  // a locator the server would not serve out of order
-    auto inconsistent = [&](std::size_t at, std::string_view detail) {
+    error inconsistent(std::size_t at, std::string_view detail) const {
         return error(error_kind::transient, "Salesforce " + what + ": the page at offset " +
                                                 std::to_string(at) + " " + std::string(detail) +
                                                 " (totalSize " + std::to_string(total) + ")");
-    };
-    // Chunk i: the records [i * stride, (i + 1) * stride), normally one page; a server that
-    // cut a page shorter gives the rest through that page's nextRecordsUrl. The last chunk
-    // also follows nextRecordsUrl past totalSize, should the query have grown.
-    auto chunk = [&](std::size_t i) -> asio::awaitable<void> {
+    }
+
+    asio::awaitable<void> chunk(std::size_t i) {
         if (i == 0) {
             auto slot = std::move(first_slot);
             auto page = std::move(first);
@@ -431,15 +422,15 @@ asio::awaitable<void> client::query_pages(std::string soql, std::string what, bo
             handled.add(0, stride);
             co_return;
         }
-        const bool last = i + 1 == chunks;
+        const bool last = i + 1 == chunks();
         std::size_t at = i * stride;
         const std::size_t end = std::min(at + stride, total);
-        std::string url = settings_.base_url + locator->url(at);
+        std::string url = self.settings_.base_url + locator.url(at);
         while (!refusal) {
-            auto slot = co_await pages->acquire();
+            auto slot = co_await pages.acquire();
             loaded_page page;
             try {
-                co_await load_page(url, what, with_text, parsed_fields, page);
+                co_await self.load_page(url, what, with_text, parsed_fields, page);
             } catch (const invalid_query_error&) {
                 throw;
             } catch (const error& e) {
@@ -477,41 +468,86 @@ asio::awaitable<void> client::query_pages(std::string soql, std::string what, bo
                 throw inconsistent(at - n,
                                    "points to " + page.next_records_url + " for the next records");
             }
-            url = settings_.base_url + page.next_records_url;
+            url = self.settings_.base_url + page.next_records_url;
         }
-    };
-    co_await core::for_each_concurrently(chunks, std::min(settings_.pages_per_query, chunks),
-                                         chunk);
-    if (!refusal) {
+    }
+
+    // After a refusal: one page after the other from the end of what is handled without a gap;
+    // pages handled already (by the concurrent walk) are skipped.
+    asio::awaitable<void> rest_in_order() {
+        std::size_t at = handled.prefix_end();
+        std::string url = self.settings_.base_url + locator.url(at);
+        while (true) {
+            loaded_page page;
+            co_await self.load_page(url, what, with_text, parsed_fields, page);
+            const std::size_t n = page.records->size();
+            if (n != 0 && !handled.covers(at, at + n)) {
+                co_await on_page(*page.records, page.raw);
+                handled.add(at, at + n);
+            }
+            if (page.next_records_url.empty()) {
+                co_return;
+            }
+            // Every page must move the walk forward: a locator pointing back would loop forever.
+            const auto next = parse_locator(page.next_records_url);
+            if (!next || next->offset != at + n || n == 0) {
+                throw inconsistent(at,
+                                   "points to " + page.next_records_url + " for the next records");
+            }
+            at = next->offset;
+            url = self.settings_.base_url + page.next_records_url;
+        }
+    }
+};
+
+asio::awaitable<void> client::query_pages(std::string soql, std::string what, bool with_text,
+                                          const raw_page_handler& on_page,
+                                          std::span<const std::string_view> parsed_fields,
+                                          core::async_semaphore* pages) {
+    auto first = std::make_unique<loaded_page>();
+    core::async_semaphore::permit first_slot;
+    if (pages != nullptr) {
+        first_slot = co_await pages->acquire();
+    }
+    co_await load_page(query_url(settings_.base_url, soql), what, with_text, parsed_fields, *first);
+
+    // Later pages at once: the first page's locator gives the stride (its record count),
+    // totalSize the number of pages.
+    const auto locator = parse_locator(first->next_records_url);
+    const std::size_t stride = first->records->size();
+    const std::size_t total = first->total_size && *first->total_size > 0
+                                  ? static_cast<std::size_t>(*first->total_size)
+                                  : 0;
+    if (pages == nullptr || settings_.pages_per_query <= 1 || !locator || stride == 0 ||
+        locator->offset != stride || total <= stride) {
+        first_slot.release();
+        co_await walk_in_order(std::move(first), what, with_text, on_page, parsed_fields);
+        co_return;
+    }
+
+    concurrent_walk walk{.self = *this,
+                         .what = what,
+                         .with_text = with_text,
+                         .on_page = on_page,
+                         .parsed_fields = parsed_fields,
+                         .pages = *pages,
+                         .locator = *locator,
+                         .stride = stride,
+                         .total = total,
+                         .first = std::move(first),
+                         .first_slot = std::move(first_slot)};
+    const std::size_t chunks = walk.chunks();
+    co_await core::for_each_concurrently(
+        chunks, std::min(settings_.pages_per_query, chunks),
+        [&](std::size_t i) -> asio::awaitable<void> { co_await walk.chunk(i); });
+    if (!walk.refusal) {
         co_return;
     }
     if (warn_) {
-        warn_("Salesforce " + what + ": out-of-order pages refused (" + refusal->what() +
+        warn_("Salesforce " + what + ": out-of-order pages refused (" + walk.refusal->what() +
               "); reading the rest one page after the other");
     }
-    // One page after the other from the end of what is handled without a gap; pages handled
-    // already (by the concurrent walk) are skipped.
-    std::size_t at = handled.prefix_end();
-    std::string url = settings_.base_url + locator->url(at);
-    while (true) {
-        loaded_page page;
-        co_await load_page(url, what, with_text, parsed_fields, page);
-        const std::size_t n = page.records->size();
-        if (n != 0 && !handled.covers(at, at + n)) {
-            co_await on_page(*page.records, page.raw);
-            handled.add(at, at + n);
-        }
-        if (page.next_records_url.empty()) {
-            co_return;
-        }
-        // Every page must move the walk forward: a locator pointing back would loop forever.
-        const auto next = parse_locator(page.next_records_url);
-        if (!next || next->offset != at + n || n == 0) {
-            throw inconsistent(at, "points to " + page.next_records_url + " for the next records");
-        }
-        at = next->offset;
-        url = settings_.base_url + page.next_records_url;
-    }
+    co_await walk.rest_in_order();
 }
 
 asio::awaitable<void> client::query_by_offset(std::string soql, std::string what,

@@ -103,75 +103,84 @@ std::optional<std::string> record_timestamp(const json::value* last_modified_dat
     return core::format_iso8601_z_seconds(*t);
 }
 
-std::optional<sync::document> map_record(const json::object& record, const record_context& ctx,
-                                         const warning_sink& warn,
-                                         std::optional<std::span<const raw_member>> raw) {
-    const auto* id = string_field(record, "Id");
-    if (id == nullptr || id->empty()) {
-        if (warn) {
-            warn("Skipping a " + std::string(ctx.sobject) + " record without an Id");
-        }
-        return std::nullopt;
-    }
-    auto ts = record_timestamp(record.if_contains("LastModifiedDate"), ctx.now);
-    if (!ts) {
-        if (warn) {
-            warn("Unreadable LastModifiedDate on " + std::string(ctx.sobject) + " " +
-                 std::string(*id) + "; using the current time as _timestamp");
-        }
-        ts = core::format_iso8601_z_seconds(ctx.now);
-    }
+namespace {
 
-    if (raw) {
-        // The text must be this record's: its Id member reads "<the parsed Id>".
-        const auto it = std::find_if(raw->begin(), raw->end(),
-                                     [](const raw_member& m) { return m.key == "Id"; });
-        if (it == raw->end() || !raw_string_is(it->value, *id)) {
-            raw.reset();
-        }
+// The record's `_timestamp`; an unreadable LastModifiedDate is warned about and replaced by now.
+std::string timestamp_of(const json::object& record, const record_context& ctx,
+                         const warning_sink& warn, std::string_view id) {
+    if (auto ts = record_timestamp(record.if_contains("LastModifiedDate"), ctx.now)) {
+        return std::move(*ts);
     }
+    if (warn) {
+        warn("Unreadable LastModifiedDate on " + std::string(ctx.sobject) + " " + std::string(id) +
+             "; using the current time as _timestamp");
+    }
+    return core::format_iso8601_z_seconds(ctx.now);
+}
 
-    sync::document doc;
-    doc.id = *id;
-    doc.timestamp = *ts;
-    std::string& out = doc.json;
-    // Sized once: the copied text plus the members written here.
-    std::size_t size_hint = 256 + ctx.base_url.size();
+// Whether the text is this record's: its Id member reads "<the parsed Id>".
+bool raw_is_record(std::span<const raw_member> raw, std::string_view id) {
+    const auto it =
+        std::find_if(raw.begin(), raw.end(), [](const raw_member& m) { return m.key == "Id"; });
+    return it != raw.end() && raw_string_is(it->value, id);
+}
+
+// The document's size, so that it is reserved once: the copied text plus the members written.
+std::size_t size_hint(const json::object& record, const record_context& ctx,
+                      std::optional<std::span<const raw_member>> raw) {
+    std::size_t hint = 256 + ctx.base_url.size();
     if (raw) {
         for (const auto& m : *raw) {
-            size_hint += m.key.size() + m.value.size() + 4;
+            hint += m.key.size() + m.value.size() + 4;
         }
     } else {
-        size_hint += record.size() * 32;
+        hint += record.size() * 32;
     }
     for (const auto& e : ctx.extras) {
-        size_hint += e.key.size() + e.json.size() + 4;
+        hint += e.key.size() + e.json.size() + 4;
     }
     if (ctx.access_control != nullptr) {
         for (const auto& a : *ctx.access_control) {
-            size_hint += a.size() + 3;
+            hint += a.size() + 3;
         }
     }
-    out.reserve(size_hint);
-    out.push_back('{');
-    bool first = true;
+    return hint;
+}
 
-    // An extra replaces the record's member of the same name where it is; the others are
-    // appended. Which were placed is noted here rather than asked of `record`, which may hold
-    // only a few members (the sparse tree of a record read from its text).
-    std::uint64_t placed = 0;
-    auto find_extra = [&](std::string_view key) -> const extra_field* {
-        for (std::size_t i = 0; i < ctx.extras.size(); ++i) {
-            if (ctx.extras[i].key == key) {
-                placed |= i < 64 ? std::uint64_t{1} << i : 0;
-                return &ctx.extras[i];
+// An extra replaces the record's member of the same name where it is; the others are appended.
+// Which were placed is noted here rather than asked of `record`, which may hold only a few
+// members (the sparse tree of a record read from its text).
+class extras_placement {
+  public:
+    explicit extras_placement(const std::vector<extra_field>& extras) : extras_(extras) {}
+
+    const extra_field* find(std::string_view key) {
+        for (std::size_t i = 0; i < extras_.size(); ++i) {
+            if (extras_[i].key == key) {
+                placed_ |= i < 64 ? std::uint64_t{1} << i : 0;
+                return &extras_[i];
             }
         }
         return nullptr;
-    };
+    }
+    void append_unplaced(std::string& out, bool& first) const {
+        for (std::size_t i = 0; i < extras_.size(); ++i) {
+            if (i >= 64 || (placed_ >> i & 1) == 0) {
+                append_key(out, extras_[i].key, first);
+                out += extras_[i].json;
+            }
+        }
+    }
 
-    // Leading members unless the record has a field of the same name (record wins). `id` is
-    // the sink's (sync::finish_document).
+  private:
+    const std::vector<extra_field>& extras_;
+    std::uint64_t placed_ = 0;
+};
+
+// Leading members unless the record has a field of the same name (record wins). `id` is the
+// sink's (sync::finish_document).
+void append_leading_members(std::string& out, bool& first, const json::object& record,
+                            const record_context& ctx, const sync::document& doc) {
     if (!record.contains("_timestamp")) {
         append_key(out, "_timestamp", first);
         append_json_string(out, *doc.timestamp);
@@ -183,68 +192,105 @@ std::optional<sync::document> map_record(const json::object& record, const recor
         url += doc.id;
         append_json_string(out, url);
     }
+}
 
-    const json::array* existing_acl = nullptr;
-    if (ctx.access_control != nullptr) {
-        if (const auto* v = record.if_contains("_allow_access_control"); v && v->is_array()) {
-            existing_acl = &v->get_array();
+// Members not written from the record: the ACL (merged at the end) and the sink's `id`.
+bool written_apart(std::string_view key, const record_context& ctx) {
+    return (key == "_allow_access_control" && ctx.access_control != nullptr) || key == "id";
+}
+
+// The record's members copied from the page's text, an extra in place of its namesake.
+void append_raw_members(std::string& out, bool& first, std::span<const raw_member> raw,
+                        const record_context& ctx, extras_placement& extras) {
+    member_writer members(out, first);
+    for (const auto& m : raw) {
+        if (written_apart(m.key, ctx)) {
+            continue;
         }
+        if (const auto* e = extras.find(m.key)) {
+            members.flush();
+            append_key(out, m.key, first);
+            out += e->json;
+            continue;
+        }
+        members.add(m);
     }
-    auto write_member = [&](std::string_view key, auto&& write_value) {
-        if ((key == "_allow_access_control" && ctx.access_control != nullptr) || key == "id") {
-            return;  // merged below, or the sink's
+    members.flush();
+}
+
+// The record's members written from the tree, an extra in place of its namesake.
+void append_tree_members(std::string& out, bool& first, const json::object& record,
+                         const record_context& ctx, extras_placement& extras) {
+    for (const auto& m : record) {
+        if (written_apart(m.key(), ctx)) {
+            continue;
         }
-        append_key(out, key, first);
-        if (const auto* e = find_extra(key)) {
+        append_key(out, m.key(), first);
+        if (const auto* e = extras.find(m.key())) {
             out += e->json;
         } else {
-            write_value();
-        }
-    };
-    if (raw) {
-        member_writer members(out, first);
-        for (const auto& m : *raw) {
-            const bool acl = m.key == "_allow_access_control" && ctx.access_control != nullptr;
-            if (acl || m.key == "id" || find_extra(m.key) != nullptr) {
-                members.flush();
-                write_member(m.key, [] {});  // the extra, or nothing for the ACL
-                continue;
-            }
-            members.add(m);
-        }
-        members.flush();
-    } else {
-        for (const auto& m : record) {
-            write_member(m.key(), [&] { append_json_value(out, m.value()); });
+            append_json_value(out, m.value());
         }
     }
-    for (std::size_t i = 0; i < ctx.extras.size(); ++i) {
-        if (i >= 64 || (placed >> i & 1) == 0) {
-            append_key(out, ctx.extras[i].key, first);
-            out += ctx.extras[i].json;
+}
+
+// `_allow_access_control`: the context's identities and the record's own, sorted, unique.
+void append_access_control(std::string& out, bool& first, const json::object& record,
+                           const std::vector<std::string>& identities) {
+    std::vector<std::string_view> acl(identities.begin(), identities.end());
+    if (const auto* v = record.if_contains("_allow_access_control"); v && v->is_array()) {
+        for (const auto& e : v->get_array()) {
+            if (e.is_string()) {
+                acl.emplace_back(e.get_string());
+            }
         }
+    }
+    std::sort(acl.begin(), acl.end());
+    acl.erase(std::unique(acl.begin(), acl.end()), acl.end());
+    append_key(out, "_allow_access_control", first);
+    out.push_back('[');
+    for (std::size_t i = 0; i < acl.size(); ++i) {
+        if (i != 0) {
+            out.push_back(',');
+        }
+        append_json_string(out, acl[i]);
+    }
+    out.push_back(']');
+}
+
+}  // namespace
+
+std::optional<sync::document> map_record(const json::object& record, const record_context& ctx,
+                                         const warning_sink& warn,
+                                         std::optional<std::span<const raw_member>> raw) {
+    const auto* id = string_field(record, "Id");
+    if (id == nullptr || id->empty()) {
+        if (warn) {
+            warn("Skipping a " + std::string(ctx.sobject) + " record without an Id");
+        }
+        return std::nullopt;
+    }
+    if (raw && !raw_is_record(*raw, *id)) {
+        raw.reset();
     }
 
+    sync::document doc;
+    doc.id = *id;
+    doc.timestamp = timestamp_of(record, ctx, warn, *id);
+    std::string& out = doc.json;
+    out.reserve(size_hint(record, ctx, raw));
+    out.push_back('{');
+    bool first = true;
+    append_leading_members(out, first, record, ctx, doc);
+    extras_placement extras(ctx.extras);
+    if (raw) {
+        append_raw_members(out, first, *raw, ctx, extras);
+    } else {
+        append_tree_members(out, first, record, ctx, extras);
+    }
+    extras.append_unplaced(out, first);
     if (ctx.access_control != nullptr) {
-        std::vector<std::string_view> acl(ctx.access_control->begin(), ctx.access_control->end());
-        if (existing_acl != nullptr) {
-            for (const auto& v : *existing_acl) {
-                if (v.is_string()) {
-                    acl.emplace_back(v.get_string());
-                }
-            }
-        }
-        std::sort(acl.begin(), acl.end());
-        acl.erase(std::unique(acl.begin(), acl.end()), acl.end());
-        append_key(out, "_allow_access_control", first);
-        out.push_back('[');
-        for (std::size_t i = 0; i < acl.size(); ++i) {
-            if (i != 0) {
-                out.push_back(',');
-            }
-            append_json_string(out, acl[i]);
-        }
-        out.push_back(']');
+        append_access_control(out, first, record, *ctx.access_control);
     }
     out.push_back('}');
     return doc;

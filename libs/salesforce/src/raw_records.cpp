@@ -324,107 +324,135 @@ struct scanner {
     // At `{` or `[`: moves past the matching bracket.
     template <bool Check>
     bool container(bool& canonical) {
-        if constexpr (!Check) {
-            int depth = 0;
-            while (i < s.size()) {
-                const char c = s[i];
-                if (c == '"') {
-                    bool escaped = false;
-                    bool unused = true;
-                    if (!string<false>(escaped, unused)) {
-                        return false;
-                    }
-                    continue;
-                }
-                ++i;
-                if (c == '{' || c == '[') {
-                    ++depth;
-                } else if ((c == '}' || c == ']') && --depth == 0) {
-                    return true;
-                }
-            }
-            return false;
+        if constexpr (Check) {
+            return check_container(canonical);
         } else {
-            if (frames.empty()) {
-                frames.resize(64);
+            return skip_container();
+        }
+    }
+
+    // container<false>: only strings need reading, for the brackets they may hold.
+    bool skip_container() {
+        int depth = 0;
+        while (i < s.size()) {
+            const char c = s[i];
+            if (c == '"') {
+                bool escaped = false;
+                bool unused = true;
+                if (!string<false>(escaped, unused)) {
+                    return false;
+                }
+                continue;
             }
-            const char* const base = s.data();
-            const char* const end = base + s.size();
-            const char* p = base + i;
-            std::size_t depth = 0;
-            while (p < end) {
-                const char c = *p;
-                if (c == '"') {
-                    const char* const key = p + 1;
-                    bool escaped = false;
-                    p = skip_string<true>(key, end, escaped, canonical);
-                    if (p == nullptr || depth == 0) {
+            ++i;
+            if (c == '{' || c == '[') {
+                ++depth;
+            } else if ((c == '}' || c == ']') && --depth == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // container<true>: every token is read, with a frame per open container to know which
+    // strings are keys.
+    bool check_container(bool& canonical) {
+        if (frames.empty()) {
+            frames.resize(64);
+        }
+        const char* const base = s.data();
+        const char* const end = base + s.size();
+        const char* p = base + i;
+        std::size_t depth = 0;
+        while (p < end) {
+            const char c = *p;
+            if (c == '"') {
+                p = check_string(p, depth, canonical);
+                if (p == nullptr) {
+                    return false;
+                }
+                continue;
+            }
+            switch (c) {
+                case '{':
+                case '[':
+                    if (depth == frames.size()) {
                         return false;
                     }
-                    auto& top = frames[depth - 1];
-                    if (top.expect_key) {
-                        top.expect_key = false;
-                        // A key written twice: the parsed object keeps one value (the last,
-                        // where the first was): written again from it.
-                        if (canonical && !top.filter.first_time(key, p - 1) &&
-                            repeats_key(top.begin, static_cast<std::size_t>(key - 1 - base))) {
-                            canonical = false;
-                        }
+                    frames[depth] = {.object = c == '{',
+                                     .expect_key = c == '{',
+                                     .begin = static_cast<std::size_t>(p - base),
+                                     .filter = {}};
+                    ++depth;
+                    break;
+                case '}':
+                case ']':
+                    if (depth == 0) {
+                        return false;
                     }
+                    if (--depth == 0) {
+                        i = static_cast<std::size_t>(p + 1 - base);
+                        return true;
+                    }
+                    break;
+                case ',':
+                    if (depth == 0) {
+                        return false;
+                    }
+                    frames[depth - 1].expect_key = frames[depth - 1].object;
+                    break;
+                case ':':
+                    break;
+                case ' ':
+                case '\t':
+                case '\n':
+                case '\r':
+                    canonical = false;
+                    break;
+                default:
+                    p = check_token(p, end, canonical);
                     continue;
-                }
-                switch (c) {
-                    case '{':
-                    case '[':
-                        if (depth == frames.size()) {
-                            return false;
-                        }
-                        frames[depth].object = c == '{';
-                        frames[depth].expect_key = c == '{';
-                        frames[depth].begin = static_cast<std::size_t>(p - base);
-                        frames[depth].filter = {};
-                        ++depth;
-                        break;
-                    case '}':
-                    case ']':
-                        if (depth == 0) {
-                            return false;
-                        }
-                        if (--depth == 0) {
-                            i = static_cast<std::size_t>(p + 1 - base);
-                            return true;
-                        }
-                        break;
-                    case ',':
-                        if (depth == 0) {
-                            return false;
-                        }
-                        frames[depth - 1].expect_key = frames[depth - 1].object;
-                        break;
-                    case ':':
-                        break;
-                    case ' ':
-                    case '\t':
-                    case '\n':
-                    case '\r':
-                        canonical = false;
-                        break;
-                    default: {
-                        const char* const token = p;
-                        while (p < end && !delimiter(*p)) {
-                            ++p;
-                        }
-                        if (canonical && (c == '-' || is_digit(c))) {
-                            canonical = canonical_number(
-                                std::string_view(token, static_cast<std::size_t>(p - token)));
-                        }
-                        continue;
-                    }
-                }
-                ++p;
             }
-            return false;
+            ++p;
         }
+        return false;
+    }
+
+    // check_container at a string `p` (its quote) inside `depth` open containers: just after
+    // it, nullptr when it does not end or stands outside any container. A key written twice
+    // clears `canonical`: the parsed object keeps one value (the last, where the first was),
+    // written again from it.
+    const char* check_string(const char* p, std::size_t depth, bool& canonical) {
+        const char* const key = p + 1;
+        bool escaped = false;
+        p = skip_string<true>(key, s.data() + s.size(), escaped, canonical);
+        if (p == nullptr || depth == 0) {
+            return nullptr;
+        }
+        auto& top = frames[depth - 1];
+        if (top.expect_key) {
+            top.expect_key = false;
+            if (canonical && !top.filter.first_time(key, p - 1) &&
+                repeats_key(top.begin, static_cast<std::size_t>(key - 1 - s.data()))) {
+                canonical = false;
+            }
+        }
+        return p;
+    }
+
+    // check_container at a number or literal `p`: just after it; a number not written
+    // canonically clears `canonical`.
+    static const char* check_token(const char* p, const char* end, bool& canonical) {
+        const char c = *p;
+        const char* const token = p;
+        while (p < end && !delimiter(*p)) {
+            ++p;
+        }
+        if (canonical && (c == '-' || is_digit(c))) {
+            canonical =
+                canonical_number(std::string_view(token, static_cast<std::size_t>(p - token)));
+        }
+        return p;
     }
 };
 
@@ -434,121 +462,154 @@ raw_records::raw_records(std::string_view body) {
     scan(body);
 }
 
-void raw_records::scan(std::string_view body) {
-    auto fail = [&] {
-        members_.clear();
-        starts_.clear();
-        usable_.clear();
-        texts_.clear();
-        page_.clear();
-        records_key_ = {};
-    };
-    fail();
-    scanner sc{body};
-    // One record (an element of the array): its members when it is an object.
-    auto record = [&]() -> bool {
-        const auto first_member = static_cast<std::uint32_t>(members_.size());
-        starts_.push_back(first_member);
-        if (!sc.at('{')) {
-            usable_.push_back(false);
-            bool unused = true;
-            auto v = sc.value<false>(unused);
-            texts_.push_back(v.value_or(std::string_view()));
-            return v.has_value();
+// The steps of a scan; each returns false where the text is not what it expects, and the
+// scan is then undone.
+class raw_records::scanning {
+  public:
+    scanning(raw_records& r, std::string_view body) : r_(r), body_(body), sc_{body} {}
+
+    void clear() {
+        r_.members_.clear();
+        r_.starts_.clear();
+        r_.usable_.clear();
+        r_.texts_.clear();
+        r_.page_.clear();
+        r_.records_key_ = {};
+    }
+
+    // The page object: its members, one of which holds the records.
+    bool page() {
+        if (!sc_.eat('{') || sc_.eat('}')) {
+            return true;
         }
-        const std::size_t begin = sc.i;
-        ++sc.i;
-        bool usable = true;
-        key_filter filter;
-        if (!sc.eat('}')) {
-            for (;;) {
-                sc.skip_space();
-                bool escaped = false;
-                auto key = sc.string_text(escaped);
-                if (!key || !sc.eat(':')) {
-                    return false;
-                }
-                bool canonical = true;
-                auto value = sc.value<true>(canonical);
-                if (!value) {
-                    return false;
-                }
-                // Keys are compared as written: a record with an escaped key is read from its
-                // tree, so equal text is equal keys.
-                usable = usable && !escaped;
-                if (usable && !filter.first_time(key->data(), key->data() + key->size())) {
-                    usable = std::none_of(members_.begin() + first_member, members_.end(),
-                                          [&](const raw_member& m) { return m.key == *key; });
-                }
-                members_.push_back({*key, *value, canonical});
-                if (sc.eat(',')) {
-                    continue;
-                }
-                if (sc.eat('}')) {
-                    break;
-                }
+        // (The members of the page itself are few: reserve for the records.)
+        r_.members_.reserve(body_.size() / 48);
+        for (;;) {
+            if (!page_member()) {
                 return false;
             }
+            if (sc_.eat(',')) {
+                continue;
+            }
+            return sc_.eat('}');
         }
-        usable_.push_back(usable);
-        texts_.push_back(body.substr(begin, sc.i - begin));
+    }
+
+  private:
+    bool page_member() {
+        sc_.skip_space();
+        bool escaped = false;
+        auto key = sc_.string_text(escaped);
+        if (!key || escaped || !sc_.eat(':')) {
+            return false;  // an escaped key at the page's level: the caller parses the page
+        }
+        if (*key == "records" || *key == "searchRecords") {
+            // Twice, or not an array: left to the parsed page (which keeps the last one).
+            if (!r_.records_key_.empty() || !sc_.at('[') || !records()) {
+                return false;
+            }
+            r_.records_key_ = *key;
+            return true;
+        }
+        bool canonical = true;
+        auto v = sc_.value<true>(canonical);
+        if (!v) {
+            return false;
+        }
+        r_.page_.push_back({*key, *v, canonical});
         return true;
-    };
-    auto array = [&]() -> bool {
-        ++sc.i;  // [
-        if (sc.eat(']')) {
-            starts_.push_back(0);
+    }
+
+    // The records array.
+    bool records() {
+        ++sc_.i;  // [
+        if (sc_.eat(']')) {
+            r_.starts_.push_back(0);
             return true;
         }
         for (;;) {
             if (!record()) {
                 return false;
             }
-            if (sc.eat(',')) {
+            if (sc_.eat(',')) {
                 continue;
             }
-            if (sc.eat(']')) {
-                starts_.push_back(static_cast<std::uint32_t>(members_.size()));
+            if (sc_.eat(']')) {
+                r_.starts_.push_back(static_cast<std::uint32_t>(r_.members_.size()));
                 return true;
             }
             return false;
         }
-    };
-
-    if (!sc.eat('{') || sc.eat('}')) {
-        return;
     }
-    // (The members of the page itself are few: reserve for the records.)
-    members_.reserve(body.size() / 48);
-    for (;;) {
-        sc.skip_space();
-        bool escaped = false;
-        auto key = sc.string_text(escaped);
-        if (!key || escaped || !sc.eat(':')) {
-            fail();  // an escaped key at the page's level: the caller parses the page
-            return;
+
+    // One record (an element of the array): its members when it is an object.
+    bool record() {
+        const auto first_member = static_cast<std::uint32_t>(r_.members_.size());
+        r_.starts_.push_back(first_member);
+        if (!sc_.at('{')) {
+            r_.usable_.push_back(false);
+            bool unused = true;
+            auto v = sc_.value<false>(unused);
+            r_.texts_.push_back(v.value_or(std::string_view()));
+            return v.has_value();
         }
-        if (*key == "records" || *key == "searchRecords") {
-            // Twice, or not an array: left to the parsed page (which keeps the last one).
-            if (!records_key_.empty() || !sc.at('[') || !array()) {
-                fail();
-                return;
+        const std::size_t begin = sc_.i;
+        ++sc_.i;
+        bool usable = true;
+        key_filter filter;
+        if (!sc_.eat('}')) {
+            for (;;) {
+                if (!record_member(first_member, filter, usable)) {
+                    return false;
+                }
+                if (sc_.eat(',')) {
+                    continue;
+                }
+                if (sc_.eat('}')) {
+                    break;
+                }
+                return false;
             }
-            records_key_ = *key;
-        } else if (bool canonical = true; auto v = sc.value<true>(canonical)) {
-            page_.push_back({*key, *v, canonical});
-        } else {
-            fail();
-            return;
         }
-        if (sc.eat(',')) {
-            continue;
+        r_.usable_.push_back(usable);
+        r_.texts_.push_back(body_.substr(begin, sc_.i - begin));
+        return true;
+    }
+
+    // One member of a record; `usable` is cleared when the record must be read from its tree.
+    bool record_member(std::uint32_t first_member, key_filter& filter, bool& usable) {
+        sc_.skip_space();
+        bool escaped = false;
+        auto key = sc_.string_text(escaped);
+        if (!key || !sc_.eat(':')) {
+            return false;
         }
-        if (sc.eat('}')) {
-            return;
+        bool canonical = true;
+        auto value = sc_.value<true>(canonical);
+        if (!value) {
+            return false;
         }
-        fail();
-        return;
+        // Keys are compared as written: a record with an escaped key is read from its tree, so
+        // equal text is equal keys.
+        usable = usable && !escaped;
+        if (usable && !filter.first_time(key->data(), key->data() + key->size())) {
+            usable = std::none_of(r_.members_.begin() + first_member, r_.members_.end(),
+                                  [&](const raw_member& m) { return m.key == *key; });
+        }
+        r_.members_.push_back({*key, *value, canonical});
+        return true;
+    }
+
+    raw_records& r_;
+    std::string_view body_;
+    scanner sc_;
+};
+
+void raw_records::scan(std::string_view body) {
+    scanning steps(*this, body);
+    steps.clear();
+    if (!steps.page()) {
+        steps.clear();
     }
 }
 

@@ -284,102 +284,134 @@ asio::awaitable<void> source::sync_file(const content_document& d, const handler
     // Sharing is read only when it is used (DLS): one query per file otherwise wasted.
     std::vector<std::string> identities;
     if (dls_enabled()) {
-        co_await client_.query(file_access_query(d.id), "sharing of file " + d.id,
-                               [&](const json::array& records) -> asio::awaitable<void> {
-                                   for (auto& i : file_access_identities(records)) {
-                                       identities.push_back(std::move(i));
-                                   }
-                                   co_return;
-                               });
-        std::sort(identities.begin(), identities.end());
-        identities.erase(std::unique(identities.begin(), identities.end()), identities.end());
+        identities = co_await file_sharing(d.id);
     }
     const auto title = d.full_title().value_or("");
-    bool download = decide_file(title, d.size(), opts_.max_file_size,
-                                cfg_.use_text_extraction_service) == file_decision::download;
-    if (download && cfg_.use_text_extraction_service) {
-        // With the extraction service the size gate is off and the service reads the bytes;
-        // without one wired in, content is left out rather than held whatever its size.
-        warn("File " + d.id + " (" + title +
-             ") is indexed without content: the text extraction service is not available");
-        download = false;
-    }
+    const bool download = reads_content(d, title);
 
     sync::document doc;
     doc.id = d.id;
     begin_content_document(doc.json, d, client_.base_url(), dls_enabled() ? &identities : nullptr);
     if (download) {
-        // The base64 of the file is written straight into the document as it arrives, within
-        // the sync's budget of file content held at once. ContentSize bounds what is read: a
-        // file that turns out larger is indexed without content rather than held whatever
-        // its size.
-        const std::size_t limit = d.size().value_or(opts_.max_file_size);
-        const std::size_t encoded = base64_encoder::encoded_size(limit);
-        // The document's share of the budget travels with it (document::lease): released
-        // when the sink has it in a bulk request, or dropped it.
-        struct lease {
-            lease(std::shared_ptr<core::async_semaphore> b, core::async_semaphore::permit p)
-                : budget(std::move(b)), permit(std::move(p)) {}
-            std::shared_ptr<core::async_semaphore> budget;  // outlives the permit
-            core::async_semaphore::permit permit;
-        };
-        // (A named permit: GCC 12 mishandles temporaries of a co_await inside a call.)
-        auto permit = co_await file_bytes_->acquire(encoded);
-        doc.lease = std::make_shared<lease>(file_bytes_, std::move(permit));
-        const std::size_t metadata_end = doc.json.size();
-        doc.json.reserve(metadata_end + encoded + 256);  // the sink's appended members too
-        doc.json += ",\"_attachment\":\"";
-        const std::size_t content_begin = doc.json.size();
-        base64_encoder encoder;
-        std::size_t received = 0;
-        std::optional<std::string> failure;
-        const std::string too_large =
-            "the content is larger than its " +
-            std::string(d.size() ? "ContentSize" : "download size limit") + " (" +
-            std::to_string(limit) + " bytes)";
-        try {
-            co_await client_.download(
-                *d.version_id,
-                [&](std::string_view chunk) -> asio::awaitable<void> {
-                    // The bytes may be an error answer (retried): past the limit they are not
-                    // kept, and only far past it is the transfer cut.
-                    received += chunk.size();
-                    if (received > limit + 1024 * 1024) {
-                        throw core::error(core::error_kind::bad_request, too_large);
-                    }
-                    if (received <= limit) {
-                        encoder.append(chunk, doc.json);
-                    }
-                    co_return;
-                },
-                [&] {  // a retried download starts from scratch
-                    doc.json.resize(content_begin);
-                    encoder = base64_encoder{};
-                    received = 0;
-                });
-            if (received > limit) {
-                failure = too_large;
-            }
-        } catch (const core::error& e) {
-            failure = e.what();
-        }
-        const auto state = co_await asio::this_coro::cancellation_state;
-        if (state.cancelled() != asio::cancellation_type::none) {
-            throw boost::system::system_error(asio::error::operation_aborted);
-        }
-        if (failure) {
-            doc.json.resize(metadata_end);
-            doc.json.shrink_to_fit();
-            doc.lease.reset();  // no content held
-            warn("File " + d.id + " (" + title + ") is indexed without content: " + *failure);
-        } else {
-            encoder.finish(doc.json);
-            doc.json.push_back('"');
-            doc.has_attachment = true;
-        }
+        co_await attach_content(d, title, doc);
     }
     doc.json.push_back('}');
     co_await on_doc(std::move(doc));
+}
+
+asio::awaitable<std::vector<std::string>> source::file_sharing(const std::string& file_id) {
+    std::vector<std::string> identities;
+    co_await client_.query(file_access_query(file_id), "sharing of file " + file_id,
+                           [&](const json::array& records) -> asio::awaitable<void> {
+                               for (auto& i : file_access_identities(records)) {
+                                   identities.push_back(std::move(i));
+                               }
+                               co_return;
+                           });
+    std::sort(identities.begin(), identities.end());
+    identities.erase(std::unique(identities.begin(), identities.end()), identities.end());
+    co_return identities;
+}
+
+bool source::reads_content(const content_document& d, const std::string& title) const {
+    const bool download = decide_file(title, d.size(), opts_.max_file_size,
+                                      cfg_.use_text_extraction_service) == file_decision::download;
+    if (download && cfg_.use_text_extraction_service) {
+        // With the extraction service the size gate is off and the service reads the bytes;
+        // without one wired in, content is left out rather than held whatever its size.
+        warn("File " + d.id + " (" + title +
+             ") is indexed without content: the text extraction service is not available");
+        return false;
+    }
+    return download;
+}
+
+namespace {
+
+// A document's share of the budget of file content held at once (document::lease).
+struct content_lease {
+    content_lease(std::shared_ptr<core::async_semaphore> b, core::async_semaphore::permit p)
+        : budget(std::move(b)), permit(std::move(p)) {}
+    std::shared_ptr<core::async_semaphore> budget;  // outlives the permit
+    core::async_semaphore::permit permit;
+};
+
+}  // namespace
+
+asio::awaitable<void> source::attach_content(const content_document& d, const std::string& title,
+                                             sync::document& doc) {
+    // The base64 of the file is written straight into the document as it arrives, within the
+    // sync's budget of file content held at once. ContentSize bounds what is read: a file that
+    // turns out larger is indexed without content rather than held whatever its size.
+    const std::size_t limit = d.size().value_or(opts_.max_file_size);
+    const std::size_t encoded = base64_encoder::encoded_size(limit);
+    // The document's share of the budget travels with it: released when the sink has it in a
+    // bulk request, or dropped it.
+    // (A named permit: GCC 12 mishandles temporaries of a co_await inside a call.)
+    auto permit = co_await file_bytes_->acquire(encoded);
+    doc.lease = std::make_shared<content_lease>(file_bytes_, std::move(permit));
+    const std::size_t metadata_end = doc.json.size();
+    doc.json.reserve(metadata_end + encoded + 256);  // the sink's appended members too
+    doc.json += ",\"_attachment\":\"";
+    const std::string too_large = "the content is larger than its " +
+                                  std::string(d.size() ? "ContentSize" : "download size limit") +
+                                  " (" + std::to_string(limit) + " bytes)";
+    const auto failure = co_await download_base64(*d.version_id, limit, too_large, doc.json);
+    const auto state = co_await asio::this_coro::cancellation_state;
+    if (state.cancelled() != asio::cancellation_type::none) {
+        throw boost::system::system_error(asio::error::operation_aborted);
+    }
+    if (failure) {
+        doc.json.resize(metadata_end);
+        doc.json.shrink_to_fit();
+        doc.lease.reset();  // no content held
+        warn("File " + d.id + " (" + title + ") is indexed without content: " + *failure);
+    } else {
+        doc.json.push_back('"');
+        doc.has_attachment = true;
+    }
+}
+
+// Appends the base64 of the content to `out` (all of it, padding included); nullopt when it
+// was read whole, else why it was not (then `out` holds part of it).
+asio::awaitable<std::optional<std::string>> source::download_base64(const std::string& version_id,
+                                                                    std::size_t limit,
+                                                                    const std::string& too_large,
+                                                                    std::string& out) {
+    const std::size_t content_begin = out.size();
+    base64_encoder encoder;
+    std::size_t received = 0;
+    std::optional<std::string> failure;
+    try {
+        co_await client_.download(
+            version_id,
+            [&](std::string_view chunk) -> asio::awaitable<void> {
+                // The bytes may be an error answer (retried): past the limit they are not
+                // kept, and only far past it is the transfer cut.
+                received += chunk.size();
+                if (received > limit + 1024 * 1024) {
+                    throw core::error(core::error_kind::bad_request, too_large);
+                }
+                if (received <= limit) {
+                    encoder.append(chunk, out);
+                }
+                co_return;
+            },
+            [&] {  // a retried download starts from scratch
+                out.resize(content_begin);
+                encoder = base64_encoder{};
+                received = 0;
+            });
+        if (received > limit) {
+            failure = too_large;
+        }
+    } catch (const core::error& e) {
+        failure = e.what();
+    }
+    if (!failure) {
+        encoder.finish(out);
+    }
+    co_return failure;
 }
 
 asio::awaitable<void> source::sync_files(const handler& on_doc) {

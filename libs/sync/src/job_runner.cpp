@@ -255,22 +255,25 @@ awaitable<void> job_runner::supervise() {
     }
 }
 
-awaitable<std::optional<job_outcome>> job_runner::run() {
+awaitable<bool> job_runner::take() {
     try {
-        if (!co_await sync_starts()) {
-            if (!taken_status_.empty()) {
-                log::info("job ", job_id_, " is ", taken_status_, " already; not started");
-            } else {
-                log::info("connector ", connector_id_, " already runs a ", to_string(type_),
-                          " sync; job ", job_id_, " stays pending");
-            }
-            co_return std::nullopt;
+        if (co_await sync_starts()) {
+            co_return true;
+        }
+        if (!taken_status_.empty()) {
+            log::info("job ", job_id_, " is ", taken_status_, " already; not started");
+        } else {
+            log::info("connector ", connector_id_, " already runs a ", to_string(type_),
+                      " sync; job ", job_id_, " stays pending");
         }
     } catch (const std::exception& e) {
         log::error("could not start job ", job_id_, " of connector ", connector_id_, ": ",
                    e.what());
-        co_return std::nullopt;
     }
+    co_return false;
+}
+
+awaitable<std::optional<std::string>> job_runner::claim() {
     std::optional<std::string> claim_error;
     try {
         std::optional<json::value> cursor;
@@ -283,15 +286,10 @@ awaitable<std::optional<job_outcome>> job_runner::run() {
     } catch (const std::exception& e) {
         claim_error = job_error_message(e, index_name_);
     }
-    if (claim_error) {
-        co_return co_await finish(job_status::error, claim_error);
-    }
-    log::info("job ", job_id_, " (", to_string(type_), ") of connector ", connector_id_,
-              " started into ", index_name_);
-    if (stop_) {
-        co_return co_await finish(stop_->status, stop_->error);
-    }
+    co_return claim_error;
+}
 
+awaitable<void> job_runner::work_supervised() {
     auto ex = co_await asio::this_coro::executor;
     wake_ = std::make_unique<asio::steady_timer>(ex);
     asio::co_spawn(ex, do_sync(),
@@ -323,18 +321,37 @@ awaitable<std::optional<job_outcome>> job_runner::run() {
                          ": supervision call failed, retried next tick: ", e.what());
         }
     }
+}
 
+std::string job_runner::work_error_message() const {
+    try {
+        std::rethrow_exception(work_error_);
+    } catch (const std::exception& e) {
+        return job_error_message(e, index_name_);
+    } catch (...) {
+    }
+    return "unknown error";
+}
+
+awaitable<std::optional<job_outcome>> job_runner::run() {
+    if (!co_await take()) {
+        co_return std::nullopt;
+    }
+    const auto claim_error = co_await claim();
+    if (claim_error) {
+        co_return co_await finish(job_status::error, claim_error);
+    }
+    log::info("job ", job_id_, " (", to_string(type_), ") of connector ", connector_id_,
+              " started into ", index_name_);
+    if (stop_) {
+        co_return co_await finish(stop_->status, stop_->error);
+    }
+    co_await work_supervised();
     if (stop_) {
         co_return co_await finish(stop_->status, stop_->error);
     }
     if (work_error_) {
-        std::string message = "unknown error";
-        try {
-            std::rethrow_exception(work_error_);
-        } catch (const std::exception& e) {
-            message = job_error_message(e, index_name_);
-        } catch (...) {
-        }
+        const std::string message = work_error_message();
         co_return co_await finish(job_status::error, message);
     }
     co_return co_await finish(job_status::completed, std::nullopt);

@@ -49,6 +49,9 @@ class cron_schedule {
     const std::string& expression() const noexcept { return expression_; }
 
   private:
+    // The two day fields of parse: they take forms of their own (L, W, #) beside lists.
+    void parse_day_of_month(std::string_view expression, std::string_view token);
+    void parse_day_of_week(std::string_view expression, std::string_view token);
     bool day_matches(std::chrono::year_month_day ymd) const;
     bool dom_matches(std::chrono::year_month_day ymd) const;
     bool dow_matches(std::chrono::year_month_day ymd) const;

@@ -48,6 +48,8 @@ class retry_policy {
 
   private:
     retry_policy() = default;
+    // What both growths share: attempts at least 1, delays from `initial` up to `max_delay`.
+    retry_policy(int max_attempts, growth g, retry_ms initial, retry_ms max_delay);
 
     int max_attempts_ = 1;
     growth growth_ = growth::exponential;

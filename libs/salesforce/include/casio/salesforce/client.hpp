@@ -204,6 +204,7 @@ class client {
 
   private:
     struct loaded_page;
+    struct concurrent_walk;  // query_pages reading several pages at once
     boost::asio::awaitable<std::string> fetch_token();
     // Waits out an org-wide back-off (once per back-off for one request: `waited` is the
     // request's own record of it), then for a request slot.

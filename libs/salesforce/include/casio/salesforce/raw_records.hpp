@@ -63,6 +63,8 @@ class raw_records {
                                                   boost::json::storage_ptr sp) const;
 
   private:
+    class scanning;  // the steps of scan (raw_records.cpp)
+
     std::vector<raw_member> members_;
     std::vector<std::uint32_t> starts_;  // record i: members_[starts_[i], starts_[i + 1])
     std::vector<bool> usable_;

@@ -84,6 +84,15 @@ class source final : public sync::source {
                                             const handler& on_doc);
     boost::asio::awaitable<void> sync_files(const handler& on_doc);
     boost::asio::awaitable<void> sync_file(const content_document& d, const handler& on_doc);
+    // The steps of sync_file: who may read the file (DLS), whether its content is read, and
+    // reading it into the document.
+    boost::asio::awaitable<std::vector<std::string>> file_sharing(const std::string& file_id);
+    bool reads_content(const content_document& d, const std::string& title) const;
+    boost::asio::awaitable<void> attach_content(const content_document& d, const std::string& title,
+                                                sync::document& doc);
+    boost::asio::awaitable<std::optional<std::string>> download_base64(
+        const std::string& version_id, std::size_t limit, const std::string& too_large,
+        std::string& out);
     // Files of a record: from its text when given, else from its (whole) tree.
     void collect_files(const boost::json::object& record,
                        std::optional<std::span<const raw_member>> raw);

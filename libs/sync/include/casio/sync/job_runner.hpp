@@ -66,6 +66,13 @@ class job_runner {
     const sync_counters* counters() const noexcept { return sink_ ? &sink_->stats() : nullptr; }
 
   private:
+    // The phases of run: the job is taken (false: another runner has it, or it cannot be
+    // read), claimed (an error message when the claim failed), its work runs under
+    // supervision until it ends.
+    boost::asio::awaitable<bool> take();
+    boost::asio::awaitable<std::optional<std::string>> claim();
+    boost::asio::awaitable<void> work_supervised();
+    std::string work_error_message() const;
     boost::asio::awaitable<bool> sync_starts();
     boost::asio::awaitable<void> do_sync();
     boost::asio::awaitable<void> supervise();
