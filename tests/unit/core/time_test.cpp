@@ -6,14 +6,7 @@
 
 #include <casio/core/time.hpp>
 
-using casio::core::format_iso8601;
-using casio::core::format_iso8601_z_millis;
-using casio::core::format_iso8601_z_nanos;
-using casio::core::format_iso8601_z_seconds;
-using casio::core::parse_iso8601;
-using casio::core::parse_iso8601_ns;
-using casio::core::sys_ns;
-using casio::core::sys_us;
+using namespace casio::core;
 using namespace std::chrono;
 
 namespace {

@@ -82,6 +82,23 @@ struct service_caller {
     }
 };
 
+// An org, a service over it with `options` (client id `id`), and a caller with its secret: the
+// setup of the service tests. call() and login() are the caller's.
+struct service_fixture {
+    service_fixture(org o_, const service_options& options)
+        : o(std::move(o_)), svc(o, options), caller{svc, options.client_secret} {}
+    service_response call(std::string method, std::string target, std::string body = {},
+                          std::vector<std::pair<std::string, std::string>> headers = {}) {
+        return caller.call(std::move(method), std::move(target), std::move(body),
+                           std::move(headers));
+    }
+    void login() { caller.login(); }
+
+    org o;
+    service svc;
+    service_caller caller;
+};
+
 // A small org with exact values, for semantics tests.
 inline const char* fixture_json() {
     return R"({"records": {

@@ -36,9 +36,9 @@ const char* unicode_fixture() {
 }})";
 }
 
-struct styled_service {
+struct styled_service : service_fixture {
     explicit styled_service(json_style style)
-        : o(org::from_fixture(unicode_fixture())), svc(o, options(style)) {}
+        : service_fixture(org::from_fixture(unicode_fixture()), options(style)) {}
     static service_options options(json_style style) {
         service_options opts;
         opts.client_id = "id";
@@ -46,15 +46,6 @@ struct styled_service {
         opts.json = style;
         return opts;
     }
-    service_response call(std::string method, std::string target, std::string body = {},
-                          std::vector<std::pair<std::string, std::string>> headers = {}) {
-        return caller.call(std::move(method), std::move(target), std::move(body),
-                           std::move(headers));
-    }
-    void login() { caller.login(); }
-    org o;
-    service svc;
-    service_caller caller{svc};
 };
 
 const std::string page_target =

@@ -9,10 +9,10 @@ using namespace casio::mock_sf::test;
 
 namespace {
 
-struct harness {
+struct harness : service_fixture {
     explicit harness(std::size_t records = 50, fault_options faults = {},
                      locator_order locators = locator_order::any)
-        : o(org_options{11, records}), svc(o, make_options(faults, locators)) {}
+        : service_fixture(org(org_options{11, records}), make_options(faults, locators)) {}
 
     static service_options make_options(fault_options faults, locator_order locators) {
         service_options opts;
@@ -22,13 +22,6 @@ struct harness {
         opts.locators = locators;
         return opts;
     }
-
-    service_response call(std::string method, std::string target, std::string body = {},
-                          std::vector<std::pair<std::string, std::string>> headers = {}) {
-        return caller.call(std::move(method), std::move(target), std::move(body),
-                           std::move(headers));
-    }
-    void login() { caller.login(); }
 
     static std::string encode(std::string_view q) {
         std::string out;
@@ -45,10 +38,6 @@ struct harness {
         }
         return out;
     }
-
-    org o;
-    service svc;
-    service_caller caller{svc, "s3cret"};
 };
 
 std::string header(const service_response& r, std::string_view name) {
