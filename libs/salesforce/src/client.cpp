@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -359,17 +360,51 @@ asio::awaitable<void> client::load_page(std::string url, const std::string& what
     out.total_size = info.total_size;
 }
 
+namespace {
+
+// A listing that does not add up to its totalSize: the sync stops before any document is
+// deleted as stale.
+error short_listing(const std::string& what, std::size_t listed, std::size_t total) {
+    return error(error_kind::transient,
+                 "Salesforce " + what + ": the listing brought " + std::to_string(listed) +
+                     " records, totalSize said " + std::to_string(total) +
+                     "; the listing is not complete, so no document is deleted");
+}
+
+}  // namespace
+
 asio::awaitable<void> client::walk_in_order(std::unique_ptr<loaded_page> current,
-                                            const std::string& what, bool with_text,
-                                            const raw_page_handler& on_page,
+                                            std::string first_target, const std::string& what,
+                                            bool with_text, const raw_page_handler& on_page,
                                             std::span<const std::string_view> parsed_fields) {
     using namespace asio::experimental::awaitable_operators;
+    // Every page proves itself: no page twice (a nextRecordsUrl pointing back would loop
+    // forever), and the records add up to the first page's totalSize.
+    const std::optional<std::size_t> total =
+        current->total_size && *current->total_size >= 0
+            ? std::optional(static_cast<std::size_t>(*current->total_size))
+            : std::nullopt;
+    std::set<std::string> read{std::move(first_target)};
+    std::size_t listed = 0;
     while (true) {
+        listed += current->records->size();
         if (current->next_records_url.empty()) {
+            if (total && listed != *total) {
+                throw short_listing(what, listed, *total);
+            }
             if (!current->records->empty()) {
                 co_await on_page(*current->records, current->raw);
             }
             co_return;
+        }
+        if (!read.insert(current->next_records_url).second || (total && listed >= *total)) {
+            throw error(error_kind::transient, "Salesforce " + what + ": the next page (" +
+                                                   current->next_records_url +
+                                                   ") was read already or lies past totalSize (" +
+                                                   std::to_string(total.value_or(listed)) +
+                                                   " records, " + std::to_string(listed) +
+                                                   " listed); the listing is not complete, so "
+                                                   "no document is deleted");
         }
         // The next page is fetched while this one is handled (two pages in memory at most);
         // a failure of either cancels the other.
@@ -521,7 +556,8 @@ asio::awaitable<void> client::query_pages(std::string soql, std::string what, bo
     if (pages == nullptr || settings_.pages_per_query <= 1 || !locator || stride == 0 ||
         locator->offset != stride || total <= stride) {
         first_slot.release();
-        co_await walk_in_order(std::move(first), what, with_text, on_page, parsed_fields);
+        co_await walk_in_order(std::move(first), query_url({}, soql), what, with_text, on_page,
+                               parsed_fields);
         co_return;
     }
 
@@ -540,14 +576,16 @@ asio::awaitable<void> client::query_pages(std::string soql, std::string what, bo
     co_await core::for_each_concurrently(
         chunks, std::min(settings_.pages_per_query, chunks),
         [&](std::size_t i) -> asio::awaitable<void> { co_await walk.chunk(i); });
-    if (!walk.refusal) {
-        co_return;
+    if (walk.refusal) {
+        if (warn_) {
+            warn_("Salesforce " + what + ": out-of-order pages refused (" + walk.refusal->what() +
+                  "); reading the rest one page after the other");
+        }
+        co_await walk.rest_in_order();
     }
-    if (warn_) {
-        warn_("Salesforce " + what + ": out-of-order pages refused (" + walk.refusal->what() +
-              "); reading the rest one page after the other");
+    if (walk.handled.prefix_end() < total) {
+        throw short_listing(what, walk.handled.prefix_end(), total);
     }
-    co_await walk.rest_in_order();
 }
 
 asio::awaitable<void> client::query_by_offset(std::string soql, std::string what,

@@ -2,6 +2,7 @@
 
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/dls.hpp>
+#include <casio/salesforce/mapping.hpp>
 
 #include "json_out.hpp"
 
@@ -136,8 +137,7 @@ void permission_cache::put(std::string_view sobject, std::vector<std::string> id
     by_type_.emplace_back(std::string(sobject), std::move(identities));
 }
 
-std::optional<sync::document> access_control_document(const json::object& user, core::sys_us now,
-                                                      const warning_sink& warn) {
+std::optional<sync::document> access_control_document(const json::object& user, core::sys_us now) {
     if (const auto* type = string_field(user, "UserType")) {
         if (std::find(skipped_user_types.begin(), skipped_user_types.end(),
                       std::string_view(*type)) != skipped_user_types.end()) {
@@ -146,10 +146,7 @@ std::optional<sync::document> access_control_document(const json::object& user, 
     }
     const auto* id = string_field(user, "Id");
     if (id == nullptr || id->empty()) {
-        if (warn) {
-            warn("Skipping a User record without an Id in the access control sync");
-        }
-        return std::nullopt;
+        throw record_without_id("User");
     }
     std::optional<std::string> email;
     if (const auto* e = string_field(user, "Email")) {

@@ -260,15 +260,19 @@ void append_access_control(std::string& out, bool& first, const json::object& re
 
 }  // namespace
 
+core::error record_without_id(std::string_view sobject) {
+    return core::error(core::error_kind::fatal,
+                       "Salesforce " + std::string(sobject) +
+                           ": a record without Id; the listing is not complete, so no document "
+                           "is deleted");
+}
+
 std::optional<sync::document> map_record(const json::object& record, const record_context& ctx,
                                          const warning_sink& warn,
                                          std::optional<std::span<const raw_member>> raw) {
     const auto* id = string_field(record, "Id");
     if (id == nullptr || id->empty()) {
-        if (warn) {
-            warn("Skipping a " + std::string(ctx.sobject) + " record without an Id");
-        }
-        return std::nullopt;
+        throw record_without_id(ctx.sobject);
     }
     if (raw && !raw_is_record(*raw, *id)) {
         raw.reset();

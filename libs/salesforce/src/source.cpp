@@ -521,19 +521,18 @@ asio::awaitable<void> source::get_access_control(handler on_doc) {
         co_return;
     }
     co_await client_.ensure_described_for("User");
-    co_await client_.query(
-        user_query(client_.describes()), "query User",
-        [&](const json::array& records) -> asio::awaitable<void> {
-            const auto now = core::now_utc();
-            for (const auto& r : records) {
-                if (!r.is_object()) {
-                    continue;
-                }
-                if (auto doc = access_control_document(r.get_object(), now, warn_)) {
-                    co_await on_doc(std::move(*doc));
-                }
-            }
-        });
+    co_await client_.query(user_query(client_.describes()), "query User",
+                           [&](const json::array& records) -> asio::awaitable<void> {
+                               const auto now = core::now_utc();
+                               for (const auto& r : records) {
+                                   if (!r.is_object()) {
+                                       continue;
+                                   }
+                                   if (auto doc = access_control_document(r.get_object(), now)) {
+                                       co_await on_doc(std::move(*doc));
+                                   }
+                               }
+                           });
 }
 
 }  // namespace casio::salesforce

@@ -54,7 +54,7 @@ TEST_CASE("access control document of a user", "[salesforce][dls]") {
     const auto user = parse(R"({"attributes":{"type":"User"},"Id":"005A","Name":"Ann",
         "Email":"ann@x","UserType":"Standard","CreatedDate":"2020-01-01T00:00:00.000+0000",
         "LastModifiedDate":"2021-01-01T00:00:00.000+0000"})");
-    const auto d = access_control_document(user.as_object(), fixed_now, {});
+    const auto d = access_control_document(user.as_object(), fixed_now);
     REQUIRE(d);
     CHECK(d->id == "005A");
     CHECK(d->timestamp == "2021-01-01T00:00:00.000+0000");
@@ -71,7 +71,7 @@ TEST_CASE("access control document of a user", "[salesforce][dls]") {
 
 TEST_CASE("no null identities in the template params", "[salesforce][dls]") {
     const auto user = parse(R"({"Id":"005B","Name":null,"UserType":"Standard"})");
-    const auto d = access_control_document(user.as_object(), fixed_now, {});
+    const auto d = access_control_document(user.as_object(), fixed_now);
     REQUIRE(d);
     const auto o = parse(d->json).as_object();
     CHECK(o.at("identity").at("email").is_null());
@@ -86,12 +86,14 @@ TEST_CASE("no null identities in the template params", "[salesforce][dls]") {
 TEST_CASE("automation users get no access control document", "[salesforce][dls]") {
     for (auto type : {"CloudIntegrationUser", "AutomatedProcess"}) {
         const auto user = parse(std::string(R"({"Id":"005C","UserType":")") + type + "\"}");
-        CHECK_FALSE(access_control_document(user.as_object(), fixed_now, {}));
+        CHECK_FALSE(access_control_document(user.as_object(), fixed_now));
     }
-    std::vector<std::string> warnings;
-    CHECK_FALSE(access_control_document(parse(R"({"Name":"x"})").as_object(), fixed_now,
-                                        [&](std::string_view w) { warnings.emplace_back(w); }));
-    CHECK(warnings.size() == 1);
+}
+
+TEST_CASE("a user without Id fails the access control sync, naming the object",
+          "[salesforce][dls]") {
+    CHECK_THROWS_WITH(access_control_document(parse(R"({"Name":"x"})").as_object(), fixed_now),
+                      Catch::Contains("Salesforce User: a record without Id"));
 }
 
 TEST_CASE("BUG null identities in permissions: read permission never holds nulls",

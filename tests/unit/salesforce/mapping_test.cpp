@@ -93,14 +93,15 @@ TEST_CASE("unreadable LastModifiedDate falls back to now with a warning", "[sale
     CHECK(w.seen[0].find("Account 001A") != std::string::npos);
 }
 
-TEST_CASE("a record without Id is skipped with a warning naming the object",
-          "[salesforce][mapping]") {
+TEST_CASE("a record without Id fails the listing, naming the object", "[salesforce][mapping]") {
     warnings w;
     record_context ctx{"https://b", "Lead"};
-    CHECK_FALSE(map_record(parse(R"({"Name":"x"})").as_object(), ctx, w.sink()));
-    CHECK_FALSE(map_record(parse(R"({"Id":null})").as_object(), ctx, w.sink()));
-    REQUIRE(w.seen.size() == 2);
-    CHECK(w.seen[0] == "Skipping a Lead record without an Id");
+    for (auto text : {R"({"Name":"x"})", R"({"Id":null})", R"({"Id":""})", R"({"Id":7})"}) {
+        INFO(text);
+        CHECK_THROWS_WITH(map_record(parse(text).as_object(), ctx, w.sink()),
+                          Catch::Contains("Salesforce Lead: a record without Id") &&
+                              Catch::Contains("no document is deleted"));
+    }
 }
 
 TEST_CASE("DLS adds sorted unique identities, merged with the record's",

@@ -221,19 +221,16 @@ TEST_CASE("DLS: type permissions once per type, file sharing, no null identity",
     CHECK(f.t.routes.empty());
 }
 
-TEST_CASE("a rule's record without an Id is skipped with a warning naming its type",
+TEST_CASE("a rule's record without an Id fails the sync naming its type",
           "[salesforce][source][rules]") {
     fixture f;
     f.t.add(200, token_ok);
     f.t.on("SELECT Name", 200,
            R"({"done":true,"records":[{"attributes":{"type":"Account"},"Name":"no id"},)"
-           R"({"Name":"no type either"},{"attributes":{"type":"Account"},"Id":"001A"}]})");
+           R"({"attributes":{"type":"Account"},"Id":"001A"}]})");
     source src(f.c, make_config({}), {}, {}, f.sink);
-    run(src.get_docs(soql_rule("SELECT Name FROM Account"), f.collect()));
-    REQUIRE(f.docs.size() == 1);
-    CHECK(f.docs[0].id == "001A");
-    CHECK(f.warnings == std::vector<std::string>{"Skipping a Account record without an Id",
-                                                 "Skipping a rule record without an Id"});
+    CHECK_THROWS_WITH(run(src.get_docs(soql_rule("SELECT Name FROM Account"), f.collect())),
+                      Catch::Contains("Salesforce Account: a record without Id"));
 }
 
 TEST_CASE("an unreadable file is indexed without content", "[salesforce][source][files]") {

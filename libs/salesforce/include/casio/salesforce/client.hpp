@@ -221,9 +221,12 @@ class client {
                                              const raw_page_handler& on_page,
                                              std::span<const std::string_view> parsed_fields,
                                              core::async_semaphore* pages);
+    // Pages one after the other from `current`, the answer to `first_target` (the query's URL
+    // without the base): a page read twice, or records that do not add up to totalSize, fail
+    // the walk before its last page is handled.
     boost::asio::awaitable<void> walk_in_order(std::unique_ptr<loaded_page> current,
-                                               const std::string& what, bool with_text,
-                                               const raw_page_handler& on_page,
+                                               std::string first_target, const std::string& what,
+                                               bool with_text, const raw_page_handler& on_page,
                                                std::span<const std::string_view> parsed_fields);
     boost::asio::awaitable<boost::json::value> fetch_json(std::string url, std::string what,
                                                           boost::json::storage_ptr sp,

@@ -60,10 +60,10 @@ class permission_cache {
     std::deque<std::pair<std::string, std::vector<std::string>>> by_type_;
 };
 
-// One access-control document per user (nullopt: an automation user type, or no Id - the
-// warning names the record). `created_at` / `_timestamp` are the raw CreatedDate /
-// LastModifiedDate, or `now` (UTC) when absent.
+// One access-control document per user (nullopt: an automation user type). A user without Id
+// throws record_without_id("User"): the identities listed are not complete. `created_at` /
+// `_timestamp` are the raw CreatedDate / LastModifiedDate, or `now` (UTC) when absent.
 std::optional<sync::document> access_control_document(const boost::json::object& user,
-                                                      core::sys_us now, const warning_sink& warn);
+                                                      core::sys_us now);
 
 }  // namespace casio::salesforce

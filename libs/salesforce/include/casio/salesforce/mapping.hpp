@@ -15,6 +15,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <casio/core/error.hpp>
 #include <casio/core/time.hpp>
 #include <casio/salesforce/raw_records.hpp>
 #include <casio/sync/document.hpp>
@@ -49,13 +50,16 @@ std::optional<std::string> record_timestamp(const boost::json::value* last_modif
 // Maps one record: `{"_timestamp", "url", <every record field>, <extras>,
 // ["_allow_access_control"]}` (the sink appends `id`, so a record member named `id` is left
 // out). Record fields win over _timestamp/url on a name collision; an extra replaces a record
-// field of the same name. A record without a string Id is skipped with a warning naming the
-// object (nullopt).
+// field of the same name. A record without a string Id throws record_without_id(): a listing
+// with such a record is not complete, and its stale documents must not be deleted.
 // Values are written compactly, as core::append_json_value writes them. With `raw` (the
 // record's members in the page's text, raw_records.hpp), the members the scan found already
 // written that way are copied from the text and the others written again from their text, so
 // the document is the same byte for byte however the page was formatted; `record` then needs
 // only Id, LastModifiedDate, _allow_access_control, id, _timestamp and url.
+// The error for a record of `sobject` without Id, naming the object.
+core::error record_without_id(std::string_view sobject);
+
 std::optional<sync::document> map_record(
     const boost::json::object& record, const record_context& ctx, const warning_sink& warn,
     std::optional<std::span<const raw_member>> raw = std::nullopt);
