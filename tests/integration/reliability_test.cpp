@@ -5,22 +5,12 @@
 // a user sees: the job's status and error, the connector, and the documents in the index.
 #include <catch2/catch.hpp>
 
-#include "support/service_env.hpp"
+#include "support/service_test.hpp"
 
-#if defined(CASIO_BIN_CONNECTORS_ASIO) && defined(CASIO_BIN_MOCK_ELASTICSEARCH) && \
-    defined(CASIO_BIN_MOCK_SALESFORCE) && defined(CASIO_BIN_HOSTILE_PROXY)
+#if defined(CASIO_SERVICE_TESTS) && defined(CASIO_BIN_HOSTILE_PROXY)
 
-#include <csignal>
-#include <fstream>
 #include <iterator>
-#include <string>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
-using namespace casio;
-using namespace casio::test;
-namespace json = boost::json;
+#include <sys/stat.h>
 
 namespace {
 
@@ -130,7 +120,7 @@ TEST_CASE("a nextRecordsUrl pointing to a page already read stops the object wit
 TEST_CASE("SIGTERM while bulk items wait to be sent again suspends the job cleanly",
           "[integration][reliability][bulk429]") {
     environment_options opts;
-    opts.es_args = {"--bulk-429-every", "2"};
+    opts.es_args = {"--bulk-429-every", "1"};                       // every item, every round
     opts.extra_config = "elasticsearch.bulk.retry_interval: 60\n";  // long waits
     environment env(opts);
     const std::string es_url = env.es.base_url();
@@ -143,8 +133,8 @@ TEST_CASE("SIGTERM while bulk items wait to be sent again suspends the job clean
     }));
     const auto job_id = create_job(es_url, "sf-service");
     REQUIRE(eventually([&] {
-        return log.drain().find("items with 429 (overloaded); sending them again in 2 s") !=
-               std::string::npos;  // the second round: a wait is under way
+        return log.drain().find("items with 429 (overloaded); sending them again in 4 s") !=
+               std::string::npos;  // the third round: a 4 s wait is under way
     }));
     svc.signal(SIGTERM);
     CHECK(svc.wait(std::chrono::seconds(10)) == 0);
@@ -197,6 +187,89 @@ TEST_CASE("connectors of one org reuse one token across scheduling rounds",
     CHECK(tokens <= 3);  // the first round's concurrent checks, at most
     svc.signal(SIGTERM);
     CHECK(svc.wait(std::chrono::seconds(10)) == 0);
+}
+
+namespace {
+
+// Runs the service on `config_text` (written to a file in `dir`) and returns what it printed.
+child_process::result run_with_config(const temp_dir& dir, const std::string& config_text) {
+    const auto path = dir.path / "config.yml";
+    std::ofstream(path) << config_text;
+    return child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"--config", path.string()},
+                              std::chrono::seconds(30));
+}
+
+void check_refused(const child_process::result& r, const std::string& expected) {
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains(expected));
+    CHECK_THAT(r.output, !Catch::Contains("terminate called"));
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);  // one line
+}
+
+}  // namespace
+
+TEST_CASE("hostile configurations end in one line naming the problem and exit 2, never an abort",
+          "[integration][reliability][config]") {
+    temp_dir dir;
+    const std::string connector =
+        "connectors:\n  - connector_id: c1\n    service_type: salesforce\n";
+    const auto garbage = dir.path / "garbage.pem";
+    std::ofstream(garbage) << "-----BEGIN CERTIFICATE-----\nnot base64 at all\n";
+    for (const auto& [ca, why] :
+         std::vector<std::pair<std::string, std::string>>{{"/nonexistent/ca.pem", "missing"},
+                                                          {dir.path.string(), "a directory"},
+                                                          {garbage.string(), "not PEM"}}) {
+        INFO("ca_certs " << why);
+        check_refused(run_with_config(dir,
+                                      "elasticsearch:\n  host: https://127.0.0.1:9\n  "
+                                      "ca_certs: " +
+                                          ca + "\n" + connector),
+                      "elasticsearch.ca_certs: expected a readable file of PEM CA certificates");
+    }
+    // Settings without sane bounds took gigabytes, or failed a job with "std::bad_alloc".
+    check_refused(
+        run_with_config(dir, "elasticsearch.bulk.max_concurrency: 1000000000\n" + connector),
+        "elasticsearch.bulk.max_concurrency: expected an integer from 1 to 256");
+    check_refused(run_with_config(dir, "elasticsearch.bulk.chunk_size: 1000000000\n" + connector),
+                  "elasticsearch.bulk.chunk_size: expected an integer from 1 to 100000");
+    // Nine aliases of nine: a billion values once expanded.
+    std::string laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+    for (char c = 'b'; c <= 'j'; ++c) {
+        laughs += std::string(1, c) + ": &" + c + " [";
+        for (int i = 0; i < 9; ++i) {
+            laughs += std::string(i ? ", *" : "*") + static_cast<char>(c - 1);
+        }
+        laughs += "]\n";
+    }
+    check_refused(run_with_config(dir, laughs), "more than 100000 values");
+    // Not a regular file: /dev/zero never ends, a FIFO blocks, a directory reads as empty.
+    const auto fifo = dir.path / "fifo.yml";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    for (const std::string& path : {std::string("/dev/zero"), fifo.string(), dir.path.string()}) {
+        check_refused(child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"--config", path},
+                                         std::chrono::seconds(30)),
+                      path + " is not a regular file");
+    }
+}
+
+TEST_CASE("a one-letter secret is redacted where it stands alone, and log lines stay readable",
+          "[integration][reliability][secrets]") {
+    environment env;
+    temp_dir dir;
+    const auto path = dir.path / "config.yml";
+    std::ofstream(path) << "elasticsearch:\n  host: " << env.es.base_url()
+                        << "\n  max_wait_duration: 10\nconnectors:\n"
+                        << "  - connector_id: c1\n    service_type: salesforce\n"
+                        << "    index_name: search-c1\n    configuration:\n"
+                        << "      domain: mock\n      client_id: x\n      client_secret: x\n";
+    const auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO,
+                                      {"sync", "--config", path.string(), "--connector-id", "c1"},
+                                      std::chrono::seconds(60));
+    INFO(r.output);
+    CHECK(r.exit_code == 1);                                   // the wrong credentials fail the job
+    CHECK_THAT(r.output, Catch::Contains("index search-c1"));  // "index", not "inde<redacted>"
+    CHECK_THAT(r.output, !Catch::Contains("inde<redacted>"));
 }
 
 #endif

@@ -25,9 +25,29 @@ namespace log = casio::core::log;
 
 constexpr int exit_usage = 2;  // bad command line or configuration
 
+int run(int argc, char** argv);
+
 }  // namespace
 
+// Every failure ends in one line and an exit code, never an abort: 2 for the command line or
+// the configuration, 1 for anything else.
 int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const core::config_error& e) {
+        std::cerr << log::redact(e.what()) << '\n';
+        return exit_usage;
+    } catch (const std::exception& e) {
+        std::cerr << "connectors-asio: " << log::redact(e.what()) << '\n';
+    } catch (...) {
+        std::cerr << "connectors-asio: stopped by an unknown error\n";
+    }
+    return 1;
+}
+
+namespace {
+
+int run(int argc, char** argv) {
     // Pages (a few MB) and bulk bodies come and go all the time: keep them in the heap
     // instead of mapping and unmapping them each time (every first touch of a new mapping is
     // a page fault). A file's document (up to 4/3 of the 10 MiB download cap) is mapped and
@@ -121,3 +141,5 @@ int main(int argc, char** argv) {
     ctx.run();
     return exit_code;
 }
+
+}  // namespace

@@ -2,6 +2,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -159,7 +160,29 @@ struct substitution {
 // ---------------------------------------------------------------------------------------------
 // The tree, so that dotted keys can be nested and merged before typing.
 
-config_node convert(const YAML::Node& y, std::string_view source) {
+// What a configuration can hold: far more than any real one, far less than a YAML alias bomb
+// ("billion laughs") expands to.
+constexpr std::size_t max_config_values = 100000;
+constexpr int max_config_depth = 64;
+constexpr std::uintmax_t max_config_file_bytes = 1024 * 1024;
+
+struct convert_budget {
+    std::size_t values_left = max_config_values;
+    int depth = 0;
+};
+
+config_node convert(const YAML::Node& y, std::string_view source, convert_budget& budget) {
+    if (budget.values_left == 0) {
+        throw config_error(source_prefix(source) + ": more than " +
+                           std::to_string(max_config_values) +
+                           " values (YAML aliases expanding without end?)");
+    }
+    --budget.values_left;
+    if (budget.depth >= max_config_depth) {
+        throw config_error(source_prefix(source) + ": nested more than " +
+                           std::to_string(max_config_depth) + " levels deep");
+    }
+    ++budget.depth;
     config_node n;
     switch (y.Type()) {
         case YAML::NodeType::Undefined:
@@ -173,7 +196,7 @@ config_node convert(const YAML::Node& y, std::string_view source) {
         case YAML::NodeType::Sequence:
             n.k = config_node::kind::sequence;
             for (const auto& item : y) {
-                n.items.push_back(convert(item, source));
+                n.items.push_back(convert(item, source, budget));
             }
             break;
         case YAML::NodeType::Map:
@@ -185,10 +208,11 @@ config_node convert(const YAML::Node& y, std::string_view source) {
                                        ":" + std::to_string(m.column + 1) +
                                        ": keys must be plain scalars");
                 }
-                n.entries.push_back({kv.first.Scalar(), convert(kv.second, source)});
+                n.entries.push_back({kv.first.Scalar(), convert(kv.second, source, budget)});
             }
             break;
     }
+    --budget.depth;
     return n;
 }
 
@@ -291,7 +315,8 @@ config_node parse_config_string(std::string_view yaml, std::string_view source_n
                            ":" + std::to_string(e.mark.column + 1) +
                            ": YAML syntax error: " + e.msg);
     }
-    config_node root = convert(doc, source_name);
+    convert_budget budget;
+    config_node root = convert(doc, source_name, budget);
     if (root.k == config_node::kind::null) {
         root.k = config_node::kind::map;
     }
@@ -340,6 +365,21 @@ env_lookup with_dotenv(env_lookup base, const std::string& dotenv_path) {
 }
 
 config_node parse_config_file(const std::string& path, const env_lookup& env) {
+    // A regular file of sane size: a directory, a FIFO or /dev/zero would read as empty, block
+    // or never end.
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec) {
+        throw config_error("config: cannot read " + path + ": " + ec.message());
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+        throw config_error("config: " + path + " is not a regular file");
+    }
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > max_config_file_bytes) {
+        throw config_error("config: " + path + " is " + std::to_string(size) +
+                           " bytes, more than a configuration file can be (1 MiB)");
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         throw config_error("config: cannot read " + path + ": " + std::strerror(errno));

@@ -1,6 +1,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <sstream>
 
 #include <casio/core/config_table.hpp>
@@ -133,9 +134,14 @@ bool boolean::operator()(const config_node& n, const std::string& path) const {
 
 std::int64_t integer::operator()(const config_node& n, const std::string& path) const {
     if (n.k == kind::scalar) {
-        if (auto v = scalar_int(n.text); v && *v >= min) {
+        if (auto v = scalar_int(n.text); v && *v >= min && *v <= max) {
             return *v;
         }
+    }
+    if (max != std::numeric_limits<std::int64_t>::max()) {
+        const std::string expected =
+            "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+        config_fail(path, expected, n);
     }
     config_fail(path, min > 0 ? "a positive integer" : "a non-negative integer", n);
 }
@@ -160,7 +166,10 @@ seconds_ms seconds::operator()(const config_node& n, const std::string& path) co
 }
 
 std::size_t mebibytes::operator()(const config_node& n, const std::string& path) const {
-    double v = number{0, 1e6, "a non-negative number of MiB"}(n, path);
+    const std::string expected =
+        max == 1e6 ? std::string("a non-negative number of MiB")
+                   : "a number of MiB from 0 to " + std::to_string(static_cast<long long>(max));
+    double v = number{0, max, expected}(n, path);
     return static_cast<std::size_t>(std::llround(v * static_cast<double>(mib)));
 }
 

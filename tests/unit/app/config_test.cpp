@@ -102,8 +102,8 @@ TEST_CASE("the salesforce section: concurrency bounds, validated and named",
     CHECK(r.cfg.elasticsearch.bulk.concurrent_downloads == 7);
     CHECK(load("salesforce.max_file_content_in_flight: 0\n").cfg.salesforce.limits.file_bytes == 1);
     CHECK_THROWS_WITH(load("salesforce.max_concurrent_requests: 0\n"),
-                      "config: salesforce.max_concurrent_requests: expected a positive integer, "
-                      "got \"0\"");
+                      "config: salesforce.max_concurrent_requests: expected an integer from 1 to "
+                      "1000, got \"0\"");
     CHECK_THROWS_WITH(load("salesforce:\n  max_concurrent_pages: many\n"),
                       Catch::Contains("salesforce.max_concurrent_pages"));
 }

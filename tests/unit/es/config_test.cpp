@@ -91,12 +91,20 @@ TEST_CASE("invalid elasticsearch values name the key path and the value", "[conf
         error_of,
         {
             {"elasticsearch.bulk.chunk_size: abc\n",
-             "config: elasticsearch.bulk.chunk_size: expected a positive integer, got \"abc\""},
+             "config: elasticsearch.bulk.chunk_size: expected an integer from 1 to 100000, got "
+             "\"abc\""},
             {"elasticsearch.bulk.chunk_size: 0\n",
-             "config: elasticsearch.bulk.chunk_size: expected a positive integer, got \"0\""},
+             "config: elasticsearch.bulk.chunk_size: expected an integer from 1 to 100000, got "
+             "\"0\""},
+            {"elasticsearch.bulk.chunk_size: 1000000000\n",
+             "config: elasticsearch.bulk.chunk_size: expected an integer from 1 to 100000, got "
+             "\"1000000000\""},
+            {"elasticsearch.bulk.max_concurrency: 257\n",
+             "config: elasticsearch.bulk.max_concurrency: expected an integer from 1 to 256, got "
+             "\"257\""},
             {"elasticsearch:\n  bulk:\n    max_text_document_size: -1\n",
-             "config: elasticsearch.bulk.max_text_document_size: expected a non-negative number of "
-             "MiB, got \"-1\""},
+             "config: elasticsearch.bulk.max_text_document_size: expected a number of MiB from 0 "
+             "to 1024, got \"-1\""},
             {"elasticsearch.ssl: maybe\n",
              "config: elasticsearch.ssl: expected true or false, got \"maybe\""},
             {"elasticsearch.bulk.error_monitor.max_error_rate: 2\n",

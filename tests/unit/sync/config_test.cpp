@@ -73,7 +73,7 @@ TEST_CASE("invalid service values name the key path and the value", "[config][er
             {"service.idling:\n",
              "config: service.idling: expected a positive number of seconds, got null"},
             {"service.max_errors: 1.5\n",
-             "config: service.max_errors: expected a non-negative integer, got \"1.5\""},
+             "config: service.max_errors: expected an integer from 0 to 1000000, got \"1.5\""},
             {"service: [1, 2]\n", "config: service: expected a mapping, got a list"},
             {"connectors: nope\n", "config: connectors: expected a list, got \"nope\""},
             {"connectors: [nope]\n",

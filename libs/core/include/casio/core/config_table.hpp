@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,6 +48,7 @@ struct boolean {
 };
 struct integer {
     std::int64_t min = 0;  // 0: "a non-negative integer", 1: "a positive integer"
+    std::int64_t max = std::numeric_limits<std::int64_t>::max();  // else "an integer from .. to"
     std::int64_t operator()(const config_node& n, const std::string& path) const;
 };
 struct number {
@@ -62,6 +64,7 @@ struct seconds {
 };
 // A number of MiB, kept in bytes.
 struct mebibytes {
+    double max = 1e6;
     std::size_t operator()(const config_node& n, const std::string& path) const;
 };
 struct string {
