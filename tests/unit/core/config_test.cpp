@@ -356,6 +356,37 @@ TEST_CASE("parse_config_file reads a file and reports a missing one", "[config][
     CHECK(msg.find("/nonexistent/casio.yml") != std::string::npos);
 }
 
+TEST_CASE("a configuration is a regular file of at most 1 MiB, of bounded size once read",
+          "[config][file][errors]") {
+    const std::string path = "/tmp/casio_core_config_big_" + std::to_string(::getpid()) + ".yml";
+    {
+        std::ofstream out(path);
+        out << "# " << std::string(1024 * 1024, 'x') << "\nservice.idling: 1\n";
+    }
+    auto big = config_error_of([&] { parse_config_file(path, fake_env{}.lookup()); });
+    std::remove(path.c_str());
+    CHECK(big.find(path) != std::string::npos);
+    CHECK(big.find("more than a configuration file can be (1 MiB)") != std::string::npos);
+    CHECK(config_error_of([] { parse_config_file("/tmp"); }) ==
+          "config: /tmp is not a regular file");
+
+    auto parse = [](const std::string& yaml) {
+        return config_error_of([&] { parse_config_string(yaml, "t.yml", fake_env{}.lookup()); });
+    };
+    std::string deep = "a: ";
+    for (int i = 0; i < 70; ++i) {
+        deep += "[";
+    }
+    deep += std::string(70, ']') + "\n";
+    CHECK(parse(deep) == "config: t.yml: nested more than 64 levels deep");
+    std::string many = "a: [";
+    for (int i = 0; i < 100001; ++i) {
+        many += i ? ",1" : "1";
+    }
+    many += "]\n";
+    CHECK(parse(many).find("more than 100000 values") != std::string::npos);
+}
+
 TEST_CASE("a dotenv file supplies variables the environment lacks", "[config][env]") {
     std::string path = "/tmp/casio_core_dotenv_" + std::to_string(::getpid());
     {
