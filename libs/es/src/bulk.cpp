@@ -297,7 +297,8 @@ class bulk_reader {
     }
     void status(double v) {
         if (in_items_ && depth_ == 4 && key4_ == "status") {
-            item_.status = static_cast<unsigned>(v);
+            // An HTTP status; anything else (negative, huge, inf) reads as no status.
+            item_.status = v >= 0 && v < 1000 ? static_cast<unsigned>(v) : 0;
         }
     }
     // A scalar as the whole answer, or as an element of `items`.

@@ -144,6 +144,17 @@ TEST_CASE("bulk response parser", "[es][bulk]") {
     CHECK(e.items[0].error_reason == "bad \"q\" \u00e9");
     CHECK(e.items[1].error_reason == "unavailable");
     CHECK(e.items[1].status == 503);
+
+    // A status that is no HTTP status (found by fuzz_bulk_response: 1e999 was undefined
+    // behaviour) reads as none, and the item as failed.
+    auto odd = es::parse_bulk_response(
+        R"({"items":[{"index":{"_id":"a","status":1e999}},{"index":{"_id":"b","status":-3}},)"
+        R"({"index":{"_id":"c","status":201.0,"result":"created"}}]})");
+    REQUIRE(odd.items.size() == 3);
+    CHECK(odd.items[0].status == 0);
+    CHECK(odd.items[1].status == 0);
+    CHECK_FALSE(odd.items[0].succeeded());
+    CHECK(odd.items[2].status == 201);
 }
 
 TEST_CASE("_bulk call: NDJSON headers, pipeline parameter, per-item results", "[es][bulk]") {

@@ -50,6 +50,14 @@ struct fixture {
     }
 };
 
+// A page handler that adds the records it is given to `n`.
+page_handler counting(std::size_t& n) {
+    return [&n](const boost::json::array& records) -> asio::awaitable<void> {
+        n += records.size();
+        co_return;
+    };
+}
+
 error error_of(std::function<void()> f) {
     try {
         f();
@@ -319,10 +327,7 @@ TEST_CASE("a FIELDS() rule walks OFFSET pages until a short page", "[salesforce]
     f.t.add(200, R"({"records":[{"Id":"y"}]})");
     std::size_t n = 0;
     run(f.c.run_rule({advanced_rule::language::soql, "select fields(all) from Account"},
-                     [&](const boost::json::array& records) -> asio::awaitable<void> {
-                         n += records.size();
-                         co_return;
-                     }));
+                     counting(n)));
     CHECK(n == 201);
     REQUIRE(f.t.seen.size() == 3);
     CHECK(f.t.seen[1].url == query_url(base, "select fields(all) from Account LIMIT 200 OFFSET 0"));
@@ -335,11 +340,7 @@ TEST_CASE("a SOSL rule reads searchRecords once", "[salesforce][client]") {
     f.t.add(200, token_ok);
     f.t.add(200, R"({"searchRecords":[{"Id":"a"},{"Id":"b"}]})");
     std::size_t n = 0;
-    run(f.c.run_rule({advanced_rule::language::sosl, "FIND {Acme}"},
-                     [&](const boost::json::array& records) -> asio::awaitable<void> {
-                         n += records.size();
-                         co_return;
-                     }));
+    run(f.c.run_rule({advanced_rule::language::sosl, "FIND {Acme}"}, counting(n)));
     CHECK(n == 2);
     CHECK(f.t.seen[1].url == search_url(base, "FIND {Acme}"));
 }
