@@ -117,6 +117,21 @@ TEST_CASE("a nextRecordsUrl pointing to a page already read stops the object wit
                           "Account: the next page");
 }
 
+TEST_CASE("Salesforce answering 429 with Retry-After slows the sync down, which completes",
+          "[integration][reliability][sf429]") {
+    environment env;
+    const std::string es_url = env.es.base_url();
+    hostile_salesforce sf(env);
+    sf.rules(R"([{"match":"FROM%20Account","action":"status","status":429,)"
+             R"("headers":{"Retry-After":"1"},"times":2,)"
+             R"("body":"[{\"message\":\"slow down\",\"errorCode\":\"TOO_MANY_REQUESTS\"}]"}])");
+    auto r = env.sync("sf-oneshot");
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(sf.applied().at(0) == 2);  // refused twice, then answered
+    CHECK(index_ids(es_url, "search-sf-oneshot") == expected_ids(env.sf.base_url()));
+}
+
 TEST_CASE("SIGTERM while bulk items wait to be sent again suspends the job cleanly",
           "[integration][reliability][bulk429]") {
     environment_options opts;
