@@ -72,8 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         // Salesforce field names start with a letter: a member such as `_timestamp` cannot
         // come from it, and would collide with the fields the connector adds.
-        const auto& members = whole[i].as_object();
-        if (std::any_of(members.begin(), members.end(),
+        const auto& fields = whole[i].as_object();
+        if (std::any_of(fields.begin(), fields.end(),
                         [](const auto& m) { return m.key().empty() || m.key()[0] == '_'; })) {
             continue;
         }
