@@ -19,9 +19,9 @@ std::string string_at(const boost::json::object& o, std::string_view key) {
 
 }  // namespace
 
-es_error::es_error(core::error_kind kind, std::string message, unsigned status, std::string type,
-                   std::string reason, std::string body_excerpt)
-    : core::error(kind, std::move(message), int(status), std::move(body_excerpt)),
+es_error::es_error(core::error_kind kind, const std::string& message, unsigned status,
+                   std::string type, std::string reason, std::string body_excerpt)
+    : core::error(kind, message, int(status), std::move(body_excerpt)),
       type_(std::move(type)),
       reason_(std::move(reason)) {}
 
