@@ -40,8 +40,8 @@ service_response json(unsigned status, std::string body) {
     return r;
 }
 
-service_response error(unsigned status, std::string code, std::string message) {
-    return json(status, sf_error(status, std::move(code), std::move(message)).to_json());
+service_response error(unsigned status, std::string code, const std::string& message) {
+    return json(status, sf_error(status, std::move(code), message).to_json());
 }
 
 service_response not_found() {

@@ -67,7 +67,7 @@ es_error make_error(http::method verb, std::string_view path, const http::respon
         message += ' ';
         message += excerpt;
     }
-    es_error e(http::classify_status(res.status), std::move(message), res.status, std::move(type),
+    es_error e(http::classify_status(res.status), message, res.status, std::move(type),
                std::move(reason), std::move(excerpt));
     if (res.status == 429 || res.status == 503) {
         e.with_retry_after(res.retry_after());  // the app retrier waits at least that long
