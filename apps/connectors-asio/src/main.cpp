@@ -104,21 +104,20 @@ int main(int argc, char** argv) {
             ctx.stop();
         }
     });
-    boost::asio::co_spawn(ctx, casio::app::run_protocol_demo(loaded.cfg),
-                          [&](const std::exception_ptr& ep, int code) {
-                              signals.cancel();
-                              if (!ep) {
-                                  exit_code = code;
-                                  return;
-                              }
-                              try {
-                                  std::rethrow_exception(ep);
-                              } catch (const std::exception& e) {
-                                  std::cerr << "protocol-demo failed: " << log::redact(e.what())
-                                            << '\n';
-                              }
-                              exit_code = 1;
-                          });
+    boost::asio::co_spawn(
+        ctx, casio::app::run_protocol_demo(loaded.cfg), [&](std::exception_ptr ep, int code) {
+            signals.cancel();
+            if (!ep) {
+                exit_code = code;
+                return;
+            }
+            try {
+                std::rethrow_exception(std::move(ep));
+            } catch (const std::exception& e) {
+                std::cerr << "protocol-demo failed: " << log::redact(e.what()) << '\n';
+            }
+            exit_code = 1;
+        });
     ctx.run();
     return exit_code;
 }

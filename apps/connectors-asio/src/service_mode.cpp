@@ -137,17 +137,16 @@ int run_service(const settings& cfg) {
                   " configured connector(s))");
         co_await svc.run();
     };
-    asio::co_spawn(
-        ctx, main(),
-        asio::bind_cancellation_slot(main_cancel.slot(), [&](const std::exception_ptr& e) {
-            // an exhausted error budget while stopping still fails the process
-            if (e && (!stop_requested || in_service)) {
-                std::cerr << "connectors-asio: " << describe(e) << '\n';
-                exit_code = 1;
-            }
-            signals.cancel();
-            w.close();
-        }));
+    asio::co_spawn(ctx, main(),
+                   asio::bind_cancellation_slot(main_cancel.slot(), [&](std::exception_ptr e) {
+                       // an exhausted error budget while stopping still fails the process
+                       if (e && (!stop_requested || in_service)) {
+                           std::cerr << "connectors-asio: " << describe(std::move(e)) << '\n';
+                           exit_code = 1;
+                       }
+                       signals.cancel();
+                       w.close();
+                   }));
     ctx.run();
     return exit_code;
 }
@@ -246,28 +245,27 @@ int run_one_shot_sync(const settings& cfg, const cli_options& cli) {
     };
 
     int exit_code = 1;
-    asio::co_spawn(
-        ctx, main(),
-        asio::bind_cancellation_slot(main_cancel.slot(), [&](const std::exception_ptr& e) {
-            finished = true;
-            if (tty) {
-                std::cout << '\r' << "\x1b[K";
-            }
-            if (e) {
-                std::cerr << "connectors-asio sync: " << describe(e) << '\n';
-            } else if (outcome) {
-                std::cout << "job " << job_id << " (" << sync::to_string(type) << ", "
-                          << cli.connector_id << ") " << sync::to_string(outcome->status) << ": "
-                          << line(outcome->totals) << '\n';
-                if (outcome->status == sync::job_status::completed) {
-                    exit_code = 0;
-                } else if (outcome->error) {
-                    std::cerr << "error: " << log::redact(*outcome->error) << '\n';
-                }
-            }
-            signals.cancel();
-            w.close();
-        }));
+    asio::co_spawn(ctx, main(),
+                   asio::bind_cancellation_slot(main_cancel.slot(), [&](std::exception_ptr e) {
+                       finished = true;
+                       if (tty) {
+                           std::cout << '\r' << "\x1b[K";
+                       }
+                       if (e) {
+                           std::cerr << "connectors-asio sync: " << describe(std::move(e)) << '\n';
+                       } else if (outcome) {
+                           std::cout << "job " << job_id << " (" << sync::to_string(type) << ", "
+                                     << cli.connector_id << ") " << sync::to_string(outcome->status)
+                                     << ": " << line(outcome->totals) << '\n';
+                           if (outcome->status == sync::job_status::completed) {
+                               exit_code = 0;
+                           } else if (outcome->error) {
+                               std::cerr << "error: " << log::redact(*outcome->error) << '\n';
+                           }
+                       }
+                       signals.cancel();
+                       w.close();
+                   }));
     ctx.run();
     return exit_code;
 }
