@@ -132,7 +132,7 @@ int run(int argc, char** argv) {
                 return;
             }
             try {
-                std::rethrow_exception(ep);
+                std::rethrow_exception(std::move(ep));
             } catch (const std::exception& e) {
                 std::cerr << "protocol-demo failed: " << log::redact(e.what()) << '\n';
             }

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -167,7 +168,7 @@ awaitable<int> run_protocol_demo(const settings& cfg) {
             }
         }
         stats.indexed_document_volume =
-            static_cast<std::int64_t>(static_cast<double>(volume_bytes) / (1024.0 * 1024.0) + 0.5);
+            std::llround(static_cast<double>(volume_bytes) / (1024.0 * 1024.0));
         co_await es.update_sync_job_stats(job_id, stats);
         std::cout << "[5/7] indexed " << stats.indexed_document_count << '/' << demo_documents
                   << " documents, stats reported\n";

@@ -88,7 +88,7 @@ struct wiring {
 
 std::string describe(std::exception_ptr e) {
     try {
-        std::rethrow_exception(e);
+        std::rethrow_exception(std::move(e));
     } catch (const std::exception& ex) {
         return log::redact(ex.what());
     } catch (...) {
@@ -139,12 +139,9 @@ int run_service(const settings& cfg) {
     };
     asio::co_spawn(ctx, main(),
                    asio::bind_cancellation_slot(main_cancel.slot(), [&](std::exception_ptr e) {
-                       if (e && !stop_requested) {
-                           std::cerr << "connectors-asio: " << describe(e) << '\n';
-                           exit_code = 1;
-                       } else if (e && in_service) {
-                           // an exhausted error budget while stopping still fails the process
-                           std::cerr << "connectors-asio: " << describe(e) << '\n';
+                       // an exhausted error budget while stopping still fails the process
+                       if (e && (!stop_requested || in_service)) {
+                           std::cerr << "connectors-asio: " << describe(std::move(e)) << '\n';
                            exit_code = 1;
                        }
                        signals.cancel();
@@ -191,7 +188,7 @@ int run_one_shot_sync(const settings& cfg, const cli_options& cli) {
                       static_cast<unsigned long long>(t.docs_received),
                       static_cast<unsigned long long>(t.indexed),
                       static_cast<unsigned long long>(t.deleted),
-                      static_cast<unsigned long long>(t.docs_skipped + t.docs_filtered),
+                      static_cast<unsigned long long>(t.docs_skipped) + t.docs_filtered,
                       secs > 0 ? static_cast<double>(t.docs_received) / secs : 0.0, secs);
         return std::string(buf);
     };
@@ -255,7 +252,7 @@ int run_one_shot_sync(const settings& cfg, const cli_options& cli) {
                            std::cout << '\r' << "\x1b[K";
                        }
                        if (e) {
-                           std::cerr << "connectors-asio sync: " << describe(e) << '\n';
+                           std::cerr << "connectors-asio sync: " << describe(std::move(e)) << '\n';
                        } else if (outcome) {
                            std::cout << "job " << job_id << " (" << sync::to_string(type) << ", "
                                      << cli.connector_id << ") " << sync::to_string(outcome->status)

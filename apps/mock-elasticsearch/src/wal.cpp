@@ -225,9 +225,9 @@ replay_result replay(std::string_view data, store& s, const std::string& path, b
         if (next == std::string_view::npos) {
             break;  // a torn tail
         }
-        const std::string where = "write-ahead log " + path + ": the record at offset " +
-                                  std::to_string(pos) + " " + problem + ", and intact records " +
-                                  "follow from offset " + std::to_string(next);
+        std::string where = "write-ahead log " + path + ": the record at offset ";
+        where.append(std::to_string(pos)).append(" ").append(problem);
+        where.append(", and intact records follow from offset ").append(std::to_string(next));
         if (!salvage) {
             throw std::runtime_error(where +
                                      ". Nothing was changed. Start with --salvage-wal to keep "

@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include <charconv>
+#include <string_view>
 
 namespace casio::mock_sf {
 
@@ -39,6 +40,13 @@ T number(const std::string& flag, const std::string& text, T max) {
                         ", got '" + text + "'");
     }
     return v;
+}
+
+// "<flag>: expected <what>, got '<text>'"
+std::string expected(const std::string& flag, std::string_view what, const std::string& text) {
+    std::string out = flag;
+    out.append(": expected ").append(what).append(", got '").append(text).append("'");
+    return out;
 }
 
 }  // namespace
@@ -93,8 +101,7 @@ cli_options parse_cli(const std::vector<std::string>& args) {
             double p = 0;
             auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
             if (ec != std::errc() || ptr != text.data() + text.size() || p < 0 || p > 1) {
-                throw cli_error(flag + ": expected a probability between 0 and 1, got '" + text +
-                                "'");
+                throw cli_error(expected(flag, "a probability between 0 and 1", text));
             }
             f.error_rate = p;
         } else if (flag == "--fault-seed") {
@@ -113,10 +120,8 @@ cli_options parse_cli(const std::vector<std::string>& args) {
             // The upper bound keeps the per-byte time representable; 1 Tbit/s is unlimited enough.
             if (ec != std::errc() || ptr != text.data() + text.size() || !(mbps >= 0) ||
                 mbps > 1e6) {
-                throw cli_error(flag +
-                                ": expected megabits per second between 0 (unlimited) and "
-                                "1000000, got '" +
-                                text + "'");
+                throw cli_error(
+                    expected(flag, "megabits per second between 0 (unlimited) and 1000000", text));
             }
             f.bandwidth_mbps = mbps;
         } else if (flag == "--max-in-flight") {
@@ -125,9 +130,7 @@ cli_options parse_cli(const std::vector<std::string>& args) {
             auto text = value();
             auto style = parse_json_style(text);
             if (!style) {
-                throw cli_error(flag +
-                                ": expected compact, pretty, escaped or pretty-escaped, got '" +
-                                text + "'");
+                throw cli_error(expected(flag, "compact, pretty, escaped or pretty-escaped", text));
             }
             o.service.json = *style;
         } else if (flag == "--locators") {
@@ -137,7 +140,7 @@ cli_options parse_cli(const std::vector<std::string>& args) {
             } else if (text == "sequential") {
                 o.service.locators = locator_order::sequential;
             } else {
-                throw cli_error(flag + ": expected any or sequential, got '" + text + "'");
+                throw cli_error(expected(flag, "any or sequential", text));
             }
         } else {
             throw cli_error(flag + ": unknown flag");

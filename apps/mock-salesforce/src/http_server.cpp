@@ -11,7 +11,7 @@ namespace casio::mock_sf {
 
 namespace {
 
-constexpr std::size_t chunk_size = 64 * 1024;
+constexpr std::size_t chunk_size = std::size_t{64} * 1024;
 
 boost::asio::awaitable<void> pause(boost::asio::any_io_executor ex,
                                    std::chrono::steady_clock::duration d) {
@@ -77,11 +77,12 @@ boost::asio::awaitable<void> stream_body(boost::asio::any_io_executor ex, http::
 
 }  // namespace
 
-http_server::http_server(boost::asio::any_io_executor ex, service& svc) : ex_(ex), svc_(&svc) {
+http_server::http_server(const boost::asio::any_io_executor& ex, service& svc)
+    : ex_(ex), svc_(&svc) {
     http::server_options opts;
     // The service answers over-long URIs itself with Salesforce's HTML 414 page.
     opts.max_target_size = 0;
-    opts.max_body_size = 16 * 1024 * 1024;
+    opts.max_body_size = std::size_t{16} * 1024 * 1024;
     server_ = std::make_unique<http::server>(
         ex,
         [this](http::server_request& req) -> boost::asio::awaitable<http::server_response> {

@@ -22,7 +22,7 @@ namespace casio::mock_sf {
 
 class http_server {
   public:
-    http_server(boost::asio::any_io_executor ex, service& svc);
+    http_server(const boost::asio::any_io_executor& ex, service& svc);
     ~http_server();
     http_server(const http_server&) = delete;
     http_server& operator=(const http_server&) = delete;

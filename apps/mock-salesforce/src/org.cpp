@@ -796,7 +796,7 @@ value org::generate(std::size_t object, std::uint32_t index, int field) const {
                 if (k % 2 == 0) {
                     return threshold_file_sizes[k / 2 % threshold_file_sizes.size()];
                 }
-                constexpr std::uint64_t mib = 1024 * 1024;
+                constexpr std::uint64_t mib = std::uint64_t{1024} * 1024;
                 return static_cast<std::int64_t>(mib + fh % (9 * mib + 1));
             }
             return static_cast<std::int64_t>(64 + fh % 150000);
@@ -920,10 +920,10 @@ void org::apply(std::size_t object, stored_record& rec, const boost::json::objec
                                         o.name + "'");
         }
         const auto& f = o.fields[static_cast<std::size_t>(fi)];
-        auto bad = [&](std::string_view expected) {
+        auto bad = [&, &given = jv](std::string_view expected) {
             return std::invalid_argument("field '" + o.name + "." + f.name + "' expects " +
                                          std::string(expected) + ", got " +
-                                         boost::json::serialize(jv));
+                                         boost::json::serialize(given));
         };
         value v;
         if (jv.is_null()) {

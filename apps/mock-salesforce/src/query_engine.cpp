@@ -93,7 +93,7 @@ std::string id15(std::string_view id) {
 
 class binder {
   public:
-    binder(const org& o, std::string_view text) : org_(o), schema_(o.schema()), text_(text) {}
+    binder(const org& o, std::string_view text) : schema_(o.schema()), text_(text) {}
 
     [[noreturn]] void fail(std::size_t pos, std::string code, std::string_view message) const {
         throw sf_error(400, std::move(code), soql::positioned_message(text_, pos, message));
@@ -441,7 +441,6 @@ class binder {
     }
 
   private:
-    const org& org_;
     const schema& schema_;
     std::string_view text_;
 };

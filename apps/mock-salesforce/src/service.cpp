@@ -40,8 +40,8 @@ service_response json(unsigned status, std::string body) {
     return r;
 }
 
-service_response error(unsigned status, std::string code, std::string message) {
-    return json(status, sf_error(status, std::move(code), std::move(message)).to_json());
+service_response error(unsigned status, std::string code, const std::string& message) {
+    return json(status, sf_error(status, std::move(code), message).to_json());
 }
 
 service_response not_found() {
@@ -170,7 +170,7 @@ service_response service::handle(const http::server_request& req) {
 service_response service::token(const http::server_request& req) {
     ++stats_.token_requests;
     auto form = parse_form(req.body);
-    auto oauth_error = [](std::string err, std::string description) {
+    auto oauth_error = [](const std::string& err, const std::string& description) {
         boost::json::object o;
         o["error"] = err;
         o["error_description"] = description;
@@ -381,7 +381,7 @@ service_response service::page(std::string_view version, const std::string& loca
 }
 
 service_response service::admin(const http::server_request& req, std::string_view path) {
-    auto fail = [](unsigned status, std::string message) {
+    auto fail = [](unsigned status, const std::string& message) {
         boost::json::object o;
         o["error"] = message;
         return json(status, boost::json::serialize(o));
@@ -458,9 +458,9 @@ service_response service::admin(const http::server_request& req, std::string_vie
 }
 
 service_response service::set_fault(const http::server_request& req) {
-    auto fail = [](std::string message) {
+    auto fail = [](const std::string& message) {
         boost::json::object o;
-        o["error"] = std::move(message);
+        o["error"] = message;
         return json(400, boost::json::serialize(o));
     };
     boost::system::error_code ec;

@@ -10,8 +10,8 @@ namespace casio::mock_sf {
 
 class sf_error : public std::runtime_error {
   public:
-    sf_error(unsigned status, std::string error_code, std::string message)
-        : std::runtime_error(std::move(message)), status_(status), code_(std::move(error_code)) {}
+    sf_error(unsigned status, std::string error_code, const std::string& message)
+        : std::runtime_error(message), status_(status), code_(std::move(error_code)) {}
 
     unsigned status() const noexcept { return status_; }
     const std::string& error_code() const noexcept { return code_; }
@@ -23,8 +23,8 @@ class sf_error : public std::runtime_error {
     std::string code_;
 };
 
-inline sf_error malformed_query(std::string message) {
-    return sf_error(400, "MALFORMED_QUERY", std::move(message));
+inline sf_error malformed_query(const std::string& message) {
+    return sf_error(400, "MALFORMED_QUERY", message);
 }
 
 }  // namespace casio::mock_sf

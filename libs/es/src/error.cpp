@@ -19,9 +19,9 @@ std::string string_at(const boost::json::object& o, std::string_view key) {
 
 }  // namespace
 
-es_error::es_error(core::error_kind kind, std::string message, unsigned status, std::string type,
-                   std::string reason, std::string body_excerpt)
-    : core::error(kind, std::move(message), int(status), std::move(body_excerpt)),
+es_error::es_error(core::error_kind kind, const std::string& message, unsigned status,
+                   std::string type, std::string reason, std::string body_excerpt)
+    : core::error(kind, message, int(status), std::move(body_excerpt)),
       type_(std::move(type)),
       reason_(std::move(reason)) {}
 
@@ -67,7 +67,7 @@ es_error make_error(http::method verb, std::string_view path, const http::respon
         message += ' ';
         message += excerpt;
     }
-    es_error e(http::classify_status(res.status), std::move(message), res.status, std::move(type),
+    es_error e(http::classify_status(res.status), message, res.status, std::move(type),
                std::move(reason), std::move(excerpt));
     if (res.status == 429 || res.status == 503) {
         e.with_retry_after(res.retry_after());  // the app retrier waits at least that long

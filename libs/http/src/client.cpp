@@ -55,7 +55,8 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr std::size_t read_chunk_size = 64 * 1024;  // bounds every body piece handed out
+// bounds every body piece handed out
+constexpr std::size_t read_chunk_size = std::size_t{64} * 1024;
 constexpr std::uint32_t max_header_bytes = 64 * 1024;
 
 // ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ bool parse_content_coding(std::string_view value, content_coding& out) noexcept;
 
 class body_decoder {
   public:
-    explicit body_decoder(content_coding coding, std::size_t out_chunk = 64 * 1024);
+    explicit body_decoder(content_coding coding, std::size_t out_chunk = std::size_t{64} * 1024);
     ~body_decoder();
     body_decoder(const body_decoder&) = delete;
     body_decoder& operator=(const body_decoder&) = delete;

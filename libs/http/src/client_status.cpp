@@ -76,8 +76,7 @@ void check(const response& res, std::string_view what) {
             message += "...";
         }
     }
-    throw core::error(classify_status(res.status), std::move(message), int(res.status),
-                      std::move(excerpt));
+    throw core::error(classify_status(res.status), message, int(res.status), std::move(excerpt));
 }
 
 namespace {

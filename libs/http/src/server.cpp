@@ -218,7 +218,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
     static asio::awaitable<void> drain(connection& c) {
         boost::system::error_code ec;
         c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-        std::vector<char> sink(64 * 1024);
+        std::vector<char> sink(std::size_t{64} * 1024);
         std::size_t total = 0;
         c.stream.expires_after(std::chrono::seconds(5));
         while (total < (1u << 30)) {
@@ -360,7 +360,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
         // A large body of known length is read straight into its final string: Beast's
         // parser would read it into the buffer first and then copy it.
         if (auto cl = parser.content_length();
-            !parser.is_done() && !parser.chunked() && cl && *cl >= 64 * 1024) {
+            !parser.is_done() && !parser.chunked() && cl && *cl >= std::uint64_t{64} * 1024) {
             std::string direct_body;
             auto length = static_cast<std::size_t>(*cl);
             direct_body.resize(length);

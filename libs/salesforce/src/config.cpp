@@ -302,7 +302,7 @@ config parse_config(const json::object& configuration) {
             }
             msg += errors[i];
         }
-        throw core::error(core::error_kind::bad_request, std::move(msg));
+        throw core::error(core::error_kind::bad_request, msg);
     }
     return c;
 }

@@ -195,7 +195,7 @@ class temp_file {
     std::uint64_t append(std::string_view bytes) {
         const auto at = size();
         buffer_ += bytes;
-        if (buffer_.size() >= 256 * 1024) {
+        if (buffer_.size() >= std::size_t{256} * 1024) {
             flush();
         }
         return at;

@@ -176,7 +176,7 @@ std::optional<sync::document> access_control_document(const json::object& user, 
         append_identity(out, user_id);
         out.push_back('}');
     }
-    const std::string now_text = core::format_iso8601(now);
+    std::string now_text = core::format_iso8601(now);
     // Salesforce's raw value when the field is there (even null), else "now".
     auto raw_or_now = [&](std::string_view doc_key, std::string_view key) {
         append_key(out, doc_key, first);

@@ -186,7 +186,7 @@ std::optional<error> classify_response(unsigned status, std::string_view body,
             }
         }
         msg += ": " + describe_errors(*errors);
-        return error(error_kind::rate_limited, std::move(msg), st, excerpt(body));
+        return error(error_kind::rate_limited, msg, st, excerpt(body));
     }
     if (status < 500) {
         for (auto code : {"INVALID_FIELD", "INVALID_TERM", "MALFORMED_QUERY", "INVALID_TYPE"}) {

@@ -213,7 +213,7 @@ bool uses_fields_function(std::string_view soql) {
 
 std::string add_id_column(std::string_view soql) {
     static const std::regex id_word(R"(\bid\b)", std::regex::icase);
-    const std::string s(soql);
+    std::string s(soql);
     if (selects_all_or_standard(soql) || std::regex_search(s, id_word)) {
         return s;
     }

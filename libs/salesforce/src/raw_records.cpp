@@ -639,9 +639,9 @@ boost::json::value parse_into(core::json_parser& p, std::string_view text,
 
 }  // namespace
 
-std::optional<boost::json::value> raw_records::sparse_tree(std::span<const std::string_view> fields,
-                                                           core::json_parser& parser,
-                                                           boost::json::storage_ptr sp) const {
+std::optional<boost::json::value> raw_records::sparse_tree(
+    std::span<const std::string_view> fields, core::json_parser& parser,
+    const boost::json::storage_ptr& sp) const {
     if (records_key_.empty()) {
         return std::nullopt;
     }

@@ -389,7 +389,7 @@ asio::awaitable<std::optional<std::string>> source::download_base64(const std::s
                 // The bytes may be an error answer (retried): past the limit they are not
                 // kept, and only far past it is the transfer cut.
                 received += chunk.size();
-                if (received > limit + 1024 * 1024) {
+                if (received > limit + std::size_t{1024} * 1024) {
                     throw core::error(core::error_kind::bad_request, too_large);
                 }
                 if (received <= limit) {

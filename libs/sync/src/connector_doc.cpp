@@ -374,7 +374,7 @@ json::array validate_basic_rules(const json::value& rules) {
                                       {"messages", json::array{"rules must be an array"}}});
         return errors;
     }
-    auto add = [&](const std::string& id, std::string message) {
+    auto add = [&](const std::string& id, const std::string& message) {
         errors.push_back(json::object{{"ids", json::array{json::string(id)}},
                                       {"messages", json::array{json::string(message)}}});
     };
@@ -417,11 +417,13 @@ json::array validate_basic_rules(const json::value& rules) {
         } else if (rule == "regex" && (value == ".*" || value == "(.*)")) {
             add(id, "regex rule value '" + value + "' would match everything");
         } else {
-            const std::string key = field + '\x1f' + rule + '\x1f' + value;
+            std::string key = field;
+            key.append(1, '\x1f').append(rule).append(1, '\x1f').append(value);
             if (std::find(seen.begin(), seen.end(), key) != seen.end() && !duplicate_reported) {
                 duplicate_reported = true;
-                add(id, "duplicate of another rule with field '" + field + "', rule '" + rule +
-                            "' and value '" + value + "'");
+                std::string message = "duplicate of another rule with field '" + field;
+                message.append("', rule '").append(rule).append("' and value '");
+                add(id, message.append(value).append("'"));
             }
             seen.push_back(key);
             try {

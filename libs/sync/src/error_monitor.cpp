@@ -63,7 +63,7 @@ void error_monitor::trip(const std::string& why) const {
         first = false;
         msg += e;
     }
-    throw core::error(core::error_kind::fatal, std::move(msg));
+    throw core::error(core::error_kind::fatal, msg);
 }
 
 }  // namespace casio::sync

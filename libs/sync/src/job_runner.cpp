@@ -294,7 +294,7 @@ awaitable<void> job_runner::work_supervised() {
     wake_ = std::make_unique<asio::steady_timer>(ex);
     asio::co_spawn(ex, do_sync(),
                    asio::bind_cancellation_slot(work_signal_.slot(), [this](std::exception_ptr e) {
-                       work_error_ = e;
+                       work_error_ = std::move(e);
                        work_done_ = true;
                        wake_->cancel();
                    }));

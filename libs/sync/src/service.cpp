@@ -157,7 +157,7 @@ awaitable<bool> preflight(es::client& es, const config& cfg, core::sleeper& slee
             if (e.status() == 401 || e.status() == 403) {
                 auto message = credentials_refused(es.base_url(), ec, e);
                 log::critical(message);
-                throw preflight_error(std::move(message));
+                throw preflight_error(message);
             }
             why = e.what();
         }
@@ -387,7 +387,7 @@ awaitable<void> service::run() {
     auto start = [&](loop_state& st, std::chrono::milliseconds period,
                      std::function<awaitable<void>()> round) {
         ++loops_running;
-        asio::co_spawn(ex, loop(st, period, std::move(round)), [&](std::exception_ptr) {
+        asio::co_spawn(ex, loop(st, period, std::move(round)), [&](const std::exception_ptr&) {
             --loops_running;
             notify();
         });
@@ -447,7 +447,7 @@ awaitable<void> service::schedule_round() {
         co_await wait_below(limit - 1);
         ++running;
         asio::co_spawn(ex, schedule_connector(c, !first_heartbeat_done_),
-                       [&](std::exception_ptr e) {
+                       [&](const std::exception_ptr& e) {
                            if (e && !first) {
                                first = e;
                            }
@@ -621,7 +621,7 @@ void service::launch(es::doc_hit job, job_type t) {
     asio::co_spawn(
         changed_ ? changed_->get_executor() : asio::any_io_executor{},
         [runner]() -> awaitable<void> { co_await runner->run(); },
-        [this, it](std::exception_ptr e) {
+        [this, it](const std::exception_ptr& e) {
             if (e) {
                 try {
                     std::rethrow_exception(e);

@@ -87,7 +87,7 @@ sink::~sink() {
 
 void sink::fail(std::exception_ptr e) noexcept {
     if (!failure_ && !canceled_) {
-        failure_ = e;
+        failure_ = std::move(e);
     }
     queue_.abort();
     changed_.notify_all();
@@ -166,7 +166,7 @@ asio::awaitable<void> sink::start() {
     started_ = true;
     consumer_done_ = false;
     auto ex = co_await asio::this_coro::executor;
-    asio::co_spawn(ex, consume(), [this](std::exception_ptr e) {
+    asio::co_spawn(ex, consume(), [this](const std::exception_ptr& e) {
         if (e) {
             fail(e);
         }
@@ -392,7 +392,7 @@ asio::awaitable<void> sink::dispatch(batch b) {
     auto ex = co_await asio::this_coro::executor;
     asio::co_spawn(ex, send(std::move(b)),
                    asio::bind_cancellation_slot(slot_signals_[slot].slot(),
-                                                [this, slot, bytes](std::exception_ptr e) {
+                                                [this, slot, bytes](const std::exception_ptr& e) {
                                                     slot_busy_[slot] = false;
                                                     --in_flight_;
                                                     in_flight_bytes_ -= bytes;

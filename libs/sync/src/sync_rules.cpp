@@ -19,7 +19,7 @@ struct rule_set::compiled {
 
 namespace {
 
-core::error rule_error(const sync_rule& r, std::string what) {
+core::error rule_error(const sync_rule& r, const std::string& what) {
     return core::error(core::error_kind::bad_request,
                        "sync rule '" + r.id + "' (field '" + r.field + "'): " + what);
 }

@@ -20,7 +20,7 @@ std::string md5_hex(std::string_view data) {
     }
     static constexpr char hex[] = "0123456789abcdef";
     std::string out;
-    out.reserve(len * 2);
+    out.reserve(std::size_t{len} * 2);
     for (unsigned int i = 0; i < len; ++i) {
         out.push_back(hex[digest[i] >> 4]);
         out.push_back(hex[digest[i] & 0xf]);

@@ -13,7 +13,7 @@ namespace casio::es {
 class es_error : public core::error {
   public:
     // `what_call` is "<METHOD> <path>" (never a query string with secrets, never a header).
-    es_error(core::error_kind kind, std::string message, unsigned status, std::string type,
+    es_error(core::error_kind kind, const std::string& message, unsigned status, std::string type,
              std::string reason, std::string body_excerpt);
 
     unsigned http_status() const noexcept { return static_cast<unsigned>(status()); }

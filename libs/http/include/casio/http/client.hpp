@@ -40,7 +40,7 @@ struct client_options {
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds request_timeout{240'000};  // whole exchange, headers and body
     std::chrono::milliseconds idle_timeout{60'000};      // pooled idle keep-alive connection
-    std::size_t max_response_body = 64 * 1024 * 1024;    // over -> error, never buffered
+    std::size_t max_response_body = std::size_t{64} * 1024 * 1024;  // over -> error, never buffered
     bool accept_compressed = true;  // sends Accept-Encoding: gzip, deflate; decodes transparently
     tls_options tls;
 };

@@ -97,9 +97,9 @@ class response_stream {
 };
 
 struct server_options {
-    std::size_t max_body_size = 100 * 1024 * 1024;  // over -> 413
-    std::size_t max_target_size = 0;                // 0 = no limit; else 414 above it
-    std::size_t max_header_size = 64 * 1024;        // whole header block; over -> 431
+    std::size_t max_body_size = std::size_t{100} * 1024 * 1024;  // over -> 413
+    std::size_t max_target_size = 0;                             // 0 = no limit; else 414 above it
+    std::size_t max_header_size = std::size_t{64} * 1024;        // whole header block; over -> 431
     bool gzip_responses = true;  // when the client accepts gzip and the body is > ~1 KB
     std::chrono::milliseconds idle_timeout{60'000};  // waiting for the next request
     std::chrono::milliseconds io_timeout{120'000};   // reading a body / writing a response

@@ -23,7 +23,7 @@ inline constexpr int fields_page_size = 200;
 inline constexpr int fields_max_offset = 2000;
 // Nested collections are capped by the queries themselves.
 inline constexpr int nested_limit = 500;
-inline constexpr std::size_t default_max_file_size = 10 * 1024 * 1024;
+inline constexpr std::size_t default_max_file_size = std::size_t{10} * 1024 * 1024;
 
 // Default order of the standard objects (the configuration default and the sync order).
 inline constexpr std::array<std::string_view, 6> standard_sobjects = {

@@ -49,7 +49,7 @@ class content_document_collector {
   public:
     // `sort_window`: the bytes of links finish() groups in memory at once (more for a very large
     // org: a sixteenth of all its links, so that finish() reads the links at most ~16 times).
-    explicit content_document_collector(std::size_t sort_window = 4 * 1024 * 1024);
+    explicit content_document_collector(std::size_t sort_window = std::size_t{4} * 1024 * 1024);
     ~content_document_collector();
     content_document_collector(content_document_collector&&) noexcept;
     content_document_collector& operator=(content_document_collector&&) noexcept;

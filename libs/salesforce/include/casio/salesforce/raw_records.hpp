@@ -60,7 +60,7 @@ class raw_records {
     // text must be valid JSON (checked before). nullopt when the scan found no records array.
     std::optional<boost::json::value> sparse_tree(std::span<const std::string_view> fields,
                                                   core::json_parser& parser,
-                                                  boost::json::storage_ptr sp) const;
+                                                  const boost::json::storage_ptr& sp) const;
 
   private:
     class scanning;  // the steps of scan (raw_records.cpp)

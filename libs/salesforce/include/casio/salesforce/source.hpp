@@ -33,10 +33,10 @@ namespace casio::salesforce {
 // memory too: a query page is 1-10 MB of JSON, a file up to the download cap (4/3 of it in
 // base64).
 struct concurrency {
-    std::size_t objects = 4;                    // objects queried at once
-    std::size_t pages = 6;                      // query pages held at once, all objects together
-    std::size_t file_bytes = 24 * 1024 * 1024;  // file content held at once (base64 counted),
-                                                // until the sink has it in a bulk request
+    std::size_t objects = 4;  // objects queried at once
+    std::size_t pages = 6;    // query pages held at once, all objects together
+    // file content held at once (base64 counted), until the sink has it in a bulk request
+    std::size_t file_bytes = std::size_t{24} * 1024 * 1024;
 };
 
 class source final : public sync::source {

@@ -10,8 +10,8 @@
 namespace casio::sync {
 
 struct batch_limits {
-    std::size_t max_lines = 500;              // elasticsearch.bulk.chunk_size
-    std::size_t max_bytes = 3 * 1024 * 1024;  // elasticsearch.bulk.chunk_max_mem_size
+    std::size_t max_lines = 500;                           // elasticsearch.bulk.chunk_size
+    std::size_t max_bytes = std::size_t{3} * 1024 * 1024;  // elasticsearch.bulk.chunk_max_mem_size
 };
 
 struct batch_state {
