@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -247,21 +248,30 @@ std::string utc_stamp() {
                               .count());
 }
 
-// Copies `data` into a new file `to` (never overwriting one).
-void keep_aside(std::string_view data, const std::string& to) {
-    int fd = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        throw std::runtime_error("cannot create " + to + ": " + std::strerror(errno));
+// Copies `data` into a new file named `to` (or `to`.1, .2, ... when taken: nothing already
+// kept aside is overwritten). Returns the name used.
+std::string keep_aside(std::string_view data, const std::string& to) {
+    for (int n = 0; n < 1000; ++n) {
+        const std::string name = n == 0 ? to : to + "." + std::to_string(n);
+        int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 && errno == EEXIST) {
+            continue;
+        }
+        if (fd < 0) {
+            throw std::runtime_error("cannot create " + name + ": " + std::strerror(errno));
+        }
+        try {
+            write_all(fd, data, name);
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+        if (::fsync(fd) != 0 || ::close(fd) != 0) {
+            throw std::runtime_error("cannot write " + name + ": " + std::strerror(errno));
+        }
+        return name;
     }
-    try {
-        write_all(fd, data, to);
-    } catch (...) {
-        ::close(fd);
-        throw;
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        throw std::runtime_error("cannot write " + to + ": " + std::strerror(errno));
-    }
+    throw std::runtime_error("cannot keep " + to + " aside: too many files of that name");
 }
 
 }  // namespace
@@ -283,7 +293,10 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
     if (r.damaged_bytes > 0) {
         // The damaged log stays as it is, under another name; a new one is written from what
         // was replayed.
-        const std::string aside = path + ".damaged-" + utc_stamp();
+        std::string aside = path + ".damaged-" + utc_stamp();
+        for (int n = 1; std::filesystem::exists(aside) && n < 1000; ++n) {
+            aside = path + ".damaged-" + utc_stamp() + "." + std::to_string(n);
+        }
         if (::rename(path.c_str(), aside.c_str()) != 0) {
             throw std::runtime_error("rename " + path + ": " + std::strerror(errno));
         }
@@ -291,8 +304,8 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
              " intact records; the damaged file is kept as " + aside);
         compact = true;
     } else if (r.intact_end < data.size()) {
-        const std::string aside = path + ".torn-" + std::to_string(r.intact_end);
-        keep_aside(std::string_view(data).substr(r.intact_end), aside);
+        const std::string aside = keep_aside(std::string_view(data).substr(r.intact_end),
+                                             path + ".torn-" + std::to_string(r.intact_end));
         warn("write-ahead log " + path + ": ignoring a torn or corrupt tail of " +
              std::to_string(data.size() - r.intact_end) + " bytes at offset " +
              std::to_string(r.intact_end) + " (kept in " + aside + ")");

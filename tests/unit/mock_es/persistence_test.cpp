@@ -121,10 +121,20 @@ TEST_CASE("a torn last record is ignored with a warning", "[mock_es][persistence
         const char junk[] = {'\x40', '\x00', '\x00', '\x00', 'g', 'a', 'r', 'b', 'a', 'g', 'e'};
         garbage.write(junk, sizeof junk);
     }
-    service svc;
-    svc.open_data_dir(dir.path.string(), warn);
-    CHECK(call(svc, "GET", "/i/_doc/3").status == 200);
-    CHECK(warnings.size() == 2);
+    {
+        service svc;
+        svc.open_data_dir(dir.path.string(), warn);
+        CHECK(call(svc, "GET", "/i/_doc/3").status == 200);
+        CHECK(warnings.size() == 2);
+    }
+    // A crash again at the same place: the tail kept before is not overwritten.
+    const auto end = std::filesystem::file_size(log);
+    std::filesystem::resize_file(log, end + 5);
+    service again;
+    again.open_data_dir(dir.path.string(), warn);
+    const auto first = dir.path / ("wal.log.torn-" + std::to_string(end));
+    CHECK(std::filesystem::file_size(first) == 11);  // the junk above
+    CHECK(std::filesystem::file_size(first.string() + ".1") == 5);
 }
 
 TEST_CASE(
