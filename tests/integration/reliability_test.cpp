@@ -5,6 +5,7 @@
 // a user sees: the job's status and error, the connector, and the documents in the index.
 #include <catch2/catch.hpp>
 
+#include "support/scripted_server.hpp"
 #include "support/service_test.hpp"
 
 #if defined(CASIO_SERVICE_TESTS) && defined(CASIO_BIN_HOSTILE_PROXY)
@@ -130,6 +131,134 @@ TEST_CASE("Salesforce answering 429 with Retry-After slows the sync down, which 
     CHECK(r.exit_code == 0);
     CHECK(sf.applied().at(0) == 2);  // refused twice, then answered
     CHECK(index_ids(es_url, "search-sf-oneshot") == expected_ids(env.sf.base_url()));
+}
+
+namespace {
+
+// A file of the environment's org (121,256 bytes of HTML) and its document.
+constexpr const char* slow_file_version = "068B00000000004IAA";
+constexpr const char* slow_file_document = "069B00000000004IAA";
+
+}  // namespace
+
+TEST_CASE("a file sent at a trickle is indexed without content, and the sync completes",
+          "[integration][reliability][deadline]") {
+    environment_options opts;
+    opts.extra_config = "salesforce:\n  min_transfer_rate: 16\n  transfer_rate_window: 1\n";
+    environment env(opts);
+    const std::string es_url = env.es.base_url();
+    hostile_salesforce sf(env);
+    sf.rules(R"([{"match":")" + std::string(slow_file_version) +
+             R"(/VersionData","action":"slow","bytes_per_second":500}])");
+    auto r = env.sync("sf-oneshot");
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(sf.applied().at(0) == 3);  // tried three times, each cut within a window
+    CHECK_THAT(r.output, Catch::Contains("slower than the minimum transfer rate"));
+    CHECK_THAT(r.output, Catch::Contains("File " + std::string(slow_file_document)));
+    CHECK_THAT(r.output, Catch::Contains("is indexed without content"));
+    const auto docs = index_docs(es_url, "search-sf-oneshot");
+    CHECK(index_ids(es_url, "search-sf-oneshot") == expected_ids(env.sf.base_url()));
+    REQUIRE(docs.count(slow_file_document) == 1);
+    CHECK(!docs.at(slow_file_document).contains("body"));
+    CHECK(!docs.at(slow_file_document).contains("_attachment"));
+    REQUIRE(docs.count("069B00000000003IAA") == 1);  // another file (csv) has its text
+    CHECK(docs.at("069B00000000003IAA").contains("body"));
+}
+
+TEST_CASE("a query answer held open is cut at the first-byte deadline and retried",
+          "[integration][reliability][deadline]") {
+    environment_options opts;
+    opts.extra_config = "salesforce:\n  first_byte_timeout: 1\n  slow_answer_warning: 0.5\n";
+    environment env(opts);
+    const std::string es_url = env.es.base_url();
+    hostile_salesforce sf(env);
+
+    SECTION("held once: a warning, a retry, and the sync completes") {
+        sf.rules(R"([{"match":"FROM%20Account","action":"hold","times":1}])");
+        auto r = env.sync("sf-oneshot");
+        INFO(r.output);
+        CHECK(r.exit_code == 0);
+        CHECK(sf.applied().at(0) == 1);
+        CHECK_THAT(r.output, Catch::Contains("/query: no answer after 500 ms; waiting up to 1 s"));
+        CHECK_THAT(r.output, Catch::Contains("timed out after 1000 ms while reading the response "
+                                             "header; trying again in 1 s"));
+        CHECK(index_ids(es_url, "search-sf-oneshot") == expected_ids(env.sf.base_url()));
+    }
+
+    SECTION("held every time: the job fails naming the query") {
+        sf.rules(R"([{"match":"FROM%20Account","action":"hold"}])");
+        auto r = env.sync("sf-oneshot");
+        INFO(r.output);
+        CHECK(r.exit_code == 1);
+        CHECK(sf.applied().at(0) == 3);
+        const auto job = latest_job_of(es_url, "sf-oneshot");
+        INFO(json::serialize(job));
+        CHECK(job.at("status") == "error");
+        REQUIRE(job.at("error").is_string());
+        const std::string error(job.at("error").as_string());
+        CHECK_THAT(error, Catch::Contains("Salesforce query Account"));
+        CHECK_THAT(error, Catch::Contains("timed out after 1000 ms"));
+    }
+}
+
+TEST_CASE("SIGTERM while a file downloads suspends the job without indexing the file",
+          "[integration][reliability][deadline]") {
+    environment env;
+    const std::string es_url = env.es.base_url();
+    hostile_salesforce sf(env);
+    // Slow, but above no minimum rate: the download is under way when SIGTERM comes.
+    sf.rules(R"([{"match":")" + std::string(slow_file_version) +
+             R"(/VersionData","action":"slow","bytes_per_second":20000}])");
+    auto svc = env.start_service(true);
+    output_tail log{svc, {}};
+    REQUIRE(eventually([&] {
+        log.drain();
+        return connector_doc(es_url, "sf-service").has_value();
+    }));
+    const auto job_id = create_job(es_url, "sf-service");
+    REQUIRE(eventually([&] {
+        log.drain();
+        return sf.applied().at(0) >= 1;
+    }));
+    svc.signal(SIGTERM);
+    CHECK(svc.wait(std::chrono::seconds(10)) == 0);
+    INFO(log.drain());
+    CHECK(job_status(es_url, job_id) == "suspended");
+    const auto docs = index_docs(es_url, "search-sf-service");
+    CHECK(docs.count(slow_file_document) == 0);  // never without its content
+}
+
+TEST_CASE("Salesforce over TLS with a private CA: trusted through salesforce.ca_certs",
+          "[integration][reliability][tls]") {
+    casio::test::tls_identity identity;  // a self-signed certificate for 127.0.0.1
+    environment_options opts;
+    environment env(opts);
+    const std::string es_url = env.es.base_url();
+    const auto key = env.dir.path / "key.pem";
+    std::ofstream(key) << identity.key_pem();
+    auto proxy = child_process::start_server(
+        CASIO_BIN_HOSTILE_PROXY, {"--upstream", env.sf.base_url(), "--port", "0", "--tls-cert",
+                                  identity.cert_file(), "--tls-key", key.string()});
+    const std::string https = "https://127.0.0.1:" + std::to_string(proxy.port());
+    ::setenv("SALESFORCE_EMULATOR_HOST", https.c_str(), 1);
+
+    SECTION("without the CA the job fails naming the host and the verification") {
+        auto r = env.sync("sf-oneshot");
+        INFO(r.output);
+        CHECK(r.exit_code == 1);
+        CHECK_THAT(r.output,
+                   Catch::Contains("TLS certificate verification failed for host '127.0.0.1'"));
+    }
+
+    SECTION("with salesforce.ca_certs the sync completes") {
+        std::ofstream(env.config, std::ios::app)
+            << "salesforce:\n  ca_certs: " << identity.cert_file() << "\n";
+        auto r = env.sync("sf-oneshot");
+        INFO(r.output);
+        CHECK(r.exit_code == 0);
+        CHECK(index_ids(es_url, "search-sf-oneshot") == expected_ids(env.sf.base_url()));
+    }
 }
 
 TEST_CASE("SIGTERM while bulk items wait to be sent again suspends the job cleanly",

@@ -5,8 +5,10 @@
 // totalSize says, a nextRecordsUrl pointing back to a page already read).
 //
 //   hostile-proxy --upstream http://127.0.0.1:PORT [--port 0] [--host 127.0.0.1]
+//                 [--tls-cert FILE --tls-key FILE]
 //
-// Prints "listening on http://HOST:PORT" when ready. Rules are set at run time:
+// With a certificate and its key (PEM) it serves HTTPS, a TLS front for mock-salesforce.
+// Prints "listening on http(s)://HOST:PORT" when ready. Rules are set at run time:
 //   POST   /__proxy/rules   a JSON array of rules (replaces the rules in force)
 //   DELETE /__proxy/rules   no rule: every request passes unchanged
 //   GET    /__proxy/stats   {"requests": N, "applied": [count of each rule]}
@@ -33,16 +35,19 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -52,6 +57,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -83,6 +89,7 @@ struct proxy_state {
     std::string own_origin;
     std::vector<rule> rules;
     std::int64_t requests = 0;
+    std::unique_ptr<asio::ssl::context> tls;  // HTTPS towards the client when set
 };
 
 std::int64_t int_param(const json::object& o, std::string_view key, std::int64_t fallback) {
@@ -259,22 +266,22 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 
 // Sends the header as it is, then `body_bytes` of the body at `rate` bytes per second (0: at
 // once).
-asio::awaitable<void> send_paced(beast::tcp_stream& client, response& res, std::size_t body_bytes,
+template <class Stream>
+asio::awaitable<void> send_paced(Stream& client, response& res, std::size_t body_bytes,
                                  std::int64_t rate) {
     bhttp::response_serializer<bhttp::string_body> sr(res);
-    client.expires_never();
+    beast::get_lowest_layer(client).expires_never();
     co_await bhttp::async_write_header(client, sr, asio::use_awaitable);
     const std::string& body = res.body();
     const std::size_t n = std::min(body_bytes, body.size());
     if (rate <= 0) {
-        co_await asio::async_write(client.socket(), asio::buffer(body.data(), n),
-                                   asio::use_awaitable);
+        co_await asio::async_write(client, asio::buffer(body.data(), n), asio::use_awaitable);
         co_return;
     }
     const auto step = static_cast<std::size_t>(rate);
     for (std::size_t at = 0; at < n; at += step) {
         const std::size_t len = std::min(step, n - at);
-        co_await asio::async_write(client.socket(), asio::buffer(body.data() + at, len),
+        co_await asio::async_write(client, asio::buffer(body.data() + at, len),
                                    asio::use_awaitable);
         if (at + len < n) {
             co_await sleep_for(std::chrono::seconds(1));
@@ -283,7 +290,8 @@ asio::awaitable<void> send_paced(beast::tcp_stream& client, response& res, std::
 }
 
 // Answers one request; false when the connection is to be closed.
-asio::awaitable<bool> serve_one(proxy_state& st, beast::tcp_stream& client, request req) {
+template <class Stream>
+asio::awaitable<bool> serve_one(proxy_state& st, Stream& client, request req) {
     const std::string target(req.target());
     if (target.starts_with("/__proxy/")) {
         response res = admin(st, req);
@@ -337,14 +345,14 @@ asio::awaitable<bool> serve_one(proxy_state& st, beast::tcp_stream& client, requ
     co_return true;
 }
 
-asio::awaitable<void> serve_connection(proxy_state& st, tcp::socket socket) {
-    beast::tcp_stream client(std::move(socket));
+template <class Stream>
+asio::awaitable<void> serve_stream(proxy_state& st, Stream& client) {
     beast::flat_buffer buffer;
     try {
         for (;;) {
             bhttp::request_parser<bhttp::string_body> parser;
             parser.body_limit(1ull << 30);
-            client.expires_never();
+            beast::get_lowest_layer(client).expires_never();
             co_await bhttp::async_read(client, buffer, parser, asio::use_awaitable);
             request req = parser.release();
             const bool client_keeps = req.keep_alive();
@@ -357,8 +365,23 @@ asio::awaitable<void> serve_connection(proxy_state& st, tcp::socket socket) {
         // The client or the upstream went away: this connection ends.
     }
     beast::error_code ignored;
-    client.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    client.socket().close(ignored);
+    auto& socket = beast::get_lowest_layer(client).socket();
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+}
+
+asio::awaitable<void> serve_connection(proxy_state& st, tcp::socket socket) {
+    if (!st.tls) {
+        beast::tcp_stream client(std::move(socket));
+        co_await serve_stream(st, client);
+        co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> client(beast::tcp_stream(std::move(socket)), *st.tls);
+    auto [ec] = co_await client.async_handshake(asio::ssl::stream_base::server,
+                                                asio::as_tuple(asio::use_awaitable));
+    if (!ec) {  // else a client that does not trust the certificate: it hangs up
+        co_await serve_stream(st, client);
+    }
 }
 
 asio::awaitable<void> accept_loop(proxy_state& st, tcp::acceptor& acceptor) {
@@ -380,6 +403,8 @@ int main(int argc, char** argv) {
     proxy_state st;
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;
+    std::string tls_cert;
+    std::string tls_key;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
         if (i + 1 >= argc) {
@@ -411,6 +436,10 @@ int main(int argc, char** argv) {
             port = static_cast<std::uint16_t>(p);
         } else if (a == "--host") {
             host = v;
+        } else if (a == "--tls-cert") {
+            tls_cert = v;
+        } else if (a == "--tls-key") {
+            tls_key = v;
         } else {
             usage("unknown flag " + std::string(a));
         }
@@ -418,11 +447,20 @@ int main(int argc, char** argv) {
     if (st.upstream_host.empty()) {
         usage("--upstream is required");
     }
+    if (tls_cert.empty() != tls_key.empty()) {
+        usage("--tls-cert and --tls-key go together");
+    }
     try {
         asio::io_context ioc(1);
         tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address(host), port));
         const auto bound = acceptor.local_endpoint().port();
-        st.own_origin = "http://" + host + ":" + std::to_string(bound);
+        if (!tls_cert.empty()) {
+            st.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+            st.tls->use_certificate_chain_file(tls_cert);
+            st.tls->use_private_key_file(tls_key, asio::ssl::context::pem);
+        }
+        st.own_origin =
+            std::string(st.tls ? "https://" : "http://") + host + ":" + std::to_string(bound);
         asio::co_spawn(ioc, accept_loop(st, acceptor), asio::detached);
         asio::signal_set signals(ioc, SIGINT, SIGTERM);
         signals.async_wait([&](const boost::system::error_code&, int) { ioc.stop(); });

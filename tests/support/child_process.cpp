@@ -91,10 +91,14 @@ child_process child_process::start_server(const std::string& path,
         throw std::runtime_error(path + " did not print its readiness line");
     }
     constexpr std::string_view prefix = "listening on http://127.0.0.1:";
-    if (line.rfind(prefix, 0) != 0) {
+    constexpr std::string_view tls_prefix = "listening on https://127.0.0.1:";
+    if (line.rfind(prefix, 0) == 0) {
+        child.port_ = static_cast<std::uint16_t>(std::stoi(line.substr(prefix.size())));
+    } else if (line.rfind(tls_prefix, 0) == 0) {
+        child.port_ = static_cast<std::uint16_t>(std::stoi(line.substr(tls_prefix.size())));
+    } else {
         throw std::runtime_error(path + " printed '" + line + "' instead of its readiness line");
     }
-    child.port_ = static_cast<std::uint16_t>(std::stoi(line.substr(prefix.size())));
     return child;
 }
 

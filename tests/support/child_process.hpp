@@ -26,7 +26,7 @@ class child_process {
                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
     // Starts a server and waits until its first stdout line is
-    // "listening on http://127.0.0.1:PORT"; throws with the line read, or on timeout/exit.
+    // "listening on http(s)://127.0.0.1:PORT"; throws with the line read, or on timeout/exit.
     static child_process start_server(const std::string& path, const std::vector<std::string>& args,
                                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
 

@@ -21,6 +21,8 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -212,6 +214,24 @@ struct scripted_server::state : std::enable_shared_from_this<state> {
         --open;
     }
 
+    // The first trickle_from bytes at once, then the rest piece by piece (a slow peer).
+    template <class Stream>
+    static net::awaitable<void> send_slowly(Stream& stream, const scripted_reply& reply,
+                                            std::size_t to_send) {
+        if (reply.trickle_from > 0) {
+            co_await net::async_write(stream, net::buffer(reply.bytes.data(), reply.trickle_from),
+                                      net::use_awaitable);
+        }
+        net::steady_timer pace(co_await net::this_coro::executor);
+        for (std::size_t at = reply.trickle_from; at < to_send; at += reply.trickle_bytes) {
+            pace.expires_after(reply.trickle_every);
+            co_await pace.async_wait(net::use_awaitable);
+            const std::size_t n = std::min(reply.trickle_bytes, to_send - at);
+            co_await net::async_write(stream, net::buffer(reply.bytes.data() + at, n),
+                                      net::use_awaitable);
+        }
+    }
+
     template <class Stream>
     net::awaitable<void> serve(Stream& stream, tcp::socket& raw, std::size_t id,
                                std::string server_name) {
@@ -251,7 +271,9 @@ struct scripted_server::state : std::enable_shared_from_this<state> {
             if (reply.close_after) {
                 to_send = std::min(to_send, *reply.close_after);
             }
-            if (to_send > 0) {
+            if (reply.trickle_bytes > 0 && to_send > reply.trickle_from) {
+                co_await send_slowly(stream, reply, to_send);
+            } else if (to_send > 0) {
                 co_await net::async_write(stream, net::buffer(reply.bytes.data(), to_send),
                                           net::use_awaitable);
             }

@@ -4,6 +4,7 @@
 // close without answering, stall forever. Plain TCP or TLS with a certificate generated at run
 // time. Runs on the test's io_context and binds 127.0.0.1 port 0.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -42,6 +43,11 @@ struct scripted_reply {
     std::optional<std::size_t> close_after;  // send only this many bytes, then close
     bool close = false;                      // close once the bytes are sent
     bool stall = false;  // after sending `bytes` (may be empty), wait for the peer to leave
+    // A slow peer: the bytes after the first `trickle_from` go out `trickle_bytes` at a time,
+    // each piece `trickle_every` after the last (0 bytes: all at once).
+    std::size_t trickle_from = 0;
+    std::size_t trickle_bytes = 0;
+    std::chrono::milliseconds trickle_every{0};
 };
 
 // A complete response with Content-Length; `fields` are raw "Name: value" lines.

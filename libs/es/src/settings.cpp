@@ -1,9 +1,6 @@
 // The `elasticsearch:` section as config tables.
-#include <filesystem>
-
-#include <boost/asio/ssl/context.hpp>
-
 #include <casio/es/settings.hpp>
+#include <casio/http/client.hpp>
 
 namespace casio::es {
 
@@ -48,20 +45,8 @@ bool is_http_url(const std::string& v) {
     return v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0;
 }
 
-// ca_certs must be a file OpenSSL reads certificates from: checked at start, not when the
-// first TLS connection is made.
 bool usable_ca_file(const std::optional<std::string>& path) {
-    if (!path || path->empty()) {
-        return true;
-    }
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(*path, ec)) {
-        return false;
-    }
-    boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
-    boost::system::error_code load;
-    ctx.load_verify_file(*path, load);
-    return !load;
+    return !path || path->empty() || http::loadable_ca_file(*path);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <filesystem>
 #include <list>
 #include <map>
 #include <openssl/err.h>
@@ -316,7 +317,88 @@ struct pool {
 struct exchange_failure {
     error_code ec;
     std::string stage;
+    std::optional<std::chrono::milliseconds> limit;  // the deadline missed, when not the request's
 };
+
+// The deadlines of one exchange.
+struct timing {
+    clock_type::time_point deadline;    // up to the response header; the whole when not streamed
+    std::chrono::milliseconds timeout;  // its length, for messages
+    // A streamed exchange as a whole (stream_timeout), else time_point::max().
+    clock_type::time_point stream_deadline = clock_type::time_point::max();
+    std::chrono::milliseconds stream_timeout{0};
+};
+
+// Calls `fire` once after `after` unless destroyed first: a line for a wait that lasts.
+class alarm {
+  public:
+    alarm(const net::any_io_executor& ex, std::chrono::milliseconds after,
+          std::function<void()> fire)
+        : state_(std::make_shared<state>(ex)) {
+        state_->timer.expires_after(after);
+        state_->timer.async_wait([s = state_, f = std::move(fire)](error_code ec) {
+            if (!ec && s->armed) {
+                f();
+            }
+        });
+    }
+    ~alarm() {
+        state_->armed = false;
+        state_->timer.cancel();
+    }
+    alarm(const alarm&) = delete;
+    alarm& operator=(const alarm&) = delete;
+
+  private:
+    struct state {
+        explicit state(const net::any_io_executor& ex) : timer(ex) {}
+        net::steady_timer timer;
+        bool armed = true;
+    };
+    std::shared_ptr<state> state_;
+};
+
+// Bytes of a body over a sliding window: too few in a whole window fails the exchange
+// (client_options::min_transfer_rate). Time the caller's sink takes is not counted.
+class rate_meter {
+  public:
+    rate_meter(std::size_t min_rate, std::chrono::milliseconds window)
+        : min_rate_(min_rate), window_(window) {}
+
+    void add(std::size_t bytes, const std::string& where) {
+        bytes_ += bytes;
+        const auto now = clock_type::now();
+        if (min_rate_ == 0 || now - start_ < window_) {
+            return;
+        }
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - start_);
+        const auto needed = static_cast<std::uint64_t>(min_rate_) *
+                            static_cast<std::uint64_t>(elapsed.count()) / 1000;
+        if (bytes_ < needed) {
+            throw core::error(core::error_kind::timeout,
+                              where + ": response body slower than the minimum transfer rate (" +
+                                  std::to_string(bytes_) + " bytes in " +
+                                  std::to_string(elapsed.count()) + " ms, at least " +
+                                  std::to_string(min_rate_) + " bytes/s required)");
+        }
+        start_ = now;
+        bytes_ = 0;
+    }
+    void pause(clock_type::duration d) { start_ += d; }
+
+  private:
+    std::size_t min_rate_;
+    std::chrono::milliseconds window_;
+    clock_type::time_point start_ = clock_type::now();
+    std::uint64_t bytes_ = 0;
+};
+
+std::string seconds_text(std::chrono::milliseconds d) {
+    if (d.count() % 1000 == 0) {
+        return std::to_string(d.count() / 1000) + " s";
+    }
+    return std::to_string(d.count()) + " ms";
+}
 
 }  // namespace
 
@@ -503,9 +585,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
             throw core::error(core::error_kind::canceled, t.where + ": request cancelled");
         }
         if (f.ec == beast::error::timeout || clock_type::now() >= deadline) {
-            throw core::error(core::error_kind::timeout, t.where + ": timed out after " +
-                                                             std::to_string(timeout.count()) +
-                                                             " ms while " + f.stage);
+            throw core::error(core::error_kind::timeout,
+                              t.where + ": timed out after " +
+                                  std::to_string(f.limit.value_or(timeout).count()) + " ms while " +
+                                  f.stage);
         }
         throw core::error(core::error_kind::transient,
                           t.where + ": " + f.stage + " failed: " + f.ec.message());
@@ -650,12 +733,14 @@ struct client::impl : std::enable_shared_from_this<impl> {
     using response_parser = bhttp::response_parser<bhttp::buffer_body>;
 
     template <class Stream>
-    net::awaitable<std::optional<exchange_failure>> exchange(
-        Stream& stream, connection& conn, const target_info& t, outgoing& msg, method verb,
-        clock_type::time_point deadline, std::chrono::milliseconds timeout, body_sink* sink,
-        response& res, bool& keep_alive, bool& response_started) {
+    net::awaitable<std::optional<exchange_failure>> exchange(Stream& stream, connection& conn,
+                                                             const target_info& t, outgoing& msg,
+                                                             method verb, const timing& tm,
+                                                             body_sink* sink, response& res,
+                                                             bool& keep_alive,
+                                                             bool& response_started) {
         auto& tcp_layer = conn.tcp();
-        tcp_layer.expires_at(deadline);
+        tcp_layer.expires_at(tm.deadline);
         {
             bhttp::request_serializer<chunks_body> sr{msg};
             auto [ec, n] =
@@ -665,8 +750,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
             }
         }
         std::optional<response_parser> parser_storage;
-        if (auto failure = co_await read_final_header(stream, conn, t, verb, deadline,
-                                                      parser_storage, response_started)) {
+        if (auto failure = co_await read_final_header(stream, conn, t, verb, tm, parser_storage,
+                                                      response_started)) {
             co_return failure;
         }
         auto& parser = *parser_storage;
@@ -678,8 +763,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
             }
             res.body.reserve(static_cast<std::size_t>(*parser.content_length()));
         }
-        if (auto failure =
-                co_await read_body(stream, conn, t, parser, coding, deadline, timeout, sink, res)) {
+        if (auto failure = co_await read_body(stream, conn, t, parser, coding, tm, sink, res)) {
             co_return failure;
         }
         keep_alive = parser.get().keep_alive() && conn.buffer.size() == 0;
@@ -690,9 +774,23 @@ struct client::impl : std::enable_shared_from_this<impl> {
     // (100 Continue sent unasked, 103 Early Hints) precede it, each needing a fresh parser.
     template <class Stream>
     net::awaitable<std::optional<exchange_failure>> read_final_header(
-        Stream& stream, connection& conn, const target_info& t, method verb,
-        clock_type::time_point deadline, std::optional<response_parser>& parser_storage,
-        bool& response_started) {
+        Stream& stream, connection& conn, const target_info& t, method verb, const timing& tm,
+        std::optional<response_parser>& parser_storage, bool& response_started) {
+        // The request is sent: the answer's first byte is due within first_byte_timeout.
+        auto deadline = tm.deadline;
+        std::optional<std::chrono::milliseconds> limit;
+        const auto first_byte = opts_.first_byte_timeout;
+        if (first_byte.count() > 0 && clock_type::now() + first_byte < deadline) {
+            deadline = clock_type::now() + first_byte;
+            limit = first_byte;
+        }
+        std::optional<alarm> slow;
+        if (opts_.on_slow && opts_.slow_answer.count() > 0) {
+            slow.emplace(ex_, opts_.slow_answer, [this, where = t.where, tm, limit] {
+                opts_.on_slow(where + ": no answer after " + seconds_text(opts_.slow_answer) +
+                              "; waiting up to " + seconds_text(limit.value_or(tm.timeout)));
+            });
+        }
         for (;;) {
             parser_storage.emplace();
             auto& p = *parser_storage;
@@ -711,7 +809,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
                                       t.where + ": response header exceeds " +
                                           std::to_string(max_header_bytes) + " bytes");
                 }
-                co_return exchange_failure{ec, "reading the response header"};
+                co_return exchange_failure{ec, "reading the response header", limit};
             }
             response_started = true;
             unsigned status = p.get().result_int();
@@ -752,25 +850,53 @@ struct client::impl : std::enable_shared_from_this<impl> {
                                                         " bytes (max_response_body)");
     }
 
+    // The expiry of the next body read. A streamed body may take long as a whole (up to
+    // stream_timeout); what must not stall is progress. With a minimum rate, no byte for a
+    // whole window is a failure too.
+    clock_type::time_point read_expiry(const timing& tm, bool streamed) const {
+        const auto now = clock_type::now();
+        auto at = streamed ? std::min(tm.stream_deadline, now + tm.timeout) : tm.deadline;
+        if (opts_.min_transfer_rate > 0) {
+            at = std::min(at, now + opts_.transfer_rate_window);
+        }
+        return at;
+    }
+
+    // Which deadline a body read missed.
+    exchange_failure body_timeout(const target_info& t, const timing& tm, bool streamed,
+                                  error_code ec) const {
+        const auto now = clock_type::now();
+        const std::string stage = "reading the response body";
+        if (streamed && now >= tm.stream_deadline) {
+            return {ec, stage, tm.stream_timeout};
+        }
+        if (!streamed && now >= tm.deadline) {
+            return {ec, stage, tm.timeout};
+        }
+        if (opts_.min_transfer_rate > 0) {
+            throw core::error(core::error_kind::timeout,
+                              t.where + ": no data for " +
+                                  seconds_text(opts_.transfer_rate_window) + " while " + stage +
+                                  " (at least " + std::to_string(opts_.min_transfer_rate) +
+                                  " bytes/s required)");
+        }
+        return {ec, stage, tm.timeout};  // streamed: no progress within the timeout
+    }
+
     // Reads the body, decoded, into `res.body` or the sink.
     template <class Stream>
     net::awaitable<std::optional<exchange_failure>> read_body(
         Stream& stream, connection& conn, const target_info& t, response_parser& parser,
-        detail::content_coding coding, clock_type::time_point deadline,
-        std::chrono::milliseconds timeout, body_sink* sink, response& res) {
+        detail::content_coding coding, const timing& tm, body_sink* sink, response& res) {
         const std::size_t limit = opts_.max_response_body;
         detail::body_decoder decoder(coding, read_chunk_size);
+        rate_meter meter(opts_.min_transfer_rate, opts_.transfer_rate_window);
         std::uint64_t raw_total = 0;
         char* buf = conn.read_buffer.get();
         while (!parser.is_done()) {
             parser.get().body().data = buf;
             parser.get().body().size = read_chunk_size;
-            if (sink) {
-                // A streamed body may take long as a whole; what must not stall is progress.
-                conn.tcp().expires_after(timeout);
-            } else {
-                conn.tcp().expires_at(deadline);
-            }
+            conn.tcp().expires_at(read_expiry(tm, sink != nullptr));
             // read_some: hand over what arrived instead of waiting for a full buffer, so a
             // slow stream is delivered as it comes.
             auto [ec, n] = co_await bhttp::async_read_some(stream, conn.buffer, parser,
@@ -788,10 +914,14 @@ struct client::impl : std::enable_shared_from_this<impl> {
                                               std::to_string(raw_total) + " bytes");
                     }
                 }
+                if (ec == beast::error::timeout) {
+                    co_return body_timeout(t, tm, sink != nullptr, ec);
+                }
                 co_return exchange_failure{ec, "reading the response body"};
             }
             std::size_t got = read_chunk_size - parser.get().body().size;
             raw_total += got;
+            meter.add(got, t.where);
             if (!sink && raw_total > limit) {
                 throw body_too_large(t);
             }
@@ -799,7 +929,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
                 decoder.input({buf, got});
                 for (auto out = decoder.next(); !out.empty(); out = decoder.next()) {
                     if (sink) {
+                        const auto handed = clock_type::now();
                         co_await (*sink)(out);
+                        meter.pause(clock_type::now() - handed);
                     } else {
                         if (res.body.size() + out.size() > limit) {
                             throw body_too_large(t);
@@ -839,11 +971,28 @@ struct client::impl : std::enable_shared_from_this<impl> {
         }
     }
 
+    timing timing_of(const request& req, bool streamed) const {
+        const auto now = clock_type::now();
+        timing tm;
+        tm.timeout = req.timeout.value_or(opts_.request_timeout);
+        tm.deadline = now + tm.timeout;
+        if (streamed && opts_.stream_timeout.count() > 0) {
+            tm.stream_timeout = opts_.stream_timeout;
+            tm.stream_deadline = now + tm.stream_timeout;
+            if (tm.stream_deadline < tm.deadline) {
+                tm.deadline = tm.stream_deadline;
+                tm.timeout = tm.stream_timeout;
+            }
+        }
+        return tm;
+    }
+
     static net::awaitable<response> run(std::shared_ptr<impl> self, request req, body_sink sink) {
         auto cs = co_await net::this_coro::cancellation_state;
         target_info t = parse_target(req.url);
-        auto timeout = req.timeout.value_or(self->opts_.request_timeout);
-        auto deadline = clock_type::now() + timeout;
+        const timing tm = self->timing_of(req, sink != nullptr);
+        const auto deadline = tm.deadline;
+        const auto timeout = tm.timeout;
         outgoing msg = build_message(self->opts_, t, req);
         body_sink* sink_ptr = sink ? &sink : nullptr;
 
@@ -858,11 +1007,11 @@ struct client::impl : std::enable_shared_from_this<impl> {
             connection& c = *l.conn;
             std::optional<exchange_failure> failure;
             if (c.tls) {
-                failure = co_await self->exchange(*c.tls, c, t, msg, req.verb, deadline, timeout,
-                                                  sink_ptr, res, keep_alive, started);
+                failure = co_await self->exchange(*c.tls, c, t, msg, req.verb, tm, sink_ptr, res,
+                                                  keep_alive, started);
             } else {
-                failure = co_await self->exchange(*c.plain, c, t, msg, req.verb, deadline, timeout,
-                                                  sink_ptr, res, keep_alive, started);
+                failure = co_await self->exchange(*c.plain, c, t, msg, req.verb, tm, sink_ptr, res,
+                                                  keep_alive, started);
             }
             if (!failure) {
                 if (keep_alive && cs.cancelled() == net::cancellation_type::none) {
@@ -895,6 +1044,17 @@ struct client::impl : std::enable_shared_from_this<impl> {
 };
 
 // ---------------------------------------------------------------------------------------------
+
+bool loadable_ca_file(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        return false;
+    }
+    net::ssl::context ctx(net::ssl::context::tls_client);
+    error_code load;
+    ctx.load_verify_file(path, load);
+    return !load;
+}
 
 client::client(boost::asio::any_io_executor ex, client_options opts)
     : impl_(std::make_shared<impl>(std::move(ex), std::move(opts))) {}

@@ -72,13 +72,17 @@ asio::awaitable<void> client::follow(const exchange_action& a) {
         case exchange_action::kind::new_token:
             co_return;
         case exchange_action::kind::wait:
+            warn_retry(a, "trying again in ");
             co_await sleeper_.sleep_for(a.delay);
             co_return;
         case exchange_action::kind::org_wait:
             if (a.fewer) {
                 limits_->too_many(std::chrono::steady_clock::now());
             }
-            org_busy_for(a.delay);  // every request waits, this one too (request_slot)
+            // Every request waits, this one too (request_slot); said once per busy spell.
+            if (org_busy_for(a.delay)) {
+                warn_retry(a, "every request to the org waits ");
+            }
             co_return;
         case exchange_action::kind::fail:
             break;
@@ -89,9 +93,22 @@ asio::awaitable<void> client::follow(const exchange_action& a) {
     throw *a.error;
 }
 
-void client::org_busy_for(core::retry_ms d) {
-    limits_->busy_until = std::max(limits_->busy_until, std::chrono::steady_clock::now() + d);
+bool client::org_busy_for(core::retry_ms d) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool idle = limits_->busy_until <= now;
+    limits_->busy_until = std::max(limits_->busy_until, now + d);
     ++limits_->busy_round;
+    return idle;
+}
+
+void client::warn_retry(const exchange_action& a, std::string_view waiting) const {
+    if (!warn_ || !a.error) {
+        return;
+    }
+    const auto ms = a.delay.count();
+    const std::string delay =
+        ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+    warn_(std::string(a.error->what()) + "; " + std::string(waiting) + delay);
 }
 
 void client::note_usage(const http::response& res) {

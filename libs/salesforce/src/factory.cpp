@@ -29,7 +29,7 @@ std::string emulator_base_url() {
 
 factory::factory(boost::asio::any_io_executor ex, service_settings settings,
                  std::string base_url_override)
-    : http_(std::move(ex)),
+    : http_(std::move(ex), http_options(settings, [](const std::string& w) { log_warning(w); })),
       transport_(http_),
       settings_(settings),
       base_url_override_(std::move(base_url_override)) {}

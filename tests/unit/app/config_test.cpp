@@ -108,6 +108,44 @@ TEST_CASE("the salesforce section: concurrency bounds, validated and named",
                       Catch::Contains("salesforce.max_concurrent_pages"));
 }
 
+TEST_CASE("the salesforce section: deadlines and CA bundle, validated and named",
+          "[config][salesforce]") {
+    using std::chrono::milliseconds;
+    auto r = load(
+        "salesforce:\n  connect_timeout: 5\n  first_byte_timeout: 60\n  request_timeout: 90\n"
+        "  download_timeout: 1200\n  min_transfer_rate: 8\n  transfer_rate_window: 2.5\n"
+        "  slow_answer_warning: 0\n");
+    CHECK(r.warnings.empty());
+    const auto& sf = r.cfg.salesforce;
+    CHECK(sf.connect_timeout == milliseconds(5'000));
+    CHECK(sf.first_byte_timeout == milliseconds(60'000));
+    CHECK(sf.request_timeout == milliseconds(90'000));
+    CHECK(sf.download_timeout == milliseconds(1'200'000));
+    CHECK(sf.min_transfer_rate == 8 * 1024);
+    CHECK(sf.transfer_rate_window == milliseconds(2'500));
+    CHECK(sf.slow_answer_warning == milliseconds(0));
+    const auto o = casio::salesforce::http_options(sf, {});
+    CHECK(o.connect_timeout == milliseconds(5'000));
+    CHECK(o.first_byte_timeout == milliseconds(60'000));
+    CHECK(o.request_timeout == milliseconds(90'000));
+    CHECK(o.stream_timeout == milliseconds(1'200'000));
+    CHECK(o.min_transfer_rate == 8 * 1024);
+    CHECK(o.tls.ca_file.empty());
+    CHECK_THROWS_WITH(load("salesforce.first_byte_timeout: 0.5\n"),
+                      "config: salesforce.first_byte_timeout: expected a number of seconds from 1 "
+                      "to 3600, got \"0.5\"");
+    CHECK_THROWS_WITH(load("salesforce.download_timeout: 100000\n"),
+                      Catch::Contains("salesforce.download_timeout: expected a number of seconds "
+                                      "from 1 to 86400"));
+    CHECK_THROWS_WITH(load("salesforce.min_transfer_rate: -1\n"),
+                      Catch::Contains("salesforce.min_transfer_rate"));
+    CHECK_THROWS_WITH(load("salesforce.ca_certs: /nonexistent/ca.pem\n"),
+                      "config: salesforce.ca_certs: expected a readable file of PEM CA "
+                      "certificates, got \"/nonexistent/ca.pem\"");
+    CHECK_THROWS_WITH(load("salesforce.ca_certs: " CASIO_SOURCE_DIR "/conf/config.yml\n"),
+                      Catch::Contains("salesforce.ca_certs: expected a readable file of PEM CA"));
+}
+
 TEST_CASE("load_settings_file reads a file and reports a missing one", "[config][file]") {
     std::string path = "/tmp/casio_app_config_test_" + std::to_string(::getpid()) + ".yml";
     {
@@ -136,6 +174,14 @@ TEST_CASE("conf/config.yml.example loads cleanly and states the defaults", "[con
     CHECK(a.salesforce.limits.objects == b.salesforce.limits.objects);
     CHECK(a.salesforce.limits.pages == b.salesforce.limits.pages);
     CHECK(a.salesforce.limits.file_bytes == b.salesforce.limits.file_bytes);
+    CHECK(a.salesforce.connect_timeout == b.salesforce.connect_timeout);
+    CHECK(a.salesforce.first_byte_timeout == b.salesforce.first_byte_timeout);
+    CHECK(a.salesforce.request_timeout == b.salesforce.request_timeout);
+    CHECK(a.salesforce.download_timeout == b.salesforce.download_timeout);
+    CHECK(a.salesforce.min_transfer_rate == b.salesforce.min_transfer_rate);
+    CHECK(a.salesforce.transfer_rate_window == b.salesforce.transfer_rate_window);
+    CHECK(a.salesforce.slow_answer_warning == b.salesforce.slow_answer_warning);
+    CHECK(a.salesforce.ca_certs == b.salesforce.ca_certs);
     CHECK(a.connectors.empty());
     CHECK(a.sources == b.sources);
 }

@@ -398,6 +398,153 @@ TEST_CASE("a per-request timeout overrides the client's", "[http][timeout]") {
     CHECK(std::string(e.what()).find("timed out after 150 ms") != std::string::npos);
 }
 
+TEST_CASE("an answer whose header does not come hits the first-byte deadline", "[http][timeout]") {
+    net::io_context ioc;
+    scripted_server server(ioc.get_executor(), [](const scripted_request&) {
+        scripted_reply reply;
+        reply.stall = true;
+        return reply;
+    });
+    auto opts = fast_options();  // 5 s for the whole request
+    opts.first_byte_timeout = std::chrono::milliseconds(150);
+    client c(ioc.get_executor(), opts);
+    auto e = expect_error(ioc, c, get(server.url("/held")));
+    CHECK(e.kind() == error_kind::timeout);
+    CHECK(std::string(e.what()).find("timed out after 150 ms while reading the response header") !=
+          std::string::npos);
+}
+
+TEST_CASE("a body slower than the minimum transfer rate fails, a fast one passes",
+          "[http][timeout]") {
+    net::io_context ioc;
+    const std::string body = pattern(200'000);
+    scripted_server server(ioc.get_executor(), [&](const scripted_request& r) {
+        auto reply = http_reply(200, body);
+        if (r.target().starts_with("/trickle")) {  // about 2 kB/s after the header
+            reply.trickle_from = reply.bytes.size() - body.size() + 1000;
+            reply.trickle_bytes = 20;
+            reply.trickle_every = std::chrono::milliseconds(10);
+        }
+        return reply;
+    });
+    auto opts = fast_options();
+    opts.min_transfer_rate = 100'000;
+    opts.transfer_rate_window = std::chrono::milliseconds(200);
+    client c(ioc.get_executor(), opts);
+
+    SECTION("buffered") {
+        auto e = expect_error(ioc, c, get(server.url("/trickle?secret=x")));
+        CHECK(e.kind() == error_kind::timeout);
+        const std::string message = e.what();
+        CHECK(message.find("/trickle") != std::string::npos);
+        CHECK(message.find("slower than the minimum transfer rate") != std::string::npos);
+        CHECK(message.find("at least 100000 bytes/s") != std::string::npos);
+        CHECK(message.find("secret") == std::string::npos);
+        CHECK(casio::test::run(ioc, c.send(get(server.url("/fast")))).body == body);
+    }
+
+    SECTION("streamed, with the time the sink takes not counted") {
+        std::size_t received = 0;
+        net::steady_timer busy(ioc);
+        auto sink = [&](std::string_view chunk) -> net::awaitable<void> {
+            if (received == 0) {  // a consumer that holds the first chunk for 2 windows
+                busy.expires_after(std::chrono::milliseconds(400));
+                co_await busy.async_wait(net::use_awaitable);
+            }
+            received += chunk.size();
+        };
+        casio::test::run(ioc, c.send_streaming(get(server.url("/fast")), sink));
+        CHECK(received == body.size());
+        try {
+            casio::test::run(ioc, c.send_streaming(get(server.url("/trickle")), sink));
+            FAIL("a trickling stream completed");
+        } catch (const casio::core::error& e) {
+            CHECK(e.kind() == error_kind::timeout);
+            CHECK(std::string(e.what()).find("slower than the minimum transfer rate") !=
+                  std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("with a minimum rate, a body that stops for a whole window fails at once",
+          "[http][timeout]") {
+    net::io_context ioc;
+    scripted_server server(ioc.get_executor(), [](const scripted_request&) {
+        auto reply = http_reply(200, std::string(100'000, 's'));
+        reply.bytes.resize(reply.bytes.size() - 90'000);
+        reply.stall = true;
+        return reply;
+    });
+    auto opts = fast_options();  // 5 s a request: the window fails it first
+    opts.min_transfer_rate = 1;
+    opts.transfer_rate_window = std::chrono::milliseconds(150);
+    client c(ioc.get_executor(), opts);
+    std::size_t received = 0;
+    auto sink = [&](std::string_view chunk) -> net::awaitable<void> {
+        received += chunk.size();
+        co_return;
+    };
+    try {
+        casio::test::run(ioc, c.send_streaming(get(server.url("/stuck")), sink));
+        FAIL("a stalled stream completed");
+    } catch (const casio::core::error& e) {
+        CHECK(e.kind() == error_kind::timeout);
+        CHECK(std::string(e.what()).find("no data for 150 ms while reading the response body") !=
+              std::string::npos);
+    }
+    CHECK(received == 10'000);
+}
+
+TEST_CASE("stream_timeout bounds a streamed exchange that keeps progressing", "[http][timeout]") {
+    net::io_context ioc;
+    scripted_server server(ioc.get_executor(), [](const scripted_request&) {
+        auto reply = http_reply(200, std::string(100'000, 's'));
+        reply.trickle_from = reply.bytes.size() - 100'000;
+        reply.trickle_bytes = 1000;
+        reply.trickle_every = std::chrono::milliseconds(10);  // 100 kB/s: 1 s for the body
+        return reply;
+    });
+    auto opts = fast_options();
+    opts.stream_timeout = std::chrono::milliseconds(250);
+    client c(ioc.get_executor(), opts);
+    auto sink = [](std::string_view) -> net::awaitable<void> { co_return; };
+    try {
+        casio::test::run(ioc, c.send_streaming(get(server.url("/long")), sink));
+        FAIL("a stream past stream_timeout completed");
+    } catch (const casio::core::error& e) {
+        CHECK(e.kind() == error_kind::timeout);
+        CHECK(std::string(e.what()).find(
+                  "timed out after 250 ms while reading the response body") != std::string::npos);
+    }
+    // A buffered request is not a stream: the request timeout (5 s) applies.
+    CHECK(casio::test::run(ioc, c.send(get(server.url("/long")))).body.size() == 100'000);
+}
+
+TEST_CASE("a slow answer is reported once, a prompt one never", "[http][timeout]") {
+    net::io_context ioc;
+    scripted_server server(ioc.get_executor(), [](const scripted_request& r) {
+        auto reply = http_reply(200, "ok");
+        if (r.target().starts_with("/slow")) {  // the whole answer after 300 ms
+            reply.trickle_bytes = reply.bytes.size();
+            reply.trickle_every = std::chrono::milliseconds(300);
+        }
+        return reply;
+    });
+    auto opts = fast_options();
+    opts.first_byte_timeout = std::chrono::milliseconds(4'000);
+    opts.slow_answer = std::chrono::milliseconds(100);
+    std::vector<std::string> lines;
+    opts.on_slow = [&](const std::string& line) { lines.push_back(line); };
+    client c(ioc.get_executor(), opts);
+
+    CHECK(casio::test::run(ioc, c.send(get(server.url("/fast")))).body == "ok");
+    CHECK(lines.empty());
+    CHECK(casio::test::run(ioc, c.send(get(server.url("/slow?q=secret")))).body == "ok");
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find("/slow: no answer after 100 ms; waiting up to 4 s") != std::string::npos);
+    CHECK(lines[0].find("secret") == std::string::npos);
+}
+
 TEST_CASE("a connect that never completes hits the connect deadline", "[http][timeout]") {
     net::io_context ioc;
     casio::test::blackhole_listener hole(ioc.get_executor());

@@ -35,11 +35,28 @@ struct tls_options {
     std::string ca_dir;   // hashed CA directory; optional
 };
 
+// Whether `path` is a regular file OpenSSL reads CA certificates from (PEM): settings check
+// ca_certs when they are loaded, not when the first TLS connection is made.
+bool loadable_ca_file(const std::string& path);
+
 struct client_options {
     std::size_t max_connections_per_origin = 32;
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds request_timeout{240'000};  // whole exchange, headers and body
     std::chrono::milliseconds idle_timeout{60'000};      // pooled idle keep-alive connection
+    // From the request sent to the response header (0: only request_timeout applies).
+    std::chrono::milliseconds first_byte_timeout{0};
+    // A streamed exchange (send_streaming) as a whole, body included (0: no limit; the body
+    // must then keep making progress, see send_streaming).
+    std::chrono::milliseconds stream_timeout{0};
+    // A body (streamed or not) must bring at least this many bytes a second, measured over
+    // each `transfer_rate_window`; time spent in a streaming sink does not count. 0: off.
+    std::size_t min_transfer_rate = 0;
+    std::chrono::milliseconds transfer_rate_window{30'000};
+    // Called once for an exchange whose response header has not come after `slow_answer`
+    // (0: never), with a line naming the URL (never its query) and the deadline.
+    std::chrono::milliseconds slow_answer{0};
+    std::function<void(const std::string&)> on_slow;
     std::size_t max_response_body = std::size_t{64} * 1024 * 1024;  // over -> error, never buffered
     bool accept_compressed = true;  // sends Accept-Encoding: gzip, deflate; decodes transparently
     tls_options tls;
@@ -121,7 +138,9 @@ class client {
     // size, at most 64 KiB, not the body size; max_response_body does not apply). The returned
     // response has an empty body. A body cut mid-way throws core::error(transient). The
     // deadline covers the exchange up to the response header; after it each body read must
-    // make progress within the timeout, so long downloads are not cut while they advance.
+    // make progress within the timeout (and within transfer_rate_window when a minimum rate
+    // is set), so long downloads are not cut while they advance; stream_timeout, when set,
+    // bounds the whole.
     using body_sink = std::function<boost::asio::awaitable<void>(std::string_view chunk)>;
     boost::asio::awaitable<response> send_streaming(request req, body_sink sink);
 

@@ -210,7 +210,10 @@ class client {
     // request's own record of it), then for a request slot.
     boost::asio::awaitable<core::async_semaphore::permit> request_slot(std::uint64_t& waited);
     // The org asked to wait: every request of every client of the org waits `d` from now.
-    void org_busy_for(core::retry_ms d);
+    // Makes every request to the org wait `d`; true when the org was not waiting already.
+    bool org_busy_for(core::retry_ms d);
+    // A WARN line for a retry: the failure and the wait.
+    void warn_retry(const exchange_action& a, std::string_view waiting) const;
     // Carries out a decision about an exchange (exchange.hpp) that sends again: a new token,
     // a wait of this request or of the org; throws the error of a failing one.
     boost::asio::awaitable<void> follow(const exchange_action& a);

@@ -3,8 +3,11 @@
 // configuration schema, the features, and a source per job. Every source shares one
 // keep-alive HTTP client, and the sources of one org share its cap on requests in flight.
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -23,11 +26,27 @@ namespace casio::salesforce {
 struct service_settings {
     std::size_t max_concurrent_requests = 20;  // to one org, every kind of request
     concurrency limits;                        // objects, pages and file bytes of one sync
+    // Deadlines of every exchange with Salesforce (config in seconds).
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds first_byte_timeout{120'000};  // Salesforce's own query limit
+    std::chrono::milliseconds request_timeout{300'000};     // token, describe, query page
+    std::chrono::milliseconds download_timeout{900'000};    // one file, as a whole
+    std::size_t min_transfer_rate = 4096;                   // bytes/s (config in KiB/s); 0: off
+    std::chrono::milliseconds transfer_rate_window{30'000};
+    std::chrono::milliseconds slow_answer_warning{10'000};  // a WARN line past it; 0: none
+    std::optional<std::string> ca_certs;  // PEM bundle instead of the system's CAs
 };
 
 // The keys of that section: max_concurrent_requests, max_concurrent_objects,
-// max_concurrent_pages and max_file_content_in_flight (MiB).
+// max_concurrent_pages, max_file_content_in_flight (MiB), connect_timeout,
+// first_byte_timeout, request_timeout, download_timeout, transfer_rate_window and
+// slow_answer_warning (s), min_transfer_rate (KiB/s) and ca_certs.
 const core::config_table<service_settings>& settings_table();
+
+// The HTTP client of the Salesforce requests: those deadlines, the CA bundle, and slow
+// answers reported through `on_slow`.
+http::client_options http_options(const service_settings& s,
+                                  std::function<void(const std::string&)> on_slow);
 
 class factory final : public sync::source_factory {
   public:
