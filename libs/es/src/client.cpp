@@ -212,7 +212,13 @@ asio::awaitable<http::response> client::execute_counted(const call& c, const ret
     } else {
         auto policy = core::retry_policy::linear(std::max(1, r.max_retries), r.retry_interval,
                                                  r.retry_interval);
-        res = co_await core::retry(policy, *sleep_, attempt);
+        const int tries = std::max(1, r.max_retries);
+        auto note = [tries](int failed, const core::error& e, core::retry_ms wait) {
+            core::log::warning(e.what(), "; trying again in ",
+                               static_cast<double>(wait.count()) / 1000.0, " s (attempt ",
+                               failed + 1, " of ", tries, ")");
+        };
+        res = co_await core::retry(policy, *sleep_, attempt, note);
     }
     if (!passes(res)) {
         throw make_error(c.verb, c.path, res);

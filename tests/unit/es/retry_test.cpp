@@ -1,6 +1,8 @@
 // Retry layers of protocol.md §9.2/§9.3: app retrier, transport re-sends, OCC retry.
 #include <catch2/catch.hpp>
 
+#include <casio/core/log.hpp>
+
 #include "support/manual_clock.hpp"
 #include "support/mock_es_transport.hpp"
 #include "support/run.hpp"
@@ -19,9 +21,21 @@ TEST_CASE("app retrier: 429/5xx retried with interval x attempt", "[es][retry]")
     t.reply(429, R"({"error":{"type":"es_rejected_execution_exception","reason":"queue full"}})");
     t.reply(500, "{}");
     t.reply(200, R"({"id":"j"})");
-    CHECK(run(c.create_sync_job("c", "full", "on_demand")) == "j");
+    std::vector<std::string> lines;
+    core::log::set_sink([&](std::string_view line) { lines.emplace_back(line); });
+    const auto id = run(c.create_sync_job("c", "full", "on_demand"));
+    core::log::set_sink({});
+    CHECK(id == "j");
     CHECK(t.requests().size() == 4);
     CHECK(s.requested() == std::vector<std::chrono::milliseconds>{10s, 20s, 30s});
+    // Each wait is a warning naming the call, the failure and the wait.
+    REQUIRE(lines.size() == 3);
+    CHECK_THAT(lines[0], Catch::Contains("[WARNING]"));
+    CHECK_THAT(lines[0], Catch::Contains("POST /_connector/_sync_job"));
+    CHECK_THAT(lines[0], Catch::Contains(": 503 unavailable_shards_exception: busy"));
+    CHECK_THAT(lines[0], Catch::Contains("; trying again in 10 s (attempt 2 of 5)"));
+    CHECK_THAT(lines[1], Catch::Contains(": 429 es_rejected_execution_exception"));
+    CHECK_THAT(lines[2], Catch::Contains("; trying again in 30 s (attempt 4 of 5)"));
 }
 
 TEST_CASE("app retrier gives up after max_retries attempts with the last error", "[es][retry]") {
