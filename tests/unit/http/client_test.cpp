@@ -57,6 +57,18 @@ casio::core::error expect_error(net::io_context& ioc, client& c, request r) {
     throw std::logic_error("unreachable");
 }
 
+// The same for a streamed request.
+casio::core::error expect_stream_error(net::io_context& ioc, client& c, request r,
+                                       const client::body_sink& sink) {
+    try {
+        casio::test::run(ioc, c.send_streaming(std::move(r), sink));
+    } catch (const casio::core::error& e) {
+        return e;
+    }
+    FAIL("the streamed request succeeded but an error was expected");
+    throw std::logic_error("unreachable");
+}
+
 client_options fast_options() {
     client_options o;
     o.connect_timeout = std::chrono::milliseconds(2'000);
@@ -372,13 +384,9 @@ TEST_CASE("a body that stops arriving hits the deadline", "[http][timeout]") {
             received += chunk.size();
             co_return;
         };
-        try {
-            casio::test::run(ioc, c.send_streaming(get(server.url("/stuck")), sink));
-            FAIL("a stalled stream completed");
-        } catch (const casio::core::error& e) {
-            CHECK(e.kind() == error_kind::timeout);
-            CHECK(std::string(e.what()).find("timed out") != std::string::npos);
-        }
+        const auto e = expect_stream_error(ioc, c, get(server.url("/stuck")), sink);
+        CHECK(e.kind() == error_kind::timeout);
+        CHECK(std::string(e.what()).find("timed out") != std::string::npos);
         CHECK(received == 100'000);  // what did arrive was delivered before the deadline
     }
 }
@@ -455,14 +463,10 @@ TEST_CASE("a body slower than the minimum transfer rate fails, a fast one passes
         };
         casio::test::run(ioc, c.send_streaming(get(server.url("/fast")), sink));
         CHECK(received == body.size());
-        try {
-            casio::test::run(ioc, c.send_streaming(get(server.url("/trickle")), sink));
-            FAIL("a trickling stream completed");
-        } catch (const casio::core::error& e) {
-            CHECK(e.kind() == error_kind::timeout);
-            CHECK(std::string(e.what()).find("slower than the minimum transfer rate") !=
-                  std::string::npos);
-        }
+        const auto e = expect_stream_error(ioc, c, get(server.url("/trickle")), sink);
+        CHECK(e.kind() == error_kind::timeout);
+        CHECK(std::string(e.what()).find("slower than the minimum transfer rate") !=
+              std::string::npos);
     }
 }
 
@@ -484,14 +488,10 @@ TEST_CASE("with a minimum rate, a body that stops for a whole window fails at on
         received += chunk.size();
         co_return;
     };
-    try {
-        casio::test::run(ioc, c.send_streaming(get(server.url("/stuck")), sink));
-        FAIL("a stalled stream completed");
-    } catch (const casio::core::error& e) {
-        CHECK(e.kind() == error_kind::timeout);
-        CHECK(std::string(e.what()).find("no data for 150 ms while reading the response body") !=
-              std::string::npos);
-    }
+    const auto e = expect_stream_error(ioc, c, get(server.url("/stuck")), sink);
+    CHECK(e.kind() == error_kind::timeout);
+    CHECK(std::string(e.what()).find("no data for 150 ms while reading the response body") !=
+          std::string::npos);
     CHECK(received == 10'000);
 }
 
@@ -508,14 +508,10 @@ TEST_CASE("stream_timeout bounds a streamed exchange that keeps progressing", "[
     opts.stream_timeout = std::chrono::milliseconds(250);
     client c(ioc.get_executor(), opts);
     auto sink = [](std::string_view) -> net::awaitable<void> { co_return; };
-    try {
-        casio::test::run(ioc, c.send_streaming(get(server.url("/long")), sink));
-        FAIL("a stream past stream_timeout completed");
-    } catch (const casio::core::error& e) {
-        CHECK(e.kind() == error_kind::timeout);
-        CHECK(std::string(e.what()).find(
-                  "timed out after 250 ms while reading the response body") != std::string::npos);
-    }
+    const auto e = expect_stream_error(ioc, c, get(server.url("/long")), sink);
+    CHECK(e.kind() == error_kind::timeout);
+    CHECK(std::string(e.what()).find("timed out after 250 ms while reading the response body") !=
+          std::string::npos);
     // A buffered request is not a stream: the request timeout (5 s) applies.
     CHECK(casio::test::run(ioc, c.send(get(server.url("/long")))).body.size() == 100'000);
 }
