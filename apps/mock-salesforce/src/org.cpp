@@ -55,9 +55,7 @@ constexpr std::array titles = {"CEO",          "VP Sales", "Account Manager",
                                "Support Lead", "CFO"};
 constexpr std::array departments = {"Sales",   "Finance",   "Engineering",
                                     "Support", "Marketing", "Operations"};
-constexpr std::array words = {"quarterly", "renewal", "issue",  "customer", "shipment", "invoice",
-                              "contract",  "update",  "urgent", "review",   "pricing",  "meeting",
-                              "delivery",  "support", "login",  "report",   "widget",   "request"};
+constexpr const auto& words = mock_words;
 constexpr std::array streets = {"Main St", "Oak Ave",     "Market St",
                                 "Elm Rd",  "Harbor Blvd", "King's Way"};
 struct city_row {
@@ -90,6 +88,11 @@ constexpr std::array file_kinds = {
     file_kind{"md", "MARKDOWN", "text/markdown"},
     file_kind{"xml", "XML", "application/xml"},
     file_kind{"png", "PNG", "image/png"},
+    file_kind{"xlsx", "EXCEL_X",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    file_kind{"pptx", "POWER_POINT_X",
+              "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+    file_kind{"rtf", "RTF", "application/rtf"},
     file_kind{"txt", "TEXT", "text/plain"},
 };
 // File sizes at which a connector changes behaviour, on both sides of each: its 64 KiB download
@@ -1075,86 +1078,9 @@ std::optional<file_info> org::file(std::string_view version_id) const {
             fi.content_type = k.mime;
         }
     }
-    fi.salt = hash(r->object_index(), r->index(), salt_file);
+    fi.body = std::make_shared<const file_body>(
+        fi.extension, fi.size, hash(r->object_index(), r->index(), salt_file), fi.version_id);
     return fi;
-}
-
-void file_info::read(std::uint64_t offset, std::size_t length, std::string& out) const {
-    // Body = head + fixed-width lines + tail, so any byte is computed from its offset alone.
-    std::string head, tail;
-    if (extension == "pdf") {
-        head = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
-        tail = "\n%%EOF\n";
-    } else if (extension == "docx") {
-        head = std::string("PK\x03\x04", 4) + "word/document.xml ";
-    } else if (extension == "png") {
-        head = std::string("\x89PNG\r\n\x1a\n", 8);
-    } else if (extension == "html") {
-        head = "<!DOCTYPE html>\n<html><body>\n";
-        tail = "</body></html>\n";
-    } else if (extension == "json") {
-        head = "{\"lines\":[\n";
-        tail = "\"end\"]}\n";
-    } else if (extension == "xml") {
-        head = "<?xml version=\"1.0\"?>\n<doc>\n";
-        tail = "</doc>\n";
-    } else if (extension == "csv") {
-        head = "line,word,text\n";
-    }
-    constexpr std::uint64_t width = 64;
-    // Line n into `buf`: `width - 1` characters padded with spaces, then '\n'.
-    auto line = [&](std::uint64_t n, char(&buf)[width + 1]) {
-        const char* w = words[(salt + n) % words.size()];
-        int len = 0;
-        if (extension == "html") {
-            len = std::snprintf(buf, sizeof buf, "<p>%08llu %s</p>",
-                                static_cast<unsigned long long>(n), w);
-        } else if (extension == "json") {
-            len = std::snprintf(buf, sizeof buf, "\"%08llu %s\",",
-                                static_cast<unsigned long long>(n), w);
-        } else if (extension == "csv") {
-            len = std::snprintf(buf, sizeof buf, "%llu,%s,\"%s text\"",
-                                static_cast<unsigned long long>(n), w, w);
-        } else if (extension == "xml") {
-            len = std::snprintf(buf, sizeof buf, "<l n=\"%llu\">%s</l>",
-                                static_cast<unsigned long long>(n), w);
-        } else {
-            len = std::snprintf(buf, sizeof buf, "Line %08llu: the %s of file %s",
-                                static_cast<unsigned long long>(n), w, version_id.c_str());
-        }
-        const auto used = static_cast<std::size_t>(std::clamp(len, 0, static_cast<int>(width - 1)));
-        std::fill(buf + used, buf + width - 1, ' ');
-        buf[width - 1] = '\n';
-    };
-    if (head.size() + tail.size() > size) {
-        head.clear();
-        tail.clear();
-    }
-    const std::uint64_t end = std::min<std::uint64_t>(size, offset + length);
-    if (end <= offset) {
-        return;
-    }
-    const std::uint64_t body_end = size - tail.size();
-    out.reserve(out.size() + (end - offset));
-    // Whole spans at a time: a 10 MiB body is read in 64 KiB chunks, each costing O(chunk).
-    std::uint64_t pos = offset;
-    if (pos < head.size()) {
-        const auto n = std::min<std::uint64_t>(end, head.size()) - pos;
-        out.append(head, pos, n);
-        pos += n;
-    }
-    char buf[width + 1];
-    for (const auto stop = std::min(end, body_end); pos < stop;) {
-        const std::uint64_t m = pos - head.size();
-        const std::uint64_t col = m % width;
-        line(m / width, buf);
-        const auto n = std::min(width - col, stop - pos);
-        out.append(buf + col, n);
-        pos += n;
-    }
-    if (pos < end) {
-        out.append(tail, pos - body_end, end - pos);
-    }
 }
 
 }  // namespace casio::mock_sf

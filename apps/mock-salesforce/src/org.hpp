@@ -28,6 +28,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "file_body.hpp"
 #include "schema.hpp"
 #include "value.hpp"
 
@@ -72,9 +73,11 @@ struct file_info {
     std::string extension;     // lower case, no dot
     std::string content_type;  // MIME type
     std::uint64_t size = 0;
-    std::uint64_t salt = 0;
+    std::shared_ptr<const file_body> body;  // its bytes and text
     // Appends bytes [offset, offset + length) of the body to `out` (clamped to size).
-    void read(std::uint64_t offset, std::size_t length, std::string& out) const;
+    void read(std::uint64_t offset, std::size_t length, std::string& out) const {
+        body->read(offset, length, out);
+    }
 };
 
 class org {

@@ -421,6 +421,21 @@ service_response service::admin(const http::server_request& req, std::string_vie
         r.status = 204;
         return r;
     }
+    constexpr std::string_view files = "/__admin/files/";
+    if (path.starts_with(files) && path.ends_with("/text") && req.method == "GET") {
+        // The text an extractor finds in a ContentVersion's file (tests check against it).
+        const auto id = path.substr(files.size(), path.size() - files.size() - 5);
+        const auto file = org_->file(id);
+        if (!file) {
+            return fail(404, "no ContentVersion " + std::string(id));
+        }
+        service_response r;
+        r.status = 200;
+        r.fields.push_back({"Content-Type", "text/plain; charset=utf-8"});
+        r.fields.push_back({"X-Well-Formed", file->body->well_formed() ? "true" : "false"});
+        r.body = file->body->text();
+        return r;
+    }
     constexpr std::string_view prefix = "/__admin/records/";
     if (!path.starts_with(prefix)) {
         return fail(404, "unknown admin endpoint " + std::string(path));

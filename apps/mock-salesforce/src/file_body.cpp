@@ -1,0 +1,552 @@
+#include "file_body.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+#include <zlib.h>
+
+namespace casio::mock_sf {
+
+namespace {
+
+constexpr std::uint64_t plain_width = 64;
+constexpr std::uint64_t pdf_line_width = 48;
+constexpr std::uint64_t pdf_lines_per_page = 20;
+constexpr std::uint64_t markup_width = 96;
+
+std::string format(const char* fmt, auto... args) {
+    char buf[256];
+    const int n = std::snprintf(buf, sizeof buf, fmt, args...);
+    return std::string(buf, static_cast<std::size_t>(std::clamp(n, 0, 255)));
+}
+
+// `text` padded with spaces to `width - 1` bytes, then '\n' (cut if longer).
+void append_fixed(std::string& out, std::string_view text, std::uint64_t width) {
+    const auto keep = std::min<std::uint64_t>(text.size(), width - 1);
+    out.append(text.substr(0, keep));
+    out.append(width - 1 - keep, ' ');
+    out.push_back('\n');
+}
+
+void put16(std::string& out, std::uint32_t v) {
+    out.push_back(static_cast<char>(v & 0xff));
+    out.push_back(static_cast<char>((v >> 8) & 0xff));
+}
+
+void put32(std::string& out, std::uint32_t v) {
+    put16(out, v & 0xffff);
+    put16(out, v >> 16);
+}
+
+// A zip entry stored without compression, dated 1980-01-01.
+struct zip_entry {
+    std::string name;
+    std::uint32_t crc = 0;
+    std::uint32_t size = 0;
+    std::uint32_t offset = 0;  // of its local header
+};
+
+void local_header(std::string& out, const zip_entry& e) {
+    put32(out, 0x04034b50);
+    put16(out, 20);  // version needed: 2.0
+    put16(out, 0);   // flags
+    put16(out, 0);   // stored
+    put16(out, 0);   // time
+    put16(out, 0x21);
+    put32(out, e.crc);
+    put32(out, e.size);
+    put32(out, e.size);
+    put16(out, static_cast<std::uint32_t>(e.name.size()));
+    put16(out, 0);
+    out += e.name;
+}
+
+void central_header(std::string& out, const zip_entry& e) {
+    put32(out, 0x02014b50);
+    put16(out, 20);
+    put16(out, 20);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, 0x21);
+    put32(out, e.crc);
+    put32(out, e.size);
+    put32(out, e.size);
+    put16(out, static_cast<std::uint32_t>(e.name.size()));
+    put16(out, 0);  // extra
+    put16(out, 0);  // comment
+    put16(out, 0);  // disk
+    put16(out, 0);  // internal attributes
+    put32(out, 0);  // external attributes
+    put32(out, e.offset);
+    out += e.name;
+}
+
+void end_of_directory(std::string& out, std::size_t entries, std::uint32_t size,
+                      std::uint32_t offset) {
+    put32(out, 0x06054b50);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, static_cast<std::uint32_t>(entries));
+    put16(out, static_cast<std::uint32_t>(entries));
+    put32(out, size);
+    put32(out, offset);
+    put16(out, 0);
+}
+
+std::uint32_t crc_of(std::string_view bytes) {
+    return static_cast<std::uint32_t>(
+        crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
+}
+
+constexpr std::string_view xml_decl = R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)"
+                                      "\n";
+constexpr std::string_view rels_ns = "http://schemas.openxmlformats.org/package/2006/relationships";
+constexpr std::string_view office_rel =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+std::string content_types(std::string_view overrides) {
+    return std::string(xml_decl) +
+           R"(<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">)"
+           R"(<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>)"
+           R"(<Default Extension="xml" ContentType="application/xml"/>)" +
+           std::string(overrides) + "</Types>\n";
+}
+
+std::string relationships(std::string_view type, std::string_view target) {
+    return std::string(xml_decl) + R"(<Relationships xmlns=")" + std::string(rels_ns) +
+           R"("><Relationship Id="rId1" Type=")" + std::string(office_rel) + "/" +
+           std::string(type) + R"(" Target=")" + std::string(target) + R"("/></Relationships>)" +
+           "\n";
+}
+
+struct ooxml_kind {
+    std::vector<std::pair<std::string, std::string>> parts;  // the small parts, in order
+    std::string main;                                        // the main part's name
+    std::string head, line_open, line_close, tail;           // the main part around its lines
+};
+
+ooxml_kind ooxml_of(std::string_view ext) {
+    constexpr std::string_view ct = "application/vnd.openxmlformats-officedocument.";
+    ooxml_kind k;
+    if (ext == "docx") {
+        k.parts = {{"[Content_Types].xml",
+                    content_types(R"(<Override PartName="/word/document.xml" ContentType=")" +
+                                  std::string(ct) + R"(wordprocessingml.document.main+xml"/>)")},
+                   {"_rels/.rels", relationships("officeDocument", "word/document.xml")}};
+        k.main = "word/document.xml";
+        k.head =
+            std::string(xml_decl) +
+            R"(<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>)"
+            "\n";
+        k.line_open = "<w:p><w:r><w:t>";
+        k.line_close = "</w:t></w:r></w:p>";
+        k.tail = "</w:body></w:document>\n";
+    } else if (ext == "xlsx") {
+        k.parts = {
+            {"[Content_Types].xml",
+             content_types(R"(<Override PartName="/xl/workbook.xml" ContentType=")" +
+                           std::string(ct) + R"(spreadsheetml.sheet.main+xml"/>)" +
+                           R"(<Override PartName="/xl/worksheets/sheet1.xml" ContentType=")" +
+                           std::string(ct) + R"(spreadsheetml.worksheet+xml"/>)")},
+            {"_rels/.rels", relationships("officeDocument", "xl/workbook.xml")},
+            {"xl/workbook.xml",
+             std::string(xml_decl) +
+                 R"(<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r=")" +
+                 std::string(office_rel) +
+                 R"("><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>)"
+                 "\n"},
+            {"xl/_rels/workbook.xml.rels", relationships("worksheet", "worksheets/sheet1.xml")}};
+        k.main = "xl/worksheets/sheet1.xml";
+        k.head =
+            std::string(xml_decl) +
+            R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>)"
+            "\n";
+        k.line_open = R"(<row><c t="inlineStr"><is><t>)";
+        k.line_close = "</t></is></c></row>";
+        k.tail = "</sheetData></worksheet>\n";
+    } else {  // pptx
+        k.parts = {
+            {"[Content_Types].xml",
+             content_types(R"(<Override PartName="/ppt/presentation.xml" ContentType=")" +
+                           std::string(ct) + R"(presentationml.presentation.main+xml"/>)" +
+                           R"(<Override PartName="/ppt/slides/slide1.xml" ContentType=")" +
+                           std::string(ct) + R"(presentationml.slide+xml"/>)")},
+            {"_rels/.rels", relationships("officeDocument", "ppt/presentation.xml")},
+            {"ppt/presentation.xml",
+             std::string(xml_decl) +
+                 R"(<p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:r=")" +
+                 std::string(office_rel) +
+                 R"("><p:sldIdLst><p:sldId id="256" r:id="rId1"/></p:sldIdLst>)"
+                 R"(<p:sldSz cx="9144000" cy="6858000"/><p:notesSz cx="6858000" cy="9144000"/>)"
+                 "</p:presentation>\n"},
+            {"ppt/_rels/presentation.xml.rels", relationships("slide", "slides/slide1.xml")}};
+        k.main = "ppt/slides/slide1.xml";
+        k.head =
+            std::string(xml_decl) +
+            R"(<p:sld xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" )"
+            R"(xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"><p:cSld><p:spTree>)"
+            R"(<p:nvGrpSpPr><p:cNvPr id="1" name=""/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr><p:grpSpPr/>)"
+            R"(<p:sp><p:nvSpPr><p:cNvPr id="2" name="Text"/><p:cNvSpPr/><p:nvPr/></p:nvSpPr><p:spPr/>)"
+            R"(<p:txBody><a:bodyPr/>)"
+            "\n";
+        k.line_open = "<a:p><a:r><a:t>";
+        k.line_close = "</a:t></a:r></a:p>";
+        k.tail = "</p:txBody></p:sp></p:spTree></p:cSld></p:sld>\n";
+    }
+    return k;
+}
+
+}  // namespace
+
+// --- layer ---------------------------------------------------------------------------------
+
+bool file_body::layer::fit(std::uint64_t total) {
+    const std::uint64_t frame = head.size() + tail.size();
+    if (frame > total) {
+        return false;
+    }
+    units = (total - frame) / width;
+    pad = (total - frame) % width;
+    return true;
+}
+
+void file_body::layer::read(std::uint64_t offset, std::uint64_t end, std::string& out) const {
+    const std::uint64_t units_begin = head.size();
+    const std::uint64_t units_end = units_begin + units * width;
+    const std::uint64_t pad_end = units_end + pad;
+    std::uint64_t pos = offset;
+    if (pos < units_begin && pos < end) {
+        const auto n = std::min(end, units_begin) - pos;
+        out.append(head, pos, n);
+        pos += n;
+    }
+    std::string buf;
+    while (pos < std::min(end, pad_end)) {
+        const std::uint64_t index = (pos - units_begin) / width;
+        const std::uint64_t col = (pos - units_begin) % width;
+        const std::uint64_t stop = std::min(end, pad_end);
+        if (pos >= units_end && !cut_last) {
+            out.append(stop - pos, ' ');
+            pos = stop;
+            break;
+        }
+        buf.clear();
+        unit(index, buf);
+        const auto n = std::min(width - col, stop - pos);
+        out.append(buf, col, n);
+        pos += n;
+    }
+    if (pos < end) {
+        out.append(tail, pos - pad_end, end - pos);
+    }
+}
+
+// --- kinds ---------------------------------------------------------------------------------
+
+file_body::file_body(std::string_view extension, std::uint64_t size, std::uint64_t salt,
+                     std::string version_id)
+    : extension_(extension), size_(size), salt_(salt), version_id_(std::move(version_id)) {
+    const std::string_view e = extension_;
+    if (e == "pdf") {
+        pdf();
+    } else if (e == "docx" || e == "xlsx" || e == "pptx") {
+        ooxml();
+    } else if (e == "rtf") {
+        rtf();
+    } else if (e == "png") {
+        plain_lines(std::string("\x89PNG\r\n\x1a\n", 8), "", true);
+        well_formed_ = false;
+    } else if (e == "html") {
+        plain_lines("<!DOCTYPE html>\n<html><body>\n", "</body></html>\n", false);
+    } else if (e == "json") {
+        plain_lines("{\"lines\":[\n", "\"end\"]}\n", false);
+        text_is_bytes_ = true;
+    } else if (e == "xml") {
+        plain_lines("<?xml version=\"1.0\"?>\n<doc>\n", "</doc>\n", false);
+    } else if (e == "csv") {
+        plain_lines("line,word,text\n", "", true);
+        text_is_bytes_ = true;
+    } else {
+        plain_lines("", "", true);
+        text_is_bytes_ = e == "txt" || e == "md";
+        well_formed_ = text_is_bytes_;
+    }
+}
+
+// Lines of 64 bytes between a head and a tail; the last line cut short (`cut`), or spaces.
+void file_body::plain_lines(std::string_view head, std::string_view tail, bool cut) {
+    inner_.head = head;
+    inner_.tail = tail;
+    inner_.width = plain_width;
+    inner_.cut_last = cut;
+    if (!inner_.fit(size_)) {
+        inner_.head.clear();
+        inner_.tail.clear();
+        inner_.fit(size_);
+    } else {
+        well_formed_ = true;
+    }
+    inner_.unit = [this](std::uint64_t n, std::string& out) {
+        const char* w = mock_words[(salt_ + n) % mock_words.size()];
+        const auto ln = static_cast<unsigned long long>(n);
+        std::string line;
+        if (extension_ == "html") {
+            line = format("<p>%08llu %s</p>", ln, w);
+        } else if (extension_ == "json") {
+            line = format("\"%08llu %s\",", ln, w);
+        } else if (extension_ == "csv") {
+            line = format("%llu,%s,\"%s text\"", ln, w, w);
+        } else if (extension_ == "xml") {
+            line = format("<l n=\"%llu\">%s</l>", ln, w);
+        } else {
+            line = format("Line %08llu: the %s of file %s", ln, w, version_id_.c_str());
+        }
+        append_fixed(out, line, plain_width);
+    };
+}
+
+// The text of line `n` of the document kinds (PDF, OOXML, RTF).
+std::string file_body::line_text(std::uint64_t n) const {
+    return format("%08llu %s %s", static_cast<unsigned long long>(n),
+                  mock_words[(salt_ + n) % mock_words.size()],
+                  mock_words[(salt_ + n * 7 + 3) % mock_words.size()]);
+}
+
+void file_body::rtf() {
+    inner_.head =
+        "{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fswiss Helvetica;}}\\f0\\fs20\n";
+    inner_.tail = "}\n";
+    inner_.width = pdf_line_width;
+    inner_.unit = [this](std::uint64_t n, std::string& out) {
+        std::string line = line_text(n);
+        line.append(pdf_line_width - 6 - line.size(), ' ');
+        line += "\\par";
+        append_fixed(out, line, pdf_line_width);
+    };
+    well_formed_ = inner_.fit(size_);
+    if (!well_formed_) {
+        plain_lines("", "", true);
+        well_formed_ = false;
+    }
+}
+
+// One page a unit: a page object and its content stream of 20 lines, every number written in
+// a fixed width (space-padded: PDF reads whitespace between tokens) so that every page has the
+// same size and every offset is known. The page tree lists the pages; the cross-reference
+// table at the end points at every object.
+void file_body::pdf() {
+    lines_per_unit_ = pdf_lines_per_page;
+    const std::string stream_head = "BT /F1 10 Tf 12 TL 50 760 Td\n";
+    const std::string stream_tail = "ET";
+    const std::uint64_t stream_length =
+        stream_head.size() + pdf_lines_per_page * pdf_line_width + stream_tail.size();
+    auto page_object = [](std::uint64_t page) {
+        return format(
+            "%10llu 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            "/Resources << /Font << /F1 3 0 R >> >> /Contents %10llu 0 R >>\nendobj\n",
+            static_cast<unsigned long long>(4 + 2 * page),
+            static_cast<unsigned long long>(5 + 2 * page));
+    };
+    auto content_object = [stream_length](std::uint64_t page) {
+        return format("%10llu 0 obj\n<< /Length %10llu >>\nstream\n",
+                      static_cast<unsigned long long>(5 + 2 * page),
+                      static_cast<unsigned long long>(stream_length));
+    };
+    const std::uint64_t page_size = page_object(0).size();
+    const std::uint64_t content_head_size = content_object(0).size();
+    const std::string content_end = "\nendstream\nendobj\n";
+    inner_.width = page_size + content_head_size + stream_length + content_end.size();
+    inner_.unit = [=, this](std::uint64_t page, std::string& out) {
+        out += page_object(page);
+        out += content_object(page);
+        out += stream_head;
+        for (std::uint64_t i = 0; i < pdf_lines_per_page; ++i) {
+            std::string text = line_text(page * pdf_lines_per_page + i);
+            append_fixed(out, "(" + text + ") Tj T*", pdf_line_width);
+        }
+        out += stream_tail;
+        out += content_end;
+    };
+
+    const std::string header = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
+    const std::string catalog = "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n";
+    const std::string font =
+        "3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n";
+    auto build = [&](std::uint64_t pages) {
+        layer l = inner_;
+        l.units = pages;
+        std::string tree = format("2 0 obj\n<< /Type /Pages /Count %llu /Kids [",
+                                  static_cast<unsigned long long>(pages));
+        for (std::uint64_t p = 0; p < pages; ++p) {
+            tree += format("%llu 0 R ", static_cast<unsigned long long>(4 + 2 * p));
+        }
+        tree += "] >>\nendobj\n";
+        l.head = header + catalog + tree + font;
+        const std::uint64_t objects = 4 + 2 * pages;  // object 0 included
+        std::vector<std::uint64_t> offsets{header.size(), header.size() + catalog.size(),
+                                           header.size() + catalog.size() + tree.size()};
+        for (std::uint64_t p = 0; p < pages; ++p) {
+            // At the first digit of the object number, past the padding spaces.
+            const std::uint64_t unit = l.head.size() + p * l.width;
+            const auto digits = [](std::uint64_t v) { return std::to_string(v).size(); };
+            offsets.push_back(unit + 10 - digits(4 + 2 * p));
+            offsets.push_back(unit + page_size + 10 - digits(5 + 2 * p));
+        }
+        std::string xref =
+            format("xref\n0 %llu\n0000000000 65535 f \n", static_cast<unsigned long long>(objects));
+        for (auto o : offsets) {
+            xref += format("%010llu 00000 n \n", static_cast<unsigned long long>(o));
+        }
+        l.tail = xref + format("trailer\n<< /Size %llu /Root 1 0 R >>\n",
+                               static_cast<unsigned long long>(objects));
+        // startxref: where the table starts (after the pages and the padding).
+        return l;
+    };
+    // The most pages that fit, then the padding (spaces before the cross-reference table).
+    auto total = [&](const layer& l) {
+        return l.size() + format("startxref\n%llu\n%%%%EOF\n", 0ULL).size() + 20;
+    };
+    std::uint64_t lo = 0;
+    std::uint64_t hi = size_ / inner_.width + 1;
+    if (total(build(1)) > size_) {
+        plain_lines("", "", true);
+        well_formed_ = false;
+        return;
+    }
+    while (lo + 1 < hi) {  // total(build(lo)) <= size_ < total(build(hi)) once settled
+        const std::uint64_t mid = (lo + hi) / 2;
+        (total(build(mid)) <= size_ ? lo : hi) = mid;
+    }
+    inner_ = build(std::max<std::uint64_t>(lo, 1));
+    // Now the exact tail: padding goes between the last page and the table. The table's
+    // offset is written in as many digits as it takes, so try each width.
+    const std::uint64_t pages_end = inner_.head.size() + inner_.units * inner_.width;
+    for (std::size_t digits = 1; digits <= 20; ++digits) {
+        const std::uint64_t fixed = pages_end + inner_.tail.size() +
+                                    std::string_view("startxref\n\n%%EOF\n").size() + digits;
+        if (fixed > size_) {
+            break;
+        }
+        const std::uint64_t pad = size_ - fixed;
+        const std::uint64_t xref_at = pages_end + pad;
+        if (std::to_string(xref_at).size() == digits) {
+            inner_.pad = pad;
+            inner_.tail +=
+                format("startxref\n%llu\n%%%%EOF\n", static_cast<unsigned long long>(xref_at));
+            well_formed_ = true;
+            return;
+        }
+    }
+    plain_lines("", "", true);  // no width fits (cannot happen for a size that fits a page)
+    well_formed_ = false;
+}
+
+// A zip of stored parts: the small ones in memory, the main part a layer of lines, its CRC
+// computed once by reading it through.
+void file_body::ooxml() {
+    const ooxml_kind k = ooxml_of(extension_);
+    inner_.head = k.head;
+    inner_.tail = k.tail;
+    inner_.width = markup_width;
+    inner_.unit = [this, open = k.line_open, close = k.line_close](std::uint64_t n,
+                                                                   std::string& out) {
+        append_fixed(out, open + line_text(n) + close, markup_width);
+    };
+    std::vector<zip_entry> entries;
+    std::string prefix;
+    for (const auto& [name, bytes] : k.parts) {
+        zip_entry e{name, crc_of(bytes), static_cast<std::uint32_t>(bytes.size()),
+                    static_cast<std::uint32_t>(prefix.size())};
+        local_header(prefix, e);
+        prefix += bytes;
+        entries.push_back(e);
+    }
+    zip_entry main{k.main, 0, 0, static_cast<std::uint32_t>(prefix.size())};
+    std::uint64_t directory = 22;  // end of central directory
+    for (const auto& e : entries) {
+        directory += 46 + e.name.size();
+    }
+    directory += 46 + main.name.size();
+    const std::uint64_t frame = prefix.size() + 30 + main.name.size() + directory;
+    if (frame > size_ || !inner_.fit(size_ - frame)) {
+        plain_lines(std::string("PK\x03\x04", 4), "", true);
+        well_formed_ = false;
+        return;
+    }
+    main.size = static_cast<std::uint32_t>(inner_.size());
+    uLong crc = crc32(0, nullptr, 0);
+    std::string chunk;
+    for (std::uint64_t at = 0; at < inner_.size(); at += 65536) {
+        chunk.clear();
+        inner_.read(at, std::min<std::uint64_t>(inner_.size(), at + 65536), chunk);
+        crc = crc32(crc, reinterpret_cast<const Bytef*>(chunk.data()),
+                    static_cast<uInt>(chunk.size()));
+    }
+    main.crc = static_cast<std::uint32_t>(crc);
+    local_header(prefix, main);
+    entries.push_back(main);
+    prefix_ = std::move(prefix);
+    const auto directory_at = static_cast<std::uint32_t>(prefix_.size() + inner_.size());
+    for (const auto& e : entries) {
+        central_header(suffix_, e);
+    }
+    end_of_directory(suffix_, entries.size(), static_cast<std::uint32_t>(suffix_.size()),
+                     directory_at);
+    well_formed_ = true;
+}
+
+// --- reading -------------------------------------------------------------------------------
+
+void file_body::read(std::uint64_t offset, std::size_t length, std::string& out) const {
+    const std::uint64_t end = std::min<std::uint64_t>(size_, offset + length);
+    if (end <= offset) {
+        return;
+    }
+    out.reserve(out.size() + (end - offset));
+    const std::uint64_t inner_begin = prefix_.size();
+    const std::uint64_t inner_end = inner_begin + inner_.size();
+    std::uint64_t pos = offset;
+    if (pos < inner_begin) {
+        const auto n = std::min(end, inner_begin) - pos;
+        out.append(prefix_, pos, n);
+        pos += n;
+    }
+    if (pos < end && pos < inner_end) {
+        const auto stop = std::min(end, inner_end);
+        inner_.read(pos - inner_begin, stop - inner_begin, out);
+        pos = stop;
+    }
+    if (pos < end) {
+        out.append(suffix_, pos - inner_end, end - pos);
+    }
+}
+
+std::string file_body::text() const {
+    std::string out;
+    if (text_is_bytes_) {
+        read(0, size_, out);
+        return out;
+    }
+    if (!well_formed_) {
+        return out;
+    }
+    if (extension_ == "xlsx") {
+        out += "Sheet1\n";
+    }
+    const std::uint64_t lines = inner_.units * lines_per_unit_;
+    for (std::uint64_t n = 0; n < lines; ++n) {
+        if (extension_ == "html") {
+            out += format("%08llu %s", static_cast<unsigned long long>(n),
+                          mock_words[(salt_ + n) % mock_words.size()]);
+        } else if (extension_ == "xml") {
+            out += mock_words[(salt_ + n) % mock_words.size()];
+        } else {
+            out += line_text(n);
+        }
+        out += '\n';
+    }
+    return out;
+}
+
+}  // namespace casio::mock_sf
