@@ -9,6 +9,8 @@
 #include <casio/salesforce/queries.hpp>
 #include <casio/salesforce/source.hpp>
 
+#include "json_out.hpp"
+
 namespace casio::salesforce {
 
 namespace asio = boost::asio;
@@ -52,6 +54,18 @@ std::optional<std::span<const raw_member>> raw_record(const raw_records& raw,
     return raw.size() == records.size() ? raw.record(i) : std::nullopt;
 }
 
+// The extractor of a job's files. A connector with use_text_extraction_service uses the
+// extraction service, or when none is configured the extraction in process (the reference
+// would index no content at all); any other uses the extraction in process when configured,
+// else none (`_attachment` for the ingest pipeline).
+std::shared_ptr<sync::text_extractor> choose_extractor(const config& cfg,
+                                                       const sync::source_options& opts) {
+    if (cfg.use_text_extraction_service && opts.service_extractor) {
+        return opts.service_extractor;
+    }
+    return opts.local_extractor;
+}
+
 }  // namespace
 
 source::source(client& c, config cfg, const sync::source_options& opts, concurrency conc,
@@ -63,7 +77,8 @@ source::source(client& c, config cfg, const sync::source_options& opts, concurre
       warn_(std::move(warn)),
       pages_(std::max<std::size_t>(1, conc.pages)),
       file_bytes_(
-          std::make_shared<core::async_semaphore>(std::max<std::size_t>(1, conc.file_bytes))) {}
+          std::make_shared<core::async_semaphore>(std::max<std::size_t>(1, conc.file_bytes))),
+      extractor_(choose_extractor(cfg_, opts_)) {}
 
 source::source(std::unique_ptr<client> c, config cfg, const sync::source_options& opts,
                concurrency conc, warning_sink warn)
@@ -314,13 +329,15 @@ asio::awaitable<std::vector<std::string>> source::file_sharing(const std::string
 }
 
 bool source::reads_content(const content_document& d, const std::string& title) const {
-    const bool download = decide_file(title, d.size(), opts_.max_file_size,
-                                      cfg_.use_text_extraction_service) == file_decision::download;
-    if (download && cfg_.use_text_extraction_service) {
-        // With the extraction service the size gate is off and the service reads the bytes;
-        // without one wired in, content is left out rather than held whatever its size.
+    const bool lifted = extractor_ && extractor_->lifts_size_cap();
+    const bool download =
+        decide_file(title, d.size(), opts_.max_file_size, lifted) == file_decision::download;
+    if (download && cfg_.use_text_extraction_service && !extractor_) {
+        // The connector turned the ingest pipeline's extraction off for a service that is not
+        // configured, and there is no extraction in process: content is left out.
         warn("File " + d.id + " (" + title +
-             ") is indexed without content: the text extraction service is not available");
+             ") is indexed without content: use_text_extraction_service is on, and neither "
+             "extraction_service.host nor extraction.mode: local is configured");
         return false;
     }
     return download;
@@ -328,7 +345,21 @@ bool source::reads_content(const content_document& d, const std::string& title) 
 
 namespace {
 
-// A document's share of the budget of file content held at once (document::lease).
+// What a file larger than `limit` is told (its ContentSize, or the download cap without one).
+std::string too_large_message(const content_document& d, std::size_t limit) {
+    return "the content is larger than its " +
+           std::string(d.size() ? "ContentSize" : "download size limit") + " (" +
+           std::to_string(limit) + " bytes)";
+}
+
+// A sync stopped while a file was read: its document must not be indexed without content.
+void throw_if_cancelled(const asio::cancellation_state& state) {
+    if (state.cancelled() != asio::cancellation_type::none) {
+        throw boost::system::system_error(asio::error::operation_aborted);
+    }
+}
+
+// The document's share of the budget of file content held at once (document::lease).
 struct content_lease {
     content_lease(std::shared_ptr<core::async_semaphore> b, core::async_semaphore::permit p)
         : budget(std::move(b)), permit(std::move(p)) {}
@@ -340,6 +371,10 @@ struct content_lease {
 
 asio::awaitable<void> source::attach_content(const content_document& d, const std::string& title,
                                              sync::document& doc) {
+    if (extractor_) {
+        co_await attach_text(d, title, doc);
+        co_return;
+    }
     // The base64 of the file is written straight into the document as it arrives, within the
     // sync's budget of file content held at once. ContentSize bounds what is read: a file that
     // turns out larger is indexed without content rather than held whatever its size.
@@ -353,33 +388,64 @@ asio::awaitable<void> source::attach_content(const content_document& d, const st
     const std::size_t metadata_end = doc.json.size();
     doc.json.reserve(metadata_end + encoded + 256);  // the sink's appended members too
     doc.json += ",\"_attachment\":\"";
-    const std::string too_large = "the content is larger than its " +
-                                  std::string(d.size() ? "ContentSize" : "download size limit") +
-                                  " (" + std::to_string(limit) + " bytes)";
-    const auto failure = co_await download_base64(*d.version_id, limit, too_large, doc.json);
-    const auto state = co_await asio::this_coro::cancellation_state;
-    if (state.cancelled() != asio::cancellation_type::none) {
-        throw boost::system::system_error(asio::error::operation_aborted);
-    }
+    const std::size_t content_begin = doc.json.size();
+    base64_encoder encoder;
+    auto failure = co_await download_into(
+        *d.version_id, limit, too_large_message(d, limit),
+        [&](std::string_view chunk) { encoder.append(chunk, doc.json); },
+        [&] {
+            doc.json.resize(content_begin);
+            encoder = base64_encoder{};
+        });
+    throw_if_cancelled(co_await asio::this_coro::cancellation_state);
     if (failure) {
         doc.json.resize(metadata_end);
         doc.json.shrink_to_fit();
         doc.lease.reset();  // no content held
         warn("File " + d.id + " (" + title + ") is indexed without content: " + *failure);
     } else {
+        encoder.finish(doc.json);
         doc.json.push_back('"');
         doc.has_attachment = true;
     }
 }
 
-// Appends the base64 of the content to `out` (all of it, padding included); nullopt when it
-// was read whole, else why it was not (then `out` holds part of it).
-asio::awaitable<std::optional<std::string>> source::download_base64(const std::string& version_id,
-                                                                    std::size_t limit,
-                                                                    const std::string& too_large,
-                                                                    std::string& out) {
-    const std::size_t content_begin = out.size();
-    base64_encoder encoder;
+// The file is spooled to disk as it arrives and its text extracted from there (in process or
+// by the extraction service); the document carries the text as `body`. The budget of content
+// held at once counts the file's size until the document is in a bulk request (its text is
+// what stays in memory).
+asio::awaitable<void> source::attach_text(const content_document& d, const std::string& title,
+                                          sync::document& doc) {
+    constexpr std::size_t unknown_size_cap = std::size_t{1} << 30;
+    const std::size_t limit =
+        d.size().value_or(extractor_->lifts_size_cap() ? unknown_size_cap : opts_.max_file_size);
+    auto permit = co_await file_bytes_->acquire(limit);
+    auto lease = std::make_shared<content_lease>(file_bytes_, std::move(permit));
+    sync::spooled_file spool(extractor_->spool_dir());
+    auto failure = co_await download_into(
+        *d.version_id, limit, too_large_message(d, limit),
+        [&](std::string_view chunk) { spool.write(chunk); }, [&] { spool.clear(); });
+    throw_if_cancelled(co_await asio::this_coro::cancellation_state);
+    if (!failure) {
+        spool.flush();
+        auto extracted = co_await extractor_->extract(spool.path(), title);
+        throw_if_cancelled(co_await asio::this_coro::cancellation_state);
+        if (extracted.text) {
+            doc.json += ",\"body\":";
+            detail::append_json_string(doc.json, *extracted.text);
+            doc.lease = std::move(lease);
+            co_return;
+        }
+        failure = std::move(extracted.failure);
+    }
+    warn("File " + d.id + " (" + title + ") is indexed without content: " + *failure);
+}
+
+// Downloads a file's content, handing each piece to `keep` (up to `limit` bytes; `restart`
+// when a retried download starts again); nullopt when it was read whole, else why not.
+asio::awaitable<std::optional<std::string>> source::download_into(
+    const std::string& version_id, std::size_t limit, const std::string& too_large,
+    const std::function<void(std::string_view)>& keep, const std::function<void()>& restart) {
     std::size_t received = 0;
     std::optional<std::string> failure;
     try {
@@ -388,28 +454,26 @@ asio::awaitable<std::optional<std::string>> source::download_base64(const std::s
             [&](std::string_view chunk) -> asio::awaitable<void> {
                 // The bytes may be an error answer (retried): past the limit they are not
                 // kept, and only far past it is the transfer cut.
+                if (received + chunk.size() <= limit) {
+                    keep(chunk);
+                } else if (received < limit) {
+                    keep(chunk.substr(0, limit - received));
+                }
                 received += chunk.size();
                 if (received > limit + std::size_t{1024} * 1024) {
                     throw core::error(core::error_kind::bad_request, too_large);
                 }
-                if (received <= limit) {
-                    encoder.append(chunk, out);
-                }
                 co_return;
             },
-            [&] {  // a retried download starts from scratch
-                out.resize(content_begin);
-                encoder = base64_encoder{};
+            [&] {
                 received = 0;
+                restart();
             });
         if (received > limit) {
             failure = too_large;
         }
     } catch (const core::error& e) {
         failure = e.what();
-    }
-    if (!failure) {
-        encoder.finish(out);
     }
     co_return failure;
 }

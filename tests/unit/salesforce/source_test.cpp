@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 
 #include <boost/json/serialize.hpp>
 
@@ -364,6 +366,119 @@ TEST_CASE("with the extraction service but none wired in, files are indexed as m
     CHECK(g.t.count("VersionData") == 0);
     REQUIRE(g.warnings.size() == 1);
     CHECK(g.warnings[0].find("069A") != std::string::npos);
+}
+
+namespace {
+
+// An extractor that reads the spooled download and answers a scripted text or failure,
+// recording what it was given.
+struct recording_extractor final : casio::sync::text_extractor {
+    std::optional<std::string> text;
+    std::string failure = "x.pdf: encrypted PDF (password required)";
+    bool lifts = false;
+    std::vector<std::string> names;
+    std::vector<std::string> contents;
+    std::vector<std::filesystem::path> paths;
+
+    asio::awaitable<result> extract(const std::filesystem::path& path,
+                                    std::string_view name) override {
+        names.emplace_back(name);
+        paths.push_back(path);
+        std::ifstream in(path, std::ios::binary);
+        contents.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        co_return result{text, text ? std::string() : failure};
+    }
+    bool lifts_size_cap() const override { return lifts; }
+    std::string describe() const override { return "recording extractor"; }
+};
+
+void script_file_record(fixture& f) {
+    f.t.add(200, token_ok);
+    f.t.on("SELECT Name", 200,
+           R"({"done":true,"records":[{"attributes":{"type":"X__c"},"Id":"a00A",)" +
+               file_link.substr(1) + "]}");
+    f.t.on("/ContentVersion/068A/VersionData", 200, "hello");
+}
+
+}  // namespace
+
+TEST_CASE("with an extractor, a file's text is its body, read from a spooled download",
+          "[salesforce][source][files][extraction]") {
+    fixture f;
+    script_file_record(f);
+    auto local = std::make_shared<recording_extractor>();
+    local->text = "extracted \"text\"\nline two";
+    casio::sync::source_options opts;
+    opts.local_extractor = local;
+    source src(f.c, make_config({}), opts, {}, f.sink);
+    run(src.get_docs(soql_rule("SELECT Name FROM X__c"), f.collect()));
+    const auto doc = f.doc("069A");
+    CHECK(doc.at("body") == "extracted \"text\"\nline two");
+    CHECK_FALSE(doc.contains("_attachment"));
+    REQUIRE(local->contents.size() == 1);
+    CHECK(local->contents[0] == "hello");
+    CHECK(local->names[0] == "notes.txt");  // the title with its extension picks the parser
+    CHECK_FALSE(std::filesystem::exists(local->paths[0]));  // the spool is gone
+    CHECK(f.warnings.empty());
+}
+
+TEST_CASE("a file the extractor cannot read is indexed without content, with a warning",
+          "[salesforce][source][files][extraction]") {
+    fixture f;
+    script_file_record(f);
+    auto local = std::make_shared<recording_extractor>();
+    casio::sync::source_options opts;
+    opts.local_extractor = local;
+    source src(f.c, make_config({}), opts, {}, f.sink);
+    run(src.get_docs(soql_rule("SELECT Name FROM X__c"), f.collect()));
+    CHECK_FALSE(f.doc("069A").contains("body"));
+    CHECK_FALSE(f.doc("069A").contains("_attachment"));
+    REQUIRE(f.warnings.size() == 1);
+    CHECK(f.warnings[0].find("File 069A") != std::string::npos);
+    CHECK(f.warnings[0].find("is indexed without content: x.pdf: encrypted PDF") !=
+          std::string::npos);
+}
+
+TEST_CASE("use_text_extraction_service picks the extraction service, else extraction here",
+          "[salesforce][source][files][extraction]") {
+    auto local = std::make_shared<recording_extractor>();
+    local->text = "local";
+    auto service = std::make_shared<recording_extractor>();
+    service->text = "service";
+    auto cfg = make_config({});
+    cfg.use_text_extraction_service = true;
+
+    SECTION("with a service configured") {
+        fixture f;
+        script_file_record(f);
+        casio::sync::source_options opts;
+        opts.local_extractor = local;
+        opts.service_extractor = service;
+        source src(f.c, cfg, opts, {}, f.sink);
+        run(src.get_docs(soql_rule("SELECT Name FROM X__c"), f.collect()));
+        CHECK(f.doc("069A").at("body") == "service");
+        CHECK(local->names.empty());
+    }
+    SECTION("without one, the extraction in process instead of no content") {
+        fixture f;
+        script_file_record(f);
+        casio::sync::source_options opts;
+        opts.local_extractor = local;
+        source src(f.c, cfg, opts, {}, f.sink);
+        run(src.get_docs(soql_rule("SELECT Name FROM X__c"), f.collect()));
+        CHECK(f.doc("069A").at("body") == "local");
+    }
+    SECTION("the service lifts the download size cap") {
+        fixture f;
+        script_file_record(f);
+        service->lifts = true;
+        casio::sync::source_options opts;
+        opts.service_extractor = service;
+        opts.max_file_size = 4;  // the file's 5 bytes are over it
+        source src(f.c, cfg, opts, {}, f.sink);
+        run(src.get_docs(soql_rule("SELECT Name FROM X__c"), f.collect()));
+        CHECK(f.doc("069A").at("body") == "service");
+    }
 }
 
 TEST_CASE("objects queried in parallel give the same documents", "[salesforce][source]") {

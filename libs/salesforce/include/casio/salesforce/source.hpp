@@ -90,9 +90,11 @@ class source final : public sync::source {
     bool reads_content(const content_document& d, const std::string& title) const;
     boost::asio::awaitable<void> attach_content(const content_document& d, const std::string& title,
                                                 sync::document& doc);
-    boost::asio::awaitable<std::optional<std::string>> download_base64(
+    boost::asio::awaitable<void> attach_text(const content_document& d, const std::string& title,
+                                             sync::document& doc);
+    boost::asio::awaitable<std::optional<std::string>> download_into(
         const std::string& version_id, std::size_t limit, const std::string& too_large,
-        std::string& out);
+        const std::function<void(std::string_view)>& keep, const std::function<void()>& restart);
     // Files of a record: from its text when given, else from its (whole) tree.
     void collect_files(const boost::json::object& record,
                        std::optional<std::span<const raw_member>> raw);
@@ -115,6 +117,8 @@ class source final : public sync::source {
     // File content held at once, from the start of a download until the sink has the document
     // in a bulk request (document::lease); shared so that it outlives every lease.
     std::shared_ptr<core::async_semaphore> file_bytes_;
+    // Turns files into `body` text; null: `_attachment` (see choose_extractor).
+    std::shared_ptr<sync::text_extractor> extractor_;
 };
 
 }  // namespace casio::salesforce

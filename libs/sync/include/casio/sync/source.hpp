@@ -15,6 +15,7 @@
 #include <boost/json/value.hpp>
 
 #include <casio/sync/document.hpp>
+#include <casio/sync/extraction.hpp>
 
 namespace casio::sync {
 
@@ -33,6 +34,11 @@ struct source_options {
     bool dls_feature_enabled = true;        // connector features.document_level_security
     std::size_t max_file_size = 10485760;   // service.max_file_download_size
     std::size_t concurrent_downloads = 20;  // elasticsearch.bulk.concurrent_downloads
+    // Text extraction (extraction.hpp). `local`: in process (extraction.mode: local), null for
+    // `_attachment`. `service`: Elastic's extraction service (extraction_service.host), for
+    // connectors with use_text_extraction_service; null when none is configured.
+    std::shared_ptr<text_extractor> local_extractor;
+    std::shared_ptr<text_extractor> service_extractor;
 };
 
 class source {
