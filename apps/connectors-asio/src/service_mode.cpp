@@ -59,7 +59,15 @@ struct wiring {
           http(ctx.get_executor(), es::http_options(opts)),
           transport(http),
           es(transport, opts),
-          factory(ctx.get_executor(), c.salesforce, salesforce::emulator_base_url()) {
+          factory(ctx.get_executor(), c.salesforce, salesforce::emulator_base_url()),
+          extraction_http(ctx.get_executor(), extraction_http_options(c.extraction_service)),
+          extraction_transport(extraction_http) {
+        std::shared_ptr<sync::text_extractor> service;
+        if (c.extraction_service.host) {
+            service = std::make_shared<sync::extraction_service_client>(extraction_transport,
+                                                                        c.extraction_service);
+        }
+        factory.set_extractors(nullptr, std::move(service));
         for (const auto& entry : c.connectors) {
             if (entry.api_key && !entry.api_key->empty()) {
                 content[entry.connector_id] =
@@ -74,6 +82,14 @@ struct wiring {
     void close() {
         factory.close();
         http.close();
+        extraction_http.close();
+    }
+    static http::client_options extraction_http_options(
+        const sync::extraction_service_settings& s) {
+        http::client_options o;
+        o.request_timeout = s.timeout;
+        o.accept_compressed = false;
+        return o;
     }
 
     settings cfg;
@@ -82,6 +98,8 @@ struct wiring {
     http::client_transport transport;
     es::client es;
     salesforce::factory factory;
+    http::client extraction_http;
+    http::client_transport extraction_transport;
     std::map<std::string, std::unique_ptr<es::client>> content;
     core::steady_sleeper sleeper;
 };

@@ -9,8 +9,7 @@ const std::vector<std::string>& accepted_but_unused() {
         "elasticsearch.bulk.display_every",           // progress is logged per batch instead
         "elasticsearch.bulk.queue_refresh_interval",  // the queue wakes its reader directly
         "elasticsearch.bulk.enable_operations_logging",
-        "service.fips_mode",     // TLS comes from the system OpenSSL configuration
-        "extraction_service.*",  // text is extracted in process
+        "service.fips_mode",  // TLS comes from the system OpenSSL configuration
     };
     return keys;
 }
@@ -22,6 +21,8 @@ const core::config_table<settings>& settings_table() {
         auto t = core::derived_table<settings>(sync::config_table());
         t.entries.push_back(
             core::subsection("salesforce", &settings::salesforce, salesforce::settings_table()));
+        t.entries.push_back(core::subsection("extraction_service", &settings::extraction_service,
+                                             sync::extraction_service_table()));
         return t;
     }();
     return table;

@@ -9,12 +9,14 @@
 
 #include <casio/core/config.hpp>
 #include <casio/salesforce/factory.hpp>
+#include <casio/sync/extraction_service.hpp>
 #include <casio/sync/settings.hpp>
 
 namespace casio::app {
 
 struct settings : sync::config {
     salesforce::service_settings salesforce;
+    sync::extraction_service_settings extraction_service;
 };
 
 // Keys the Python service reads, so they may be in a config.yml written for it, that this

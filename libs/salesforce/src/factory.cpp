@@ -62,7 +62,14 @@ std::unique_ptr<sync::source> factory::create(const json::object& configuration,
     cs.token = token;
     cs.pages_per_query = settings_.limits.pages;
     auto c = std::make_unique<client>(transport_, sleeper_, std::move(cs), log_warning);
-    return std::make_unique<source>(std::move(c), std::move(cfg), opts, settings_.limits,
+    sync::source_options with = opts;
+    if (!with.local_extractor) {
+        with.local_extractor = local_extractor_;
+    }
+    if (!with.service_extractor) {
+        with.service_extractor = service_extractor_;
+    }
+    return std::make_unique<source>(std::move(c), std::move(cfg), with, settings_.limits,
                                     log_warning);
 }
 

@@ -77,15 +77,34 @@ extraction_service:
                           "elasticsearch.bulk.queue_refresh_interval",
                           "elasticsearch.bulk.enable_operations_logging",
                           "service.fips_mode",
-                          "extraction_service",
                       });
     CHECK(app::unused_keys_line(r) ==
           "accepted but not used: elasticsearch.log_level, "
           "elasticsearch.feature_use_connectors_api, elasticsearch.bulk.display_every, "
           "elasticsearch.bulk.queue_refresh_interval, "
-          "elasticsearch.bulk.enable_operations_logging, service.fips_mode, extraction_service");
+          "elasticsearch.bulk.enable_operations_logging, service.fips_mode");
     CHECK(app::unused_keys_line(load("service.idling: 3\n")).empty());
-    CHECK(load("extraction_service:\n").unused == std::vector<std::string>{"extraction_service"});
+    CHECK(load("extraction_service:\n").unused.empty());  // read: see the extraction tests
+}
+
+TEST_CASE("extraction_service: the Python service's keys, validated and named",
+          "[config][extraction]") {
+    auto r = load(
+        "extraction_service:\n  host: http://127.0.0.1:8090\n  timeout: 5\n"
+        "  use_file_pointers: true\n  shared_volume_dir: /shared\n  stream_chunk_size: 1024\n");
+    CHECK(r.warnings.empty());
+    const auto& e = r.cfg.extraction_service;
+    CHECK(e.host == "http://127.0.0.1:8090");
+    CHECK(e.timeout == std::chrono::seconds(5));
+    CHECK(e.use_file_pointers);
+    CHECK(e.shared_volume_dir == "/shared");
+    CHECK(e.stream_chunk_size == 1024);
+    CHECK_FALSE(load("").cfg.extraction_service.host);  // no service unless a host is given
+    CHECK_THROWS_WITH(load("extraction_service.host: tika:8090\n"),
+                      Catch::Contains("extraction_service.host: expected an http:// or https:// "
+                                      "URL"));
+    CHECK_THROWS_WITH(load("extraction_service.stream_chunk_size: 0\n"),
+                      Catch::Contains("extraction_service.stream_chunk_size"));
 }
 
 TEST_CASE("the salesforce section: concurrency bounds, validated and named",
@@ -182,6 +201,7 @@ TEST_CASE("conf/config.yml.example loads cleanly and states the defaults", "[con
     CHECK(a.salesforce.transfer_rate_window == b.salesforce.transfer_rate_window);
     CHECK(a.salesforce.slow_answer_warning == b.salesforce.slow_answer_warning);
     CHECK(a.salesforce.ca_certs == b.salesforce.ca_certs);
+    CHECK(a.extraction_service == b.extraction_service);
     CHECK(a.connectors.empty());
     CHECK(a.sources == b.sources);
 }

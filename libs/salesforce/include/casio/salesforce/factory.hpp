@@ -64,6 +64,15 @@ class factory final : public sync::source_factory {
     // Drops idle connections so the io_context can end.
     void close() { http_.close(); }
 
+    // The text extractors handed to every source (sync::source_options): in process
+    // (extraction.mode: local) and the extraction service (extraction_service.host). Either
+    // may be null.
+    void set_extractors(std::shared_ptr<sync::text_extractor> local,
+                        std::shared_ptr<sync::text_extractor> service) {
+        local_extractor_ = std::move(local);
+        service_extractor_ = std::move(service);
+    }
+
   private:
     http::client http_;
     http::client_transport transport_;
@@ -73,6 +82,8 @@ class factory final : public sync::source_factory {
     std::map<std::string, std::shared_ptr<org_limits>> orgs_;  // by base URL
     // By base URL and credentials: a token is reused by every source of the same client.
     std::map<std::string, std::shared_ptr<shared_token>> tokens_;
+    std::shared_ptr<sync::text_extractor> local_extractor_;
+    std::shared_ptr<sync::text_extractor> service_extractor_;
 };
 
 // The override of the reference service's tests: SALESFORCE_EMULATOR_HOST when RUNNING_FTEST
