@@ -276,7 +276,7 @@ TEST_CASE("SIGTERM while bulk items wait to be sent again suspends the job clean
     output_tail log{svc, {}};
     REQUIRE(eventually([&] {
         log.drain();
-        return connector_doc(es_url, "sf-service").has_value();
+        return connector_configured(es_url, "sf-service");
     }));
     const auto job_id = create_job(es_url, "sf-service");
     REQUIRE(eventually([&] {

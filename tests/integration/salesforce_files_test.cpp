@@ -139,7 +139,7 @@ TEST_CASE("a job canceled with 30 downloads in flight ends canceled within 5 s",
                                             "salesforce.max_concurrent_requests: 40\n"});
     const std::string es_url = env.es.base_url();
     auto svc = env.start_service();
-    REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));
+    REQUIRE(eventually([&] { return connector_configured(es_url, "sf-service"); }));
     auto downloads_in_flight = [&] {
         const auto stats = json::parse(http_call("GET", env.sf.port(), "/__admin/stats").body);
         return stats.at("downloads_in_flight").to_number<std::int64_t>();

@@ -168,7 +168,7 @@ TEST_CASE("two service instances on one Elasticsearch run every job exactly once
     output_tail a_log{a};
     REQUIRE(a_log.wait_for([&] {
         for (const auto& c : connectors) {
-            if (!connector_doc(es_url, c)) {
+            if (!connector_configured(es_url, c)) {
                 return false;
             }
         }
@@ -351,7 +351,7 @@ TEST_CASE("per-item bulk 429s during a service sync are retried and lose no docu
     const auto expected = expected_ids(env.sf.base_url());
     auto svc = env.start_service(true);
     output_tail log{svc};
-    REQUIRE(log.wait_for([&] { return connector_doc(es_url, "sf-service").has_value(); }));
+    REQUIRE(log.wait_for([&] { return connector_configured(es_url, "sf-service"); }));
     const auto job_id = create_job(es_url, "sf-service");
     REQUIRE(log.wait_for([&] {
         const auto s = job_status(es_url, job_id);

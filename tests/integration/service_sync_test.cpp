@@ -17,7 +17,7 @@ TEST_CASE("the service runs a cron-scheduled full sync into the content index",
     const std::string es_url = env.es.base_url();
 
     // The service bootstraps the connector from config.yml.
-    REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));
+    REQUIRE(eventually([&] { return connector_configured(es_url, "sf-service"); }));
     // A user enables a schedule, as Kibana does.
     set_full_schedule(es_url, "sf-service", "*/2 * * * * ?");
 
@@ -108,7 +108,7 @@ TEST_CASE("a running job is canceled on request, SIGTERM suspends the next one",
     environment env("2000");
     const std::string es_url = env.es.base_url();
     auto svc = env.start_service();
-    REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));
+    REQUIRE(eventually([&] { return connector_configured(es_url, "sf-service"); }));
 
     // Kibana's "Sync" button, then "Cancel" while it runs.
     const auto first = create_job(es_url, "sf-service");
@@ -224,7 +224,7 @@ TEST_CASE("the service rides out an Elasticsearch outage and keeps scheduling",
     }
     const std::string es_url = env.es.base_url();
     auto svc = env.start_service();
-    REQUIRE(eventually([&] { return connector_doc(es_url, "sf-service").has_value(); }));
+    REQUIRE(eventually([&] { return connector_configured(es_url, "sf-service"); }));
     set_full_schedule(es_url, "sf-service", "*/2 * * * * ?");
     auto completed = [&] {
         std::size_t n = 0;

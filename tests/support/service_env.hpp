@@ -180,6 +180,24 @@ inline std::optional<boost::json::object> connector_doc(const std::string& es_ur
         });
 }
 
+// True once the service has created connector `id` from config.yml and written the values it
+// gives there. The document exists before its configuration does (one call creates it, two more
+// fill it), and a job takes a copy of the configuration when it is created: a job created on a
+// connector that merely exists may fail on empty fields.
+inline bool connector_configured(const std::string& es_url, const std::string& id) {
+    const auto doc = connector_doc(es_url, id);
+    const boost::json::value* configuration = doc ? doc->if_contains("configuration") : nullptr;
+    if (configuration == nullptr || !configuration->is_object()) {
+        return false;
+    }
+    const boost::json::value* domain = configuration->get_object().if_contains("domain");
+    if (domain == nullptr || !domain->is_object()) {
+        return false;
+    }
+    const boost::json::value* value = domain->get_object().if_contains("value");
+    return value != nullptr && value->is_string() && !value->get_string().empty();
+}
+
 inline std::optional<boost::json::object> job_doc(const std::string& es_url,
                                                   const std::string& job_id) {
     return with_es<std::optional<boost::json::object>>(
