@@ -217,7 +217,7 @@ TEST_CASE("SIGTERM while a file downloads suspends the job without indexing the 
     output_tail log{svc, {}};
     REQUIRE(eventually([&] {
         log.drain();
-        return connector_doc(es_url, "sf-service").has_value();
+        return connector_configured(es_url, "sf-service");
     }));
     const auto job_id = create_job(es_url, "sf-service");
     REQUIRE(eventually([&] {
