@@ -1,0 +1,638 @@
+// Office Open XML (docx, xlsx, pptx): the zip opened with libzip, each XML part streamed through
+// libxml2's SAX parser, in the order Tika's OOXML extractors emit them. Every byte inflated is
+// counted against limits::max_unpacked_bytes: declared sizes in a zip are never trusted.
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+#include <zip.h>
+
+#include "detail.hpp"
+#include "sax.hpp"
+
+namespace casio::extract::detail {
+namespace {
+
+constexpr std::string_view ole_signature("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+
+struct zip_closer {
+    void operator()(zip_t* z) const noexcept { zip_discard(z); }
+};
+struct zip_file_closer {
+    void operator()(zip_file_t* f) const noexcept { zip_fclose(f); }
+};
+
+class archive {
+  public:
+    archive(context& ctx, input& in, std::string_view kind) : ctx_(ctx), kind_(kind) {
+        zip_error_t err;
+        zip_error_init(&err);
+        zip_t* z = nullptr;
+        if (in.is_file()) {
+            int code = 0;
+            z = zip_open(in.path().c_str(), ZIP_RDONLY, &code);
+            zip_error_init_with_code(&err, code);
+        } else {
+            zip_source_t* src =
+                zip_source_buffer_create(in.bytes().data(), in.bytes().size(), 0, &err);
+            if (src) {
+                z = zip_open_from_source(src, ZIP_RDONLY, &err);
+                if (!z) {
+                    zip_source_free(src);
+                }
+            }
+        }
+        const std::string why = zip_error_strerror(&err);
+        zip_error_fini(&err);
+        if (!z) {
+            ctx_.fail("not a valid " + kind_ + " (zip) file: " + why);
+        }
+        zip_.reset(z);
+    }
+
+    bool has(const std::string& name) const {
+        return zip_name_locate(zip_.get(), name.c_str(), 0) >= 0;
+    }
+
+    // Entry names matching prefix + number + suffix, in numeric order.
+    std::vector<std::string> numbered(std::string_view prefix, std::string_view suffix) const {
+        std::vector<std::pair<long, std::string>> found;
+        const auto n = zip_get_num_entries(zip_.get(), 0);
+        for (zip_int64_t i = 0; i < n; ++i) {
+            const char* raw = zip_get_name(zip_.get(), static_cast<zip_uint64_t>(i), 0);
+            if (!raw) {
+                continue;
+            }
+            std::string_view name(raw);
+            if (!name.starts_with(prefix) || !name.ends_with(suffix) ||
+                name.size() <= prefix.size() + suffix.size()) {
+                continue;
+            }
+            const auto digits =
+                name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+            if (digits.size() > 9 || !std::all_of(digits.begin(), digits.end(),
+                                                  [](char c) { return c >= '0' && c <= '9'; })) {
+                continue;
+            }
+            found.emplace_back(std::stol(std::string(digits)), std::string(name));
+        }
+        std::sort(found.begin(), found.end());
+        std::vector<std::string> names;
+        for (auto& f : found) {
+            names.push_back(std::move(f.second));
+        }
+        return names;
+    }
+
+    // Streams entry `name` through `h`.
+    void parse(const std::string& name, sax_handler& h) {
+        ctx_.check_time();
+        std::unique_ptr<zip_file_t, zip_file_closer> f(zip_fopen(zip_.get(), name.c_str(), 0));
+        if (!f) {
+            const std::string why = zip_strerror(zip_.get());
+            if (zip_error_code_zip(zip_get_error(zip_.get())) == ZIP_ER_NOPASSWD ||
+                zip_error_code_zip(zip_get_error(zip_.get())) == ZIP_ER_ENCRNOTSUPP) {
+                ctx_.fail("encrypted zip entry " + name);
+            }
+            ctx_.fail("cannot read " + name + " in the " + kind_ + " file: " + why);
+        }
+        auto read = [&](char* buf, std::size_t n) -> std::size_t {
+            const auto got = zip_fread(f.get(), buf, n);
+            if (got < 0) {
+                ctx_.fail("corrupt " + name + " in the " + kind_ +
+                          " file: " + zip_file_strerror(f.get()));
+            }
+            unpacked_ += static_cast<std::uint64_t>(got);
+            if (unpacked_ > ctx_.caps().max_unpacked_bytes) {
+                ctx_.fail("zip bomb?: more than " + std::to_string(ctx_.caps().max_unpacked_bytes) +
+                          " bytes unpacked");
+            }
+            return static_cast<std::size_t>(got);
+        };
+        parse_xml(ctx_, read, h, "malformed " + name);
+    }
+
+  private:
+    context& ctx_;
+    std::string kind_;
+    std::unique_ptr<zip_t, zip_closer> zip_;
+    std::uint64_t unpacked_ = 0;
+};
+
+// A part's relationships (Id -> Target, resolved against the part's folder, and Type).
+struct relationship {
+    std::string target;
+    std::string type;
+};
+using relationships = std::map<std::string, relationship, std::less<>>;
+
+std::string resolve(std::string_view folder, std::string_view target) {
+    std::vector<std::string> parts;
+    auto push_all = [&](std::string_view p) {
+        while (!p.empty()) {
+            const auto slash = p.find('/');
+            const auto seg = p.substr(0, slash);
+            if (seg == "..") {
+                if (!parts.empty()) {
+                    parts.pop_back();
+                }
+            } else if (!seg.empty() && seg != ".") {
+                parts.emplace_back(seg);
+            }
+            if (slash == std::string_view::npos) {
+                break;
+            }
+            p.remove_prefix(slash + 1);
+        }
+    };
+    if (!target.starts_with('/')) {
+        push_all(folder);
+    }
+    push_all(target);
+    std::string out;
+    for (const auto& p : parts) {
+        if (!out.empty()) {
+            out.push_back('/');
+        }
+        out += p;
+    }
+    return out;
+}
+
+class rels_handler : public sax_handler {
+  public:
+    rels_handler(relationships& rels, std::string folder)
+        : rels_(rels), folder_(std::move(folder)) {}
+    void start(std::string_view name, const char* const* attrs) override {
+        if (name == "Relationship" && attr(attrs, "TargetMode") != "External") {
+            rels_[std::string(attr(attrs, "Id"))] = {resolve(folder_, attr(attrs, "Target")),
+                                                     std::string(attr(attrs, "Type"))};
+        }
+    }
+    void end(std::string_view) override {}
+    void text(std::string_view) override {}
+
+  private:
+    relationships& rels_;
+    std::string folder_;
+};
+
+// The relationships of part `part` (e.g. word/document.xml -> word/_rels/document.xml.rels).
+relationships rels_of(archive& zip, const std::string& part) {
+    const auto slash = part.rfind('/');
+    const std::string folder = slash == std::string::npos ? "" : part.substr(0, slash);
+    const std::string file = slash == std::string::npos ? part : part.substr(slash + 1);
+    const std::string name = (folder.empty() ? "" : folder + "/") + "_rels/" + file + ".rels";
+    relationships rels;
+    if (zip.has(name)) {
+        rels_handler h(rels, folder);
+        zip.parse(name, h);
+    }
+    return rels;
+}
+
+bool type_is(const relationship& r, std::string_view suffix) {
+    return r.type.ends_with(suffix);
+}
+
+// ---- docx ------------------------------------------------------------------------------------
+
+using notes = std::map<std::string, std::string, std::less<>>;
+
+// WordprocessingML text: w:t runs, tabs and breaks, paragraphs as lines, table cells separated by
+// tabs. Footnote and endnote references add "[id: text]" after their paragraph, as POI does.
+class docx_handler : public sax_handler {
+  public:
+    docx_handler(sink& out, const notes* footnotes, const notes* endnotes)
+        : out_(out), footnotes_(footnotes), endnotes_(endnotes) {}
+
+    void start(std::string_view name, const char* const* attrs) override {
+        if (name == "Fallback" || name == "instrText" || name == "delText") {
+            ++skip_;
+        } else if (skip_ > 0) {
+            return;
+        } else if (name == "t") {
+            ++in_t_;
+        } else if (name == "r") {
+            ++in_r_;
+        } else if (in_r_ > 0 && name == "tab") {
+            out_.append('\t');
+        } else if (in_r_ > 0 && (name == "br" || name == "cr")) {
+            out_.append('\n');
+        } else if (name == "footnoteReference" || name == "endnoteReference") {
+            const auto* table = name == "footnoteReference" ? footnotes_ : endnotes_;
+            if (table) {
+                if (auto it = table->find(attr(attrs, "id")); it != table->end()) {
+                    pending_ += " [" + it->first + ": " + it->second + "]";
+                }
+            }
+        } else if (name == "sectPr") {
+            header_refs_.clear();
+            footer_refs_.clear();
+        } else if (name == "headerReference" || name == "footerReference") {
+            auto& refs = name == "headerReference" ? header_refs_ : footer_refs_;
+            refs.emplace_back(attr(attrs, "type"), attr(attrs, "id"));
+        }
+    }
+
+    void end(std::string_view name) override {
+        if (name == "Fallback" || name == "instrText" || name == "delText") {
+            skip_ -= skip_ > 0;
+        } else if (skip_ > 0) {
+            return;
+        } else if (name == "t") {
+            in_t_ -= in_t_ > 0;
+        } else if (name == "r") {
+            in_r_ -= in_r_ > 0;
+        } else if (name == "p") {
+            if (!pending_.empty()) {
+                out_.append(pending_);
+                pending_.clear();
+            }
+            out_.append('\n');
+        } else if (name == "tc") {
+            out_.append('\t');
+        } else if (name == "tr") {
+            out_.line_break();
+        }
+    }
+
+    void text(std::string_view utf8) override {
+        if (in_t_ > 0 && skip_ == 0) {
+            out_.append(utf8);
+        }
+    }
+    bool done() const override { return out_.full(); }
+
+    // The header or footer relationship ids of the document's last section, in Tika's order:
+    // first page, even pages, default.
+    std::vector<std::string> refs(bool headers) const {
+        const auto& refs = headers ? header_refs_ : footer_refs_;
+        std::vector<std::string> ids;
+        for (const auto* type : {"first", "even", "default"}) {
+            for (const auto& [t, id] : refs) {
+                if (t == type || (t.empty() && std::string_view(type) == "default")) {
+                    ids.push_back(id);
+                }
+            }
+        }
+        return ids;
+    }
+
+  private:
+    sink& out_;
+    const notes* footnotes_;
+    const notes* endnotes_;
+    int skip_ = 0;
+    int in_t_ = 0;
+    int in_r_ = 0;
+    std::string pending_;
+    std::vector<std::pair<std::string, std::string>> header_refs_;
+    std::vector<std::pair<std::string, std::string>> footer_refs_;
+};
+
+// The text of each w:footnote / w:endnote by id.
+class notes_handler : public sax_handler {
+  public:
+    explicit notes_handler(notes& n, std::size_t cap) : notes_(n), cap_(cap) {}
+    void start(std::string_view name, const char* const* attrs) override {
+        if (name == "footnote" || name == "endnote") {
+            id_ = attr(attrs, "id");
+            text_.clear();
+        } else if (name == "t") {
+            in_t_ = true;
+        }
+    }
+    void end(std::string_view name) override {
+        if (name == "footnote" || name == "endnote") {
+            while (!text_.empty() && text_.back() == ' ') {
+                text_.pop_back();
+            }
+            notes_[id_] = std::move(text_);
+            text_.clear();
+        } else if (name == "t") {
+            in_t_ = false;
+        } else if (name == "p" && !text_.empty() && text_.back() != ' ') {
+            text_.push_back(' ');
+        }
+    }
+    void text(std::string_view utf8) override {
+        if (in_t_ && text_.size() < cap_) {
+            text_.append(utf8);
+        }
+    }
+
+  private:
+    notes& notes_;
+    std::size_t cap_;
+    std::string id_;
+    std::string text_;
+    bool in_t_ = false;
+};
+
+void extract_docx(context& ctx, archive& zip, sink& out) {
+    const std::string main = "word/document.xml";
+    if (!zip.has(main)) {
+        ctx.fail("not a valid docx file: " + main + " is missing");
+    }
+    const auto rels = rels_of(zip, main);
+    notes footnotes, endnotes;
+    for (const auto& [id, r] : rels) {
+        if (type_is(r, "/footnotes") || type_is(r, "/endnotes")) {
+            if (zip.has(r.target)) {
+                notes_handler h(type_is(r, "/footnotes") ? footnotes : endnotes,
+                                ctx.caps().max_output_chars);
+                zip.parse(r.target, h);
+            }
+        }
+    }
+    sink body(ctx.caps().max_output_chars);
+    docx_handler h(body, &footnotes, &endnotes);
+    zip.parse(main, h);
+
+    auto parts = [&](bool headers) {
+        for (const auto& id : h.refs(headers)) {
+            const auto it = rels.find(id);
+            if (it != rels.end() && zip.has(it->second.target) && !out.full()) {
+                docx_handler part(out, &footnotes, &endnotes);
+                zip.parse(it->second.target, part);
+                out.line_break();
+            }
+        }
+    };
+    parts(true);
+    out.append(body.text());
+    if (body.full()) {
+        out.mark_truncated();
+    }
+    out.line_break();
+    parts(false);
+}
+
+// ---- xlsx ------------------------------------------------------------------------------------
+
+class shared_strings_handler : public sax_handler {
+  public:
+    explicit shared_strings_handler(std::vector<std::string>& s) : strings_(s) {}
+    void start(std::string_view name, const char* const*) override {
+        if (name == "si") {
+            strings_.emplace_back();
+        } else if (name == "rPh") {
+            ++phonetic_;
+        } else if (name == "t") {
+            in_t_ = true;
+        }
+    }
+    void end(std::string_view name) override {
+        if (name == "rPh") {
+            phonetic_ -= phonetic_ > 0;
+        } else if (name == "t") {
+            in_t_ = false;
+        }
+    }
+    void text(std::string_view utf8) override {
+        if (in_t_ && phonetic_ == 0 && !strings_.empty()) {
+            strings_.back().append(utf8);
+        }
+    }
+
+  private:
+    std::vector<std::string>& strings_;
+    int phonetic_ = 0;
+    bool in_t_ = false;
+};
+
+class workbook_handler : public sax_handler {
+  public:
+    std::vector<std::pair<std::string, std::string>> sheets;  // name, relationship id
+    void start(std::string_view name, const char* const* attrs) override {
+        if (name == "sheet") {
+            sheets.emplace_back(attr(attrs, "name"), attr(attrs, "id"));
+        }
+    }
+    void end(std::string_view) override {}
+    void text(std::string_view) override {}
+};
+
+// Rows as lines, cells separated by tabs: shared strings, inline strings, booleans as
+// TRUE/FALSE, numbers and formula results as written in the file.
+class sheet_handler : public sax_handler {
+  public:
+    sheet_handler(sink& out, const std::vector<std::string>& shared) : out_(out), shared_(shared) {}
+    void start(std::string_view name, const char* const* attrs) override {
+        if (name == "c") {
+            type_ = attr(attrs, "t");
+            value_.clear();
+            in_cell_ = true;
+        } else if (in_cell_ && (name == "v" || name == "t")) {
+            in_value_ = true;
+        } else if (name == "rPh") {
+            ++phonetic_;
+        }
+    }
+    void end(std::string_view name) override {
+        if (name == "c") {
+            cell();
+            in_cell_ = false;
+        } else if (name == "v" || name == "t") {
+            in_value_ = false;
+        } else if (name == "rPh") {
+            phonetic_ -= phonetic_ > 0;
+        } else if (name == "row") {
+            if (cells_ > 0) {
+                out_.append('\n');
+            }
+            cells_ = 0;
+        }
+    }
+    void text(std::string_view utf8) override {
+        if (in_value_ && phonetic_ == 0) {
+            value_.append(utf8);
+        }
+    }
+    bool done() const override { return out_.full(); }
+
+  private:
+    void cell() {
+        std::string_view shown = value_;
+        if (type_ == "s") {
+            char* end = nullptr;
+            const auto i = std::strtoul(value_.c_str(), &end, 10);
+            shown = (end != value_.c_str() && i < shared_.size()) ? std::string_view(shared_[i])
+                                                                  : std::string_view();
+        } else if (type_ == "b") {
+            shown = value_ == "1" ? "TRUE" : "FALSE";
+        }
+        if (shown.empty()) {
+            return;
+        }
+        if (cells_++ > 0) {
+            out_.append('\t');
+        }
+        out_.append(shown);
+    }
+
+    sink& out_;
+    const std::vector<std::string>& shared_;
+    std::string type_;
+    std::string value_;
+    bool in_cell_ = false;
+    bool in_value_ = false;
+    int phonetic_ = 0;
+    int cells_ = 0;
+};
+
+void extract_xlsx(context& ctx, archive& zip, sink& out) {
+    const std::string main = "xl/workbook.xml";
+    if (!zip.has(main)) {
+        ctx.fail("not a valid xlsx file: " + main + " is missing");
+    }
+    const auto rels = rels_of(zip, main);
+    std::vector<std::string> shared;
+    std::string shared_part = "xl/sharedStrings.xml";
+    for (const auto& [id, r] : rels) {
+        if (type_is(r, "/sharedStrings")) {
+            shared_part = r.target;
+        }
+    }
+    if (zip.has(shared_part)) {
+        shared_strings_handler h(shared);
+        zip.parse(shared_part, h);
+    }
+    workbook_handler wb;
+    zip.parse(main, wb);
+    for (const auto& [name, id] : wb.sheets) {
+        if (out.full()) {
+            break;
+        }
+        const auto it = rels.find(id);
+        if (it == rels.end() || !zip.has(it->second.target)) {
+            continue;
+        }
+        out.line_break();
+        out.append(name);
+        out.append('\n');
+        sheet_handler h(out, shared);
+        zip.parse(it->second.target, h);
+    }
+}
+
+// ---- pptx ------------------------------------------------------------------------------------
+
+// DrawingML text: a:t runs, paragraphs as lines, table cells separated by tabs.
+class slide_handler : public sax_handler {
+  public:
+    explicit slide_handler(sink& out) : out_(out) {}
+    void start(std::string_view name, const char* const*) override {
+        if (name == "Fallback") {
+            ++skip_;
+        } else if (skip_ == 0 && name == "t") {
+            in_t_ = true;
+        } else if (skip_ == 0 && name == "br") {
+            out_.append('\n');
+        }
+    }
+    void end(std::string_view name) override {
+        if (name == "Fallback") {
+            skip_ -= skip_ > 0;
+        } else if (skip_ > 0) {
+            return;
+        } else if (name == "t") {
+            in_t_ = false;
+        } else if (name == "p") {
+            out_.line_break();
+        } else if (name == "tc") {
+            out_.append('\t');
+        } else if (name == "tr") {
+            out_.line_break();
+        }
+    }
+    void text(std::string_view utf8) override {
+        if (in_t_ && skip_ == 0) {
+            out_.append(utf8);
+        }
+    }
+    bool done() const override { return out_.full(); }
+
+  private:
+    sink& out_;
+    int skip_ = 0;
+    bool in_t_ = false;
+};
+
+class presentation_handler : public sax_handler {
+  public:
+    std::vector<std::string> slide_ids;
+    void start(std::string_view name, const char* const* attrs) override {
+        if (name == "sldId") {
+            slide_ids.emplace_back(attr(attrs, "id"));
+        }
+    }
+    void end(std::string_view) override {}
+    void text(std::string_view) override {}
+};
+
+void extract_pptx(context& ctx, archive& zip, sink& out) {
+    const std::string main = "ppt/presentation.xml";
+    if (!zip.has(main)) {
+        ctx.fail("not a valid pptx file: " + main + " is missing");
+    }
+    const auto rels = rels_of(zip, main);
+    presentation_handler pres;
+    zip.parse(main, pres);
+    std::vector<std::string> slides;
+    for (const auto& id : pres.slide_ids) {
+        if (const auto it = rels.find(id); it != rels.end() && zip.has(it->second.target)) {
+            slides.push_back(it->second.target);
+        }
+    }
+    if (slides.empty()) {
+        slides = zip.numbered("ppt/slides/slide", ".xml");
+    }
+    for (const auto& slide : slides) {
+        if (out.full()) {
+            break;
+        }
+        slide_handler h(out);
+        zip.parse(slide, h);
+        out.line_break();
+        for (const auto& [id, r] : rels_of(zip, slide)) {
+            if (type_is(r, "/notesSlide") && zip.has(r.target) && !out.full()) {
+                slide_handler notes(out);
+                zip.parse(r.target, notes);
+                out.line_break();
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void extract_ooxml(context& ctx, input& in, sink& out, format f) {
+    const std::string kind(to_string(f));
+    if (in.peek(ole_signature.size()) == ole_signature) {
+        ctx.fail("encrypted or legacy Office file (OLE compound document)");
+    }
+    if (in.size() < 22) {  // shorter than a zip's end-of-central-directory record
+        ctx.fail("not a valid " + kind + " (zip) file: too short");
+    }
+    archive zip(ctx, in, kind);
+    switch (f) {
+        case format::docx:
+            extract_docx(ctx, zip, out);
+            break;
+        case format::xlsx:
+            extract_xlsx(ctx, zip, out);
+            break;
+        default:
+            extract_pptx(ctx, zip, out);
+            break;
+    }
+}
+
+}  // namespace casio::extract::detail

@@ -1,0 +1,37 @@
+#pragma once
+// A streaming libxml2 parser for untrusted XML and HTML: chunks in, callbacks out. No network,
+// no external entities or DTDs loaded, libxml2's entity amplification limits left on.
+
+#include <functional>
+#include <string_view>
+
+#include "detail.hpp"
+
+namespace casio::extract::detail {
+
+// Receives a document's elements and text; local names without prefix, attribute values by
+// local name. stop() ends the parse early (the output is full).
+class sax_handler {
+  public:
+    virtual ~sax_handler() = default;
+    virtual void start(std::string_view name, const char* const* attrs) = 0;
+    virtual void end(std::string_view name) = 0;
+    virtual void text(std::string_view utf8) = 0;
+    // When true, the parse stops after the current callback.
+    virtual bool done() const { return false; }
+
+    // The value of attribute `name` (local name) in `attrs` (name, value pairs, null-ended).
+    static std::string_view attr(const char* const* attrs, std::string_view name);
+};
+
+// Returns up to `n` bytes into `buf`, 0 at the end.
+using chunk_reader = std::function<std::size_t(char* buf, std::size_t n)>;
+
+// Parses XML read from `read` into `h`; a document that is not well-formed throws an
+// extract_error "<name>: <what>: <libxml2's message>". The time cap is checked between chunks.
+void parse_xml(context& ctx, const chunk_reader& read, sax_handler& h, std::string_view what);
+
+// Parses HTML (libxml2's forgiving HTML parser, charset from BOM or <meta>) into `h`.
+void parse_html(context& ctx, const chunk_reader& read, sax_handler& h);
+
+}  // namespace casio::extract::detail
