@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -204,12 +206,156 @@ bool type_is(const relationship& r, std::string_view suffix) {
 
 using notes = std::map<std::string, std::string, std::less<>>;
 
-// WordprocessingML text: w:t runs, tabs and breaks, paragraphs as lines, table cells separated by
-// tabs. Footnote and endnote references add "[id: text]" after their paragraph, as POI does.
+// List numbering (word/numbering.xml): the number Word shows before a numbered paragraph, as
+// Tika writes it ("1. ", "a) ", a bullet character).
+class numbering {
+  public:
+    struct level {
+        int start = 1;
+        std::string format = "decimal";
+        std::string text;
+    };
+    std::map<std::string, std::map<int, level>> abstract;  // abstractNumId -> ilvl -> level
+    std::map<std::string, std::string> nums;               // numId -> abstractNumId
+
+    std::string next(const std::string& num_id, int ilvl) {
+        const auto n = nums.find(num_id);
+        if (n == nums.end() || ilvl < 0 || ilvl > 8) {
+            return {};
+        }
+        const auto& levels = abstract[n->second];
+        auto& counters = counters_[num_id];
+        counters.resize(9, 0);
+        auto start_of = [&](int l) {
+            const auto it = levels.find(l);
+            return it == levels.end() ? 1 : it->second.start;
+        };
+        counters[ilvl] = counters[ilvl] == 0 ? start_of(ilvl) : counters[ilvl] + 1;
+        for (int l = ilvl + 1; l < 9; ++l) {
+            counters[l] = 0;
+        }
+        const auto it = levels.find(ilvl);
+        if (it == levels.end()) {
+            return {};
+        }
+        const auto& text = it->second.text;
+        std::string out;
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            if (text[i] == '%' && i + 1 < text.size() && text[i + 1] >= '1' && text[i + 1] <= '9') {
+                const int l = text[i + 1] - '1';
+                const auto lv = levels.find(l);
+                const int value = counters[l] == 0 ? start_of(l) : counters[l];
+                out += format(value, lv == levels.end() ? "decimal" : lv->second.format);
+                ++i;
+            } else {
+                out.push_back(text[i]);
+            }
+        }
+        return out.empty() ? out : out + " ";
+    }
+
+  private:
+    static std::string format(int v, const std::string& fmt) {
+        if (fmt == "lowerLetter" || fmt == "upperLetter") {
+            std::string s;
+            const char base = fmt == "lowerLetter" ? 'a' : 'A';
+            const int n = v <= 0 ? 1 : v;
+            s.assign(static_cast<std::size_t>((n - 1) / 26 + 1),
+                     static_cast<char>(base + (n - 1) % 26));
+            return s;
+        }
+        if (fmt == "lowerRoman" || fmt == "upperRoman") {
+            static const std::pair<int, const char*> table[] = {
+                {1000, "m"}, {900, "cm"}, {500, "d"}, {400, "cd"}, {100, "c"},
+                {90, "xc"},  {50, "l"},   {40, "xl"}, {10, "x"},   {9, "ix"},
+                {5, "v"},    {4, "iv"},   {1, "i"}};
+            std::string s;
+            for (const auto& [value, digits] : table) {
+                while (v >= value) {
+                    s += digits;
+                    v -= value;
+                }
+            }
+            if (fmt == "upperRoman") {
+                for (auto& c : s) {
+                    c = static_cast<char>(c - 'a' + 'A');
+                }
+            }
+            return s;
+        }
+        if (fmt == "none" || fmt == "bullet") {
+            return {};
+        }
+        if (fmt == "decimalZero" && v < 10) {
+            return "0" + std::to_string(v);
+        }
+        return std::to_string(v);
+    }
+
+    std::map<std::string, std::vector<int>> counters_;
+};
+
+class numbering_handler : public sax_handler {
+  public:
+    explicit numbering_handler(numbering& n) : n_(n) {}
+    void start(std::string_view name, const char* const* attrs) override {
+        if (name == "abstractNum") {
+            abstract_ = attr(attrs, "abstractNumId");
+        } else if (name == "num") {
+            num_ = attr(attrs, "numId");
+        } else if (name == "abstractNumId" && !num_.empty()) {
+            n_.nums[num_] = attr(attrs, "val");
+        } else if (name == "lvl" && !abstract_.empty()) {
+            ilvl_ = std::atoi(std::string(attr(attrs, "ilvl")).c_str());
+            n_.abstract[abstract_][ilvl_] = {};
+        } else if (ilvl_ >= 0 && !abstract_.empty()) {
+            auto& lv = n_.abstract[abstract_][ilvl_];
+            if (name == "start") {
+                lv.start = std::atoi(std::string(attr(attrs, "val")).c_str());
+            } else if (name == "numFmt") {
+                lv.format = attr(attrs, "val");
+            } else if (name == "lvlText") {
+                lv.text = attr(attrs, "val");
+            }
+        }
+    }
+    void end(std::string_view name) override {
+        if (name == "abstractNum") {
+            abstract_.clear();
+        } else if (name == "num") {
+            num_.clear();
+        } else if (name == "lvl") {
+            ilvl_ = -1;
+        }
+    }
+    void text(std::string_view) override {}
+
+  private:
+    numbering& n_;
+    std::string abstract_;
+    std::string num_;
+    int ilvl_ = -1;
+};
+
+// What a docx body refers to: notes, comments, numbering, and a way to emit header and footer
+// parts by relationship id.
+struct docx_parts {
+    notes footnotes;
+    notes endnotes;
+    notes comments;  // id -> "\tComment by <author>: <text>"
+    numbering lists;
+    std::function<void(sink&, const std::vector<std::string>& ids)> emit;
+};
+
+// WordprocessingML text in Tika's order: a paragraph's list number, its runs (w:t, tabs,
+// breaks), then its comments, its footnotes and endnotes as "[id: text]", then the paragraphs of
+// its text boxes. Table cells end with a tab, rows with a line. A section that ends at a
+// paragraph has its headers before that paragraph and its footers after it; the document's last
+// section is left to the caller (its headers come before the body).
 class docx_handler : public sax_handler {
   public:
-    docx_handler(sink& out, const notes* footnotes, const notes* endnotes)
-        : out_(out), footnotes_(footnotes), endnotes_(endnotes) {}
+    docx_handler(sink& out, docx_parts& parts)
+        : out_(out), boxes_(std::numeric_limits<std::size_t>::max()), parts_(parts) {}
 
     void start(std::string_view name, const char* const* attrs) override {
         if (name == "Fallback" || name == "instrText" || name == "delText") {
@@ -220,16 +366,29 @@ class docx_handler : public sax_handler {
             ++in_t_;
         } else if (name == "r") {
             ++in_r_;
+        } else if (name == "p") {
+            ++in_p_;
+        } else if (name == "pPr") {
+            ++in_ppr_;
+        } else if (name == "txbxContent") {
+            ++in_box_;
         } else if (in_r_ > 0 && name == "tab") {
-            out_.append('\t');
+            cur().append('\t');
         } else if (in_r_ > 0 && (name == "br" || name == "cr")) {
-            out_.append('\n');
+            cur().append('\n');
+        } else if (in_ppr_ > 0 && name == "ilvl") {
+            ilvl_ = std::atoi(std::string(attr(attrs, "val")).c_str());
+        } else if (in_ppr_ > 0 && name == "numId") {
+            num_id_ = attr(attrs, "val");
         } else if (name == "footnoteReference" || name == "endnoteReference") {
-            const auto* table = name == "footnoteReference" ? footnotes_ : endnotes_;
-            if (table) {
-                if (auto it = table->find(attr(attrs, "id")); it != table->end()) {
-                    pending_ += " [" + it->first + ": " + it->second + "]";
-                }
+            const auto& table = name == "footnoteReference" ? parts_.footnotes : parts_.endnotes;
+            const auto id = attr(attrs, "id");
+            const auto it = table.find(id);
+            notes_ += " [" + std::string(id) + ": " + (it == table.end() ? "" : it->second) + "] ";
+        } else if (name == "commentRangeStart") {
+            if (const auto it = parts_.comments.find(attr(attrs, "id"));
+                it != parts_.comments.end()) {
+                comments_ += it->second;
             }
         } else if (name == "sectPr") {
             header_refs_.clear();
@@ -249,34 +408,62 @@ class docx_handler : public sax_handler {
             in_t_ -= in_t_ > 0;
         } else if (name == "r") {
             in_r_ -= in_r_ > 0;
-        } else if (name == "p") {
-            if (!pending_.empty()) {
-                out_.append(pending_);
-                pending_.clear();
+        } else if (name == "pPr") {
+            in_ppr_ -= in_ppr_ > 0;
+            if (in_ppr_ == 0 && !num_id_.empty() && num_id_ != "0") {
+                cur().append(parts_.lists.next(num_id_, ilvl_));
             }
+            num_id_.clear();
+            ilvl_ = 0;
+        } else if (name == "sectPr" && in_ppr_ > 0 && in_box_ == 0) {
+            // A section ending at this paragraph: its headers now, its footers after it.
+            parts_.emit(cur(), refs(true));
+            section_footers_ = refs(false);
+            header_refs_.clear();
+            footer_refs_.clear();
+        } else if (name == "txbxContent") {
+            in_box_ -= in_box_ > 0;
+        } else if (name == "p") {
+            in_p_ -= in_p_ > 0;
+            if (in_box_ > 0) {
+                cur().append('\n');
+                return;
+            }
+            out_.append(comments_);
+            out_.append(notes_);
+            comments_.clear();
+            notes_.clear();
             out_.append('\n');
+            if (in_p_ == 0 && !boxes_.empty()) {
+                out_.append(boxes_.text());
+                boxes_.clear();
+            }
+            if (!section_footers_.empty()) {
+                parts_.emit(out_, section_footers_);
+                section_footers_.clear();
+            }
         } else if (name == "tc") {
-            out_.append('\t');
+            cur().append('\t');
         } else if (name == "tr") {
-            out_.line_break();
+            cur().line_break();
         }
     }
 
     void text(std::string_view utf8) override {
         if (in_t_ > 0 && skip_ == 0) {
-            out_.append(utf8);
+            cur().append(utf8);
         }
     }
     bool done() const override { return out_.full(); }
 
-    // The header or footer relationship ids of the document's last section, in Tika's order:
-    // first page, even pages, default.
+    // The header or footer relationship ids of the last section read, in Tika's order: first
+    // page, even pages, default.
     std::vector<std::string> refs(bool headers) const {
         const auto& refs = headers ? header_refs_ : footer_refs_;
         std::vector<std::string> ids;
-        for (const auto* type : {"first", "even", "default"}) {
+        for (const std::string_view type : {"first", "even", "default"}) {
             for (const auto& [t, id] : refs) {
-                if (t == type || (t.empty() && std::string_view(type) == "default")) {
+                if (t == type || (t.empty() && type == "default")) {
                     ids.push_back(id);
                 }
             }
@@ -285,40 +472,48 @@ class docx_handler : public sax_handler {
     }
 
   private:
+    sink& cur() { return in_box_ > 0 ? boxes_ : out_; }
+
     sink& out_;
-    const notes* footnotes_;
-    const notes* endnotes_;
+    sink boxes_;  // text boxes of the current paragraph, written after it
+    docx_parts& parts_;
     int skip_ = 0;
     int in_t_ = 0;
     int in_r_ = 0;
-    std::string pending_;
+    int in_p_ = 0;
+    int in_ppr_ = 0;
+    int in_box_ = 0;
+    int ilvl_ = 0;
+    std::string num_id_;
+    std::string notes_;
+    std::string comments_;
+    std::vector<std::string> section_footers_;
     std::vector<std::pair<std::string, std::string>> header_refs_;
     std::vector<std::pair<std::string, std::string>> footer_refs_;
 };
 
-// The text of each w:footnote / w:endnote by id.
+// The text of each w:footnote, w:endnote or w:comment by id; paragraphs joined by line breaks.
 class notes_handler : public sax_handler {
   public:
-    explicit notes_handler(notes& n, std::size_t cap) : notes_(n), cap_(cap) {}
+    notes_handler(notes& n, std::size_t cap) : notes_(n), cap_(cap) {}
     void start(std::string_view name, const char* const* attrs) override {
-        if (name == "footnote" || name == "endnote") {
+        if (name == "footnote" || name == "endnote" || name == "comment") {
             id_ = attr(attrs, "id");
+            author_ = attr(attrs, "author");
+            comment_ = name == "comment";
             text_.clear();
         } else if (name == "t") {
             in_t_ = true;
+        } else if (name == "p" && !text_.empty()) {
+            text_.push_back('\n');
         }
     }
     void end(std::string_view name) override {
-        if (name == "footnote" || name == "endnote") {
-            while (!text_.empty() && text_.back() == ' ') {
-                text_.pop_back();
-            }
-            notes_[id_] = std::move(text_);
+        if (name == "footnote" || name == "endnote" || name == "comment") {
+            notes_[id_] = comment_ ? "\tComment by " + author_ + ": " + text_ : text_;
             text_.clear();
         } else if (name == "t") {
             in_t_ = false;
-        } else if (name == "p" && !text_.empty() && text_.back() != ' ') {
-            text_.push_back(' ');
         }
     }
     void text(std::string_view utf8) override {
@@ -331,7 +526,9 @@ class notes_handler : public sax_handler {
     notes& notes_;
     std::size_t cap_;
     std::string id_;
+    std::string author_;
     std::string text_;
+    bool comment_ = false;
     bool in_t_ = false;
 };
 
@@ -341,37 +538,42 @@ void extract_docx(context& ctx, archive& zip, sink& out) {
         ctx.fail("not a valid docx file: " + main + " is missing");
     }
     const auto rels = rels_of(zip, main);
-    notes footnotes, endnotes;
+    docx_parts parts;
     for (const auto& [id, r] : rels) {
-        if (type_is(r, "/footnotes") || type_is(r, "/endnotes")) {
-            if (zip.has(r.target)) {
-                notes_handler h(type_is(r, "/footnotes") ? footnotes : endnotes,
-                                ctx.caps().max_output_chars);
-                zip.parse(r.target, h);
-            }
+        if (!zip.has(r.target)) {
+            continue;
+        }
+        notes* table = type_is(r, "/footnotes")  ? &parts.footnotes
+                       : type_is(r, "/endnotes") ? &parts.endnotes
+                       : type_is(r, "/comments") ? &parts.comments
+                                                 : nullptr;
+        if (table) {
+            notes_handler h(*table, ctx.caps().max_output_chars);
+            zip.parse(r.target, h);
+        } else if (type_is(r, "/numbering")) {
+            numbering_handler h(parts.lists);
+            zip.parse(r.target, h);
         }
     }
-    sink body(ctx.caps().max_output_chars);
-    docx_handler h(body, &footnotes, &endnotes);
-    zip.parse(main, h);
-
-    auto parts = [&](bool headers) {
-        for (const auto& id : h.refs(headers)) {
+    parts.emit = [&](sink& to, const std::vector<std::string>& ids) {
+        for (const auto& id : ids) {
             const auto it = rels.find(id);
-            if (it != rels.end() && zip.has(it->second.target) && !out.full()) {
-                docx_handler part(out, &footnotes, &endnotes);
+            if (it != rels.end() && zip.has(it->second.target) && !to.full()) {
+                docx_handler part(to, parts);
                 zip.parse(it->second.target, part);
-                out.line_break();
             }
         }
     };
-    parts(true);
+    sink body(ctx.caps().max_output_chars);
+    docx_handler h(body, parts);
+    zip.parse(main, h);
+
+    parts.emit(out, h.refs(true));
     out.append(body.text());
     if (body.full()) {
         out.mark_truncated();
     }
-    out.line_break();
-    parts(false);
+    parts.emit(out, h.refs(false));
 }
 
 // ---- xlsx ------------------------------------------------------------------------------------

@@ -31,50 +31,64 @@ std::string_view sv(const xmlChar* s) {
     return s ? std::string_view(reinterpret_cast<const char*>(s)) : std::string_view();
 }
 
-void stop_if_done(void* ctx) {
-    if (handler_of(ctx).done()) {
+// Runs a callback of the handler; an exception stops the parse and is kept for later.
+template <class F>
+void guarded(void* ctx, F&& f) {
+    auto& h = handler_of(ctx);
+    if (h.failure) {
+        return;
+    }
+    try {
+        f(h);
+    } catch (...) {
+        h.failure = std::current_exception();
+        xmlStopParser(as_ctxt(ctx));
+        return;
+    }
+    if (h.done()) {
         xmlStopParser(as_ctxt(ctx));
     }
 }
 
 void on_text(void* ctx, const xmlChar* ch, int len) {
-    handler_of(ctx).text(std::string_view(reinterpret_cast<const char*>(ch), len));
-    stop_if_done(ctx);
+    guarded(ctx, [&](sax_handler& h) {
+        h.text(std::string_view(reinterpret_cast<const char*>(ch), static_cast<std::size_t>(len)));
+    });
 }
 
 // Namespaced elements: attributes come as (localname, prefix, URI, value, end) tuples; they
 // are handed on as (localname, value) pairs.
 void on_start_ns(void* ctx, const xmlChar* localname, const xmlChar*, const xmlChar*, int,
                  const xmlChar**, int nb_attributes, int, const xmlChar** attributes) {
-    std::vector<std::string> values;
-    std::vector<const char*> pairs;
-    values.reserve(nb_attributes);
-    for (int i = 0; i < nb_attributes; ++i) {
-        const auto* a = attributes + i * 5;
-        values.emplace_back(reinterpret_cast<const char*>(a[3]), a[4] - a[3]);
-    }
-    for (int i = 0; i < nb_attributes; ++i) {
-        pairs.push_back(reinterpret_cast<const char*>(attributes[i * 5]));
-        pairs.push_back(values[i].c_str());
-    }
-    pairs.push_back(nullptr);
-    handler_of(ctx).start(sv(localname), pairs.data());
-    stop_if_done(ctx);
+    guarded(ctx, [&](sax_handler& h) {
+        std::vector<std::string> values;
+        std::vector<const char*> pairs;
+        values.reserve(static_cast<std::size_t>(nb_attributes));
+        for (int i = 0; i < nb_attributes; ++i) {
+            const auto* a = attributes + i * 5;
+            values.emplace_back(reinterpret_cast<const char*>(a[3]),
+                                static_cast<std::size_t>(a[4] - a[3]));
+        }
+        for (int i = 0; i < nb_attributes; ++i) {
+            pairs.push_back(reinterpret_cast<const char*>(attributes[i * 5]));
+            pairs.push_back(values[static_cast<std::size_t>(i)].c_str());
+        }
+        pairs.push_back(nullptr);
+        h.start(sv(localname), pairs.data());
+    });
 }
 
 void on_end_ns(void* ctx, const xmlChar* localname, const xmlChar*, const xmlChar*) {
-    handler_of(ctx).end(sv(localname));
-    stop_if_done(ctx);
+    guarded(ctx, [&](sax_handler& h) { h.end(sv(localname)); });
 }
 
 void on_start_html(void* ctx, const xmlChar* name, const xmlChar** atts) {
-    handler_of(ctx).start(sv(name), reinterpret_cast<const char* const*>(atts));
-    stop_if_done(ctx);
+    guarded(ctx,
+            [&](sax_handler& h) { h.start(sv(name), reinterpret_cast<const char* const*>(atts)); });
 }
 
 void on_end_html(void* ctx, const xmlChar* name) {
-    handler_of(ctx).end(sv(name));
-    stop_if_done(ctx);
+    guarded(ctx, [&](sax_handler& h) { h.end(sv(name)); });
 }
 
 void quiet(void*, const char*, ...) {}
@@ -116,6 +130,9 @@ void feed(context& ctx, const chunk_reader& read, xmlParserCtxtPtr c, sax_handle
         const auto n = read(buf.data(), buf.size());
         const int rc = strict ? xmlParseChunk(c, buf.data(), static_cast<int>(n), n == 0)
                               : htmlParseChunk(c, buf.data(), static_cast<int>(n), n == 0);
+        if (h.failure) {
+            std::rethrow_exception(h.failure);
+        }
         if (h.done()) {
             return;
         }

@@ -2,6 +2,7 @@
 // A streaming libxml2 parser for untrusted XML and HTML: chunks in, callbacks out. No network,
 // no external entities or DTDs loaded, libxml2's entity amplification limits left on.
 
+#include <exception>
 #include <functional>
 #include <string_view>
 
@@ -22,6 +23,10 @@ class sax_handler {
 
     // The value of attribute `name` (local name) in `attrs` (name, value pairs, null-ended).
     static std::string_view attr(const char* const* attrs, std::string_view name);
+
+    // An exception a callback threw: libxml2 is C, so it is caught there, the parse stopped, and
+    // it is thrown again once libxml2 has returned.
+    std::exception_ptr failure;
 };
 
 // Returns up to `n` bytes into `buf`, 0 at the end.

@@ -59,19 +59,62 @@ TEST_CASE("docx: header first, footer last, footnotes after their paragraph", "[
                 "</w:p><w:p><w:r><w:t>Next</w:t></w:r></w:p>")},
          {"word/footnotes.xml", fn},
          {"word/_rels/document.xml.rels", samples::rels({{"footnotes", "footnotes.xml"}})}});
-    CHECK(extract_both(docx, format::docx) == "Claim [1: The note.]\nNext\n");
+    CHECK(extract_both(docx, format::docx) == "Claim [1: The note.] \nNext\n");
 }
 
-TEST_CASE("docx: text boxes once, not twice through their fallback", "[extract][docx]") {
+TEST_CASE("docx: text boxes once, after their paragraph", "[extract][docx]") {
     const auto docx = samples::make_zip(
         {{"word/document.xml",
-          w_doc("<w:p><w:r><mc:AlternateContent "
+          w_doc("<w:p><w:r><w:t>Before</w:t></w:r><w:r><mc:AlternateContent "
                 "xmlns:mc=\"http://schemas.openxmlformats.org/markup-compatibility/2006\">"
                 "<mc:Choice Requires=\"wps\"><w:txbxContent><w:p><w:r><w:t>In a box</w:t>"
                 "</w:r></w:p></w:txbxContent></mc:Choice><mc:Fallback><w:txbxContent><w:p>"
                 "<w:r><w:t>In a box</w:t></w:r></w:p></w:txbxContent></mc:Fallback>"
-                "</mc:AlternateContent></w:r></w:p>")}});
-    CHECK(extract_both(docx, format::docx) == "In a box\n\n");
+                "</mc:AlternateContent></w:r><w:r><w:t> after</w:t></w:r></w:p>")}});
+    CHECK(extract_both(docx, format::docx) == "Before after\nIn a box\n");
+}
+
+TEST_CASE("docx: list numbers, comments, and a section's own header and footer",
+          "[extract][docx]") {
+    const std::string w = std::string("xmlns:w=\"") + samples::w_ns + "\"";
+    const auto numbering =
+        std::string(samples::xml_decl) + "<w:numbering " + w +
+        "><w:abstractNum w:abstractNumId=\"0\"><w:lvl w:ilvl=\"0\"><w:start w:val=\"1\"/>"
+        "<w:numFmt w:val=\"decimal\"/><w:lvlText w:val=\"%1.\"/></w:lvl><w:lvl w:ilvl=\"1\">"
+        "<w:start w:val=\"1\"/><w:numFmt w:val=\"lowerLetter\"/><w:lvlText w:val=\"%1.%2)\"/>"
+        "</w:lvl></w:abstractNum><w:num w:numId=\"5\"><w:abstractNumId w:val=\"0\"/></w:num>"
+        "</w:numbering>";
+    auto item = [](int level, const std::string& text) {
+        return "<w:p><w:pPr><w:numPr><w:ilvl w:val=\"" + std::to_string(level) +
+               "\"/><w:numId w:val=\"5\"/></w:numPr></w:pPr><w:r><w:t>" + text +
+               "</w:t></w:r></w:p>";
+    };
+    const auto comments = std::string(samples::xml_decl) + "<w:comments " + w +
+                          "><w:comment w:id=\"0\" w:author=\"Ann\"><w:p><w:r><w:t>Check this"
+                          "</w:t></w:r></w:p></w:comment></w:comments>";
+    const auto part = [&](const char* tag, const std::string& text) {
+        return std::string(samples::xml_decl) + "<w:" + tag + " " + w + ">" +
+               samples::w_paragraphs({text}) + "</w:" + tag + ">";
+    };
+    const auto docx = samples::make_zip(
+        {{"word/document.xml",
+          w_doc(item(0, "One") + item(1, "Sub") + item(1, "Sub two") + item(0, "Two") +
+                "<w:p><w:pPr><w:sectPr><w:headerReference w:type=\"default\" r:id=\"rId3\"/>"
+                "<w:footerReference w:type=\"default\" r:id=\"rId4\"/></w:sectPr></w:pPr>"
+                "<w:commentRangeStart w:id=\"0\"/><w:r><w:t>End of section</w:t></w:r>"
+                "<w:commentRangeEnd w:id=\"0\"/></w:p>"
+                "<w:p><w:r><w:t>Last section</w:t></w:r></w:p>")},
+         {"word/numbering.xml", numbering},
+         {"word/comments.xml", comments},
+         {"word/header1.xml", part("hdr", "Section header")},
+         {"word/footer1.xml", part("ftr", "Section footer")},
+         {"word/_rels/document.xml.rels", samples::rels({{"numbering", "numbering.xml"},
+                                                         {"comments", "comments.xml"},
+                                                         {"header", "header1.xml"},
+                                                         {"footer", "footer1.xml"}})}});
+    CHECK(extract_both(docx, format::docx) ==
+          "1. One\n1.a) Sub\n1.b) Sub two\n2. Two\nSection header\nEnd of section\tComment by "
+          "Ann: Check this\nSection footer\nLast section\n");
 }
 
 TEST_CASE("xlsx: sheets in workbook order, rows as lines, cells tab-separated", "[extract][xlsx]") {
