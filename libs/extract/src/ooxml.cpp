@@ -29,6 +29,12 @@ struct zip_file_closer {
     void operator()(zip_file_t* f) const noexcept { zip_fclose(f); }
 };
 
+// A part's relationships (Id -> Target, resolved against the part's folder, and Type).
+struct relationship {
+    std::string target;  // an external one (a URL) as written
+    std::string type;
+    bool external = false;
+};
 class archive {
   public:
     archive(context& ctx, input& in, std::string_view kind) : ctx_(ctx), kind_(kind) {
@@ -60,6 +66,7 @@ class archive {
     bool has(const std::string& name) const {
         return zip_name_locate(zip_.get(), name.c_str(), 0) >= 0;
     }
+    bool has(const relationship& r) const { return !r.external && has(r.target); }
 
     // Entry names matching prefix + number + suffix, in numeric order.
     std::vector<std::string> numbered(std::string_view prefix, std::string_view suffix) const {
@@ -126,11 +133,6 @@ class archive {
     std::uint64_t unpacked_ = 0;
 };
 
-// A part's relationships (Id -> Target, resolved against the part's folder, and Type).
-struct relationship {
-    std::string target;
-    std::string type;
-};
 using relationships = std::map<std::string, relationship, std::less<>>;
 
 std::string resolve(std::string_view folder, std::string_view target) {
@@ -171,10 +173,14 @@ class rels_handler : public sax_handler {
     rels_handler(relationships& rels, std::string folder)
         : rels_(rels), folder_(std::move(folder)) {}
     void start(std::string_view name, const char* const* attrs) override {
-        if (name == "Relationship" && attr(attrs, "TargetMode") != "External") {
-            rels_[std::string(attr(attrs, "Id"))] = {resolve(folder_, attr(attrs, "Target")),
-                                                     std::string(attr(attrs, "Type"))};
+        if (name != "Relationship") {
+            return;
         }
+        const bool external = attr(attrs, "TargetMode") == "External";
+        const auto target = attr(attrs, "Target");
+        rels_[std::string(attr(attrs, "Id"))] = {
+            external ? std::string(target) : resolve(folder_, target),
+            std::string(attr(attrs, "Type")), external};
     }
     void end(std::string_view) override {}
     void text(std::string_view) override {}
@@ -540,7 +546,7 @@ void extract_docx(context& ctx, archive& zip, sink& out) {
     const auto rels = rels_of(zip, main);
     docx_parts parts;
     for (const auto& [id, r] : rels) {
-        if (!zip.has(r.target)) {
+        if (!zip.has(r)) {
             continue;
         }
         notes* table = type_is(r, "/footnotes")  ? &parts.footnotes
@@ -558,7 +564,7 @@ void extract_docx(context& ctx, archive& zip, sink& out) {
     parts.emit = [&](sink& to, const std::vector<std::string>& ids) {
         for (const auto& id : ids) {
             const auto it = rels.find(id);
-            if (it != rels.end() && zip.has(it->second.target) && !to.full()) {
+            if (it != rels.end() && zip.has(it->second) && !to.full()) {
                 docx_handler part(to, parts);
                 zip.parse(it->second.target, part);
             }
@@ -574,6 +580,205 @@ void extract_docx(context& ctx, archive& zip, sink& out) {
         out.mark_truncated();
     }
     parts.emit(out, h.refs(false));
+}
+
+// ---- pptx ------------------------------------------------------------------------------------
+
+// DrawingML text: a:t runs, paragraphs as lines, table cells separated by tabs. With
+// `skip_placeholders` (layouts and masters), the text of placeholder shapes ("Click to add
+// title") is left out, as Tika leaves it.
+class slide_handler : public sax_handler {
+  public:
+    explicit slide_handler(sink& out, bool skip_placeholders = false)
+        : out_(out), skip_placeholders_(skip_placeholders) {}
+    void start(std::string_view name, const char* const*) override {
+        if (name == "Fallback") {
+            ++skip_;
+        } else if (name == "sp") {
+            placeholder_.push_back(false);
+        } else if (name == "ph" && !placeholder_.empty()) {
+            placeholder_.back() = true;
+        } else if (skip_ == 0 && name == "t") {
+            in_t_ = true;
+        } else if (skip_ == 0 && name == "br" && !skipped()) {
+            out_.append('\n');
+        }
+    }
+    void end(std::string_view name) override {
+        if (name == "Fallback") {
+            skip_ -= skip_ > 0;
+        } else if (skip_ > 0) {
+            return;
+        } else if (name == "sp" && !placeholder_.empty()) {
+            placeholder_.pop_back();
+        } else if (name == "t") {
+            in_t_ = false;
+        } else if (skipped()) {
+            return;
+        } else if (name == "p") {
+            out_.line_break();
+        } else if (name == "tc") {
+            out_.append('\t');
+        } else if (name == "tr") {
+            out_.line_break();
+        }
+    }
+    void text(std::string_view utf8) override {
+        if (in_t_ && skip_ == 0 && !skipped()) {
+            out_.append(utf8);
+        }
+    }
+    bool done() const override { return out_.full(); }
+
+  private:
+    bool skipped() const {
+        return skip_placeholders_ && !placeholder_.empty() && placeholder_.back();
+    }
+
+    sink& out_;
+    bool skip_placeholders_;
+    std::vector<bool> placeholder_;
+    int skip_ = 0;
+    bool in_t_ = false;
+};
+
+class presentation_handler : public sax_handler {
+  public:
+    std::vector<std::string> slide_ids;
+    void start(std::string_view name, const char* const* attrs) override {
+        if (name == "sldId") {
+            slide_ids.emplace_back(attr(attrs, "id"));
+        }
+    }
+    void end(std::string_view) override {}
+    void text(std::string_view) override {}
+};
+
+// ppt/commentAuthors.xml: author id -> "Name (initials)".
+class comment_authors_handler : public sax_handler {
+  public:
+    std::map<std::string, std::string, std::less<>> authors;
+    void start(std::string_view name, const char* const* attrs) override {
+        if (name == "cmAuthor") {
+            std::string a(attr(attrs, "name"));
+            if (const auto ini = attr(attrs, "initials"); !ini.empty()) {
+                a += (a.empty() ? "(" : " (") + std::string(ini) + ")";
+            }
+            authors[std::string(attr(attrs, "id"))] = a;
+        }
+    }
+    void end(std::string_view) override {}
+    void text(std::string_view) override {}
+};
+
+// A slide's comments, each "Author (initials) - text" on its line.
+class slide_comments_handler : public sax_handler {
+  public:
+    slide_comments_handler(sink& out, const comment_authors_handler& authors)
+        : out_(out), authors_(authors) {}
+    void start(std::string_view name, const char* const* attrs) override {
+        if (name == "cm") {
+            const auto it = authors_.authors.find(attr(attrs, "authorId"));
+            author_ = it == authors_.authors.end() ? "" : it->second;
+        } else if (name == "text") {
+            in_text_ = true;
+            out_.line_break();
+            if (!author_.empty()) {
+                out_.append(author_ + " - ");
+            }
+        }
+    }
+    void end(std::string_view name) override {
+        if (name == "text") {
+            in_text_ = false;
+            out_.line_break();
+        }
+    }
+    void text(std::string_view utf8) override {
+        if (in_text_) {
+            out_.append(utf8);
+        }
+    }
+    bool done() const override { return out_.full(); }
+
+  private:
+    sink& out_;
+    const comment_authors_handler& authors_;
+    std::string author_;
+    bool in_text_ = false;
+};
+
+// The first target of `part`'s relationships whose type ends with `type`.
+std::optional<std::string> related(archive& zip, const std::string& part, std::string_view type) {
+    for (const auto& [id, r] : rels_of(zip, part)) {
+        if (type_is(r, type) && zip.has(r)) {
+            return r.target;
+        }
+    }
+    return std::nullopt;
+}
+
+void extract_pptx(context& ctx, archive& zip, sink& out) {
+    const std::string main = "ppt/presentation.xml";
+    if (!zip.has(main)) {
+        ctx.fail("not a valid pptx file: " + main + " is missing");
+    }
+    const auto rels = rels_of(zip, main);
+    presentation_handler pres;
+    zip.parse(main, pres);
+    std::vector<std::string> slides;
+    for (const auto& id : pres.slide_ids) {
+        if (const auto it = rels.find(id); it != rels.end() && zip.has(it->second)) {
+            slides.push_back(it->second.target);
+        }
+    }
+    if (slides.empty()) {
+        slides = zip.numbered("ppt/slides/slide", ".xml");
+    }
+    comment_authors_handler authors;
+    for (const auto& [id, r] : rels) {
+        if (type_is(r, "/commentAuthors") && zip.has(r)) {
+            zip.parse(r.target, authors);
+        }
+    }
+    auto text_of = [&](const std::string& part, bool skip_placeholders) {
+        if (!out.full()) {
+            slide_handler h(out, skip_placeholders);
+            zip.parse(part, h);
+            out.line_break();
+        }
+    };
+    // Per slide, as Tika: its text, the non-placeholder text of its layout and master, its notes
+    // (and their master's), then its comments.
+    for (const auto& slide : slides) {
+        if (out.full()) {
+            break;
+        }
+        text_of(slide, false);
+        const auto slide_rels = rels_of(zip, slide);
+        for (const auto& [id, r] : slide_rels) {
+            if (type_is(r, "/slideLayout") && zip.has(r)) {
+                text_of(r.target, true);
+                if (const auto master = related(zip, r.target, "/slideMaster")) {
+                    text_of(*master, true);
+                }
+            }
+        }
+        for (const auto& [id, r] : slide_rels) {
+            if (type_is(r, "/notesSlide") && zip.has(r)) {
+                text_of(r.target, false);
+                if (const auto master = related(zip, r.target, "/notesMaster")) {
+                    text_of(*master, true);
+                }
+            }
+        }
+        for (const auto& [id, r] : slide_rels) {
+            if (type_is(r, "/comments") && zip.has(r) && !out.full()) {
+                slide_comments_handler h(out, authors);
+                zip.parse(r.target, h);
+            }
+        }
+    }
 }
 
 // ---- xlsx ------------------------------------------------------------------------------------
@@ -621,20 +826,96 @@ class workbook_handler : public sax_handler {
     void text(std::string_view) override {}
 };
 
+// xl/commentsN.xml: cell reference -> "Author: text".
+class cell_comments_handler : public sax_handler {
+  public:
+    std::map<std::string, std::string, std::less<>> comments;
+    void start(std::string_view name, const char* const* attrs) override {
+        if (name == "author") {
+            in_author_ = true;
+            authors_.emplace_back();
+        } else if (name == "comment") {
+            ref_ = attr(attrs, "ref");
+            const auto i = static_cast<std::size_t>(
+                std::strtoul(std::string(attr(attrs, "authorId")).c_str(), nullptr, 10));
+            text_ = (i < authors_.size() ? authors_[i] : std::string()) + ": ";
+        } else if (name == "t" && !ref_.empty()) {
+            in_t_ = true;
+        }
+    }
+    void end(std::string_view name) override {
+        if (name == "author") {
+            in_author_ = false;
+        } else if (name == "comment") {
+            comments[ref_] = std::move(text_);
+            ref_.clear();
+        } else if (name == "t") {
+            in_t_ = false;
+        }
+    }
+    void text(std::string_view utf8) override {
+        if (in_author_) {
+            authors_.back().append(utf8);
+        } else if (in_t_) {
+            text_.append(utf8);
+        }
+    }
+
+  private:
+    std::vector<std::string> authors_;
+    std::string ref_;
+    std::string text_;
+    bool in_author_ = false;
+    bool in_t_ = false;
+};
+
+// A header or footer of a sheet without its codes (&L &C &R sections, &P, &"font", &12...):
+// sections separated by tabs.
+std::string header_footer_text(std::string_view raw) {
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] != '&' || i + 1 >= raw.size()) {
+            out.push_back(raw[i]);
+            continue;
+        }
+        const char c = raw[++i];
+        if (c == '&') {
+            out.push_back('&');
+        } else if (c == '"') {
+            const auto close = raw.find('"', i + 1);
+            i = close == std::string_view::npos ? raw.size() : close;
+        } else if (c >= '0' && c <= '9') {
+            while (i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '9') {
+                ++i;
+            }
+        } else if ((c == 'C' || c == 'R') && !out.empty()) {
+            out.push_back('\t');
+        }
+    }
+    return out;
+}
+
 // Rows as lines, cells separated by tabs: shared strings, inline strings, booleans as
-// TRUE/FALSE, numbers and formula results as written in the file.
+// TRUE/FALSE, numbers and formula results as written in the file; a cell's comment after its
+// value. Headers and footers are kept for after the rows, as Tika writes them.
 class sheet_handler : public sax_handler {
   public:
-    sheet_handler(sink& out, const std::vector<std::string>& shared) : out_(out), shared_(shared) {}
+    sheet_handler(sink& out, const std::vector<std::string>& shared,
+                  const std::map<std::string, std::string, std::less<>>& comments)
+        : out_(out), shared_(shared), comments_(comments) {}
     void start(std::string_view name, const char* const* attrs) override {
         if (name == "c") {
             type_ = attr(attrs, "t");
+            ref_ = attr(attrs, "r");
             value_.clear();
             in_cell_ = true;
         } else if (in_cell_ && (name == "v" || name == "t")) {
             in_value_ = true;
         } else if (name == "rPh") {
             ++phonetic_;
+        } else if (name.ends_with("Header") || name.ends_with("Footer")) {
+            in_hf_ = true;
+            hf_.clear();
         }
     }
     void end(std::string_view name) override {
@@ -650,14 +931,25 @@ class sheet_handler : public sax_handler {
                 out_.append('\n');
             }
             cells_ = 0;
+        } else if (in_hf_ && (name.ends_with("Header") || name.ends_with("Footer"))) {
+            in_hf_ = false;
+            auto text = header_footer_text(hf_);
+            if (!text.empty()) {
+                (name.ends_with("Header") ? headers : footers).push_back(std::move(text));
+            }
         }
     }
     void text(std::string_view utf8) override {
         if (in_value_ && phonetic_ == 0) {
             value_.append(utf8);
+        } else if (in_hf_) {
+            hf_.append(utf8);
         }
     }
     bool done() const override { return out_.full(); }
+
+    std::vector<std::string> headers;
+    std::vector<std::string> footers;
 
   private:
     void cell() {
@@ -670,21 +962,30 @@ class sheet_handler : public sax_handler {
         } else if (type_ == "b") {
             shown = value_ == "1" ? "TRUE" : "FALSE";
         }
-        if (shown.empty()) {
+        const auto comment = comments_.find(ref_);
+        if (shown.empty() && comment == comments_.end()) {
             return;
         }
         if (cells_++ > 0) {
             out_.append('\t');
         }
         out_.append(shown);
+        if (comment != comments_.end()) {
+            out_.append('\n');
+            out_.append(comment->second);
+        }
     }
 
     sink& out_;
     const std::vector<std::string>& shared_;
+    const std::map<std::string, std::string, std::less<>>& comments_;
     std::string type_;
+    std::string ref_;
     std::string value_;
+    std::string hf_;
     bool in_cell_ = false;
     bool in_value_ = false;
+    bool in_hf_ = false;
     int phonetic_ = 0;
     int cells_ = 0;
 };
@@ -698,7 +999,7 @@ void extract_xlsx(context& ctx, archive& zip, sink& out) {
     std::vector<std::string> shared;
     std::string shared_part = "xl/sharedStrings.xml";
     for (const auto& [id, r] : rels) {
-        if (type_is(r, "/sharedStrings")) {
+        if (type_is(r, "/sharedStrings") && !r.external) {
             shared_part = r.target;
         }
     }
@@ -708,106 +1009,47 @@ void extract_xlsx(context& ctx, archive& zip, sink& out) {
     }
     workbook_handler wb;
     zip.parse(main, wb);
+    // Per sheet, as Tika: its name, its rows, its headers and footers, the text of its drawings'
+    // shapes, then its hyperlinks.
     for (const auto& [name, id] : wb.sheets) {
         if (out.full()) {
             break;
         }
         const auto it = rels.find(id);
-        if (it == rels.end() || !zip.has(it->second.target)) {
+        if (it == rels.end() || !zip.has(it->second)) {
             continue;
+        }
+        const auto& part = it->second.target;
+        const auto sheet_rels = rels_of(zip, part);
+        cell_comments_handler comments;
+        for (const auto& [rid, r] : sheet_rels) {
+            if (type_is(r, "/comments") && zip.has(r)) {
+                zip.parse(r.target, comments);
+            }
         }
         out.line_break();
         out.append(name);
         out.append('\n');
-        sheet_handler h(out, shared);
-        zip.parse(it->second.target, h);
-    }
-}
-
-// ---- pptx ------------------------------------------------------------------------------------
-
-// DrawingML text: a:t runs, paragraphs as lines, table cells separated by tabs.
-class slide_handler : public sax_handler {
-  public:
-    explicit slide_handler(sink& out) : out_(out) {}
-    void start(std::string_view name, const char* const*) override {
-        if (name == "Fallback") {
-            ++skip_;
-        } else if (skip_ == 0 && name == "t") {
-            in_t_ = true;
-        } else if (skip_ == 0 && name == "br") {
-            out_.append('\n');
-        }
-    }
-    void end(std::string_view name) override {
-        if (name == "Fallback") {
-            skip_ -= skip_ > 0;
-        } else if (skip_ > 0) {
-            return;
-        } else if (name == "t") {
-            in_t_ = false;
-        } else if (name == "p") {
-            out_.line_break();
-        } else if (name == "tc") {
-            out_.append('\t');
-        } else if (name == "tr") {
-            out_.line_break();
-        }
-    }
-    void text(std::string_view utf8) override {
-        if (in_t_ && skip_ == 0) {
-            out_.append(utf8);
-        }
-    }
-    bool done() const override { return out_.full(); }
-
-  private:
-    sink& out_;
-    int skip_ = 0;
-    bool in_t_ = false;
-};
-
-class presentation_handler : public sax_handler {
-  public:
-    std::vector<std::string> slide_ids;
-    void start(std::string_view name, const char* const* attrs) override {
-        if (name == "sldId") {
-            slide_ids.emplace_back(attr(attrs, "id"));
-        }
-    }
-    void end(std::string_view) override {}
-    void text(std::string_view) override {}
-};
-
-void extract_pptx(context& ctx, archive& zip, sink& out) {
-    const std::string main = "ppt/presentation.xml";
-    if (!zip.has(main)) {
-        ctx.fail("not a valid pptx file: " + main + " is missing");
-    }
-    const auto rels = rels_of(zip, main);
-    presentation_handler pres;
-    zip.parse(main, pres);
-    std::vector<std::string> slides;
-    for (const auto& id : pres.slide_ids) {
-        if (const auto it = rels.find(id); it != rels.end() && zip.has(it->second.target)) {
-            slides.push_back(it->second.target);
-        }
-    }
-    if (slides.empty()) {
-        slides = zip.numbered("ppt/slides/slide", ".xml");
-    }
-    for (const auto& slide : slides) {
-        if (out.full()) {
-            break;
-        }
-        slide_handler h(out);
-        zip.parse(slide, h);
-        out.line_break();
-        for (const auto& [id, r] : rels_of(zip, slide)) {
-            if (type_is(r, "/notesSlide") && zip.has(r.target) && !out.full()) {
-                slide_handler notes(out);
-                zip.parse(r.target, notes);
+        sheet_handler h(out, shared, comments.comments);
+        zip.parse(part, h);
+        for (const auto* list : {&h.headers, &h.footers}) {
+            for (const auto& text : *list) {
                 out.line_break();
+                out.append(text);
+                out.append('\n');
+            }
+        }
+        for (const auto& [rid, r] : sheet_rels) {
+            if (type_is(r, "/drawing") && zip.has(r) && !out.full()) {
+                slide_handler shapes(out);
+                zip.parse(r.target, shapes);
+            }
+        }
+        for (const auto& [rid, r] : sheet_rels) {
+            if (type_is(r, "/hyperlink") && r.external) {
+                out.line_break();
+                out.append(r.target);
+                out.append('\n');
             }
         }
     }

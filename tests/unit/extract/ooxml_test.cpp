@@ -338,3 +338,88 @@ TEST_CASE("ooxml: several files at once from several threads", "[extract][ooxml]
         CHECK(texts[i] == "Doc " + std::to_string(i) + "\n");
     }
 }
+
+TEST_CASE("xlsx: comments, headers and footers, shapes and hyperlinks after the rows",
+          "[extract][xlsx]") {
+    const std::string ns = samples::s_ns;
+    const std::string a = samples::a_ns;
+    const auto xlsx = samples::make_zip(
+        {{"xl/workbook.xml",
+          std::string(samples::xml_decl) + "<workbook xmlns=\"" + ns + "\" xmlns:r=\"" +
+              samples::rel_ns +
+              "\"><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"},
+         {"xl/_rels/workbook.xml.rels", samples::rels({{"worksheet", "worksheets/sheet1.xml"}})},
+         {"xl/worksheets/sheet1.xml",
+          "<worksheet xmlns=\"" + ns +
+              "\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>cell</t></is></c>"
+              "<c r=\"B1\"><v>7</v></c></row></sheetData><headerFooter><oddHeader>&amp;L&amp;"
+              "\"Arial,Bold\"&amp;12Left head&amp;CPage &amp;P</oddHeader><oddFooter>Foot "
+              "&amp;&amp; more</oddFooter></headerFooter></worksheet>"},
+         {"xl/worksheets/_rels/sheet1.xml.rels",
+          "<Relationships xmlns=\"" + std::string(samples::pkg_rel_ns) +
+              "\"><Relationship Id=\"rId1\" Type=\"" + samples::rel_ns +
+              "/comments\" Target=\"../comments1.xml\"/><Relationship Id=\"rId2\" Type=\"" +
+              samples::rel_ns +
+              "/drawing\" Target=\"../drawings/drawing1.xml\"/><Relationship Id=\"rId3\" "
+              "Type=\"" +
+              samples::rel_ns +
+              "/hyperlink\" Target=\"https://example.com/x\" TargetMode=\"External\"/>"
+              "</Relationships>"},
+         {"xl/comments1.xml",
+          "<comments xmlns=\"" + ns +
+              "\"><authors><author>Bob</author></authors><commentList><comment ref=\"B1\" "
+              "authorId=\"0\"><text><r><t>Seven?</t></r></text></comment></commentList>"
+              "</comments>"},
+         {"xl/drawings/drawing1.xml",
+          "<xdr:wsDr xmlns:xdr=\"http://schemas.openxmlformats.org/drawingml/2006/"
+          "spreadsheetDrawing\" xmlns:a=\"" +
+              a +
+              "\"><xdr:twoCellAnchor><xdr:sp><xdr:txBody><a:p><a:r><a:t>Shape text</a:t>"
+              "</a:r></a:p></xdr:txBody></xdr:sp></xdr:twoCellAnchor></xdr:wsDr>"}});
+    CHECK(extract_both(xlsx, format::xlsx) ==
+          "S\ncell\t7\nBob: Seven?\nLeft head\tPage \nFoot & more\nShape "
+          "text\nhttps://example.com/x\n");
+}
+
+TEST_CASE("pptx: layout and master text but not their placeholders, notes, comments",
+          "[extract][pptx]") {
+    const std::string ns = std::string("xmlns:a=\"") + samples::a_ns + "\" xmlns:r=\"" +
+                           samples::rel_ns + "\" xmlns:p=\"" + samples::p_ns + "\"";
+    auto shape = [](bool placeholder, const std::string& text) {
+        return std::string("<p:sp><p:nvSpPr><p:cNvPr id=\"2\" name=\"x\"/><p:cNvSpPr/><p:nvPr>") +
+               (placeholder ? "<p:ph type=\"title\"/>" : "") +
+               "</p:nvPr></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/><a:p><a:r><a:t>" + text +
+               "</a:t></a:r></a:p></p:txBody></p:sp>";
+    };
+    auto sheet = [&](const char* root, const std::string& shapes) {
+        return std::string(samples::xml_decl) + "<p:" + root + " " + ns + "><p:cSld><p:spTree>" +
+               shapes + "</p:spTree></p:cSld></p:" + root + ">";
+    };
+    const auto pptx = samples::make_zip(
+        {{"ppt/presentation.xml",
+          std::string(samples::xml_decl) + "<p:presentation " + ns +
+              "><p:sldIdLst><p:sldId id=\"256\" r:id=\"rId1\"/></p:sldIdLst></p:presentation>"},
+         {"ppt/_rels/presentation.xml.rels",
+          samples::rels(
+              {{"slide", "slides/slide1.xml"}, {"commentAuthors", "commentAuthors.xml"}})},
+         {"ppt/slides/slide1.xml", sheet("sld", shape(true, "Real title") + shape(false, "Body"))},
+         {"ppt/slides/_rels/slide1.xml.rels",
+          samples::rels({{"slideLayout", "../slideLayouts/slideLayout1.xml"},
+                         {"notesSlide", "../notesSlides/notesSlide1.xml"},
+                         {"comments", "../comments/comment1.xml"}})},
+         {"ppt/slideLayouts/slideLayout1.xml",
+          sheet("sldLayout", shape(true, "Click to add title") + shape(false, "Layout logo"))},
+         {"ppt/slideLayouts/_rels/slideLayout1.xml.rels",
+          samples::rels({{"slideMaster", "../slideMasters/slideMaster1.xml"}})},
+         {"ppt/slideMasters/slideMaster1.xml",
+          sheet("sldMaster", shape(true, "Master title style") + shape(false, "Confidential"))},
+         {"ppt/notesSlides/notesSlide1.xml", sheet("notes", shape(true, "Say this"))},
+         {"ppt/commentAuthors.xml",
+          std::string(samples::xml_decl) + "<p:cmAuthorLst " + ns +
+              "><p:cmAuthor id=\"1\" name=\"Ann Lee\" initials=\"AL\"/></p:cmAuthorLst>"},
+         {"ppt/comments/comment1.xml",
+          std::string(samples::xml_decl) + "<p:cmLst " + ns +
+              "><p:cm authorId=\"1\"><p:text>Fix the title</p:text></p:cm></p:cmLst>"}});
+    CHECK(extract_both(pptx, format::pptx) ==
+          "Real title\nBody\nLayout logo\nConfidential\nSay this\nAnn Lee (AL) - Fix the title\n");
+}
