@@ -1,5 +1,6 @@
-// XML: the character data of every element, as Tika's XML parser gives it. HTML: the title and
-// the body's text without scripts and styles; block elements and <br> end a line.
+// XML: the character data of every element, as Tika's XML parser gives it. HTML: the body's text
+// without scripts and styles; block elements and <br> end a line. The <title> is left out, as
+// Tika's content (Elasticsearch's attachment.content) leaves it out: Tika reports it as metadata.
 
 #include <array>
 
@@ -14,7 +15,7 @@ namespace {
 class xml_text : public sax_handler {
   public:
     explicit xml_text(sink& out) : out_(out) {}
-    void start(std::string_view, const char* const*) override {}
+    void start(std::string_view, const attributes&) override {}
     void end(std::string_view) override {}
     void text(std::string_view utf8) override { out_.append(utf8); }
     bool done() const override { return out_.full(); }
@@ -30,35 +31,30 @@ constexpr std::array<std::string_view, 38> block_elements{
     "h6",      "header",  "hr",     "li",         "main", "nav", "ol",       "p",
     "pre",     "section", "table",  "title",      "tr",   "ul"};
 
+static_assert(std::is_sorted(block_elements.begin(), block_elements.end()));
+
+// libxml2's HTML parser hands element names over in lower case.
 bool is_block(std::string_view name) {
-    for (const auto b : block_elements) {
-        if (core::iequals(name, b)) {
-            return true;
-        }
-    }
-    return false;
+    return std::binary_search(block_elements.begin(), block_elements.end(), name);
 }
 
 bool is_skipped(std::string_view name) {
-    return core::iequals(name, "script") || core::iequals(name, "style") ||
-           core::iequals(name, "noscript") || core::iequals(name, "template");
+    return name == "script" || name == "style" || name == "noscript" || name == "template";
 }
 
 class html_text : public sax_handler {
   public:
     explicit html_text(sink& out) : out_(out) {}
 
-    void start(std::string_view name, const char* const*) override {
+    void start(std::string_view name, const attributes&) override {
         if (is_skipped(name)) {
             ++skip_;
-        } else if (core::iequals(name, "head")) {
+        } else if (name == "head") {
             ++head_;
-        } else if (core::iequals(name, "title")) {
-            in_title_ = true;
         }
         if (is_block(name)) {
             out_.line_break();
-        } else if (core::iequals(name, "td") || core::iequals(name, "th")) {
+        } else if (name == "td" || name == "th") {
             if (!out_.empty() && out_.text().back() != '\n') {
                 out_.append('\t');
             }
@@ -68,10 +64,8 @@ class html_text : public sax_handler {
     void end(std::string_view name) override {
         if (is_skipped(name)) {
             skip_ -= skip_ > 0;
-        } else if (core::iequals(name, "head")) {
+        } else if (name == "head") {
             head_ -= head_ > 0;
-        } else if (core::iequals(name, "title")) {
-            in_title_ = false;
         }
         if (is_block(name)) {
             out_.line_break();
@@ -79,8 +73,8 @@ class html_text : public sax_handler {
     }
 
     void text(std::string_view utf8) override {
-        // Inside <head> only the title is text; scripts, styles and templates never are.
-        if (skip_ == 0 && (head_ == 0 || in_title_)) {
+        // Nothing inside <head> is text; scripts, styles and templates never are.
+        if (skip_ == 0 && head_ == 0) {
             out_.append(utf8);
         }
     }
@@ -90,7 +84,6 @@ class html_text : public sax_handler {
     sink& out_;
     int skip_ = 0;
     int head_ = 0;
-    bool in_title_ = false;
 };
 
 chunk_reader reader_of(input& in) {

@@ -172,7 +172,7 @@ class rels_handler : public sax_handler {
   public:
     rels_handler(relationships& rels, std::string folder)
         : rels_(rels), folder_(std::move(folder)) {}
-    void start(std::string_view name, const char* const* attrs) override {
+    void start(std::string_view name, const attributes& attrs) override {
         if (name != "Relationship") {
             return;
         }
@@ -304,7 +304,7 @@ class numbering {
 class numbering_handler : public sax_handler {
   public:
     explicit numbering_handler(numbering& n) : n_(n) {}
-    void start(std::string_view name, const char* const* attrs) override {
+    void start(std::string_view name, const attributes& attrs) override {
         if (name == "abstractNum") {
             abstract_ = attr(attrs, "abstractNumId");
         } else if (name == "num") {
@@ -363,7 +363,7 @@ class docx_handler : public sax_handler {
     docx_handler(sink& out, docx_parts& parts)
         : out_(out), boxes_(std::numeric_limits<std::size_t>::max()), parts_(parts) {}
 
-    void start(std::string_view name, const char* const* attrs) override {
+    void start(std::string_view name, const attributes& attrs) override {
         if (name == "Fallback" || name == "instrText" || name == "delText") {
             ++skip_;
         } else if (skip_ > 0) {
@@ -502,7 +502,7 @@ class docx_handler : public sax_handler {
 class notes_handler : public sax_handler {
   public:
     notes_handler(notes& n, std::size_t cap) : notes_(n), cap_(cap) {}
-    void start(std::string_view name, const char* const* attrs) override {
+    void start(std::string_view name, const attributes& attrs) override {
         if (name == "footnote" || name == "endnote" || name == "comment") {
             id_ = attr(attrs, "id");
             author_ = attr(attrs, "author");
@@ -591,7 +591,7 @@ class slide_handler : public sax_handler {
   public:
     explicit slide_handler(sink& out, bool skip_placeholders = false)
         : out_(out), skip_placeholders_(skip_placeholders) {}
-    void start(std::string_view name, const char* const*) override {
+    void start(std::string_view name, const attributes&) override {
         if (name == "Fallback") {
             ++skip_;
         } else if (name == "sp") {
@@ -645,7 +645,7 @@ class slide_handler : public sax_handler {
 class presentation_handler : public sax_handler {
   public:
     std::vector<std::string> slide_ids;
-    void start(std::string_view name, const char* const* attrs) override {
+    void start(std::string_view name, const attributes& attrs) override {
         if (name == "sldId") {
             slide_ids.emplace_back(attr(attrs, "id"));
         }
@@ -658,7 +658,7 @@ class presentation_handler : public sax_handler {
 class comment_authors_handler : public sax_handler {
   public:
     std::map<std::string, std::string, std::less<>> authors;
-    void start(std::string_view name, const char* const* attrs) override {
+    void start(std::string_view name, const attributes& attrs) override {
         if (name == "cmAuthor") {
             std::string a(attr(attrs, "name"));
             if (const auto ini = attr(attrs, "initials"); !ini.empty()) {
@@ -676,7 +676,7 @@ class slide_comments_handler : public sax_handler {
   public:
     slide_comments_handler(sink& out, const comment_authors_handler& authors)
         : out_(out), authors_(authors) {}
-    void start(std::string_view name, const char* const* attrs) override {
+    void start(std::string_view name, const attributes& attrs) override {
         if (name == "cm") {
             const auto it = authors_.authors.find(attr(attrs, "authorId"));
             author_ = it == authors_.authors.end() ? "" : it->second;
@@ -786,7 +786,7 @@ void extract_pptx(context& ctx, archive& zip, sink& out) {
 class shared_strings_handler : public sax_handler {
   public:
     explicit shared_strings_handler(std::vector<std::string>& s) : strings_(s) {}
-    void start(std::string_view name, const char* const*) override {
+    void start(std::string_view name, const attributes&) override {
         if (name == "si") {
             strings_.emplace_back();
         } else if (name == "rPh") {
@@ -817,7 +817,7 @@ class shared_strings_handler : public sax_handler {
 class workbook_handler : public sax_handler {
   public:
     std::vector<std::pair<std::string, std::string>> sheets;  // name, relationship id
-    void start(std::string_view name, const char* const* attrs) override {
+    void start(std::string_view name, const attributes& attrs) override {
         if (name == "sheet") {
             sheets.emplace_back(attr(attrs, "name"), attr(attrs, "id"));
         }
@@ -830,7 +830,7 @@ class workbook_handler : public sax_handler {
 class cell_comments_handler : public sax_handler {
   public:
     std::map<std::string, std::string, std::less<>> comments;
-    void start(std::string_view name, const char* const* attrs) override {
+    void start(std::string_view name, const attributes& attrs) override {
         if (name == "author") {
             in_author_ = true;
             authors_.emplace_back();
@@ -903,7 +903,7 @@ class sheet_handler : public sax_handler {
     sheet_handler(sink& out, const std::vector<std::string>& shared,
                   const std::map<std::string, std::string, std::less<>>& comments)
         : out_(out), shared_(shared), comments_(comments) {}
-    void start(std::string_view name, const char* const* attrs) override {
+    void start(std::string_view name, const attributes& attrs) override {
         if (name == "c") {
             type_ = attr(attrs, "t");
             ref_ = attr(attrs, "r");

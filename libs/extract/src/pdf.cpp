@@ -1,5 +1,6 @@
 // PDF through poppler-cpp, page by page in content-stream order (what Tika's PDFBox stripper
-// gives by default), the time cap checked between pages.
+// gives by default, sortByPosition off), the time cap checked between pages, then the outline's
+// titles as Tika appends them.
 
 #include <limits>
 #include <memory>
@@ -7,6 +8,7 @@
 #include <poppler-document.h>
 #include <poppler-global.h>
 #include <poppler-page.h>
+#include <poppler-toc.h>
 
 #include "detail.hpp"
 
@@ -15,6 +17,22 @@ namespace {
 
 // poppler reports every oddity of a damaged file on stderr; the caller gets one error instead.
 void quiet(const std::string&, void*) {}
+
+// The outline's titles, depth first, one per line.
+void outline(const poppler::toc_item& item, sink& out, int depth) {
+    if (depth > 64) {
+        return;
+    }
+    for (const auto* child : item.children()) {
+        if (out.full()) {
+            return;
+        }
+        const auto title = child->title().to_utf8();
+        out.append(std::string_view(title.data(), title.size()));
+        out.line_break();
+        outline(*child, out, depth + 1);
+    }
+}
 
 void init_poppler() {
     static std::once_flag once;
@@ -60,6 +78,11 @@ void extract_pdf(context& ctx, input& in, sink& out) {
         }
         out.append(text);
         out.line_break();
+    }
+    // Tika (PDFBox) ends the text with the document's bookmarks.
+    ctx.check_time();
+    if (std::unique_ptr<poppler::toc> toc(doc->create_toc()); toc && toc->root()) {
+        outline(*toc->root(), out, 0);
     }
 }
 

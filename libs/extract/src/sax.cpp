@@ -56,25 +56,11 @@ void on_text(void* ctx, const xmlChar* ch, int len) {
     });
 }
 
-// Namespaced elements: attributes come as (localname, prefix, URI, value, end) tuples; they
-// are handed on as (localname, value) pairs.
 void on_start_ns(void* ctx, const xmlChar* localname, const xmlChar*, const xmlChar*, int,
-                 const xmlChar**, int nb_attributes, int, const xmlChar** attributes) {
+                 const xmlChar**, int nb_attributes, int, const xmlChar** attrs) {
     guarded(ctx, [&](sax_handler& h) {
-        std::vector<std::string> values;
-        std::vector<const char*> pairs;
-        values.reserve(static_cast<std::size_t>(nb_attributes));
-        for (int i = 0; i < nb_attributes; ++i) {
-            const auto* a = attributes + i * 5;
-            values.emplace_back(reinterpret_cast<const char*>(a[3]),
-                                static_cast<std::size_t>(a[4] - a[3]));
-        }
-        for (int i = 0; i < nb_attributes; ++i) {
-            pairs.push_back(reinterpret_cast<const char*>(attributes[i * 5]));
-            pairs.push_back(values[static_cast<std::size_t>(i)].c_str());
-        }
-        pairs.push_back(nullptr);
-        h.start(sv(localname), pairs.data());
+        h.start(sv(localname),
+                attributes::tuples(reinterpret_cast<const char* const*>(attrs), nb_attributes));
     });
 }
 
@@ -83,8 +69,9 @@ void on_end_ns(void* ctx, const xmlChar* localname, const xmlChar*, const xmlCha
 }
 
 void on_start_html(void* ctx, const xmlChar* name, const xmlChar** atts) {
-    guarded(ctx,
-            [&](sax_handler& h) { h.start(sv(name), reinterpret_cast<const char* const*>(atts)); });
+    guarded(ctx, [&](sax_handler& h) {
+        h.start(sv(name), attributes::pairs(reinterpret_cast<const char* const*>(atts)));
+    });
 }
 
 void on_end_html(void* ctx, const xmlChar* name) {
@@ -147,8 +134,17 @@ void feed(context& ctx, const chunk_reader& read, xmlParserCtxtPtr c, sax_handle
 
 }  // namespace
 
-std::string_view sax_handler::attr(const char* const* attrs, std::string_view name) {
-    for (auto* a = attrs; a && a[0]; a += 2) {
+std::string_view attributes::get(std::string_view name) const {
+    if (tuples_) {
+        for (int i = 0; i < count_; ++i) {
+            const char* const* a = data_ + i * 5;
+            if (name == a[0]) {
+                return std::string_view(a[3], static_cast<std::size_t>(a[4] - a[3]));
+            }
+        }
+        return {};
+    }
+    for (auto* a = data_; a && a[0]; a += 2) {
         if (name == a[0]) {
             return a[1] ? std::string_view(a[1]) : std::string_view();
         }
