@@ -236,7 +236,8 @@ class numbering {
             const auto it = levels.find(l);
             return it == levels.end() ? 1 : it->second.start;
         };
-        counters[ilvl] = counters[ilvl] == 0 ? start_of(ilvl) : counters[ilvl] + 1;
+        counters[ilvl] =
+            counters[ilvl] == 0 ? start_of(ilvl) : std::min(counters[ilvl] + 1, 1 << 30);
         for (int l = ilvl + 1; l < 9; ++l) {
             counters[l] = 0;
         }
@@ -262,7 +263,7 @@ class numbering {
 
   private:
     static std::string format(int v, const std::string& fmt) {
-        if (fmt == "lowerLetter" || fmt == "upperLetter") {
+        if ((fmt == "lowerLetter" || fmt == "upperLetter") && v <= 26 * 8) {
             std::string s;
             const char base = fmt == "lowerLetter" ? 'a' : 'A';
             const int n = v <= 0 ? 1 : v;
@@ -317,7 +318,9 @@ class numbering_handler : public sax_handler {
         } else if (ilvl_ >= 0 && !abstract_.empty()) {
             auto& lv = n_.abstract[abstract_][ilvl_];
             if (name == "start") {
-                lv.start = std::atoi(std::string(attr(attrs, "val")).c_str());
+                // Bounded, so that counting on and lettering stay small.
+                lv.start =
+                    std::clamp(std::atoi(std::string(attr(attrs, "val")).c_str()), 0, 100000);
             } else if (name == "numFmt") {
                 lv.format = attr(attrs, "val");
             } else if (name == "lvlText") {
