@@ -423,3 +423,23 @@ TEST_CASE("pptx: layout and master text but not their placeholders, notes, comme
     CHECK(extract_both(pptx, format::pptx) ==
           "Real title\nBody\nLayout logo\nConfidential\nSay this\nAnn Lee (AL) - Fix the title\n");
 }
+
+TEST_CASE("ooxml: flipped bytes in a docx and a pptx, never a crash", "[extract][ooxml]") {
+    samples::docx_spec d;
+    d.paragraphs = {"Alpha", "Beta"};
+    d.header = "Head";
+    const auto docx = samples::make_docx(d);
+    const auto pptx = samples::make_pptx({{{"Title", "Body"}, "Notes"}});
+    for (const auto& [doc, f] : {std::pair{docx, format::docx}, std::pair{pptx, format::pptx}}) {
+        for (std::size_t at = 0; at < doc.size(); at += 3) {
+            auto bad = doc;
+            bad[at] = static_cast<char>(bad[at] ^ 0x24);
+            std::string text;
+            try {
+                text = extract::extract_bytes(bad, f).text;
+            } catch (const extract::extract_error&) {
+            }
+            CHECK(test::valid_utf8(text));
+        }
+    }
+}

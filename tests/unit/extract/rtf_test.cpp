@@ -140,3 +140,27 @@ TEST_CASE("rtf: a large document crosses chunk boundaries intact", "[extract][rt
     rtf += "}";
     CHECK(extract_both(rtf, format::rtf) == expected);
 }
+
+TEST_CASE("rtf, html, xml: random bytes give text or an error, never a crash",
+          "[extract][rtf][html][xml]") {
+    std::mt19937 rng(5);
+    const std::string pieces[] = {"{",      "}",   "\\",      "\\'",       "\\u",     "-",    "9",
+                                  "\\par ", "\\*", "\\bin5 ", "<",         ">",       "</",   "&",
+                                  "&#",     ";",   "<p>",     "<!",        "\xC3",    "\xFF", "\n",
+                                  "a",      " ",   "\\uc9",   "\\fonttbl", "<script>"};
+    for (int round = 0; round < 2000; ++round) {
+        std::string doc = round % 3 == 0 ? "{\\rtf1 " : round % 3 == 1 ? "<html>" : "<a>";
+        const auto n = std::uniform_int_distribution<int>(0, 80)(rng);
+        for (int i = 0; i < n; ++i) {
+            doc += pieces[rng() % std::size(pieces)];
+        }
+        const auto f = round % 3 == 0 ? format::rtf : round % 3 == 1 ? format::html : format::xml;
+        std::string text;
+        try {
+            text = extract::extract_bytes(doc, f).text;
+        } catch (const extract::extract_error&) {
+        }
+        INFO(doc);
+        CHECK(test::valid_utf8(text));
+    }
+}
