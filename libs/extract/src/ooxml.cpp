@@ -744,12 +744,35 @@ void extract_pptx(context& ctx, archive& zip, sink& out) {
             zip.parse(r.target, authors);
         }
     }
+    // Layouts and masters are shared by many slides: their text is read once and repeated.
+    std::map<std::string, std::string> shared_text;
     auto text_of = [&](const std::string& part, bool skip_placeholders) {
-        if (!out.full()) {
-            slide_handler h(out, skip_placeholders);
+        if (out.full()) {
+            return;
+        }
+        if (!skip_placeholders) {
+            slide_handler h(out, false);
             zip.parse(part, h);
             out.line_break();
+            return;
         }
+        auto it = shared_text.find(part);
+        if (it == shared_text.end()) {
+            sink text(ctx.caps().max_output_chars);
+            slide_handler h(text, true);
+            zip.parse(part, h);
+            it = shared_text.emplace(part, text.text()).first;
+        }
+        out.append(it->second);
+        out.line_break();
+    };
+    std::map<std::string, std::optional<std::string>> masters;
+    auto master_of = [&](const std::string& part, std::string_view type) {
+        auto it = masters.find(part);
+        if (it == masters.end()) {
+            it = masters.emplace(part, related(zip, part, type)).first;
+        }
+        return it->second;
     };
     // Per slide, as Tika: its text, the non-placeholder text of its layout and master, its notes
     // (and their master's), then its comments.
@@ -762,7 +785,7 @@ void extract_pptx(context& ctx, archive& zip, sink& out) {
         for (const auto& [id, r] : slide_rels) {
             if (type_is(r, "/slideLayout") && zip.has(r)) {
                 text_of(r.target, true);
-                if (const auto master = related(zip, r.target, "/slideMaster")) {
+                if (const auto master = master_of(r.target, "/slideMaster")) {
                     text_of(*master, true);
                 }
             }
@@ -770,7 +793,7 @@ void extract_pptx(context& ctx, archive& zip, sink& out) {
         for (const auto& [id, r] : slide_rels) {
             if (type_is(r, "/notesSlide") && zip.has(r)) {
                 text_of(r.target, false);
-                if (const auto master = related(zip, r.target, "/notesMaster")) {
+                if (const auto master = master_of(r.target, "/notesMaster")) {
                     text_of(*master, true);
                 }
             }
