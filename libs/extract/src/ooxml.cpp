@@ -809,12 +809,41 @@ void extract_pptx(context& ctx, archive& zip, sink& out) {
 
 // ---- xlsx ------------------------------------------------------------------------------------
 
+// The shared string table, packed in one buffer: a large workbook has millions of short strings,
+// and a std::string each would cost more than the text. Only the first `cap` bytes of text are
+// kept (the output could not hold more); later strings read as empty.
+class shared_strings {
+  public:
+    explicit shared_strings(std::size_t cap) : cap_(cap) {}
+    void add() {
+        const auto at = static_cast<std::uint32_t>(data_.size());
+        spans_.emplace_back(at, at);
+    }
+    void append(std::string_view s) {
+        if (spans_.empty() || data_.size() + s.size() > cap_) {
+            return;
+        }
+        data_.append(s);
+        spans_.back().second = static_cast<std::uint32_t>(data_.size());
+    }
+    std::size_t size() const noexcept { return spans_.size(); }
+    std::string_view operator[](std::size_t i) const {
+        const auto [from, to] = spans_[i];
+        return std::string_view(data_).substr(from, to - from);
+    }
+
+  private:
+    std::size_t cap_;
+    std::string data_;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> spans_;
+};
+
 class shared_strings_handler : public sax_handler {
   public:
-    explicit shared_strings_handler(std::vector<std::string>& s) : strings_(s) {}
+    explicit shared_strings_handler(shared_strings& s) : strings_(s) {}
     void start(std::string_view name, const attributes&) override {
         if (name == "si") {
-            strings_.emplace_back();
+            strings_.add();
         } else if (name == "rPh") {
             ++phonetic_;
         } else if (name == "t") {
@@ -829,13 +858,13 @@ class shared_strings_handler : public sax_handler {
         }
     }
     void text(std::string_view utf8) override {
-        if (in_t_ && phonetic_ == 0 && !strings_.empty()) {
-            strings_.back().append(utf8);
+        if (in_t_ && phonetic_ == 0) {
+            strings_.append(utf8);
         }
     }
 
   private:
-    std::vector<std::string>& strings_;
+    shared_strings& strings_;
     int phonetic_ = 0;
     bool in_t_ = false;
 };
@@ -926,7 +955,7 @@ std::string header_footer_text(std::string_view raw) {
 // value. Headers and footers are kept for after the rows, as Tika writes them.
 class sheet_handler : public sax_handler {
   public:
-    sheet_handler(sink& out, const std::vector<std::string>& shared,
+    sheet_handler(sink& out, const shared_strings& shared,
                   const std::map<std::string, std::string, std::less<>>& comments)
         : out_(out), shared_(shared), comments_(comments) {}
     void start(std::string_view name, const attributes& attrs) override {
@@ -1003,7 +1032,7 @@ class sheet_handler : public sax_handler {
     }
 
     sink& out_;
-    const std::vector<std::string>& shared_;
+    const shared_strings& shared_;
     const std::map<std::string, std::string, std::less<>>& comments_;
     std::string type_;
     std::string ref_;
@@ -1022,7 +1051,9 @@ void extract_xlsx(context& ctx, archive& zip, sink& out) {
         ctx.fail("not a valid xlsx file: " + main + " is missing");
     }
     const auto rels = rels_of(zip, main);
-    std::vector<std::string> shared;
+    // Twice the output cap, and never past what 32-bit offsets address.
+    shared_strings shared(std::min<std::uint64_t>(std::uint64_t{2} * ctx.caps().max_output_chars,
+                                                  std::numeric_limits<std::uint32_t>::max()));
     std::string shared_part = "xl/sharedStrings.xml";
     for (const auto& [id, r] : rels) {
         if (type_is(r, "/sharedStrings") && !r.external) {
