@@ -93,6 +93,10 @@ class sink {
 // `cp` as UTF-8 (an invalid code point as U+FFFD).
 void append_utf8(std::string& out, char32_t cp);
 
+// `bytes` with every invalid UTF-8 sequence replaced by U+FFFD (for text from libraries that do
+// not promise UTF-8: libxml2's forgiving HTML parser, poppler).
+void append_sanitized(sink& out, std::string_view bytes);
+
 // The code point of windows-1252 byte `b`.
 char32_t windows_1252(unsigned char b) noexcept;
 

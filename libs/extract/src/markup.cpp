@@ -75,7 +75,8 @@ class html_text : public sax_handler {
     void text(std::string_view utf8) override {
         // Nothing inside <head> is text; scripts, styles and templates never are.
         if (skip_ == 0 && head_ == 0) {
-            out_.append(utf8);
+            // libxml2's HTML parser passes some undecodable bytes through as they are.
+            append_sanitized(out_, utf8);
         }
     }
     bool done() const override { return out_.full(); }

@@ -28,7 +28,7 @@ void outline(const poppler::toc_item& item, sink& out, int depth) {
             return;
         }
         const auto title = child->title().to_utf8();
-        out.append(std::string_view(title.data(), title.size()));
+        append_sanitized(out, std::string_view(title.data(), title.size()));
         out.line_break();
         outline(*child, out, depth + 1);
     }
@@ -76,7 +76,7 @@ void extract_pdf(context& ctx, input& in, sink& out) {
                (text.back() == '\f' || text.back() == '\n' || text.back() == '\r')) {
             text.remove_suffix(1);
         }
-        out.append(text);
+        append_sanitized(out, text);
         out.line_break();
     }
     // Tika (PDFBox) ends the text with the document's bookmarks.

@@ -251,6 +251,20 @@ void append_utf8(std::string& out, char32_t cp) {
     }
 }
 
+void append_sanitized(sink& out, std::string_view bytes) {
+    while (!bytes.empty() && !out.full()) {
+        bool bad = false;
+        const auto n = valid_utf8_prefix(bytes.data(), bytes.size(), bad);
+        out.append(bytes.substr(0, n));
+        bytes.remove_prefix(n);
+        if (!bytes.empty()) {
+            // An invalid byte, or a sequence cut by the end: one replacement character each.
+            out.append_code_point(0xFFFD);
+            bytes.remove_prefix(1);
+        }
+    }
+}
+
 char32_t windows_1252(unsigned char b) noexcept {
     if (b >= 0x80 && b <= 0x9F) {
         return cp1252_high[b - 0x80];

@@ -81,6 +81,13 @@ void on_end_html(void* ctx, const xmlChar* name) {
 void quiet(void*, const char*, ...) {}
 void quiet_structured(void*, xmlErrorPtr) {}
 
+// libxml2 reports some errors (encoding errors among them) through its per-thread generic
+// handlers, which print to stderr by default: this thread's are silenced before each parse.
+void silence_this_thread() {
+    xmlSetGenericErrorFunc(nullptr, quiet);
+    xmlSetStructuredErrorFunc(nullptr, quiet_structured);
+}
+
 struct ctxt_deleter {
     bool html;
     void operator()(xmlParserCtxtPtr c) const noexcept {
@@ -154,6 +161,7 @@ std::string_view attributes::get(std::string_view name) const {
 
 void parse_xml(context& ctx, const chunk_reader& read, sax_handler& h, std::string_view what) {
     init_libxml();
+    silence_this_thread();
     xmlSAXHandler sax;
     std::memset(&sax, 0, sizeof sax);
     sax.initialized = XML_SAX2_MAGIC;
@@ -188,6 +196,7 @@ void parse_xml(context& ctx, const chunk_reader& read, sax_handler& h, std::stri
 
 void parse_html(context& ctx, const chunk_reader& read, sax_handler& h) {
     init_libxml();
+    silence_this_thread();
     htmlSAXHandler sax;
     std::memset(&sax, 0, sizeof sax);
     sax.startElement = on_start_html;

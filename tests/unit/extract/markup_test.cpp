@@ -95,3 +95,11 @@ TEST_CASE("html: broken markup still gives its text", "[extract][html]") {
     CHECK(extract_both("plain words", format::html) == "plain words\n");
     CHECK(extract_both("", format::html).empty());
 }
+
+TEST_CASE("html: bytes libxml2 passes through undecoded still give valid UTF-8",
+          "[extract][html]") {
+    // Found by fuzz_extract: a '<' followed by a byte that is not UTF-8.
+    const auto text = extract_both("\x06{\\rtf1\\%%%%%%%%%%%%%%%%%%%<\xA3", format::html);
+    CHECK(test::valid_utf8(text));
+    CHECK_THAT(text, Catch::Contains("rtf1"));
+}
