@@ -9,3 +9,8 @@ if(CASIO_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
   include(Catch)
 endif()
+# Text extraction (libs/extract): PDF through poppler-cpp, OOXML through libzip and libxml2.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(POPPLER_CPP REQUIRED IMPORTED_TARGET GLOBAL poppler-cpp)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET GLOBAL libzip)
+find_package(LibXml2 REQUIRED)

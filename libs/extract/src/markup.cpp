@@ -1,0 +1,106 @@
+// XML: the character data of every element, as Tika's XML parser gives it. HTML: the body's text
+// without scripts and styles; block elements and <br> end a line. The <title> is left out, as
+// Tika's content (Elasticsearch's attachment.content) leaves it out: Tika reports it as metadata.
+
+#include <array>
+
+#include <casio/core/text.hpp>
+
+#include "detail.hpp"
+#include "sax.hpp"
+
+namespace casio::extract::detail {
+namespace {
+
+class xml_text : public sax_handler {
+  public:
+    explicit xml_text(sink& out) : out_(out) {}
+    void start(std::string_view, const attributes&) override {}
+    void end(std::string_view) override {}
+    void text(std::string_view utf8) override { out_.append(utf8); }
+    bool done() const override { return out_.full(); }
+
+  private:
+    sink& out_;
+};
+
+constexpr std::array<std::string_view, 38> block_elements{
+    "address", "article", "aside",  "blockquote", "body", "br",  "caption",  "center",
+    "dd",      "details", "dialog", "div",        "dl",   "dt",  "fieldset", "figcaption",
+    "figure",  "footer",  "form",   "h1",         "h2",   "h3",  "h4",       "h5",
+    "h6",      "header",  "hr",     "li",         "main", "nav", "ol",       "p",
+    "pre",     "section", "table",  "title",      "tr",   "ul"};
+
+static_assert(std::is_sorted(block_elements.begin(), block_elements.end()));
+
+// libxml2's HTML parser hands element names over in lower case.
+bool is_block(std::string_view name) {
+    return std::binary_search(block_elements.begin(), block_elements.end(), name);
+}
+
+bool is_skipped(std::string_view name) {
+    return name == "script" || name == "style" || name == "noscript" || name == "template";
+}
+
+class html_text : public sax_handler {
+  public:
+    explicit html_text(sink& out) : out_(out) {}
+
+    void start(std::string_view name, const attributes&) override {
+        if (is_skipped(name)) {
+            ++skip_;
+        } else if (name == "head") {
+            ++head_;
+        }
+        if (is_block(name)) {
+            out_.line_break();
+        } else if (name == "td" || name == "th") {
+            if (!out_.empty() && out_.text().back() != '\n') {
+                out_.append('\t');
+            }
+        }
+    }
+
+    void end(std::string_view name) override {
+        if (is_skipped(name)) {
+            skip_ -= skip_ > 0;
+        } else if (name == "head") {
+            head_ -= head_ > 0;
+        }
+        if (is_block(name)) {
+            out_.line_break();
+        }
+    }
+
+    void text(std::string_view utf8) override {
+        // Nothing inside <head> is text; scripts, styles and templates never are.
+        if (skip_ == 0 && head_ == 0) {
+            // libxml2's HTML parser passes some undecodable bytes through as they are.
+            append_sanitized(out_, utf8);
+        }
+    }
+    bool done() const override { return out_.full(); }
+
+  private:
+    sink& out_;
+    int skip_ = 0;
+    int head_ = 0;
+};
+
+chunk_reader reader_of(input& in) {
+    return [&in](char* buf, std::size_t n) { return in.read(buf, n); };
+}
+
+}  // namespace
+
+void extract_xml(context& ctx, input& in, sink& out) {
+    xml_text h(out);
+    parse_xml(ctx, reader_of(in), h, "malformed XML");
+}
+
+void extract_html(context& ctx, input& in, sink& out) {
+    html_text h(out);
+    parse_html(ctx, reader_of(in), h);
+}
+
+}  // namespace casio::extract::detail
