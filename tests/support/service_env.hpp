@@ -260,6 +260,7 @@ struct output_tail {
 
 struct plain_response {
     unsigned status = 0;
+    std::string head;  // status line and header fields, raw
     std::string body;
 };
 
@@ -285,6 +286,7 @@ inline plain_response http_call(const std::string& verb, std::uint16_t port,
         throw std::runtime_error(verb + " " + target + ": no HTTP response");
     }
     out.status = static_cast<unsigned>(std::stoul(raw.substr(space + 1, 3)));
+    out.head = raw.substr(0, header_end);
     out.body = raw.substr(header_end + 4);
     return out;
 }

@@ -67,7 +67,11 @@ struct wiring {
             service = std::make_shared<sync::extraction_service_client>(extraction_transport,
                                                                         c.extraction_service);
         }
-        factory.set_extractors(nullptr, std::move(service));
+        std::shared_ptr<sync::text_extractor> local;
+        if (c.extraction.mode == sync::extraction_mode::local) {
+            local = std::make_shared<sync::local_extractor>(c.extraction);
+        }
+        factory.set_extractors(std::move(local), std::move(service));
         for (const auto& entry : c.connectors) {
             if (entry.api_key && !entry.api_key->empty()) {
                 content[entry.connector_id] =

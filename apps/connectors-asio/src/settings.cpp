@@ -23,6 +23,8 @@ const core::config_table<settings>& settings_table() {
             core::subsection("salesforce", &settings::salesforce, salesforce::settings_table()));
         t.entries.push_back(core::subsection("extraction_service", &settings::extraction_service,
                                              sync::extraction_service_table()));
+        t.entries.push_back(
+            core::subsection("extraction", &settings::extraction, sync::extraction_table()));
         return t;
     }();
     return table;

@@ -10,6 +10,7 @@
 #include <casio/core/config.hpp>
 #include <casio/salesforce/factory.hpp>
 #include <casio/sync/extraction_service.hpp>
+#include <casio/sync/local_extraction.hpp>
 #include <casio/sync/settings.hpp>
 
 namespace casio::app {
@@ -17,6 +18,7 @@ namespace casio::app {
 struct settings : sync::config {
     salesforce::service_settings salesforce;
     sync::extraction_service_settings extraction_service;
+    sync::extraction_settings extraction;
 };
 
 // Keys the Python service reads, so they may be in a config.yml written for it, that this

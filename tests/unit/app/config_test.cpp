@@ -107,6 +107,19 @@ TEST_CASE("extraction_service: the Python service's keys, validated and named",
                       Catch::Contains("extraction_service.stream_chunk_size"));
 }
 
+TEST_CASE("extraction: the mode, workers and limits, validated and named", "[config][extraction]") {
+    CHECK(load("").cfg.extraction.mode == casio::sync::extraction_mode::attachment);
+    auto r = load("extraction:\n  mode: LOCAL\n  workers: 3\n  timeout: 5\n  max_text_size: 100\n");
+    CHECK(r.warnings.empty());
+    CHECK(r.cfg.extraction.mode == casio::sync::extraction_mode::local);
+    CHECK(r.cfg.extraction.workers == 3);
+    CHECK(r.cfg.extraction.timeout == std::chrono::seconds(5));
+    CHECK(r.cfg.extraction.max_text_size == 100);
+    CHECK_THROWS_WITH(load("extraction.mode: tika\n"),
+                      "config: extraction.mode: expected one of attachment, local, got \"tika\"");
+    CHECK_THROWS_WITH(load("extraction.workers: 1000\n"), Catch::Contains("extraction.workers"));
+}
+
 TEST_CASE("the salesforce section: concurrency bounds, validated and named",
           "[config][salesforce]") {
     auto r = load(
@@ -202,6 +215,7 @@ TEST_CASE("conf/config.yml.example loads cleanly and states the defaults", "[con
     CHECK(a.salesforce.slow_answer_warning == b.salesforce.slow_answer_warning);
     CHECK(a.salesforce.ca_certs == b.salesforce.ca_certs);
     CHECK(a.extraction_service == b.extraction_service);
+    CHECK(a.extraction == b.extraction);
     CHECK(a.connectors.empty());
     CHECK(a.sources == b.sources);
 }

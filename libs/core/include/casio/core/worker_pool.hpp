@@ -33,10 +33,14 @@ class worker_pool {
     template <class F>
     boost::asio::awaitable<std::invoke_result_t<F&>> run(F f) {
         using result = std::invoke_result_t<F&>;
-        co_return co_await boost::asio::co_spawn(
-            pool_.get_executor(),
-            [fn = std::move(f)]() mutable -> boost::asio::awaitable<result> { co_return fn(); },
-            boost::asio::use_awaitable);
+        // Named, not a temporary of the co_await expression: GCC 12 destroys such temporaries
+        // twice.
+        auto work = [fn = std::move(f)]() mutable -> boost::asio::awaitable<result> {
+            co_return fn();
+        };
+        auto done = boost::asio::co_spawn(pool_.get_executor(), std::move(work),
+                                          boost::asio::use_awaitable);
+        co_return co_await std::move(done);
     }
 
   private:

@@ -1,0 +1,76 @@
+// Files' text through the real binaries: mock-salesforce serves real documents of every kind
+// with known text (GET /__admin/files/ID/text), connectors-asio extracts them, and the index
+// holds each file's words in order.
+#include <catch2/catch.hpp>
+
+#include "support/service_test.hpp"
+
+#ifdef CASIO_SERVICE_TESTS
+
+namespace {
+
+std::vector<std::string> words_of(std::string_view text) {
+    std::vector<std::string> out;
+    std::string w;
+    for (char c : text) {
+        if (std::isspace(static_cast<unsigned char>(c)) != 0) {
+            if (!w.empty()) {
+                out.push_back(std::move(w));
+                w.clear();
+            }
+        } else {
+            w += c;
+        }
+    }
+    if (!w.empty()) {
+        out.push_back(w);
+    }
+    return out;
+}
+
+std::string last_segment(const std::string& url) {
+    return url.substr(url.rfind('/') + 1);
+}
+
+}  // namespace
+
+TEST_CASE("local extraction: each file's body is the text mock-salesforce put in it",
+          "[integration][extraction]") {
+    environment_options opts;
+    opts.records = "110";  // 22 files: every kind, one over the 10 MiB download cap
+    opts.extra_config = "extraction:\n  mode: local\n  workers: 2\n";
+    environment env(opts);
+    const std::string es_url = env.es.base_url();
+    auto r = env.sync("sf-oneshot", std::chrono::seconds(120));
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    std::set<std::string> kinds_with_text;
+    std::size_t files = 0;
+    for (const auto& [id, doc] : index_docs(es_url, "search-sf-oneshot")) {
+        if (!id.starts_with("069")) {
+            continue;
+        }
+        ++files;
+        INFO(id << " " << json::serialize(doc).substr(0, 400));
+        CHECK_FALSE(doc.contains("_attachment"));  // text, not base64
+        const std::string version = last_segment(std::string(doc.at("version_url").as_string()));
+        const auto expected =
+            http_call("GET", env.sf.port(), "/__admin/files/" + version + "/text");
+        REQUIRE(expected.status == 200);
+        const std::string extension(doc.at("file_extension").as_string());
+        const bool readable = expected.head.find("X-Well-Formed: true") != std::string::npos;
+        const bool over_cap = doc.at("content_size").to_number<std::int64_t>() > 10 * 1024 * 1024;
+        if (!readable || over_cap || extension == "png") {
+            CHECK_FALSE(doc.contains("body"));
+            continue;
+        }
+        REQUIRE(doc.contains("body"));
+        CHECK(words_of(doc.at("body").as_string()) == words_of(expected.body));
+        kinds_with_text.insert(extension);
+    }
+    CHECK(files >= 18);
+    CHECK(kinds_with_text == std::set<std::string>{"csv", "docx", "html", "json", "md", "pdf",
+                                                   "pptx", "rtf", "txt", "xlsx", "xml"});
+}
+
+#endif
