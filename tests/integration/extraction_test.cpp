@@ -73,4 +73,57 @@ TEST_CASE("local extraction: each file's body is the text mock-salesforce put in
                                                    "pptx", "rtf", "txt", "xlsx", "xml"});
 }
 
+#ifdef CASIO_BIN_EXTRACTION_SERVICE
+
+TEST_CASE("extraction service: each file's body is the text extraction-service read in it",
+          "[integration][extraction]") {
+    temp_dir volume;
+    // The service reads files the connector spools to the shared volume (file pointers), or
+    // receives their bytes.
+    const bool pointers = GENERATE(false, true);
+    auto service = child_process::start_server(
+        CASIO_BIN_EXTRACTION_SERVICE,
+        {"--port", "0", "--workers", "2", "--shared-volume-dir", volume.path.string()});
+    environment_options opts;
+    opts.records = "110";
+    // A connector that asks for the extraction service (appended to the connectors list,
+    // the config's last section), and the service's section.
+    opts.extra_config =
+        std::string("  - connector_id: sf-tes\n") + "    service_type: salesforce\n" +
+        "    index_name: search-sf-tes\n" + "    configuration:\n" +
+        "      domain: mock\n      client_id: id\n      client_secret: secret\n" +
+        "      standard_objects_to_sync: \"*\"\n" + "      use_text_extraction_service: true\n" +
+        "extraction_service:\n" + "  host: " + service.base_url() + "\n" +
+        "  use_file_pointers: " + (pointers ? "true" : "false") + "\n" +
+        "  shared_volume_dir: " + volume.path.string() + "\n";
+    environment env(opts);
+    auto r = env.sync("sf-tes", std::chrono::seconds(120));
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    std::set<std::string> kinds_with_text;
+    for (const auto& [id, doc] : index_docs(env.es.base_url(), "search-sf-tes")) {
+        if (!id.starts_with("069")) {
+            continue;
+        }
+        INFO(id << " " << json::serialize(doc).substr(0, 400));
+        CHECK_FALSE(doc.contains("_attachment"));
+        const std::string version = last_segment(std::string(doc.at("version_url").as_string()));
+        const auto expected =
+            http_call("GET", env.sf.port(), "/__admin/files/" + version + "/text");
+        const std::string extension(doc.at("file_extension").as_string());
+        if (expected.head.find("X-Well-Formed: true") == std::string::npos || extension == "png") {
+            continue;  // no text to compare (an unreadable document, an image)
+        }
+        // The service lifts the download cap: the 10 MiB+ file has its text too.
+        REQUIRE(doc.contains("body"));
+        CHECK(words_of(doc.at("body").as_string()) == words_of(expected.body));
+        kinds_with_text.insert(extension);
+    }
+    CHECK(kinds_with_text == std::set<std::string>{"csv", "docx", "html", "json", "md", "pdf",
+                                                   "pptx", "rtf", "txt", "xlsx", "xml"});
+    CHECK(std::filesystem::is_empty(volume.path));  // every spooled file removed
+}
+
+#endif
+
 #endif

@@ -1,3 +1,4 @@
+#include <fstream>
 // The entry points: limits checked up front, the format's extractor, and every failure turned
 // into one extract_error that names the file.
 
@@ -102,6 +103,79 @@ format format_of(std::string_view name_or_extension) {
         }
     }
     return format::unknown;
+}
+
+namespace {
+
+std::string_view skip_space_and_bom(std::string_view s) {
+    if (s.starts_with("\xEF\xBB\xBF")) {
+        s.remove_prefix(3);
+    }
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
+        s.remove_prefix(1);
+    }
+    return s;
+}
+
+bool icontains(std::string_view hay, std::string_view needle) {
+    if (needle.size() > hay.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+        if (core::iequals(hay.substr(i, needle.size()), needle)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+format sniff_format(std::string_view head, std::string_view tail) {
+    if (head.starts_with("%PDF-")) {
+        return format::pdf;
+    }
+    if (head.starts_with("\xD0\xCF\x11\xE0")) {
+        return format::docx;  // OLE: refused as encrypted or legacy Office
+    }
+    if (head.starts_with("PK\x03\x04")) {
+        for (const auto& [part, f] : {std::pair{"word/document.xml", format::docx},
+                                      std::pair{"xl/workbook.xml", format::xlsx},
+                                      std::pair{"ppt/presentation.xml", format::pptx}}) {
+            if (tail.find(part) != std::string_view::npos ||
+                head.find(part) != std::string_view::npos) {
+                return f;
+            }
+        }
+        return format::docx;  // a zip of another kind: refused naming what is missing
+    }
+    const auto text = skip_space_and_bom(head);
+    if (text.starts_with("{\\rtf")) {
+        return format::rtf;
+    }
+    if (text.starts_with("{") || text.starts_with("[")) {
+        return format::json;
+    }
+    if (text.starts_with("<")) {
+        return icontains(head.substr(0, 4096), "<html") ? format::html : format::xml;
+    }
+    return format::text;
+}
+
+format sniff_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::string head(4096, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    in.clear();
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<std::uint64_t>(std::max<std::streamoff>(0, in.tellg()));
+    const std::uint64_t tail_size = std::min<std::uint64_t>(size, 65536);
+    std::string tail(static_cast<std::size_t>(tail_size), '\0');
+    in.seekg(static_cast<std::streamoff>(size - tail_size));
+    in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+    tail.resize(static_cast<std::size_t>(in.gcount()));
+    return sniff_format(head, tail);
 }
 
 std::string_view to_string(format f) {

@@ -22,6 +22,15 @@ enum class format { text, csv, json, xml, html, markdown, rtf, pdf, docx, xlsx, 
 format format_of(std::string_view name_or_extension);
 std::string_view to_string(format f);
 
+// By content, for a file without a telling name (a body sent to the extraction service, a
+// spooled download): `head` is the file's first bytes (a few KiB), `tail` its last (64 KiB:
+// a zip's central directory names its parts). PDF, RTF, OOXML zips (by their main part), an
+// OLE compound file (given as docx: it is refused as encrypted or legacy Office), HTML,
+// XML, JSON; anything else is text.
+format sniff_format(std::string_view head, std::string_view tail);
+// The same for a file on disk.
+format sniff_file(const std::filesystem::path& path);
+
 // Caps applied to one file.
 struct limits {
     std::uint64_t max_input_bytes = std::uint64_t{100} << 20;  // larger input: refused, not read
