@@ -34,11 +34,16 @@ std::string last_segment(const std::string& url) {
 
 }  // namespace
 
-TEST_CASE("local extraction: each file's body is the text mock-salesforce put in it",
-          "[integration][extraction]") {
+TEST_CASE(
+    "each file's body is the text mock-salesforce put in it, extracted here or by the "
+    "ingest pipeline",
+    "[integration][extraction]") {
+    // local: connectors-asio extracts and sends `body`; attachment: it sends `_attachment`
+    // and mock-elasticsearch's ingest pipeline (the attachment processor's part) extracts.
+    const std::string mode = GENERATE("local", "attachment");
     environment_options opts;
     opts.records = "110";  // 22 files: every kind, one over the 10 MiB download cap
-    opts.extra_config = "extraction:\n  mode: local\n  workers: 2\n";
+    opts.extra_config = "extraction:\n  mode: " + mode + "\n  workers: 2\n";
     environment env(opts);
     const std::string es_url = env.es.base_url();
     auto r = env.sync("sf-oneshot", std::chrono::seconds(120));

@@ -1,12 +1,15 @@
 #include "pipeline.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <casio/core/base64.hpp>
+#include <casio/extract/extract.hpp>
 
 namespace casio::mock_es {
 
@@ -71,6 +74,24 @@ bool looks_like_text(std::string_view s) {
     return controls * 100 <= s.size();
 }
 
+// What the attachment processor (Tika) reads in a file: plain text as it is, documents (PDF,
+// Office, RTF, HTML, XML) through libs/extract; nothing for what cannot be read (the
+// processor's failure is ignored by the connectors' pipeline).
+std::optional<std::string> attachment_text(std::string_view bytes) {
+    using extract::format;
+    const auto f = extract::sniff_format(
+        bytes.substr(0, 4096),
+        bytes.substr(bytes.size() - std::min<std::size_t>(bytes.size(), 65536)));
+    if (f == format::text || f == format::csv || f == format::json || f == format::markdown) {
+        return looks_like_text(bytes) ? std::optional<std::string>(bytes) : std::nullopt;
+    }
+    try {
+        return extract::extract_bytes(bytes, f, {}, "_attachment").text;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
 std::string reduce_whitespace(std::string_view s) {
     std::string out;
     out.reserve(s.size());
@@ -106,8 +127,10 @@ std::string apply_ingest_emulation(std::string source) {
     if (truthy(o, "_extract_binary_content")) {
         if (auto* a = o.if_contains("_attachment"); a && a->is_string()) {
             auto decoded = core::base64_decode(std::string_view(a->as_string()));
-            if (decoded && looks_like_text(*decoded))
-                o["body"] = *decoded;
+            if (decoded) {
+                if (auto text = attachment_text(*decoded))
+                    o["body"] = std::move(*text);
+            }
         }
     }
     if (truthy(o, "_reduce_whitespace")) {
