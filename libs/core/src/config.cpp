@@ -50,6 +50,30 @@ std::string source_prefix(std::string_view source) {
     return "config: " + std::string(source);
 }
 
+// A message of the YAML parser on one line: it can quote the character it stopped at, which
+// may be a line break or another control character of the file.
+std::string one_line(std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (u < 0x20 || u == 0x7f) {
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 // A `$NAME`, `${NAME}`, `$NAME|default` or `${NAME|default}` starting at line[at] (the `$`).
 struct reference {
     std::string name;
@@ -168,7 +192,7 @@ constexpr std::uintmax_t max_config_file_bytes = 1024 * 1024;
 
 struct convert_budget {
     std::size_t values_left = max_config_values;
-    int depth = 0;
+    std::ptrdiff_t depth = 0;
 };
 
 config_node convert(const YAML::Node& y, std::string_view source, convert_budget& budget) {
@@ -208,7 +232,15 @@ config_node convert(const YAML::Node& y, std::string_view source, convert_budget
                                        ":" + std::to_string(m.column + 1) +
                                        ": keys must be plain scalars");
                 }
-                n.entries.push_back({kv.first.Scalar(), convert(kv.second, source, budget)});
+                // A dotted top-level key nests its value one level a dot (nest_top_level).
+                const std::string& key = kv.first.Scalar();
+                const auto dots = budget.depth == 1 ? std::min<std::ptrdiff_t>(
+                                                          std::count(key.begin(), key.end(), '.'),
+                                                          max_config_depth)
+                                                    : 0;
+                budget.depth += dots;
+                n.entries.push_back({key, convert(kv.second, source, budget)});
+                budget.depth -= dots;
             }
             break;
     }
@@ -313,7 +345,7 @@ config_node parse_config_string(std::string_view yaml, std::string_view source_n
     } catch (const YAML::Exception& e) {
         throw config_error(source_prefix(source_name) + ":" + std::to_string(e.mark.line + 1) +
                            ":" + std::to_string(e.mark.column + 1) +
-                           ": YAML syntax error: " + e.msg);
+                           ": YAML syntax error: " + one_line(e.msg));
     }
     convert_budget budget;
     config_node root = convert(doc, source_name, budget);

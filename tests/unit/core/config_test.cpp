@@ -339,6 +339,9 @@ TEST_CASE("a YAML syntax error names file, line and column", "[config][errors]")
     CHECK(msg.find("YAML syntax error") != std::string::npos);
     CHECK(msg.find('\n') == std::string::npos);
     CHECK(parse("a: b\nc: d: e\n").rfind("config: test.yml:2:", 0) == 0);
+    // Found by fuzz_config: the parser quotes the character it stopped at, here a line break.
+    CHECK(parse(std::string_view("a: \0\nb: c\n", 11)) ==
+          "config: test.yml:2:1: YAML syntax error: unknown escape character: \\n");
     CHECK(parse("- a\n- b\n").find("top level must be a mapping") != std::string::npos);
     CHECK(parse("? [a]\n: b\n").find("keys must be plain scalars") != std::string::npos);
 }
@@ -385,6 +388,26 @@ TEST_CASE("a configuration is a regular file of at most 1 MiB, of bounded size o
     }
     many += "]\n";
     CHECK(parse(many).find("more than 100000 values") != std::string::npos);
+}
+
+TEST_CASE("each dot of a top-level key is a level of nesting, within the same limit",
+          "[config][errors]") {
+    // Seen while writing fuzz_config: a key of half a million dots (an explicit key, `? a.a...`,
+    // within the 1 MiB a file may have) nested as deep and overflowed the stack.
+    auto parse = [](const std::string& yaml) {
+        return parse_config_string(yaml, "t.yml", fake_env{}.lookup());
+    };
+    std::string key = "a";
+    for (int i = 0; i < 63; ++i) {
+        key += ".a";
+    }
+    CHECK(config_error_of([&] { parse("? " + key + "\n: 1\n"); }) ==
+          "config: t.yml: nested more than 64 levels deep");
+    CHECK(config_error_of([&] { parse("? " + key.substr(2) + "\n: [1]\n"); }) ==
+          "config: t.yml: nested more than 64 levels deep");
+    const std::string ok = key.substr(2);  // 63 levels and a scalar
+    CHECK(parse("? " + ok + "\n: 1\n").k == config_node::kind::map);
+    CHECK(parse("a: {" + key + ": 1}\n").find("a")->find(key)->text == "1");  // not top level
 }
 
 TEST_CASE("a dotenv file supplies variables the environment lacks", "[config][env]") {
