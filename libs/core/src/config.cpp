@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <casio/core/config.hpp>
+#include <casio/core/text.hpp>
 
 namespace casio::core {
 
@@ -48,30 +49,6 @@ bool value_may_start_after(std::string_view line, std::size_t i) {
 
 std::string source_prefix(std::string_view source) {
     return "config: " + std::string(source);
-}
-
-// A message of the YAML parser on one line: it can quote the character it stopped at, which
-// may be a line break or another control character of the file.
-std::string one_line(std::string_view text) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\r') {
-            out += "\\r";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (u < 0x20 || u == 0x7f) {
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 0xf];
-        } else {
-            out += c;
-        }
-    }
-    return out;
 }
 
 // A `$NAME`, `${NAME}`, `$NAME|default` or `${NAME|default}` starting at line[at] (the `$`).
@@ -343,9 +320,10 @@ config_node parse_config_string(std::string_view yaml, std::string_view source_n
     try {
         doc = YAML::Load(text);
     } catch (const YAML::Exception& e) {
+        // The parser's message can quote the character it stopped at, a line break among them.
         throw config_error(source_prefix(source_name) + ":" + std::to_string(e.mark.line + 1) +
                            ":" + std::to_string(e.mark.column + 1) +
-                           ": YAML syntax error: " + one_line(e.msg));
+                           ": YAML syntax error: " + escape_control(e.msg));
     }
     convert_budget budget;
     config_node root = convert(doc, source_name, budget);

@@ -184,6 +184,12 @@ TEST_CASE("readers refuse a bad type or an out-of-range value, naming the key an
             {"section: [1, 2]\n", "config: section: expected a mapping, got a list"},
             {"section.count: \"a\\nb\"\n",
              "config: section.count: expected a positive integer, got \"a\\nb\""},
+            // Found by fuzz_config: a key or a value with a line break in it is shown escaped, so
+            // that the message stays on one line.
+            {"section.count: \"a\\rb\\x01\"\n",
+             "config: section.count: expected a positive integer, got \"a\\rb\\x01\""},
+            {"section.headers: {\"X-A\\nB\": [1]}\n",
+             "config: section.headers.X-A\\nB: expected a string, got a list"},
         });
 }
 
@@ -229,6 +235,8 @@ surprise: true
     auto under = load("old.x: 1\n", {"old.*"});
     CHECK(under.warnings.empty());
     CHECK(under.unused == std::vector<std::string>{"old"});
+    CHECK(load("section: {\"co\\nlour\": red}\n").warnings ==
+          std::vector<std::string>{"config: unknown key section.co\\nlour (ignored)"});
     auto none = load("section.legacy: 1\n");
     CHECK(none.unused.empty());
     CHECK(has_warning(none.warnings, "unknown key section.legacy"));
