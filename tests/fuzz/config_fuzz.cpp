@@ -2,8 +2,8 @@
 // settings: environment substitution, YAML, dotted top-level keys nested and merged, the
 // sections read with the tables of the libraries (sync, elasticsearch, salesforce), then the
 // check run before a sync or the service starts. Every file is either accepted or refused with a
-// config_error whose message is one line starting "config: "; any other exception, an abort or
-// an input that does not end (YAML aliases expanding without end) is a finding.
+// config_error whose message is one line (no CR, no LF) starting "config: "; any other exception,
+// an abort or an input that does not end (YAML aliases expanding without end) is a finding.
 //
 // The environment is a fixed fake one, with values that are themselves hostile YAML; strict
 // substitution is turned off (ENVYAML_STRICT_DISABLE set) when the file mentions that name.
@@ -72,7 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)casio::sync::check_local_config(loaded.cfg);
     } catch (const casio::core::config_error& e) {
         const std::string_view message = e.what();
-        if (message.rfind("config: ", 0) != 0 || message.find('\n') != std::string_view::npos) {
+        if (message.rfind("config: ", 0) != 0 ||
+            message.find_first_of("\r\n") != std::string_view::npos) {
             finding("config_error message not one line starting \"config: \"", message);
         }
     } catch (const std::exception& e) {
