@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <casio/core/config.hpp>
+#include <casio/core/text.hpp>
 
 namespace casio::core {
 
@@ -168,7 +169,7 @@ constexpr std::uintmax_t max_config_file_bytes = 1024 * 1024;
 
 struct convert_budget {
     std::size_t values_left = max_config_values;
-    int depth = 0;
+    std::ptrdiff_t depth = 0;
 };
 
 config_node convert(const YAML::Node& y, std::string_view source, convert_budget& budget) {
@@ -208,7 +209,15 @@ config_node convert(const YAML::Node& y, std::string_view source, convert_budget
                                        ":" + std::to_string(m.column + 1) +
                                        ": keys must be plain scalars");
                 }
-                n.entries.push_back({kv.first.Scalar(), convert(kv.second, source, budget)});
+                // A dotted top-level key nests its value one level a dot (nest_top_level).
+                const std::string& key = kv.first.Scalar();
+                const auto dots = budget.depth == 1 ? std::min<std::ptrdiff_t>(
+                                                          std::count(key.begin(), key.end(), '.'),
+                                                          max_config_depth)
+                                                    : 0;
+                budget.depth += dots;
+                n.entries.push_back({key, convert(kv.second, source, budget)});
+                budget.depth -= dots;
             }
             break;
     }
@@ -311,9 +320,10 @@ config_node parse_config_string(std::string_view yaml, std::string_view source_n
     try {
         doc = YAML::Load(text);
     } catch (const YAML::Exception& e) {
+        // The parser's message can quote the character it stopped at, a line break among them.
         throw config_error(source_prefix(source_name) + ":" + std::to_string(e.mark.line + 1) +
                            ":" + std::to_string(e.mark.column + 1) +
-                           ": YAML syntax error: " + e.msg);
+                           ": YAML syntax error: " + escape_control(e.msg));
     }
     convert_budget budget;
     config_node root = convert(doc, source_name, budget);

@@ -94,15 +94,13 @@ void config_fail(const std::string& path, std::string_view expected, const confi
 
 std::string config_quote(std::string_view v) {
     std::string r = "\"";
-    for (char c : v) {
-        if (c == '\n') {
-            r += "\\n";
-            continue;
-        }
+    for (const char c : v) {
         if (c == '"' || c == '\\') {
             r += '\\';
+            r += c;
+        } else {
+            r += escape_control(std::string_view(&c, 1));
         }
-        r += c;
     }
     return r + "\"";
 }
@@ -118,7 +116,9 @@ bool looks_secret(std::string_view name) {
 }
 
 std::string config_path(const std::string& parent, std::string_view key) {
-    return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+    // A key with a line break in it still makes a path that errors and warnings show on one line.
+    std::string k = escape_control(key);
+    return parent.empty() ? k : parent + "." + k;
 }
 
 namespace config_read {

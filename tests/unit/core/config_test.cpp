@@ -184,6 +184,12 @@ TEST_CASE("readers refuse a bad type or an out-of-range value, naming the key an
             {"section: [1, 2]\n", "config: section: expected a mapping, got a list"},
             {"section.count: \"a\\nb\"\n",
              "config: section.count: expected a positive integer, got \"a\\nb\""},
+            // Found by fuzz_config: a key or a value with a line break in it is shown escaped, so
+            // that the message stays on one line.
+            {"section.count: \"a\\rb\\x01\"\n",
+             "config: section.count: expected a positive integer, got \"a\\rb\\x01\""},
+            {"section.headers: {\"X-A\\nB\": [1]}\n",
+             "config: section.headers.X-A\\nB: expected a string, got a list"},
         });
 }
 
@@ -229,6 +235,8 @@ surprise: true
     auto under = load("old.x: 1\n", {"old.*"});
     CHECK(under.warnings.empty());
     CHECK(under.unused == std::vector<std::string>{"old"});
+    CHECK(load("section: {\"co\\nlour\": red}\n").warnings ==
+          std::vector<std::string>{"config: unknown key section.co\\nlour (ignored)"});
     auto none = load("section.legacy: 1\n");
     CHECK(none.unused.empty());
     CHECK(has_warning(none.warnings, "unknown key section.legacy"));
@@ -339,6 +347,9 @@ TEST_CASE("a YAML syntax error names file, line and column", "[config][errors]")
     CHECK(msg.find("YAML syntax error") != std::string::npos);
     CHECK(msg.find('\n') == std::string::npos);
     CHECK(parse("a: b\nc: d: e\n").rfind("config: test.yml:2:", 0) == 0);
+    // Found by fuzz_config: the parser quotes the character it stopped at, here a line break.
+    CHECK(parse(std::string_view("a: \0\nb: c\n", 11)) ==
+          "config: test.yml:2:1: YAML syntax error: unknown escape character: \\n");
     CHECK(parse("- a\n- b\n").find("top level must be a mapping") != std::string::npos);
     CHECK(parse("? [a]\n: b\n").find("keys must be plain scalars") != std::string::npos);
 }
@@ -385,6 +396,26 @@ TEST_CASE("a configuration is a regular file of at most 1 MiB, of bounded size o
     }
     many += "]\n";
     CHECK(parse(many).find("more than 100000 values") != std::string::npos);
+}
+
+TEST_CASE("each dot of a top-level key is a level of nesting, within the same limit",
+          "[config][errors]") {
+    // Seen while writing fuzz_config: a key of half a million dots (an explicit key, `? a.a...`,
+    // within the 1 MiB a file may have) nested as deep and overflowed the stack.
+    auto parse = [](const std::string& yaml) {
+        return parse_config_string(yaml, "t.yml", fake_env{}.lookup());
+    };
+    std::string key = "a";
+    for (int i = 0; i < 63; ++i) {
+        key += ".a";
+    }
+    CHECK(config_error_of([&] { parse("? " + key + "\n: 1\n"); }) ==
+          "config: t.yml: nested more than 64 levels deep");
+    CHECK(config_error_of([&] { parse("? " + key.substr(2) + "\n: [1]\n"); }) ==
+          "config: t.yml: nested more than 64 levels deep");
+    const std::string ok = key.substr(2);  // 63 levels and a scalar
+    CHECK(parse("? " + ok + "\n: 1\n").k == config_node::kind::map);
+    CHECK(parse("a: {" + key + ": 1}\n").find("a")->find(key)->text == "1");  // not top level
 }
 
 TEST_CASE("a dotenv file supplies variables the environment lacks", "[config][env]") {

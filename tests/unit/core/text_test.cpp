@@ -41,3 +41,10 @@ TEST_CASE("percent-encoding keeps the unreserved bytes and round-trips", "[core]
     CHECK(percent_decode("%zz%4", false) == "%zz%4");
     CHECK(percent_decode("%41%42", false) == "AB");
 }
+
+TEST_CASE("escape_control writes control characters so that a text stays on one line",
+          "[core][text]") {
+    CHECK(escape_control("a\nb\rc\td") == "a\\nb\\rc\\td");
+    CHECK(escape_control(std::string_view("\0\x1b\x7f", 3)) == "\\x00\\x1b\\x7f");
+    CHECK(escape_control("plain \"quoted\" \\ caf\xc3\xa9") == "plain \"quoted\" \\ caf\xc3\xa9");
+}

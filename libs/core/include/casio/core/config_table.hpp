@@ -30,14 +30,16 @@ using config_scalar = std::variant<std::monostate, bool, std::int64_t, double, s
 [[noreturn]] void config_fail(const std::string& path, std::string_view expected,
                               const config_node& n, bool secret = false);
 
-// `text` in double quotes, with quotes, backslashes and newlines escaped.
+// `text` in double quotes, with quotes and backslashes escaped, control characters as
+// escape_control writes them.
 std::string config_quote(std::string_view text);
 
 // Whether a header name or connector configuration field holds a credential (its name has
 // auth, key, token, secret, password or cookie in it).
 bool looks_secret(std::string_view name);
 
-// `parent.key`, or `key` at the top level.
+// `parent.key`, or `key` at the top level; the control characters of `key` as escape_control
+// writes them, so that a message naming the path is one line.
 std::string config_path(const std::string& parent, std::string_view key);
 
 // The readers: each turns a node into a typed value or throws config_fail naming `path`.

@@ -1,7 +1,7 @@
 #pragma once
 // Small text helpers every layer needs, written once: ASCII case-insensitive comparison and
 // lower-casing (protocol keywords, header names, SOQL), fixed-width digit runs (dates), and
-// URL percent-encoding.
+// URL percent-encoding, control characters escaped.
 
 #include <cstddef>
 #include <string>
@@ -26,5 +26,9 @@ std::size_t percent_encoded_size(std::string_view s) noexcept;
 // %XX decoded (a '%' without two hex digits after it is kept as it is, as most servers do);
 // with `plus_is_space`, '+' is a space (form encoding, query strings).
 std::string percent_decode(std::string_view s, bool plus_is_space);
+
+// Line breaks, tabs and the other control characters (DEL included) written as \n, \r, \t or
+// \xNN, every other byte unchanged: text from a file or a peer shown on one line of a message.
+std::string escape_control(std::string_view s);
 
 }  // namespace casio::core
