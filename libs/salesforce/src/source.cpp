@@ -390,14 +390,18 @@ asio::awaitable<void> source::attach_content(const content_document& d, const st
     doc.json += ",\"_attachment\":\"";
     const std::size_t content_begin = doc.json.size();
     base64_encoder encoder;
-    auto failure = co_await download_into(
-        *d.version_id, limit, too_large_message(d, limit),
-        [&](std::string_view chunk) { encoder.append(chunk, doc.json); },
-        [&] {
-            doc.json.resize(content_begin);
-            encoder = base64_encoder{};
-        });
-    throw_if_cancelled(co_await asio::this_coro::cancellation_state);
+    // Every argument named first: GCC 12 mishandles temporaries of a co_await inside a call.
+    const std::string too_large = too_large_message(d, limit);
+    const std::function<void(std::string_view)> keep = [&](std::string_view chunk) {
+        encoder.append(chunk, doc.json);
+    };
+    const std::function<void()> restart = [&] {
+        doc.json.resize(content_begin);
+        encoder = base64_encoder{};
+    };
+    auto failure = co_await download_into(*d.version_id, limit, too_large, keep, restart);
+    const auto state = co_await asio::this_coro::cancellation_state;
+    throw_if_cancelled(state);
     if (failure) {
         doc.json.resize(metadata_end);
         doc.json.shrink_to_fit();
@@ -422,14 +426,20 @@ asio::awaitable<void> source::attach_text(const content_document& d, const std::
     auto permit = co_await file_bytes_->acquire(limit);
     auto lease = std::make_shared<content_lease>(file_bytes_, std::move(permit));
     sync::spooled_file spool(extractor_->spool_dir());
-    auto failure = co_await download_into(
-        *d.version_id, limit, too_large_message(d, limit),
-        [&](std::string_view chunk) { spool.write(chunk); }, [&] { spool.clear(); });
-    throw_if_cancelled(co_await asio::this_coro::cancellation_state);
+    // Every argument named first: GCC 12 mishandles temporaries of a co_await inside a call.
+    const std::string too_large = too_large_message(d, limit);
+    const std::function<void(std::string_view)> keep = [&](std::string_view chunk) {
+        spool.write(chunk);
+    };
+    const std::function<void()> restart = [&] { spool.clear(); };
+    auto failure = co_await download_into(*d.version_id, limit, too_large, keep, restart);
+    const auto state = co_await asio::this_coro::cancellation_state;
+    throw_if_cancelled(state);
     if (!failure) {
         spool.flush();
         auto extracted = co_await extractor_->extract(spool.path(), title);
-        throw_if_cancelled(co_await asio::this_coro::cancellation_state);
+        const auto after = co_await asio::this_coro::cancellation_state;
+        throw_if_cancelled(after);
         if (extracted.text) {
             doc.json += ",\"body\":";
             detail::append_json_string(doc.json, *extracted.text);
