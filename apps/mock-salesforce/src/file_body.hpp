@@ -29,6 +29,9 @@ class file_body {
     // the lines of plain-text kinds.
     file_body(std::string_view extension, std::uint64_t size, std::uint64_t salt,
               std::string version_id);
+    // Its layers' unit functions point back at it: never copied or moved.
+    file_body(const file_body&) = delete;
+    file_body& operator=(const file_body&) = delete;
 
     std::uint64_t size() const noexcept { return size_; }
     // Appends bytes [offset, offset + length) to `out` (clamped to the size).
