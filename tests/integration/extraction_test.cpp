@@ -4,29 +4,13 @@
 #include <catch2/catch.hpp>
 
 #include "support/service_test.hpp"
+#include "support/words.hpp"
 
 #ifdef CASIO_SERVICE_TESTS
 
 namespace {
 
-std::vector<std::string> words_of(std::string_view text) {
-    std::vector<std::string> out;
-    std::string w;
-    for (char c : text) {
-        if (std::isspace(static_cast<unsigned char>(c)) != 0) {
-            if (!w.empty()) {
-                out.push_back(std::move(w));
-                w.clear();
-            }
-        } else {
-            w += c;
-        }
-    }
-    if (!w.empty()) {
-        out.push_back(w);
-    }
-    return out;
-}
+using casio::test::words_of;
 
 std::string last_segment(const std::string& url) {
     return url.substr(url.rfind('/') + 1);

@@ -8,6 +8,8 @@
 #include <random>
 #include <zlib.h>
 
+#include "support/words.hpp"
+
 using casio::mock_sf::file_body;
 
 namespace {
@@ -67,25 +69,7 @@ std::vector<zip_part> unzip(const std::string& z) {
     return parts;
 }
 
-// The words of `text`, whitespace of any kind between them.
-std::vector<std::string> words(std::string_view text) {
-    std::vector<std::string> out;
-    std::string w;
-    for (char c : text) {
-        if (std::isspace(static_cast<unsigned char>(c)) != 0) {
-            if (!w.empty()) {
-                out.push_back(std::move(w));
-                w.clear();
-            }
-        } else {
-            w += c;
-        }
-    }
-    if (!w.empty()) {
-        out.push_back(w);
-    }
-    return out;
-}
+const auto& words = casio::test::words_of;
 
 // The character data of the elements named `tag` (e.g. "<w:t>"), in order.
 std::string element_text(const std::string& xml, const std::string& open,
