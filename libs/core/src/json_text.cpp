@@ -48,6 +48,33 @@ void append_json_escaped(std::string& out, std::string_view s) {
     out.append(s.data() + run, s.size() - run);
 }
 
+std::size_t json_escaped_prefix(std::string_view s, std::size_t max_escaped) noexcept {
+    std::size_t used = 0;
+    std::size_t i = 0;
+    for (; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t cost = 1;
+        if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' ||
+            c == '\t') {
+            cost = 2;
+        } else if (c < 0x20) {
+            cost = 6;
+        }
+        if (used + cost > max_escaped) {
+            break;
+        }
+        used += cost;
+    }
+    if (i == s.size()) {
+        return i;
+    }
+    // Back to the start of the character that did not fit (continuation bytes are 10xxxxxx).
+    while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) {
+        --i;
+    }
+    return i;
+}
+
 void append_json_double(std::string& out, double d) {
     if (!std::isfinite(d)) {
         out += "null";  // JSON has no NaN or infinity

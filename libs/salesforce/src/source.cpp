@@ -5,6 +5,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <casio/core/error.hpp>
+#include <casio/core/json_text.hpp>
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/queries.hpp>
 #include <casio/salesforce/source.hpp>
@@ -441,14 +442,36 @@ asio::awaitable<void> source::attach_text(const content_document& d, const std::
         const auto after = co_await asio::this_coro::cancellation_state;
         throw_if_cancelled(after);
         if (extracted.text) {
-            doc.json += ",\"body\":";
-            detail::append_json_string(doc.json, *extracted.text);
+            append_body(d, title, *extracted.text, doc);
             doc.lease = std::move(lease);
             co_return;
         }
         failure = std::move(extracted.failure);
     }
     warn("File " + d.id + " (" + title + ") is indexed without content: " + *failure);
+}
+
+// Room kept in a document for what the sink adds (`id`, up to 512 bytes, and the pipeline
+// flags) and for the `body` member's own name and quotes.
+constexpr std::size_t document_overhead = 1024;
+
+void source::append_body(const content_document& d, const std::string& title, std::string_view text,
+                         sync::document& doc) const {
+    std::size_t keep = text.size();
+    if (opts_.max_document_size > 0) {
+        const std::size_t used = doc.json.size() + document_overhead;
+        const std::size_t budget =
+            opts_.max_document_size > used ? opts_.max_document_size - used : 0;
+        keep = core::json_escaped_prefix(text, budget);
+    }
+    if (keep < text.size()) {
+        warn("File " + d.id + " (" + title + "): its text is cut at " + std::to_string(keep) +
+             " of " + std::to_string(text.size()) +
+             " bytes so that its document fits elasticsearch.bulk.max_text_document_size (" +
+             std::to_string(opts_.max_document_size) + " bytes)");
+    }
+    doc.json += ",\"body\":";
+    detail::append_json_string(doc.json, text.substr(0, keep));
 }
 
 // Downloads a file's content, handing each piece to `keep` (up to `limit` bytes; `restart`

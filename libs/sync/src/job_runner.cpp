@@ -150,6 +150,7 @@ awaitable<void> job_runner::do_sync() {
     source_options sopts;
     sopts.dls_feature_enabled = dls_enabled(connector_);
     sopts.max_file_size = settings_.max_file_size;
+    sopts.max_document_size = settings_.bulk.max_text_document_size;
     sopts.concurrent_downloads =
         static_cast<std::size_t>(std::max<std::int64_t>(1, settings_.bulk.concurrent_downloads));
     auto src = factory_.create(

@@ -1,3 +1,6 @@
+#include <cstdint>
+#include <limits>
+
 #include <casio/sync/local_extraction.hpp>
 
 namespace casio::sync {
@@ -23,6 +26,9 @@ const core::config_table<extraction_settings>& extraction_table() {
 }
 
 local_extractor::local_extractor(const extraction_settings& s) : pool_(s.workers) {
+    // What is downloaded is bounded by service.max_file_download_size; a second, lower cap on
+    // input here would silently drop the content of files a user allowed.
+    limits_.max_input_bytes = std::numeric_limits<std::uint64_t>::max();
     limits_.max_output_chars = s.max_text_size;
     limits_.max_time = s.timeout;
 }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <charconv>
 #include <cmath>
@@ -5,6 +6,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -176,4 +178,41 @@ TEST_CASE("the parser reports what is not one JSON document", "[core][json]") {
     parser.reset();  // usable again
     parser.write("[1]");
     CHECK(parser.release() == boost::json::parse("[1]"));
+}
+
+TEST_CASE("a text cut to fit a JSON byte budget keeps whole characters and fills the budget",
+          "[core][json]") {
+    using casio::core::append_json_escaped;
+    using casio::core::json_escaped_prefix;
+    // One character each: a cut may fall between any two.
+    const std::vector<std::string> pieces = {
+        "a", " ", "\"", "\\", "\n", "\t", "\x01", "é", "日", "\xF0\x9F\x98\x80", "\x1f"};
+    auto escaped_size = [&](std::string_view s) {
+        std::string out;
+        append_json_escaped(out, s);
+        return out.size();
+    };
+    std::mt19937 rng(11);
+    for (int round = 0; round < 2000; ++round) {
+        std::string text;
+        std::vector<std::size_t> boundaries{0};
+        const int n = static_cast<int>(rng() % 40);
+        for (int i = 0; i < n; ++i) {
+            text += pieces[rng() % pieces.size()];
+            boundaries.push_back(text.size());
+        }
+        const std::size_t budget = rng() % (escaped_size(text) + 3);
+        const std::size_t cut = json_escaped_prefix(text, budget);
+        INFO("text of " << text.size() << " bytes, budget " << budget << ", cut at " << cut);
+        REQUIRE(cut <= text.size());
+        CHECK(escaped_size(std::string_view(text).substr(0, cut)) <= budget);
+        const auto at = std::find(boundaries.begin(), boundaries.end(), cut);
+        REQUIRE(at != boundaries.end());  // never inside a character or an escape
+        if (cut < text.size()) {          // the next character would not have fitted
+            CHECK(escaped_size(std::string_view(text).substr(0, *(at + 1))) > budget);
+        }
+    }
+    CHECK(json_escaped_prefix("abc", 0) == 0);
+    CHECK(json_escaped_prefix("é", 1) == 0);
+    CHECK(json_escaped_prefix("a\"b", 2) == 1);
 }

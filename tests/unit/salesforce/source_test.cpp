@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -420,6 +421,52 @@ TEST_CASE("with an extractor, a file's text is its body, read from a spooled dow
     CHECK(local->names[0] == "notes.txt");  // the title with its extension picks the parser
     CHECK_FALSE(std::filesystem::exists(local->paths[0]));  // the spool is gone
     CHECK(f.warnings.empty());
+}
+
+TEST_CASE("a text too long for max_text_document_size is cut so that the document is kept",
+          "[salesforce][source][files][extraction]") {
+    fixture f;
+    script_file_record(f);
+    auto local = std::make_shared<recording_extractor>();
+    // Quotes take two bytes once escaped; the multi-byte character must not be split.
+    std::string text;
+    for (int i = 0; i < 2000; ++i) {
+        text += "\"word\" é ";
+    }
+    local->text = text;
+    casio::sync::source_options opts;
+    opts.local_extractor = local;
+    opts.max_document_size = 8192;
+    source src(f.c, make_config({}), opts, {}, f.sink);
+    run(src.get_docs(soql_rule("SELECT Name FROM X__c"), f.collect()));
+    const auto doc = f.doc("069A");
+    const auto body = std::string(doc.at("body").as_string());
+    CHECK(body.size() > 4000);  // as much as fits, not nothing
+    CHECK(body.size() < text.size());
+    CHECK(text.starts_with(body));
+    // What the sink sends, once it added `id` and the pipeline flags, fits the cap.
+    const auto file =
+        std::find_if(f.docs.begin(), f.docs.end(), [](const auto& d) { return d.id == "069A"; });
+    REQUIRE(file != f.docs.end());
+    auto finished = *file;
+    const casio::sync::pipeline_settings pipeline;
+    casio::sync::finish_document(finished, &pipeline);
+    CHECK(finished.json.size() <= 8192);
+    REQUIRE(f.warnings.size() == 1);
+    CHECK_THAT(f.warnings[0], Catch::Contains("File 069A (notes.txt): its text is cut at " +
+                                              std::to_string(body.size()) + " of " +
+                                              std::to_string(text.size()) + " bytes"));
+    CHECK_THAT(f.warnings[0], Catch::Contains("max_text_document_size (8192 bytes)"));
+
+    SECTION("a text that fits is kept whole, without a warning") {
+        fixture g;
+        script_file_record(g);
+        local->text = "short text";
+        source whole(g.c, make_config({}), opts, {}, g.sink);
+        run(whole.get_docs(soql_rule("SELECT Name FROM X__c"), g.collect()));
+        CHECK(g.doc("069A").at("body") == "short text");
+        CHECK(g.warnings.empty());
+    }
 }
 
 TEST_CASE("a file the extractor cannot read is indexed without content, with a warning",

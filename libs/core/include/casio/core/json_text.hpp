@@ -13,6 +13,11 @@ namespace casio::core {
 // other than '"' and '\' are copied as they are (UTF-8 passes through).
 void append_json_escaped(std::string& out, std::string_view s);
 
+// The length of the longest prefix of `s` whose escaped form (append_json_escaped) takes at
+// most `max_escaped` bytes and that does not end inside a UTF-8 sequence: where to cut a text
+// that must fit a byte budget once written as JSON.
+std::size_t json_escaped_prefix(std::string_view s, std::size_t max_escaped) noexcept;
+
 // Appends `s` as a complete JSON string, quotes included.
 inline void append_json_string(std::string& out, std::string_view s) {
     out.push_back('"');

@@ -92,6 +92,10 @@ class source final : public sync::source {
                                                 sync::document& doc);
     boost::asio::awaitable<void> attach_text(const content_document& d, const std::string& title,
                                              sync::document& doc);
+    // `body`: the text, cut (with a warning) where the document would outgrow
+    // max_document_size.
+    void append_body(const content_document& d, const std::string& title, std::string_view text,
+                     sync::document& doc) const;
     boost::asio::awaitable<std::optional<std::string>> download_into(
         const std::string& version_id, std::size_t limit, const std::string& too_large,
         const std::function<void(std::string_view)>& keep, const std::function<void()>& restart);

@@ -34,6 +34,9 @@ struct source_options {
     bool dls_feature_enabled = true;        // connector features.document_level_security
     std::size_t max_file_size = 10485760;   // service.max_file_download_size
     std::size_t concurrent_downloads = 20;  // elasticsearch.bulk.concurrent_downloads
+    // elasticsearch.bulk.max_text_document_size (0: none): a document with extracted text in
+    // `body` must fit it, else the sink drops the whole document; the text is cut instead.
+    std::size_t max_document_size = 0;
     // Text extraction (extraction.hpp). `local`: in process (extraction.mode: local), null for
     // `_attachment`. `service`: Elastic's extraction service (extraction_service.host), for
     // connectors with use_text_extraction_service; null when none is configured.
