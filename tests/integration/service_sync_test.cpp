@@ -77,6 +77,11 @@ TEST_CASE("one-shot sync creates the connector, syncs and prints a summary",
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.output, Catch::Contains("completed: fetched " + std::to_string(expected.size())));
     CHECK_THAT(r.output, Catch::Contains("indexed " + std::to_string(expected.size())));
+    // The summary says how much went to Elasticsearch: the documents, so not nothing.
+    const auto sent = r.output.rfind("  sent ");
+    REQUIRE(sent != std::string::npos);
+    CHECK(std::stod(r.output.substr(sent + 7)) > 0.0);
+    CHECK(r.output.find(" MB  ", sent) != std::string::npos);
     CHECK(index_ids(env.es.base_url(), "search-sf-oneshot") == expected);
     auto jobs = jobs_of(env.es.base_url(), "sf-oneshot");
     REQUIRE(jobs.size() == 1);

@@ -205,12 +205,13 @@ int run_one_shot_sync(const settings& cfg, const cli_options& cli) {
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         char buf[256];
         std::snprintf(buf, sizeof buf,
-                      "fetched %llu  indexed %llu  deleted %llu  skipped %llu  %.0f docs/s  "
-                      "elapsed %.1f s",
+                      "fetched %llu  indexed %llu  deleted %llu  skipped %llu  sent %.1f MB  "
+                      "%.0f docs/s  elapsed %.1f s",
                       static_cast<unsigned long long>(t.docs_received),
                       static_cast<unsigned long long>(t.indexed),
                       static_cast<unsigned long long>(t.deleted),
                       static_cast<unsigned long long>(t.docs_skipped) + t.docs_filtered,
+                      static_cast<double>(t.bulk_bytes) / 1e6,
                       secs > 0 ? static_cast<double>(t.docs_received) / secs : 0.0, secs);
         return std::string(buf);
     };

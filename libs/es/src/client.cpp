@@ -550,7 +550,10 @@ asio::awaitable<bulk_response> client::bulk(const bulk_builder& ops, std::string
     auto send = [&](const bulk_builder& b) -> asio::awaitable<bulk_response> {
         // The builder's bytes are sent as they are (it outlives the call, retries included).
         c.body_view = b.body();
+        const int attempts_before = out.attempts;
         auto res = co_await execute_counted(c, r, &out.attempts);
+        out.bytes_sent +=
+            static_cast<std::uint64_t>(out.attempts - attempts_before) * b.body().size();
         auto parsed = parse_bulk_response(res.body);
         if (parsed.items.size() != b.operations()) {
             throw core::error(core::error_kind::fatal,

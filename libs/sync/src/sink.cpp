@@ -52,6 +52,7 @@ sync_totals sync_counters::snapshot() const noexcept {
     t.duplicate_ids = duplicate_ids.load(r);
     t.item_errors = item_errors.load(r);
     t.bulk_requests = bulk_requests.load(r);
+    t.bulk_bytes = bulk_bytes.load(r);
     t.item_retries = item_retries.load(r);
     t.existing_ids = existing_ids.load(r);
     return t;
@@ -411,6 +412,7 @@ asio::awaitable<void> sink::send(batch b) {
 void sink::account(const batch& b, const es::bulk_response& res) {
     constexpr auto r = std::memory_order_relaxed;
     counters_.item_retries.fetch_add(res.retried_items, r);
+    counters_.bulk_bytes.fetch_add(res.bytes_sent, r);
     for (std::size_t i = 0; i < res.items.size(); ++i) {
         const auto& item = res.items[i];
         const es::bulk_op op = b.body.op(i);

@@ -179,6 +179,7 @@ TEST_CASE("_bulk call: NDJSON headers, pipeline parameter, per-item results", "[
     CHECK_FALSE(r.items[1].succeeded());
     CHECK_FALSE(r.errors);
     CHECK(r.attempts == 1);
+    CHECK(r.bytes_sent == b.body().size());
 
     // No pipeline: no parameter. Empty builder: no request.
     t.reply(
@@ -225,6 +226,8 @@ TEST_CASE("_bulk: per-item 429s are re-sent alone, up to the bulk retry limit",
     CHECK_FALSE(r.errors);
     CHECK(r.attempts == 3);
     CHECK(r.retried_items == 3);
+    // Every byte that went out: the whole body, then the re-sent items twice and once.
+    CHECK(r.bytes_sent == b.body().size() + 2 * b.text(2).size() + b.text(1).size());
     // From one second, doubling, up to the bulk retry interval (2 s here).
     CHECK(s.requested() == std::vector<std::chrono::milliseconds>{1s, 2s});
 }
@@ -255,6 +258,7 @@ TEST_CASE("_bulk: whole-request failures use the bulk retry settings", "[es][bul
             R"({"errors":false,"items":[{"delete":{"_id":"a","result":"deleted","status":200}}]})");
     auto r = run(c.bulk(b));
     CHECK(r.attempts == 3);
+    CHECK(r.bytes_sent == 3 * b.body().size());  // refused requests were sent too
     CHECK(r.items[0].succeeded());
     CHECK(s.requested() == std::vector<std::chrono::milliseconds>{2s, 4s});
     CHECK(t.requests()[2].body == b.body());

@@ -93,6 +93,7 @@ struct bulk_response {
     std::vector<bulk_item> items;
     int attempts = 1;               // HTTP requests sent, retries included
     std::size_t retried_items = 0;  // item re-sends after a 429
+    std::uint64_t bytes_sent = 0;   // request bodies sent, retries included
 };
 
 // Parses a _bulk response body. Throws core::error(fatal) naming the problem when the body is

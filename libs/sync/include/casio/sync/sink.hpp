@@ -79,6 +79,7 @@ struct sync_totals {
     std::uint64_t duplicate_ids = 0;  // `index` answered `updated` for a new id
     std::uint64_t item_errors = 0;
     std::uint64_t bulk_requests = 0;
+    std::uint64_t bulk_bytes = 0;    // _bulk request bodies sent to Elasticsearch, retries included
     std::uint64_t item_retries = 0;  // items re-sent after a per-item 429
     std::uint64_t existing_ids = 0;  // ids found by the existing-documents scan
 
@@ -92,7 +93,7 @@ struct sync_counters {
     std::atomic<std::uint64_t> docs_received{0}, docs_filtered{0}, docs_skipped{0},
         creates_queued{0}, updates_queued{0}, deletes_queued{0}, docs_dropped_too_large{0},
         indexed{0}, indexed_bytes{0}, deleted{0}, noop{0}, duplicate_ids{0}, item_errors{0},
-        bulk_requests{0}, item_retries{0}, existing_ids{0};
+        bulk_requests{0}, bulk_bytes{0}, item_retries{0}, existing_ids{0};
 
     sync_totals snapshot() const noexcept;
 };
