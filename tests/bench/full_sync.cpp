@@ -8,6 +8,7 @@
 //
 //   bench_full_sync <bin dir> [records per object] [--metadata-only] [--latency-ms N]
 //                   [--seed S] [--bandwidth-mbps M] [--config-extra YAML]
+//                   [--large-file EXT:BYTES]
 //
 // <bin dir> holds connectors-asio/connectors-asio, mock-elasticsearch/mock-elasticsearch and
 // mock-salesforce/mock-salesforce (build/release/apps). `--metadata-only` sets
@@ -15,6 +16,10 @@
 // which isolates the cost of record documents from the cost of file bytes. `--latency-ms` is
 // mock-salesforce's delay before every answer: a real org's round trip. `--config-extra` is
 // appended to the generated config.yml (e.g. "salesforce:\n  max_concurrent_requests: 4").
+// `--large-file pdf:209715200` makes the org's first file of that extension BYTES long (through
+// mock-salesforce's admin API) and raises service.max_file_download_size to fit it: peak RSS
+// then shows what one very large file costs. The bytes of the `_bulk` bodies sent to
+// Elasticsearch come from connectors-asio's summary line.
 
 #include <cerrno>
 #include <chrono>
@@ -66,7 +71,8 @@ double process_cpu(int pid) {
     return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-json::value get_json(const std::string& url) {
+// One HTTP call; the answer's JSON (null for an empty body). Throws unless it is a 2xx.
+json::value call_json(casio::http::request req) {
     asio::io_context ctx;
     casio::http::client hc(ctx.get_executor());
     json::value out;
@@ -74,14 +80,15 @@ json::value get_json(const std::string& url) {
     asio::co_spawn(
         ctx,
         [&]() -> asio::awaitable<void> {
-            casio::http::request req;
-            req.url = url;
+            const std::string what = std::string(casio::http::to_string(req.verb)) + " " + req.url;
             auto res = co_await hc.send(std::move(req));
-            if (res.status != 200) {
-                throw std::runtime_error(url + " answered " + std::to_string(res.status) + ": " +
+            if (!res.ok()) {
+                throw std::runtime_error(what + " answered " + std::to_string(res.status) + ": " +
                                          res.body);
             }
-            out = json::parse(res.body);
+            if (!res.body.empty()) {
+                out = json::parse(res.body);
+            }
         },
         [&](std::exception_ptr e) {
             failure = e;
@@ -92,6 +99,45 @@ json::value get_json(const std::string& url) {
         std::rethrow_exception(failure);
     }
     return out;
+}
+
+json::value get_json(const std::string& url) {
+    casio::http::request req;
+    req.url = url;
+    return call_json(std::move(req));
+}
+
+// Makes the first ContentDocument with extension `ext` (and its version) `bytes` long.
+void enlarge_file(const std::string& sf, const std::string& ext, std::uint64_t bytes) {
+    casio::http::request token;
+    token.verb = casio::http::method::post;
+    token.url = sf + "/services/oauth2/token";
+    token.fields.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+    token.body = "grant_type=client_credentials&client_id=bench&client_secret=bench-secret";
+    const auto access = call_json(std::move(token)).at("access_token").as_string();
+    casio::http::request query;
+    query.url = sf +
+                "/services/data/v59.0/query?q=SELECT%20Id,LatestPublishedVersionId%20FROM%20"
+                "ContentDocument%20WHERE%20FileExtension%20%3D%20'" +
+                ext + "'%20LIMIT%201";
+    query.fields.push_back({"Authorization", "Bearer " + std::string(access)});
+    const auto page = call_json(std::move(query));
+    const auto& records = page.at("records").as_array();
+    if (records.empty()) {
+        throw std::runtime_error("the org has no ." + ext + " file");
+    }
+    for (const auto* field : {"Id", "LatestPublishedVersionId"}) {
+        casio::http::request patch;
+        patch.verb = casio::http::method::patch;
+        patch.url = sf + "/__admin/records/" + std::string(records[0].at(field).as_string());
+        patch.fields.push_back({"Content-Type", "application/json"});
+        patch.body = "{\"ContentSize\":" + std::to_string(bytes) + "}";
+        call_json(std::move(patch));
+    }
+    std::printf("file %s (version %s): .%s of %llu bytes\n",
+                std::string(records[0].at("Id").as_string()).c_str(),
+                std::string(records[0].at("LatestPublishedVersionId").as_string()).c_str(),
+                ext.c_str(), static_cast<unsigned long long>(bytes));
 }
 
 struct sync_run {
@@ -140,13 +186,19 @@ std::uint64_t number_after(const std::string& text, const std::string& label) {
     return pos == std::string::npos ? 0 : std::stoull(text.substr(pos + label.size() + 1));
 }
 
+double decimal_after(const std::string& text, const std::string& label) {
+    const auto pos = text.rfind(label + " ");
+    return pos == std::string::npos ? 0 : std::stod(text.substr(pos + label.size() + 1));
+}
+
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     if (argc < 2) {
         std::fprintf(stderr,
                      "usage: bench_full_sync <bin dir> [records per object] [--metadata-only] "
-                     "[--latency-ms N] [--seed S] [--bandwidth-mbps M] [--config-extra YAML]\n");
+                     "[--latency-ms N] [--seed S] [--bandwidth-mbps M] [--config-extra YAML] "
+                     "[--large-file EXT:BYTES]\n");
         return 2;
     }
     const std::filesystem::path bin_dir = argv[1];
@@ -156,6 +208,8 @@ int main(int argc, char** argv) {
     std::string seed = "3";
     std::string bandwidth;
     std::string config_extra;
+    std::string large_ext;
+    std::uint64_t large_bytes = 0;
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -175,6 +229,15 @@ int main(int argc, char** argv) {
             bandwidth = value();
         } else if (a == "--config-extra") {
             config_extra = value();
+        } else if (a == "--large-file") {
+            const auto v = value();
+            const auto colon = v.find(':');
+            if (colon == std::string::npos) {
+                std::fprintf(stderr, "--large-file wants EXT:BYTES, not %s\n", v.c_str());
+                return 2;
+            }
+            large_ext = v.substr(0, colon);
+            large_bytes = std::stoull(v.substr(colon + 1));
         } else if (!a.empty() && a[0] != '-') {
             records = a;
         } else {
@@ -202,6 +265,8 @@ int main(int argc, char** argv) {
         out << "elasticsearch:\n  host: " << es.base_url() << "\n";
         if (metadata_only) {
             out << "service:\n  max_file_download_size: 1\n";
+        } else if (large_bytes > 0) {
+            out << "service:\n  max_file_download_size: " << large_bytes << "\n";
         }
         out << "connectors:\n"
             << "  - connector_id: bench\n"
@@ -219,6 +284,9 @@ int main(int argc, char** argv) {
         }
     }
 
+    if (large_bytes > 0) {
+        enlarge_file(sf.base_url(), large_ext, large_bytes);
+    }
     const double es_cpu0 = process_cpu(es.pid());
     const double sf_cpu0 = process_cpu(sf.pid());
     auto r = run_sync((bin_dir / "connectors-asio/connectors-asio").string(),
@@ -234,6 +302,7 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(dir);
 
     const auto fetched = number_after(r.output, "fetched");
+    const double sent_mb = decimal_after(r.output, "sent");
     const auto indexed = number_after(r.output, "indexed");
     const auto in_index =
         get_json(es.base_url() + "/search-bench/_count").at("count").to_number<std::uint64_t>();
@@ -258,6 +327,7 @@ int main(int argc, char** argv) {
                 r.cpu, r.cpu / static_cast<double>(fetched) * 1e4, r.peak_rss_mb);
     std::printf("  files: %llu downloads, %.1f MB = %.1f MB/s\n",
                 static_cast<unsigned long long>(downloads), file_mb, file_mb / r.wall);
+    std::printf("  elasticsearch: %.1f MB of _bulk bodies sent\n", sent_mb);
     std::printf(
         "  salesforce: %llu calls at %s ms, at most %s in flight, effective concurrency "
         "%.1f\n",
@@ -265,5 +335,28 @@ int main(int argc, char** argv) {
         peak ? std::to_string(peak->to_number<std::uint64_t>()).c_str() : "?",
         static_cast<double>(calls) * latency / r.wall);
     std::printf("  mock-salesforce %.2f CPU-s, mock-elasticsearch %.2f CPU-s\n", sf_cpu, es_cpu);
+    // The connector's warnings (a file without content, a dropped document) explain a mismatch.
+    std::istringstream lines(r.output);
+    int warnings = 0;
+    for (std::string l; std::getline(lines, l);) {
+        if (l.find("WARN") != std::string::npos || l.find("ERROR") != std::string::npos) {
+            if (++warnings <= 5) {
+                std::printf("  | %s\n", l.substr(0, 300).c_str());
+            }
+        }
+    }
+    if (warnings > 5) {
+        std::printf("  | ... %d warnings and errors in all\n", warnings);
+    }
     return fetched == indexed && indexed == in_index ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        // The mock servers were stopped on the way out (their destructors).
+        std::fprintf(stderr, "bench_full_sync: %s\n", e.what());
+        return 1;
+    }
 }

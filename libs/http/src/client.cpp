@@ -200,6 +200,8 @@ bhttp::verb to_verb(method m) {
             return bhttp::verb::post;
         case method::put:
             return bhttp::verb::put;
+        case method::patch:
+            return bhttp::verb::patch;
         case method::delete_:
             return bhttp::verb::delete_;
     }
@@ -235,7 +237,8 @@ outgoing build_message(const client_options& opts, const target_info& t, request
         msg.body().chunks.push_back(std::move(req.body));
     }
     std::uint64_t size = chunks_body::size(msg.body());
-    if (size > 0 || req.verb == method::post || req.verb == method::put) {
+    if (size > 0 || req.verb == method::post || req.verb == method::put ||
+        req.verb == method::patch) {
         msg.content_length(size);
     }
     return msg;

@@ -25,6 +25,8 @@ std::string_view to_string(method m) noexcept {
             return "POST";
         case method::put:
             return "PUT";
+        case method::patch:
+            return "PATCH";
         case method::delete_:
             return "DELETE";
     }

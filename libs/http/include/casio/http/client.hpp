@@ -19,7 +19,7 @@
 
 namespace casio::http {
 
-enum class method { get, head, post, put, delete_ };
+enum class method { get, head, post, put, patch, delete_ };
 
 std::string_view to_string(method m) noexcept;
 
