@@ -202,7 +202,6 @@ ooxml_kind ooxml_of(std::string_view ext) {
     return k;
 }
 
-
 // --- damaged files -------------------------------------------------------------------------
 
 // Bytes that look random (an encrypted stream, a salt), the same for the same seed.
@@ -248,8 +247,7 @@ std::string encrypted_pdf(std::uint64_t salt) {
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R "
         ">> >> /Contents 5 0 R >>",
-        "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content +
-            "\nendstream",
+        "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream",
         "<< /Filter /Standard /V 2 /R 3 /Length 128 /P -3904 /O <" + hex(noise(salt + 1, 32)) +
             "> /U <" + hex(noise(salt + 2, 32)) + "> >>",
     };
@@ -431,7 +429,8 @@ std::string zip_bomb_docx() {
     }
     packed += pump(tail, Z_FINISH);
     deflateEnd(&z);
-    uLong crc = crc32(0, reinterpret_cast<const Bytef*>(head.data()), static_cast<uInt>(head.size()));
+    uLong crc =
+        crc32(0, reinterpret_cast<const Bytef*>(head.data()), static_cast<uInt>(head.size()));
     const uLong crc_mib =
         crc32(0, reinterpret_cast<const Bytef*>(spaces.data()), static_cast<uInt>(spaces.size()));
     for (std::uint64_t i = 0; i < runs; ++i) {

@@ -805,8 +805,9 @@ value org::generate(std::size_t object, std::uint32_t index, int field) const {
     if (static_cast<int>(object) == content_document_ ||
         static_cast<int>(object) == content_version_) {
         const int damaged = damaged_index(index);
-        const auto& kind = damaged < 0 ? file_kinds[index % file_kinds.size()]
-                                       : kind_of(damaged_files[static_cast<std::size_t>(damaged)].extension);
+        const auto& kind =
+            damaged < 0 ? file_kinds[index % file_kinds.size()]
+                        : kind_of(damaged_files[static_cast<std::size_t>(damaged)].extension);
         const std::uint64_t fh =
             hash(static_cast<std::size_t>(content_document_), index, salt_file);
         auto title = [&] {
