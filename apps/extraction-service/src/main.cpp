@@ -4,7 +4,8 @@
 //   PUT /extract_text/                        the file's bytes as the body
 //   PUT /extract_text/?local_file_path=PATH   a file under --shared-volume-dir
 //   -> 200 {"extracted_text": "..."}
-//   -> 422 {"error": "...", "message": "..."}   a file that cannot be read (corrupt, encrypted)
+//   -> 422 {"error": "extraction_failed", "message": "the pdf file: encrypted PDF (password
+//           required)"}                        a file that cannot be read (corrupt, encrypted)
 //   -> 400/404/413 {"error": ..., "message": ...}  a bad request
 //
 // The format is found from the content (the clients send no file name). Parsing runs on a pool
@@ -127,6 +128,12 @@ std::optional<fs::path> shared_file(const options& o, std::string_view asked) {
     return file;
 }
 
+// How a file is named in an error message: the clients send no name, so its format as found
+// ("the docx file: zip bomb?: ..."), which is what a user reading the message needs.
+std::string shown(casio::extract::format f) {
+    return "the " + std::string(casio::extract::to_string(f)) + " file";
+}
+
 class extraction_handler {
   public:
     explicit extraction_handler(const options& o) : opts_(o), pool_(o.workers) {}
@@ -146,7 +153,8 @@ class extraction_handler {
                                       opts_.shared_volume_dir.string());
             }
             auto work = [file = *file, l = opts_.limits] {
-                return casio::extract::extract_file(file, casio::extract::sniff_file(file), l);
+                const auto f = casio::extract::sniff_file(file);
+                return casio::extract::extract_file(file, f, l, shown(f));
             };
             co_return co_await run(std::move(work));
         }
@@ -154,7 +162,7 @@ class extraction_handler {
             const std::string_view b = body;
             const auto f = casio::extract::sniff_format(
                 b.substr(0, 4096), b.substr(b.size() - std::min<std::size_t>(b.size(), 65536)));
-            return casio::extract::extract_bytes(b, f, l, "request body");
+            return casio::extract::extract_bytes(b, f, l, shown(f));
         };
         co_return co_await run(std::move(work));
     }

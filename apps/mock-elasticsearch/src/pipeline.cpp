@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -75,20 +76,31 @@ bool looks_like_text(std::string_view s) {
 }
 
 // What the attachment processor (Tika) reads in a file: plain text as it is, documents (PDF,
-// Office, RTF, HTML, XML) through libs/extract; nothing for what cannot be read (the
-// processor's failure is ignored by the connectors' pipeline).
-std::optional<std::string> attachment_text(std::string_view bytes) {
+// Office, RTF, HTML, XML) through libs/extract. Binary content that is no document (an image,
+// random bytes) has no text and is no failure, as Tika gives such a file empty content. A
+// document that cannot be read is the processor's failure: its reason.
+struct attachment_outcome {
+    std::optional<std::string> text;
+    std::optional<std::string> failure;
+};
+
+attachment_outcome attachment_text(std::string_view bytes) {
     using extract::format;
     const auto f = extract::sniff_format(
         bytes.substr(0, 4096),
         bytes.substr(bytes.size() - std::min<std::size_t>(bytes.size(), 65536)));
     if (f == format::text || f == format::csv || f == format::json || f == format::markdown) {
-        return looks_like_text(bytes) ? std::optional<std::string>(bytes) : std::nullopt;
+        return {looks_like_text(bytes) ? std::optional<std::string>(bytes) : std::nullopt, {}};
     }
+    constexpr std::string_view name = "_attachment";
     try {
-        return extract::extract_bytes(bytes, f, {}, "_attachment").text;
-    } catch (const std::exception&) {
-        return std::nullopt;
+        return {extract::extract_bytes(bytes, f, {}, name).text, {}};
+    } catch (const std::exception& e) {
+        std::string_view why = e.what();
+        if (why.starts_with(name) && why.substr(name.size()).starts_with(": ")) {
+            why.remove_prefix(name.size() + 2);
+        }
+        return {{}, std::string(why)};
     }
 }
 
@@ -117,7 +129,7 @@ bool truthy(const json::object& o, std::string_view key) {
 
 }  // namespace
 
-std::string apply_ingest_emulation(std::string source) {
+std::string apply_ingest_emulation(std::string source, std::string_view pipeline) {
     if (!mentions_control_field(source))
         return source;
     json::value v = json::parse(source);
@@ -128,8 +140,26 @@ std::string apply_ingest_emulation(std::string source) {
         if (auto* a = o.if_contains("_attachment"); a && a->is_string()) {
             auto decoded = core::base64_decode(std::string_view(a->as_string()));
             if (decoded) {
-                if (auto text = attachment_text(*decoded))
-                    o["body"] = std::move(*text);
+                auto outcome = attachment_text(*decoded);
+                if (outcome.text) {
+                    o["body"] = std::move(*outcome.text);
+                } else if (outcome.failure) {
+                    // The pipeline's on_failure of the attachment processor: an `append` to
+                    // _ingestion_errors, whose message is the innermost cause's (Tika's
+                    // parser's; here libs/extract's reason). No body is set.
+                    std::string error = "Processor 'attachment' in pipeline '";
+                    error.append(pipeline).append("' failed with message '");
+                    error.append(*outcome.failure).append("'");
+                    json::value& errors = o["_ingestion_errors"];
+                    if (!errors.is_array()) {
+                        json::array list;
+                        if (!errors.is_null()) {
+                            list.push_back(errors);
+                        }
+                        errors = std::move(list);
+                    }
+                    errors.as_array().emplace_back(error);
+                }
             }
         }
     }

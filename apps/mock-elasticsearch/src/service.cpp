@@ -597,7 +597,7 @@ std::string service::run_pipeline(std::string_view pipeline, std::string source)
         throw es_error(400, "illegal_argument_exception",
                        "pipeline with id [" + std::string(pipeline) + "] does not exist");
     }
-    return apply_ingest_emulation(std::move(source));
+    return apply_ingest_emulation(std::move(source), pipeline);
 }
 
 }  // namespace casio::mock_es

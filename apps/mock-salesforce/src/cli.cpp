@@ -14,6 +14,7 @@ const char* cli_usage() noexcept {
            "N]\n"
            "                       [--truncate-downloads-at BYTES] [--bandwidth-mbps N]\n"
            "                       [--max-in-flight N] [--json-style STYLE] [--locators ORDER]\n"
+           "                       [--damaged-files]\n"
            "\n"
            "  --bandwidth-mbps N     response bodies paced to N megabits/s per connection\n"
            "                         (fractional allowed; 0 = unlimited, the default)\n"
@@ -24,7 +25,16 @@ const char* cli_usage() noexcept {
            "                         the header X-PrettyPrint: 1 asks for pretty per request\n"
            "  --locators ORDER       any (default): query locator pages at any offset, in any\n"
            "                         order; sequential: only the page the previous one of that\n"
-           "                         cursor pointed to (else 400 INVALID_QUERY_LOCATOR)\n";
+           "                         cursor pointed to (else 400 INVALID_QUERY_LOCATOR)\n"
+           "  --damaged-files        7 more files no extractor can read, after the generated\n"
+           "                         ones: \"Corrupt scan.pdf\", \"Corrupt memo.docx\" (bytes\n"
+           "                         flipped), \"Truncated report.pdf\", \"Truncated "
+           "budget.xlsx\"\n"
+           "                         (cut at half), \"Encrypted contract.pdf\", \"Encrypted\n"
+           "                         proposal.docx\" (password-protected) and \"Zip bomb.docx\"\n"
+           "                         (~1 MB inflating to 1 GiB + 16 MiB); linked from the first\n"
+           "                         Account, Opportunity, Contact, Lead, Campaign and Case in\n"
+           "                         turn; a generated org only (not with --fixture)\n";
 }
 
 namespace {
@@ -63,6 +73,10 @@ cli_options parse_cli(const std::vector<std::string>& args) {
         }
         if (flag == "--help" || flag == "-h") {
             o.help = true;
+            continue;
+        }
+        if (flag == "--damaged-files" && !inline_value) {
+            o.damaged_files = true;
             continue;
         }
         auto value = [&]() -> std::string {
@@ -148,6 +162,9 @@ cli_options parse_cli(const std::vector<std::string>& args) {
     }
     if (o.help) {
         return o;
+    }
+    if (o.damaged_files && o.fixture) {
+        throw cli_error("--damaged-files: only with a generated org, not with --fixture");
     }
     if (!have_id) {
         throw cli_error("--client-id: required");

@@ -6,6 +6,7 @@
 //         --latency-ms N, --download-chunk-delay-ms N, --truncate-downloads-at BYTES,
 //         --bandwidth-mbps N (fractional; 0 = unlimited), --max-in-flight N (0 = unlimited).
 // Answers: --json-style compact|pretty|escaped|pretty-escaped, --locators any|sequential.
+// Files: --damaged-files (one unreadable file of each damaged_files kind, file_body.hpp).
 // Every flag also accepts --flag=value.
 
 #include <cstdint>
@@ -24,6 +25,7 @@ struct cli_options {
     std::uint64_t seed = 1;
     std::size_t records = 100;
     std::optional<std::string> fixture;
+    bool damaged_files = false;
     service_options service;
     bool help = false;
 };

@@ -5,6 +5,8 @@
 #include <vector>
 #include <zlib.h>
 
+#include <casio/core/base64.hpp>
+
 namespace casio::mock_sf {
 
 namespace {
@@ -38,23 +40,26 @@ void put32(std::string& out, std::uint32_t v) {
     put16(out, v >> 16);
 }
 
-// A zip entry stored without compression, dated 1980-01-01.
+// A zip entry dated 1980-01-01, stored without compression unless `deflated`.
 struct zip_entry {
     std::string name;
     std::uint32_t crc = 0;
     std::uint32_t size = 0;
     std::uint32_t offset = 0;  // of its local header
+    bool deflated = false;
+    std::uint32_t packed = 0;  // bytes in the zip when deflated
+    std::uint32_t packed_size() const { return deflated ? packed : size; }
 };
 
 void local_header(std::string& out, const zip_entry& e) {
     put32(out, 0x04034b50);
     put16(out, 20);  // version needed: 2.0
     put16(out, 0);   // flags
-    put16(out, 0);   // stored
-    put16(out, 0);   // time
+    put16(out, e.deflated ? 8 : 0);
+    put16(out, 0);  // time
     put16(out, 0x21);
     put32(out, e.crc);
-    put32(out, e.size);
+    put32(out, e.packed_size());
     put32(out, e.size);
     put16(out, static_cast<std::uint32_t>(e.name.size()));
     put16(out, 0);
@@ -66,11 +71,11 @@ void central_header(std::string& out, const zip_entry& e) {
     put16(out, 20);
     put16(out, 20);
     put16(out, 0);
-    put16(out, 0);
+    put16(out, e.deflated ? 8 : 0);
     put16(out, 0);
     put16(out, 0x21);
     put32(out, e.crc);
-    put32(out, e.size);
+    put32(out, e.packed_size());
     put32(out, e.size);
     put16(out, static_cast<std::uint32_t>(e.name.size()));
     put16(out, 0);  // extra
@@ -197,6 +202,303 @@ ooxml_kind ooxml_of(std::string_view ext) {
     return k;
 }
 
+// --- damaged files -------------------------------------------------------------------------
+
+// Bytes that look random (an encrypted stream, a salt), the same for the same seed.
+std::string noise(std::uint64_t seed, std::size_t n) {
+    std::string out;
+    out.reserve(n);
+    std::uint64_t x = (seed * 0x9e3779b97f4a7c15ULL) | 1;
+    while (out.size() < n) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.push_back(static_cast<char>(x >> 32));
+    }
+    return out;
+}
+
+std::string hex(std::string_view bytes) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string out;
+    for (char c : bytes) {
+        const auto u = static_cast<unsigned char>(c);
+        out.push_back(digits[u >> 4]);
+        out.push_back(digits[u & 15]);
+    }
+    return out;
+}
+
+// The whole bytes of a generated document of `extension` and `size`.
+std::string whole(std::string_view extension, std::uint64_t size, std::uint64_t salt) {
+    const file_body body(extension, size, salt, "");
+    std::string out;
+    body.read(0, static_cast<std::size_t>(size), out);
+    return out;
+}
+
+// One page whose content stream is encrypted, behind a Standard security handler (revision 3,
+// RC4 128-bit) whose /U entry no empty password matches: a reader must ask for the password.
+std::string encrypted_pdf(std::uint64_t salt) {
+    const std::string content = noise(salt, 480);
+    const std::vector<std::string> objects = {
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R "
+        ">> >> /Contents 5 0 R >>",
+        "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream",
+        "<< /Filter /Standard /V 2 /R 3 /Length 128 /P -3904 /O <" + hex(noise(salt + 1, 32)) +
+            "> /U <" + hex(noise(salt + 2, 32)) + "> >>",
+    };
+    std::string pdf = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
+    std::vector<std::size_t> offsets;
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        offsets.push_back(pdf.size());
+        pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
+    }
+    const auto xref = pdf.size();
+    pdf += format("xref\n0 %zu\n0000000000 65535 f \n", objects.size() + 1);
+    for (const auto off : offsets) {
+        pdf += format("%010zu 00000 n \n", off);
+    }
+    const std::string id = hex(noise(salt + 3, 16));
+    pdf += format("trailer\n<< /Size %zu /Root 1 0 R /Encrypt %zu 0 R ", objects.size() + 1,
+                  objects.size()) +
+           "/ID [<" + id + "> <" + id + ">] >>\n" + format("startxref\n%zu\n%%%%EOF\n", xref);
+    return pdf;
+}
+
+// A password-protected docx as Office writes it: an OLE compound file (CFB, version 3, 512-byte
+// sectors) holding "EncryptionInfo" (agile encryption: version 4.4 and its XML descriptor, in
+// the mini stream) and "EncryptedPackage" (the zip's size, then its AES-encrypted bytes). The
+// "\x06DataSpaces" storage Office adds too is left out.
+std::string encrypted_docx(std::uint64_t salt) {
+    constexpr std::uint32_t sector = 512;
+    constexpr std::uint32_t mini_sector = 64;
+    constexpr std::uint32_t free_sector = 0xFFFFFFFF;
+    constexpr std::uint32_t end_of_chain = 0xFFFFFFFE;
+    constexpr std::uint32_t fat_sector = 0xFFFFFFFD;
+    constexpr std::uint32_t no_stream = 0xFFFFFFFF;
+    auto b64 = [&](std::uint64_t s, std::size_t n) { return core::base64_encode(noise(s, n)); };
+    const std::string cipher = R"(saltSize="16" blockSize="16" keyBits="256" hashSize="64" )"
+                               R"(cipherAlgorithm="AES" cipherChaining="ChainingModeCBC" )"
+                               R"(hashAlgorithm="SHA512")";
+    std::string info;
+    put16(info, 4);  // version 4.4: agile
+    put16(info, 4);
+    put32(info, 0x40);
+    info += R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)"
+            "\r\n"
+            R"(<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption" )"
+            R"(xmlns:p="http://schemas.microsoft.com/office/2006/keyEncryptor/password">)"
+            "<keyData " +
+            cipher + R"( saltValue=")" + b64(salt + 10, 16) + R"("/>)" +
+            R"(<dataIntegrity encryptedHmacKey=")" + b64(salt + 11, 64) +
+            R"(" encryptedHmacValue=")" + b64(salt + 12, 64) + R"("/>)" +
+            R"(<keyEncryptors><keyEncryptor uri="http://schemas.microsoft.com/office/2006/)"
+            R"(keyEncryptor/password"><p:encryptedKey spinCount="100000" )" +
+            cipher + R"( saltValue=")" + b64(salt + 13, 16) + R"(" encryptedVerifierHashInput=")" +
+            b64(salt + 14, 16) + R"(" encryptedVerifierHashValue=")" + b64(salt + 15, 64) +
+            R"(" encryptedKeyValue=")" + b64(salt + 16, 32) +
+            R"("/></keyEncryptor></keyEncryptors></encryption>)";
+    std::string package;
+    put32(package, 8000);  // the size of the zip inside, then 8 KiB of ciphertext
+    put32(package, 0);
+    package += noise(salt + 20, 8192);
+
+    const auto sectors_of = [](std::size_t bytes, std::uint32_t unit) {
+        return static_cast<std::uint32_t>((bytes + unit - 1) / unit);
+    };
+    const std::uint32_t info_minis = sectors_of(info.size(), mini_sector);
+    const std::uint32_t mini_stream_size = info_minis * mini_sector;
+    // Sectors: 0 FAT, 1 directory, 2 mini FAT, then the mini stream, then the package.
+    const std::uint32_t mini_stream_at = 3;
+    const std::uint32_t mini_stream_sectors = sectors_of(mini_stream_size, sector);
+    const std::uint32_t package_at = mini_stream_at + mini_stream_sectors;
+    const std::uint32_t package_sectors = sectors_of(package.size(), sector);
+    const std::uint32_t total = package_at + package_sectors;  // under 128: one FAT sector
+
+    std::string out;
+    out += std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+    out.append(16, '\0');  // CLSID
+    put16(out, 0x3E);      // minor version
+    put16(out, 3);         // major version
+    put16(out, 0xFFFE);    // little-endian
+    put16(out, 9);         // 512-byte sectors
+    put16(out, 6);         // 64-byte mini sectors
+    out.append(6, '\0');
+    put32(out, 0);  // directory sectors (version 3: 0)
+    put32(out, 1);  // FAT sectors
+    put32(out, 1);  // first directory sector
+    put32(out, 0);  // transaction
+    put32(out, 4096);
+    put32(out, 2);  // first mini FAT sector
+    put32(out, 1);  // mini FAT sectors
+    put32(out, end_of_chain);
+    put32(out, 0);  // DIFAT sectors
+    put32(out, 0);  // the FAT is sector 0
+    while (out.size() < sector) {
+        put32(out, free_sector);
+    }
+    auto pad_sector = [&] { out.append((sector - out.size() % sector) % sector, '\0'); };
+    auto chain = [](std::string& to, std::uint32_t first, std::uint32_t count) {
+        for (std::uint32_t i = 0; i < count; ++i) {
+            put32(to, i + 1 < count ? first + i + 1 : end_of_chain);
+        }
+    };
+    // FAT
+    put32(out, fat_sector);
+    put32(out, end_of_chain);  // directory
+    put32(out, end_of_chain);  // mini FAT
+    chain(out, mini_stream_at, mini_stream_sectors);
+    chain(out, package_at, package_sectors);
+    for (std::uint32_t i = total; i < sector / 4; ++i) {
+        put32(out, free_sector);
+    }
+    // Directory: root, EncryptionInfo, EncryptedPackage (the root's child; names compare by
+    // length first, so EncryptionInfo is its left sibling), one unused entry.
+    auto entry = [&](std::u16string_view name, int type, std::uint32_t left, std::uint32_t child,
+                     std::uint32_t start, std::uint32_t size) {
+        std::string e;
+        for (char16_t c : name) {
+            put16(e, c);
+        }
+        e.append(64 - e.size(), '\0');
+        put16(e, name.empty() ? 0 : static_cast<std::uint32_t>(2 * (name.size() + 1)));
+        e.push_back(static_cast<char>(type));
+        e.push_back(static_cast<char>(type == 0 ? 0 : 1));  // black
+        put32(e, left);
+        put32(e, no_stream);  // right sibling
+        put32(e, child);
+        e.append(16 + 4 + 8 + 8, '\0');  // CLSID, state, times
+        put32(e, start);
+        put32(e, size);
+        put32(e, 0);
+        out += e;
+    };
+    entry(u"Root Entry", 5, no_stream, 2, mini_stream_at, mini_stream_size);
+    entry(u"EncryptionInfo", 2, no_stream, no_stream, 0, static_cast<std::uint32_t>(info.size()));
+    entry(u"EncryptedPackage", 2, 1, no_stream, package_at,
+          static_cast<std::uint32_t>(package.size()));
+    entry(u"", 0, no_stream, no_stream, 0, 0);
+    // mini FAT
+    chain(out, 0, info_minis);
+    while (out.size() % sector != 0) {
+        put32(out, free_sector);
+    }
+    out += info;
+    pad_sector();
+    out += package;
+    pad_sector();
+    return out;
+}
+
+// A docx whose word/document.xml is an empty body, then spaces (valid XML to the end, so a
+// parser reads on), 1 GiB + 16 MiB in all, deflated: a run of one byte packs about 1000:1,
+// so the zip is about 1 MB. Built from one compressed MiB repeated (each ends with a full
+// flush: no back-reference crosses it), the CRC combined from that MiB's.
+std::string zip_bomb_docx() {
+    constexpr std::uint64_t mib = std::uint64_t{1} << 20;
+    constexpr std::uint64_t runs = 1024 + 16;
+    const ooxml_kind k = ooxml_of("docx");
+    const std::string& head = k.head;
+    const std::string tail = "<w:p><w:r><w:t>never reached</w:t></w:r></w:p>" + k.tail;
+    const std::string spaces(mib, ' ');
+    z_stream z{};
+    deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
+    auto pump = [&z](std::string_view in, int flush) {
+        std::string out;
+        std::string buf(65536, '\0');
+        z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+        z.avail_in = static_cast<uInt>(in.size());
+        int rc = Z_OK;
+        do {
+            z.next_out = reinterpret_cast<Bytef*>(buf.data());
+            z.avail_out = static_cast<uInt>(buf.size());
+            rc = deflate(&z, flush);
+            out.append(buf.data(), buf.size() - z.avail_out);
+        } while (z.avail_out == 0 || z.avail_in > 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+        return out;
+    };
+    std::string packed = pump(head, Z_NO_FLUSH);  // in order: one stream
+    packed += pump(spaces, Z_FULL_FLUSH);
+    const std::string run = pump(spaces, Z_FULL_FLUSH);
+    for (std::uint64_t i = 1; i < runs; ++i) {
+        packed += run;
+    }
+    packed += pump(tail, Z_FINISH);
+    deflateEnd(&z);
+    uLong crc =
+        crc32(0, reinterpret_cast<const Bytef*>(head.data()), static_cast<uInt>(head.size()));
+    const uLong crc_mib =
+        crc32(0, reinterpret_cast<const Bytef*>(spaces.data()), static_cast<uInt>(spaces.size()));
+    for (std::uint64_t i = 0; i < runs; ++i) {
+        crc = crc32_combine(crc, crc_mib, static_cast<z_off_t>(mib));
+    }
+    crc = crc32_combine(
+        crc, crc32(0, reinterpret_cast<const Bytef*>(tail.data()), static_cast<uInt>(tail.size())),
+        static_cast<z_off_t>(tail.size()));
+
+    std::string zip;
+    std::vector<zip_entry> entries;
+    for (const auto& [name, bytes] : k.parts) {
+        zip_entry e{name, crc_of(bytes), static_cast<std::uint32_t>(bytes.size()),
+                    static_cast<std::uint32_t>(zip.size())};
+        local_header(zip, e);
+        zip += bytes;
+        entries.push_back(e);
+    }
+    zip_entry main{k.main, static_cast<std::uint32_t>(crc),
+                   static_cast<std::uint32_t>(head.size() + runs * mib + tail.size()),
+                   static_cast<std::uint32_t>(zip.size())};
+    main.deflated = true;
+    main.packed = static_cast<std::uint32_t>(packed.size());
+    local_header(zip, main);
+    zip += packed;
+    entries.push_back(main);
+    const auto directory_at = static_cast<std::uint32_t>(zip.size());
+    std::string directory;
+    for (const auto& e : entries) {
+        central_header(directory, e);
+    }
+    end_of_directory(directory, entries.size(), static_cast<std::uint32_t>(directory.size()),
+                     directory_at);
+    return zip + directory;
+}
+
+std::string damaged_bytes(damage which, std::uint64_t salt) {
+    switch (which) {
+        case damage::corrupt_pdf: {
+            std::string pdf = whole("pdf", 12000, salt);
+            for (std::size_t i = 15; i < pdf.size(); ++i) {  // past "%PDF-1.4\n%âãÏÓ\n"
+                pdf[i] = static_cast<char>(~static_cast<unsigned char>(pdf[i]));
+            }
+            return pdf;
+        }
+        case damage::corrupt_docx: {
+            std::string docx = whole("docx", 16384, salt);
+            for (std::size_t i = docx.size() / 2; i < docx.size() / 2 + 64; ++i) {
+                docx[i] = static_cast<char>(~static_cast<unsigned char>(docx[i]));
+            }
+            return docx;
+        }
+        case damage::truncated_pdf:
+            return whole("pdf", 24000, salt).substr(0, 12000);
+        case damage::truncated_xlsx:
+            return whole("xlsx", 16384, salt).substr(0, 8192);
+        case damage::encrypted_pdf:
+            return encrypted_pdf(salt);
+        case damage::encrypted_docx:
+            return encrypted_docx(salt);
+        case damage::zip_bomb_docx: {
+            static const std::string bomb = zip_bomb_docx();  // the same whatever the salt
+            return bomb;
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 // --- layer ---------------------------------------------------------------------------------
@@ -272,6 +574,12 @@ file_body::file_body(std::string_view extension, std::uint64_t size, std::uint64
         text_is_bytes_ = e == "txt" || e == "md";
         well_formed_ = text_is_bytes_;
     }
+}
+
+file_body::file_body(damage which, std::uint64_t salt)
+    : extension_(damaged_files[static_cast<std::size_t>(which)].extension), salt_(salt) {
+    prefix_ = damaged_bytes(which, salt);
+    size_ = prefix_.size();
 }
 
 // Lines of 64 bytes between a head and a tail; the last line cut short (`cut`), or spaces.

@@ -17,6 +17,36 @@
 
 namespace casio::mock_sf {
 
+// Files no extractor can read, each for its own reason (mock-salesforce --damaged-files adds
+// one of each to a generated org). Real files of their kind damaged as files are in the wild.
+enum class damage {
+    corrupt_pdf,     // a PDF whose every byte after its 15-byte header is flipped (XOR 0xFF)
+    corrupt_docx,    // a docx whose word/document.xml has 64 bytes flipped mid-way
+    truncated_pdf,   // a valid PDF cut at half its size (no cross-reference table, no trailer)
+    truncated_xlsx,  // a valid xlsx cut at half its size (no central directory)
+    encrypted_pdf,   // Standard security handler (RC4 128-bit) with a user password
+    encrypted_docx,  // an OLE compound file with EncryptionInfo and EncryptedPackage streams,
+                     // as Office writes a password-protected docx
+    zip_bomb_docx,   // word/document.xml deflated: ~1 MB that inflates to 1 GiB + 16 MiB
+};
+
+struct damaged_file {
+    damage which;
+    const char* title;      // the ContentDocument's Title
+    const char* extension;  // FileExtension
+    const char* reason;     // in words: "corrupt", "truncated", "encrypted", "zip bomb"
+};
+
+inline constexpr std::array damaged_files = {
+    damaged_file{damage::corrupt_pdf, "Corrupt scan", "pdf", "corrupt"},
+    damaged_file{damage::corrupt_docx, "Corrupt memo", "docx", "corrupt"},
+    damaged_file{damage::truncated_pdf, "Truncated report", "pdf", "truncated"},
+    damaged_file{damage::truncated_xlsx, "Truncated budget", "xlsx", "truncated"},
+    damaged_file{damage::encrypted_pdf, "Encrypted contract", "pdf", "encrypted"},
+    damaged_file{damage::encrypted_docx, "Encrypted proposal", "docx", "encrypted"},
+    damaged_file{damage::zip_bomb_docx, "Zip bomb", "docx", "zip bomb"},
+};
+
 // The words of generated text: file lines, titles, descriptions.
 inline constexpr std::array mock_words = {
     "quarterly", "renewal", "issue",  "customer", "shipment", "invoice",
@@ -29,6 +59,9 @@ class file_body {
     // the lines of plain-text kinds.
     file_body(std::string_view extension, std::uint64_t size, std::uint64_t salt,
               std::string version_id);
+    // A damaged file (whole in memory; the zip bomb's bytes are built once per process).
+    // Never well-formed, no text.
+    file_body(damage which, std::uint64_t salt);
     // Its layers' unit functions point back at it: never copied or moved.
     file_body(const file_body&) = delete;
     file_body& operator=(const file_body&) = delete;

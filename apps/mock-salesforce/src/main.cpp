@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
                 return 2;
             }
         } else {
-            o = std::make_unique<org>(org_options{opts.seed, opts.records});
+            o = std::make_unique<org>(org_options{opts.seed, opts.records, opts.damaged_files});
         }
         boost::asio::io_context io;
         http_server* server_ptr = nullptr;

@@ -105,6 +105,17 @@ constexpr std::array<std::int64_t, 13> threshold_file_sizes = {
     3145729, 65535,    10485759, 2359293, 3145727, 131072};
 const std::vector<std::string> linkable_names = {
     "Account", "Opportunity", "Contact", "Lead", "Campaign", "Case", "Project__c", "Ticket__c"};
+// Damaged files are linked from the first six (the standard objects), in turn.
+constexpr std::uint64_t damaged_linkers = 6;
+
+const file_kind& kind_of(std::string_view ext) {
+    for (const auto& k : file_kinds) {
+        if (ext == k.ext) {
+            return k;
+        }
+    }
+    return file_kinds[0];
+}
 constexpr std::array permission_sets = {"Sales_Admin", "Sales_Rep", "Support_Agent",
                                         "Marketing_Viewer"};
 struct group_row {
@@ -230,6 +241,18 @@ org::org(org_options opts) : schema_(std::make_shared<mock_sf::schema>(schema::s
     counts_[static_cast<std::size_t>(content_document_)] = n_ ? docs : 0;
     counts_[static_cast<std::size_t>(content_version_)] = n_ ? docs : 0;
     counts_[static_cast<std::size_t>(cdl_)] = linkable_.size() * slots * 2;
+    generated_docs_ = counts_[static_cast<std::size_t>(content_document_)];
+    generated_links_ = counts_[static_cast<std::size_t>(cdl_)];
+    if (opts.damaged_files && n_ > 0) {
+        for (std::size_t i = 0; i < damaged_files.size(); ++i) {
+            damaged_.push_back(std::make_shared<const file_body>(
+                damaged_files[i].which,
+                hash(static_cast<std::size_t>(content_document_), generated_docs_ + i, salt_file)));
+        }
+        counts_[static_cast<std::size_t>(content_document_)] += damaged_.size();
+        counts_[static_cast<std::size_t>(content_version_)] += damaged_.size();
+        counts_[static_cast<std::size_t>(cdl_)] += damaged_.size();
+    }
     added_.resize(counts_.size());
     touched_.resize(counts_.size());
     deleted_count_.assign(counts_.size(), 0);
@@ -369,7 +392,7 @@ std::optional<record_ref> org::base_or_added(std::size_t object, std::uint32_t i
         if (!generated()) {
             return record_ref(this, object, index, &fixture_[object][index], false);
         }
-        if (static_cast<int>(object) == cdl_) {
+        if (static_cast<int>(object) == cdl_ && index < generated_links_) {
             // Slots with which == 1 exist only for even slot numbers (see generate()).
             const std::size_t slots = (n_ + 4) / 5;
             if (index % 2 == 1 && (index / 2 % slots) % 2 == 1) {
@@ -462,6 +485,11 @@ std::optional<std::vector<std::uint32_t>> org::generated_children(
                 return out;
             }
             const auto o = static_cast<std::uint64_t>(pos - linkable_.begin());
+            for (std::uint64_t j = 0; p == 0 && j < damaged_.size(); ++j) {
+                if (j % damaged_linkers == o) {
+                    add(generated_links_ + j);
+                }
+            }
             const std::uint64_t slot = p / 5;
             add((o * slots + slot) * 2);
             if (slot % 2 == 0) {
@@ -470,6 +498,10 @@ std::optional<std::vector<std::uint32_t>> org::generated_children(
             return out;
         }
         if (f.name == "ContentDocumentId") {
+            if (p >= generated_docs_) {
+                add(generated_links_ + (p - generated_docs_));
+                return out;
+            }
             for (std::uint64_t o = 0; o < linkable_.size(); ++o) {
                 for (std::uint64_t which = 0; which < 2; ++which) {
                     std::uint64_t shift = (3 * o + which) % docs;
@@ -772,10 +804,16 @@ value org::generate(std::size_t object, std::uint32_t index, int field) const {
     }
     if (static_cast<int>(object) == content_document_ ||
         static_cast<int>(object) == content_version_) {
-        const auto& kind = file_kinds[index % file_kinds.size()];
+        const int damaged = damaged_index(index);
+        const auto& kind =
+            damaged < 0 ? file_kinds[index % file_kinds.size()]
+                        : kind_of(damaged_files[static_cast<std::size_t>(damaged)].extension);
         const std::uint64_t fh =
             hash(static_cast<std::size_t>(content_document_), index, salt_file);
         auto title = [&] {
+            if (damaged >= 0) {
+                return std::string(damaged_files[static_cast<std::size_t>(damaged)].title);
+            }
             return std::string(pick_from(words, fh)) + " " + pick_from(words, mix(fh)) + " " +
                    std::to_string(index);
         };
@@ -785,6 +823,9 @@ value org::generate(std::size_t object, std::uint32_t index, int field) const {
             return std::string(kind.ext);
         if (name == "FileType")
             return std::string(kind.file_type);
+        if (name == "ContentSize" && damaged >= 0) {
+            return static_cast<std::int64_t>(damaged_[static_cast<std::size_t>(damaged)]->size());
+        }
         if (name == "ContentSize") {
             // Every 23rd file is over 10 MiB, the connector's default size limit.
             if (index % 23 == 7) {
@@ -821,6 +862,16 @@ value org::generate(std::size_t object, std::uint32_t index, int field) const {
     if (static_cast<int>(object) == cdl_) {
         const std::uint64_t slots = (n_ + 4) / 5;
         const std::uint64_t docs = std::max<std::uint64_t>(1, slots);
+        if (index >= generated_links_) {  // a damaged file's link
+            const std::uint64_t j = index - generated_links_;
+            if (name == "LinkedEntityId") {
+                return ref_to(linkable_[j % damaged_linkers], 0);
+            }
+            if (name == "ContentDocumentId") {
+                return ref_to(content_document_, generated_docs_ + j);
+            }
+            return {};
+        }
         const std::uint64_t which = index % 2;
         const std::uint64_t slot = index / 2 % slots;
         const std::uint64_t o_pos = index / 2 / slots;
@@ -1055,6 +1106,13 @@ void org::remove(std::string_view id) {
 
 // ---------------------------------------------------------------------------- files
 
+int org::damaged_index(std::uint64_t index) const {
+    if (index < generated_docs_ || index - generated_docs_ >= damaged_.size()) {
+        return -1;
+    }
+    return static_cast<int>(index - generated_docs_);
+}
+
 std::optional<file_info> org::file(std::string_view version_id) const {
     auto r = find(version_id);
     if (!r || static_cast<int>(r->object_index()) != content_version_) {
@@ -1077,6 +1135,11 @@ std::optional<file_info> org::file(std::string_view version_id) const {
         if (fi.extension == k.ext) {
             fi.content_type = k.mime;
         }
+    }
+    if (const int damaged = generated() ? damaged_index(r->index()) : -1; damaged >= 0) {
+        fi.body = damaged_[static_cast<std::size_t>(damaged)];
+        fi.size = fi.body->size();
+        return fi;
     }
     fi.body = std::make_shared<const file_body>(
         fi.extension, fi.size, hash(r->object_index(), r->index(), salt_file), fi.version_id);

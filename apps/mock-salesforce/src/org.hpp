@@ -65,6 +65,10 @@ class record_ref {
 struct org_options {
     std::uint64_t seed = 1;
     std::size_t records = 100;  // records per main object (Account, Contact, Case, ...)
+    // One more ContentDocument (and its ContentVersion) per entry of damaged_files, after the
+    // generated ones, each linked from the first record of one of Account, Opportunity,
+    // Contact, Lead, Campaign and Case in turn (none when `records` is 0).
+    bool damaged_files = false;
 };
 
 // A file body derived from a ContentVersion: read any byte range without holding the file.
@@ -152,6 +156,12 @@ class org {
     int user_ = -1, group_ = -1, content_document_ = -1, content_version_ = -1, cdl_ = -1;
     int permission_set_ = -1, assignment_ = -1, object_permissions_ = -1;
     std::vector<int> linkable_;  // objects that carry ContentDocumentLinks, in schema order
+    // The generated files and their links come first; the damaged ones (org_options) after.
+    std::size_t generated_docs_ = 0;
+    std::size_t generated_links_ = 0;
+    std::vector<std::shared_ptr<const file_body>> damaged_;
+    // The damaged file of a ContentDocument/ContentVersion index, or -1.
+    int damaged_index(std::uint64_t index) const;
 };
 
 }  // namespace casio::mock_sf

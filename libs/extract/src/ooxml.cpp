@@ -58,7 +58,7 @@ class archive {
         const std::string why = zip_error_strerror(&err);
         zip_error_fini(&err);
         if (!z) {
-            ctx_.fail("not a valid " + kind_ + " (zip) file: " + why);
+            ctx_.fail("not a valid " + kind_ + " (zip) file (corrupt or truncated): " + why);
         }
         zip_.reset(z);
     }

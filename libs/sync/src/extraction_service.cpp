@@ -36,16 +36,16 @@ std::vector<std::string> read_pieces(const std::filesystem::path& path, std::siz
     return pieces;
 }
 
-// The text of an answer, or why there is none.
-text_extractor::result read_answer(const http::response& res, std::string_view name) {
-    const std::string who = "the extraction service could not parse '" + std::string(name) + "'";
+// The text of an answer, or why there is none (`who`: "the extraction service at ...").
+text_extractor::result read_answer(const http::response& res, const std::string& service) {
+    const std::string who = service + " could not read it";
     boost::system::error_code ec;
     const auto body = boost::json::parse(res.body, ec);
     const auto* o = !ec ? body.if_object() : nullptr;
     if (o == nullptr) {
         return {std::nullopt,
-                who + ": HTTP " + std::to_string(res.status) +
-                    ", an answer that is not a JSON object: " + res.body.substr(0, 200)};
+                who + " (HTTP " + std::to_string(res.status) +
+                    "; an answer that is not a JSON object: " + res.body.substr(0, 200) + ")"};
     }
     auto member = [o](const char* key) -> std::string {
         const auto* v = o->if_contains(key);
@@ -54,9 +54,9 @@ text_extractor::result read_answer(const http::response& res, std::string_view n
     if (res.status != 200 || o->contains("error")) {
         const auto error = member("error");
         const auto message = member("message");
-        return {std::nullopt, who + ": HTTP " + std::to_string(res.status) + "; " +
-                                  (error.empty() ? "unexpected error" : error) + ": " +
-                                  (message.empty() ? "unknown cause" : message)};
+        return {std::nullopt, who + " (HTTP " + std::to_string(res.status) + ", " +
+                                  (error.empty() ? "unexpected error" : error) +
+                                  "): " + (message.empty() ? "unknown cause" : message)};
     }
     const auto* text = o->if_contains("extracted_text");
     if (text != nullptr && !text->is_string() && !text->is_null()) {
@@ -96,7 +96,8 @@ std::string extraction_service_client::describe() const {
 }
 
 boost::asio::awaitable<text_extractor::result> extraction_service_client::extract(
-    const std::filesystem::path& path, std::string_view name) {
+    const std::filesystem::path& path,
+    std::string_view /*name: the service finds the format itself*/) {
     http::request req;
     req.verb = http::method::put;
     req.url = settings_.host.value_or("") + "/extract_text/";
@@ -111,10 +112,9 @@ boost::asio::awaitable<text_extractor::result> extraction_service_client::extrac
             req.body_chunks = read_pieces(path, settings_.stream_chunk_size);
         }
         const auto res = co_await transport_.send(std::move(req));
-        co_return read_answer(res, name);
+        co_return read_answer(res, describe());
     } catch (const core::error& e) {
-        co_return result{std::nullopt,
-                         describe() + " failed for '" + std::string(name) + "': " + e.what()};
+        co_return result{std::nullopt, describe() + " failed: " + e.what()};
     }
 }
 

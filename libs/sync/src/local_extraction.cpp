@@ -37,24 +37,36 @@ std::string local_extractor::describe() const {
     return "extraction in process (" + std::to_string(pool_.threads()) + " workers)";
 }
 
+namespace {
+
+// An extract_error says "<name>: <reason>"; the caller names the file, so the reason alone.
+std::string reason_of(std::string_view message, std::string_view name) {
+    if (message.starts_with(name) && message.substr(name.size()).starts_with(": ")) {
+        message.remove_prefix(name.size() + 2);
+    }
+    return std::string(message);
+}
+
+}  // namespace
+
 boost::asio::awaitable<text_extractor::result> local_extractor::extract(
     const std::filesystem::path& path, std::string_view name) {
     const auto f = extract::format_of(name);
     if (f == extract::format::unknown) {
-        co_return result{std::nullopt, "'" + std::string(name) +
-                                           "': no text extraction for "
-                                           "this type of file"};
+        co_return result{std::nullopt, "no text extraction for this type of file"};
     }
     std::string file_name(name);
     // A named function object: GCC 12 destroys a temporary of a co_await expression twice.
     auto work = [path, f, file_name, l = limits_]() -> result {
+        const std::string cannot =
+            "the " + std::string(extract::to_string(f)) + " file cannot be read: ";
         try {
             auto r = extract::extract_file(path, f, l, file_name);
             return result{std::move(r.text), {}};
         } catch (const core::error& e) {
-            return result{std::nullopt, e.what()};
+            return result{std::nullopt, cannot + reason_of(e.what(), file_name)};
         } catch (const std::exception& e) {
-            return result{std::nullopt, file_name + ": " + e.what()};
+            return result{std::nullopt, cannot + e.what()};
         }
     };
     auto outcome = co_await pool_.run(std::move(work));

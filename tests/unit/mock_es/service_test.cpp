@@ -3,7 +3,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <casio/core/base64.hpp>
+
 #include "support.hpp"
+#include "support/extract_samples.hpp"
 
 using namespace casio::mock_es;
 using casio::mock_es::test::call;
@@ -243,8 +246,27 @@ TEST_CASE("the pipeline emulation extracts text attachments and drops control fi
     CHECK_FALSE(d1.contains("_reduce_whitespace"));
     CHECK_FALSE(d1.contains("_run_ml_inference"));
     auto d2 = call(svc, "GET", "/p/_doc/2").at({"_source"}).as_object();
-    CHECK_FALSE(d2.contains("body"));  // binary: left to a real extractor
+    CHECK_FALSE(d2.contains("body"));  // binary, no document: no text, and no failure
     CHECK_FALSE(d2.contains("_attachment"));
+    CHECK_FALSE(d2.contains("_ingestion_errors"));
+
+    // A document the attachment processor cannot read: no body, the pipeline's on_failure
+    // message in _ingestion_errors, the rest of the document indexed.
+    const auto locked = casio::core::base64_encode(
+        casio::test::samples::make_pdf({{"secret words"}}, /*encrypt=*/true));
+    r = call(svc, "PUT", "/_bulk?pipeline=search-default-ingestion",
+             ndjson({R"({"index":{"_index":"p","_id":"3"}})",
+                     R"({"title":"locked.pdf","_attachment":")" + locked +
+                         R"(","_extract_binary_content":true,"_reduce_whitespace":true})"}),
+             {{"Content-Type", "application/x-ndjson"}});
+    REQUIRE_FALSE(r.at({"errors"}).as_bool());
+    auto d3 = call(svc, "GET", "/p/_doc/3").at({"_source"}).as_object();
+    CHECK(d3.at("title") == "locked.pdf");
+    CHECK_FALSE(d3.contains("body"));
+    CHECK_FALSE(d3.contains("_attachment"));
+    CHECK(d3.at("_ingestion_errors") ==
+          boost::json::array{"Processor 'attachment' in pipeline 'search-default-ingestion' failed "
+                             "with message 'encrypted PDF (password required)'"});
 
     auto unknown = call(svc, "PUT", "/_bulk?pipeline=nope",
                         ndjson({R"({"index":{"_index":"p","_id":"3"}})", "{}"}),

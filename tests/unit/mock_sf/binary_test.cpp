@@ -29,6 +29,10 @@ TEST_CASE("mock-salesforce exits 2 naming a bad flag", "[mock_sf][binary]") {
                                                        "--client-id", "a", "--client-secret", "b"});
     CHECK(r.exit_code == 2);
     CHECK(r.output.find("--fixture") != std::string::npos);
+    r = child_process::run(CASIO_BIN_MOCK_SALESFORCE, {"--fixture", "org.json", "--damaged-files",
+                                                       "--client-id", "a", "--client-secret", "b"});
+    CHECK(r.exit_code == 2);  // damaged files belong to a generated org
+    CHECK(r.output.find("--damaged-files") != std::string::npos);
     for (std::vector<std::string> bad : {std::vector<std::string>{"--bandwidth-mbps", "-2"},
                                          {"--max-in-flight", "x"},
                                          {"--json-style", "yaml"},
@@ -41,11 +45,14 @@ TEST_CASE("mock-salesforce exits 2 naming a bad flag", "[mock_sf][binary]") {
     }
 }
 
-TEST_CASE("mock-salesforce --help names the bandwidth, in-flight, JSON style and locator flags",
-          "[mock_sf][binary]") {
+TEST_CASE(
+    "mock-salesforce --help names the bandwidth, in-flight, JSON style, locator and damaged files "
+    "flags",
+    "[mock_sf][binary]") {
     auto r = child_process::run(CASIO_BIN_MOCK_SALESFORCE, {"--help"});
     CHECK(r.exit_code == 0);
-    for (const char* flag : {"--bandwidth-mbps", "--max-in-flight", "--json-style", "--locators"}) {
+    for (const char* flag :
+         {"--bandwidth-mbps", "--max-in-flight", "--json-style", "--locators", "--damaged-files"}) {
         CHECK(r.output.find(flag) != std::string::npos);
     }
 }

@@ -113,15 +113,15 @@ TEST_CASE("extraction service: its errors and odd answers give no text and say w
     body = R"({"error":"unparsable","message":"encrypted document"})";
     auto r = f.extract(s, file.path());
     CHECK_FALSE(r.text);
-    CHECK(r.failure ==
-          "the extraction service could not parse 'report.pdf': HTTP 422; unparsable: encrypted "
-          "document");
+    // The source's warning names the file; the failure says who could not read it and why.
+    CHECK(r.failure == "the extraction service at " + *s.host +
+                           " could not read it (HTTP 422, unparsable): encrypted document");
 
     status = 200;
     body = R"({"error":"timeout"})";
     r = f.extract(s, file.path());
     CHECK_FALSE(r.text);
-    CHECK_THAT(r.failure, Catch::Contains("HTTP 200; timeout: unknown cause"));
+    CHECK_THAT(r.failure, Catch::Contains("(HTTP 200, timeout): unknown cause"));
 
     body = "<html>gateway</html>";
     r = f.extract(s, file.path());
@@ -149,8 +149,9 @@ TEST_CASE("extraction service: a service that cannot be reached gives no text an
     file.flush();
     const auto r = f.extract(s, file.path());
     CHECK_FALSE(r.text);
-    CHECK_THAT(r.failure, Catch::Contains("the extraction service at http://127.0.0.1:1 failed for "
-                                          "'report.pdf'"));
+    CHECK_THAT(r.failure,
+               Catch::StartsWith("the extraction service at http://127.0.0.1:1 failed: "));
+    CHECK_THAT(r.failure, Catch::Contains("Connection refused"));
 }
 
 TEST_CASE("a spooled file is written through, cleared for a new try, and removed",

@@ -46,7 +46,7 @@ class text_extractor {
   public:
     struct result {
         std::optional<std::string> text;  // UTF-8; nullopt when the file gave none
-        std::string failure;              // why not, naming the file: said in a warning
+        std::string failure;              // why not, in a user's words (the caller names the file)
     };
     virtual ~text_extractor() = default;
     // The text of the file at `path`; `name` (the file's title with its extension) picks the
