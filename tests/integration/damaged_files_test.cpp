@@ -14,7 +14,7 @@ namespace {
 
 using casio::mock_sf::damaged_file;
 using casio::mock_sf::damaged_files;
-using casio::test::words_of;
+using casio::test::first_word_difference;
 
 const damaged_file* damaged_by_title(std::string_view title) {
     for (const auto& f : damaged_files) {
@@ -82,7 +82,10 @@ void check_index(const environment& env, const std::string& connector, const std
             CHECK_FALSE(doc.contains("_ingestion_errors"));
             if (readable && extension != "png" && (m == mode::service || !over_cap)) {
                 REQUIRE(doc.contains("body"));
-                CHECK(words_of(doc.at("body").as_string()) == words_of(expected.body));
+                // The service reads the file over the cap too; its 8 MB of text are cut to
+                // fit max_text_document_size (extraction_test.cpp checks how).
+                CHECK(first_word_difference(doc.at("body").as_string(), expected.body, over_cap) ==
+                      "");
                 kinds_with_text.insert(extension);
             }
             continue;
