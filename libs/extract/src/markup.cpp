@@ -1,6 +1,7 @@
-// XML: the character data of every element, as Tika's XML parser gives it. HTML: the body's text
-// without scripts and styles; block elements and <br> end a line. The <title> is left out, as
-// Tika's content (Elasticsearch's attachment.content) leaves it out: Tika reports it as metadata.
+// XML: the character data of every element, a space between elements, as Tika's XML parser gives
+// it. HTML: the body's text without scripts and styles; block elements and <br> end a line. The
+// <title> is left out, as Tika's content (Elasticsearch's attachment.content) leaves it out: Tika
+// reports it as metadata.
 
 #include <array>
 
@@ -12,10 +13,20 @@
 namespace casio::extract::detail {
 namespace {
 
+bool is_space(char c) {
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
 class xml_text : public sax_handler {
   public:
     explicit xml_text(sink& out) : out_(out) {}
-    void start(std::string_view, const attributes&) override {}
+    // Tika's XML parser puts a space before every element, so that <a>one</a><b>two</b> is two
+    // words; one is enough where the text already ends in white space.
+    void start(std::string_view, const attributes&) override {
+        if (!out_.empty() && !is_space(out_.text().back())) {
+            out_.append(' ');
+        }
+    }
     void end(std::string_view) override {}
     void text(std::string_view utf8) override { out_.append(utf8); }
     bool done() const override { return out_.full(); }
