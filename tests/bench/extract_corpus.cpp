@@ -122,6 +122,45 @@ void write_structured(const fs::path& dir) {
         write_file(dir / "structured-workbook.xlsx", samples::make_xlsx(sheets));
     }
     {
+        // Numbers through number formats: dates, times, decimals, percentages, currencies.
+        const std::vector<std::pair<int, std::string>> styles{{14, ""},
+                                                              {15, ""},
+                                                              {17, ""},
+                                                              {18, ""},
+                                                              {20, ""},
+                                                              {22, ""},
+                                                              {2, ""},
+                                                              {3, ""},
+                                                              {4, ""},
+                                                              {9, ""},
+                                                              {10, ""},
+                                                              {11, ""},
+                                                              {7, ""},
+                                                              {37, ""},
+                                                              {164, "yyyy\\-mm\\-dd"},
+                                                              {165, "dd/mm/yyyy hh:mm:ss"},
+                                                              {166, "#,##0.000"},
+                                                              {167, "[$\u20ac-407]#,##0.00"},
+                                                              {168, "0.0%"},
+                                                              {169, "mmmm d, yyyy"},
+                                                              {170, "\"Total: \"0"},
+                                                              {171, "dddd"},
+                                                              {172, "#,##0;[Red]-#,##0"}};
+        const std::vector<std::string> values{"45292",       "45292.75", "0.30000000000000004",
+                                              "1234.5",      "-1234.5",  "0.125",
+                                              "1234567.891", "100",      "0",
+                                              "36526.5",     "2.5E-3",   "123456789012"};
+        samples::sheet s{"Formats", {}};
+        for (const auto& v : values) {
+            std::vector<samples::cell> row{{v, true}};
+            for (std::size_t i = 0; i < styles.size(); ++i) {
+                row.push_back({v, true, static_cast<int>(i + 1)});
+            }
+            s.rows.push_back(std::move(row));
+        }
+        write_file(dir / "structured-formats.xlsx", samples::make_xlsx({s}, styles));
+    }
+    {
         std::vector<samples::slide> slides;
         for (int i = 0; i < 60; ++i) {
             slides.push_back({{"Slide " + std::to_string(i + 1) + ": " + p.sentence(4),

@@ -125,6 +125,60 @@ TEST_CASE("xlsx: sheets in workbook order, rows as lines, cells tab-separated", 
           "Accounts\nName\tAmount\nAcme & Co\t1234.5\nSecond\nx\t42\ty\n");
 }
 
+TEST_CASE("xlsx: numbers through their cell's number format, as Tika shows them",
+          "[extract][xlsx]") {
+    // Each row: a number in General, then in each style below. Expected texts are Tika 3.3.1's.
+    const std::vector<std::pair<int, std::string>> styles{{14, ""},
+                                                          {15, ""},
+                                                          {18, ""},
+                                                          {22, ""},
+                                                          {3, ""},
+                                                          {4, ""},
+                                                          {10, ""},
+                                                          {11, ""},
+                                                          {7, ""},
+                                                          {37, ""},
+                                                          {164, "yyyy\\-mm\\-dd"},
+                                                          {165, "[$\xE2\x82\xAC-407]#,##0.00"},
+                                                          {166, "mmmm d, yyyy"},
+                                                          {167, "\"Total: \"0"},
+                                                          {168, "dddd"},
+                                                          {169, "0.0%"}};
+    const std::vector<std::string> values{"45292.75", "0.30000000000000004", "-1234.5", "0.125"};
+    samples::sheet s{"Formats", {}};
+    for (const auto& v : values) {
+        std::vector<samples::cell> row{{v, true}};
+        for (std::size_t i = 0; i < styles.size(); ++i) {
+            // Negative numbers are no dates: only the number formats for -1234.5.
+            const bool date = i < 4 || i == 10 || i == 12 || i == 14;
+            row.push_back({date && v[0] == '-' ? "1" : v, true, static_cast<int>(i + 1)});
+        }
+        s.rows.push_back(std::move(row));
+    }
+    const auto text = extract_both(samples::make_xlsx({s}, styles), format::xlsx);
+    CHECK(text ==
+          "Formats\n"
+          "45292.75\t1/1/24\t1-Jan-24\t6:00 PM\t1/1/24 18:00\t45,293\t45,292.75\t4529275.00%\t"
+          "4.53E+04\t$45,292.75 \t45,293 \t2024-01-01\t\xE2\x82\xAC"
+          "45,292.75\t"
+          "January 1, 2024\tTotal: 45293\tMonday\t4529275.0%\n"
+          "0.3\t12/31/99\t31-Dec-99\t7:12 AM\t12/31/99 7:12\t0\t0.30\t30.00%\t3.00E-01\t"
+          "$0.30 \t0 \t1899-12-31\t\xE2\x82\xAC"
+          "0.30\tDecember 31, 1899\tTotal: 0\tSunday\t"
+          "30.0%\n"
+          "-1234.5\t1/1/00\t1-Jan-00\t12:00 AM\t1/1/00 0:00\t-1,235\t-1,234.50\t-123450.00%\t"
+          "-1.23E+03\t($1,234.50)\t(1,235)\t1900-01-01\t-\xE2\x82\xAC"
+          "1,234.50\t"
+          "January 1, 1900\t-Total: 1235\tMonday\t-123450.0%\n"
+          "0.125\t12/31/99\t31-Dec-99\t3:00 AM\t12/31/99 3:00\t0\t0.13\t12.50%\t1.25E-01\t"
+          "$0.13 \t0 \t1899-12-31\t\xE2\x82\xAC"
+          "0.13\tDecember 31, 1899\tTotal: 0\tSunday\t"
+          "12.5%\n");
+    // Without a style sheet, numbers as written (Tika too).
+    CHECK(extract_both(samples::make_xlsx({{"S", {{{"0.30000000000000004", true}}}}}),
+                       format::xlsx) == "S\n0.30000000000000004\n");
+}
+
 TEST_CASE("xlsx: inline strings, booleans, formulas and rich shared strings", "[extract][xlsx]") {
     const std::string ns = samples::s_ns;
     const auto xlsx = samples::make_zip(
