@@ -4,14 +4,16 @@
 //       writes the generated part of the corpus under DIR: mock-salesforce's file bodies of every
 //       kind at 4 KB, 100 KB, 1 MB and 4 MB, prose of about 2 MB in each format, and a few
 //       documents with more structure (headers, footers, tables, sheets, notes, entities).
-//   bench_extract_corpus extract DIR OUT
+//   bench_extract_corpus extract DIR OUT [TIMES_NAME]
 //       extracts every file under DIR with extract_file (default limits) on one thread: once
 //       untimed, then repeated until at least 0.5 s have passed for the file. Writes
-//       OUT/text/<path>.txt and OUT/times.tsv (path, bytes, runs, seconds per run, error), the
-//       same layout as the Java side (tests/fidelity/tika).
+//       OUT/text/<path>.txt and OUT/times.tsv or OUT/TIMES_NAME (path, bytes, runs, wall and
+//       CPU seconds per run, error), the same layout as the Java side (tests/fidelity/tika).
 //   bench_extract_corpus compare DIR TIKA_OUT OURS_OUT
-//       prints each file's word-sequence similarity and time, then per format: files, lowest
-//       similarity, Tika's and our MB/s per core and their ratio.
+//       reads every times*.tsv of each side (one per round) and keeps each file's fastest; prints
+//       each file's word-sequence similarity and time, then per format: files, lowest similarity,
+//       Tika's and our MB/s per core (over CPU time) and per wall-clock second, and the ratios. A
+//       file Tika cannot read is listed with Tika's error and left out of the format's figures.
 //
 // Similarity of two texts: both are cut into words (below), then
 //   similarity = 2 * LCS(a, b) / (|a| + |b|)
@@ -35,6 +37,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <time.h>
 #include <unordered_map>
 #include <vector>
 
@@ -122,13 +125,18 @@ void write_structured(const fs::path& dir) {
         write_file(dir / "structured-workbook.xlsx", samples::make_xlsx(sheets));
     }
     {
-        // Numbers through number formats: dates, times, decimals, percentages, currencies.
+        // Numbers through number formats: dates and times (dates in their own sheet: Excel has
+        // no negative dates), decimals, percentages, currencies.
         const std::vector<std::pair<int, std::string>> styles{{14, ""},
                                                               {15, ""},
                                                               {17, ""},
                                                               {18, ""},
                                                               {20, ""},
                                                               {22, ""},
+                                                              {164, "yyyy\\-mm\\-dd"},
+                                                              {165, "dd/mm/yyyy hh:mm:ss"},
+                                                              {169, "mmmm d, yyyy"},
+                                                              {171, "dddd"},
                                                               {2, ""},
                                                               {3, ""},
                                                               {4, ""},
@@ -137,28 +145,29 @@ void write_structured(const fs::path& dir) {
                                                               {11, ""},
                                                               {7, ""},
                                                               {37, ""},
-                                                              {164, "yyyy\\-mm\\-dd"},
-                                                              {165, "dd/mm/yyyy hh:mm:ss"},
                                                               {166, "#,##0.000"},
                                                               {167, "[$\u20ac-407]#,##0.00"},
                                                               {168, "0.0%"},
-                                                              {169, "mmmm d, yyyy"},
                                                               {170, "\"Total: \"0"},
-                                                              {171, "dddd"},
                                                               {172, "#,##0;[Red]-#,##0"}};
-        const std::vector<std::string> values{"45292",       "45292.75", "0.30000000000000004",
-                                              "1234.5",      "-1234.5",  "0.125",
-                                              "1234567.891", "100",      "0",
-                                              "36526.5",     "2.5E-3",   "123456789012"};
-        samples::sheet s{"Formats", {}};
-        for (const auto& v : values) {
-            std::vector<samples::cell> row{{v, true}};
-            for (std::size_t i = 0; i < styles.size(); ++i) {
-                row.push_back({v, true, static_cast<int>(i + 1)});
+        const std::size_t date_styles = 10;
+        const std::vector<std::string> dates{"45292", "45292.75", "36526.5", "0.125",
+                                             "100",   "44000.3",  "1234.5",  "47000.999"};
+        const std::vector<std::string> numbers{"45292",  "0.30000000000000004", "1234.5", "-1234.5",
+                                               "0.125",  "1234567.891",         "100",    "0",
+                                               "2.5E-3", "123456789012"};
+        std::vector<samples::sheet> sheets{{"Dates", {}}, {"Numbers", {}}};
+        for (int k = 0; k < 2; ++k) {
+            for (const auto& v : k == 0 ? dates : numbers) {
+                std::vector<samples::cell> row{{v, true}};
+                for (std::size_t i = k == 0 ? 0 : date_styles;
+                     i < (k == 0 ? date_styles : styles.size()); ++i) {
+                    row.push_back({v, true, static_cast<int>(i + 1)});
+                }
+                sheets[static_cast<std::size_t>(k)].rows.push_back(std::move(row));
             }
-            s.rows.push_back(std::move(row));
         }
-        write_file(dir / "structured-formats.xlsx", samples::make_xlsx({s}, styles));
+        write_file(dir / "structured-formats.xlsx", samples::make_xlsx(sheets, styles));
     }
     {
         std::vector<samples::slide> slides;
@@ -267,9 +276,15 @@ std::string one_line(std::string s) {
     return s;
 }
 
-void extract(const fs::path& dir, const fs::path& out) {
+double process_cpu_seconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+void extract(const fs::path& dir, const fs::path& out, const std::string& times_name) {
     fs::create_directories(out);
-    std::ofstream times(out / "times.tsv");
+    std::ofstream times(out / times_name);
     times << "path\tbytes\truns\twall_s\tcpu_s\terror\n";
     for (const auto& rel : corpus_files(dir)) {
         const fs::path path = dir / rel;
@@ -278,14 +293,17 @@ void extract(const fs::path& dir, const fs::path& out) {
         std::string error;
         int runs = 0;
         std::chrono::duration<double> took{};
+        double cpu = 0;
         try {
             ex::extract_file(path, f);  // untimed: the file in the page cache, code warm
             const auto start = std::chrono::steady_clock::now();
+            const double cpu_start = process_cpu_seconds();
             do {
                 text = ex::extract_file(path, f).text;
                 ++runs;
                 took = std::chrono::steady_clock::now() - start;
             } while (took.count() < 0.5);
+            cpu = process_cpu_seconds() - cpu_start;
         } catch (const std::exception& e) {
             error = one_line(e.what());
             runs = std::max(runs, 1);
@@ -294,7 +312,7 @@ void extract(const fs::path& dir, const fs::path& out) {
         char line[128];
         std::snprintf(line, sizeof line, "\t%ju\t%d\t%.6f\t%.6f\t",
                       static_cast<std::uintmax_t>(fs::file_size(path)), runs, took.count() / runs,
-                      took.count() / runs);
+                      cpu / runs);
         times << rel.string() << line << error << "\n" << std::flush;
         std::fprintf(stderr, "ours: %s %d runs\n", rel.c_str(), runs);
     }
@@ -493,43 +511,61 @@ double similarity(const std::vector<std::uint32_t>& a, const std::vector<std::ui
 
 struct timing {
     std::uintmax_t bytes = 0;
-    double seconds = 0;  // per run
+    double seconds = 0;      // wall time per run
+    double cpu_seconds = 0;  // the process's CPU time per run (all its threads)
     std::string error;
 };
 
-std::map<std::string, timing> read_times(const fs::path& tsv) {
+// Every times*.tsv of a run's directory (one per round): each file's fastest round, as the
+// least disturbed by whatever else the machine was doing.
+std::map<std::string, timing> read_times(const fs::path& dir) {
     std::map<std::string, timing> out;
-    std::ifstream in(tsv);
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-        std::vector<std::string> fields;
-        std::size_t start = 0;
-        for (std::size_t tab; (tab = line.find('\t', start)) != std::string::npos;
-             start = tab + 1) {
-            fields.push_back(line.substr(start, tab - start));
-        }
-        fields.push_back(line.substr(start));
-        if (fields.size() < 6) {
+    for (const auto& e : fs::directory_iterator(dir)) {
+        const auto name = e.path().filename().string();
+        if (!name.starts_with("times") || !name.ends_with(".tsv")) {
             continue;
         }
-        out[fields[0]] = {std::stoull(fields[1]), std::stod(fields[3]), fields[5]};
+        std::ifstream in(e.path());
+        std::string line;
+        std::getline(in, line);  // header
+        while (std::getline(in, line)) {
+            std::vector<std::string> fields;
+            std::size_t start = 0;
+            for (std::size_t tab; (tab = line.find('\t', start)) != std::string::npos;
+                 start = tab + 1) {
+                fields.push_back(line.substr(start, tab - start));
+            }
+            fields.push_back(line.substr(start));
+            if (fields.size() < 6) {
+                continue;
+            }
+            const timing t{std::stoull(fields[1]), std::stod(fields[3]), std::stod(fields[4]),
+                           fields[5]};
+            const auto [it, added] = out.try_emplace(fields[0], t);
+            if (!added) {
+                it->second.seconds = std::min(it->second.seconds, t.seconds);
+                it->second.cpu_seconds = std::min(it->second.cpu_seconds, t.cpu_seconds);
+            }
+        }
     }
     return out;
 }
 
 struct format_total {
     int files = 0;
+    int tika_failed = 0;  // files Tika could not read: no similarity, no time
     double min_similarity = 1;
     std::string min_file;
     std::uintmax_t bytes = 0;
     double tika_s = 0;
+    double tika_cpu_s = 0;
     double ours_s = 0;
+    double ours_cpu_s = 0;
 };
 
 int compare(const fs::path& dir, const fs::path& tika, const fs::path& ours) {
-    const auto tika_times = read_times(tika / "times.tsv");
-    const auto our_times = read_times(ours / "times.tsv");
+    const auto tika_times = read_times(tika);
+    const auto our_times = read_times(ours);
     std::map<std::string, format_total> totals;
     std::printf("%-44s %9s %8s %8s %10s %9s %9s\n", "file", "KB", "words T", "words us",
                 "similarity", "Tika ms", "ours ms");
@@ -555,22 +591,37 @@ int compare(const fs::path& dir, const fs::path& tika, const fs::path& ours) {
         ext = ext.empty() ? "(none)" : ext.substr(1);
         auto& total = totals[ext];
         ++total.files;
+        if (!t->second.error.empty()) {
+            ++total.tika_failed;
+            continue;
+        }
         if (sim < total.min_similarity) {
             total.min_similarity = sim;
             total.min_file = rel.filename().string();
         }
         total.bytes += t->second.bytes;
         total.tika_s += t->second.seconds;
+        total.tika_cpu_s += t->second.cpu_seconds;
         total.ours_s += o->second.seconds;
+        total.ours_cpu_s += o->second.cpu_seconds;
     }
+    // MB/s: the format's bytes over the sum of its files' times per run. "per core": over CPU
+    // time (Tika's JVM spends some on other threads: garbage collection, the JIT compiler);
+    // "wall": over elapsed time, one extraction at a time on each side.
     std::printf(
-        "\n| format | files | MB | min similarity | Tika MB/s | ours MB/s | ratio |\n"
-        "|---|---|---|---|---|---|---|\n");
+        "\n| format | files | MB | min similarity | Tika MB/s per core | ours MB/s per core"
+        " | ratio | Tika MB/s wall | ours MB/s wall | ratio wall |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n");
     for (const auto& [ext, t] : totals) {
         const double mb = static_cast<double>(t.bytes) / (1 << 20);
-        std::printf("| %s | %d | %.1f | %.3f (%s) | %.1f | %.1f | %.1f |\n", ext.c_str(), t.files,
-                    mb, t.min_similarity, t.min_file.c_str(), mb / t.tika_s, mb / t.ours_s,
-                    t.tika_s / t.ours_s);
+        std::string files = std::to_string(t.files);
+        if (t.tika_failed > 0) {
+            files += " (" + std::to_string(t.tika_failed) + " unread by Tika)";
+        }
+        std::printf("| %s | %s | %.1f | %.3f (%s) | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n",
+                    ext.c_str(), files.c_str(), mb, t.min_similarity, t.min_file.c_str(),
+                    mb / t.tika_cpu_s, mb / t.ours_cpu_s, t.tika_cpu_s / t.ours_cpu_s,
+                    mb / t.tika_s, mb / t.ours_s, t.tika_s / t.ours_s);
     }
     return 0;
 }
@@ -582,14 +633,14 @@ int main(int argc, char** argv) {
     try {
         if (args.size() == 2 && args[0] == "generate") {
             generate(args[1]);
-        } else if (args.size() == 3 && args[0] == "extract") {
-            extract(args[1], args[2]);
+        } else if ((args.size() == 3 || args.size() == 4) && args[0] == "extract") {
+            extract(args[1], args[2], args.size() == 4 ? args[3] : "times.tsv");
         } else if (args.size() == 4 && args[0] == "compare") {
             return compare(args[1], args[2], args[3]);
         } else {
             std::fprintf(stderr,
                          "usage: bench_extract_corpus generate DIR\n"
-                         "       bench_extract_corpus extract DIR OUT\n"
+                         "       bench_extract_corpus extract DIR OUT [TIMES_NAME]\n"
                          "       bench_extract_corpus compare DIR TIKA_OUT OURS_OUT\n");
             return 2;
         }

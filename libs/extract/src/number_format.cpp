@@ -162,8 +162,7 @@ std::vector<piece> parse_section(std::string_view f) {
         } else if (c == '\\' && i + 1 < f.size()) {
             lit(f.substr(++i, 1));
         } else if (c == '_' && i + 1 < f.size()) {
-            ++i;
-            lit(" ");
+            ++i;  // room the width of the next character: nothing in text (as POI)
         } else if (c == '*' && i + 1 < f.size()) {
             ++i;
         } else if (c == '[') {
@@ -241,10 +240,10 @@ std::string two(int v) {
 }
 
 std::string format_date(double serial, const std::vector<piece>& pieces) {
-    // Whole seconds, rounded as Excel rounds them.
-    const double total = std::floor(serial * 86400.0 + 0.5);
-    const long days = static_cast<long>(std::floor(total / 86400.0));
-    long secs = static_cast<long>(total - static_cast<double>(days) * 86400.0);
+    // Milliseconds rounded, then whole seconds cut (as POI's DateUtil and Java's date format).
+    const double total_ms = std::floor(serial * 86400000.0 + 0.5);
+    const long days = static_cast<long>(std::floor(total_ms / 86400000.0));
+    const long secs = static_cast<long>(total_ms - static_cast<double>(days) * 86400000.0) / 1000;
     int y = 1900;
     int mo = 2;
     int d = 29;  // serial 60: the 29th of February 1900 that Excel believes in
