@@ -954,28 +954,40 @@ class cell_comments_handler : public sax_handler {
     bool in_t_ = false;
 };
 
-// A header or footer of a sheet without its codes (&L &C &R sections, &P, &"font", &12...):
-// sections separated by tabs.
+// A header or footer of a sheet as Tika writes it (Apache POI's HeaderFooter): its left, centre
+// and right sections (&L, &C, &R) joined by tabs, every other code left as it is (&P, &"font",
+// &12, &&); a text that does not start with a code is not shown.
 std::string header_footer_text(std::string_view raw) {
-    std::string out;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] != '&' || i + 1 >= raw.size()) {
-            out.push_back(raw[i]);
-            continue;
-        }
-        const char c = raw[++i];
-        if (c == '&') {
-            out.push_back('&');
-        } else if (c == '"') {
-            const auto close = raw.find('"', i + 1);
-            i = close == std::string_view::npos ? raw.size() : close;
-        } else if (c >= '0' && c <= '9') {
-            while (i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '9') {
+    if (!raw.starts_with('&') || raw.size() < 2) {
+        return {};
+    }
+    std::array<std::string, 3> parts;  // left, centre, right
+    std::size_t part = 1;
+    if (raw[1] != 'L' && raw[1] != 'C' && raw[1] != 'R') {
+        parts[1] = raw;  // no section: all of it is the centre
+    } else {
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            if (raw[i] == '&' && i + 1 < raw.size()) {
+                const char c = raw[i + 1];
+                if (c == 'L' || c == 'C' || c == 'R') {
+                    part = c == 'L' ? 0 : c == 'C' ? 1 : 2;
+                    ++i;
+                    continue;
+                }
+                parts[part].push_back('&');
+                parts[part].push_back(c);  // "&&" and the other codes, as written
                 ++i;
+                continue;
             }
-        } else if ((c == 'C' || c == 'R') && !out.empty()) {
+            parts[part].push_back(raw[i]);
+        }
+    }
+    std::string out = parts[0];
+    for (std::size_t k = 1; k < 3; ++k) {
+        if (!out.empty()) {
             out.push_back('\t');
         }
+        out += parts[k];
     }
     return out;
 }

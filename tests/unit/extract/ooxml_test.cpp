@@ -431,8 +431,28 @@ TEST_CASE("xlsx: comments, headers and footers, shapes and hyperlinks after the 
               "\"><xdr:twoCellAnchor><xdr:sp><xdr:txBody><a:p><a:r><a:t>Shape text</a:t>"
               "</a:r></a:p></xdr:txBody></xdr:sp></xdr:twoCellAnchor></xdr:wsDr>"}});
     CHECK(extract_both(xlsx, format::xlsx) ==
-          "S\ncell\t7\nBob: Seven?\nLeft head\tPage \nFoot & more\nShape "
+          "S\ncell\t7\nBob: Seven?\n&\"Arial,Bold\"&12Left head\tPage &P\t\nShape "
           "text\nhttps://example.com/x\n");
+}
+
+TEST_CASE("xlsx: headers and footers in sections with their codes, as Tika writes them",
+          "[extract][xlsx]") {
+    const std::string ns = samples::s_ns;
+    const auto xlsx = samples::make_zip(
+        {{"xl/workbook.xml",
+          std::string(samples::xml_decl) + "<workbook xmlns=\"" + ns + "\" xmlns:r=\"" +
+              samples::rel_ns +
+              "\"><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"},
+         {"xl/_rels/workbook.xml.rels", samples::rels({{"worksheet", "worksheets/sheet1.xml"}})},
+         {"xl/worksheets/sheet1.xml",
+          "<worksheet xmlns=\"" + ns +
+              "\"><sheetData/><headerFooter><oddHeader>Plain odd head</oddHeader><oddFooter>"
+              "&amp;CFoot &amp;&amp; more</oddFooter><evenHeader>&amp;LEven head</evenHeader>"
+              "<evenFooter>&amp;REven foot</evenFooter><firstHeader>&amp;\"DejaVu Serif,Book\""
+              "&amp;12&amp;A</firstHeader></headerFooter></worksheet>"}});
+    // Tika 3.3.1's text: headers in order, then footers; a plain text is not shown.
+    CHECK(extract_both(xlsx, format::xlsx) ==
+          "S\nEven head\t\t\n&\"DejaVu Serif,Book\"&12&A\t\nFoot && more\t\nEven foot\n");
 }
 
 TEST_CASE("pptx: layout and master text but not their placeholders, notes, comments",
