@@ -44,13 +44,53 @@ constexpr std::array<std::string_view, 38> block_elements{
 
 static_assert(std::is_sorted(block_elements.begin(), block_elements.end()));
 
-// libxml2's HTML parser hands element names over in lower case.
-bool is_block(std::string_view name) {
-    return std::binary_search(block_elements.begin(), block_elements.end(), name);
-}
+enum class html_element { other, block, cell, skipped, head };
 
-bool is_skipped(std::string_view name) {
-    return name == "script" || name == "style" || name == "noscript" || name == "template";
+// What an element does to the text, looked up once per tag (a page has hundreds of thousands).
+// libxml2's HTML parser hands element names over in lower case.
+html_element kind_of(std::string_view name) {
+    if (name.empty() || name.size() > 10) {
+        return html_element::other;
+    }
+    switch (name[0]) {
+        case 'a':
+        case 'b':
+        case 'c':
+        case 'd':
+        case 'f':
+        case 'h':
+        case 'l':
+        case 'm':
+        case 'n':
+        case 'o':
+        case 'p':
+        case 'u':
+            break;
+        case 's':
+            if (name == "script" || name == "style") {
+                return html_element::skipped;
+            }
+            break;
+        case 't':
+            if (name == "td" || name == "th") {
+                return html_element::cell;
+            }
+            if (name == "template") {
+                return html_element::skipped;
+            }
+            break;
+        default:
+            return html_element::other;
+    }
+    if (name == "head") {
+        return html_element::head;
+    }
+    if (name == "noscript") {
+        return html_element::skipped;
+    }
+    return std::binary_search(block_elements.begin(), block_elements.end(), name)
+               ? html_element::block
+               : html_element::other;
 }
 
 class html_text : public sax_handler {
@@ -58,28 +98,39 @@ class html_text : public sax_handler {
     explicit html_text(sink& out) : out_(out) {}
 
     void start(std::string_view name, const attributes&) override {
-        if (is_skipped(name)) {
-            ++skip_;
-        } else if (name == "head") {
-            ++head_;
-        }
-        if (is_block(name)) {
-            out_.line_break();
-        } else if (name == "td" || name == "th") {
-            if (!out_.empty() && out_.text().back() != '\n') {
-                out_.append('\t');
-            }
+        switch (kind_of(name)) {
+            case html_element::skipped:
+                ++skip_;
+                break;
+            case html_element::head:
+                ++head_;
+                break;
+            case html_element::block:
+                out_.line_break();
+                break;
+            case html_element::cell:
+                if (!out_.empty() && out_.text().back() != '\n') {
+                    out_.append('\t');
+                }
+                break;
+            case html_element::other:
+                break;
         }
     }
 
     void end(std::string_view name) override {
-        if (is_skipped(name)) {
-            skip_ -= skip_ > 0;
-        } else if (name == "head") {
-            head_ -= head_ > 0;
-        }
-        if (is_block(name)) {
-            out_.line_break();
+        switch (kind_of(name)) {
+            case html_element::skipped:
+                skip_ -= skip_ > 0;
+                break;
+            case html_element::head:
+                head_ -= head_ > 0;
+                break;
+            case html_element::block:
+                out_.line_break();
+                break;
+            default:
+                break;
         }
     }
 
