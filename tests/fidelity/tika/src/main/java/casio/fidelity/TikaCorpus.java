@@ -1,6 +1,5 @@
 package casio.fidelity;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +18,9 @@ import org.apache.tika.Tika;
 //   1. the whole corpus once, untimed (class loading, JIT: Tika measured warm);
 //   2. each file again, repeated until at least MIN_SECONDS have passed for it, timed.
 // Writes OUT/text/<relative path>.txt with each file's text and OUT/times.tsv (or the name
-// given) with
-// "path  bytes  runs  wall seconds per run  process CPU seconds per run  error": the JVM's CPU
-// time, its garbage collector's and compiler's threads included, is what the extraction costs
-// in cores.
+// given) with "path  bytes  runs  wall seconds per run  process CPU seconds per run  error":
+// the JVM's CPU time, its garbage collector's and compiler's threads included, is what the
+// extraction costs in cores.
 public final class TikaCorpus {
     private static final double MIN_SECONDS = 0.5;
 
