@@ -363,6 +363,10 @@ std::string format_pattern(double v, const std::string& pattern) {
     for (char c : int_part) {
         min_int += c == '0';
     }
+    // A format code comes from the file: no more digits than a double has, whatever it asks.
+    max_dec = std::min(max_dec, 30);
+    min_dec = std::min(min_dec, max_dec);
+    min_int = std::min(min_int, 30);
     const bool thousands = int_part.find(',') != std::string::npos &&
                            int_part.find_last_of("0#?") > int_part.find(',');
     std::string exponent;
@@ -405,8 +409,8 @@ std::string format_pattern(double v, const std::string& pattern) {
     if (ip == "0" && min_int == 0) {
         ip.clear();
     }
-    while (static_cast<int>(ip.size()) < min_int) {
-        ip.insert(0, "0");
+    if (static_cast<int>(ip.size()) < min_int) {
+        ip.insert(0, static_cast<std::size_t>(min_int) - ip.size(), '0');
     }
     if (thousands) {
         ip = group_thousands(ip);
@@ -421,6 +425,9 @@ std::string format_pattern(double v, const std::string& pattern) {
 }  // namespace
 
 std::string format_number(double value, std::string_view code) {
+    if (!std::isfinite(value)) {
+        return general(value);
+    }
     std::vector<std::string_view> sections;
     bool quoted = false;
     std::size_t start = 0;
@@ -454,8 +461,8 @@ std::string format_number(double value, std::string_view code) {
         has_number = has_number || p.kind == piece::number;
     }
     if (is_date) {
-        // Negative dates are not dates in Excel: POI shows General.
-        return value < 0 ? general(value) : format_date(value, pieces);
+        // Negative dates and dates after the year 9999 are not dates in Excel: shown as General.
+        return value < 0 || value >= 2958466 ? general(value) : format_date(value, pieces);
     }
     std::string out;
     if (value < 0 && !sign_in_format) {

@@ -179,6 +179,33 @@ TEST_CASE("xlsx: numbers through their cell's number format, as Tika shows them"
                        format::xlsx) == "S\n0.30000000000000004\n");
 }
 
+TEST_CASE("xlsx: hostile number formats and values give short text, never a crash",
+          "[extract][xlsx]") {
+    const std::vector<std::pair<int, std::string>> styles{
+        {164, std::string(100000, '0')},
+        {165, "0." + std::string(100000, '0')},
+        {166, std::string(50000, 'y') + std::string(50000, 'm')},
+        {167, "[" + std::string(1000, '$')},
+        {168, "\"unterminated"},
+        {169, "0.00E+" + std::string(1000, '0')},
+        {170, ";;;"},
+        {171, "#,##0.00;(#,##0.00);\"-\";@"},
+        {172, "yyyy-mm-dd;;"},
+        {173, "\\"}};
+    samples::sheet s{"S", {}};
+    for (const char* v : {"1e308", "-1e308", "5e-324", "nan", "inf", "45292.5", "-0", "1e20"}) {
+        std::vector<samples::cell> row;
+        for (std::size_t i = 0; i < styles.size(); ++i) {
+            row.push_back({v, true, static_cast<int>(i + 1)});
+        }
+        s.rows.push_back(std::move(row));
+    }
+    const auto text = extract_both(samples::make_xlsx({s}, styles), format::xlsx);
+    CHECK(test::valid_utf8(text));
+    CHECK(text.size() < 200000);  // the long date code: one token per run of letters
+    CHECK_THAT(text, Catch::Contains("2024"));
+}
+
 TEST_CASE("xlsx: inline strings, booleans, formulas and rich shared strings", "[extract][xlsx]") {
     const std::string ns = samples::s_ns;
     const auto xlsx = samples::make_zip(
