@@ -3,6 +3,7 @@
 // <title> is left out, as Tika's content (Elasticsearch's attachment.content) leaves it out: Tika
 // reports it as metadata.
 
+#include <algorithm>
 #include <array>
 
 #include <casio/core/text.hpp>
@@ -42,7 +43,52 @@ constexpr std::array<std::string_view, 38> block_elements{
     "h6",      "header",  "hr",     "li",         "main", "nav", "ol",       "p",
     "pre",     "section", "table",  "title",      "tr",   "ul"};
 
-static_assert(std::is_sorted(block_elements.begin(), block_elements.end()));
+// The same list as a switch: a name is compared with at most five others of its length.
+constexpr bool is_block(std::string_view n) {
+    switch (n.size()) {
+        case 1:
+            return n[0] == 'p';
+        case 2:
+            switch (n[0]) {
+                case 'b':
+                    return n[1] == 'r';
+                case 'd':
+                    return n[1] == 'd' || n[1] == 'l' || n[1] == 't';
+                case 'h':
+                    return (n[1] >= '1' && n[1] <= '6') || n[1] == 'r';
+                case 'l':
+                    return n[1] == 'i';
+                case 'o':
+                case 'u':
+                    return n[1] == 'l';
+                case 't':
+                    return n[1] == 'r';
+                default:
+                    return false;
+            }
+        case 3:
+            return n == "div" || n == "nav" || n == "pre";
+        case 4:
+            return n == "body" || n == "form" || n == "main";
+        case 5:
+            return n == "aside" || n == "table" || n == "title";
+        case 6:
+            return n == "center" || n == "dialog" || n == "figure" || n == "footer" ||
+                   n == "header";
+        case 7:
+            return n == "address" || n == "article" || n == "caption" || n == "details" ||
+                   n == "section";
+        case 8:
+            return n == "fieldset";
+        case 10:
+            return n == "blockquote" || n == "figcaption";
+        default:
+            return false;
+    }
+}
+
+static_assert(std::all_of(block_elements.begin(), block_elements.end(), is_block));
+static_assert(!is_block("a") && !is_block("td") && !is_block("span") && !is_block("h7"));
 
 enum class html_element { other, block, cell, skipped, head };
 
@@ -88,9 +134,7 @@ html_element kind_of(std::string_view name) {
     if (name == "noscript") {
         return html_element::skipped;
     }
-    return std::binary_search(block_elements.begin(), block_elements.end(), name)
-               ? html_element::block
-               : html_element::other;
+    return is_block(name) ? html_element::block : html_element::other;
 }
 
 class html_text : public sax_handler {
