@@ -158,13 +158,16 @@ constexpr const char* s_ns = "http://schemas.openxmlformats.org/spreadsheetml/20
 struct cell {
     std::string value;
     bool number = false;
+    int style = 0;  // index into make_xlsx's cell styles (0: General)
 };
 struct sheet {
     std::string name;
     std::vector<std::vector<cell>> rows;
 };
 
-inline std::string make_xlsx(const std::vector<sheet>& sheets) {
+// `styles`: cell styles 1, 2, ... as (numFmtId, formatCode); an empty code is a built-in format.
+inline std::string make_xlsx(const std::vector<sheet>& sheets,
+                             const std::vector<std::pair<int, std::string>>& styles = {}) {
     const std::string ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.";
     std::vector<std::string> shared;
     std::vector<std::pair<std::string, std::string>> entries;
@@ -186,7 +189,8 @@ inline std::string make_xlsx(const std::vector<sheet>& sheets) {
             for (const auto& c : row) {
                 const auto ref = std::string(1, col++) + std::to_string(r);
                 if (c.number) {
-                    data += "<c r=\"" + ref + "\"><v>" + c.value + "</v></c>";
+                    const auto s = c.style ? " s=\"" + std::to_string(c.style) + "\"" : "";
+                    data += "<c r=\"" + ref + "\"" + s + "><v>" + c.value + "</v></c>";
                 } else {
                     shared.push_back(c.value);
                     data += "<c r=\"" + ref + "\" t=\"s\"><v>" + std::to_string(shared.size() - 1) +
@@ -209,6 +213,23 @@ inline std::string make_xlsx(const std::vector<sheet>& sheets) {
     sst += "</sst>";
     wb_rels.emplace_back("sharedStrings", "sharedStrings.xml");
     overrides.emplace_back("xl/sharedStrings.xml", ct + "sharedStrings+xml");
+    if (!styles.empty()) {
+        std::string fmts;
+        std::string xfs = "<xf numFmtId=\"0\"/>";
+        for (const auto& [id, code] : styles) {
+            if (!code.empty()) {
+                fmts += "<numFmt numFmtId=\"" + std::to_string(id) + "\" formatCode=\"" +
+                        xml_escape(code) + "\"/>";
+            }
+            xfs += "<xf numFmtId=\"" + std::to_string(id) + "\"/>";
+        }
+        entries.emplace_back("xl/styles.xml", std::string(xml_decl) + "<styleSheet xmlns=\"" +
+                                                  s_ns + "\"><numFmts>" + fmts +
+                                                  "</numFmts><cellXfs>" + xfs +
+                                                  "</cellXfs></styleSheet>");
+        wb_rels.emplace_back("styles", "styles.xml");
+        overrides.emplace_back("xl/styles.xml", ct + "styles+xml");
+    }
     entries.emplace_back("xl/workbook.xml", wb);
     entries.emplace_back("xl/sharedStrings.xml", sst);
     entries.emplace_back("xl/_rels/workbook.xml.rels", rels(wb_rels));
@@ -256,7 +277,8 @@ inline std::string make_pptx(const std::vector<slide>& slides) {
                                  a_text_body(slides[i].paragraphs) +
                                  "</p:spTree></p:cSld></p:sld>");
         overrides.emplace_back("ppt/slides/slide" + n + ".xml", ct + "slide+xml");
-        std::vector<std::pair<std::string, std::string>> slide_rels;
+        std::vector<std::pair<std::string, std::string>> slide_rels{
+            {"slideLayout", "../slideLayouts/slideLayout1.xml"}};
         if (!slides[i].notes.empty()) {
             slide_rels.emplace_back("notesSlide", "../notesSlides/notesSlide" + n + ".xml");
             entries.emplace_back("ppt/notesSlides/notesSlide" + n + ".xml",
@@ -269,6 +291,29 @@ inline std::string make_pptx(const std::vector<slide>& slides) {
         entries.emplace_back("ppt/slides/_rels/slide" + n + ".xml.rels", rels(slide_rels));
     }
     pres += "</p:sldIdLst></p:presentation>";
+    // A master and a layout without text: PowerPoint and Apache POI (Tika) want every slide to
+    // have them.
+    pres_rels.emplace_back("slideMaster", "slideMasters/slideMaster1.xml");
+    pres.insert(pres.find("<p:sldIdLst>"),
+                "<p:sldMasterIdLst><p:sldMasterId id=\"2147483648\" "
+                "r:id=\"rId" +
+                    std::to_string(pres_rels.size()) + "\"/></p:sldMasterIdLst>");
+    const std::string empty_tree =
+        "<p:cSld><p:spTree><p:nvGrpSpPr><p:cNvPr id=\"1\" name=\"\"/><p:cNvGrpSpPr/><p:nvPr/>"
+        "</p:nvGrpSpPr><p:grpSpPr/></p:spTree></p:cSld>";
+    entries.emplace_back("ppt/slideMasters/slideMaster1.xml",
+                         std::string(xml_decl) + "<p:sldMaster " + ns + ">" + empty_tree +
+                             "<p:sldLayoutIdLst><p:sldLayoutId id=\"2147483649\" r:id=\"rId1\"/>"
+                             "</p:sldLayoutIdLst></p:sldMaster>");
+    entries.emplace_back("ppt/slideMasters/_rels/slideMaster1.xml.rels",
+                         rels({{"slideLayout", "../slideLayouts/slideLayout1.xml"}}));
+    overrides.emplace_back("ppt/slideMasters/slideMaster1.xml", ct + "slideMaster+xml");
+    entries.emplace_back(
+        "ppt/slideLayouts/slideLayout1.xml",
+        std::string(xml_decl) + "<p:sldLayout " + ns + ">" + empty_tree + "</p:sldLayout>");
+    entries.emplace_back("ppt/slideLayouts/_rels/slideLayout1.xml.rels",
+                         rels({{"slideMaster", "../slideMasters/slideMaster1.xml"}}));
+    overrides.emplace_back("ppt/slideLayouts/slideLayout1.xml", ct + "slideLayout+xml");
     entries.emplace_back("ppt/presentation.xml", pres);
     entries.emplace_back("ppt/_rels/presentation.xml.rels", rels(pres_rels));
     entries.emplace_back("_rels/.rels", rels({{"officeDocument", "ppt/presentation.xml"}}));

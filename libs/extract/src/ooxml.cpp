@@ -15,6 +15,7 @@
 #include <zip.h>
 
 #include "detail.hpp"
+#include "number_format.hpp"
 #include "sax.hpp"
 
 namespace casio::extract::detail {
@@ -881,6 +882,35 @@ class workbook_handler : public sax_handler {
     void text(std::string_view) override {}
 };
 
+// xl/styles.xml: the number format of each cell style.
+class styles_handler : public sax_handler {
+  public:
+    explicit styles_handler(number_formats& f) : formats_(f) {}
+    void start(std::string_view name, const attributes& attrs) override {
+        if (name == "numFmt") {
+            formats_.add_format(number(attr(attrs, "numFmtId")),
+                                std::string(attr(attrs, "formatCode")));
+        } else if (name == "cellXfs") {
+            in_cell_xfs_ = true;
+        } else if (name == "xf" && in_cell_xfs_) {
+            formats_.add_cell_style(number(attr(attrs, "numFmtId")));
+        }
+    }
+    void end(std::string_view name) override {
+        if (name == "cellXfs") {
+            in_cell_xfs_ = false;
+        }
+    }
+    void text(std::string_view) override {}
+
+  private:
+    static int number(std::string_view s) {
+        return static_cast<int>(std::strtol(std::string(s).c_str(), nullptr, 10));
+    }
+    number_formats& formats_;
+    bool in_cell_xfs_ = false;
+};
+
 // xl/commentsN.xml: cell reference -> "Author: text".
 class cell_comments_handler : public sax_handler {
   public:
@@ -924,44 +954,60 @@ class cell_comments_handler : public sax_handler {
     bool in_t_ = false;
 };
 
-// A header or footer of a sheet without its codes (&L &C &R sections, &P, &"font", &12...):
-// sections separated by tabs.
+// A header or footer of a sheet as Tika writes it (Apache POI's HeaderFooter): its left, centre
+// and right sections (&L, &C, &R) joined by tabs, every other code left as it is (&P, &"font",
+// &12, &&); a text that does not start with a code is not shown.
 std::string header_footer_text(std::string_view raw) {
-    std::string out;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] != '&' || i + 1 >= raw.size()) {
-            out.push_back(raw[i]);
-            continue;
-        }
-        const char c = raw[++i];
-        if (c == '&') {
-            out.push_back('&');
-        } else if (c == '"') {
-            const auto close = raw.find('"', i + 1);
-            i = close == std::string_view::npos ? raw.size() : close;
-        } else if (c >= '0' && c <= '9') {
-            while (i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '9') {
+    if (!raw.starts_with('&') || raw.size() < 2) {
+        return {};
+    }
+    std::array<std::string, 3> parts;  // left, centre, right
+    std::size_t part = 1;
+    if (raw[1] != 'L' && raw[1] != 'C' && raw[1] != 'R') {
+        parts[1] = raw;  // no section: all of it is the centre
+    } else {
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            if (raw[i] == '&' && i + 1 < raw.size()) {
+                const char c = raw[i + 1];
+                if (c == 'L' || c == 'C' || c == 'R') {
+                    part = c == 'L' ? 0 : c == 'C' ? 1 : 2;
+                    ++i;
+                    continue;
+                }
+                parts[part].push_back('&');
+                parts[part].push_back(c);  // "&&" and the other codes, as written
                 ++i;
+                continue;
             }
-        } else if ((c == 'C' || c == 'R') && !out.empty()) {
+            parts[part].push_back(raw[i]);
+        }
+    }
+    std::string out = parts[0];
+    for (std::size_t k = 1; k < 3; ++k) {
+        if (!out.empty()) {
             out.push_back('\t');
         }
+        out += parts[k];
     }
     return out;
 }
 
 // Rows as lines, cells separated by tabs: shared strings, inline strings, booleans as
-// TRUE/FALSE, numbers and formula results as written in the file; a cell's comment after its
+// TRUE/FALSE, numbers and numeric formula results through their cell's number format (as
+// Excel and Tika show them), other formula results as written; a cell's comment after its
 // value. Headers and footers are kept for after the rows, as Tika writes them.
 class sheet_handler : public sax_handler {
   public:
-    sheet_handler(sink& out, const shared_strings& shared,
+    sheet_handler(sink& out, const shared_strings& shared, const number_formats& formats,
                   const std::map<std::string, std::string, std::less<>>& comments)
-        : out_(out), shared_(shared), comments_(comments) {}
+        : out_(out), shared_(shared), formats_(formats), comments_(comments) {}
     void start(std::string_view name, const attributes& attrs) override {
         if (name == "c") {
             type_ = attr(attrs, "t");
             ref_ = attr(attrs, "r");
+            const auto s = attr(attrs, "s");
+            style_ =
+                s.empty() ? -1 : static_cast<int>(std::strtol(std::string(s).c_str(), nullptr, 10));
             value_.clear();
             in_cell_ = true;
         } else if (in_cell_ && (name == "v" || name == "t")) {
@@ -1016,6 +1062,9 @@ class sheet_handler : public sax_handler {
                                                                   : std::string_view();
         } else if (type_ == "b") {
             shown = value_ == "1" ? "TRUE" : "FALSE";
+        } else if ((type_.empty() || type_ == "n") && !value_.empty()) {
+            formatted_ = formats_.format(value_, style_);
+            shown = formatted_;
         }
         const auto comment = comments_.find(ref_);
         if (shown.empty() && comment == comments_.end()) {
@@ -1033,7 +1082,10 @@ class sheet_handler : public sax_handler {
 
     sink& out_;
     const shared_strings& shared_;
+    const number_formats& formats_;
     const std::map<std::string, std::string, std::less<>>& comments_;
+    int style_ = -1;
+    std::string formatted_;
     std::string type_;
     std::string ref_;
     std::string value_;
@@ -1064,6 +1116,13 @@ void extract_xlsx(context& ctx, archive& zip, sink& out) {
         shared_strings_handler h(shared);
         zip.parse(shared_part, h);
     }
+    number_formats formats;
+    for (const auto& [id, r] : rels) {
+        if (type_is(r, "/styles") && !r.external && zip.has(r)) {
+            styles_handler h(formats);
+            zip.parse(r.target, h);
+        }
+    }
     workbook_handler wb;
     zip.parse(main, wb);
     // Per sheet, as Tika: its name, its rows, its headers and footers, the text of its drawings'
@@ -1087,7 +1146,7 @@ void extract_xlsx(context& ctx, archive& zip, sink& out) {
         out.line_break();
         out.append(name);
         out.append('\n');
-        sheet_handler h(out, shared, comments.comments);
+        sheet_handler h(out, shared, formats, comments.comments);
         zip.parse(part, h);
         for (const auto* list : {&h.headers, &h.footers}) {
             for (const auto& text : *list) {

@@ -213,7 +213,10 @@ void parse_html(context& ctx, const chunk_reader& read, sax_handler& h) {
     std::vector<char> first(4);
     auto n = read(first.data(), first.size());
     std::string_view head(first.data(), n);
-    auto enc = XML_CHAR_ENCODING_NONE;
+    // UTF-8 unless told otherwise: given no encoding, libxml2 reads any byte over 0x7F as
+    // Latin-1 (mojibake for the UTF-8 pages that declare nothing). A UTF-8 start still gives
+    // way to a <meta> charset, and to Latin-1 at the first byte that is not UTF-8.
+    auto enc = XML_CHAR_ENCODING_UTF8;
     std::size_t bom = 0;
     if (head.starts_with("\xEF\xBB\xBF")) {
         enc = XML_CHAR_ENCODING_UTF8;

@@ -16,6 +16,13 @@ TEST_CASE("xml: character data of all elements, entities decoded", "[extract][xm
                        format::xml) == "one two & \xC3\xA9 <three> ");
 }
 
+TEST_CASE("xml: elements next to each other are separate words, as in Tika", "[extract][xml]") {
+    // Tika's XML parser starts every element with a space.
+    CHECK(extract_both("<r><rec id=\"1\"><name>forecast</name><note>signed today</note></rec>"
+                       "<rec><name>renewal</name></rec></r>",
+                       format::xml) == "forecast signed today renewal");
+}
+
 TEST_CASE("xml: encodings declared or marked by a BOM", "[extract][xml]") {
     CHECK(extract_both("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xE9</a>",
                        format::xml) == "caf\xC3\xA9");
@@ -85,6 +92,9 @@ TEST_CASE("html: the document's charset is honoured", "[extract][html]") {
                        format::html) == "caf\xC3\xA9\n");
     CHECK(extract_both("\xEF\xBB\xBF<html><body>caf\xC3\xA9</body></html>", format::html) ==
           "caf\xC3\xA9\n");
+    // No charset: UTF-8, as Tika's detector finds it.
+    CHECK(extract_both("<html><body><p>caf\xC3\xA9 na\xC3\xAFve \xE2\x82\xAC</p></body></html>",
+                       format::html) == "caf\xC3\xA9 na\xC3\xAFve \xE2\x82\xAC\n");
     // No charset and not UTF-8: read as Latin-1, as browsers read windows-1252.
     const auto text = extract_both("<html><body>caf\xE9</body></html>", format::html);
     CHECK(text == "caf\xC3\xA9\n");

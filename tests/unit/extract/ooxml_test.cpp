@@ -125,6 +125,87 @@ TEST_CASE("xlsx: sheets in workbook order, rows as lines, cells tab-separated", 
           "Accounts\nName\tAmount\nAcme & Co\t1234.5\nSecond\nx\t42\ty\n");
 }
 
+TEST_CASE("xlsx: numbers through their cell's number format, as Tika shows them",
+          "[extract][xlsx]") {
+    // Each row: a number in General, then in each style below. Expected texts are Tika 3.3.1's.
+    const std::vector<std::pair<int, std::string>> styles{{14, ""},
+                                                          {15, ""},
+                                                          {18, ""},
+                                                          {22, ""},
+                                                          {3, ""},
+                                                          {4, ""},
+                                                          {10, ""},
+                                                          {11, ""},
+                                                          {7, ""},
+                                                          {37, ""},
+                                                          {164, "yyyy\\-mm\\-dd"},
+                                                          {165, "[$\xE2\x82\xAC-407]#,##0.00"},
+                                                          {166, "mmmm d, yyyy"},
+                                                          {167, "\"Total: \"0"},
+                                                          {168, "dddd"},
+                                                          {169, "0.0%"}};
+    const std::vector<std::string> values{"45292.75", "0.30000000000000004", "-1234.5", "0.125"};
+    samples::sheet s{"Formats", {}};
+    for (const auto& v : values) {
+        std::vector<samples::cell> row{{v, true}};
+        for (std::size_t i = 0; i < styles.size(); ++i) {
+            // Negative numbers are no dates: only the number formats for -1234.5.
+            const bool date = i < 4 || i == 10 || i == 12 || i == 14;
+            row.push_back({date && v[0] == '-' ? "1" : v, true, static_cast<int>(i + 1)});
+        }
+        s.rows.push_back(std::move(row));
+    }
+    const auto text = extract_both(samples::make_xlsx({s}, styles), format::xlsx);
+    CHECK(text ==
+          "Formats\n"
+          "45292.75\t1/1/24\t1-Jan-24\t6:00 PM\t1/1/24 18:00\t45,293\t45,292.75\t4529275.00%\t"
+          "4.53E+04\t$45,292.75\t45,293\t2024-01-01\t\xE2\x82\xAC"
+          "45,292.75\t"
+          "January 1, 2024\tTotal: 45293\tMonday\t4529275.0%\n"
+          "0.3\t12/31/99\t31-Dec-99\t7:12 AM\t12/31/99 7:12\t0\t0.30\t30.00%\t3.00E-01\t"
+          "$0.30\t0\t1899-12-31\t\xE2\x82\xAC"
+          "0.30\tDecember 31, 1899\tTotal: 0\tSunday\t"
+          "30.0%\n"
+          "-1234.5\t1/1/00\t1-Jan-00\t12:00 AM\t1/1/00 0:00\t-1,235\t-1,234.50\t-123450.00%\t"
+          "-1.23E+03\t($1,234.50)\t(1,235)\t1900-01-01\t-\xE2\x82\xAC"
+          "1,234.50\t"
+          "January 1, 1900\t-Total: 1235\tMonday\t-123450.0%\n"
+          "0.125\t12/31/99\t31-Dec-99\t3:00 AM\t12/31/99 3:00\t0\t0.13\t12.50%\t1.25E-01\t"
+          "$0.13\t0\t1899-12-31\t\xE2\x82\xAC"
+          "0.13\tDecember 31, 1899\tTotal: 0\tSunday\t"
+          "12.5%\n");
+    // Without a style sheet, numbers as written (Tika too).
+    CHECK(extract_both(samples::make_xlsx({{"S", {{{"0.30000000000000004", true}}}}}),
+                       format::xlsx) == "S\n0.30000000000000004\n");
+}
+
+TEST_CASE("xlsx: hostile number formats and values give short text, never a crash",
+          "[extract][xlsx]") {
+    const std::vector<std::pair<int, std::string>> styles{
+        {164, std::string(100000, '0')},
+        {165, "0." + std::string(100000, '0')},
+        {166, std::string(50000, 'y') + std::string(50000, 'm')},
+        {167, "[" + std::string(1000, '$')},
+        {168, "\"unterminated"},
+        {169, "0.00E+" + std::string(1000, '0')},
+        {170, ";;;"},
+        {171, "#,##0.00;(#,##0.00);\"-\";@"},
+        {172, "yyyy-mm-dd;;"},
+        {173, "\\"}};
+    samples::sheet s{"S", {}};
+    for (const char* v : {"1e308", "-1e308", "5e-324", "nan", "inf", "45292.5", "-0", "1e20"}) {
+        std::vector<samples::cell> row;
+        for (std::size_t i = 0; i < styles.size(); ++i) {
+            row.push_back({v, true, static_cast<int>(i + 1)});
+        }
+        s.rows.push_back(std::move(row));
+    }
+    const auto text = extract_both(samples::make_xlsx({s}, styles), format::xlsx);
+    CHECK(test::valid_utf8(text));
+    CHECK(text.size() < 200000);  // the long date code: one token per run of letters
+    CHECK_THAT(text, Catch::Contains("2024"));
+}
+
 TEST_CASE("xlsx: inline strings, booleans, formulas and rich shared strings", "[extract][xlsx]") {
     const std::string ns = samples::s_ns;
     const auto xlsx = samples::make_zip(
@@ -377,8 +458,28 @@ TEST_CASE("xlsx: comments, headers and footers, shapes and hyperlinks after the 
               "\"><xdr:twoCellAnchor><xdr:sp><xdr:txBody><a:p><a:r><a:t>Shape text</a:t>"
               "</a:r></a:p></xdr:txBody></xdr:sp></xdr:twoCellAnchor></xdr:wsDr>"}});
     CHECK(extract_both(xlsx, format::xlsx) ==
-          "S\ncell\t7\nBob: Seven?\nLeft head\tPage \nFoot & more\nShape "
+          "S\ncell\t7\nBob: Seven?\n&\"Arial,Bold\"&12Left head\tPage &P\t\nShape "
           "text\nhttps://example.com/x\n");
+}
+
+TEST_CASE("xlsx: headers and footers in sections with their codes, as Tika writes them",
+          "[extract][xlsx]") {
+    const std::string ns = samples::s_ns;
+    const auto xlsx = samples::make_zip(
+        {{"xl/workbook.xml",
+          std::string(samples::xml_decl) + "<workbook xmlns=\"" + ns + "\" xmlns:r=\"" +
+              samples::rel_ns +
+              "\"><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"},
+         {"xl/_rels/workbook.xml.rels", samples::rels({{"worksheet", "worksheets/sheet1.xml"}})},
+         {"xl/worksheets/sheet1.xml",
+          "<worksheet xmlns=\"" + ns +
+              "\"><sheetData/><headerFooter><oddHeader>Plain odd head</oddHeader><oddFooter>"
+              "&amp;CFoot &amp;&amp; more</oddFooter><evenHeader>&amp;LEven head</evenHeader>"
+              "<evenFooter>&amp;REven foot</evenFooter><firstHeader>&amp;\"DejaVu Serif,Book\""
+              "&amp;12&amp;A</firstHeader></headerFooter></worksheet>"}});
+    // Tika 3.3.1's text: headers in order, then footers; a plain text is not shown.
+    CHECK(extract_both(xlsx, format::xlsx) ==
+          "S\nEven head\t\t\n&\"DejaVu Serif,Book\"&12&A\t\nFoot && more\t\nEven foot\n");
 }
 
 TEST_CASE("pptx: layout and master text but not their placeholders, notes, comments",
