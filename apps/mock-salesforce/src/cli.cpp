@@ -3,6 +3,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "org.hpp"
+
 namespace casio::mock_sf {
 
 const char* cli_usage() noexcept {
@@ -14,7 +16,7 @@ const char* cli_usage() noexcept {
            "N]\n"
            "                       [--truncate-downloads-at BYTES] [--bandwidth-mbps N]\n"
            "                       [--max-in-flight N] [--json-style STYLE] [--locators ORDER]\n"
-           "                       [--damaged-files]\n"
+           "                       [--damaged-files] [--file-kinds LIST] [--file-media-share P]\n"
            "\n"
            "  --bandwidth-mbps N     response bodies paced to N megabits/s per connection\n"
            "                         (fractional allowed; 0 = unlimited, the default)\n"
@@ -34,7 +36,14 @@ const char* cli_usage() noexcept {
            "                         proposal.docx\" (password-protected) and \"Zip bomb.docx\"\n"
            "                         (~1 MB inflating to 1 GiB + 16 MiB); linked from the first\n"
            "                         Account, Opportunity, Contact, Lead, Campaign and Case in\n"
-           "                         turn; a generated org only (not with --fixture)\n";
+           "                         turn; a generated org only (not with --fixture)\n"
+           "  --file-kinds LIST      the extensions generated files take in turn, e.g.\n"
+           "                         pdf,pdf,docx,xlsx,pptx,png (default: every kind, about\n"
+           "                         half of them plain text); any of txt pdf docx csv html\n"
+           "                         json md xml png xlsx pptx rtf\n"
+           "  --file-media-share P   the share (0 to 0.95) of each PDF's and OOXML document's\n"
+           "                         bytes that are images, as in documents from the wild\n"
+           "                         (default 0: text only)\n";
 }
 
 namespace {
@@ -147,6 +156,29 @@ cli_options parse_cli(const std::vector<std::string>& args) {
                 throw cli_error(expected(flag, "compact, pretty, escaped or pretty-escaped", text));
             }
             o.service.json = *style;
+        } else if (flag == "--file-kinds") {
+            auto text = value();
+            o.file_kinds.clear();
+            for (std::size_t at = 0; at <= text.size();) {
+                auto comma = std::min(text.find(',', at), text.size());
+                auto kind = text.substr(at, comma - at);
+                if (!is_file_kind(kind)) {
+                    throw cli_error(expected(flag,
+                                             "extensions among txt pdf docx csv html json md xml "
+                                             "png xlsx pptx rtf, separated by commas",
+                                             text));
+                }
+                o.file_kinds.push_back(kind);
+                at = comma + 1;
+            }
+        } else if (flag == "--file-media-share") {
+            auto text = value();
+            double p = 0;
+            auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
+            if (ec != std::errc() || ptr != text.data() + text.size() || !(p >= 0) || p > 0.95) {
+                throw cli_error(expected(flag, "a share between 0 and 0.95", text));
+            }
+            o.file_media_share = p;
         } else if (flag == "--locators") {
             auto text = value();
             if (text == "any") {

@@ -6,7 +6,8 @@
 //         --latency-ms N, --download-chunk-delay-ms N, --truncate-downloads-at BYTES,
 //         --bandwidth-mbps N (fractional; 0 = unlimited), --max-in-flight N (0 = unlimited).
 // Answers: --json-style compact|pretty|escaped|pretty-escaped, --locators any|sequential.
-// Files: --damaged-files (one unreadable file of each damaged_files kind, file_body.hpp).
+// Files: --damaged-files (one unreadable file of each damaged_files kind, file_body.hpp),
+//        --file-kinds LIST, --file-media-share P (org_options).
 // Every flag also accepts --flag=value.
 
 #include <cstdint>
@@ -26,6 +27,8 @@ struct cli_options {
     std::size_t records = 100;
     std::optional<std::string> fixture;
     bool damaged_files = false;
+    std::vector<std::string> file_kinds;  // --file-kinds (org_options)
+    double file_media_share = 0;          // --file-media-share
     service_options service;
     bool help = false;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <initializer_list>
 #include <vector>
 #include <zlib.h>
 
@@ -114,15 +115,27 @@ std::string content_types(std::string_view overrides) {
     return std::string(xml_decl) +
            R"(<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">)"
            R"(<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>)"
-           R"(<Default Extension="xml" ContentType="application/xml"/>)" +
+           R"(<Default Extension="xml" ContentType="application/xml"/>)"
+           R"(<Default Extension="jpeg" ContentType="image/jpeg"/>)" +
            std::string(overrides) + "</Types>\n";
 }
 
+// Relationships rId1, rId2, ... of the given types and targets.
+std::string relationships(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> type_target) {
+    std::string out =
+        std::string(xml_decl) + R"(<Relationships xmlns=")" + std::string(rels_ns) + R"(">)";
+    int id = 0;
+    for (const auto& [type, target] : type_target) {
+        out += R"(<Relationship Id="rId)" + std::to_string(++id) + R"(" Type=")" +
+               std::string(office_rel) + "/" + std::string(type) + R"(" Target=")" +
+               std::string(target) + R"("/>)";
+    }
+    return out + "</Relationships>\n";
+}
+
 std::string relationships(std::string_view type, std::string_view target) {
-    return std::string(xml_decl) + R"(<Relationships xmlns=")" + std::string(rels_ns) +
-           R"("><Relationship Id="rId1" Type=")" + std::string(office_rel) + "/" +
-           std::string(type) + R"(" Target=")" + std::string(target) + R"("/></Relationships>)" +
-           "\n";
+    return relationships({{type, target}});
 }
 
 struct ooxml_kind {
@@ -171,21 +184,53 @@ ooxml_kind ooxml_of(std::string_view ext) {
         k.line_close = "</t></is></c></row>";
         k.tail = "</sheetData></worksheet>\n";
     } else {  // pptx
+        // A slide master and a layout without text: PowerPoint and Apache POI (Tika, so a
+        // cluster's attachment processor) refuse a slide without them.
+        constexpr std::string_view ns =
+            R"(xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" )"
+            R"(xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" )"
+            R"(xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main")";
+        constexpr std::string_view empty_tree =
+            R"(<p:cSld><p:spTree><p:nvGrpSpPr><p:cNvPr id="1" name=""/><p:cNvGrpSpPr/><p:nvPr/>)"
+            R"(</p:nvGrpSpPr><p:grpSpPr/></p:spTree></p:cSld>)";
+        const std::string pml = std::string(ct) + "presentationml.";
         k.parts = {
             {"[Content_Types].xml",
-             content_types(R"(<Override PartName="/ppt/presentation.xml" ContentType=")" +
-                           std::string(ct) + R"(presentationml.presentation.main+xml"/>)" +
-                           R"(<Override PartName="/ppt/slides/slide1.xml" ContentType=")" +
-                           std::string(ct) + R"(presentationml.slide+xml"/>)")},
+             content_types(
+                 R"(<Override PartName="/ppt/presentation.xml" ContentType=")" + pml +
+                 R"(presentation.main+xml"/>)"
+                 R"(<Override PartName="/ppt/slideMasters/slideMaster1.xml" ContentType=")" +
+                 pml +
+                 R"(slideMaster+xml"/>)"
+                 R"(<Override PartName="/ppt/slideLayouts/slideLayout1.xml" ContentType=")" +
+                 pml +
+                 R"(slideLayout+xml"/>)"
+                 R"(<Override PartName="/ppt/slides/slide1.xml" ContentType=")" +
+                 pml + R"(slide+xml"/>)")},
             {"_rels/.rels", relationships("officeDocument", "ppt/presentation.xml")},
             {"ppt/presentation.xml",
-             std::string(xml_decl) +
-                 R"(<p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:r=")" +
-                 std::string(office_rel) +
-                 R"("><p:sldIdLst><p:sldId id="256" r:id="rId1"/></p:sldIdLst>)"
+             std::string(xml_decl) + "<p:presentation " + std::string(ns) + ">" +
+                 R"(<p:sldMasterIdLst><p:sldMasterId id="2147483648" r:id="rId2"/></p:sldMasterIdLst>)"
+                 R"(<p:sldIdLst><p:sldId id="256" r:id="rId1"/></p:sldIdLst>)"
                  R"(<p:sldSz cx="9144000" cy="6858000"/><p:notesSz cx="6858000" cy="9144000"/>)"
                  "</p:presentation>\n"},
-            {"ppt/_rels/presentation.xml.rels", relationships("slide", "slides/slide1.xml")}};
+            {"ppt/_rels/presentation.xml.rels",
+             relationships({{"slide", "slides/slide1.xml"},
+                            {"slideMaster", "slideMasters/slideMaster1.xml"}})},
+            {"ppt/slideMasters/slideMaster1.xml",
+             std::string(xml_decl) + "<p:sldMaster " + std::string(ns) + ">" +
+                 std::string(empty_tree) +
+                 R"(<p:sldLayoutIdLst><p:sldLayoutId id="2147483649" r:id="rId1"/>)"
+                 "</p:sldLayoutIdLst></p:sldMaster>\n"},
+            {"ppt/slideMasters/_rels/slideMaster1.xml.rels",
+             relationships("slideLayout", "../slideLayouts/slideLayout1.xml")},
+            {"ppt/slideLayouts/slideLayout1.xml", std::string(xml_decl) + "<p:sldLayout " +
+                                                      std::string(ns) + ">" +
+                                                      std::string(empty_tree) + "</p:sldLayout>\n"},
+            {"ppt/slideLayouts/_rels/slideLayout1.xml.rels",
+             relationships("slideMaster", "../slideMasters/slideMaster1.xml")},
+            {"ppt/slides/_rels/slide1.xml.rels",
+             relationships("slideLayout", "../slideLayouts/slideLayout1.xml")}};
         k.main = "ppt/slides/slide1.xml";
         k.head =
             std::string(xml_decl) +
@@ -216,6 +261,18 @@ std::string noise(std::uint64_t seed, std::size_t n) {
         out.push_back(static_cast<char>(x >> 32));
     }
     return out;
+}
+
+// Bytes [offset, offset + n) of an endless stream that looks like compressed image data, the
+// same for the same seed: computed from the offset, so any range is read without the rest.
+void append_media(std::uint64_t seed, std::uint64_t offset, std::uint64_t n, std::string& out) {
+    for (std::uint64_t i = offset; i < offset + n; ++i) {
+        std::uint64_t x = (seed ^ (i >> 3)) + 0x9e3779b97f4a7c15ULL;  // splitmix64
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+        x ^= x >> 31;
+        out.push_back(static_cast<char>(x >> (8 * (i & 7))));
+    }
 }
 
 std::string hex(std::string_view bytes) {
@@ -547,8 +604,12 @@ void file_body::layer::read(std::uint64_t offset, std::uint64_t end, std::string
 // --- kinds ---------------------------------------------------------------------------------
 
 file_body::file_body(std::string_view extension, std::uint64_t size, std::uint64_t salt,
-                     std::string version_id)
-    : extension_(extension), size_(size), salt_(salt), version_id_(std::move(version_id)) {
+                     std::string version_id, double media_share)
+    : extension_(extension),
+      size_(size),
+      salt_(salt),
+      version_id_(std::move(version_id)),
+      media_share_(std::clamp(media_share, 0.0, 0.95)) {
     const std::string_view e = extension_;
     if (e == "pdf") {
         pdf();
@@ -649,22 +710,48 @@ void file_body::pdf() {
     const std::string stream_tail = "ET";
     const std::uint64_t stream_length =
         stream_head.size() + pdf_lines_per_page * pdf_line_width + stream_tail.size();
-    auto page_object = [](std::uint64_t page) {
+    // With a media share, every page has an image (an XObject in its resources, never drawn)
+    // of the size that makes the images that share of the page.
+    const bool images = media_share_ > 0;
+    const std::uint64_t per_page = images ? 3 : 2;  // objects: page, contents[, image]
+    auto page_object = [=](std::uint64_t page) {
+        const auto id = static_cast<unsigned long long>(4 + per_page * page);
+        if (images) {
+            return format(
+                "%10llu 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                "/Resources << /Font << /F1 3 0 R >> /XObject << /Im1 %10llu 0 R >> >> "
+                "/Contents %10llu 0 R >>\nendobj\n",
+                id, id + 2, id + 1);
+        }
         return format(
             "%10llu 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
             "/Resources << /Font << /F1 3 0 R >> >> /Contents %10llu 0 R >>\nendobj\n",
-            static_cast<unsigned long long>(4 + 2 * page),
-            static_cast<unsigned long long>(5 + 2 * page));
+            id, id + 1);
     };
-    auto content_object = [stream_length](std::uint64_t page) {
+    auto content_object = [=](std::uint64_t page) {
         return format("%10llu 0 obj\n<< /Length %10llu >>\nstream\n",
-                      static_cast<unsigned long long>(5 + 2 * page),
+                      static_cast<unsigned long long>(5 + per_page * page),
                       static_cast<unsigned long long>(stream_length));
     };
     const std::uint64_t page_size = page_object(0).size();
     const std::uint64_t content_head_size = content_object(0).size();
     const std::string content_end = "\nendstream\nendobj\n";
-    inner_.width = page_size + content_head_size + stream_length + content_end.size();
+    const std::uint64_t text_width =
+        page_size + content_head_size + stream_length + content_end.size();
+    const std::uint64_t image_length =
+        images ? static_cast<std::uint64_t>(static_cast<double>(text_width) * media_share_ /
+                                            (1 - media_share_))
+               : 0;
+    auto image_object = [=](std::uint64_t page) {
+        return format(
+            "%10llu 0 obj\n<< /Type /XObject /Subtype /Image /Width 640 /Height 480 "
+            "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length %10llu "
+            ">>\nstream\n",
+            static_cast<unsigned long long>(6 + per_page * page),
+            static_cast<unsigned long long>(image_length));
+    };
+    const std::uint64_t image_head_size = images ? image_object(0).size() : 0;
+    inner_.width = text_width + (images ? image_head_size + image_length + content_end.size() : 0);
     inner_.unit = [=, this](std::uint64_t page, std::string& out) {
         out += page_object(page);
         out += content_object(page);
@@ -675,6 +762,11 @@ void file_body::pdf() {
         }
         out += stream_tail;
         out += content_end;
+        if (images) {
+            out += image_object(page);
+            append_media(salt_ + page, 0, image_length, out);
+            out += content_end;
+        }
     };
 
     const std::string header = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
@@ -687,19 +779,22 @@ void file_body::pdf() {
         std::string tree = format("2 0 obj\n<< /Type /Pages /Count %llu /Kids [",
                                   static_cast<unsigned long long>(pages));
         for (std::uint64_t p = 0; p < pages; ++p) {
-            tree += format("%llu 0 R ", static_cast<unsigned long long>(4 + 2 * p));
+            tree += format("%llu 0 R ", static_cast<unsigned long long>(4 + per_page * p));
         }
         tree += "] >>\nendobj\n";
         l.head = header + catalog + tree + font;
-        const std::uint64_t objects = 4 + 2 * pages;  // object 0 included
+        const std::uint64_t objects = 4 + per_page * pages;  // object 0 included
         std::vector<std::uint64_t> offsets{header.size(), header.size() + catalog.size(),
                                            header.size() + catalog.size() + tree.size()};
         for (std::uint64_t p = 0; p < pages; ++p) {
             // At the first digit of the object number, past the padding spaces.
             const std::uint64_t unit = l.head.size() + p * l.width;
             const auto digits = [](std::uint64_t v) { return std::to_string(v).size(); };
-            offsets.push_back(unit + 10 - digits(4 + 2 * p));
-            offsets.push_back(unit + page_size + 10 - digits(5 + 2 * p));
+            offsets.push_back(unit + 10 - digits(4 + per_page * p));
+            offsets.push_back(unit + page_size + 10 - digits(5 + per_page * p));
+            if (images) {
+                offsets.push_back(unit + text_width + 10 - digits(6 + per_page * p));
+            }
         }
         std::string xref =
             format("xref\n0 %llu\n0000000000 65535 f \n", static_cast<unsigned long long>(objects));
@@ -771,13 +866,21 @@ void file_body::ooxml() {
         entries.push_back(e);
     }
     zip_entry main{k.main, 0, 0, static_cast<std::uint32_t>(prefix.size())};
+    // The picture part, after the main part.
+    zip_entry media{k.main.substr(0, k.main.find('/')) + "/media/image1.jpeg", 0, 0, 0};
+    const bool with_media = media_share_ > 0;
     std::uint64_t directory = 22;  // end of central directory
     for (const auto& e : entries) {
         directory += 46 + e.name.size();
     }
     directory += 46 + main.name.size();
-    const std::uint64_t frame = prefix.size() + 30 + main.name.size() + directory;
+    std::uint64_t frame = prefix.size() + 30 + main.name.size() + directory;
+    if (with_media) {
+        media_size_ = static_cast<std::uint64_t>(static_cast<double>(size_) * media_share_);
+        frame += 30 + media.name.size() + media_size_ + 46 + media.name.size();
+    }
     if (frame > size_ || !inner_.fit(size_ - frame)) {
+        media_size_ = 0;
         plain_lines(std::string("PK\x03\x04", 4), "", true);
         well_formed_ = false;
         return;
@@ -795,7 +898,22 @@ void file_body::ooxml() {
     local_header(prefix, main);
     entries.push_back(main);
     prefix_ = std::move(prefix);
-    const auto directory_at = static_cast<std::uint32_t>(prefix_.size() + inner_.size());
+    if (with_media) {
+        media.offset = static_cast<std::uint32_t>(prefix_.size() + inner_.size());
+        media.size = static_cast<std::uint32_t>(media_size_);
+        crc = crc32(0, nullptr, 0);
+        for (std::uint64_t at = 0; at < media_size_; at += 65536) {
+            chunk.clear();
+            append_media(salt_, at, std::min<std::uint64_t>(65536, media_size_ - at), chunk);
+            crc = crc32(crc, reinterpret_cast<const Bytef*>(chunk.data()),
+                        static_cast<uInt>(chunk.size()));
+        }
+        media.crc = static_cast<std::uint32_t>(crc);
+        local_header(media_head_, media);
+        entries.push_back(media);
+    }
+    const auto directory_at = static_cast<std::uint32_t>(prefix_.size() + inner_.size() +
+                                                         media_head_.size() + media_size_);
     for (const auto& e : entries) {
         central_header(suffix_, e);
     }
@@ -825,8 +943,20 @@ void file_body::read(std::uint64_t offset, std::size_t length, std::string& out)
         inner_.read(pos - inner_begin, stop - inner_begin, out);
         pos = stop;
     }
+    const std::uint64_t media_begin = inner_end + media_head_.size();
+    const std::uint64_t media_end = media_begin + media_size_;
+    if (pos < end && pos < media_begin) {
+        const auto n = std::min(end, media_begin) - pos;
+        out.append(media_head_, pos - inner_end, n);
+        pos += n;
+    }
+    if (pos < end && pos < media_end) {
+        const auto n = std::min(end, media_end) - pos;
+        append_media(salt_, pos - media_begin, n, out);
+        pos += n;
+    }
     if (pos < end) {
-        out.append(suffix_, pos - inner_end, end - pos);
+        out.append(suffix_, pos - media_end, end - pos);
     }
 }
 

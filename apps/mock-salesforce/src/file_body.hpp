@@ -56,9 +56,11 @@ inline constexpr std::array mock_words = {
 class file_body {
   public:
     // `extension` lower case, without dot; `salt` picks the words; `version_id` is named in
-    // the lines of plain-text kinds.
+    // the lines of plain-text kinds. `media_share` (0 to 0.95) of a PDF's or an OOXML
+    // document's bytes are images, as in documents from the wild: an image on every PDF page,
+    // a picture part in the zip. Extractors skip them; the text is the rest.
     file_body(std::string_view extension, std::uint64_t size, std::uint64_t salt,
-              std::string version_id);
+              std::string version_id, double media_share = 0);
     // A damaged file (whole in memory; the zip bomb's bytes are built once per process).
     // Never well-formed, no text.
     file_body(damage which, std::uint64_t salt);
@@ -111,7 +113,12 @@ class file_body {
     std::uint64_t lines_per_unit_ = 1;
     std::string prefix_;  // before the layer (OOXML: the zip's other parts, the main part's header)
     layer inner_;
-    std::string suffix_;  // after the layer (OOXML: the central directory)
+    // After the layer: an OOXML picture part (its local header, then `media_size_` bytes that
+    // look like compressed image data).
+    std::string media_head_;
+    std::uint64_t media_size_ = 0;
+    double media_share_ = 0;
+    std::string suffix_;  // at the end (OOXML: the central directory)
 };
 
 }  // namespace casio::mock_sf

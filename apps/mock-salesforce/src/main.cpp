@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
                 return 2;
             }
         } else {
-            o = std::make_unique<org>(org_options{opts.seed, opts.records, opts.damaged_files});
+            o = std::make_unique<org>(org_options{opts.seed, opts.records, opts.damaged_files,
+                                                  opts.file_kinds, opts.file_media_share});
         }
         boost::asio::io_context io;
         http_server* server_ptr = nullptr;

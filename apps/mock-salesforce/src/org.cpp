@@ -116,6 +116,23 @@ const file_kind& kind_of(std::string_view ext) {
     }
     return file_kinds[0];
 }
+
+// The kind of generated file `index`: `kinds` (extensions) in turn, else the default mix.
+const file_kind& kind_at(const std::vector<std::string>& kinds, std::uint64_t index) {
+    if (kinds.empty()) {
+        return file_kinds[index % file_kinds.size()];
+    }
+    return kind_of(kinds[index % kinds.size()]);
+}
+
+}  // namespace
+
+bool is_file_kind(std::string_view extension) {
+    return std::any_of(file_kinds.begin(), file_kinds.end(),
+                       [&](const file_kind& k) { return extension == k.ext; });
+}
+
+namespace {
 constexpr std::array permission_sets = {"Sales_Admin", "Sales_Rep", "Support_Agent",
                                         "Marketing_Viewer"};
 struct group_row {
@@ -243,6 +260,13 @@ org::org(org_options opts) : schema_(std::make_shared<mock_sf::schema>(schema::s
     counts_[static_cast<std::size_t>(cdl_)] = linkable_.size() * slots * 2;
     generated_docs_ = counts_[static_cast<std::size_t>(content_document_)];
     generated_links_ = counts_[static_cast<std::size_t>(cdl_)];
+    for (const auto& k : opts.file_kinds) {
+        if (!is_file_kind(k)) {
+            throw std::invalid_argument("unknown file kind '" + k + "'");
+        }
+    }
+    kinds_ = opts.file_kinds;
+    media_share_ = opts.file_media_share;
     if (opts.damaged_files && n_ > 0) {
         for (std::size_t i = 0; i < damaged_files.size(); ++i) {
             damaged_.push_back(std::make_shared<const file_body>(
@@ -806,7 +830,7 @@ value org::generate(std::size_t object, std::uint32_t index, int field) const {
         static_cast<int>(object) == content_version_) {
         const int damaged = damaged_index(index);
         const auto& kind =
-            damaged < 0 ? file_kinds[index % file_kinds.size()]
+            damaged < 0 ? kind_at(kinds_, index)
                         : kind_of(damaged_files[static_cast<std::size_t>(damaged)].extension);
         const std::uint64_t fh =
             hash(static_cast<std::size_t>(content_document_), index, salt_file);
@@ -1141,8 +1165,9 @@ std::optional<file_info> org::file(std::string_view version_id) const {
         fi.size = fi.body->size();
         return fi;
     }
-    fi.body = std::make_shared<const file_body>(
-        fi.extension, fi.size, hash(r->object_index(), r->index(), salt_file), fi.version_id);
+    fi.body = std::make_shared<const file_body>(fi.extension, fi.size,
+                                                hash(r->object_index(), r->index(), salt_file),
+                                                fi.version_id, media_share_);
     return fi;
 }
 

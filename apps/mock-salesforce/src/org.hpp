@@ -69,7 +69,16 @@ struct org_options {
     // generated ones, each linked from the first record of one of Account, Opportunity,
     // Contact, Lead, Campaign and Case in turn (none when `records` is 0).
     bool damaged_files = false;
+    // The extensions generated files cycle through (each one of file_kind_names()); empty: the
+    // default mix of every kind.
+    std::vector<std::string> file_kinds;
+    // The share of a PDF's or an OOXML document's bytes that are images (file_body).
+    double file_media_share = 0;
 };
+
+// The file extensions mock-salesforce generates: txt pdf docx csv html json md xml png xlsx
+// pptx rtf.
+bool is_file_kind(std::string_view extension);
 
 // A file body derived from a ContentVersion: read any byte range without holding the file.
 struct file_info {
@@ -160,6 +169,8 @@ class org {
     std::size_t generated_docs_ = 0;
     std::size_t generated_links_ = 0;
     std::vector<std::shared_ptr<const file_body>> damaged_;
+    std::vector<std::string> kinds_;  // org_options::file_kinds
+    double media_share_ = 0;
     // The damaged file of a ContentDocument/ContentVersion index, or -1.
     int damaged_index(std::uint64_t index) const;
 };

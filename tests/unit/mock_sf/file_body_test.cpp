@@ -8,6 +8,8 @@
 #include <random>
 #include <zlib.h>
 
+#include <casio/extract/extract.hpp>
+
 #include "support/words.hpp"
 
 using casio::mock_sf::file_body;
@@ -146,7 +148,7 @@ TEST_CASE("generated OOXML files are zips whose main part holds the text", "[moc
          std::vector<expect>{{"docx", "word/document.xml", "<w:t>", "</w:t>"},
                              {"xlsx", "xl/worksheets/sheet1.xml", "<t>", "</t>"},
                              {"pptx", "ppt/slides/slide1.xml", "<a:t>", "</a:t>"}}) {
-        for (std::uint64_t size : {3000ULL, 65536ULL, 1048577ULL}) {
+        for (std::uint64_t size : {8000ULL, 65536ULL, 1048577ULL}) {
             INFO(e.kind << " of " << size << " bytes");
             const file_body b(e.kind, size, 9, "068000000000001AAA");
             REQUIRE(b.well_formed());
@@ -163,6 +165,42 @@ TEST_CASE("generated OOXML files are zips whose main part holds the text", "[moc
             }
             CHECK(words(element_text(main->data, e.open, e.close)) == expected);
             CHECK(expected.size() > 10);
+        }
+    }
+}
+
+TEST_CASE("documents with images: that share of their bytes, the rest text an extractor reads",
+          "[mock_sf][files]") {
+    for (const std::string kind : {"pdf", "docx", "xlsx", "pptx"}) {
+        for (std::uint64_t size : {65536ULL, 1048577ULL, 3145729ULL}) {
+            INFO(kind << " of " << size << " bytes");
+            const file_body plain(kind, size, 4, "068000000000001AAA");
+            const file_body b(kind, size, 4, "068000000000001AAA", 0.75);
+            REQUIRE(b.well_formed());
+            const std::string bytes = whole(b);
+            REQUIRE(bytes.size() == size);
+            std::string pieces;  // any range reads the same bytes
+            for (std::uint64_t at = 0; at < size; at += 7777) {
+                b.read(at, 7777, pieces);
+            }
+            CHECK(pieces == bytes);
+            // About a quarter of the text of the same file without images.
+            const double ratio =
+                static_cast<double>(b.text().size()) / static_cast<double>(plain.text().size());
+            CHECK(ratio > 0.15);  // less in a small file: its frame weighs more
+            CHECK(ratio < 0.3);
+            casio::extract::limits l;
+            const auto r = casio::extract::extract_bytes(
+                bytes, casio::extract::format_of("x." + kind), l, "x." + kind);
+            CHECK(casio::test::first_word_difference(r.text, b.text()) == "");
+            if (kind != "pdf") {  // a valid zip: every CRC right, the picture a part of it
+                const auto parts = unzip(bytes);
+                const auto media = std::find_if(parts.begin(), parts.end(), [](const auto& p) {
+                    return p.name.ends_with("/media/image1.jpeg");
+                });
+                REQUIRE(media != parts.end());
+                CHECK(media->data.size() == size * 3 / 4);
+            }
         }
     }
 }
