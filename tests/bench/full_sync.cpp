@@ -8,7 +8,7 @@
 //
 //   bench_full_sync <bin dir> [records per object] [--metadata-only] [--latency-ms N]
 //                   [--seed S] [--bandwidth-mbps M] [--config-extra YAML]
-//                   [--large-file EXT:BYTES]
+//                   [--large-file EXT:BYTES] [--file-kinds LIST] [--file-media-share P]
 //
 // <bin dir> holds connectors-asio/connectors-asio, mock-elasticsearch/mock-elasticsearch and
 // mock-salesforce/mock-salesforce (build/release/apps). `--metadata-only` sets
@@ -19,7 +19,10 @@
 // `--large-file pdf:209715200` makes the org's first file of that extension BYTES long (through
 // mock-salesforce's admin API) and raises service.max_file_download_size to fit it: peak RSS
 // then shows what one very large file costs. The bytes of the `_bulk` bodies sent to
-// Elasticsearch come from connectors-asio's summary line.
+// Elasticsearch come from connectors-asio's summary line. `--file-kinds` and
+// `--file-media-share` go to mock-salesforce (the mix of files and the share of images in
+// documents): a file-heavy org is e.g. `--file-kinds pdf,pdf,docx,xlsx,pptx,png
+// --file-media-share 0.75`.
 
 #include <cerrno>
 #include <chrono>
@@ -198,7 +201,7 @@ int run(int argc, char** argv) {
         std::fprintf(stderr,
                      "usage: bench_full_sync <bin dir> [records per object] [--metadata-only] "
                      "[--latency-ms N] [--seed S] [--bandwidth-mbps M] [--config-extra YAML] "
-                     "[--large-file EXT:BYTES]\n");
+                     "[--large-file EXT:BYTES] [--file-kinds LIST] [--file-media-share P]\n");
         return 2;
     }
     const std::filesystem::path bin_dir = argv[1];
@@ -209,6 +212,7 @@ int run(int argc, char** argv) {
     std::string bandwidth;
     std::string config_extra;
     std::string large_ext;
+    std::vector<std::string> sf_extra;
     std::uint64_t large_bytes = 0;
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
@@ -229,6 +233,9 @@ int run(int argc, char** argv) {
             bandwidth = value();
         } else if (a == "--config-extra") {
             config_extra = value();
+        } else if (a == "--file-kinds" || a == "--file-media-share") {
+            sf_extra.push_back(a);
+            sf_extra.push_back(value());
         } else if (a == "--large-file") {
             const auto v = value();
             const auto colon = v.find(':');
@@ -254,6 +261,7 @@ int run(int argc, char** argv) {
     if (!bandwidth.empty()) {
         sf_args.insert(sf_args.end(), {"--bandwidth-mbps", bandwidth});
     }
+    sf_args.insert(sf_args.end(), sf_extra.begin(), sf_extra.end());
     auto sf = child_process::start_server((bin_dir / "mock-salesforce/mock-salesforce"), sf_args);
 
     const auto dir = std::filesystem::temp_directory_path() /
