@@ -238,3 +238,20 @@ TEST_CASE("conf/config.yml loads without warnings", "[config][example]") {
     CHECK(r.unused.empty());
     CHECK(r.cfg.connectors.size() == 1);
 }
+
+TEST_CASE("docker/config.yml loads without a warning and points at the compose extraction service",
+          "[config][docker]") {
+    std::ifstream in(CASIO_SOURCE_DIR "/docker/config.yml");
+    std::stringstream text;
+    text << in.rdbuf();
+    REQUIRE(!text.str().empty());
+    auto r = app::load_settings_string(text.str(), "docker/config.yml", fake_env{}.lookup());
+    CHECK(r.warnings.empty());
+    CHECK(r.unused.empty());
+    CHECK(r.cfg.extraction_service.host == "http://extraction-service:8090");
+    CHECK(r.cfg.extraction.mode == casio::sync::extraction_mode::attachment);
+    fake_env local;
+    local.vars["EXTRACTION_MODE"] = "local";
+    auto l = app::load_settings_string(text.str(), "docker/config.yml", local.lookup());
+    CHECK(l.cfg.extraction.mode == casio::sync::extraction_mode::local);
+}
