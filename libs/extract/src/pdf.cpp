@@ -78,21 +78,21 @@ class owned_stream : private owned_bytes, public MemStream {
                     static_cast<Goffset>(bytes.size()), std::move(dict)) {}
 };
 
-class font_streams {
+class font_cache {
   public:
-    explicit font_streams(XRef& xref) : xref_(xref) {}
+    explicit font_cache(XRef& xref) : xref_(xref) {}
 
-    // The font streams of `resources` (a page's, then its forms', two levels down).
+    // The fonts of `resources` (a page's, then its forms', two levels down).
     void prepare(const Object& resources, int depth = 0) {
         if (!resources.isDict() || depth > 2) {
             return;
         }
-        const Object fonts = resources.dictLookup("Font");
+        const Object fonts = pin(resources.dictLookupNF("Font"));
         if (fonts.isDict()) {
             for (int i = 0; i < fonts.dictGetLength(); ++i) {
                 const Object& ref = fonts.dictGetValNF(i);
-                if (ref.isRef() && seen_.insert(ref.getRef()).second) {
-                    font(ref.fetch(&xref_));
+                if (ref.isRef()) {
+                    font(pin(ref));
                 }
             }
         }
@@ -112,26 +112,55 @@ class font_streams {
     }
 
   private:
+    // The font dictionary `dict` (seen for the first time) and its descendant's.
     void font(const Object& dict) {
         if (!dict.isDict()) {
             return;
         }
         decode(dict.dictLookupNF("ToUnicode"));
-        const Object descriptor = dict.dictLookup("FontDescriptor");
+        pin(dict.dictLookupNF("Widths"));
+        if (const Object& encoding = dict.dictLookupNF("Encoding"); encoding.isRef()) {
+            if (xref_.fetch(encoding.getRef()).isStream()) {
+                decode(encoding);  // a CMap
+            } else {
+                pin(encoding);
+            }
+        }
+        const Object descriptor = pin(dict.dictLookupNF("FontDescriptor"));
         if (descriptor.isDict()) {
             for (const char* key : {"FontFile", "FontFile2", "FontFile3"}) {
                 decode(descriptor.dictLookupNF(key));
             }
         }
         // A composite font's one descendant.
-        const Object descendants = dict.dictLookup("DescendantFonts");
+        const Object descendants = pin(dict.dictLookupNF("DescendantFonts"));
         if (descendants.isArray() && descendants.arrayGetLength() > 0) {
-            const Object descendant = descendants.arrayGet(0);
+            const Object& ref = descendants.arrayGetNF(0);
+            const Object descendant = ref.isRef() ? pin(ref) : ref.copy();
             if (descendant.isDict() && !descendant.dictLookup("DescendantFonts").isArray()) {
                 decode(descendant.dictLookupNF("CIDToGIDMap"));
+                pin(descendant.dictLookupNF("W"));
                 font(descendant);
             }
         }
+    }
+
+    // The object `ref` points to; the first time, a dictionary or array is kept as the
+    // cross-reference table's own (an object of an object stream is otherwise parsed again
+    // whenever the stream falls out of poppler's cache of five). Anything else, null.
+    Object pin(const Object& ref) {
+        if (!ref.isRef()) {
+            return ref.isDict() || ref.isArray() ? ref.copy() : Object(objNull);
+        }
+        const bool first = seen_.insert(ref.getRef()).second;
+        Object target = ref.fetch(&xref_);
+        if (!target.isDict() && !target.isArray()) {
+            return Object(objNull);
+        }
+        if (first) {
+            xref_.setModifiedObject(&target, ref.getRef());
+        }
+        return first ? std::move(target) : Object(objNull);
     }
 
     // The stream `ref` points to, decoded and put back unfiltered.
@@ -216,7 +245,7 @@ void extract_pdf(context& ctx, input& in, sink& out) {
         }
         ctx.fail("not a valid PDF file (corrupt or truncated)");
     }
-    font_streams fonts(*doc->getXRef());
+    font_cache fonts(*doc->getXRef());
     std::string page_text;
     const int pages = doc->getNumPages();
     for (int i = 1; i <= pages && !out.full(); ++i) {
