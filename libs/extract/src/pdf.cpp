@@ -7,8 +7,8 @@
 // program (and ToUnicode map) from its compressed stream again: on a manual of a few hundred
 // pages that was over half the time. PDFBox keeps a document's fonts. Here, before a page is
 // displayed, the font streams its resources refer to are decoded once and put back into the
-// document's cross-reference table as plain in-memory streams, so that later pages only read
-// them.
+// document's cross-reference table as plain in-memory streams, and the fonts' dictionaries are
+// kept there as first read, so that later pages only read them.
 
 #include <GlobalParams.h>
 #include <Outline.h>
@@ -18,7 +18,6 @@
 #include <TextOutputDev.h>
 #include <XRef.h>
 #include <goo/GooString.h>
-#include <limits>
 #include <memory>
 #include <set>
 #include <string>
@@ -32,8 +31,11 @@ namespace {
 // poppler reports every oddity of a damaged file on stderr; the caller gets one error instead.
 void quiet(ErrorCategory, Goffset, const char*) {}
 
+// poppler's settings for the whole process, never torn down: a worker thread may still be
+// extracting while static objects are destroyed at exit.
 void init_poppler() {
-    static const GlobalParamsIniter params(quiet);
+    static const auto* params = new GlobalParamsIniter(quiet);
+    static_cast<void>(params);
 }
 
 // The outline's titles, depth first, one per line.
