@@ -9,8 +9,13 @@ if(CASIO_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
   include(Catch)
 endif()
-# Text extraction (libs/extract): PDF through poppler-cpp, OOXML through libzip and libxml2.
+# Text extraction (libs/extract): PDF through poppler's core API (libpoppler-private-dev, whose
+# headers are those of the installed libpoppler, so the unstable ABI matches), OOXML through libzip
+# and libxml2.
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(POPPLER_CPP REQUIRED IMPORTED_TARGET GLOBAL poppler-cpp)
+pkg_check_modules(POPPLER REQUIRED IMPORTED_TARGET GLOBAL poppler)
+if(NOT EXISTS "${POPPLER_INCLUDEDIR}/poppler/TextOutputDev.h")
+  message(FATAL_ERROR "poppler's private headers are missing: install libpoppler-private-dev")
+endif()
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET GLOBAL libzip)
 find_package(LibXml2 REQUIRED)

@@ -96,3 +96,80 @@ TEST_CASE("pdf: several files at once from several threads", "[extract][pdf][thr
         CHECK(texts[i] == "Document " + std::to_string(i) + "\nsecond page\n");
     }
 }
+
+namespace {
+
+// A PDF of the given objects (object i + 1), a correct xref table, the catalog as object 1.
+std::string pdf_of(const std::vector<std::string>& objects) {
+    std::string pdf = "%PDF-1.4\n";
+    std::vector<std::size_t> offsets;
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        offsets.push_back(pdf.size());
+        pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
+    }
+    const auto xref = pdf.size();
+    pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
+    for (const auto off : offsets) {
+        char entry[21];
+        std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", off);
+        pdf += entry;
+    }
+    return pdf + "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
+           " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+}
+
+// A stream object of `data`, hex-encoded behind an ASCIIHexDecode filter.
+std::string hex_stream(const std::string& data) {
+    std::string hex;
+    for (const unsigned char c : data) {
+        static constexpr char digits[] = "0123456789ABCDEF";
+        hex += digits[c >> 4];
+        hex += digits[c & 15];
+    }
+    hex += '>';
+    return "<< /Length " + std::to_string(hex.size()) + " /Filter /ASCIIHexDecode >>\nstream\n" +
+           hex + "\nendstream";
+}
+
+std::string plain_stream(const std::string& data) {
+    return "<< /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream";
+}
+
+}  // namespace
+
+TEST_CASE("pdf: a font whose glyphs have text only through its ToUnicode map, on every page",
+          "[extract][pdf]") {
+    // The font's streams (ToUnicode map, embedded program) are read once for the document, and
+    // every page and form using the font, under any name, gets the same text.
+    const std::string cmap =
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        "/CMapName /Custom def /CMapType 2 def\n"
+        "1 begincodespacerange <00> <FF> endcodespacerange\n"
+        "5 beginbfchar <01> <0063> <02> <0061> <03> <0066> <04> <00E9> <05> <0073> endbfchar\n"
+        "endcmap CMapName currentdict /CMap defineresource pop end end\n";
+    const auto page = [](int contents, const std::string& resources) {
+        return "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << " + resources +
+               " >> /Contents " + std::to_string(contents) + " 0 R >>";
+    };
+    const auto pdf = pdf_of({
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [12 0 R 13 0 R 14 0 R] /Count 3 >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Custom /FirstChar 1 /LastChar 5 /Widths 4 0 "
+        "R /Encoding 5 0 R /ToUnicode 6 0 R /FontDescriptor 7 0 R >>",
+        "[500 500 500 500 500]",
+        "<< /Type /Encoding /Differences [1 /g1 /g2 /g3 /g4 /g5] >>",
+        hex_stream(cmap),
+        "<< /Type /FontDescriptor /FontName /Custom /Flags 4 /FontBBox [0 0 1000 1000] "
+        "/ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile 8 0 R >>",
+        hex_stream("%!PS-AdobeFont-1.0: Custom\nnot really a font program\n"),
+        plain_stream("BT /F1 12 Tf 72 720 Td <01020304> Tj ET"),
+        plain_stream("BT /F7 12 Tf 72 720 Td <0102030405> Tj ET"),
+        "<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F2 3 0 R "
+        ">> >> /Length 38 >>\nstream\nBT /F2 12 Tf 72 700 Td <050203> Tj ET\nendstream",
+        page(9, "/Font << /F1 3 0 R >>"),
+        page(10, "/Font << /F7 3 0 R >>"),
+        page(15, "/XObject << /X1 11 0 R >>"),
+        plain_stream("q /X1 Do Q"),
+    });
+    CHECK(extract_both(pdf, format::pdf) == "caf\xC3\xA9\ncaf\xC3\xA9s\nsaf\n");
+}
