@@ -75,16 +75,7 @@ TEST_CASE("extraction service: each file's body is the text extraction-service r
         {"--port", "0", "--workers", "2", "--shared-volume-dir", volume.path.string()});
     environment_options opts;
     opts.records = "110";
-    // A connector that asks for the extraction service (appended to the connectors list,
-    // the config's last section), and the service's section.
-    opts.extra_config =
-        std::string("  - connector_id: sf-tes\n") + "    service_type: salesforce\n" +
-        "    index_name: search-sf-tes\n" + "    configuration:\n" +
-        "      domain: mock\n      client_id: id\n      client_secret: secret\n" +
-        "      standard_objects_to_sync: \"*\"\n" + "      use_text_extraction_service: true\n" +
-        "extraction_service:\n" + "  host: " + service.base_url() + "\n" +
-        "  use_file_pointers: " + (pointers ? "true" : "false") + "\n" +
-        "  shared_volume_dir: " + volume.path.string() + "\n";
+    opts.extra_config = extraction_service_connector(service.base_url(), pointers, volume.path);
     environment env(opts);
     auto r = env.sync("sf-tes", std::chrono::seconds(120));
     INFO(r.output);

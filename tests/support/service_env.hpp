@@ -301,6 +301,21 @@ struct environment_options {
     std::vector<std::string> extra_connectors;
 };
 
+// The config.yml tail for a connector sf-tes (index search-sf-tes, every standard object) that
+// asks for the extraction service, and the extraction_service section pointing at `url` (files
+// passed through `volume` with `pointers`, else in the request body). Goes into
+// environment_options::extra_config: the connectors list is the config's last section.
+inline std::string extraction_service_connector(const std::string& url, bool pointers,
+                                                const std::filesystem::path& volume) {
+    return std::string("  - connector_id: sf-tes\n") + "    service_type: salesforce\n" +
+           "    index_name: search-sf-tes\n" + "    configuration:\n" +
+           "      domain: mock\n      client_id: id\n      client_secret: secret\n" +
+           "      standard_objects_to_sync: \"*\"\n" + "      use_text_extraction_service: true\n" +
+           "extraction_service:\n" + "  host: " + url + "\n" +
+           "  use_file_pointers: " + (pointers ? "true" : "false") + "\n" +
+           "  shared_volume_dir: " + volume.string() + "\n";
+}
+
 // mock-elasticsearch + mock-salesforce and a config.yml with four Salesforce connectors:
 // sf-service (for the service), sf-oneshot (for `sync`), sf-dls (document-level security)
 // and sf-bad (a wrong client secret).

@@ -10,6 +10,7 @@
 #include <casio/extract/extract.hpp>
 
 #include "file_body.hpp"
+#include "file_bytes.hpp"
 #include "helpers.hpp"
 
 using casio::mock_sf::damage;
@@ -20,22 +21,10 @@ using casio::mock_sf::org;
 using casio::mock_sf::org_options;
 using casio::mock_sf::test::records;
 using casio::mock_sf::test::str;
+using casio::mock_sf::test::u32;
+using casio::mock_sf::test::whole;
 
 namespace {
-
-std::string whole(const file_body& b) {
-    std::string out;
-    b.read(0, b.size(), out);
-    return out;
-}
-
-std::uint32_t u32(const std::string& s, std::size_t at) {
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) {
-        v = (v << 8) | static_cast<unsigned char>(s.at(at + static_cast<std::size_t>(i)));
-    }
-    return v;
-}
 
 std::string utf16(std::string_view ascii) {
     std::string out;

@@ -10,33 +10,18 @@
 
 #include <casio/extract/extract.hpp>
 
+#include "file_bytes.hpp"
 #include "support/words.hpp"
 
 using casio::mock_sf::file_body;
+using casio::mock_sf::test::u16;
+using casio::mock_sf::test::u32;
+using casio::mock_sf::test::whole;
 
 namespace {
 
 const std::vector<std::string> kinds = {"txt", "md",  "csv",  "json", "xml",  "html",
                                         "rtf", "pdf", "docx", "xlsx", "pptx", "png"};
-
-std::string whole(const file_body& b) {
-    std::string out;
-    b.read(0, b.size(), out);
-    return out;
-}
-
-std::uint32_t u32(const std::string& s, std::size_t at) {
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) {
-        v = (v << 8) | static_cast<unsigned char>(s.at(at + static_cast<std::size_t>(i)));
-    }
-    return v;
-}
-
-std::uint16_t u16(const std::string& s, std::size_t at) {
-    return static_cast<std::uint16_t>(static_cast<unsigned char>(s.at(at)) |
-                                      (static_cast<unsigned char>(s.at(at + 1)) << 8));
-}
 
 struct zip_part {
     std::string name;
