@@ -4,7 +4,6 @@
 #include "sax.hpp"
 
 #include <cstring>
-#include <libxml/HTMLparser.h>
 #include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -68,16 +67,6 @@ void on_end_ns(void* ctx, const xmlChar* localname, const xmlChar*, const xmlCha
     guarded(ctx, [&](sax_handler& h) { h.end(sv(localname)); });
 }
 
-void on_start_html(void* ctx, const xmlChar* name, const xmlChar** atts) {
-    guarded(ctx, [&](sax_handler& h) {
-        h.start(sv(name), attributes::pairs(reinterpret_cast<const char* const*>(atts)));
-    });
-}
-
-void on_end_html(void* ctx, const xmlChar* name) {
-    guarded(ctx, [&](sax_handler& h) { h.end(sv(name)); });
-}
-
 void quiet(void*, const char*, ...) {}
 void quiet_structured(void*, xmlErrorPtr) {}
 
@@ -89,17 +78,12 @@ void silence_this_thread() {
 }
 
 struct ctxt_deleter {
-    bool html;
     void operator()(xmlParserCtxtPtr c) const noexcept {
         if (c->myDoc) {
             xmlFreeDoc(c->myDoc);
             c->myDoc = nullptr;
         }
-        if (html) {
-            htmlFreeParserCtxt(c);
-        } else {
-            xmlFreeParserCtxt(c);
-        }
+        xmlFreeParserCtxt(c);
     }
 };
 using ctxt_ptr = std::unique_ptr<xmlParserCtxt, ctxt_deleter>;
@@ -117,20 +101,19 @@ std::string last_error(xmlParserCtxtPtr c) {
 }
 
 void feed(context& ctx, const chunk_reader& read, xmlParserCtxtPtr c, sax_handler& h,
-          std::string_view what, bool strict) {
+          std::string_view what) {
     std::vector<char> buf(chunk_size);
     for (;;) {
         ctx.check_time();
         const auto n = read(buf.data(), buf.size());
-        const int rc = strict ? xmlParseChunk(c, buf.data(), static_cast<int>(n), n == 0)
-                              : htmlParseChunk(c, buf.data(), static_cast<int>(n), n == 0);
+        const int rc = xmlParseChunk(c, buf.data(), static_cast<int>(n), n == 0);
         if (h.failure) {
             std::rethrow_exception(h.failure);
         }
         if (h.done()) {
             return;
         }
-        if (strict && (rc != 0 || !c->wellFormed)) {
+        if ((rc != 0 || !c->wellFormed)) {
             ctx.fail(std::string(what) + ": " + last_error(c));
         }
         if (n == 0) {
@@ -185,59 +168,13 @@ void parse_xml(context& ctx, const chunk_reader& read, sax_handler& h, std::stri
     std::vector<char> first(4);
     const auto n = read(first.data(), first.size());
     ctxt_ptr c(xmlCreatePushParserCtxt(&sax, nullptr, first.data(), static_cast<int>(n), nullptr),
-               ctxt_deleter{false});
+               ctxt_deleter{});
     if (!c) {
         throw std::bad_alloc();
     }
     c->_private = &h;
     xmlCtxtUseOptions(c.get(), XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    feed(ctx, read, c.get(), h, what, true);
-}
-
-void parse_html(context& ctx, const chunk_reader& read, sax_handler& h) {
-    init_libxml();
-    silence_this_thread();
-    htmlSAXHandler sax;
-    std::memset(&sax, 0, sizeof sax);
-    sax.startElement = on_start_html;
-    sax.endElement = on_end_html;
-    sax.characters = on_text;
-    sax.cdataBlock = on_text;
-    sax.ignorableWhitespace = on_text;
-    sax.warning = quiet;
-    sax.error = quiet;
-    sax.fatalError = quiet;
-    // A byte-order mark decides the encoding (libxml2's HTML push parser does not look for one);
-    // without one, a <meta> charset does, else UTF-8 falling back to Latin-1 on the first
-    // invalid byte.
-    std::vector<char> first(4);
-    auto n = read(first.data(), first.size());
-    std::string_view head(first.data(), n);
-    // UTF-8 unless told otherwise: given no encoding, libxml2 reads any byte over 0x7F as
-    // Latin-1 (mojibake for the UTF-8 pages that declare nothing). A UTF-8 start still gives
-    // way to a <meta> charset, and to Latin-1 at the first byte that is not UTF-8.
-    auto enc = XML_CHAR_ENCODING_UTF8;
-    std::size_t bom = 0;
-    if (head.starts_with("\xEF\xBB\xBF")) {
-        enc = XML_CHAR_ENCODING_UTF8;
-        bom = 3;
-    } else if (head.starts_with("\xFF\xFE")) {
-        enc = XML_CHAR_ENCODING_UTF16LE;
-        bom = 2;
-    } else if (head.starts_with("\xFE\xFF")) {
-        enc = XML_CHAR_ENCODING_UTF16BE;
-        bom = 2;
-    }
-    ctxt_ptr c(htmlCreatePushParserCtxt(&sax, nullptr, first.data() + bom,
-                                        static_cast<int>(n - bom), nullptr, enc),
-               ctxt_deleter{true});
-    if (!c) {
-        throw std::bad_alloc();
-    }
-    c->_private = &h;
-    htmlCtxtUseOptions(c.get(), HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                    HTML_PARSE_RECOVER | HTML_PARSE_NOIMPLIED);
-    feed(ctx, read, c.get(), h, "html", false);
+    feed(ctx, read, c.get(), h, what);
 }
 
 }  // namespace casio::extract::detail

@@ -1,5 +1,5 @@
 #pragma once
-// A streaming libxml2 parser for untrusted XML and HTML: chunks in, callbacks out. No network,
+// A streaming libxml2 parser for untrusted XML: chunks in, callbacks out. No network,
 // no external entities or DTDs loaded, libxml2's entity amplification limits left on.
 
 #include <exception>
@@ -54,8 +54,5 @@ using chunk_reader = std::function<std::size_t(char* buf, std::size_t n)>;
 // Parses XML read from `read` into `h`; a document that is not well-formed throws an
 // extract_error "<name>: <what>: <libxml2's message>". The time cap is checked between chunks.
 void parse_xml(context& ctx, const chunk_reader& read, sax_handler& h, std::string_view what);
-
-// Parses HTML (libxml2's forgiving HTML parser, charset from BOM or <meta>) into `h`.
-void parse_html(context& ctx, const chunk_reader& read, sax_handler& h);
 
 }  // namespace casio::extract::detail
