@@ -132,6 +132,11 @@ class tokenizer {
         }
     }
     void emit_tag(bool self_closing);
+    void cdata_brackets() {
+        for (; dashes_ > 0; --dashes_) {
+            h_.text("]");
+        }
+    }
     // Returns true when `c` ended the reference (consumed); false when it is to be read again.
     bool reference_char(char c);
     void reference_done(bool terminated);
@@ -235,10 +240,11 @@ void tokenizer<Handler>::reference_done(bool terminated) {
             h_.text(out);
             return;
         }
-    } else if (terminated) {
-        // HTML 4's named entities (libxml2's table); a name needs its ';', as in libxml2.
-        if (const auto* e =
-                htmlEntityLookup(reinterpret_cast<const xmlChar*>(reference_.c_str()))) {
+    } else if (const auto* e =
+                   htmlEntityLookup(reinterpret_cast<const xmlChar*>(reference_.c_str()))) {
+        // HTML 4's named entities (libxml2's table). Without its ';' a name counts only when it
+        // is one of the Latin-1 ones (&amp, &copy, &eacute...), as in browsers and Tika.
+        if (terminated || e->value < 0x100) {
             append_utf8(out, e->value);
             h_.text(out);
             return;
@@ -483,15 +489,37 @@ void tokenizer<Handler>::feed(std::string_view s) {
                 break;
             }
             case state::comment:
-            case state::cdata: {
-                const char mark = state_ == state::comment ? '-' : ']';
                 while (p < end) {
                     const char c = *p++;
                     if (c == '>' && dashes_ >= 2) {
                         state_ = state::data;
                         break;
                     }
-                    dashes_ = c == mark ? dashes_ + 1 : 0;
+                    dashes_ = c == '-' ? dashes_ + 1 : 0;
+                }
+                break;
+            case state::cdata: {
+                // A CDATA section's content is text (Tika shows it); the ']' that may start its
+                // "]]>" are held back until the next character tells.
+                const char* b = p;
+                while (p < end && *p != ']' && *p != '>') {
+                    ++p;
+                }
+                if (p > b) {
+                    cdata_brackets();
+                    emit_text(b, p);
+                    break;
+                }
+                const char c = *p++;
+                if (c == ']') {
+                    ++dashes_;
+                } else if (dashes_ >= 2) {
+                    dashes_ -= 2;
+                    cdata_brackets();
+                    state_ = state::data;
+                } else {
+                    cdata_brackets();
+                    h_.text(">");
                 }
                 break;
             }
@@ -556,6 +584,8 @@ void tokenizer<Handler>::finish() {
         }
     } else if (state_ == state::tag_open) {
         h_.text("<");
+    } else if (state_ == state::cdata) {
+        cdata_brackets();
     }
     state_ = state::data;
 }
@@ -847,12 +877,12 @@ class meta_charset {
 // ---------------------------------------------------------------------------------------------
 // The text.
 
-constexpr std::array<std::string_view, 38> block_elements{
+constexpr std::array<std::string_view, 37> block_elements{
     "address", "article", "aside",  "blockquote", "body", "br",  "caption",  "center",
     "dd",      "details", "dialog", "div",        "dl",   "dt",  "fieldset", "figcaption",
     "figure",  "footer",  "form",   "h1",         "h2",   "h3",  "h4",       "h5",
     "h6",      "header",  "hr",     "li",         "main", "nav", "ol",       "p",
-    "pre",     "section", "table",  "title",      "tr",   "ul"};
+    "pre",     "section", "table",  "tr",         "ul"};
 
 // The same list as a switch: a name is compared with at most five others of its length.
 constexpr bool is_block(std::string_view n) {
@@ -882,7 +912,7 @@ constexpr bool is_block(std::string_view n) {
         case 4:
             return n == "body" || n == "form" || n == "main";
         case 5:
-            return n == "aside" || n == "table" || n == "title";
+            return n == "aside" || n == "table";
         case 6:
             return n == "center" || n == "dialog" || n == "figure" || n == "footer" ||
                    n == "header";
@@ -899,7 +929,8 @@ constexpr bool is_block(std::string_view n) {
 }
 
 static_assert(std::all_of(block_elements.begin(), block_elements.end(), is_block));
-static_assert(!is_block("a") && !is_block("td") && !is_block("span") && !is_block("h7"));
+static_assert(!is_block("a") && !is_block("td") && !is_block("span") && !is_block("h7") &&
+              !is_block("title"));
 
 enum class html_element { other, block, cell, skipped, head, title, body };
 
@@ -974,9 +1005,11 @@ class html_text {
         // A title holds only text: any tag ends it (as TagSoup reads an unclosed one).
         in_title_ = false;
         const auto k = kind_of(name);
-        if (in_head_ && k != html_element::skipped && k != html_element::title &&
-            !belongs_in_head(name)) {
+        if (k != html_element::skipped && k != html_element::title && k != html_element::head &&
+            name != "html" && !belongs_in_head(name)) {
+            // An element of the body: the head is over, even when never closed.
             in_head_ = false;
+            in_body_ = true;
         }
         if (skipped_ != 0 && k != html_element::skipped) {
             return;  // nothing inside a skipped element shows, line breaks neither
@@ -989,8 +1022,8 @@ class html_text {
                 in_head_ = true;
                 break;
             case html_element::title:
-                in_title_ = true;
-                out_.line_break();
+                // Tika leaves out the document's title (its metadata), not one in the body.
+                in_title_ = in_head_ || !in_body_;
                 break;
             case html_element::block:
                 out_.line_break();
@@ -1024,7 +1057,6 @@ class html_text {
                 break;
             case html_element::title:
                 in_title_ = false;
-                out_.line_break();
                 break;
             case html_element::body:
                 // </body> and </html> close whatever is still open.
@@ -1044,15 +1076,23 @@ class html_text {
     }
 
     void text(std::string_view utf8) {
-        if (skipped_ != 0 || in_head_ || in_title_) {
+        if (skipped_ != 0 || in_title_) {
             return;
         }
-        // White space between blocks (or before the first) is markup's, not text.
-        if (out_.empty() || out_.text().back() == '\n') {
-            if (std::all_of(utf8.begin(), utf8.end(), is_ws)) {
+        const bool blank = std::all_of(utf8.begin(), utf8.end(), is_ws);
+        if (in_head_) {
+            if (blank) {
                 return;
             }
+            // Text ends the head (as in browsers and Tika).
+            in_head_ = false;
+            in_body_ = true;
         }
+        // White space between blocks (or before the first) is markup's, not text.
+        if (blank && (out_.empty() || out_.text().back() == '\n')) {
+            return;
+        }
+        in_body_ = true;
         out_.append(utf8);
     }
 
@@ -1063,6 +1103,7 @@ class html_text {
     int skipped_ = 0;
     bool in_head_ = false;
     bool in_title_ = false;
+    bool in_body_ = false;  // an element or text of the body has been seen
 };
 
 }  // namespace

@@ -49,8 +49,10 @@ TEST_CASE("html: character references", "[extract][html]") {
     // 128 to 159 are read as windows-1252, as browsers and TagSoup (Tika) read them.
     CHECK(html("<p>&#150;&#x80;</p>") == "\xE2\x80\x93\xE2\x82\xAC\n");
     CHECK(html("<p>&#0;&#xD800;&#99999999999;</p>") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\n");
-    // A name needs its ';' and must be known, else it stays as written.
-    CHECK(html("<p>&amp &nosuch; & &# &#x; AT&T &</p>") == "&amp &nosuch; & &# &#x; AT&T &\n");
+    // A name must be known, else it stays as written; without its ';' only a Latin-1 one
+    // counts (as in browsers and Tika).
+    CHECK(html("<p>&amp &copy &hearts &nosuch; & &# &#x; AT&T &</p>") ==
+          "& \xC2\xA9 &hearts &nosuch; & &# &#x; AT&T &\n");
 }
 
 TEST_CASE("html: script and style end only at their end tag", "[extract][html]") {
@@ -62,10 +64,13 @@ TEST_CASE("html: script and style end only at their end tag", "[extract][html]")
     CHECK(html("<p>a<script src=x.js />b</p>") == "ab\n");
 }
 
-TEST_CASE("html: comments, doctypes, processing instructions and CDATA are skipped",
+TEST_CASE("html: comments, doctypes and processing instructions are skipped, CDATA is text",
           "[extract][html]") {
     CHECK(html("<!DOCTYPE html><p>a<!-- x -- y <p>no -->b<!---->c<!-->d<!--->e<?php echo 1 "
-               "?>f<![CDATA[ no ]]>g<!ELEMENT x>h</p>") == "abcdefgh\n");
+               "?>f<!ELEMENT x>g</p>") == "abcdefg\n");
+    // As Tika shows it: the content of a CDATA section, up to the first "]]>".
+    CHECK(html("<p>a<![CDATA[ <b>x</b> ]y]]z>]]]>b</p>") == "a <b>x</b> ]y]]z>]b\n");
+    CHECK(html("<p>a<![CDATA[ x ]") == "a x ]\n");
     CHECK(html("<p>a<!-- never closed <p>no") == "a\n");
     CHECK(html("<p>a <b and c</p>") == "a \n");
 }
@@ -128,11 +133,14 @@ TEST_CASE("html: blocks, line breaks and cells", "[extract][html]") {
 }
 
 TEST_CASE("html: what stays out of the text, and where leaving out ends", "[extract][html]") {
-    // The title, even outside <head> and even unclosed (any tag ends it, as in TagSoup).
+    // The document's title, even outside <head> and even unclosed (any tag ends it); as in Tika,
+    // a title within the body is text.
     CHECK(html("<title>T</title><p>a</p>") == "a\n");
     CHECK(html("<title>T<p>a</p>") == "a\n");
-    // A head that is never closed ends at the first element that belongs to a body.
-    CHECK(html("<head><title>T</title><meta charset=utf-8>ignored<div>a</div>") == "a\n");
+    CHECK(html("<p>a<title>T</title>b</p>") == "aTb\n");
+    // A head that is never closed ends at the first element or text that belongs to a body.
+    CHECK(html("<head><title>T</title><meta charset=utf-8><div>a</div>") == "a\n");
+    CHECK(html("<head><title>T</title><meta charset=utf-8> text<div>a</div>") == " text\na\n");
     // noscript and template, nested, closed by their end tags or by </body>.
     CHECK(html("<p>a<noscript>x<noscript>y</noscript>z</noscript>b<template><p>t</template>c") ==
           "abc\n");
