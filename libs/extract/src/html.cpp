@@ -1141,9 +1141,12 @@ void extract_html(context& ctx, const chunk_reader& read, sink& out) {
         tokenizer<meta_charset> scan(meta);
         scan.feed(first.substr(0, prescan_size));
         // A page that says UTF-16 is ASCII-compatible, so it is not (browsers read it as UTF-8).
-        if (!meta.found().empty() && !meta.found().starts_with("utf-16") &&
-            !meta.found().starts_with("UTF-16")) {
-            dec.use(meta.found());
+        std::string label;
+        for (char c : meta.found()) {
+            label.push_back(lower(c));
+        }
+        if (!label.empty() && !label.starts_with("utf-16")) {
+            dec.use(label);
         }
     }
 

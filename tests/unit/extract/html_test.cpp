@@ -116,6 +116,7 @@ TEST_CASE("html: the charset", "[extract][html]") {
     }
     SECTION("UTF-16 declared in ASCII, or a charset nobody knows: UTF-8") {
         CHECK(html("<meta charset=utf-16><p>\xC3\xA9</p>") == "\xC3\xA9\n");
+        CHECK(html("<meta charset=UTF-16LE><p>\xC3\xA9</p>") == "\xC3\xA9\n");
         CHECK(html("<meta charset=no-such-charset><p>\xC3\xA9</p>") == "\xC3\xA9\n");
     }
     SECTION("UTF-8 gives way to windows-1252 at the first byte that is not UTF-8") {
