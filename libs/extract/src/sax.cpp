@@ -125,18 +125,10 @@ void feed(context& ctx, const chunk_reader& read, xmlParserCtxtPtr c, sax_handle
 }  // namespace
 
 std::string_view attributes::get(std::string_view name) const {
-    if (tuples_) {
-        for (int i = 0; i < count_; ++i) {
-            const char* const* a = data_ + i * 5;
-            if (name == a[0]) {
-                return std::string_view(a[3], static_cast<std::size_t>(a[4] - a[3]));
-            }
-        }
-        return {};
-    }
-    for (auto* a = data_; a && a[0]; a += 2) {
+    for (int i = 0; i < count_; ++i) {
+        const char* const* a = data_ + i * 5;
         if (name == a[0]) {
-            return a[1] ? std::string_view(a[1]) : std::string_view();
+            return std::string_view(a[3], static_cast<std::size_t>(a[4] - a[3]));
         }
     }
     return {};

@@ -11,21 +11,18 @@
 namespace casio::extract::detail {
 
 // An element's attributes as libxml2 hands them over, without copies: (localname, prefix, URI,
-// value, end) tuples from the XML parser, (name, value) pairs from the HTML parser.
+// value, end) tuples.
 class attributes {
   public:
-    static attributes tuples(const char* const* data, int count) { return {data, count, true}; }
-    static attributes pairs(const char* const* data) { return {data, 0, false}; }
+    static attributes tuples(const char* const* data, int count) { return {data, count}; }
 
     // The value of the attribute whose local name is `name`; empty when there is none.
     std::string_view get(std::string_view name) const;
 
   private:
-    attributes(const char* const* data, int count, bool tuples)
-        : data_(data), count_(count), tuples_(tuples) {}
+    attributes(const char* const* data, int count) : data_(data), count_(count) {}
     const char* const* data_;
     int count_;
-    bool tuples_;
 };
 
 // Receives a document's elements and text; local names without prefix, attribute values by
