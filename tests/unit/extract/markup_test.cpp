@@ -1,4 +1,5 @@
-// XML and HTML through libxml2: the text, entities, charsets, and nothing loaded from outside.
+// XML through libxml2, HTML through libs/extract's tokenizer: the text, entities, charsets, and
+// nothing loaded from outside (more HTML cases in html_test.cpp).
 #include <catch2/catch.hpp>
 
 #include <casio/extract/extract.hpp>
