@@ -90,6 +90,14 @@ class sink {
     bool truncated_ = false;
 };
 
+// The length of the valid UTF-8 sequence at s[0..n), 0 when invalid, -1 when it may be valid
+// but is cut by the end of the buffer.
+int utf8_sequence(const unsigned char* s, std::size_t n) noexcept;
+
+// The length of the longest prefix of buf[0..n) made of whole valid UTF-8 sequences; `bad`
+// tells whether it stopped at an invalid byte (rather than at a sequence cut by the end).
+std::size_t valid_utf8_prefix(const char* buf, std::size_t n, bool& bad) noexcept;
+
 // `cp` as UTF-8 (an invalid code point as U+FFFD).
 void append_utf8(std::string& out, char32_t cp);
 

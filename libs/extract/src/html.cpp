@@ -655,42 +655,6 @@ bool decoder::use(std::string_view charset) {
     return true;
 }
 
-// The length of the valid UTF-8 sequence at `p` (`n` bytes left): > 0 when whole, 0 when
-// invalid, -1 when cut short by the end.
-int utf8_sequence(const unsigned char* p, std::size_t n) {
-    const unsigned char b = p[0];
-    int len;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (b < 0x80) {
-        return 1;
-    }
-    if (b >= 0xC2 && b <= 0xDF) {
-        len = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        len = 3;
-        lo = b == 0xE0 ? 0xA0 : 0x80;
-        hi = b == 0xED ? 0x9F : 0xBF;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        len = 4;
-        lo = b == 0xF0 ? 0x90 : 0x80;
-        hi = b == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        return 0;
-    }
-    for (int i = 1; i < len; ++i) {
-        if (static_cast<std::size_t>(i) >= n) {
-            return -1;
-        }
-        const unsigned char lo_i = i == 1 ? lo : 0x80;
-        const unsigned char hi_i = i == 1 ? hi : 0xBF;
-        if (p[i] < lo_i || p[i] > hi_i) {
-            return 0;
-        }
-    }
-    return len;
-}
-
 template <class Emit>
 void decoder::decode(std::string_view in, bool last, Emit&& emit) {
     switch (kind_) {

@@ -18,78 +18,6 @@ constexpr std::array<char16_t, 32> cp1252_high{
     0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
 
-// The length of the valid UTF-8 sequence at s[0..n), 0 when invalid, -1 when it may be valid
-// but is cut by the end of the buffer.
-int utf8_sequence(const unsigned char* s, std::size_t n) noexcept {
-    const unsigned char c = s[0];
-    int len;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c < 0x80) {
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) {
-            lo = 0xA0;
-        } else if (c == 0xED) {
-            hi = 0x9F;
-        }
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) {
-            lo = 0x90;
-        } else if (c == 0xF4) {
-            hi = 0x8F;
-        }
-    } else {
-        return 0;
-    }
-    for (int i = 1; i < len; ++i) {
-        if (static_cast<std::size_t>(i) >= n) {
-            return -1;
-        }
-        const unsigned char b = s[i];
-        if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xBF)) {
-            return 0;
-        }
-    }
-    return len;
-}
-
-// The length of the longest prefix of buf[0..n) made of whole valid UTF-8 sequences; `bad`
-// tells whether it stopped at an invalid byte (rather than at a sequence cut by the end).
-std::size_t valid_utf8_prefix(const char* buf, std::size_t n, bool& bad) noexcept {
-    const auto* s = reinterpret_cast<const unsigned char*>(buf);
-    std::size_t i = 0;
-    bad = false;
-    while (i < n) {
-        // ASCII runs eight bytes at a time.
-        while (i + 8 <= n) {
-            std::uint64_t w;
-            std::memcpy(&w, s + i, 8);
-            if (w & 0x8080808080808080ULL) {
-                break;
-            }
-            i += 8;
-        }
-        if (i >= n) {
-            break;
-        }
-        if (s[i] < 0x80) {
-            ++i;
-            continue;
-        }
-        const int len = utf8_sequence(s + i, n - i);
-        if (len <= 0) {
-            bad = len == 0;
-            return i;
-        }
-        i += static_cast<std::size_t>(len);
-    }
-    return i;
-}
-
 enum class encoding { utf8, utf8_bom, utf16le, utf16be, cp1252 };
 
 // Decodes a stream chunk by chunk; a sequence cut by a chunk's end waits for the next chunk.
@@ -229,6 +157,74 @@ bool decode(context& ctx, input& in, sink& out, encoding enc, std::size_t skip) 
 }
 
 }  // namespace
+
+int utf8_sequence(const unsigned char* s, std::size_t n) noexcept {
+    const unsigned char c = s[0];
+    int len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c < 0x80) {
+        return 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) {
+            lo = 0xA0;
+        } else if (c == 0xED) {
+            hi = 0x9F;
+        }
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) {
+            lo = 0x90;
+        } else if (c == 0xF4) {
+            hi = 0x8F;
+        }
+    } else {
+        return 0;
+    }
+    for (int i = 1; i < len; ++i) {
+        if (static_cast<std::size_t>(i) >= n) {
+            return -1;
+        }
+        const unsigned char b = s[i];
+        if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xBF)) {
+            return 0;
+        }
+    }
+    return len;
+}
+
+std::size_t valid_utf8_prefix(const char* buf, std::size_t n, bool& bad) noexcept {
+    const auto* s = reinterpret_cast<const unsigned char*>(buf);
+    std::size_t i = 0;
+    bad = false;
+    while (i < n) {
+        // ASCII runs eight bytes at a time.
+        while (i + 8 <= n) {
+            std::uint64_t w;
+            std::memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ULL) {
+                break;
+            }
+            i += 8;
+        }
+        if (i >= n) {
+            break;
+        }
+        if (s[i] < 0x80) {
+            ++i;
+            continue;
+        }
+        const int len = utf8_sequence(s + i, n - i);
+        if (len <= 0) {
+            bad = len == 0;
+            return i;
+        }
+        i += static_cast<std::size_t>(len);
+    }
+    return i;
+}
 
 void append_utf8(std::string& out, char32_t cp) {
     if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {

@@ -158,7 +158,14 @@ void parse_xml(context& ctx, const chunk_reader& read, sax_handler& h, std::stri
     sax.serror = quiet_structured;
     // libxml2 needs the first bytes at creation to see a byte-order mark.
     std::vector<char> first(4);
-    const auto n = read(first.data(), first.size());
+    std::size_t n = 0;
+    while (n < first.size()) {
+        const auto got = read(first.data() + n, first.size() - n);
+        if (got == 0) {
+            break;
+        }
+        n += got;
+    }
     ctxt_ptr c(xmlCreatePushParserCtxt(&sax, nullptr, first.data(), static_cast<int>(n), nullptr),
                ctxt_deleter{});
     if (!c) {

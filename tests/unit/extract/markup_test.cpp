@@ -1,5 +1,6 @@
-// XML through libxml2, HTML through libs/extract's tokenizer: the text, entities, charsets, and
-// nothing loaded from outside (more HTML cases in html_test.cpp).
+// XML through its own scanner (libxml2 for DOCTYPEs and other encodings), HTML through
+// libs/extract's tokenizer: the text, entities, charsets, and nothing loaded from outside (more
+// HTML cases in html_test.cpp, more XML cases in xml_test.cpp).
 #include <catch2/catch.hpp>
 
 #include <casio/extract/extract.hpp>
