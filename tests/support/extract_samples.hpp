@@ -335,22 +335,17 @@ inline std::string pdf_string(const std::string& s) {
     return out + ")";
 }
 
-// One page per element, one line of Helvetica text per string. With `encrypt`, a Standard
-// security handler whose user password is not empty: readers must ask for it.
-inline std::string make_pdf(const std::vector<std::vector<std::string>>& pages,
-                            bool encrypt = false) {
+// One page per content stream, whose font /F1 is Helvetica in WinAnsiEncoding. With `encrypt`,
+// a Standard security handler whose user password is not empty: readers must ask for it.
+inline std::string make_pdf_of_content(const std::vector<std::string>& contents,
+                                       bool encrypt = false) {
     std::vector<std::string> objects;  // object i + 1
     objects.push_back("<< /Type /Catalog /Pages 2 0 R >>");
     objects.push_back("");  // the page tree, once the page numbers are known
     objects.push_back(
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>");
     std::string kids;
-    for (const auto& lines : pages) {
-        std::string content = "BT /F1 12 Tf 14 TL 72 720 Td";
-        for (const auto& line : lines) {
-            content += " " + pdf_string(line) + " Tj T*";
-        }
-        content += " ET";
+    for (const auto& content : contents) {
         objects.push_back("<< /Length " + std::to_string(content.size()) + " >>\nstream\n" +
                           content + "\nendstream");
         const auto content_id = objects.size();
@@ -361,7 +356,7 @@ inline std::string make_pdf(const std::vector<std::vector<std::string>>& pages,
         kids += std::to_string(objects.size()) + " 0 R ";
     }
     objects[1] =
-        "<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(pages.size()) + " >>";
+        "<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(contents.size()) + " >>";
     std::string encrypt_ref;
     if (encrypt) {
         const std::string o(64, 'A');
@@ -387,6 +382,20 @@ inline std::string make_pdf(const std::vector<std::vector<std::string>>& pages,
     pdf += "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R" +
            encrypt_ref + " >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
     return pdf;
+}
+
+// One page per element, one line of Helvetica text per string.
+inline std::string make_pdf(const std::vector<std::vector<std::string>>& pages,
+                            bool encrypt = false) {
+    std::vector<std::string> contents;
+    for (const auto& lines : pages) {
+        std::string content = "BT /F1 12 Tf 14 TL 72 720 Td";
+        for (const auto& line : lines) {
+            content += " " + pdf_string(line) + " Tj T*";
+        }
+        contents.push_back(content + " ET");
+    }
+    return make_pdf_of_content(contents, encrypt);
 }
 
 }  // namespace casio::test::samples

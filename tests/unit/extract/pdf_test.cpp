@@ -21,6 +21,33 @@ TEST_CASE("pdf: the text of every page, in order", "[extract][pdf]") {
           "Hello PDF world\nSecond line (with parens)\nPage two caf\xC3\xA9\n");
 }
 
+// Glyphs placed one by one (12 pt Helvetica: "B" is 8.004 pt wide, "r" 3.996, "o" 6.672, the
+// dieresis 3.996): where words and lines end comes from where the glyphs are.
+std::string placed(const std::string& operators) {
+    return extract_both(samples::make_pdf_of_content({"BT /F1 12 Tf " + operators + " ET"}),
+                        format::pdf);
+}
+
+TEST_CASE("pdf: words and lines from where the glyphs sit", "[extract][pdf]") {
+    // "Hello" ends at 99.336: a gap of a tenth of the font size is kerning, 0.4 is a space.
+    CHECK(placed("1 0 0 1 72 700 Tm (Hello) Tj 1 0 0 1 100.5 700 Tm (world) Tj") == "Helloworld\n");
+    CHECK(placed("1 0 0 1 72 700 Tm (Hello) Tj 1 0 0 1 104 700 Tm (world) Tj") == "Hello world\n");
+    // Another baseline is another line; a superscript is not.
+    CHECK(placed("1 0 0 1 72 700 Tm (first) Tj 1 0 0 1 72 686 Tm (second) Tj") ==
+          "first\nsecond\n");
+    CHECK(placed("1 0 0 1 72 700 Tm (x) Tj 1 0 0 1 80 704 Tm (2) Tj") == "x 2\n");
+    // Back to the left margin on the same baseline (a second column drawn first): a new line.
+    CHECK(placed("1 0 0 1 300 700 Tm (right) Tj 1 0 0 1 72 700 Tm (left) Tj") == "right\nleft\n");
+}
+
+TEST_CASE("pdf: an accent drawn as a glyph of its own joins its letter", "[extract][pdf]") {
+    // As TeX sets "Br\"oker": the dieresis over where the o goes, then the o, then the rest.
+    CHECK(placed("1 0 0 1 72 700 Tm (Br) Tj 1 0 0 1 85.34 700 Tm (\250) Tj "
+                 "1 0 0 1 84 700 Tm (oker) Tj") == "Bro\xCC\x88ker\n");
+    // An accent elsewhere stays where it is.
+    CHECK(placed("1 0 0 1 72 700 Tm (a \250 b) Tj") == "a \xC2\xA8 b\n");
+}
+
 TEST_CASE("pdf: a password-protected file is an error", "[extract][pdf]") {
     const auto pdf = samples::make_pdf({{"secret"}}, true);
     CHECK(error_of(pdf, format::pdf) == "bad.file: encrypted PDF (password required)");
