@@ -22,6 +22,7 @@
 #include <casio/es/client.hpp>
 #include <casio/http/client.hpp>
 #include <casio/sync/service.hpp>
+#include <casio/sync/status_endpoint.hpp>
 
 namespace casio::app {
 
@@ -78,12 +79,19 @@ struct wiring {
                     std::make_unique<es::client>(transport, es::with_api_key(opts, *entry.api_key));
             }
         }
+        if (c.service.http.port) {
+            endpoint = std::make_unique<sync::status_endpoint>(ctx.get_executor());
+            endpoint->start(c.service.http.host, *c.service.http.port);
+        }
     }
     es::client* content_for(const std::string& id) {
         auto it = content.find(id);
         return it == content.end() ? nullptr : it->second.get();
     }
     void close() {
+        if (endpoint) {
+            endpoint->stop();
+        }
         factory.close();
         http.close();
         extraction_http.close();
@@ -106,6 +114,7 @@ struct wiring {
     http::client_transport extraction_transport;
     std::map<std::string, std::unique_ptr<es::client>> content;
     core::steady_sleeper sleeper;
+    std::unique_ptr<sync::status_endpoint> endpoint;  // service.http, when configured
 };
 
 std::string describe(std::exception_ptr e) {

@@ -344,6 +344,11 @@ awaitable<std::optional<job_outcome>> job_runner::run() {
     }
     log::info("job ", job_id_, " (", to_string(type_), ") of connector ", connector_id_,
               " started into ", index_name_);
+    metrics_ = std::make_unique<job_metrics>(
+        job_id_, connector_id_, std::string(to_string(type_)),
+        job_metrics::live_view{
+            [this] { return sink_ ? sink_->stats().snapshot() : sync_totals{}; },
+            [this] { return sink_ ? static_cast<std::uint64_t>(sink_->queued_bytes()) : 0; }});
     if (stop_) {
         co_return co_await finish(stop_->status, stop_->error);
     }
@@ -368,6 +373,9 @@ awaitable<job_outcome> job_runner::finish(job_status status, std::optional<std::
     const auto stats = out.totals.job_stats();
     job_counts counts{stats.indexed_document_count, stats.indexed_document_volume,
                       stats.deleted_document_count};
+    if (metrics_) {
+        metrics_->ended(status, out.totals);
+    }
     if (status == job_status::error) {
         log::error("job ", job_id_, " of connector ", connector_id_, " failed: ", *error);
     } else {

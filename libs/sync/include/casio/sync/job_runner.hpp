@@ -18,6 +18,7 @@
 #include <casio/es/client.hpp>
 #include <casio/es/settings.hpp>
 #include <casio/sync/connector_doc.hpp>
+#include <casio/sync/job_metrics.hpp>
 #include <casio/sync/sink.hpp>
 #include <casio/sync/source.hpp>
 
@@ -96,6 +97,7 @@ class job_runner {
     boost::json::object connector_;  // live connector read by sync_starts
 
     std::unique_ptr<sink> sink_;
+    std::unique_ptr<job_metrics> metrics_;  // from the claim to the terminal write
     boost::asio::cancellation_signal work_signal_;
     std::unique_ptr<boost::asio::steady_timer> wake_;
     // Why the job stops before its work ends (shutdown, a cancel, the job or connector gone):
