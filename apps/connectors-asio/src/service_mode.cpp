@@ -255,6 +255,9 @@ int run_one_shot_sync(const settings& cfg, const cli_options& cli) {
         sync::runner_settings s;
         s.hostname = hostname();
         s.bulk = w.cfg.elasticsearch.bulk;
+        if (tty) {
+            s.bulk.display_every = 0;  // the terminal shows the progress line instead
+        }
         s.max_file_size = w.cfg.service.max_file_download_size;
         s.serverless = w.cfg.elasticsearch.serverless;
         es::client* content = w.content_for(cli.connector_id);

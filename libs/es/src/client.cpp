@@ -216,6 +216,7 @@ asio::awaitable<http::response> client::send_with_transport_retries(const call& 
     for (int attempt = 0;; ++attempt) {
         const bool last = attempt >= opts_.transport_retries;
         std::optional<http::response> res;
+        std::string why;
         try {
             res = co_await send_once(c);
         } catch (const es_error&) {
@@ -226,6 +227,7 @@ asio::awaitable<http::response> client::send_with_transport_retries(const call& 
                 last) {
                 throw;
             }
+            why = e.what();
         }
         if (res) {
             const unsigned st = res->status;
@@ -233,7 +235,11 @@ asio::awaitable<http::response> client::send_with_transport_retries(const call& 
             if (!resend_statuses || !busy || last) {
                 co_return std::move(*res);
             }
+            why = "HTTP " + std::to_string(st);
         }
+        // Sent again at once (no wait): said, so that an outage never passes without a line.
+        core::log::warning(what_of(c), ": ", why, "; sending again at once (attempt ", attempt + 2,
+                           " of ", opts_.transport_retries + 1, ")");
     }
 }
 

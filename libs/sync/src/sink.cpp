@@ -445,6 +445,12 @@ void sink::account(const batch& b, const es::bulk_response& res) {
                 }
             }
         }
+        if (cfg_.enable_operations_logging) {
+            core::log::info(
+                "bulk item: ", es::to_string(op), " ", b.body.id(i), ": ",
+                item.result.empty() ? "status " + std::to_string(item.status) : item.result,
+                item.error_type.empty() ? "" : " (" + item.error_type + ")");
+        }
         if (item.succeeded()) {
             monitor_.note_success();
             continue;
