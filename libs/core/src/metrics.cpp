@@ -1,6 +1,6 @@
 #include <algorithm>
-#include <cmath>
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 #include <casio/core/metrics.hpp>
