@@ -2,6 +2,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -368,8 +369,14 @@ awaitable<std::optional<job_outcome>> job_runner::run() {
     auto labels = std::make_shared<const log::labels>(log::labels{
         .connector_id = connector_id_, .sync_job_id = job_id_, .index_name = index_name_});
     const asio::any_io_executor ex = co_await asio::this_coro::executor;
-    const asio::any_io_executor labelled =
-        core::labelled_executor<asio::any_io_executor>(ex, std::move(labels));
+    // The io_context's own executor when it is one: small enough to be stored in place by
+    // any_io_executor, and handlers go straight to the io_context.
+    asio::any_io_executor labelled;
+    if (const auto* io = ex.target<asio::io_context::executor_type>()) {
+        labelled = core::labelled_executor<asio::io_context::executor_type>(*io, std::move(labels));
+    } else {
+        labelled = core::labelled_executor<asio::any_io_executor>(ex, std::move(labels));
+    }
     auto out = co_await asio::co_spawn(labelled, run_labelled(), asio::use_awaitable);
     co_return out;
 }

@@ -79,15 +79,21 @@ TEST_CASE("two jobs interleaved on one io_context each log with their own labels
           "[log][labels]") {
     captured_json_log cap;
     asio::io_context ctx;
-    auto spawn = [&](const std::string& id) {
+    // Over the type-erased executor and over the io_context's own one.
+    auto spawn = [&](const std::string& id, bool erased) {
         auto labels = std::make_shared<const lg::labels>(
             lg::labels{.connector_id = "c", .sync_job_id = id, .index_name = "i"});
-        const asio::any_io_executor ex =
-            casio::core::labelled_executor<asio::any_io_executor>(ctx.get_executor(), labels);
+        asio::any_io_executor ex;
+        if (erased) {
+            ex = casio::core::labelled_executor<asio::any_io_executor>(ctx.get_executor(), labels);
+        } else {
+            ex = casio::core::labelled_executor<asio::io_context::executor_type>(ctx.get_executor(),
+                                                                                 labels);
+        }
         asio::co_spawn(ex, job_lines(id), asio::detached);
     };
-    spawn("job-a");
-    spawn("job-b");
+    spawn("job-a", true);
+    spawn("job-b", false);
     asio::co_spawn(ctx, job_lines("plain"), asio::detached);
     ctx.run();
     REQUIRE(cap.lines.size() == 9);
