@@ -509,11 +509,13 @@ awaitable<void> service::schedule_connector(const es::doc_hit& hit, bool force_h
         log::error("connector ", hit.id, ": source check failed: ", *source_error);
         json::object doc{{"status", "error"}, {"error", *source_error}};
         co_await es_.update_doc(es::connectors_index, hit.id, std::move(doc));
+        log::debug("connector ", hit.id, ": ", status, " -> error");
         co_return;
     }
     if (status != "connected" || !c.contains("error") || !c.at("error").is_null()) {
         json::object doc{{"status", "connected"}, {"error", nullptr}};
         co_await es_.update_doc(es::connectors_index, hit.id, std::move(doc));
+        log::debug("connector ", hit.id, ": ", status, " -> connected");
     }
     if (dls_enabled(c)) {
         co_await try_schedule(hit.id, job_type::access_control);
