@@ -102,9 +102,13 @@ TEST_CASE("service.http: /health, /ready and /metrics during a sync, counters eq
     CHECK(svc.wait() == 0);
 }
 
-TEST_CASE("without a terminal, a sync prints a progress line every display_every documents",
-          "[integration][observability]") {
-    environment env(environment_options{.extra_config = "elasticsearch.bulk.display_every: 10\n"});
+TEST_CASE(
+    "without a terminal, a sync prints a progress line every display_every documents, "
+    "and a line per bulk item with enable_operations_logging",
+    "[integration][observability]") {
+    environment env(environment_options{
+        .extra_config = "elasticsearch.bulk.display_every: 10\n"
+                        "elasticsearch.bulk.enable_operations_logging: true\n"});
     auto r = env.sync("sf-oneshot");
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
@@ -122,6 +126,10 @@ TEST_CASE("without a terminal, a sync prints a progress line every display_every
     REQUIRE(documents >= 20);
     CHECK(static_cast<long>(fetched.size()) == documents / 10);
     CHECK(std::is_sorted(fetched.begin(), fetched.end()));
+    // A first sync into an empty index: every document is created, one line each.
+    const std::regex item("bulk item: index [^ \n]+: created");
+    CHECK(std::distance(std::sregex_iterator(r.output.begin(), r.output.end(), item),
+                        std::sregex_iterator()) == documents);
 }
 
 TEST_CASE("ECS JSON lines of a job carry labels.connector_id, sync_job_id and index_name",
