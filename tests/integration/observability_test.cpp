@@ -208,4 +208,21 @@ TEST_CASE(
     CHECK(svc.wait() == 0);
 }
 
+TEST_CASE("service.http on a port in use: exit 2 with one line naming the address",
+          "[integration][observability]") {
+    environment env;
+    const auto busy = env.dir.path / "busy.yml";
+    {
+        std::ifstream in(env.config);
+        std::ofstream out(busy);
+        out << in.rdbuf() << "service.http.port: " << env.es.port() << "\n";
+    }
+    auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"--config", busy.string()});
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output,
+               Catch::Contains("config: service.http: cannot listen on 127.0.0.1:" +
+                               std::to_string(env.es.port()) + ": Address already in use"));
+}
+
 #endif

@@ -1,8 +1,11 @@
 #include <atomic>
 
+#include <boost/asio/error.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/system/system_error.hpp>
 
+#include <casio/core/config.hpp>
 #include <casio/core/log.hpp>
 #include <casio/core/metrics.hpp>
 #include <casio/es/client.hpp>
@@ -93,16 +96,22 @@ status_endpoint::~status_endpoint() {
 
 std::uint16_t status_endpoint::start(const std::string& host, std::uint16_t port) {
     std::uint16_t bound = 0;
+    // An address, not a name: resolving one would block the io_context.
+    const std::string address = host == "localhost" ? "127.0.0.1" : host;
     try {
-        bound = server_->listen(host, port);
-    } catch (const std::exception& e) {
-        throw core::error(core::error_kind::fatal, "service.http: cannot listen on " + host + ":" +
-                                                       std::to_string(port) + ": " + e.what());
+        bound = server_->listen(address, port);
+    } catch (const boost::system::system_error& e) {
+        // A setting that cannot work, named like the other configuration errors (exit 2).
+        const bool not_an_address = e.code() == boost::asio::error::invalid_argument;
+        throw core::config_error(
+            "config: service.http: cannot listen on " + host + ":" + std::to_string(port) + ": " +
+            (not_an_address ? "service.http.host takes an IP address or localhost"
+                            : e.code().message()));
     }
     server_->start();
-    const bool v6 = host.find(':') != std::string::npos;
-    core::log::info("http endpoint listening on http://", v6 ? "[" : "", host, v6 ? "]" : "", ":",
-                    bound);
+    const bool v6 = address.find(':') != std::string::npos;
+    core::log::info("http endpoint listening on http://", v6 ? "[" : "", address, v6 ? "]" : "",
+                    ":", bound);
     return bound;
 }
 

@@ -30,8 +30,8 @@ class status_endpoint {
     status_endpoint& operator=(const status_endpoint&) = delete;
 
     // Binds host:port (0: the system chooses), starts serving, and logs
-    // "http endpoint listening on http://HOST:PORT". Returns the port. Throws when it cannot
-    // bind (the message names the address).
+    // "http endpoint listening on http://HOST:PORT". Returns the port. Throws
+    // core::config_error naming the address when it cannot listen there.
     std::uint16_t start(const std::string& host, std::uint16_t port);
     void stop();
 
