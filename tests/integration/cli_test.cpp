@@ -131,4 +131,13 @@ TEST_CASE("the help lists the command group and the actions", "[cli]") {
                              Catch::Contains("--action") && Catch::Contains("sync_content"));
 }
 
+TEST_CASE("a connector command without Elasticsearch fails at once naming the host", "[cli]") {
+    temp_config cfg("elasticsearch:\n  host: http://127.0.0.1:1\n");
+    auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO,
+                                {"connector", "list", "--config", cfg.file.string()},
+                                std::chrono::seconds(20));
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.output, Catch::Contains("connectors-asio connector list: http://127.0.0.1:1/"));
+}
+
 #endif

@@ -477,7 +477,11 @@ int print_config_schema(const std::string& service_type) {
 
 int run_manage(const settings& cfg, const cli_options& cli) {
     asio::io_context ctx(1);
-    const auto opts = es::options_from_config(cfg.elasticsearch);
+    // Someone waits at the terminal: two attempts at most, not the service's patience.
+    auto opts = es::options_from_config(cfg.elasticsearch);
+    opts.retries.max_retries = std::min(opts.retries.max_retries, 2);
+    opts.retries.retry_interval =
+        std::min(opts.retries.retry_interval, std::chrono::milliseconds(2000));
     http::client http(ctx.get_executor(), es::http_options(opts));
     http::client_transport transport(http);
     es::client es(transport, opts);
