@@ -217,4 +217,27 @@ TEST_CASE("job cancel cancels a pending job, and unknown jobs are named", "[inte
     CHECK_THAT(no_connector.output, Catch::Contains("connector nobody does not exist"));
 }
 
+TEST_CASE("a service running only the schedule loop prepares connectors and runs no job",
+          "[integration][cli]") {
+    environment env;
+    const std::string es_url = env.es.base_url();
+    env.require_sync("sf-oneshot");  // bootstraps the connectors
+    auto started = cli(env, {"job", "start", "-i", "sf-oneshot", "--json"});
+    REQUIRE(started.exit_code == 0);
+    const std::string job_id(json_of(started.output).at("id").as_string());
+
+    auto svc = child_process::start(CASIO_BIN_CONNECTORS_ASIO,
+                                    {"--config", env.config.string(), "--action", "schedule"});
+    // The schedule loop checks sf-service's credentials: its status becomes connected. A
+    // sync_content loop, started at the same moment, would have claimed the job by then.
+    REQUIRE(eventually([&] {
+        auto doc = connector_doc(es_url, "sf-service");
+        return doc && doc->at("status") == "connected";
+    }));
+    CHECK(job_status(es_url, job_id) == "pending");
+    svc.signal(SIGTERM);
+    CHECK(svc.wait(std::chrono::seconds(10)) == 0);
+    CHECK(job_status(es_url, job_id) == "pending");
+}
+
 #endif
