@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "support/child_process.hpp"
 
@@ -92,6 +93,51 @@ TEST_CASE("the version option prints the version and exits 0", "[cli]") {
     auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"--version"});
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.output, Catch::StartsWith("connectors-asio "));
+}
+
+TEST_CASE("command line mistakes exit 2 with one line naming them", "[cli]") {
+    struct mistake {
+        std::vector<std::string> args;
+        std::string says;
+    };
+    for (const auto& m : std::vector<mistake>{
+             {{"--action", "poll"}, "--action: expected schedule"},
+             {{"--action", "config"}, "--action config needs --service-type"},
+             {{"sync", "--action", "schedule"}, "--action does not apply to sync"},
+             {{"job", "list", "c1", "--index-name", "x"},
+              "option --index-name does not apply to job list"},
+             {{"job", "frobnicate"}, "job: unknown subcommand \"frobnicate\""},
+             {{"connector"}, "connector: a subcommand is needed"},
+             {{"job", "view"}, "job view: the job id is needed"},
+             {{"connector", "update-config", "c1", "domain"},
+              "connector update-config: expected KEY=VALUE, got \"domain\""},
+             {{"connector", "create"}, "connector create: --index-name is required"},
+             {{"--log-format=xml"}, "--log-format: expected text or json, got \"xml\""},
+             {{"--json=yes"}, "option --json takes no value"},
+             {{"sync", "extra", "--connector-id", "c"}, "sync: unexpected \"extra\""},
+         }) {
+        auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO, m.args);
+        INFO(r.output);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.output, Catch::StartsWith("connectors-asio: " + m.says));
+        CHECK(line_count(r.output) == 2);  // the mistake, then where the usage is
+    }
+}
+
+TEST_CASE("the help lists the command group and the actions", "[cli]") {
+    auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"--help"});
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.output, Catch::Contains("connector list") && Catch::Contains("job start") &&
+                             Catch::Contains("--action") && Catch::Contains("sync_content"));
+}
+
+TEST_CASE("a connector command without Elasticsearch fails at once naming the host", "[cli]") {
+    temp_config cfg("elasticsearch:\n  host: http://127.0.0.1:1\n");
+    auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO,
+                                {"connector", "list", "--config", cfg.file.string()},
+                                std::chrono::seconds(20));
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.output, Catch::Contains("connectors-asio connector list: http://127.0.0.1:1/"));
 }
 
 #endif

@@ -14,6 +14,7 @@
 #include <casio/sync/service.hpp>
 
 #include "cli.hpp"
+#include "manage.hpp"
 #include "protocol_demo.hpp"
 #include "service_mode.hpp"
 #include "settings.hpp"
@@ -59,7 +60,8 @@ int run(int argc, char** argv) {
     try {
         cli = casio::app::parse_cli(argc, argv);
     } catch (const std::invalid_argument& e) {
-        std::cerr << "connectors-asio: " << e.what() << "\n" << casio::app::usage();
+        std::cerr << "connectors-asio: " << e.what() << "\n"
+                  << "(connectors-asio --help shows the usage)\n";
         return exit_usage;
     }
     if (cli.cmd == cli_options::command::help) {
@@ -69,6 +71,13 @@ int run(int argc, char** argv) {
     if (cli.cmd == cli_options::command::version) {
         std::cout << "connectors-asio " << CASIO_VERSION << '\n';
         return 0;
+    }
+    // What the binary serves needs neither the file nor Elasticsearch.
+    if (cli.cmd == cli_options::command::list_types) {
+        return casio::app::print_service_types();
+    }
+    if (cli.cmd == cli_options::command::config_schema) {
+        return casio::app::print_config_schema(*cli.service_type);
     }
 
     log::set_service("connectors-asio", CASIO_VERSION);
@@ -108,7 +117,10 @@ int run(int argc, char** argv) {
         }
     }
     if (cli.cmd == cli_options::command::service) {
-        return casio::app::run_service(loaded.cfg);
+        return casio::app::run_service(loaded.cfg, cli.loops);
+    }
+    if (cli.cmd == cli_options::command::connector || cli.cmd == cli_options::command::job) {
+        return casio::app::run_manage(loaded.cfg, cli);
     }
     if (cli.cmd == cli_options::command::sync) {
         return casio::app::run_one_shot_sync(loaded.cfg, cli);

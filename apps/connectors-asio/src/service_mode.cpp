@@ -129,11 +129,12 @@ std::string describe(std::exception_ptr e) {
 
 }  // namespace
 
-int run_service(const settings& cfg) {
+int run_service(const settings& cfg, sync::loop_selection loops) {
     asio::io_context ctx(1);
     wiring w(ctx, cfg);
     sync::service svc(w.cfg, w.es, w.factory, hostname(),
                       [&](const std::string& id) { return w.content_for(id); });
+    svc.set_loops(loops);
     int exit_code = 0;
     bool in_service = false;
     bool stop_requested = false;

@@ -7,7 +7,8 @@
 
 namespace casio::app {
 
-int run_service(const settings& cfg);
+// `loops`: the loops of `--action` (all four by default).
+int run_service(const settings& cfg, sync::loop_selection loops = {});
 int run_one_shot_sync(const settings& cfg, const cli_options& cli);
 
 }  // namespace casio::app

@@ -488,6 +488,70 @@ asio::awaitable<void> client::update_configuration(std::string_view connector_id
     co_await execute(c);
 }
 
+asio::awaitable<std::string> client::post_connector(json::object body) {
+    auto c = json_call(http::method::post, "/_connector", body);
+    auto res = co_await execute(c);
+    auto o = detail::parse_object(res.body, what_of(c));
+    auto id = detail::string_or(o, "id");
+    if (id.empty()) {
+        throw core::error(core::error_kind::fatal, what_of(c) + ": response has no id");
+    }
+    co_return id;
+}
+
+namespace {
+
+// The `results` of every page of a list API (`count` is the total), 100 at a time.
+asio::awaitable<std::vector<json::object>> list_pages(client& es, std::string path,
+                                                      std::string filter) {
+    constexpr std::size_t page = 100;
+    std::vector<json::object> out;
+    for (std::size_t from = 0;; from += page) {
+        client::call c{
+            .verb = http::method::get,
+            .path = path,
+            .query = filter + "from=" + std::to_string(from) + "&size=" + std::to_string(page)};
+        auto res = co_await es.execute(c);
+        auto o = detail::parse_object(res.body, "GET " + path);
+        std::size_t got = 0;
+        if (const auto* results = o.if_contains("results"); results && results->is_array()) {
+            for (const auto& r : results->get_array()) {
+                if (r.is_object()) {
+                    out.push_back(r.get_object());
+                }
+                ++got;
+            }
+        }
+        const auto* count = o.if_contains("count");
+        const bool more =
+            got == page && (count == nullptr || !count->is_int64() ||
+                            static_cast<std::size_t>(count->get_int64()) > from + got);
+        if (!more) {
+            co_return out;
+        }
+    }
+}
+
+}  // namespace
+
+asio::awaitable<std::vector<json::object>> client::list_connectors() {
+    co_return co_await list_pages(*this, "/_connector", "");
+}
+
+asio::awaitable<std::vector<json::object>> client::list_sync_jobs(std::string_view connector_id) {
+    std::string filter = "connector_id=" + detail::percent_encode(connector_id) + "&";
+    co_return co_await list_pages(*this, "/_connector/_sync_job", std::move(filter));
+}
+
+asio::awaitable<std::optional<json::object>> client::get_sync_job(std::string_view job_id) {
+    call c{.verb = http::method::get, .path = job_path(job_id, ""), .not_found_ok = true};
+    auto res = co_await execute(c);
+    if (res.status == 404) {
+        co_return std::nullopt;
+    }
+    co_return detail::parse_object(res.body, what_of(c));
+}
+
 asio::awaitable<license_info> client::license() {
     call c{.verb = http::method::get, .path = "/_license"};
     auto res = co_await execute(c);

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <tuple>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -82,29 +83,34 @@ json::value scalar_json(const core::config_scalar& v) {
 
 }  // namespace
 
-std::optional<std::string> check_es_version(std::string_view es_version,
-                                            std::string_view service_version,
-                                            std::string* warning) {
+std::optional<std::string> check_es_version(std::string_view es_version, std::string* warning) {
     auto es = parse_version(es_version);
-    auto ours = parse_version(service_version);
-    if (!es || !ours) {
-        return "cannot compare Elasticsearch version \"" + std::string(es_version) +
-               "\" with the service version " + std::string(service_version);
+    if (!es) {
+        return "cannot read the Elasticsearch version \"" + std::string(es_version) +
+               "\"; set ALLOW_ES_VERSION_MISMATCH=true to skip this check";
     }
-    if (es->major != ours->major) {
-        return "Elasticsearch " + std::string(es_version) + " and connectors " +
-               std::string(service_version) +
-               " have different major versions; set ALLOW_ES_VERSION_MISMATCH=true to skip "
-               "this check";
+    auto older = [&](std::string_view since) {
+        auto s = parse_version(since);
+        return std::tie(es->major, es->minor, es->patch) < std::tie(s->major, s->minor, s->patch);
+    };
+    std::string missing;
+    for (const auto& api : es::connector_apis) {
+        if (older(api.since)) {
+            missing += (missing.empty() ? "" : ", ") + std::string(api.call) + " (added in " +
+                       std::string(api.since) + ")";
+        }
     }
-    if (es->minor < ours->minor) {
-        return "Elasticsearch " + std::string(es_version) + " is older than connectors " +
-               std::string(service_version) +
-               "; set ALLOW_ES_VERSION_MISMATCH=true to skip this check";
+    if (!missing.empty()) {
+        return "Elasticsearch " + std::string(es_version) +
+               " lacks connector APIs that connectors-asio calls: " + missing +
+               "; use Elasticsearch " + std::string(es::minimum_es_version) +
+               " or later (ALLOW_ES_VERSION_MISMATCH=true skips this check)";
     }
-    if ((es->minor > ours->minor || es->patch != ours->patch) && warning != nullptr) {
-        *warning = "Elasticsearch " + std::string(es_version) + " and connectors " +
-                   std::string(service_version) + " differ; this combination should work";
+    if (es->major > es::known_major && warning != nullptr) {
+        *warning = "Elasticsearch " + std::string(es_version) +
+                   " is a newer major version than connectors-asio knows (" +
+                   std::to_string(es::known_major) +
+                   ".x); continuing, but its connector APIs may have changed";
     }
     return std::nullopt;
 }
@@ -178,7 +184,7 @@ awaitable<bool> preflight(es::client& es, const config& cfg, core::sleeper& slee
     const bool serverless = info.serverless();
     if (!serverless && !allow_version_mismatch) {
         std::string warning;
-        if (auto bad = check_es_version(info.version_number, es::service_version, &warning)) {
+        if (auto bad = check_es_version(info.version_number, &warning)) {
             log::critical(*bad);
             throw preflight_error(*bad);
         }
@@ -394,10 +400,19 @@ awaitable<void> service::run() {
             notify();
         });
     };
-    start(schedule_state_, cfg_.service.idling, [this] { return schedule_round(); });
-    start(content_state_, cfg_.service.idling, [this] { return execute_round(false); });
-    start(acl_state_, cfg_.service.idling, [this] { return execute_round(true); });
-    start(cleanup_state_, cfg_.service.job_cleanup_interval, [this] { return cleanup_round(); });
+    if (loops_.schedule) {
+        start(schedule_state_, cfg_.service.idling, [this] { return schedule_round(); });
+    }
+    if (loops_.sync_content) {
+        start(content_state_, cfg_.service.idling, [this] { return execute_round(false); });
+    }
+    if (loops_.sync_access_control) {
+        start(acl_state_, cfg_.service.idling, [this] { return execute_round(true); });
+    }
+    if (loops_.cleanup) {
+        start(cleanup_state_, cfg_.service.job_cleanup_interval,
+              [this] { return cleanup_round(); });
+    }
     set_loops_running(true);
     while (loops_running > 0 || !runners_.empty()) {
         changed_->expires_after(std::chrono::hours(1));

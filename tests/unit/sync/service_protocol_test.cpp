@@ -7,6 +7,7 @@
 
 #include <casio/core/time.hpp>
 #include <casio/es/error.hpp>
+#include <casio/es/version.hpp>
 #include <casio/sync/connector_doc.hpp>
 #include <casio/sync/service.hpp>
 
@@ -223,18 +224,55 @@ TEST_CASE("job error messages", "[sync][service][terminal]") {
     CHECK(sync::job_error_message(other, "search-x") == "invalid client credentials");
 }
 
-TEST_CASE("Elasticsearch version check", "[sync][service][preflight]") {
+TEST_CASE("Elasticsearch versions with every connector API are accepted",
+          "[sync][service][preflight]") {
     std::string warning;
-    CHECK_FALSE(sync::check_es_version("9.6.0", "9.6.0", &warning));
-    CHECK(warning.empty());
-    CHECK_FALSE(sync::check_es_version("9.7.1-SNAPSHOT", "9.6.0", &warning));
-    CHECK_FALSE(warning.empty());
-    warning.clear();
-    CHECK_FALSE(sync::check_es_version("9.6.3", "9.6.0+build1", &warning));
-    CHECK_FALSE(warning.empty());
-    CHECK(sync::check_es_version("9.5.9", "9.6.0"));
-    CHECK(sync::check_es_version("8.18.0", "9.6.0"));
-    CHECK(sync::check_es_version("ten", "9.6.0"));
+    for (const char* v : {"8.15.0", "8.15.5", "8.18.2", "8.19.0", "9.0.0", "9.1.0", "9.5.9",
+                          "9.6.0", "9.7.1-SNAPSHOT", "9.6.3+build1"}) {
+        INFO(v);
+        CHECK_FALSE(sync::check_es_version(v, &warning));
+        CHECK(warning.empty());
+    }
+}
+
+TEST_CASE("an Elasticsearch version without a connector API is refused naming the API",
+          "[sync][service][preflight]") {
+    auto bad = sync::check_es_version("8.14.3");
+    REQUIRE(bad);
+    CHECK_THAT(*bad, Catch::Contains("PUT /_connector/_sync_job/{id}/_claim (added in 8.15.0)"));
+    CHECK_THAT(*bad, Catch::Contains("8.15.0 or later"));
+    CHECK_THAT(*bad, !Catch::Contains("_check_in"));  // 8.14 has it
+    auto older = sync::check_es_version("8.11.4");
+    REQUIRE(older);
+    CHECK_THAT(*older, Catch::Contains("PUT /_connector/{id}/_check_in (added in 8.12.0)"));
+    CHECK(sync::check_es_version("7.17.25"));
+    auto unreadable = sync::check_es_version("ten");
+    REQUIRE(unreadable);
+    CHECK_THAT(*unreadable, Catch::Contains("\"ten\""));
+}
+
+TEST_CASE("a newer Elasticsearch major is accepted with a warning", "[sync][service][preflight]") {
+    std::string warning;
+    CHECK_FALSE(sync::check_es_version("10.0.0", &warning));
+    CHECK_THAT(warning, Catch::Contains("10.0.0") && Catch::Contains("newer major"));
+}
+
+TEST_CASE("the minimum Elasticsearch version is the newest first release of the calls",
+          "[sync][service][preflight]") {
+    CHECK_FALSE(sync::check_es_version(es::minimum_es_version));
+    bool one_at_minimum = false;
+    for (const auto& api : es::connector_apis) {
+        INFO(api.call);
+        if (api.since == es::minimum_es_version) {
+            one_at_minimum = true;
+        } else {
+            // An older first release: another call still lacks there.
+            CHECK(sync::check_es_version(api.since));
+        }
+    }
+    CHECK(one_at_minimum);
+    // Just below the minimum, something is missing.
+    CHECK(sync::check_es_version("8.14.99"));
 }
 
 TEST_CASE("local configuration check", "[sync][service][preflight]") {

@@ -102,6 +102,19 @@ class client {
     boost::asio::awaitable<void> update_configuration(std::string_view connector_id,
                                                       boost::json::object body);
 
+    // POST /_connector with `body`: the id Elasticsearch gave the new connector (CLI).
+    boost::asio::awaitable<std::string> post_connector(boost::json::object body);
+    // GET /_connector?from=&size=, page by page: every connector (soft-deleted ones left out),
+    // as the API returns them, sorted by index_name (CLI).
+    boost::asio::awaitable<std::vector<boost::json::object>> list_connectors();
+    // GET /_connector/_sync_job?connector_id=&from=&size=, page by page: the jobs of one
+    // connector, newest first (CLI).
+    boost::asio::awaitable<std::vector<boost::json::object>> list_sync_jobs(
+        std::string_view connector_id);
+    // GET /_connector/_sync_job/{id}; 404 -> nullopt (CLI).
+    boost::asio::awaitable<std::optional<boost::json::object>> get_sync_job(
+        std::string_view job_id);
+
     // 10. GET /_license.
     boost::asio::awaitable<license_info> license();
 

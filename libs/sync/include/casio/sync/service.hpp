@@ -33,10 +33,10 @@ class preflight_error : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// protocol.md §1.3 step 2 as a pure decision. Returns an error text when the versions are
-// incompatible; `warning` receives the text of a tolerated difference.
+// protocol.md §1.3 step 2 as a pure decision: an error text when `es_version` is older than a
+// `_connector` call of es::connector_apis (naming the calls it lacks) or cannot be read;
+// `warning` receives the text for a newer major than es::known_major, which is accepted.
 std::optional<std::string> check_es_version(std::string_view es_version,
-                                            std::string_view service_version,
                                             std::string* warning = nullptr);
 // protocol.md §1.3 step 4: nullopt when the configuration can run, else why not.
 std::optional<std::string> check_local_config(const config& cfg);
@@ -66,6 +66,14 @@ struct loop_counters {
     std::uint64_t errors = 0;
 };
 
+// The loops service::run() starts (the command line's `--action` values); all four by default.
+struct loop_selection {
+    bool schedule = true;
+    bool sync_content = true;
+    bool sync_access_control = true;
+    bool cleanup = true;
+};
+
 class service {
   public:
     // Clients for the content indices of a connector (its api_key, protocol.md §9.4): `es` when
@@ -82,6 +90,8 @@ class service {
     boost::asio::awaitable<void> run();
     // Stops taking jobs, suspends running ones; run() then returns. Idempotent.
     void stop();
+    // Before run(): only these loops run.
+    void set_loops(loop_selection loops) { loops_ = loops; }
 
     // Exposed for tests: one round of each loop.
     boost::asio::awaitable<void> schedule_round();
@@ -136,6 +146,7 @@ class service {
     loop_state content_state_;
     loop_state acl_state_;
     loop_state cleanup_state_;
+    loop_selection loops_;
 };
 
 }  // namespace casio::sync
