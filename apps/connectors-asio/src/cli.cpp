@@ -10,7 +10,6 @@ const char* usage() {
            "       connectors-asio sync --connector-id ID [--job-type "
            "full|incremental|access_control]\n"
            "                       [--config FILE]\n"
-           "       connectors-asio protocol-demo [--config FILE]\n"
            "       connectors-asio --version | --help\n"
            "\n"
            "  --config FILE       config.yml in the Python connectors service format\n"
@@ -19,9 +18,7 @@ const char* usage() {
            "                      (overrides service.log_level)\n"
            "  --log-format F      text (default) or json (ECS lines, as --filebeat)\n"
            "  sync                run one on-demand sync job of a connector in this process and\n"
-           "                      exit: 0 when it completed, 1 with the job's error otherwise\n"
-           "  protocol-demo       create a connector and a sync job in Elasticsearch, claim it,\n"
-           "                      index sample documents with progress stats, complete it\n";
+           "                      exit: 0 when it completed, 1 with the job's error otherwise\n";
 }
 
 cli_options parse_cli(int argc, char** argv) {
@@ -64,8 +61,6 @@ cli_options parse_cli(int argc, char** argv) {
                     "--job-type: expected full, incremental or access_control, got \"" +
                     o.job_type + "\"");
             }
-        } else if (a == "protocol-demo" && i == 1) {
-            o.cmd = cli_options::command::protocol_demo;
         } else {
             throw std::invalid_argument("unknown option \"" + std::string(a) + "\"");
         }

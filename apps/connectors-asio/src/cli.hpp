@@ -8,7 +8,7 @@
 namespace casio::app {
 
 struct cli_options {
-    enum class command { service, sync, protocol_demo, version, help };
+    enum class command { service, sync, version, help };
     command cmd = command::service;
     std::string config_path = "conf/config.yml";
     std::optional<std::string> log_level;
