@@ -9,7 +9,6 @@ const std::vector<std::string>& accepted_but_unused() {
         "elasticsearch.bulk.display_every",           // progress is logged per batch instead
         "elasticsearch.bulk.queue_refresh_interval",  // the queue wakes its reader directly
         "elasticsearch.bulk.enable_operations_logging",
-        "service.fips_mode",  // TLS comes from the system OpenSSL configuration
     };
     return keys;
 }

@@ -382,6 +382,14 @@ awaitable<void> service::loop(loop_state& state, std::chrono::milliseconds perio
 awaitable<void> service::run() {
     auto ex = co_await asio::this_coro::executor;
     changed_ = std::make_unique<asio::steady_timer>(ex);
+    if (worker_) {
+        // Not worth stopping the service for: the idle-job cleanup ends them later anyway.
+        try {
+            co_await end_jobs_of_gone_workers(es_, cfg_, *worker_);
+        } catch (const std::exception& e) {
+            log::warning("could not look for jobs left running by a stopped process: ", e.what());
+        }
+    }
     last_wake_up_ = clock_();
     int loops_running = 0;
     auto start = [&](loop_state& st, std::chrono::milliseconds period,
@@ -611,6 +619,9 @@ void service::launch(es::doc_hit job, job_type t) {
     s.serverless = cfg_.elasticsearch.serverless;
     s.check_interval = check_interval_;
     s.stats_interval = stats_interval_;
+    if (worker_) {
+        s.metadata = worker_metadata(*worker_);
+    }
     const std::string cid = string_at(job.source, "connector.id");
     es::client* content = content_ ? content_(cid) : nullptr;
     auto runner =

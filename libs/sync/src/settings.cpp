@@ -62,6 +62,7 @@ const core::config_table<service_config>& service_table() {
               read::integer{0, std::int64_t{1} << 40}),
         field("job_cleanup_interval", &c::job_cleanup_interval, read::seconds{true}),
         field("log_level", &c::log_level, read::log_level{}),
+        field("fips_mode", &c::fips_mode, read::boolean{}),
     }};
     return table;
 }

@@ -24,6 +24,7 @@
 #include <casio/sync/job_runner.hpp>
 #include <casio/sync/settings.hpp>
 #include <casio/sync/source.hpp>
+#include <casio/sync/worker.hpp>
 
 namespace casio::sync {
 
@@ -91,6 +92,10 @@ class service {
     std::size_t running_jobs(bool access_control) const noexcept;
     const loop_counters& counters(std::string_view loop) const;
 
+    // Who this process is (worker.hpp): when set, run() first ends the jobs a gone process of
+    // this host left running, and every job this service runs records it.
+    void set_worker(worker_identity w) { worker_ = std::move(w); }
+
     // Injected clock (tests): "now" of scheduling decisions.
     void set_clock(std::function<core::sys_us()> clock) { clock_ = std::move(clock); }
     void set_runner_intervals(std::chrono::milliseconds check, std::chrono::milliseconds stats) {
@@ -119,6 +124,7 @@ class service {
     es::client& es_;
     source_factory& factory_;
     std::string hostname_;
+    std::optional<worker_identity> worker_;
     content_client_for content_;
     std::function<core::sys_us()> clock_;
     std::chrono::milliseconds check_interval_{1000};  // runner_settings::check_interval

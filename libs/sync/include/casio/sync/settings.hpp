@@ -32,6 +32,8 @@ struct service_config {
     std::uint64_t max_file_download_size = 10485760;
     seconds_ms job_cleanup_interval = std::chrono::seconds(300);
     core::log::level log_level = core::log::level::info;
+    // TLS through OpenSSL's FIPS provider; refused at start when this build has none.
+    bool fips_mode = false;
 
     bool operator==(const service_config&) const = default;
 };
