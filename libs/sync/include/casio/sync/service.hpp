@@ -59,6 +59,12 @@ boost::asio::awaitable<std::optional<es::doc_hit>> prepare_connector(es::client&
                                                                      std::string_view id,
                                                                      source_factory& factory);
 
+// The keys of a config entry's `configuration:` whose value differs from the one stored in
+// `connector` (a connector document): reported at start, never applied (the stored values, set
+// in Kibana, win; config.yml configures only a connector it creates).
+std::vector<std::string> configuration_drift(const connector_entry& entry,
+                                             const boost::json::object& connector);
+
 // The configuration values of a config entry as a `_configuration` "values" object.
 boost::json::object configuration_values(const connector_entry& entry);
 
@@ -118,6 +124,9 @@ class service {
     boost::asio::awaitable<void> try_schedule(const std::string& id, job_type t);
     boost::asio::awaitable<void> fail_job(const std::string& job_id);
     void launch(es::doc_hit job, job_type t);
+    // True the first time `what` holds since it last did not: a condition worth a line is
+    // logged once, not every round, and again if it comes back.
+    bool report_once(const std::string& what, bool condition);
     void notify();
 
     const config& cfg_;
@@ -137,6 +146,7 @@ class service {
     std::set<boost::asio::steady_timer*> sleeping_;
     std::list<std::shared_ptr<job_runner>> runners_;
     std::set<std::string> local_jobs_;
+    std::set<std::string> reported_;
     std::unique_ptr<boost::asio::steady_timer> changed_;
     loop_state schedule_state_;
     loop_state content_state_;

@@ -49,6 +49,10 @@ struct connector_entry {
     std::map<std::string, core::config_scalar> configuration;  // empty when not given
 };
 
+// The one service type this build serves (libs/salesforce): a connector of any other type
+// would never be synced, so the configuration may not ask for one.
+inline constexpr std::string_view served_service_type = "salesforce";
+
 struct config {
     es::elasticsearch_config elasticsearch;
     service_config service;
