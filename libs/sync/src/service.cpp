@@ -597,8 +597,18 @@ awaitable<void> service::schedule_connector(const es::doc_hit& hit, bool force_h
     } catch (const std::exception& e) {
         source_error = e.what();
     }
-    if (source_error) {
+    // The same failure every round (empty required fields, a wrong secret) is said once; the
+    // connector document carries it meanwhile.
+    if (report_once("source " + hit.id + ": " + source_error.value_or(""),
+                    source_error.has_value())) {
         log::error("connector ", hit.id, ": source check failed: ", *source_error);
+    }
+    if (!source_error) {
+        std::erase_if(reported_, [&](const std::string& r) {
+            return r.rfind("source " + hit.id + ": ", 0) == 0;
+        });
+    }
+    if (source_error) {
         json::object doc{{"status", "error"}, {"error", *source_error}};
         co_await es_.update_doc(es::connectors_index, hit.id, std::move(doc));
         co_return;
