@@ -23,7 +23,6 @@ const char* usage() {
            "       connectors-asio [OPTIONS] job view JOB_ID\n"
            "       connectors-asio [OPTIONS] job cancel JOB_ID\n"
            "       connectors-asio --action list | --action config --service-type TYPE\n"
-           "       connectors-asio protocol-demo [OPTIONS]\n"
            "       connectors-asio -v | --version | -h | --help\n"
            "\n"
            "Options (before or after the command words; --opt=value works too):\n"
@@ -55,8 +54,6 @@ const char* usage() {
            "  job start           create an on-demand job (pending until a service takes it)\n"
            "  job list|view       a connector's jobs (newest first) | one job\n"
            "  job cancel          ask for a job's cancellation\n"
-           "  protocol-demo       create a connector and a sync job in Elasticsearch, claim it,\n"
-           "                      index sample documents with progress stats, complete it\n"
            "The connector and job commands use the elasticsearch: settings of config.yml.\n";
 }
 
@@ -96,8 +93,6 @@ std::string describe(command cmd, const std::string& sub) {
     switch (cmd) {
         case command::sync:
             return "sync";
-        case command::protocol_demo:
-            return "protocol-demo";
         case command::connector:
             return "connector " + sub;
         case command::job:
@@ -237,8 +232,6 @@ cli_options parse_cli(int argc, char** argv) {
         const auto& w = words[next++];
         if (w == "sync") {
             o.cmd = command::sync;
-        } else if (w == "protocol-demo") {
-            o.cmd = command::protocol_demo;
         } else if (w == "connector" || w == "job") {
             o.cmd = w == "connector" ? command::connector : command::job;
             static const std::map<std::string, std::set<std::string>> subs{

@@ -15,7 +15,6 @@ struct cli_options {
     enum class command {
         service,        // the long-running service (the loops of `--action`)
         sync,           // one on-demand job in this process
-        protocol_demo,  //
         list_types,     // --action list: the service types this binary serves
         config_schema,  // --action config --service-type T: T's configuration schema (JSON)
         connector,      // connector list|create|update-config

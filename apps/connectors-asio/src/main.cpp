@@ -5,17 +5,12 @@
 #include <iostream>
 #include <malloc.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-
 #include <casio/core/error.hpp>
 #include <casio/core/log.hpp>
 #include <casio/sync/service.hpp>
 
 #include "cli.hpp"
 #include "manage.hpp"
-#include "protocol_demo.hpp"
 #include "service_mode.hpp"
 #include "settings.hpp"
 
@@ -49,6 +44,9 @@ int main(int argc, char** argv) {
 namespace {
 
 int run(int argc, char** argv) {
+    // A closed stdout or stderr pipe (a log reader gone) must not kill a sync half-way: a
+    // failed write then returns EPIPE, which the logger ignores.
+    std::signal(SIGPIPE, SIG_IGN);
     // Pages (a few MB) and bulk bodies come and go all the time: keep them in the heap
     // instead of mapping and unmapping them each time (every first touch of a new mapping is
     // a page fault). A file's document (up to 4/3 of the 10 MiB download cap) is mapped and
@@ -125,33 +123,7 @@ int run(int argc, char** argv) {
     if (cli.cmd == cli_options::command::sync) {
         return casio::app::run_one_shot_sync(loaded.cfg, cli);
     }
-
-    boost::asio::io_context ctx(1);
-    int exit_code = 1;
-    boost::asio::signal_set signals(ctx, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        if (!ec) {
-            log::warning("received signal ", sig, ", stopping");
-            exit_code = 128 + sig;
-            ctx.stop();
-        }
-    });
-    boost::asio::co_spawn(
-        ctx, casio::app::run_protocol_demo(loaded.cfg), [&](std::exception_ptr ep, int code) {
-            signals.cancel();
-            if (!ep) {
-                exit_code = code;
-                return;
-            }
-            try {
-                std::rethrow_exception(std::move(ep));
-            } catch (const std::exception& e) {
-                std::cerr << "protocol-demo failed: " << log::redact(e.what()) << '\n';
-            }
-            exit_code = 1;
-        });
-    ctx.run();
-    return exit_code;
+    return exit_usage;  // parse_cli knows no other command
 }
 
 }  // namespace

@@ -18,11 +18,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <casio/core/config.hpp>
 #include <casio/core/log.hpp>
 #include <casio/es/client.hpp>
 #include <casio/http/client.hpp>
 #include <casio/sync/service.hpp>
 #include <casio/sync/status_endpoint.hpp>
+#include <casio/sync/worker.hpp>
 
 namespace casio::app {
 
@@ -50,6 +52,18 @@ bool allow_version_mismatch() {
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     return s == "true" || s == "1" || s == "yes";
+}
+
+// service.fips_mode: true is kept only when this build's OpenSSL can do it.
+void apply_fips_mode(const settings& c) {
+    if (!c.service.fips_mode) {
+        return;
+    }
+    if (auto why = http::enable_fips_mode()) {
+        throw core::config_error("config: service.fips_mode: true needs a FIPS-capable build: " +
+                                 *why + "; set it to false or use an OpenSSL with a FIPS provider");
+    }
+    log::info("FIPS mode: TLS uses OpenSSL's FIPS provider");
 }
 
 // Everything one process needs to talk to ES and Salesforce, on one io_context.
@@ -130,11 +144,13 @@ std::string describe(std::exception_ptr e) {
 }  // namespace
 
 int run_service(const settings& cfg, sync::loop_selection loops) {
+    apply_fips_mode(cfg);
     asio::io_context ctx(1);
     wiring w(ctx, cfg);
     sync::service svc(w.cfg, w.es, w.factory, hostname(),
                       [&](const std::string& id) { return w.content_for(id); });
     svc.set_loops(loops);
+    svc.set_worker(sync::this_process(hostname()));
     int exit_code = 0;
     bool in_service = false;
     bool stop_requested = false;
@@ -184,6 +200,7 @@ int run_service(const settings& cfg, sync::loop_selection loops) {
 }
 
 int run_one_shot_sync(const settings& cfg, const cli_options& cli) {
+    apply_fips_mode(cfg);
     asio::io_context ctx(1);
     wiring w(ctx, cfg);
     const auto type = sync::parse_job_type(cli.job_type).value_or(sync::job_type::full);
@@ -242,6 +259,8 @@ int run_one_shot_sync(const settings& cfg, const cli_options& cli) {
         w.cfg.elasticsearch.serverless =
             co_await sync::preflight(w.es, w.cfg, w.sleeper, allow_version_mismatch());
         co_await sync::bootstrap_connectors(w.es, w.cfg, w.factory);
+        const auto self = sync::this_process(hostname());
+        co_await sync::end_jobs_of_gone_workers(w.es, w.cfg, self);
         auto connector = co_await sync::prepare_connector(w.es, cli.connector_id, w.factory);
         if (!connector) {
             throw core::error(core::error_kind::not_found,
@@ -261,6 +280,7 @@ int run_one_shot_sync(const settings& cfg, const cli_options& cli) {
         }
         s.max_file_size = w.cfg.service.max_file_download_size;
         s.serverless = w.cfg.elasticsearch.serverless;
+        s.metadata = sync::worker_metadata(self);
         es::client* content = w.content_for(cli.connector_id);
         runner = std::make_shared<sync::job_runner>(w.es, content ? *content : w.es, w.factory, s,
                                                     std::move(*job));

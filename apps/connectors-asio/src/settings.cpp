@@ -7,7 +7,6 @@ const std::vector<std::string>& accepted_but_unused() {
         "elasticsearch.log_level",                    // service.log_level sets the level
         "elasticsearch.feature_use_connectors_api",   // the connector indices are always used
         "elasticsearch.bulk.queue_refresh_interval",  // the queue wakes its reader directly
-        "service.fips_mode",  // TLS comes from the system OpenSSL configuration
     };
     return keys;
 }

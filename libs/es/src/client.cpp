@@ -604,7 +604,7 @@ asio::awaitable<void> client::update_sync_job_stats(std::string_view job_id,
     if (stats.total_document_count) {
         body["total_document_count"] = *stats.total_document_count;
     }
-    body["metadata"] = json::object();
+    body["metadata"] = stats.metadata;
     auto c = json_call(http::method::put, job_path(job_id, "/_stats"), body);
     co_await execute(c);
 }

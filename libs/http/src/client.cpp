@@ -14,7 +14,10 @@
 #include <filesystem>
 #include <list>
 #include <map>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <optional>
@@ -1057,6 +1060,26 @@ bool loadable_ca_file(const std::string& path) {
     error_code load;
     ctx.load_verify_file(path, load);
     return !load;
+}
+
+std::optional<std::string> enable_fips_mode() {
+    OSSL_PROVIDER* fips = OSSL_PROVIDER_load(nullptr, "fips");
+    if (fips == nullptr) {
+        ERR_clear_error();
+        return std::string("OpenSSL ") + OpenSSL_version(OPENSSL_VERSION_STRING) +
+               " has no FIPS provider (no fips module in " + OpenSSL_version(OPENSSL_MODULES_DIR) +
+               ")";
+    }
+    OSSL_PROVIDER* base = OSSL_PROVIDER_load(nullptr, "base");
+    if (base == nullptr || EVP_default_properties_enable_fips(nullptr, 1) != 1) {
+        ERR_clear_error();
+        if (base != nullptr) {
+            OSSL_PROVIDER_unload(base);
+        }
+        OSSL_PROVIDER_unload(fips);
+        return std::string("OpenSSL could not switch to its FIPS provider");
+    }
+    return std::nullopt;
 }
 
 client::client(boost::asio::any_io_executor ex, client_options opts)

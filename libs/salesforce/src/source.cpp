@@ -331,8 +331,14 @@ asio::awaitable<std::vector<std::string>> source::file_sharing(const std::string
 
 bool source::reads_content(const content_document& d, const std::string& title) const {
     const bool lifted = extractor_ && extractor_->lifts_size_cap();
-    const bool download =
-        decide_file(title, d.size(), opts_.max_file_size, lifted) == file_decision::download;
+    const auto decision = decide_file(title, d.size(), opts_.max_file_size, lifted);
+    if (decision == file_decision::too_large) {
+        warn("File " + d.id + " (" + title + ") is indexed without content: its size, " +
+             std::to_string(d.size().value_or(0)) +
+             " bytes, is over service.max_file_download_size (" +
+             std::to_string(opts_.max_file_size) + " bytes)");
+    }
+    const bool download = decision == file_decision::download;
     if (download && cfg_.use_text_extraction_service && !extractor_) {
         // The connector turned the ingest pipeline's extraction off for a service that is not
         // configured, and there is no extraction in process: content is left out.
@@ -506,6 +512,16 @@ asio::awaitable<std::optional<std::string>> source::download_into(
             failure = too_large;
         }
     } catch (const core::error& e) {
+        if (e.kind() == core::error_kind::rate_limited) {
+            // The org's API allocation is used up (REQUEST_LIMIT_EXCEEDED, not the concurrent
+            // kind, which is retried): every later call fails the same way. One job error
+            // naming the quota instead of a warning per file and a job that looks complete.
+            throw core::error(core::error_kind::rate_limited,
+                              "Salesforce API request quota of the org is used up "
+                              "(REQUEST_LIMIT_EXCEEDED); the sync stops: " +
+                                  std::string(e.what()),
+                              e.status(), e.body_excerpt());
+        }
         failure = e.what();
     }
     co_return failure;

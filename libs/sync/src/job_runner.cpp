@@ -257,6 +257,7 @@ awaitable<void> job_runner::report_stats() {
     }
     auto stats = sink_->stats().snapshot().job_stats();
     stats.total_document_count.reset();
+    stats.metadata = settings_.metadata;
     co_await es_.update_sync_job_stats(job_id_, stats);
 }
 
@@ -316,6 +317,17 @@ awaitable<std::optional<std::string>> job_runner::claim() {
                    ")");
     } catch (const std::exception& e) {
         claim_error = job_error_message(e, index_name_);
+    }
+    if (!claim_error && !settings_.metadata.empty()) {
+        // Who runs the job, at once: if this process dies before its first stats update, the
+        // next one on this host still recognises the job as left behind.
+        try {
+            es::sync_job_stats first;
+            first.metadata = settings_.metadata;
+            co_await es_.update_sync_job_stats(job_id_, first);
+        } catch (const std::exception& e) {
+            log::warning("job ", job_id_, ": could not record its worker: ", e.what());
+        }
     }
     co_return claim_error;
 }

@@ -128,6 +128,19 @@ std::optional<std::string> check_local_config(const config& cfg) {
             return "connectors: connector_id and service_type must be set (found \"changeme\")";
         }
     }
+    for (const auto& c : cfg.connectors) {
+        if (c.service_type && *c.service_type != served_service_type) {
+            return "connectors: connector " + c.connector_id + " has service_type \"" +
+                   *c.service_type + "\", which connectors-asio does not serve (only " +
+                   std::string(served_service_type) + ")";
+        }
+    }
+    for (const auto& t : cfg.service.service_types) {
+        if (t != served_service_type) {
+            return "service.service_types: \"" + t + "\" is not served by connectors-asio (only " +
+                   std::string(served_service_type) + ")";
+        }
+    }
     return std::nullopt;
 }
 
@@ -219,6 +232,29 @@ awaitable<bool> preflight(es::client& es, const config& cfg, core::sleeper& slee
     co_return serverless;
 }
 
+std::vector<std::string> configuration_drift(const connector_entry& entry,
+                                             const json::object& connector) {
+    // Compared as text: Kibana stores "10" where config.yml may say 10.
+    auto text = [](const json::value& v) -> std::string {
+        return v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+    };
+    std::vector<std::string> out;
+    const json::value* stored = connector.if_contains("configuration");
+    for (const auto& [key, value] : entry.configuration) {
+        const json::value* field = stored != nullptr && stored->is_object()
+                                       ? stored->get_object().if_contains(key)
+                                       : nullptr;
+        const json::value* have = field != nullptr && field->is_object()
+                                      ? field->get_object().if_contains("value")
+                                      : nullptr;
+        const json::value want = scalar_json(value);
+        if (have == nullptr || text(*have) != text(want)) {
+            out.push_back(key);
+        }
+    }
+    return out;
+}
+
 json::object configuration_values(const connector_entry& entry) {
     json::object values;
     for (const auto& [k, v] : entry.configuration) {
@@ -231,10 +267,24 @@ awaitable<std::vector<std::string>> bootstrap_connectors(es::client& es, const c
                                                          source_factory& factory) {
     std::vector<std::string> created;
     for (const auto& entry : cfg.connectors) {
-        if (!entry.index_name) {
+        if (!entry.index_name && entry.configuration.empty()) {
             continue;
         }
-        if (co_await es.get_connector(entry.connector_id)) {
+        if (auto existing = co_await es.get_connector(entry.connector_id)) {
+            if (auto drift = configuration_drift(entry, *existing); !drift.empty()) {
+                std::string keys;
+                for (const auto& k : drift) {
+                    keys += (keys.empty() ? "" : ", ") + k;
+                }
+                log::warning("connector ", entry.connector_id, ": config.yml gives configuration ",
+                             keys,
+                             " other values than the connector stored in Elasticsearch, "
+                             "whose values are used; config.yml only configures a connector it "
+                             "creates (change the values in Kibana)");
+            }
+            continue;
+        }
+        if (!entry.index_name) {
             continue;
         }
         const auto known = factory.configuration_schema();
@@ -389,6 +439,14 @@ awaitable<void> service::loop(loop_state& state, std::chrono::milliseconds perio
 awaitable<void> service::run() {
     auto ex = co_await asio::this_coro::executor;
     changed_ = std::make_unique<asio::steady_timer>(ex);
+    if (worker_) {
+        // Not worth stopping the service for: the idle-job cleanup ends them later anyway.
+        try {
+            co_await end_jobs_of_gone_workers(es_, cfg_, *worker_);
+        } catch (const std::exception& e) {
+            log::warning("could not look for jobs left running by a stopped process: ", e.what());
+        }
+    }
     last_wake_up_ = clock_();
     int loops_running = 0;
     auto start = [&](loop_state& st, std::chrono::milliseconds period,
@@ -438,10 +496,31 @@ awaitable<std::vector<es::doc_hit>> service::discover() {
     co_return co_await es_.search_all(es::connectors_index, std::move(body));
 }
 
+bool service::report_once(const std::string& what, bool condition) {
+    if (!condition) {
+        reported_.erase(what);
+        return false;
+    }
+    return reported_.insert(what).second;
+}
+
 awaitable<void> service::schedule_round() {
     auto connectors = co_await discover();
     if (connectors.empty()) {
         log::debug("no supported connectors found");
+    }
+    // A configured id that matches no connector (a typo, a connector deleted in Kibana) would
+    // otherwise make the service idle without a word.
+    for (const auto& entry : cfg_.connectors) {
+        const bool found =
+            std::any_of(connectors.begin(), connectors.end(),
+                        [&](const es::doc_hit& h) { return h.id == entry.connector_id; });
+        if (report_once("missing " + entry.connector_id, !found)) {
+            log::error("connector ", entry.connector_id,
+                       " (connectors: in config.yml) does not exist in Elasticsearch: check its "
+                       "connector_id, create it in Kibana, or give it an index_name so that it "
+                       "is created at start");
+        }
     }
     // Up to max_concurrent_scheduling_tasks connectors at once; unlike the reference, a full
     // pool makes the next connector wait instead of skipping it for this round.
@@ -482,6 +561,17 @@ awaitable<void> service::schedule_round() {
 }
 
 awaitable<void> service::schedule_connector(const es::doc_hit& hit, bool force_heartbeat) {
+    // Checked before prepare_connector, which would write this service type's schema into it.
+    const std::string stored_type = string_at(hit.source, "service_type");
+    const bool foreign = !stored_type.empty() && stored_type != factory_.service_type();
+    if (report_once("type " + hit.id, foreign)) {
+        log::error("connector ", hit.id, " has service_type \"", stored_type,
+                   "\" in Elasticsearch; connectors-asio serves only ", factory_.service_type(),
+                   ": it is not synced");
+    }
+    if (foreign) {
+        co_return;
+    }
     auto prepared = co_await prepare_connector(es_, hit.id, factory_);
     if (!prepared) {
         co_return;
@@ -500,8 +590,13 @@ awaitable<void> service::schedule_connector(const es::doc_hit& hit, bool force_h
         co_await es_.check_in(hit.id);
     }
     const std::string status = string_at(c, "status");
-    if (status == "created" || status == "needs_configuration") {
-        log::debug("connector ", hit.id, " is ", status, "; not scheduled");
+    const bool unconfigured = status == "created" || status == "needs_configuration";
+    if (report_once("unconfigured " + hit.id, unconfigured)) {
+        log::warning("connector ", hit.id, " is ", status,
+                     ": finish its configuration in Kibana (or PUT _connector/", hit.id,
+                     "/_configuration); it is not synced until then");
+    }
+    if (unconfigured) {
         co_return;
     }
     std::optional<std::string> source_error;
@@ -520,8 +615,18 @@ awaitable<void> service::schedule_connector(const es::doc_hit& hit, bool force_h
     } catch (const std::exception& e) {
         source_error = e.what();
     }
-    if (source_error) {
+    // The same failure every round (empty required fields, a wrong secret) is said once; the
+    // connector document carries it meanwhile.
+    if (report_once("source " + hit.id + ": " + source_error.value_or(""),
+                    source_error.has_value())) {
         log::error("connector ", hit.id, ": source check failed: ", *source_error);
+    }
+    if (!source_error) {
+        std::erase_if(reported_, [&](const std::string& r) {
+            return r.rfind("source " + hit.id + ": ", 0) == 0;
+        });
+    }
+    if (source_error) {
         json::object doc{{"status", "error"}, {"error", *source_error}};
         co_await es_.update_doc(es::connectors_index, hit.id, std::move(doc));
         log::debug("connector ", hit.id, ": ", status, " -> error");
@@ -631,6 +736,9 @@ void service::launch(es::doc_hit job, job_type t) {
     s.serverless = cfg_.elasticsearch.serverless;
     s.check_interval = check_interval_;
     s.stats_interval = stats_interval_;
+    if (worker_) {
+        s.metadata = worker_metadata(*worker_);
+    }
     const std::string cid = string_at(job.source, "connector.id");
     es::client* content = content_ ? content_(cid) : nullptr;
     auto runner =

@@ -73,6 +73,7 @@ const core::config_table<service_config>& service_table() {
         field("job_cleanup_interval", &c::job_cleanup_interval, read::seconds{true}),
         field("log_level", &c::log_level, read::log_level{}),
         core::subsection("http", &c::http, http_endpoint_table()),
+        field("fips_mode", &c::fips_mode, read::boolean{}),
     }};
     return table;
 }

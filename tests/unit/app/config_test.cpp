@@ -76,12 +76,12 @@ extraction_service:
                           "elasticsearch.log_level",
                           "elasticsearch.feature_use_connectors_api",
                           "elasticsearch.bulk.queue_refresh_interval",
-                          "service.fips_mode",
                       });
+    CHECK(r.cfg.service.fips_mode);  // read: refused at start unless the build can do it
     CHECK(app::unused_keys_line(r) ==
           "accepted but not used: elasticsearch.log_level, "
           "elasticsearch.feature_use_connectors_api, "
-          "elasticsearch.bulk.queue_refresh_interval, service.fips_mode");
+          "elasticsearch.bulk.queue_refresh_interval");
     CHECK(app::unused_keys_line(load("service.idling: 3\n")).empty());
     CHECK(load("extraction_service:\n").unused.empty());  // read: see the extraction tests
 }

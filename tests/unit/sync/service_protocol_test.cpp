@@ -285,6 +285,15 @@ TEST_CASE("local configuration check", "[sync][service][preflight]") {
     CHECK_THAT(*sync::check_local_config(cfg), Catch::Contains("changeme"));
     cfg.connectors.back().connector_id = "real";
     CHECK_FALSE(sync::check_local_config(cfg));
+    // A service type this build does not serve would never be synced: refused, named.
+    cfg.connectors.back().service_type = "sharepoint_online";
+    CHECK_THAT(*sync::check_local_config(cfg),
+               Catch::Contains("real") && Catch::Contains("\"sharepoint_online\""));
+    cfg.connectors.back().service_type.reset();
+    CHECK_FALSE(sync::check_local_config(cfg));
+    cfg.service.service_types = {"salesforce", "mongodb"};
+    CHECK_THAT(*sync::check_local_config(cfg), Catch::Contains("\"mongodb\""));
+    cfg.service.service_types.clear();
     cfg.service.worker_mode = true;
     CHECK(sync::check_local_config(cfg));
 }

@@ -58,6 +58,7 @@ struct sync_job_stats {
     std::int64_t indexed_document_volume = 0;  // MiB, rounded
     std::int64_t deleted_document_count = 0;
     std::optional<std::int64_t> total_document_count;  // never sent by the reference service
+    boost::json::object metadata;                      // the job's free-form `metadata`
 };
 
 // One entry of an existing-documents scan (protocol.md §4.7): `_source.id` (else `_id`) and

@@ -39,6 +39,11 @@ struct tls_options {
 // ca_certs when they are loaded, not when the first TLS connection is made.
 bool loadable_ca_file(const std::string& path);
 
+// FIPS 140 mode for every TLS connection of the process (service.fips_mode): loads OpenSSL's
+// FIPS and base providers and makes "fips=yes" the default property. Returns why not when this
+// OpenSSL has no usable FIPS provider (Debian's packages ship none); nothing is changed then.
+std::optional<std::string> enable_fips_mode();
+
 struct client_options {
     std::size_t max_connections_per_origin = 32;
     std::chrono::milliseconds connect_timeout{10'000};

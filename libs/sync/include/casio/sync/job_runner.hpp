@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
 
 #include <casio/es/client.hpp>
 #include <casio/es/settings.hpp>
@@ -33,6 +34,9 @@ struct runner_settings {
     // (JOB_CHECK_INTERVAL); every second makes Kibana's Cancel take effect at once.
     std::chrono::milliseconds check_interval{1000};
     std::chrono::milliseconds stats_interval{10000};  // JOB_REPORTING_INTERVAL
+    // The job's `metadata` in every stats update, written first right after the claim: who runs
+    // the job (worker_metadata(), worker.hpp). Empty: `{}`, as the reference writes.
+    boost::json::object metadata;
 };
 
 struct job_outcome {

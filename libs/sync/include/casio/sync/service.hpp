@@ -24,6 +24,7 @@
 #include <casio/sync/job_runner.hpp>
 #include <casio/sync/settings.hpp>
 #include <casio/sync/source.hpp>
+#include <casio/sync/worker.hpp>
 
 namespace casio::sync {
 
@@ -57,6 +58,12 @@ boost::asio::awaitable<std::vector<std::string>> bootstrap_connectors(es::client
 boost::asio::awaitable<std::optional<es::doc_hit>> prepare_connector(es::client& es,
                                                                      std::string_view id,
                                                                      source_factory& factory);
+
+// The keys of a config entry's `configuration:` whose value differs from the one stored in
+// `connector` (a connector document): reported at start, never applied (the stored values, set
+// in Kibana, win; config.yml configures only a connector it creates).
+std::vector<std::string> configuration_drift(const connector_entry& entry,
+                                             const boost::json::object& connector);
 
 // The configuration values of a config entry as a `_configuration` "values" object.
 boost::json::object configuration_values(const connector_entry& entry);
@@ -101,6 +108,10 @@ class service {
     std::size_t running_jobs(bool access_control) const noexcept;
     const loop_counters& counters(std::string_view loop) const;
 
+    // Who this process is (worker.hpp): when set, run() first ends the jobs a gone process of
+    // this host left running, and every job this service runs records it.
+    void set_worker(worker_identity w) { worker_ = std::move(w); }
+
     // Injected clock (tests): "now" of scheduling decisions.
     void set_clock(std::function<core::sys_us()> clock) { clock_ = std::move(clock); }
     void set_runner_intervals(std::chrono::milliseconds check, std::chrono::milliseconds stats) {
@@ -123,12 +134,16 @@ class service {
     boost::asio::awaitable<void> try_schedule(const std::string& id, job_type t);
     boost::asio::awaitable<void> fail_job(const std::string& job_id);
     void launch(es::doc_hit job, job_type t);
+    // True the first time `what` holds since it last did not: a condition worth a line is
+    // logged once, not every round, and again if it comes back.
+    bool report_once(const std::string& what, bool condition);
     void notify();
 
     const config& cfg_;
     es::client& es_;
     source_factory& factory_;
     std::string hostname_;
+    std::optional<worker_identity> worker_;
     content_client_for content_;
     std::function<core::sys_us()> clock_;
     std::chrono::milliseconds check_interval_{1000};  // runner_settings::check_interval
@@ -141,6 +156,7 @@ class service {
     std::set<boost::asio::steady_timer*> sleeping_;
     std::list<std::shared_ptr<job_runner>> runners_;
     std::set<std::string> local_jobs_;
+    std::set<std::string> reported_;
     std::unique_ptr<boost::asio::steady_timer> changed_;
     loop_state schedule_state_;
     loop_state content_state_;

@@ -41,6 +41,8 @@ struct service_config {
     seconds_ms job_cleanup_interval = std::chrono::seconds(300);
     core::log::level log_level = core::log::level::info;
     http_endpoint_config http;
+    // TLS through OpenSSL's FIPS provider; refused at start when this build has none.
+    bool fips_mode = false;
 
     bool operator==(const service_config&) const = default;
 };
@@ -55,6 +57,10 @@ struct connector_entry {
     std::optional<std::string> name;
     std::map<std::string, core::config_scalar> configuration;  // empty when not given
 };
+
+// The one service type this build serves (libs/salesforce): a connector of any other type
+// would never be synced, so the configuration may not ask for one.
+inline constexpr std::string_view served_service_type = "salesforce";
 
 struct config {
     es::elasticsearch_config elasticsearch;

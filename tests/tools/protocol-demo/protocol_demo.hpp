@@ -1,6 +1,7 @@
 #pragma once
 // The protocol demo: the connector protocol end to end against a real (or mock)
-// Elasticsearch, without a data source. Stands in for the main job until the sync engine lands.
+// Elasticsearch, without a data source: a test tool (it writes sample documents into the
+// first configured connector's index), never part of connectors-asio.
 
 #include <boost/asio/awaitable.hpp>
 
