@@ -22,6 +22,7 @@
 #include <casio/es/client.hpp>
 #include <casio/http/client.hpp>
 #include <casio/sync/service.hpp>
+#include <casio/sync/status_endpoint.hpp>
 
 namespace casio::app {
 
@@ -78,12 +79,19 @@ struct wiring {
                     std::make_unique<es::client>(transport, es::with_api_key(opts, *entry.api_key));
             }
         }
+        if (c.service.http.port) {
+            endpoint = std::make_unique<sync::status_endpoint>(ctx.get_executor());
+            endpoint->start(c.service.http.host, *c.service.http.port);
+        }
     }
     es::client* content_for(const std::string& id) {
         auto it = content.find(id);
         return it == content.end() ? nullptr : it->second.get();
     }
     void close() {
+        if (endpoint) {
+            endpoint->stop();
+        }
         factory.close();
         http.close();
         extraction_http.close();
@@ -106,6 +114,7 @@ struct wiring {
     http::client_transport extraction_transport;
     std::map<std::string, std::unique_ptr<es::client>> content;
     core::steady_sleeper sleeper;
+    std::unique_ptr<sync::status_endpoint> endpoint;  // service.http, when configured
 };
 
 std::string describe(std::exception_ptr e) {
@@ -246,6 +255,9 @@ int run_one_shot_sync(const settings& cfg, const cli_options& cli) {
         sync::runner_settings s;
         s.hostname = hostname();
         s.bulk = w.cfg.elasticsearch.bulk;
+        if (tty) {
+            s.bulk.display_every = 0;  // the terminal shows the progress line instead
+        }
         s.max_file_size = w.cfg.service.max_file_download_size;
         s.serverless = w.cfg.elasticsearch.serverless;
         es::client* content = w.content_for(cli.connector_id);

@@ -6,9 +6,7 @@ const std::vector<std::string>& accepted_but_unused() {
     static const std::vector<std::string> keys{
         "elasticsearch.log_level",                    // service.log_level sets the level
         "elasticsearch.feature_use_connectors_api",   // the connector indices are always used
-        "elasticsearch.bulk.display_every",           // progress is logged per batch instead
         "elasticsearch.bulk.queue_refresh_interval",  // the queue wakes its reader directly
-        "elasticsearch.bulk.enable_operations_logging",
         "service.fips_mode",  // TLS comes from the system OpenSSL configuration
     };
     return keys;

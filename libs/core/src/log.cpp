@@ -19,6 +19,8 @@ std::atomic<int> min_level{static_cast<int>(level::info)};
 
 namespace {
 
+thread_local const labels* current = nullptr;
+
 constexpr std::string_view redacted = "<redacted>";
 
 struct state {
@@ -278,6 +280,18 @@ std::string upper(std::string_view v) {
 
 }  // namespace
 
+scoped_labels::scoped_labels(const labels* l) noexcept : previous_(current) {
+    current = l;
+}
+
+scoped_labels::~scoped_labels() {
+    current = previous_;
+}
+
+const labels* current_labels() noexcept {
+    return current;
+}
+
 std::string_view to_string(level l) noexcept {
     switch (l) {
         case level::debug:
@@ -385,6 +399,15 @@ void write(level l, std::string_view message) {
         append_json_string(line, to_string(l));
         line += ",\"message\":";
         append_json_string(line, clean);
+        if (const labels* job = current) {
+            line += ",\"labels\":{\"connector_id\":";
+            append_json_string(line, job->connector_id);
+            line += ",\"sync_job_id\":";
+            append_json_string(line, job->sync_job_id);
+            line += ",\"index_name\":";
+            append_json_string(line, job->index_name);
+            line += '}';
+        }
         line += ",\"ecs\":{\"version\":\"1.6.0\"},\"log\":{\"logger\":";
         append_json_string(line, g.service_name);
         line += "},\"process\":{\"pid\":";

@@ -2,11 +2,13 @@
 // protocol.md §10 (scroll in scroll.cpp).
 #include <algorithm>
 #include <exception>
+#include <mutex>
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <casio/core/log.hpp>
+#include <casio/core/metrics.hpp>
 #include <casio/core/text.hpp>
 #include <casio/es/client.hpp>
 #include <casio/es/version.hpp>
@@ -67,7 +69,33 @@ doc_hit hit_of(json::object& o) {
     return h;
 }
 
+// The outcome of the process's last request to Elasticsearch, whichever client sent it.
+struct last_call {
+    std::mutex mutex;
+    call_status status;
+};
+
+last_call& last() {
+    static last_call l;
+    return l;
+}
+
+void note_call(bool ok, std::string what) {
+    auto& l = last();
+    std::lock_guard lock(l.mutex);
+    l.status.seen = true;
+    l.status.ok = ok;
+    l.status.error = ok ? std::string() : core::log::redact(what);
+    l.status.at = std::chrono::system_clock::now();
+}
+
 }  // namespace
+
+call_status last_call_status() {
+    auto& l = last();
+    std::lock_guard lock(l.mutex);
+    return l.status;
+}
 
 bool license_info::at_least(std::string_view minimum) const noexcept {
     auto rank = [](std::string_view t) {
@@ -150,9 +178,33 @@ void client::check_product(const http::response& res) {
 }
 
 asio::awaitable<http::response> client::send_once(const call& c) {
-    http::response res = co_await transport_.send(make_request(c));
-    check_product(res);
-    co_return res;
+    static auto& in_flight = core::metrics::global().gauge_of(
+        "connectors_asio_requests_in_flight", "HTTP requests sent and not yet answered, by peer",
+        {{"peer", "elasticsearch"}});
+    in_flight.add(1);
+    std::optional<http::response> res;
+    std::exception_ptr failure;
+    try {
+        res = co_await transport_.send(make_request(c));
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    in_flight.add(-1);
+    if (failure) {
+        try {
+            std::rethrow_exception(failure);
+        } catch (const core::error& e) {
+            if (e.kind() != core::error_kind::canceled) {
+                note_call(false, what_of(c) + ": " + e.what());
+            }
+        } catch (...) {
+        }
+        std::rethrow_exception(failure);
+    }
+    const unsigned st = res->status;
+    note_call(st < 500 && st != 429, what_of(c) + ": HTTP " + std::to_string(st));
+    check_product(*res);
+    co_return std::move(*res);
 }
 
 asio::awaitable<http::response> client::send_with_transport_retries(const call& c) {
@@ -164,6 +216,7 @@ asio::awaitable<http::response> client::send_with_transport_retries(const call& 
     for (int attempt = 0;; ++attempt) {
         const bool last = attempt >= opts_.transport_retries;
         std::optional<http::response> res;
+        std::string why;
         try {
             res = co_await send_once(c);
         } catch (const es_error&) {
@@ -174,6 +227,7 @@ asio::awaitable<http::response> client::send_with_transport_retries(const call& 
                 last) {
                 throw;
             }
+            why = e.what();
         }
         if (res) {
             const unsigned st = res->status;
@@ -181,7 +235,11 @@ asio::awaitable<http::response> client::send_with_transport_retries(const call& 
             if (!resend_statuses || !busy || last) {
                 co_return std::move(*res);
             }
+            why = "HTTP " + std::to_string(st);
         }
+        // Sent again at once (no wait): said, so that an outage never passes without a line.
+        core::log::warning(what_of(c), ": ", why, "; sending again at once (attempt ", attempt + 2,
+                           " of ", opts_.transport_retries + 1, ")");
     }
 }
 

@@ -34,6 +34,8 @@ const core::config_table<bulk_config>& bulk_table() {
         field("concurrent_downloads", &c::concurrent_downloads, read::integer{1, 1000}),
         field("max_retries", &c::max_retries, read::integer{0, 100}),
         field("retry_interval", &c::retry_interval, read::seconds{false}),
+        field("display_every", &c::display_every, read::integer{0, 1000000000}),
+        field("enable_operations_logging", &c::enable_operations_logging, read::boolean{}),
         subsection("error_monitor", &c::error_monitor, error_monitor_table()),
     }};
     return table;

@@ -11,6 +11,8 @@
 #include <boost/url/parse.hpp>
 
 #include <casio/core/concurrency.hpp>
+#include <casio/core/log.hpp>
+#include <casio/core/metrics.hpp>
 #include <casio/salesforce/client.hpp>
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/exchange.hpp>
@@ -27,6 +29,68 @@ using core::error;
 using core::error_kind;
 
 namespace {
+
+// One request to the org, for the metrics and the debug line: counted in flight while it
+// runs, then by status ("failed" when no answer came). `what` names the call without its
+// URL, so no query text or token reaches the line.
+class call_probe {
+  public:
+    call_probe(std::string_view method, std::string_view what, std::string_view url)
+        : method_(method),
+          what_(what),
+          path_(path_of(url)),
+          started_(std::chrono::steady_clock::now()) {
+        in_flight().add(1);
+    }
+    ~call_probe() {
+        in_flight().add(-1);
+        if (!reported_) {
+            report("failed");
+        }
+    }
+    call_probe(const call_probe&) = delete;
+    call_probe& operator=(const call_probe&) = delete;
+
+    void answered(unsigned status) { report(std::to_string(status)); }
+
+  private:
+    // The URL's path: no host, no query string (a SOQL text may carry record values).
+    static std::string_view path_of(std::string_view url) {
+        const auto scheme = url.find("://");
+        if (scheme != std::string_view::npos) {
+            const auto slash = url.find('/', scheme + 3);
+            url = slash == std::string_view::npos ? std::string_view("/") : url.substr(slash);
+        }
+        return url.substr(0, url.find('?'));
+    }
+    static core::metrics::gauge& in_flight() {
+        static auto& g = core::metrics::global().gauge_of(
+            "connectors_asio_requests_in_flight",
+            "HTTP requests sent and not yet answered, by peer", {{"peer", "salesforce"}});
+        return g;
+    }
+    void report(const std::string& status) {
+        reported_ = true;
+        core::metrics::global()
+            .counter_of("connectors_asio_salesforce_requests_total",
+                        "Requests sent to Salesforce, by HTTP status (failed: no answer)",
+                        {{"status", status}})
+            .add();
+        if (core::log::enabled(core::log::level::debug)) {
+            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - started_)
+                                .count();
+            core::log::debug("salesforce: ", method_, " ", path_, " (", what_, "): ", status,
+                             " in ", ms, " ms");
+        }
+    }
+
+    std::string_view method_;
+    std::string_view what_;
+    std::string path_;  // a copy: the request (and its URL) is moved into the transport
+    std::chrono::steady_clock::time_point started_;
+    bool reported_ = false;
+};
 
 bool is_loopback_url(std::string_view url) {
     auto u = boost::urls::parse_uri(url);
@@ -112,9 +176,17 @@ void client::warn_retry(const exchange_action& a, std::string_view waiting) cons
 }
 
 void client::note_usage(const http::response& res) {
+    static auto& used = core::metrics::global().gauge_of(
+        "connectors_asio_salesforce_api_usage",
+        "API requests used in the org's 24-hour window, as the last Sforce-Limit-Info said");
+    static auto& limit = core::metrics::global().gauge_of(
+        "connectors_asio_salesforce_api_limit",
+        "The org's API request limit, as the last Sforce-Limit-Info said");
     if (auto h = res.header("Sforce-Limit-Info")) {
         if (auto u = parse_limit_info(*h)) {
             usage_ = u;
+            used.set(static_cast<double>(u->used));
+            limit.set(static_cast<double>(u->limit));
         }
     }
 }
@@ -175,7 +247,9 @@ asio::awaitable<std::string> client::fetch_token() {
             req.body = token_request_body(settings_.client_id, settings_.client_secret);
             ++token_requests_;
             auto slot = co_await request_slot(waited);
+            call_probe probe("POST", "token", req.url);
             auto res = co_await transport_.send(std::move(req));
+            probe.answered(res.status);
             slot.release();
             co_return parse_token_response(res.status, res.body);
         } catch (const error& e) {
@@ -208,7 +282,9 @@ asio::awaitable<json::value> client::fetch_json(std::string url, std::string wha
                 req.fields.push_back({"Accept-Encoding", "identity"});
             }
             auto slot = co_await request_slot(waited);
+            call_probe probe("GET", what, req.url);
             res = co_await transport_.send(std::move(req));
+            probe.answered(res.status);
             slot.release();
             note_usage(res);
             r.status = res.status;
@@ -677,7 +753,9 @@ asio::awaitable<void> client::download(std::string_view content_version_id,
                 req.fields.push_back({"Accept-Encoding", "identity"});
             }
             auto slot = co_await request_slot(waited);
+            call_probe probe("GET", what, req.url);
             res = co_await transport_.send_streaming(std::move(req), capture);
+            probe.answered(res.status);
             slot.release();
             note_usage(res);
             r.status = res.status;

@@ -1,10 +1,14 @@
+#include <cstdio>
+
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <casio/core/labelled_executor.hpp>
 #include <casio/core/log.hpp>
 #include <casio/core/time.hpp>
 #include <casio/sync/job_runner.hpp>
@@ -75,6 +79,8 @@ awaitable<bool> job_runner::sync_starts() {
         auto patch = sync_starts_patch(type_);
         co_await es_.update_doc(es::connectors_index, connector_id_, std::move(patch),
                                 es::guard_of(*c));
+        log::debug("connector ", connector_id_, ": a ", to_string(type_), " sync starts (job ",
+                   job_id_, " was ", status, ")");
         connector_ = std::move(c->source);
         co_return true;
     });
@@ -194,8 +200,16 @@ awaitable<void> job_runner::do_sync() {
     co_await sink_->start();
     std::exception_ptr failure;
     const bool content = is_content(type_);
-    document_handler on_doc = [this](document d) -> awaitable<void> {
+    const auto every =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(0, settings_.bulk.display_every));
+    const auto started = std::chrono::steady_clock::now();
+    document_handler on_doc = [this, every, started](document d) -> awaitable<void> {
+        // Counted before put() (which may wait): concurrent producers each see their own number.
+        const bool show = every > 0 && ++documents_seen_ % every == 0;
         co_await sink_->put(std::move(d));
+        if (show) {
+            log_progress(started);
+        }
     };
     try {
         if (content) {
@@ -224,6 +238,19 @@ awaitable<void> job_runner::do_sync() {
     std::rethrow_exception(failure);
 }
 
+void job_runner::log_progress(std::chrono::steady_clock::time_point started) const {
+    const auto t = sink_->stats().snapshot();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    char numbers[160];
+    std::snprintf(numbers, sizeof numbers, "sent %.1f MB, %.0f docs/s, elapsed %.1f s",
+                  static_cast<double>(t.bulk_bytes) / 1e6,
+                  secs > 0 ? static_cast<double>(t.docs_received) / secs : 0.0, secs);
+    log::info("job ", job_id_, " of connector ", connector_id_, ": fetched ", t.docs_received,
+              ", indexed ", t.indexed, ", deleted ", t.deleted, ", skipped ",
+              t.docs_skipped + t.docs_filtered, ", ", numbers);
+}
+
 awaitable<void> job_runner::report_stats() {
     if (!sink_) {
         co_return;
@@ -241,6 +268,7 @@ awaitable<void> job_runner::supervise() {
     }
     const std::string status = string_at(job->source, "status");
     if (status == "canceling") {
+        log::debug("job ", job_id_, ": in_progress -> canceling (asked from Elasticsearch)");
         log::info("job ", job_id_, " of connector ", connector_id_, " was asked to cancel");
         stop(job_status::canceled);
         co_return;
@@ -284,6 +312,8 @@ awaitable<std::optional<std::string>> job_runner::claim() {
             }
         }
         co_await es_.claim_sync_job(job_id_, settings_.hostname, cursor);
+        log::debug("job ", job_id_, ": pending -> in_progress (claimed by ", settings_.hostname,
+                   ")");
     } catch (const std::exception& e) {
         claim_error = job_error_message(e, index_name_);
     }
@@ -335,6 +365,23 @@ std::string job_runner::work_error_message() const {
 }
 
 awaitable<std::optional<job_outcome>> job_runner::run() {
+    // Every coroutine of the job runs on an executor that labels its log lines with the job.
+    auto labels = std::make_shared<const log::labels>(log::labels{
+        .connector_id = connector_id_, .sync_job_id = job_id_, .index_name = index_name_});
+    const asio::any_io_executor ex = co_await asio::this_coro::executor;
+    // The io_context's own executor when it is one: small enough to be stored in place by
+    // any_io_executor, and handlers go straight to the io_context.
+    asio::any_io_executor labelled;
+    if (const auto* io = ex.target<asio::io_context::executor_type>()) {
+        labelled = core::labelled_executor<asio::io_context::executor_type>(*io, std::move(labels));
+    } else {
+        labelled = core::labelled_executor<asio::any_io_executor>(ex, std::move(labels));
+    }
+    auto out = co_await asio::co_spawn(labelled, run_labelled(), asio::use_awaitable);
+    co_return out;
+}
+
+awaitable<std::optional<job_outcome>> job_runner::run_labelled() {
     if (!co_await take()) {
         co_return std::nullopt;
     }
@@ -344,6 +391,11 @@ awaitable<std::optional<job_outcome>> job_runner::run() {
     }
     log::info("job ", job_id_, " (", to_string(type_), ") of connector ", connector_id_,
               " started into ", index_name_);
+    metrics_ = std::make_unique<job_metrics>(
+        job_id_, connector_id_, std::string(to_string(type_)),
+        job_metrics::live_view{
+            [this] { return sink_ ? sink_->stats().snapshot() : sync_totals{}; },
+            [this] { return sink_ ? static_cast<std::uint64_t>(sink_->queued_bytes()) : 0; }});
     if (stop_) {
         co_return co_await finish(stop_->status, stop_->error);
     }
@@ -368,6 +420,9 @@ awaitable<job_outcome> job_runner::finish(job_status status, std::optional<std::
     const auto stats = out.totals.job_stats();
     job_counts counts{stats.indexed_document_count, stats.indexed_document_volume,
                       stats.deleted_document_count};
+    if (metrics_) {
+        metrics_->ended(status, out.totals);
+    }
     if (status == job_status::error) {
         log::error("job ", job_id_, " of connector ", connector_id_, " failed: ", *error);
     } else {
@@ -399,6 +454,9 @@ awaitable<job_outcome> job_runner::finish(job_status status, std::optional<std::
             }
             auto doc = terminal_job_doc(status, error, core::now_iso8601(), counts, total);
             co_await es_.update_doc(es::jobs_index, job_id_, std::move(doc));
+            log::debug("job ", job_id_, ": in_progress -> ", to_string(status), " (indexed ",
+                       counts.indexed_document_count, ", deleted ", counts.deleted_document_count,
+                       total ? ", " + std::to_string(*total) + " in the index" : "", ")");
         }
     } catch (const std::exception& e) {
         log::error("job ", job_id_, ": terminal write failed: ", e.what());
@@ -414,6 +472,8 @@ awaitable<job_outcome> job_runner::finish(job_status status, std::optional<std::
             }
             auto doc = sync_done_doc(job_source, core::now_iso8601(), nullptr);
             co_await es_.update_doc(es::connectors_index, connector_id_, std::move(doc));
+            log::debug("connector ", connector_id_, ": last ", to_string(type_), " sync ",
+                       to_string(status));
         }
     } catch (const std::exception& e) {
         log::error("job ", job_id_, ": connector sync-done write failed: ", e.what());

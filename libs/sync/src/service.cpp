@@ -12,6 +12,7 @@
 #include <casio/core/time.hpp>
 #include <casio/es/version.hpp>
 #include <casio/sync/service.hpp>
+#include <casio/sync/status_endpoint.hpp>
 
 namespace casio::sync {
 
@@ -389,6 +390,7 @@ awaitable<void> service::run() {
         ++loops_running;
         asio::co_spawn(ex, loop(st, period, std::move(round)), [&](const std::exception_ptr&) {
             --loops_running;
+            set_loops_running(false);  // one loop less: the service is stopping
             notify();
         });
     };
@@ -396,6 +398,7 @@ awaitable<void> service::run() {
     start(content_state_, cfg_.service.idling, [this] { return execute_round(false); });
     start(acl_state_, cfg_.service.idling, [this] { return execute_round(true); });
     start(cleanup_state_, cfg_.service.job_cleanup_interval, [this] { return cleanup_round(); });
+    set_loops_running(true);
     while (loops_running > 0 || !runners_.empty()) {
         changed_->expires_after(std::chrono::hours(1));
         boost::system::error_code ec;
@@ -506,11 +509,13 @@ awaitable<void> service::schedule_connector(const es::doc_hit& hit, bool force_h
         log::error("connector ", hit.id, ": source check failed: ", *source_error);
         json::object doc{{"status", "error"}, {"error", *source_error}};
         co_await es_.update_doc(es::connectors_index, hit.id, std::move(doc));
+        log::debug("connector ", hit.id, ": ", status, " -> error");
         co_return;
     }
     if (status != "connected" || !c.contains("error") || !c.at("error").is_null()) {
         json::object doc{{"status", "connected"}, {"error", nullptr}};
         co_await es_.update_doc(es::connectors_index, hit.id, std::move(doc));
+        log::debug("connector ", hit.id, ": ", status, " -> connected");
     }
     if (dls_enabled(c)) {
         co_await try_schedule(hit.id, job_type::access_control);

@@ -41,6 +41,16 @@ void read_connector_id(connector_entry& e, const config_node& n, const std::stri
 
 }  // namespace
 
+const core::config_table<http_endpoint_config>& http_endpoint_table() {
+    using c = http_endpoint_config;
+    static const core::config_table<c> table{{
+        field("host", &c::host, read::string{}),
+        core::setter<c>("port", read::integer{0, 65535},
+                        [](c& e, std::int64_t v) { e.port = static_cast<std::uint16_t>(v); }),
+    }};
+    return table;
+}
+
 const core::config_table<service_config>& service_table() {
     using c = service_config;
     static const core::config_table<c> table{{
@@ -62,6 +72,7 @@ const core::config_table<service_config>& service_table() {
               read::integer{0, std::int64_t{1} << 40}),
         field("job_cleanup_interval", &c::job_cleanup_interval, read::seconds{true}),
         field("log_level", &c::log_level, read::log_level{}),
+        core::subsection("http", &c::http, http_endpoint_table()),
     }};
     return table;
 }

@@ -8,6 +8,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <casio/core/log.hpp>
+#include <casio/core/metrics.hpp>
 #include <casio/core/time.hpp>
 #include <casio/sync/sink.hpp>
 
@@ -405,7 +406,22 @@ asio::awaitable<void> sink::dispatch(batch b) {
 }
 
 asio::awaitable<void> sink::send(batch b) {
+    static auto& latency = core::metrics::global().histogram_of(
+        "connectors_asio_bulk_request_duration_seconds",
+        "Time of a _bulk call from the first send to the last answer, retries included",
+        {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
+    const auto started = std::chrono::steady_clock::now();
     auto res = co_await es_.bulk(b.body, opts_.pipeline.name);
+    const auto took = std::chrono::steady_clock::now() - started;
+    latency.observe(std::chrono::duration<double>(took).count());
+    if (core::log::enabled(core::log::level::debug)) {
+        const auto failed = std::count_if(res.items.begin(), res.items.end(),
+                                          [](const es::bulk_item& i) { return !i.succeeded(); });
+        core::log::debug("bulk: ", b.body.operations(), " items, ", b.body.bytes(), " bytes, ",
+                         std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
+                         " ms, ", failed, " failed",
+                         res.attempts > 1 ? ", " + std::to_string(res.attempts) + " requests" : "");
+    }
     account(b, res);
 }
 
@@ -428,6 +444,12 @@ void sink::account(const batch& b, const es::bulk_response& res) {
                     counters_.duplicate_ids.fetch_add(1, r);
                 }
             }
+        }
+        if (cfg_.enable_operations_logging) {
+            core::log::info(
+                "bulk item: ", es::to_string(op), " ", b.body.id(i), ": ",
+                item.result.empty() ? "status " + std::to_string(item.status) : item.result,
+                item.error_type.empty() ? "" : " (" + item.error_type + ")");
         }
         if (item.succeeded()) {
             monitor_.note_success();

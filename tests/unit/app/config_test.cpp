@@ -70,19 +70,18 @@ extraction_service:
 )");
     CHECK(r.warnings.empty());
     CHECK(r.cfg.elasticsearch.bulk.chunk_size == 7);  // a used key beside them still counts
+    CHECK(r.cfg.elasticsearch.bulk.display_every == 10);
+    CHECK(r.cfg.elasticsearch.bulk.enable_operations_logging);
     CHECK(r.unused == std::vector<std::string>{
                           "elasticsearch.log_level",
                           "elasticsearch.feature_use_connectors_api",
-                          "elasticsearch.bulk.display_every",
                           "elasticsearch.bulk.queue_refresh_interval",
-                          "elasticsearch.bulk.enable_operations_logging",
                           "service.fips_mode",
                       });
     CHECK(app::unused_keys_line(r) ==
           "accepted but not used: elasticsearch.log_level, "
-          "elasticsearch.feature_use_connectors_api, elasticsearch.bulk.display_every, "
-          "elasticsearch.bulk.queue_refresh_interval, "
-          "elasticsearch.bulk.enable_operations_logging, service.fips_mode");
+          "elasticsearch.feature_use_connectors_api, "
+          "elasticsearch.bulk.queue_refresh_interval, service.fips_mode");
     CHECK(app::unused_keys_line(load("service.idling: 3\n")).empty());
     CHECK(load("extraction_service:\n").unused.empty());  // read: see the extraction tests
 }

@@ -166,3 +166,32 @@ connectors:
     core::log::clear_secrets();
     CHECK(out == "<redacted> <redacted> <redacted> acme");
 }
+
+TEST_CASE("service.http: off without a port, 0 lets the system choose, bad ports named",
+          "[config][http]") {
+    auto off = load("");
+    CHECK_FALSE(off.cfg.service.http.port.has_value());
+    CHECK(off.cfg.service.http.host == "127.0.0.1");
+    auto any = load("service.http.port: 0\n");
+    REQUIRE(any.cfg.service.http.port.has_value());
+    CHECK(*any.cfg.service.http.port == 0);
+    auto set = load("service:\n  http:\n    host: 0.0.0.0\n    port: 8081\n");
+    CHECK(set.cfg.service.http.host == "0.0.0.0");
+    CHECK(set.cfg.service.http.port == std::uint16_t{8081});
+    CHECK_THAT(error_of("service.http.port: 70000\n"),
+               Catch::Contains("service.http.port") && Catch::Contains("70000"));
+}
+
+TEST_CASE("elasticsearch.bulk.display_every and enable_operations_logging are read",
+          "[config][bulk]") {
+    auto d = load("");
+    CHECK(d.cfg.elasticsearch.bulk.display_every == 100);
+    CHECK_FALSE(d.cfg.elasticsearch.bulk.enable_operations_logging);
+    auto r = load(
+        "elasticsearch.bulk.display_every: 0\n"
+        "elasticsearch.bulk.enable_operations_logging: true\n");
+    CHECK(r.cfg.elasticsearch.bulk.display_every == 0);
+    CHECK(r.cfg.elasticsearch.bulk.enable_operations_logging);
+    CHECK_THAT(error_of("elasticsearch.bulk.display_every: -1\n"),
+               Catch::Contains("elasticsearch.bulk.display_every"));
+}

@@ -47,6 +47,29 @@ void clear_secrets();  // for tests
 // passwords in URLs). Use it for error messages that may carry peer text.
 std::string redact(std::string_view text);
 
+// The job a line belongs to, written as ECS `labels.*` fields of the JSON format (the text
+// format is unchanged). Set for the current thread by a scoped_labels; coroutines of a job get
+// them through a labelled executor (core/labelled_executor.hpp), so that every line logged
+// while one of the job's handlers runs carries them, whichever library writes it.
+struct labels {
+    std::string connector_id;
+    std::string sync_job_id;
+    std::string index_name;
+};
+
+// While it lives, lines written by this thread carry `l` (nullptr: none). Nests.
+class scoped_labels {
+  public:
+    explicit scoped_labels(const labels* l) noexcept;
+    ~scoped_labels();
+    scoped_labels(const scoped_labels&) = delete;
+    scoped_labels& operator=(const scoped_labels&) = delete;
+
+  private:
+    const labels* previous_;
+};
+const labels* current_labels() noexcept;
+
 namespace detail {
 extern std::atomic<int> min_level;  // set through set_level()
 }  // namespace detail

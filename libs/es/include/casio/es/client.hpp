@@ -27,6 +27,17 @@ namespace casio::es {
 
 class id_stream;
 
+// What the process's last request to Elasticsearch gave, whichever client sent it: an answer
+// below 500 other than 429 is a success, a 5xx, a 429 or no answer (refused, reset, timed out)
+// a failure. What GET /ready reports.
+struct call_status {
+    bool seen = false;  // no request was sent yet
+    bool ok = false;
+    std::string error;  // the failed call and why (redacted)
+    std::chrono::system_clock::time_point at;
+};
+call_status last_call_status();
+
 class client {
   public:
     // `t` (and `sleep` when given) must outlive the client. Without a sleeper, retries wait on

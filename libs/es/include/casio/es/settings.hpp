@@ -41,6 +41,10 @@ struct bulk_config {
     std::int64_t concurrent_downloads = 20;  // files of one sync downloaded at once
     std::int64_t max_retries = 5;
     seconds_ms retry_interval = std::chrono::seconds(10);
+    // A progress line every this many documents of a sync (0: none).
+    std::int64_t display_every = 100;
+    // One line per _bulk item with its result (index/update/delete, id, result or error).
+    bool enable_operations_logging = false;
     error_monitor_config error_monitor;
 
     bool operator==(const bulk_config&) const = default;

@@ -18,6 +18,7 @@
 #include <casio/es/client.hpp>
 #include <casio/es/settings.hpp>
 #include <casio/sync/connector_doc.hpp>
+#include <casio/sync/job_metrics.hpp>
 #include <casio/sync/sink.hpp>
 #include <casio/sync/source.hpp>
 
@@ -69,6 +70,7 @@ class job_runner {
     // The phases of run: the job is taken (false: another runner has it, or it cannot be
     // read), claimed (an error message when the claim failed), its work runs under
     // supervision until it ends.
+    boost::asio::awaitable<std::optional<job_outcome>> run_labelled();
     boost::asio::awaitable<bool> take();
     boost::asio::awaitable<std::optional<std::string>> claim();
     boost::asio::awaitable<void> work_supervised();
@@ -77,6 +79,8 @@ class job_runner {
     boost::asio::awaitable<void> do_sync();
     boost::asio::awaitable<void> supervise();
     boost::asio::awaitable<void> report_stats();
+    // The progress line of every display_every documents.
+    void log_progress(std::chrono::steady_clock::time_point started) const;
     boost::asio::awaitable<void> check_license();
     boost::asio::awaitable<void> validate_filtering(source& src);
     boost::asio::awaitable<job_outcome> finish(job_status status, std::optional<std::string> error);
@@ -96,6 +100,9 @@ class job_runner {
     boost::json::object connector_;  // live connector read by sync_starts
 
     std::unique_ptr<sink> sink_;
+    std::unique_ptr<job_metrics> metrics_;
+    std::uint64_t documents_seen_ =
+        0;  // handed to the sink, for the progress lines  // from the claim to the terminal write
     boost::asio::cancellation_signal work_signal_;
     std::unique_ptr<boost::asio::steady_timer> wake_;
     // Why the job stops before its work ends (shutdown, a cancel, the job or connector gone):

@@ -17,6 +17,14 @@ namespace casio::sync {
 
 using core::seconds_ms;
 
+// service.http: the status endpoint (GET /health, /ready, /metrics), off without a port.
+struct http_endpoint_config {
+    std::string host = "127.0.0.1";
+    std::optional<std::uint16_t> port;  // 0: a port chosen by the system
+
+    bool operator==(const http_endpoint_config&) const = default;
+};
+
 struct service_config {
     bool worker_mode = false;
     std::vector<std::string> service_types;
@@ -32,6 +40,7 @@ struct service_config {
     std::uint64_t max_file_download_size = 10485760;
     seconds_ms job_cleanup_interval = std::chrono::seconds(300);
     core::log::level log_level = core::log::level::info;
+    http_endpoint_config http;
 
     bool operator==(const service_config&) const = default;
 };
@@ -54,6 +63,7 @@ struct config {
     std::map<std::string, std::string> sources = {{"salesforce", "salesforce"}};
 };
 
+const core::config_table<http_endpoint_config>& http_endpoint_table();
 const core::config_table<service_config>& service_table();
 const core::config_table<connector_entry>& connector_table();
 // The top-level keys above; a service that adds sections reads them with its own table.

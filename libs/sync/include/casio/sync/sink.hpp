@@ -140,6 +140,8 @@ class sink {
     void cancel();
 
     const sync_counters& stats() const noexcept { return counters_; }
+    // Bytes of the operations waiting in the queue for a bulk request.
+    std::size_t queued_bytes() const noexcept { return queue_.bytes(); }
     const id_set& existing() const noexcept { return existing_; }
     bool failed() const noexcept { return static_cast<bool>(failure_); }
 
