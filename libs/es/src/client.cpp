@@ -488,8 +488,8 @@ asio::awaitable<void> client::update_configuration(std::string_view connector_id
     co_await execute(c);
 }
 
-asio::awaitable<std::string> client::post_connector(json::object body) {
-    auto c = json_call(http::method::post, "/_connector", body);
+asio::awaitable<std::string> client::post_for_id(std::string path, json::object body) {
+    auto c = json_call(http::method::post, std::move(path), body);
     auto res = co_await execute(c);
     auto o = detail::parse_object(res.body, what_of(c));
     auto id = detail::string_or(o, "id");
@@ -497,6 +497,10 @@ asio::awaitable<std::string> client::post_connector(json::object body) {
         throw core::error(core::error_kind::fatal, what_of(c) + ": response has no id");
     }
     co_return id;
+}
+
+asio::awaitable<std::string> client::post_connector(json::object body) {
+    return post_for_id("/_connector", std::move(body));
 }
 
 namespace {
@@ -573,13 +577,8 @@ asio::awaitable<std::string> client::create_sync_job(std::string_view connector_
     body["id"] = connector_id;
     body["job_type"] = job_type;
     body["trigger_method"] = trigger_method;
-    auto c = json_call(http::method::post, "/_connector/_sync_job", body);
-    auto res = co_await execute(c);
-    auto o = detail::parse_object(res.body, what_of(c));
-    auto id = detail::string_or(o, "id");
-    if (id.empty()) {
-        throw core::error(core::error_kind::fatal, what_of(c) + ": response has no id");
-    }
+    std::string path = "/_connector/_sync_job";
+    auto id = co_await post_for_id(std::move(path), std::move(body));
     co_return id;
 }
 

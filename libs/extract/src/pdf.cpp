@@ -397,6 +397,14 @@ class text_device : public OutputDev {
                     break;
             }
         }
+        extend(x, y, dx, dy);
+        ++w.chars;
+        append_last(u);
+    }
+
+    // The word now ends with a glyph at (x, y) advancing (dx, dy).
+    void extend(double x, double y, double dx, double dy) {
+        auto& w = word_;
         switch (w.rot) {
             case 0:
                 w.last_edge = x;
@@ -415,11 +423,14 @@ class text_device : public OutputDev {
                 w.y_min = w.last_end = y + dy;
                 break;
         }
-        ++w.chars;
+    }
+
+    // `u` appended to the word's text as its last character.
+    void append_last(Unicode u) {
         const auto before = text_.size();
         append_utf8(text_, static_cast<char32_t>(u));
-        w.last_char = u;
-        w.last_char_bytes = text_.size() - before;
+        word_.last_char = u;
+        word_.last_char_bytes = text_.size() - before;
     }
 
     void end_word() {
@@ -586,10 +597,7 @@ bool text_device::add_combining(double x, double y, double dx, double dy, Unicod
             std::fabs(char_base - w.base) >= max_base) {
             return false;
         }
-        const auto before = text_.size();
-        append_utf8(text_, static_cast<char32_t>(current));
-        w.last_char = current;
-        w.last_char_bytes = text_.size() - before;
+        append_last(current);
         w.last_edge = edge_mid;
         ++w.chars;
         return true;
@@ -602,29 +610,10 @@ bool text_device::add_combining(double x, double y, double dx, double dy, Unicod
         }
         text_.resize(text_.size() - w.last_char_bytes);
         append_utf8(text_, static_cast<char32_t>(u));
-        const auto before = text_.size();
-        append_utf8(text_, static_cast<char32_t>(previous));
-        w.last_char = previous;
-        w.last_char_bytes = text_.size() - before;
+        append_last(previous);
         w.font_size = font_size_;
-        switch (w.rot) {
-            case 0:
-                w.last_edge = char_mid;
-                w.x_max = w.last_end = x + dx;
-                break;
-            case 1:
-                w.last_edge = char_mid;
-                w.y_max = w.last_end = y + dy;
-                break;
-            case 2:
-                w.last_edge = char_mid;
-                w.x_min = w.last_end = x + dx;
-                break;
-            default:
-                w.last_edge = char_mid;
-                w.y_min = w.last_end = y + dy;
-                break;
-        }
+        extend(x, y, dx, dy);
+        w.last_edge = char_mid;  // the mark's place
         ++w.chars;
         return true;
     }

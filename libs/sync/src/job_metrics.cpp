@@ -99,30 +99,19 @@ job_metrics::job_metrics(std::string job_id, std::string connector_id, std::stri
 }
 
 job_metrics::~job_metrics() {
-    if (ended_) {
-        return;
+    if (!ended_) {
+        record_end(nullptr, "unknown");
     }
-    std::string type;
-    {
-        auto& b = the_board();
-        std::lock_guard lock(b.mutex);
-        auto it = b.jobs.find(job_id_);
-        if (it == b.jobs.end()) {
-            return;
-        }
-        it->second.final_ = it->second.live.totals ? it->second.live.totals() : sync_totals{};
-        it->second.live = {};
-        type = it->second.job_type;
-    }
-    // Outside the board's lock: render() holds the registry's lock and then takes the board's.
-    ended_counter(type, "unknown").add();
 }
 
 void job_metrics::ended(job_status status, const sync_totals& totals) {
-    if (ended_) {
-        return;
+    if (!ended_) {
+        ended_ = true;
+        record_end(&totals, to_string(status));
     }
-    ended_ = true;
+}
+
+void job_metrics::record_end(const sync_totals* totals, std::string_view status) {
     std::string type;
     {
         auto& b = the_board();
@@ -131,8 +120,9 @@ void job_metrics::ended(job_status status, const sync_totals& totals) {
         if (it == b.jobs.end()) {
             return;
         }
-        it->second.final_ = totals;
-        it->second.live = {};
+        auto& live = it->second.live;
+        it->second.final_ = totals ? *totals : live.totals ? live.totals() : sync_totals{};
+        live = {};
         type = it->second.job_type;
         // One ended job per connector and type stays shown: the series do not grow with time.
         for (auto other = b.jobs.begin(); other != b.jobs.end();) {
@@ -145,7 +135,8 @@ void job_metrics::ended(job_status status, const sync_totals& totals) {
             }
         }
     }
-    ended_counter(type, to_string(status)).add();
+    // Outside the board's lock: render() holds the registry's lock and then takes the board's.
+    ended_counter(type, status).add();
 }
 
 }  // namespace casio::sync

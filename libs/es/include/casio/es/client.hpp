@@ -179,6 +179,8 @@ class client {
                                                            int* attempts);
     http::request make_request(const call& c) const;
     void check_product(const http::response& res);
+    // POSTs `body` to `path`; the "id" of the answer (an error when there is none).
+    boost::asio::awaitable<std::string> post_for_id(std::string path, boost::json::object body);
 
     http::transport& transport_;
     client_options opts_;

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include <casio/sync/connector_doc.hpp>
 #include <casio/sync/sink.hpp>
@@ -41,6 +42,9 @@ class job_metrics {
     void ended(job_status status, const sync_totals& totals);
 
   private:
+    // Keeps `totals` (the live ones when null) as the job's last, counts the end.
+    void record_end(const sync_totals* totals, std::string_view status);
+
     std::string job_id_;
     bool ended_ = false;
 };
