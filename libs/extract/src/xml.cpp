@@ -10,6 +10,7 @@
 #include <array>
 #include <cstring>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,10 @@ namespace {
 constexpr std::size_t max_depth = 256;
 constexpr std::size_t max_name = 50000;
 constexpr std::size_t max_reference = 32;
+// Bounds of our own on one start tag, for memory: its attribute names together. Past a few
+// attributes, duplicates are looked up in a hash set rather than one by one.
+constexpr std::size_t max_attribute_name_bytes = std::size_t{1} << 20;
+constexpr std::size_t attributes_scanned_one_by_one = 32;
 
 bool is_space(char c) {
     return c == ' ' || c == '\n' || c == '\t' || c == '\r';
@@ -249,10 +254,11 @@ class scanner {
     std::vector<std::uint32_t> starts_;    // where each open element's name starts in open_
     std::vector<std::string> attributes_;  // the current start tag's attribute names
     std::size_t attribute_count_ = 0;
+    std::size_t attribute_name_bytes_ = 0;
+    std::unordered_set<std::string> many_attributes_;  // past attributes_scanned_one_by_one
     std::string reference_;
     std::string bang_;
     char quote_ = 0;
-    bool end_tag_ = false;
     bool space_before_attribute_ = false;
     bool root_seen_ = false;
     bool root_done_ = false;
@@ -298,15 +304,33 @@ void scanner::close_element(std::string_view name, const char* at) {
 }
 
 void scanner::attribute_named(const char* at) {
-    for (std::size_t i = 0; i < attribute_count_; ++i) {
-        if (attributes_[i] == name_) {
-            fail("attribute " + name_ + " redefined", at);
+    attribute_name_bytes_ += name_.size();
+    if (attribute_name_bytes_ > max_attribute_name_bytes) {
+        fail("the attribute names of <" + element_ + "> exceed " +
+                 std::to_string(max_attribute_name_bytes) + " bytes",
+             at);
+    }
+    const auto redefined = [&] { fail("attribute " + name_ + " redefined", at); };
+    if (attribute_count_ < attributes_scanned_one_by_one) {
+        for (std::size_t i = 0; i < attribute_count_; ++i) {
+            if (attributes_[i] == name_) {
+                redefined();
+            }
+        }
+        if (attribute_count_ == attributes_.size()) {
+            attributes_.emplace_back();
+        }
+        attributes_[attribute_count_] = name_;
+    } else {
+        if (attribute_count_ == attributes_scanned_one_by_one) {
+            many_attributes_.clear();
+            many_attributes_.insert(attributes_.begin(), attributes_.end());
+        }
+        if (!many_attributes_.insert(name_).second) {
+            redefined();
         }
     }
-    if (attribute_count_ == attributes_.size()) {
-        attributes_.emplace_back();
-    }
-    attributes_[attribute_count_++] = name_;
+    ++attribute_count_;
 }
 
 // The character that reference `ref` (what comes between '&' and ';') stands for.
@@ -683,6 +707,7 @@ void scanner::feed(const char* p, const char* end) {
                 } else if (has(c, name_start)) {
                     state_ = state::start_name;
                     attribute_count_ = 0;
+                    attribute_name_bytes_ = 0;
                 } else {
                     fail("invalid element name", p);
                 }
@@ -725,9 +750,7 @@ void scanner::feed(const char* p, const char* end) {
                 }
                 if (p < end) {
                     if (*p != '=') {
-                        fail("specification mandates value for attribute " +
-                                 attributes_[attribute_count_ - 1],
-                             p);
+                        fail("specification mandates value for attribute " + name_, p);
                     }
                     state_ = state::attr_quote;
                     ++p;

@@ -326,6 +326,36 @@ TEST_CASE("xml: what the scanner refuses, with the line", "[extract][xml]") {
     CHECK(scan_error(deep) == "doc.xml: malformed XML: line 1: excessive depth in document: 256");
 }
 
+TEST_CASE("xml: many attributes on one tag, as libxml2 reads them, with bounds", "[extract][xml]") {
+    std::mt19937 rng(5);
+    const auto tag = [](int n, int duplicate) {
+        std::string t = "<r><e";
+        for (int i = 0; i < n; ++i) {
+            t += " a" + std::to_string(i == duplicate ? 3 : i) + "='v'";
+        }
+        return t + ">text</e></r>";
+    };
+    for (const int n : {31, 32, 33, 100, 5000}) {
+        INFO(n);
+        const auto distinct = scanned(tag(n, -1), rng);
+        REQUIRE(distinct);
+        CHECK(distinct->ok);
+        CHECK(distinct->text == through_libxml2(tag(n, -1)).text);
+        const auto twice = scanned(tag(n, n - 1), rng);
+        REQUIRE(twice);
+        CHECK(twice->text == "doc.xml: malformed XML: line 1: attribute a3 redefined");
+        CHECK_FALSE(through_libxml2(tag(n, n - 1)).ok);
+    }
+    // Their names together are bounded (libxml2 has no such bound: 1 MiB of names is ours).
+    std::string huge = "<r";
+    for (int i = 0; i < 40; ++i) {
+        huge += " " + std::string(30000, 'n') + std::to_string(i) + "='v'";
+    }
+    huge += "/>";
+    CHECK(scan_error(huge) ==
+          "doc.xml: malformed XML: line 1: the attribute names of <r> exceed 1048576 bytes");
+}
+
 TEST_CASE("xml: DOCTYPEs and other encodings go to libxml2, with the same result",
           "[extract][xml]") {
     std::mt19937 rng(3);
