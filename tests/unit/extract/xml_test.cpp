@@ -248,7 +248,6 @@ std::string broken(std::string doc, std::mt19937& rng) {
 TEST_CASE("xml: the scanner gives libxml2's text for documents written every way",
           "[extract][xml]") {
     std::mt19937 rng(20261204 + Catch::rngSeed());  // --rng-seed N explores further
-    int scanned_count = 0;
     for (int i = 0; i < 3000; ++i) {
         const auto doc = writer(rng).document();
         const auto ours = scanned(doc, rng);
@@ -258,9 +257,7 @@ TEST_CASE("xml: the scanner gives libxml2's text for documents written every way
         REQUIRE(theirs.ok);
         CHECK(ours->ok);
         CHECK(ours->text == theirs.text);
-        ++scanned_count;
     }
-    CHECK(scanned_count == 3000);
 }
 
 TEST_CASE("xml: the scanner refuses what libxml2 refuses", "[extract][xml]") {
