@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <functional>
 #include <optional>
+#include <regex>
 #include <unordered_set>
 
 #include <boost/json/array.hpp>
@@ -15,6 +16,7 @@
 #include <casio/core/time.hpp>
 
 #include "es_error.hpp"
+#include "query_string.hpp"
 
 namespace casio::mock_es {
 
@@ -343,6 +345,7 @@ struct field_path {
     // joined[i][k] = parts[i..i+k] joined with '.', to find keys that contain dots.
     std::vector<std::vector<std::string>> joined;
     bool is_id = false;
+    bool all_fields = false;  // "*": every leaf of the source (query_string's default field)
 };
 }  // namespace detail
 
@@ -356,6 +359,7 @@ field_path make_path(std::string_view field) {
     }
     p.name = std::string(field);
     p.is_id = field == "_id";
+    p.all_fields = field == "*";
     std::size_t start = 0;
     while (true) {
         auto dot = field.find('.', start);
@@ -425,11 +429,36 @@ bool visit_value(const json::value& v, const field_path& p, std::size_t i, const
     return false;
 }
 
+// Calls f on every scalar under v (objects and arrays walked) until f returns true.
+template <class F>
+bool visit_all_leaves(const json::value& v, const F& f) {
+    if (v.is_object()) {
+        for (const auto& [k, child] : v.get_object()) {
+            if (visit_all_leaves(child, f)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    if (v.is_array()) {
+        for (const auto& e : v.get_array()) {
+            if (visit_all_leaves(e, f)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    return f(v);
+}
+
 // Calls f on every value of the field (arrays flattened) until f returns true.
 template <class F>
 bool any_leaf(const field_path& p, std::string_view id, const json::object& source, const F& f) {
     if (p.is_id) {
         return f(json::value(json::string_view(id.data(), id.size())));
+    }
+    if (p.all_fields) {
+        return visit_all_leaves(json::value(source), f);  // copies only on this rare path
     }
     return visit_object(source, p, 0, f);
 }
@@ -699,7 +728,9 @@ enum class node_kind {
     bool_,
     prefix,
     wildcard,
-    match
+    match,
+    phrase,  // query_string "quoted" terms: consecutive tokens (any order within slop > 0)
+    regexp   // query_string /regexp/
 };
 
 struct query_node {
@@ -713,6 +744,9 @@ struct query_node {
     bool case_insensitive = false;                                    // prefix / wildcard
     std::vector<std::string> tokens;                                  // match
     bool all_tokens = false;                                          // match with operator "and"
+    bool analysed = false;  // wildcard from query_string: also matched against each token
+    int slop = 0;           // phrase
+    std::shared_ptr<const std::regex> re;  // regexp
 
     bool eval(std::string_view id, const json::object& src, std::int64_t now_ns) const;
 };
@@ -753,7 +787,42 @@ bool query_node::eval(std::string_view id, const json::object& src, std::int64_t
                     return false;
                 }
                 std::string_view s = v.get_string();
+                if (analysed) {
+                    for (const auto& t : tokenize(s)) {
+                        if (glob_match(text, t)) {
+                            return true;
+                        }
+                    }
+                }
                 return case_insensitive ? glob_match(text, core::to_lower(s)) : glob_match(text, s);
+            });
+        case node_kind::regexp:
+            return any_leaf(path, id, src, [&](const json::value& v) {
+                if (!v.is_string()) {
+                    return false;
+                }
+                std::string_view s = v.get_string();
+                for (const auto& t : tokenize(s)) {
+                    if (std::regex_match(t, *re)) {
+                        return true;
+                    }
+                }
+                return std::regex_match(s.begin(), s.end(), *re);
+            });
+        case node_kind::phrase:
+            return any_leaf(path, id, src, [&](const json::value& v) {
+                if (!v.is_string()) {
+                    return values.contains(v);
+                }
+                auto doc_tokens = tokenize(v.get_string());
+                if (slop > 0) {
+                    return std::all_of(tokens.begin(), tokens.end(), [&](const std::string& t) {
+                        return std::find(doc_tokens.begin(), doc_tokens.end(), t) !=
+                               doc_tokens.end();
+                    });
+                }
+                return std::search(doc_tokens.begin(), doc_tokens.end(), tokens.begin(),
+                                   tokens.end()) != doc_tokens.end();
             });
         case node_kind::match:
             return any_leaf(path, id, src, [&](const json::value& v) {
@@ -1147,6 +1216,161 @@ node_ptr compile_bool(const json::object& body) {
     return n;
 }
 
+// A parsed query string. nullptr when nothing is left to match (terms the analyser drops), as
+// Lucene drops such clauses.
+node_ptr compile_qs(const qs::node& q, bool default_and) {
+    auto n = std::make_unique<query_node>();
+    switch (q.k) {
+        case qs::node::kind::match_all:
+            return n;
+        case qs::node::kind::match_none:
+            n->kind = node_kind::match_none;
+            return n;
+        case qs::node::kind::exists:
+            n->kind = node_kind::exists;
+            n->path = make_path(q.field);
+            return n;
+        case qs::node::kind::term:
+        case qs::node::kind::phrase: {
+            n->path = make_path(q.field);
+            const bool keyword = q.field.size() > 8 && q.field.ends_with(".keyword");
+            if (keyword) {  // not analysed: the exact value
+                n->kind = node_kind::values;
+                n->values.add(json::value(json::string_view(q.text)), "query_string");
+                n->values.finish();
+                return n;
+            }
+            n->tokens = tokenize(q.text);
+            if (n->tokens.empty()) {
+                return nullptr;
+            }
+            n->values.add(json::value(json::string_view(q.text)), "query_string");
+            n->values.finish();
+            if (q.k == qs::node::kind::phrase && n->tokens.size() > 1) {
+                n->kind = node_kind::phrase;
+                n->slop = q.slop;
+            } else {
+                n->kind = node_kind::match;
+                n->all_tokens = default_and;
+            }
+            return n;
+        }
+        case qs::node::kind::wildcard:
+            n->kind = node_kind::wildcard;
+            n->path = make_path(q.field);
+            n->analysed = !q.field.ends_with(".keyword");
+            n->case_insensitive = n->analysed;
+            n->text = n->analysed ? core::to_lower(q.text) : q.text;
+            return n;
+        case qs::node::kind::regexp:
+            n->kind = node_kind::regexp;
+            n->path = make_path(q.field);
+            try {
+                n->re = std::make_shared<const std::regex>(q.text);
+            } catch (const std::regex_error&) {
+                throw qs::syntax_error(q.text, "invalid regular expression");
+            }
+            return n;
+        case qs::node::kind::range: {
+            n->kind = node_kind::range;
+            n->path = make_path(q.field);
+            auto bound_value = [](const std::string& text) {
+                if (text.empty()) {
+                    return json::value(nullptr);
+                }
+                if (auto d = parse_number(text)) {
+                    return json::value(*d);
+                }
+                return json::value(json::string_view(text));
+            };
+            set_bound(n->lo, bound_value(q.lower), q.include_lower, !q.include_lower);
+            set_bound(n->hi, bound_value(q.upper), q.include_upper, q.include_upper);
+            return n;
+        }
+        case qs::node::kind::group: {
+            n->kind = node_kind::bool_;
+            for (const auto& [o, c] : q.clauses) {
+                node_ptr child = compile_qs(c, default_and);
+                if (!child) {
+                    continue;
+                }
+                (o == qs::occur::must       ? n->must
+                 : o == qs::occur::must_not ? n->must_not
+                                            : n->should)
+                    .push_back(std::move(child));
+            }
+            if (n->must.empty() && n->should.empty() && n->must_not.empty()) {
+                return nullptr;
+            }
+            n->minimum_should_match = n->must.empty() && !n->should.empty() ? 1 : 0;
+            return n;
+        }
+    }
+    return n;
+}
+
+node_ptr compile_query_string(std::string_view text, const qs::options& opts) {
+    node_ptr n = compile_qs(qs::parse(text, opts), opts.default_and);
+    if (!n) {
+        n = std::make_unique<query_node>();
+        n->kind = node_kind::match_none;
+    }
+    return n;
+}
+
+qs::options query_string_options(std::string_view default_field, std::string_view op) {
+    qs::options o;
+    if (!default_field.empty()) {
+        o.default_field = std::string(default_field);
+    }
+    const std::string lower = core::to_lower(op);
+    if (!op.empty() && lower != "and" && lower != "or") {
+        // Operator.fromString is Enum.valueOf on the upper-cased text.
+        std::string upper(op);
+        for (auto& c : upper) {
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        }
+        throw es_error(400, "illegal_argument_exception",
+                       "No enum constant org.elasticsearch.index.query.Operator." + upper);
+    }
+    o.default_and = lower == "and";
+    return o;
+}
+
+// The `query_string` query: query, default_field, default_operator; the scoring and analysis
+// options are accepted and ignored.
+node_ptr compile_query_string(const json::object& body) {
+    const json::value* text = nullptr;
+    std::string default_field, op;
+    for (const auto& [k, v] : body) {
+        if (k == "query") {
+            text = &v;
+        } else if (k == "default_field" || k == "default_operator") {
+            if (!v.is_string()) {
+                parsing_error("[query_string] query does not support [" + std::string(k) + "]");
+            }
+            (k == "default_field" ? default_field : op) = std::string(v.get_string());
+        } else if (k == "fields" && v.is_array() && v.get_array().size() == 1 &&
+                   v.get_array()[0].is_string()) {
+            default_field = std::string(v.get_array()[0].get_string());
+        } else if (k != "boost" && k != "_name" && k != "analyzer" && k != "quote_analyzer" &&
+                   k != "allow_leading_wildcard" && k != "analyze_wildcard" && k != "lenient" &&
+                   k != "fuzziness" && k != "phrase_slop" && k != "time_zone" &&
+                   k != "minimum_should_match" && k != "escape" && k != "type" &&
+                   k != "auto_generate_synonyms_phrase_query" && k != "tie_breaker" &&
+                   k != "rewrite" && k != "fuzzy_transpositions" &&
+                   k != "max_determinized_states" && k != "quote_field_suffix" &&
+                   k != "enable_position_increments" && k != "fuzzy_prefix_length" &&
+                   k != "fuzzy_max_expansions" && k != "fuzzy_rewrite") {
+            parsing_error("[query_string] query does not support [" + std::string(k) + "]");
+        }
+    }
+    if (!text || !text->is_string()) {
+        parsing_error("[query_string] must be provided with a [query]");
+    }
+    return compile_query_string(text->get_string(), query_string_options(default_field, op));
+}
+
 node_ptr compile(const json::value& q) {
     if (!q.is_object()) {
         parsing_error("[_na] query malformed, must start with start_object");
@@ -1197,6 +1421,9 @@ node_ptr compile(const json::value& q) {
     if (name == "match") {
         return compile_match(expect_object(name, body));
     }
+    if (name == "query_string") {
+        return compile_query_string(expect_object(name, body));
+    }
     if (name == "constant_score") {
         const json::object& cs = expect_object(name, body);
         const json::value* filter = cs.if_contains("filter");
@@ -1219,6 +1446,12 @@ query query::parse(const json::value* q) {
         return query(std::make_shared<const query_node>());
     }
     return query(std::shared_ptr<const query_node>(compile(*q)));
+}
+
+query query::parse_query_string(std::string_view text, std::string_view default_field,
+                                std::string_view default_operator) {
+    return query(std::shared_ptr<const query_node>(
+        compile_query_string(text, query_string_options(default_field, default_operator))));
 }
 
 bool query::matches(std::string_view id, const json::object& source,

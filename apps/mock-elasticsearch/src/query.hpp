@@ -43,6 +43,11 @@ class query {
     // (date math that cannot be parsed -> es_error(400, "parse_exception", ...)).
     static query parse(const boost::json::value* q);
 
+    // The `q` URL parameter (query_string.hpp): `df` ("" = every field) and `default_operator`
+    // ("" = OR). A syntax error throws qs::syntax_error, a bad operator es_error.
+    static query parse_query_string(std::string_view text, std::string_view default_field,
+                                    std::string_view default_operator);
+
     bool matches(std::string_view id, const boost::json::object& source,
                  std::chrono::system_clock::time_point now) const;
 

@@ -11,6 +11,7 @@
 
 #include "json_util.hpp"
 #include "query.hpp"
+#include "query_string.hpp"
 #include "service.hpp"
 
 namespace casio::mock_es {
@@ -242,7 +243,11 @@ server_response service::search(server_request& req, const std::string& expressi
     auto indices = store_.resolve(expression, req.query("expand_wildcards").value_or(""),
                                   req.query("ignore_unavailable").value_or("false") == "true",
                                   req.query("allow_no_indices").value_or("true") != "false");
-    query q = query::parse(body.if_contains("query"));
+    server_response failure;
+    auto parsed = request_query(req, body, true, indices, failure);
+    if (!parsed)
+        return failure;
+    query q = std::move(*parsed);
     sort_spec sort = sort_spec::parse(body.if_contains("sort"));
 
     std::size_t from =
@@ -458,9 +463,33 @@ server_response service::clear_scroll(server_request& req) {
 
 server_response service::count(server_request& req, const std::string& expression) {
     json::object body = parse_body(req);
+    // RestCountAction reads the query-string parameters only when there is no body; with one,
+    // they are left unconsumed and refused like any unknown parameter.
+    const bool has_body = !blank_body(req.body);
+    if (has_body) {
+        constexpr std::string_view url_query_params[] = {
+            "q", "df", "default_operator", "analyzer", "analyze_wildcard", "lenient"};
+        std::vector<std::string> unused;
+        for (const auto& [name, value] : req.params) {
+            if (std::find(std::begin(url_query_params), std::end(url_query_params), name) !=
+                std::end(url_query_params))
+                unused.push_back(name);
+        }
+        if (!unused.empty()) {
+            throw unrecognized_parameters(
+                req.path, std::move(unused),
+                {"index", "ignore_unavailable", "ignore_throttled", "allow_no_indices",
+                 "expand_wildcards", "routing", "min_score", "preference", "terminate_after",
+                 "error_trace", "filter_path", "format", "human", "pretty"});
+        }
+    }
     auto indices = store_.resolve(expression, req.query("expand_wildcards").value_or(""),
                                   req.query("ignore_unavailable").value_or("false") == "true");
-    query q = query::parse(body.if_contains("query"));
+    server_response failure;
+    auto parsed = request_query(req, body, !has_body, indices, failure);
+    if (!parsed)
+        return failure;
+    query q = std::move(*parsed);
     auto now = std::chrono::system_clock::now();
     std::size_t n = 0;
     for (auto* idx : indices) {
@@ -479,6 +508,46 @@ server_response service::count(server_request& req, const std::string& expressio
     }
     return json_response(200,
                          "{\"count\":" + std::to_string(n) + ",\"_shards\":" + shards_json + "}");
+}
+
+std::optional<query> service::request_query(const server_request& req, const json::object& body,
+                                            bool use_q, const std::vector<index_data*>& indices,
+                                            server_response& failure) const {
+    try {
+        query q = query::parse(body.if_contains("query"));
+        if (auto text = req.query("q"); text && use_q) {
+            q = query::parse_query_string(*text, req.query("df").value_or(""),
+                                          req.query("default_operator").value_or(""));
+        }
+        return q;
+    } catch (const qs::syntax_error& e) {
+        if (indices.empty())
+            return query::parse_query_string("", "", "");  // no shard ever parses it
+        // Each shard fails the same way; ES groups the failures by index.
+        const json::object& cause = e.body().as_object().at("error").as_object();
+        json::array root_causes, failed;
+        for (auto* idx : indices) {
+            json::object shard_cause{{"type", e.type()},
+                                     {"reason", e.reason()},
+                                     {"index_uuid", idx->uuid},
+                                     {"index", idx->name}};
+            root_causes.push_back(shard_cause);
+            shard_cause["caused_by"] = cause.at("caused_by");
+            failed.push_back(json::object{{"shard", 0},
+                                          {"index", idx->name},
+                                          {"node", node_id()},
+                                          {"reason", std::move(shard_cause)}});
+        }
+        json::object err{{"root_cause", std::move(root_causes)},
+                         {"type", "search_phase_execution_exception"},
+                         {"reason", "all shards failed"},
+                         {"phase", "query"},
+                         {"grouped", true},
+                         {"failed_shards", std::move(failed)}};
+        failure = json_response(
+            400, json::serialize(json::object{{"error", std::move(err)}, {"status", 400}}));
+        return std::nullopt;
+    }
 }
 
 server_response service::refresh(server_request& req, const std::string& expression) {

@@ -14,6 +14,7 @@
 
 #include "json_util.hpp"
 #include "pipeline.hpp"
+#include "rest_params.hpp"
 
 namespace casio::mock_es {
 
@@ -258,52 +259,83 @@ server_response service::dispatch(server_request& req) {
     };
     bool get = m == "GET" || m == "HEAD";
     bool write = m == "PUT" || m == "POST";
+    // Unknown query parameters are refused before the call runs, as ES's BaseRestHandler does
+    // (after routing: a wrong method or path answers first).
+    auto checked = [&](rest_api api) {
+        check_parameters(req, api);
+        return true;
+    };
 
     if (s.empty())
-        return get ? root(req) : bad_method("HEAD, GET");
+        return get ? (checked(rest_api::info), root(req)) : bad_method("HEAD, GET");
     const std::string& first = s[0];
     if (first == "_bulk" && s.size() == 1)
-        return write ? bulk(req, nullptr) : bad_method("POST, PUT");
+        return write ? (checked(rest_api::bulk), bulk(req, nullptr)) : bad_method("POST, PUT");
     if (first == "_search") {
-        if (s.size() == 1)
-            return (get || m == "POST") ? search(req, "_all") : bad_method("GET, POST");
+        if (s.size() == 1) {
+            return (get || m == "POST") ? (checked(rest_api::search), search(req, "_all"))
+                                        : bad_method("GET, POST");
+        }
         if (s[1] == "scroll" && s.size() <= 3) {
             if (m == "DELETE")
-                return clear_scroll(req);
-            return (get || m == "POST") ? scroll(req) : bad_method("GET, POST, DELETE");
+                return checked(rest_api::clear_scroll), clear_scroll(req);
+            return (get || m == "POST") ? (checked(rest_api::scroll), scroll(req))
+                                        : bad_method("GET, POST, DELETE");
         }
         return no_handler();
     }
     if (first == "_count" && s.size() == 1)
-        return count(req, "_all");
+        return checked(rest_api::count), count(req, "_all");
     if (first == "_refresh" && s.size() == 1)
-        return refresh(req, "_all");
+        return checked(rest_api::indices_refresh), refresh(req, "_all");
     if (first == "_license" && s.size() == 1)
-        return get ? license(req) : bad_method("GET");
+        return get ? (checked(rest_api::license_get), license(req)) : bad_method("GET");
     if (first == "_ingest" && s.size() >= 2 && s[1] == "pipeline" && s.size() <= 3) {
+        checked(m == "PUT"      ? rest_api::ingest_put_pipeline
+                : m == "DELETE" ? rest_api::ingest_delete_pipeline
+                                : rest_api::ingest_get_pipeline);
         return pipeline_api(req, s.size() == 3 ? &s[2] : nullptr);
     }
+    if (first == "_connector" && s.size() >= 2 && s[1] == "_secret")
+        return connector_secret_api(req);
     if (first == "_connector")
         return route_connector(req);
-    if (first == "_cluster" && s.size() >= 2 && s[1] == "health") {
-        return json_response(200, "{\"cluster_name\":" + json_quote(opts_.cluster_name) +
-                                      ",\"status\":\"green\",\"timed_out\":false,"
-                                      "\"number_of_nodes\":1,\"number_of_data_nodes\":1}");
+    if (first == "_cluster" || first == "_nodes" || first == "_xpack") {
+        if (auto res = cluster_api(req))
+            return std::move(*res);
+        return no_handler();
     }
     if (!first.empty() && first[0] == '_')
         return no_handler();
 
     // /{index}...
-    if (s.size() == 1)
+    if (s.size() == 1) {
+        if (m == "HEAD" || m == "GET" || m == "PUT" || m == "DELETE") {
+            checked(m == "HEAD"  ? rest_api::indices_exists
+                    : m == "GET" ? rest_api::indices_get
+                    : m == "PUT" ? rest_api::indices_create
+                                 : rest_api::indices_delete);
+        }
         return index_api(req, first);
+    }
     const std::string& api = s[1];
     if (api == "_doc") {
-        if (s.size() == 2)
-            return m == "POST" ? doc_api(req, first, nullptr, true) : bad_method("POST");
-        if (s.size() == 3)
+        if (s.size() == 2) {
+            return m == "POST" ? (checked(rest_api::doc_index), doc_api(req, first, nullptr, true))
+                               : bad_method("POST");
+        }
+        if (s.size() == 3) {
+            if (m == "HEAD" || m == "GET" || m == "DELETE" || write) {
+                checked(m == "HEAD"     ? rest_api::doc_exists
+                        : m == "GET"    ? rest_api::doc_get
+                        : m == "DELETE" ? rest_api::doc_delete
+                                        : rest_api::doc_index);
+            }
             return doc_api(req, first, &s[2], false);
+        }
     }
     if (api == "_source" && s.size() == 3 && get) {
+        checked(rest_api::get_source);
         index_data* idx = store_.find(first);
         if (!idx)
             throw index_not_found(first);
@@ -315,19 +347,26 @@ server_response service::dispatch(server_request& req) {
         return json_response(200, d->source);
     }
     if (api == "_create" && s.size() == 3) {
-        return write ? doc_api(req, first, &s[2], true) : bad_method("PUT, POST");
+        return write ? (checked(rest_api::doc_create), doc_api(req, first, &s[2], true))
+                     : bad_method("PUT, POST");
     }
-    if (api == "_update" && s.size() == 3)
-        return m == "POST" ? update_api(req, first, s[2]) : bad_method("POST");
+    if (api == "_update" && s.size() == 3) {
+        return m == "POST" ? (checked(rest_api::doc_update), update_api(req, first, s[2]))
+                           : bad_method("POST");
+    }
     if (api == "_bulk" && s.size() == 2)
-        return write ? bulk(req, &first) : bad_method("POST, PUT");
-    if (api == "_search" && s.size() == 2)
-        return (get || m == "POST") ? search(req, first) : bad_method("GET, POST");
+        return write ? (checked(rest_api::bulk), bulk(req, &first)) : bad_method("POST, PUT");
+    if (api == "_search" && s.size() == 2) {
+        return (get || m == "POST") ? (checked(rest_api::search), search(req, first))
+                                    : bad_method("GET, POST");
+    }
     if (api == "_count" && s.size() == 2)
-        return count(req, first);
+        return checked(rest_api::count), count(req, first);
     if (api == "_refresh" && s.size() == 2)
-        return refresh(req, first);
+        return checked(rest_api::indices_refresh), refresh(req, first);
     if (api == "_mapping" && s.size() == 2) {
+        checked(m == "PUT" || m == "POST" ? rest_api::indices_put_mapping
+                                          : rest_api::indices_get_mapping);
         auto indices = store_.resolve(first, req.query("expand_wildcards").value_or(""),
                                       param_true(req, "ignore_unavailable"));
         if (m == "PUT" || m == "POST") {

@@ -106,6 +106,10 @@ class service {
     http::server_response license(const http::server_request& req);
     http::server_response pipeline_api(http::server_request& req, const std::string* id);
     http::server_response mock_admin(http::server_request& req);
+    // secrets.cpp: /_connector/_secret[/{id}], kept in the .connector-secrets system index.
+    http::server_response connector_secret_api(http::server_request& req);
+    // cluster.cpp: /_cluster/health|state, /_nodes, /_xpack; nullopt for other paths there.
+    std::optional<http::server_response> cluster_api(const http::server_request& req);
 
     std::optional<http::server_response> check_auth(const http::server_request& req) const;
 
@@ -117,6 +121,17 @@ class service {
                           const std::string* scroll_id, bool rest_total_as_int,
                           std::int64_t track_limit);
     void purge_scrolls();
+    // The query of a _search / _count: the body's, replaced by `?q=` when given (use_q).
+    // nullopt when a query string fails to parse: `failure` then holds ES's all-shards-failed
+    // answer (none when no index is searched: ES never parses it then).
+    std::optional<query> request_query(const http::server_request& req,
+                                       const boost::json::object& body, bool use_q,
+                                       const std::vector<index_data*>& indices,
+                                       http::server_response& failure) const;
+    // The id this node reports (nodes info, cluster state, shard failures).
+    std::string node_id() const {
+        return std::string(cluster_uuid_.rbegin(), cluster_uuid_.rend());
+    }
 
     service_options opts_;
     store store_;

@@ -98,6 +98,7 @@ void validate_index_name(std::string_view name) {
 store::store() {
     builtin_aliases_[".elastic-connectors"] = ".elastic-connectors-v1";
     builtin_aliases_[".elastic-connectors-sync-jobs"] = ".elastic-connectors-sync-jobs-v1";
+    builtin_aliases_[".connector-secrets"] = ".connector-secrets-1";
     std::random_device rd;
     id_salt_ = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
