@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "es_error.hpp"
+#include "json_util.hpp"
 
 namespace casio::mock_es {
 
@@ -253,7 +254,18 @@ list params_of(rest_api api) {
 void check_parameters(const http::server_request& req, rest_api api) {
     if (req.params.empty())
         return;
-    const list accepted = params_of(api);
+    list accepted = params_of(api);
+    // The query-string options are read only along with `q` (RestActions.urlParamsToQueryBuilder),
+    // and _count reads none of them when it has a body: otherwise they stay unconsumed.
+    if (api == rest_api::search || api == rest_api::count) {
+        const bool body = api == rest_api::count && !blank_body(req.body);
+        if (body || !req.query("q")) {
+            std::erase_if(accepted, [&](std::string_view p) {
+                return p == "df" || p == "analyzer" || p == "analyze_wildcard" || p == "lenient" ||
+                       p == "default_operator" || (body && p == "q");
+            });
+        }
+    }
     auto known = [&](std::string_view name) {
         for (auto g : global_params) {
             if (g == name)

@@ -463,26 +463,8 @@ server_response service::clear_scroll(server_request& req) {
 
 server_response service::count(server_request& req, const std::string& expression) {
     json::object body = parse_body(req);
-    // RestCountAction reads the query-string parameters only when there is no body; with one,
-    // they are left unconsumed and refused like any unknown parameter.
+    // RestCountAction reads the query-string parameters only when there is no body.
     const bool has_body = !blank_body(req.body);
-    if (has_body) {
-        constexpr std::string_view url_query_params[] = {
-            "q", "df", "default_operator", "analyzer", "analyze_wildcard", "lenient"};
-        std::vector<std::string> unused;
-        for (const auto& [name, value] : req.params) {
-            if (std::find(std::begin(url_query_params), std::end(url_query_params), name) !=
-                std::end(url_query_params))
-                unused.push_back(name);
-        }
-        if (!unused.empty()) {
-            throw unrecognized_parameters(
-                req.path, std::move(unused),
-                {"index", "ignore_unavailable", "ignore_throttled", "allow_no_indices",
-                 "expand_wildcards", "routing", "min_score", "preference", "terminate_after",
-                 "error_trace", "filter_path", "format", "human", "pretty"});
-        }
-    }
     auto indices = store_.resolve(expression, req.query("expand_wildcards").value_or(""),
                                   req.query("ignore_unavailable").value_or("false") == "true");
     server_response failure;
@@ -524,7 +506,8 @@ std::optional<query> service::request_query(const server_request& req, const jso
         if (indices.empty())
             return query::parse_query_string("", "", "");  // no shard ever parses it
         // Each shard fails the same way; ES groups the failures by index.
-        const json::object& cause = e.body().as_object().at("error").as_object();
+        const json::value error_body = e.body();
+        const json::object& cause = error_body.as_object().at("error").as_object();
         json::array root_causes, failed;
         for (auto* idx : indices) {
             json::object shard_cause{{"type", e.type()},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include <casio/core/time.hpp>
 
 #include "es_error.hpp"
+#include "query_string.hpp"
 
 namespace json = boost::json;
 using casio::mock_es::es_error;
@@ -470,4 +472,285 @@ TEST_CASE("ISO instants parse with any offset and format like ES", "[mock_es][ti
           "2025-03-01T10:15:02.1204Z");
     CHECK(casio::mock_es::format_instant(instant("1969-12-31T23:59:59.5-00:00")) ==
           "1969-12-31T23:59:59.500Z");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Query strings (?q= and the query_string query)
+
+namespace {
+
+namespace qs = casio::mock_es::qs;
+
+std::string qs_tree(std::string_view q, bool default_and = false) {
+    qs::options o;
+    o.default_and = default_and;
+    return qs::to_string(qs::parse(q, o));
+}
+
+bool q_matches(std::string_view q, const char* doc, std::string_view df = "",
+               std::string_view op = "") {
+    json::value dv = json::parse(doc);
+    return query::parse_query_string(q, df, op).matches("doc-1", dv.get_object(), default_now);
+}
+
+// A random boolean expression over a few words, its query-string spelling (random white space,
+// operator spellings and quoting of single words) and a reference evaluation.
+struct expr {
+    enum { word, and_, or_, not_ } k = word;
+    std::string w;
+    std::vector<expr> kids;
+
+    bool eval(const std::vector<std::string>& tokens) const {
+        switch (k) {
+            case word:
+                return std::find(tokens.begin(), tokens.end(), w) != tokens.end();
+            case and_:
+                return kids[0].eval(tokens) && kids[1].eval(tokens);
+            case or_:
+                return kids[0].eval(tokens) || kids[1].eval(tokens);
+            case not_:
+                return !kids[0].eval(tokens);
+        }
+        return false;
+    }
+};
+
+std::string core_upper(std::string s) {
+    for (auto& c : s) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return s;
+}
+
+const char* const vocabulary[] = {"red", "green", "blue", "salesforce", "case42"};
+
+expr random_expr(std::mt19937& rng, int depth) {
+    expr e;
+    const int pick = depth <= 0 ? 0 : static_cast<int>(rng() % 4);
+    if (pick == 0) {
+        e.w = vocabulary[rng() % std::size(vocabulary)];
+        return e;
+    }
+    e.k = pick == 1 ? expr::and_ : pick == 2 ? expr::or_ : expr::not_;
+    e.kids.push_back(random_expr(rng, depth - 1));
+    if (e.k != expr::not_) {
+        e.kids.push_back(random_expr(rng, depth - 1));
+    }
+    return e;
+}
+
+std::string random_space(std::mt19937& rng, bool required) {
+    static const char* const spaces[] = {" ", "  ", "\t", "\n", "\r\n", "\xE3\x80\x80"};
+    std::string out;
+    const int n = static_cast<int>(rng() % 3) + (required ? 1 : 0);
+    for (int i = 0; i < n; ++i) {
+        out += spaces[rng() % std::size(spaces)];
+    }
+    return out;
+}
+
+// Every operator is fully parenthesised and NOT stands alone in its group, so Lucene's
+// clause-by-clause combination equals the boolean reading.
+std::string render(const expr& e, std::mt19937& rng) {
+    auto sp = [&](bool required) { return random_space(rng, required); };
+    switch (e.k) {
+        case expr::word:
+            return rng() % 3 == 0 ? "\"" + e.w + "\"" : e.w;
+        case expr::and_:
+            return "(" + sp(false) + render(e.kids[0], rng) + sp(true) +
+                   (rng() % 2 ? "AND" : "&&") + sp(true) + render(e.kids[1], rng) + sp(false) + ")";
+        case expr::or_:
+            return "(" + sp(false) + render(e.kids[0], rng) + sp(true) + (rng() % 2 ? "OR" : "||") +
+                   sp(true) + render(e.kids[1], rng) + sp(false) + ")";
+        case expr::not_:
+            switch (rng() % 3) {
+                case 0:
+                    return "(" + sp(false) + "NOT" + sp(true) + render(e.kids[0], rng) + sp(false) +
+                           ")";
+                case 1:
+                    return "(" + sp(false) + "-" + render(e.kids[0], rng) + sp(false) + ")";
+                default:
+                    return "(" + sp(false) + "!" + render(e.kids[0], rng) + sp(false) + ")";
+            }
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("query strings combine clauses the way Lucene's classic parser does",
+          "[mock_es][query][query_string]") {
+    CHECK(qs_tree("a b") == "a b");
+    CHECK(qs_tree("a b", true) == "+a +b");
+    CHECK(qs_tree("a AND b") == "+a +b");
+    CHECK(qs_tree("a && b || c") == "+a +b c");
+    CHECK(qs_tree("a OR b AND c") == "a +b +c");
+    CHECK(qs_tree("a OR b", true) == "a b");
+    CHECK(qs_tree("+a -b c") == "+a -b c");
+    CHECK(qs_tree("a NOT b") == "a -b");
+    CHECK(qs_tree("NOT a") == "-a");
+    CHECK(qs_tree("!a") == "-a");
+    CHECK(qs_tree("a and b") == "a and b");  // operators are upper case only
+    CHECK(qs_tree("a or not b") == "a or not b");
+    CHECK(qs_tree("title:(x y) z") == "(title:x title:y) z");
+    CHECK(qs_tree("title:\"a b\"~2") == "title:\"a b\"~2");
+    CHECK(qs_tree("n:[1 TO 5} m:{* TO 9]") == "n:[1 TO 5} m:{* TO 9]");
+    CHECK(qs_tree("n:[1 5]") == "n:[1 TO 5]");
+    CHECK(qs_tree("n:>=5 n:<2") == "n:[5 TO *] n:[* TO 2}");
+    CHECK(qs_tree("f:* *:* _exists_:g") == "_exists_:f *:* _exists_:g");
+    CHECK(qs_tree("sales* f:c?se") == "sales* f:c?se");
+    CHECK(qs_tree(R"(a\:b f\ g:"x \"y\"")") == R"(a:b f g:"x "y"")");
+    CHECK(qs_tree("foo-bar +baz") == "foo-bar +baz");  // '-' only prefixes at a term start
+    CHECK(qs_tree("a - b") == "a - b");                // a lone '-' is a term of its own
+    CHECK(qs_tree("a^2 b~ \"c d\"^3 (e f)^1.5") == "a b \"c d\" (e f)");
+    CHECK(qs_tree("/ab+c/ f:/x\\/y/") == "/ab+c/ f:/x/y/");
+}
+
+TEST_CASE("malformed query strings are refused with Lucene's parse failure",
+          "[mock_es][query][query_string]") {
+    for (const char* bad : {"a AND",     "AND a", "(a",  "a)",     "\"abc", "a:",        "n:[1 TO",
+                            "n:[1 TO 5", "a^",    "a^x", "a\\",    "()",    "a OR OR b", ":a",
+                            "a:b:c",     "+",     "a -", "n:[TO]", "]",     "f:(a",      "/abc"}) {
+        INFO(bad);
+        try {
+            (void)qs::parse(bad);
+            FAIL("parsed");
+        } catch (const qs::syntax_error& e) {
+            CHECK(e.status() == 400);
+            CHECK(e.type() == "query_shard_exception");
+            CHECK(e.reason() == "Failed to parse query [" + std::string(bad) + "]");
+            const json::value body = e.body();
+            const auto& cause = body.at("error").at("caused_by");
+            CHECK(cause.at("type").as_string() == "parse_exception");
+            CHECK(std::string(cause.at("reason").as_string())
+                      .starts_with("Cannot parse '" + std::string(bad) + "': "));
+        }
+    }
+}
+
+TEST_CASE("query strings match analysed terms, phrases, wildcards, ranges and fields",
+          "[mock_es][query][query_string]") {
+    const char* doc =
+        R"({"title":"Salesforce Case Sync","body":{"text":"red fox jumps"},"n":7,"tags":["a-1","b"],"ok":true,"name":"Big Co"})";
+    CHECK(q_matches("salesforce", doc));  // every field, lower-cased tokens
+    CHECK(q_matches("FOX", doc));
+    CHECK_FALSE(q_matches("dog", doc));
+    CHECK(q_matches("title:sync", doc));
+    CHECK_FALSE(q_matches("title:fox", doc));
+    CHECK(q_matches("body.text:fox", doc));
+    CHECK(q_matches("title:\"case sync\"", doc));
+    CHECK_FALSE(q_matches("title:\"sync case\"", doc));
+    CHECK(q_matches("title:\"sync case\"~2", doc));
+    CHECK(q_matches("title:sales*", doc));  // on the tokens
+    CHECK(q_matches("title:c?se", doc));
+    CHECK_FALSE(q_matches("title:x*", doc));
+    CHECK(q_matches("n:7 AND ok:true", doc));
+    CHECK(q_matches("n:[5 TO 7]", doc));
+    CHECK_FALSE(q_matches("n:[5 TO 7}", doc));
+    CHECK(q_matches("n:>6", doc));
+    CHECK_FALSE(q_matches("n:<7", doc));
+    CHECK(q_matches("n:<=7", doc));
+    CHECK(q_matches("_exists_:title AND NOT _exists_:missing", doc));
+    CHECK(q_matches("missing:* OR title:*", doc));
+    CHECK_FALSE(q_matches("missing:*", doc));
+    CHECK(q_matches("*:*", doc));
+    CHECK(q_matches("name.keyword:\"Big Co\"", doc));  // keyword: the exact value
+    CHECK_FALSE(q_matches("name.keyword:big", doc));
+    CHECK(q_matches("tags:a", doc));  // "a-1" analyses into a, 1
+    CHECK(q_matches("title:/sales.*/", doc));
+    CHECK(q_matches("-dog", doc));  // a purely negative query matches everything else
+    CHECK_FALSE(q_matches("-fox", doc));
+    CHECK(q_matches("fox dog", doc));
+    CHECK_FALSE(q_matches("fox dog", doc, "", "AND"));
+    CHECK(q_matches("fox dog", doc, "", "or"));
+    CHECK(q_matches("sync", doc, "title"));  // df
+    CHECK_FALSE(q_matches("fox", doc, "title"));
+    CHECK_FALSE(q_matches("", doc));  // no terms: no documents
+    CHECK_FALSE(q_matches(" \t ", doc));
+    CHECK_FALSE(q_matches("&", doc));  // the analyser keeps nothing
+    CHECK_THROWS_AS(query::parse_query_string("a", "", "xor"), es_error);
+
+    // The query_string query compiles the same way.
+    CHECK(matches(R"({"query_string":{"query":"title:sync AND fox"}})", doc));
+    CHECK_FALSE(matches(
+        R"({"query_string":{"query":"sync fox","default_field":"title","default_operator":"AND"}})",
+        doc));
+    CHECK(parse_error(R"({"query_string":{}})").reason() ==
+          "[query_string] must be provided with a [query]");
+    CHECK(parse_error(R"({"query_string":{"query":"a","nope":1}})").reason() ==
+          "[query_string] query does not support [nope]");
+}
+
+TEST_CASE("random query strings evaluate like the boolean expression they spell",
+          "[mock_es][query][query_string][property]") {
+    std::mt19937 rng(20261204);
+    for (int round = 0; round < 400; ++round) {
+        const expr e = random_expr(rng, 3);
+        const std::string text =
+            random_space(rng, false) + render(e, rng) + random_space(rng, false);
+        INFO(text);
+        const bool default_and = rng() % 2 == 0;
+        const query q = query::parse_query_string(text, "", default_and ? "and" : "OR");
+        // The same expression spelt again with other white space and spellings parses to the
+        // same tree.
+        std::mt19937 other(static_cast<unsigned>(round));
+        CHECK_NOTHROW(qs::parse(render(e, other)));
+        for (int d = 0; d < 12; ++d) {
+            std::vector<std::string> tokens;
+            json::object doc;
+            std::string title, body;
+            for (const char* w : vocabulary) {
+                if (rng() % 2) {
+                    tokens.emplace_back(w);
+                    (rng() % 2 ? title : body) += std::string(rng() % 2 ? "" : " ") +
+                                                  (rng() % 2 ? core_upper(w) : std::string(w)) +
+                                                  " ";
+                }
+            }
+            doc["title"] = title;
+            doc["body"] = json::object{{"text", body}};
+            INFO(json::serialize(doc));
+            CHECK(q.matches("d", doc, default_now) == e.eval(tokens));
+        }
+    }
+}
+
+TEST_CASE("lower-case operators are plain terms", "[mock_es][query][query_string][property]") {
+    std::mt19937 rng(7);
+    for (int round = 0; round < 100; ++round) {
+        const char* a = vocabulary[rng() % std::size(vocabulary)];
+        const char* b = vocabulary[rng() % std::size(vocabulary)];
+        if (std::string_view(a) == b) {
+            continue;
+        }
+        const bool has_a = rng() % 2, has_b = rng() % 2, has_and = rng() % 2;
+        std::string text =
+            std::string(has_a ? a : "x") + " " + (has_b ? b : "y") + (has_and ? " and" : "");
+        json::object doc{{"t", text}};
+        INFO(text << " / " << a << " " << b);
+        const bool upper = query::parse_query_string(std::string(a) + " AND " + b, "", "")
+                               .matches("d", doc, default_now);
+        const bool lower = query::parse_query_string(std::string(a) + " and " + b, "", "")
+                               .matches("d", doc, default_now);
+        CHECK(upper == (has_a && has_b));
+        CHECK(lower == (has_a || has_b || has_and));
+    }
+}
+
+TEST_CASE("unbalanced random query strings are always refused",
+          "[mock_es][query][query_string][property]") {
+    std::mt19937 rng(99);
+    for (int round = 0; round < 200; ++round) {
+        expr e = random_expr(rng, 3);
+        if (e.k == expr::word) {
+            continue;
+        }
+        std::string text = render(e, rng);
+        // Drop one closing parenthesis or one quote: the text no longer parses.
+        const bool quote = text.find('"') != std::string::npos && rng() % 2;
+        const auto at = quote ? text.rfind('"') : text.rfind(')');
+        text.erase(at, 1);
+        INFO(text);
+        CHECK_THROWS_AS(qs::parse(text), qs::syntax_error);
+    }
 }

@@ -1,7 +1,10 @@
 // mock-elasticsearch through its in-process dispatcher: documents, OCC, updates, bulk, search,
 // scroll, aliases, errors, auth and headers.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <random>
 
 #include <casio/core/base64.hpp>
 
@@ -477,4 +480,295 @@ TEST_CASE("connector routes store documents in the system indices", "[mock_es][c
     CHECK(call(svc, "PUT", "/_connector/nope/_check_in").status == 404);
     CHECK(call(svc, "PUT", "/_connector/_sync_job/nope/_claim", R"({"worker_hostname":"h"})")
               .status == 404);
+}
+
+namespace {
+
+struct scratch_dir {
+    scratch_dir() {
+        std::random_device rd;
+        path = std::filesystem::temp_directory_path() /
+               ("mock-es-secrets-" + std::to_string(rd()) + std::to_string(rd()));
+    }
+    ~scratch_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    std::filesystem::path path;
+};
+
+}  // namespace
+
+TEST_CASE("connector secrets are created, read, replaced and deleted", "[mock_es][secrets]") {
+    service svc;
+    auto missing_index = call(svc, "GET", "/_connector/_secret/nope");
+    CHECK(missing_index.status == 404);
+    CHECK(missing_index.str({"error", "type"}) == "index_not_found_exception");
+
+    auto posted = call(svc, "POST", "/_connector/_secret", R"({"value":"s3cr3t"})");
+    REQUIRE(posted.status == 200);
+    const std::string id = posted.str({"id"});
+    CHECK(id.size() == 20);
+    auto got = call(svc, "GET", "/_connector/_secret/" + id);
+    REQUIRE(got.status == 200);
+    CHECK(got.json == boost::json::parse(R"({"id":")" + id + R"(","value":"s3cr3t"})"));
+    // Kept in the hidden system index, as ES keeps them.
+    auto raw = call(svc, "GET", "/.connector-secrets/_doc/" + id);
+    CHECK(raw.str({"_index"}) == ".connector-secrets-1");
+    CHECK(raw.str({"_source", "value"}) == "s3cr3t");
+    CHECK(call(svc, "GET", "/_search?q=s3cr3t").at({"hits", "total", "value"}).as_int64() == 0);
+
+    auto put = call(svc, "PUT", "/_connector/_secret/my-id", R"({"value":"one"})");
+    CHECK(put.status == 201);
+    CHECK(put.json == boost::json::parse(R"({"result":"created"})"));
+    auto again = call(svc, "PUT", "/_connector/_secret/my-id", R"({"value":"two"})");
+    CHECK(again.status == 200);
+    CHECK(again.str({"result"}) == "updated");
+    CHECK(call(svc, "GET", "/_connector/_secret/my-id").str({"value"}) == "two");
+
+    auto none = call(svc, "GET", "/_connector/_secret/nope");
+    CHECK(none.status == 404);
+    CHECK(none.str({"error", "type"}) == "resource_not_found_exception");
+    CHECK(none.str({"error", "reason"}) == "No secret with id [nope]");
+
+    auto deleted = call(svc, "DELETE", "/_connector/_secret/my-id");
+    CHECK(deleted.status == 200);
+    CHECK(deleted.json == boost::json::parse(R"({"deleted":true})"));
+    CHECK(call(svc, "GET", "/_connector/_secret/my-id").status == 404);
+    auto twice = call(svc, "DELETE", "/_connector/_secret/my-id");
+    CHECK(twice.status == 404);
+    CHECK(twice.str({"error", "reason"}) == "No secret with id [my-id]");
+}
+
+TEST_CASE("connector secret requests are validated as ES validates them", "[mock_es][secrets]") {
+    service svc;
+    auto reason = [&](std::string method, std::string target, std::string body) {
+        auto r = call(svc, std::move(method), std::move(target), std::move(body));
+        CHECK(r.status == 400);
+        return r.str({"error", "type"}) + ": " + r.str({"error", "reason"});
+    };
+    CHECK(reason("POST", "/_connector/_secret", "{}") ==
+          "action_request_validation_exception: Validation Failed: 1: [value] of the connector "
+          "secret cannot be [null] or [\"\"];");
+    CHECK(reason("POST", "/_connector/_secret", R"({"value":""})") ==
+          "action_request_validation_exception: Validation Failed: 1: [value] of the connector "
+          "secret cannot be [null] or [\"\"];");
+    CHECK(reason("POST", "/_connector/_secret", "") == "parse_exception: request body is required");
+    CHECK(reason("POST", "/_connector/_secret", R"({"value":null})") ==
+          "x_content_parse_exception: [post_secret_request] value doesn't support values of "
+          "type: VALUE_NULL");
+    CHECK(reason("POST", "/_connector/_secret", R"({"value":"a","other":1})") ==
+          "x_content_parse_exception: [post_secret_request] unknown field [other]");
+    CHECK(reason("PUT", "/_connector/_secret/x", "{}") ==
+          "illegal_argument_exception: Required [value]");
+    CHECK(reason("PUT", "/_connector/_secret/x", R"({"value":""})") ==
+          "action_request_validation_exception: Validation Failed: 1: [value] cannot be [null] "
+          "or [\"\"];");
+    CHECK(reason("PUT", "/_connector/_secret/x", R"({"value":5})") ==
+          "x_content_parse_exception: [connector_secret_put_request] value doesn't support "
+          "values of type: VALUE_NUMBER");
+    CHECK(call(svc, "GET", "/_connector/_secret").status == 405);
+    CHECK(call(svc, "PUT", "/_connector/_secret/x?refresh=true", R"({"value":"v"})").status == 400);
+    CHECK(call(svc, "GET", "/.connector-secrets-1").status == 404);  // nothing was written
+}
+
+TEST_CASE("connector secrets survive a restart through the write-ahead log",
+          "[mock_es][secrets][persistence]") {
+    scratch_dir dir;
+    auto warn = [](std::string_view) {};
+    std::string id;
+    {
+        service svc;
+        svc.open_data_dir(dir.path.string(), warn);
+        id = call(svc, "POST", "/_connector/_secret", R"({"value":"kept"})").str({"id"});
+        call(svc, "PUT", "/_connector/_secret/named", R"({"value":"also"})");
+        call(svc, "PUT", "/_connector/_secret/gone", R"({"value":"x"})");
+        call(svc, "DELETE", "/_connector/_secret/gone");
+    }
+    service svc;
+    svc.open_data_dir(dir.path.string(), warn);
+    CHECK(call(svc, "GET", "/_connector/_secret/" + id).str({"value"}) == "kept");
+    CHECK(call(svc, "GET", "/_connector/_secret/named").str({"value"}) == "also");
+    CHECK(call(svc, "GET", "/_connector/_secret/gone").status == 404);
+}
+
+TEST_CASE("unknown query parameters are refused as ES's REST layer refuses them",
+          "[mock_es][params]") {
+    service svc;
+    REQUIRE(call(svc, "PUT", "/idx/_doc/1", R"({"a":1})").status == 201);
+    auto one = call(svc, "GET", "/?prety");
+    CHECK(one.status == 400);
+    CHECK(one.str({"error", "type"}) == "illegal_argument_exception");
+    CHECK(one.str({"error", "reason"}) ==
+          "request [/] contains unrecognized parameter: [prety] -> did you mean [pretty]?");
+    CHECK(one.str({"error", "root_cause", "0", "type"}) == "illegal_argument_exception");
+    CHECK(call(svc, "GET", "/idx/_search?zzz=1&size=1&aaa=2").str({"error", "reason"}) ==
+          "request [/idx/_search] contains unrecognized parameters: [aaa], [zzz]");
+    CHECK(call(svc, "GET", "/idx/_search?sizes=1").str({"error", "reason"}) ==
+          "request [/idx/_search] contains unrecognized parameter: [sizes] -> did you mean "
+          "[size]?");
+    CHECK(call(svc, "GET", "/idx/_doc/1?refres=true").str({"error", "reason"}) ==
+          "request [/idx/_doc/1] contains unrecognized parameter: [refres] -> did you mean "
+          "[refresh]?");
+    CHECK(call(svc, "GET", "/idx/_count?expand_wildcard=all").str({"error", "reason"}) ==
+          "request [/idx/_count] contains unrecognized parameter: [expand_wildcard] -> did you "
+          "mean [expand_wildcards]?");
+    // The query-string options count only with a q.
+    CHECK(call(svc, "GET", "/idx/_search?df=a").str({"error", "reason"}) ==
+          "request [/idx/_search] contains unrecognized parameter: [df]");
+    CHECK(call(svc, "GET", "/idx/_search?df=a&q=1").status == 200);
+    CHECK(call(svc, "POST", "/_bulk?pipelin=x", "{}\n").status == 400);
+    CHECK(call(svc, "DELETE", "/idx/_doc/1?nope=1").status == 400);
+    CHECK(call(svc, "GET", "/idx/_doc/1").status == 200);  // the refused delete did nothing
+    CHECK(call(svc, "HEAD", "/idx?x=1").status == 400);
+    CHECK(call(svc, "GET", "/_cluster/health?wait_for_statuss=green").status == 400);
+    // A wrong method is answered before the parameters are looked at.
+    CHECK(call(svc, "PATCH", "/?nope").status == 405);
+
+    // Everything the spec lists (and the global ones) is accepted.
+    for (const char* ok :
+         {"/?pretty&human=true&error_trace=true&filter_path=name&format=json",
+          "/idx/_search?q=a:1&df=a&default_operator=AND&analyzer=standard&analyze_wildcard=true"
+          "&lenient=true&from=0&size=5&sort=a:asc&_source=true&track_total_hits=true"
+          "&rest_total_hits_as_int=false&seq_no_primary_term=true&version=true&timeout=1s"
+          "&preference=_local&routing=r&search_type=query_then_fetch&request_cache=false"
+          "&allow_partial_search_results=true&ignore_unavailable=true&allow_no_indices=true"
+          "&expand_wildcards=open&typed_keys=true&batched_reduce_size=5",
+          "/idx/_count?q=a:1&min_score=1&terminate_after=10&preference=x",
+          "/idx/_doc/1?realtime=true&refresh=false&routing=r&_source_includes=a&stored_fields=a",
+          "/idx?ignore_unavailable=true&flat_settings=true&include_defaults=false&master_timeout="
+          "1m",
+          "/_license?local=true&accept_enterprise=true",
+          "/_cluster/health?wait_for_status=yellow&timeout=30s&level=cluster&local=true",
+          "/_refresh?ignore_unavailable=true&expand_wildcards=all"}) {
+        INFO(ok);
+        CHECK(call(svc, "GET", ok).status == 200);
+    }
+    CHECK(call(svc, "PUT",
+               "/idx/_doc/2?refresh=wait_for&if_seq_no=0&if_primary_term=1&timeout=1m"
+               "&pipeline=_none&require_alias=false&wait_for_active_shards=1",
+               R"({"a":2})")
+              .status == 409);  // the parameters pass; the OCC check fails as it should
+    CHECK(call(svc, "POST", "/idx/_update/1?retry_on_conflict=3&refresh=true&_source=true",
+               R"({"doc":{"b":1}})")
+              .status == 200);
+    CHECK(call(svc, "POST",
+               "/_bulk?refresh=true&pipeline=_none&require_alias=false&timeout=1m&routing=r",
+               ndjson({R"({"index":{"_index":"idx","_id":"3"}})", R"({"a":3})"}),
+               {{"Content-Type", "application/x-ndjson"}})
+              .status == 200);
+    CHECK(call(svc, "PUT", "/idx2?wait_for_active_shards=1&timeout=1m&master_timeout=1m").status ==
+          200);
+    CHECK(call(svc, "DELETE", "/idx2?ignore_unavailable=true&timeout=1m").status == 200);
+    CHECK(call(svc, "POST", "/_mock/unavailable?for_ms=1").status == 200);  // the mock's own
+}
+
+TEST_CASE("q searches and counts with a query string", "[mock_es][search][query_string]") {
+    service svc;
+    call(svc, "PUT", "/docs/_doc/1", R"({"title":"Salesforce Case","n":1})");
+    call(svc, "PUT", "/docs/_doc/2", R"({"title":"Salesforce Account","n":2})");
+    call(svc, "PUT", "/docs/_doc/3", R"({"title":"Other","n":3})");
+    auto ids = [&](const std::string& target) {
+        auto r = call(svc, "GET", target);
+        REQUIRE(r.status == 200);
+        std::vector<std::string> out;
+        for (const auto& h : r.at({"hits", "hits"}).as_array())
+            out.emplace_back(h.at("_id").as_string());
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    using v = std::vector<std::string>;
+    CHECK(ids("/docs/_search?q=salesforce") == v{"1", "2"});
+    CHECK(ids("/docs/_search?q=title:case%20OR%20n:3") == v{"1", "3"});
+    CHECK(ids("/docs/_search?q=salesforce%20-account") == v{"1"});
+    CHECK(ids("/docs/_search?q=salesforce+case&default_operator=AND") == v{"1"});
+    CHECK(ids("/docs/_search?q=case&df=title") == v{"1"});
+    CHECK(ids("/docs/_search?q=n:%5B2%20TO%20*%5D") == v{"2", "3"});
+    CHECK(ids("/docs/_search?q=%22salesforce%20account%22") == v{"2"});
+    // q replaces the body's query, as RestSearchAction does.
+    auto both = call(svc, "POST", "/docs/_search?q=other", R"({"query":{"term":{"n":1}}})");
+    CHECK(both.at({"hits", "total", "value"}).as_int64() == 1);
+    CHECK(both.str({"hits", "hits", "0", "_id"}) == "3");
+
+    CHECK(call(svc, "GET", "/docs/_count?q=salesforce").at({"count"}).as_int64() == 2);
+    CHECK(call(svc, "GET", "/_count?q=title:other").at({"count"}).as_int64() == 1);
+    // With a body, _count leaves q unread and refuses it.
+    auto count_body = call(svc, "POST", "/docs/_count?q=x", R"({"query":{"match_all":{}}})");
+    CHECK(count_body.status == 400);
+    CHECK(count_body.str({"error", "reason"}) ==
+          "request [/docs/_count] contains unrecognized parameter: [q]");
+}
+
+TEST_CASE("a malformed q fails every shard as ES does", "[mock_es][search][query_string]") {
+    service svc;
+    call(svc, "PUT", "/docs/_doc/1", R"({"title":"x"})");
+    for (const char* target : {"/docs/_search?q=title:(x", "/docs/_count?q=title:(x"}) {
+        INFO(target);
+        auto r = call(svc, "GET", target);
+        CHECK(r.status == 400);
+        CHECK(r.str({"error", "type"}) == "search_phase_execution_exception");
+        CHECK(r.str({"error", "reason"}) == "all shards failed");
+        CHECK(r.str({"error", "phase"}) == "query");
+        CHECK(r.str({"error", "root_cause", "0", "type"}) == "query_shard_exception");
+        CHECK(r.str({"error", "root_cause", "0", "reason"}) == "Failed to parse query [title:(x]");
+        CHECK(r.str({"error", "root_cause", "0", "index"}) == "docs");
+        CHECK(r.str({"error", "failed_shards", "0", "reason", "caused_by", "type"}) ==
+              "parse_exception");
+        CHECK(r.at({"status"}).as_int64() == 400);
+    }
+    auto body_qs =
+        call(svc, "POST", "/docs/_search", R"({"query":{"query_string":{"query":"a AND"}}})");
+    CHECK(body_qs.str({"error", "root_cause", "0", "reason"}) == "Failed to parse query [a AND]");
+    // No shard searched, nothing parsed: an empty answer.
+    auto nothing = call(svc, "GET", "/none*/_search?q=title:(x");
+    CHECK(nothing.status == 200);
+    CHECK(nothing.at({"hits", "total", "value"}).as_int64() == 0);
+}
+
+TEST_CASE("cluster state, nodes info and x-pack calls answer in ES's shape", "[mock_es][cluster]") {
+    service_options o;
+    o.version = "9.1.0";
+    o.cluster_name = "c1";
+    service svc(o);
+    call(svc, "PUT", "/idx/_doc/1", R"({"a":1})");
+    const std::string uuid = call(svc, "GET", "/").str({"cluster_uuid"});
+
+    auto state = call(svc, "GET", "/_cluster/state");
+    REQUIRE(state.status == 200);
+    CHECK(state.str({"cluster_name"}) == "c1");
+    CHECK(state.str({"cluster_uuid"}) == uuid);
+    const std::string master = state.str({"master_node"});
+    CHECK(state.str({"nodes", master, "version"}) == "9.1.0");
+    CHECK(state.at({"metadata", "indices", "idx"}).is_object());
+    auto metadata = call(svc, "GET", "/_cluster/state/metadata?filter_path=metadata");
+    CHECK(metadata.json.as_object().size() == 3);  // cluster_name, cluster_uuid, metadata
+    CHECK(metadata.at({"metadata", "cluster_uuid"}).as_string() == uuid);
+    auto bad_metric = call(svc, "GET", "/_cluster/state/nope");
+    CHECK(bad_metric.status == 400);
+    CHECK(bad_metric.str({"error", "reason"}) == "Unknown metric [nope]");
+
+    for (const char* target : {"/_nodes", "/_nodes/_local", "/_nodes/http", "/_nodes/_all/http"}) {
+        INFO(target);
+        auto nodes = call(svc, "GET", target);
+        REQUIRE(nodes.status == 200);
+        CHECK(nodes.at({"_nodes", "total"}).as_int64() == 1);
+        CHECK(nodes.str({"cluster_name"}) == "c1");
+        CHECK(nodes.str({"nodes", master, "version"}) == "9.1.0");
+        CHECK(nodes.at({"nodes", master, "http", "publish_address"}).is_string());
+    }
+    CHECK(call(svc, "GET", "/_nodes/other-node").at({"_nodes", "total"}).as_int64() == 0);
+
+    auto health = call(svc, "GET", "/_cluster/health");
+    CHECK(health.str({"status"}) == "green");
+    CHECK(health.at({"active_primary_shards"}).as_int64() == 1);
+
+    auto xpack = call(svc, "GET", "/_xpack");
+    REQUIRE(xpack.status == 200);
+    CHECK(xpack.str({"license", "type"}) == "platinum");
+    CHECK(xpack.str({"license", "status"}) == "active");
+    CHECK(xpack.at({"features", "security", "enabled"}).as_bool());
+    auto usage = call(svc, "GET", "/_xpack/usage");
+    REQUIRE(usage.status == 200);
+    CHECK(usage.at({"security", "available"}).as_bool());
+    CHECK(call(svc, "POST", "/_cluster/state").status == 400);
 }
