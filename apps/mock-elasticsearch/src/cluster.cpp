@@ -34,9 +34,6 @@ const json::array node_roles{
     "data",   "data_cold", "data_content", "data_frozen",           "data_hot", "data_warm",
     "ingest", "master",    "ml",           "remote_cluster_client", "transform"};
 
-constexpr std::string_view state_metrics[] = {"version",       "master_node", "blocks",
-                                              "nodes",         "metadata",    "routing_table",
-                                              "routing_nodes", "customs"};
 constexpr std::string_view node_metrics[] = {
     "settings",    "os",        "process",      "jvm",
     "thread_pool", "transport", "http",         "remote_cluster_server",
@@ -86,12 +83,7 @@ std::optional<server_response> service::cluster_api(const server_request& req) {
         check_parameters(req, rest_api::cluster_state);
         std::vector<std::string> metrics =
             s.size() >= 3 ? split_list(s[2]) : std::vector<std::string>{"_all"};
-        for (const auto& mt : metrics) {
-            if (mt != "_all" && std::find(std::begin(state_metrics), std::end(state_metrics), mt) ==
-                                    std::end(state_metrics)) {
-                throw es_error(400, "illegal_argument_exception", "Unknown metric [" + mt + "]");
-            }
-        }
+        // Unknown metrics are ignored (ClusterState.Metric.parseString(..., ignoreUnknown=true)).
         auto want = [&](std::string_view metric) {
             return contains(metrics, "_all") || contains(metrics, metric);
         };

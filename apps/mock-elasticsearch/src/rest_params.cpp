@@ -224,7 +224,7 @@ list params_of(rest_api api) {
                     "wait_for_status"};
         case rest_api::cluster_state:
             return {"metric",
-                    "index",
+                    "indices",
                     "local",
                     "master_timeout",
                     "flat_settings",
