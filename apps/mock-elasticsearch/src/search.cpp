@@ -226,6 +226,29 @@ std::string service::page_body(scroll_context& ctx, std::size_t from, std::size_
     return out;
 }
 
+namespace {
+
+// The name of the token a JSON parser of Elasticsearch's (XContentParser.Token) reports a value
+// as, for its "Unknown key for a ... in [...]" errors.
+std::string_view token_name(const json::value& v) {
+    switch (v.kind()) {
+        case json::kind::object:
+            return "START_OBJECT";
+        case json::kind::array:
+            return "START_ARRAY";
+        case json::kind::string:
+            return "VALUE_STRING";
+        case json::kind::bool_:
+            return "VALUE_BOOLEAN";
+        case json::kind::null:
+            return "VALUE_NULL";
+        default:
+            return "VALUE_NUMBER";
+    }
+}
+
+}  // namespace
+
 server_response service::search(server_request& req, const std::string& expression) {
     json::object body = parse_body(req);
     for (const auto& [k, v] : body) {
@@ -233,11 +256,10 @@ server_response service::search(server_request& req, const std::string& expressi
         for (auto n : known_search_keys)
             known = known || k == n;
         if (!known) {
-            throw es_error(400, "parsing_exception",
-                           "Unknown key for a " +
-                               std::string(v.is_object() ? "START_OBJECT" : "VALUE") + " in [" +
-                               std::string(k) + "].",
-                           json::object{{"line", 1}, {"col", 1}});
+            throw es_error(
+                400, "parsing_exception",
+                "Unknown key for a " + std::string(token_name(v)) + " in [" + std::string(k) + "].",
+                json::object{{"line", 1}, {"col", 1}});
         }
     }
     auto indices = store_.resolve(expression, req.query("expand_wildcards").value_or(""),
