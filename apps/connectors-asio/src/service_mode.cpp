@@ -3,11 +3,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -86,6 +88,7 @@ struct wiring {
         if (c.extraction.mode == sync::extraction_mode::local) {
             local = std::make_shared<sync::local_extractor>(c.extraction);
         }
+        remove_stale_spool_files(service ? service->spool_dir() : std::filesystem::path());
         factory.set_extractors(std::move(local), std::move(service));
         for (const auto& entry : c.connectors) {
             if (entry.api_key && !entry.api_key->empty()) {
@@ -109,6 +112,22 @@ struct wiring {
         factory.close();
         http.close();
         extraction_http.close();
+    }
+    // Downloads a killed process left in the spool directories (and $TMPDIR) would otherwise
+    // stay there for good.
+    static void remove_stale_spool_files(const std::filesystem::path& service_dir) {
+        std::vector<std::filesystem::path> dirs{std::filesystem::path()};
+        if (!service_dir.empty()) {
+            dirs.push_back(service_dir);
+        }
+        for (const auto& dir : dirs) {
+            if (auto n = sync::remove_stale_spool_files(dir); n > 0) {
+                log::info("removed " + std::to_string(n) + " spooled download" +
+                          (n == 1 ? "" : "s") + " left in " +
+                          (dir.empty() ? std::string("the temporary directory") : dir.string()) +
+                          " by a process that stopped");
+            }
+        }
     }
     static http::client_options extraction_http_options(
         const sync::extraction_service_settings& s) {

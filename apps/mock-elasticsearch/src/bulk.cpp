@@ -214,6 +214,10 @@ std::vector<bulk_op> parse_bulk(std::string_view body, const std::string* defaul
         }
         ops.push_back(std::move(op));
     }
+    if (ops.empty()) {  // only blank lines
+        throw es_error(400, "action_request_validation_exception",
+                       "Validation Failed: 1: no requests added;");
+    }
     if (!missing.empty()) {
         throw es_error(400, "action_request_validation_exception", "Validation Failed: " + missing);
     }

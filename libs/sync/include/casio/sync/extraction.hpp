@@ -15,7 +15,9 @@
 namespace casio::sync {
 
 // A download written to a file of its own, removed when the object goes (also when the sync
-// stops half-way). Named, so a parser or the extraction service can open it by path.
+// stops half-way). Named, so a parser or the extraction service can open it by path. The file
+// is locked (flock) while it lives, so a file left by a process that was killed is known by
+// its free lock: remove_stale_spool_files() removes those.
 class spooled_file {
   public:
     // In `dir` (empty: $TMPDIR, else /tmp). Throws core::error(fatal) naming the directory
@@ -41,6 +43,11 @@ class spooled_file {
     std::string buffer_;
     std::uint64_t size_ = 0;
 };
+
+// Removes the spool files in `dir` (empty: $TMPDIR, else /tmp) that no living process holds
+// (left by a process that was killed) and are older than a minute; returns how many. Files of
+// other programs, and files it cannot open, are left alone.
+std::size_t remove_stale_spool_files(const std::filesystem::path& dir = {});
 
 class text_extractor {
   public:
