@@ -422,15 +422,25 @@ void parse_instant(const json::value& v, const jpath& at, std::string_view field
 }
 
 // An enum parsed from text: IllegalArgumentException "Unknown <Class> [value]." otherwise.
+// Most compare the enum's name ignoring the case; FilteringRuleCondition its value exactly.
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
 std::function<void(const json::value&, const jpath&)> enum_of(
-    std::string_view java_class, std::initializer_list<std::string_view> names) {
+    std::string_view java_class, std::initializer_list<std::string_view> names,
+    bool exact = false) {
     std::vector<std::string> allowed(names.begin(), names.end());
     std::string cls(java_class);
-    return [allowed, cls](const json::value& v, const jpath& at) {
+    return [allowed, cls, exact](const json::value& v, const jpath& at) {
         if (v.is_null())
             return;
         std::string_view s = v.get_string();
-        if (std::find(allowed.begin(), allowed.end(), s) == allowed.end())
+        std::string key = exact ? std::string(s) : lower(s);
+        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
             fail_iae(location(at, token_at::value),
                      "Unknown " + cls + " [" + std::string(s) + "].");
     };
@@ -809,7 +819,12 @@ void parse_scheduling(const json::value& v, const jpath& at) {
             es_error built(400, "x_content_parse_exception",
                            "Failed to build [schedule_config] after last required field arrived");
             built.caused_by(outer.as_cause());
-            throw parse_failure{std::move(built), where};
+            // It runs inside the last field's parser, which wraps it.
+            es_error field(
+                400, "x_content_parse_exception",
+                "[" + where + "] [schedule_config] failed to parse field [" + last + "]");
+            field.caused_by(built.as_cause());
+            throw parse_failure{std::move(field), where};
         }
     };
     parse_object("connector_scheduling", true, v.get_object(), at,
@@ -819,19 +834,20 @@ void parse_scheduling(const json::value& v, const jpath& at) {
 }
 
 void parse_filtering_rule(const json::value& v, const jpath& at) {
-    parse_object("connector_filtering_rule", true, v.get_object(), at,
-                 {{"created_at", vt::string, false,
-                   [](const json::value& x, const jpath& p) { parse_instant(x, p, "created_at"); }},
-                  {"field", vt::string, true},
-                  {"id", vt::string, true},
-                  {"order", vt::int_, true, parse_number},
-                  {"policy", vt::string, true, enum_of("FilteringPolicy", {"exclude", "include"})},
-                  {"rule", vt::string, true,
-                   enum_of("FilteringRuleCondition",
-                           {"contains", "ends_with", "equals", "regex", "starts_with", ">", "<"})},
-                  {"updated_at", vt::string, false,
-                   [](const json::value& x, const jpath& p) { parse_instant(x, p, "updated_at"); }},
-                  {"value", vt::string, true}});
+    parse_object(
+        "connector_filtering_rule", true, v.get_object(), at,
+        {{"created_at", vt::string, false,
+          [](const json::value& x, const jpath& p) { parse_instant(x, p, "created_at"); }},
+         {"field", vt::string, true},
+         {"id", vt::string, true},
+         {"order", vt::int_, true, parse_number},
+         {"policy", vt::string, true, enum_of("FilteringPolicy", {"exclude", "include"})},
+         {"rule", vt::string, true,
+          enum_of("FilteringRuleCondition",
+                  {"contains", "ends_with", "equals", "regex", "starts_with", ">", "<"}, true)},
+         {"updated_at", vt::string, false,
+          [](const json::value& x, const jpath& p) { parse_instant(x, p, "updated_at"); }},
+         {"value", vt::string, true}});
 }
 
 void parse_rules(const json::value& v, const jpath& at) {
@@ -1106,7 +1122,7 @@ std::vector<std::string> check_connector_fields(std::string_view api, const json
                 "in the request body.");
         }
     } else if (api == "_filtering/_validation") {
-        parse_object("connector_update_filtering_validation_request", false, body, root,
+        parse_object("connector_update_filtering_validation", false, body, root,
                      {{"validation", vt::object, true, parse_validation_info}});
     } else if (api == "_index_name") {
         parse_object("connector_update_index_name_request", false, body, root,
@@ -1190,6 +1206,22 @@ std::vector<std::string> check_sync_job_fields(std::string_view api, const json:
                            "Failed to build [connector_sync_job_post_request] after last "
                            "required field arrived");
                 e.caused_by(cause.as_cause());
+                // With all three fields given it runs inside the last one's parser, which wraps
+                // it; otherwise at the end of the object, unwrapped.
+                std::string last;
+                for (const auto& [k, val] : body)
+                    last = k;
+                if (body.contains("id") && body.contains("job_type") &&
+                    body.contains("trigger_method")) {
+                    std::string where = location(jpath{} / last, token_at::value);
+                    es_error wrapped(400, "x_content_parse_exception",
+                                     "[" + where +
+                                         "] [connector_sync_job_post_request] failed to parse "
+                                         "field [" +
+                                         last + "]");
+                    wrapped.caused_by(e.as_cause());
+                    throw parse_failure{std::move(wrapped), where};
+                }
                 throw parse_failure{std::move(e), "1:1"};
             }
         };
@@ -1461,7 +1493,7 @@ void apply_scheduling(json::object& connector, const json::object& body) {
 
 void apply_status(json::object& connector, const json::object& body) {
     throw_if_invalid(check_connector_body("_status", body));
-    std::string status(body.at("status").get_string());
+    std::string status = lower(body.at("status").get_string());
     std::string from(string_or_empty(connector, "status"));
     if (!connector_transition_ok(from, status)) {
         invalid_transition(from, status);
@@ -1512,6 +1544,7 @@ json::array checked_rules(const json::value& rules, std::string_view now) {
                 rule[k] = *v;
         }
         rule["order"] = to_long(rule.at("order"));
+        rule["policy"] = lower(rule.at("policy").get_string());
         if (!rule.contains("created_at")) {
             rule["created_at"] = now;
         }
@@ -1642,7 +1675,12 @@ void apply_last_sync(json::object& connector, const json::object& body) {
     for (const auto& [k, v] : body) {
         if (k == "sync_cursor" && v.is_null())
             continue;  // written only when given
-        connector[k] = k.ends_with("_count") && !v.is_null() ? json::value(to_long(v)) : v;
+        if (k.ends_with("_count") && !v.is_null())
+            connector[k] = to_long(v);
+        else if (k.ends_with("_status") && v.is_string())
+            connector[k] = lower(v.get_string());
+        else
+            connector[k] = v;
     }
 }
 

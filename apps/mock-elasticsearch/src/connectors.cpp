@@ -165,7 +165,7 @@ std::string_view parser_of(std::string_view api) {
     if (api == "_filtering")
         return "connector_update_filtering_request";
     if (api == "_filtering/_validation")
-        return "connector_update_filtering_validation_request";
+        return "connector_update_filtering_validation";
     if (api == "_last_sync")
         return "connector_update_last_sync_stats_request";
     if (api == "_api_key_id")
