@@ -957,42 +957,14 @@ void parse_configuration_entry(const json::value& v, const jpath& at) {
             fail_as(location(p, token_at::value), "x_content_parse_exception",
                     "Unsupported token [" + std::string(token_of(x)) + "]");
     };
-    auto display = [](const json::value& x, const jpath& p) {
-        std::string s = x.is_string() ? std::string(x.get_string()) : "null";
-        std::string lower = s;
-        std::transform(lower.begin(), lower.end(), lower.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        for (std::string_view d : {"textbox", "textarea", "numeric", "toggle", "dropdown"}) {
-            if (lower == d)
-                return;
-        }
-        fail_iae(location(p, token_at::value), "Unknown DisplayType: " + s);
-    };
-    auto field_type = [](const json::value& x, const jpath& p) {
-        if (x.is_null())
-            return;
-        std::string s(x.get_string());
-        std::string lower = s;
-        std::transform(lower.begin(), lower.end(), lower.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        for (std::string_view d : {"str", "int", "list", "bool"}) {
-            if (lower == d)
-                return;
-        }
-        fail_iae(location(p, token_at::value), "Unknown FieldType: " + s);
-    };
-    auto validation_type = [](const json::value& x, const jpath& p) {
-        std::string s(x.get_string());
-        std::string lower = s;
-        std::transform(lower.begin(), lower.end(), lower.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        for (std::string_view d :
-             {"less_than", "greater_than", "list_type", "included_in", "regex"}) {
-            if (lower == d)
-                return;
-        }
-        fail_iae(location(p, token_at::value), "Unknown ValidationType: " + s);
-    };
+    // ConfigurationDisplayType and ConfigurationValidationType compare names ignoring the case,
+    // ConfigurationFieldType its values exactly.
+    auto display = enum_of("ConfigurationDisplayType",
+                           {"text", "textbox", "textarea", "numeric", "toggle", "dropdown"});
+    auto field_type = enum_of("ConfigurationFieldType", {"str", "int", "list", "bool"}, true);
+    auto validation_type =
+        enum_of("ConfigurationValidationType",
+                {"less_than", "greater_than", "list_type", "included_in", "regex"});
     auto validations = [&](const json::value& x, const jpath& p) {
         parse_object_list("connector_configuration_validation", x, p,
                           {{"constraint", vt::value_object_array, true, constraint},
