@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "es_error.hpp"
+#include "support.hpp"
 
 namespace json = boost::json;
 using namespace casio::mock_es;
@@ -584,4 +585,98 @@ TEST_CASE("sync job list filters and orders newest first", "[mock_es][sync_job][
     json::object v = sync_job_view("j1", j1);
     CHECK(v.at("id") == "j1");
     CHECK(v.at("connector").at("id") == "c1");
+}
+
+// ---- Elasticsearch's request parsing and routing order -------------------------------------
+
+TEST_CASE("suggestions and unrecognized parameters are worded as ES words them",
+          "[mock_es][connector][parse]") {
+    CHECK(similarity("servce_type", "service_type") > 0.9F);
+    CHECK(did_you_mean("nme", {"name", "description"}) == " did you mean [name]?");
+    CHECK(did_you_mean("type", {"job_type", "trigger_method"}).empty());  // exactly 0.5
+    CHECK(did_you_mean("foo", {"fop", "fou", "bar"}) == " did you mean any of [fop, fou]?");
+    es_error one = unrecognized_parameters("/_connector/c1", {"connectorid"},
+                                           {"connector_id", "pretty", "human"});
+    CHECK(one.status() == 400);
+    CHECK(one.type() == "illegal_argument_exception");
+    CHECK(one.reason() ==
+          "request [/_connector/c1] contains unrecognized parameter: [connectorid] -> did you mean "
+          "[connector_id]?");
+    es_error two = unrecognized_parameters("/_connector", {"zeta", "alpha"}, {"from", "size"});
+    CHECK(two.reason() ==
+          "request [/_connector] contains unrecognized parameters: [alpha], [zeta]");
+}
+
+TEST_CASE("parse errors carry the line and byte column of the body as sent",
+          "[mock_es][connector][parse]") {
+    const std::string text = "{\n  \"name\": \"c1\",\n  \"nam\": \"x\"\n}";
+    body_text_scope scope(text);
+    auto e = error_of([&] { check_connector_body("_name", obj(text.c_str())); });
+    CHECK(e.type() == "x_content_parse_exception");
+    CHECK(e.reason() ==
+          "[3:3] [connector_update_name_request] unknown field [nam] did you mean [name]?");
+    // A transposition is two edits: "nmae" is exactly half like "name", no suggestion.
+    CHECK(did_you_mean("nmae", {"name"}).empty());
+
+    const std::string cron =
+        "{\"scheduling\":{\"full\":{\"interval\":\"0 0 25 * * ?\",\"enabled\":true}}}";
+    body_text_scope scope2(cron);
+    e = error_of([&] { check_connector_body("_scheduling", obj(cron.c_str())); });
+    // The schedule is built when its last field (here "enabled") arrives: ES reports that token.
+    CHECK(e.reason() ==
+          "[1:60] [connector_update_scheduling_request] failed to parse field [scheduling]");
+    const json::object* cause = &e.caused_by();
+    std::vector<std::string> chain;
+    while (cause) {
+        chain.emplace_back(cause->at("reason").as_string());
+        const json::value* next = cause->if_contains("caused_by");
+        cause = next ? &next->as_object() : nullptr;
+    }
+    CHECK(chain == std::vector<std::string>{
+                       "[1:60] [connector_scheduling] failed to parse field [full]",
+                       "[1:60] [schedule_config] failed to parse field [enabled]",
+                       "Failed to build [schedule_config] after last required field arrived",
+                       "invalid cron expression [0 0 25 * * ?]",
+                       "Hour values must be between 0 and 23"});
+}
+
+TEST_CASE("validate() messages come back for the router to add its own",
+          "[mock_es][connector][parse]") {
+    CHECK(check_connector_body("_scheduling", obj(R"({"scheduling":{}})")) ==
+          std::vector<std::string>{"[scheduling] object needs to define at least one schedule "
+                                   "type: [full | incremental | access_control]"});
+    CHECK(check_connector_body("_name", obj(R"({"name":"x"})")).empty());
+    CHECK(check_sync_job_body("_error", obj(R"({"error":""})")) ==
+          std::vector<std::string>{"[error] of the connector sync job cannot be null or empty"});
+    // A null name and description parse, then fail validation.
+    CHECK(check_connector_body("_name", obj(R"({"name":null})")).size() == 1);
+}
+
+TEST_CASE("router: empty ids, generated ids, noop, claim order and hard deletes",
+          "[mock_es][connector][routing]") {
+    service svc;
+    auto r = test::call(svc, "PUT", "/_connector//_check_in");
+    CHECK(r.status == 400);
+    CHECK(r.str({"error", "type"}) == "action_request_validation_exception");
+    CHECK(r.str({"error", "reason"}) ==
+          "Validation Failed: 1: [connector_id] cannot be [null] or [\"\"].;");
+
+    r = test::call(svc, "PUT", "/_connector", R"({"name":"g","index_name":"search-g"})");
+    CHECK(r.status == 201);
+    CHECK(r.str({"result"}) == "created");
+    const std::string id = r.str({"id"});
+    CHECK(!id.empty());
+    CHECK(test::call(svc, "GET", "/_connector/" + id).str({"name"}) == "g");
+
+    r = test::call(svc, "PUT", "/_connector/" + id + "/_name", R"({"name":"g"})");
+    CHECK(r.json == json::value(obj(R"({"result":"noop"})")));
+
+    r = test::call(svc, "PUT", "/_connector/_sync_job/nope/_claim", "{}");
+    CHECK(r.status == 400);
+    CHECK(r.str({"error", "reason"}) == "Required [worker_hostname]");
+
+    CHECK(test::call(svc, "DELETE", "/_connector/" + id).status == 200);
+    CHECK(test::call(svc, "DELETE", "/_connector/" + id).status == 404);
+    CHECK(test::call(svc, "DELETE", "/_connector/" + id + "?hard=true").status == 200);
+    CHECK(test::call(svc, "GET", "/_connector/" + id + "?include_deleted=true").status == 404);
 }
