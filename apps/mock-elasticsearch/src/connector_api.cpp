@@ -734,24 +734,28 @@ std::vector<std::string> list_param(const url_params& params, std::string_view k
     return out;
 }
 
+// PageParams' checks (IllegalArgumentException), then the search's result window.
 std::pair<std::size_t, std::size_t> page(const url_params& params) {
     const std::int64_t from = int_param(params, "from", 0);
     const std::int64_t size = int_param(params, "size", 100);
-    std::vector<std::string> errors;
     if (from < 0) {
-        errors.push_back("[from] parameter cannot be negative, found [" + std::to_string(from) +
-                         "]");
+        throw es_error(400, "illegal_argument_exception", "Parameter [from] cannot be < 0");
     }
     if (size < 0) {
-        errors.push_back("[size] parameter cannot be negative, found [" + std::to_string(size) +
-                         "]");
+        throw es_error(400, "illegal_argument_exception", "Parameter [size] cannot be < 0");
     }
-    if (errors.empty() && from + size > 10000) {
-        errors.push_back("Sum of [from] and [size] cannot exceed [10000], found [" +
-                         std::to_string(from + size) + "]");
-    }
-    if (!errors.empty()) {
-        validation_failed(errors);
+    if (from + size > 10000) {
+        es_error window(400, "illegal_argument_exception",
+                        "Result window is too large, from + size must be less than or equal to: "
+                        "[10000] but was [" +
+                            std::to_string(from + size) +
+                            "]. See the scroll api for a more efficient way to request large "
+                            "data sets. This limit can be set by changing the "
+                            "[index.max_result_window] index level setting.");
+        es_error e(400, "search_phase_execution_exception", "all shards failed",
+                   json::object{{"phase", "query"}, {"grouped", true}});
+        e.caused_by(window.as_cause());
+        throw e;
     }
     return {static_cast<std::size_t>(from), static_cast<std::size_t>(size)};
 }
@@ -1850,7 +1854,11 @@ void apply_stats(json::object& job, const json::object& body, std::string_view n
     const json::value* last_seen = non_null(body, "last_seen");
     job["last_seen"] = last_seen ? *last_seen : json::value(now);
     if (const json::value* metadata = non_null(body, "metadata")) {
-        job["metadata"] = *metadata;
+        // A partial update: objects merge into the stored metadata.
+        json::value& existing = job["metadata"];
+        if (!existing.is_object())
+            existing = json::object{};
+        deep_merge(existing.get_object(), metadata->get_object());
     }
 }
 

@@ -221,8 +221,8 @@ server_response service::route_connector(server_request& req) {
                 std::string cid = sync_job_connector_id(body);
                 index_data* cidx = store_.find(connectors_alias);
                 doc_ptr c = cidx ? store_.get(*cidx, cid) : nullptr;
-                const json::object* cobj =
-                    c && !is_soft_deleted(c->object()) ? &c->object() : nullptr;
+                // ES gets the connector document as it is: a soft-deleted one is found too.
+                const json::object* cobj = c ? &c->object() : nullptr;
                 json::object job = new_sync_job(cobj, cid, body, now);
                 std::string id = store_.new_id();
                 index_data& jidx = store_.index_for_write(jobs_alias);
@@ -240,10 +240,16 @@ server_response service::route_connector(server_request& req) {
         }
         const std::string& job_id = s[2];
         index_data* jidx = store_.find(jobs_alias);
-        auto load_job = [&]() -> doc_ptr {
+        // ConnectorSyncJobIndexService: a missing index (or a partial update of a missing job)
+        // is "connector sync job [id] not found"; a get or delete that finds no job answers a
+        // ResourceNotFoundException whose reason is the id alone.
+        auto load_job = [&](bool reads_first) -> doc_ptr {
             doc_ptr j = jidx ? store_.get(*jidx, job_id) : nullptr;
-            if (!j)
+            if (!j) {
+                if (reads_first && jidx)
+                    throw es_error(404, "resource_not_found_exception", job_id);
                 throw sync_job_not_found(job_id);
+            }
             return j;
         };
         if (s.size() == 3) {
@@ -253,7 +259,7 @@ server_response service::route_connector(server_request& req) {
             no_body(req);
             if (job_id.empty())
                 throw_if_invalid({std::string(empty_job_id)});
-            doc_ptr j = load_job();
+            doc_ptr j = load_job(true);
             if (get)
                 return json_response(200, json::serialize(sync_job_view(job_id, j->object())));
             store_.remove(*jidx, job_id);
@@ -286,7 +292,9 @@ server_response service::route_connector(server_request& req) {
             errors.insert(errors.end(), body_errors.begin(), body_errors.end());
         }
         throw_if_invalid(errors);
-        json::object job = load_job()->object();
+        const bool partial_update = action == "_check_in" || action == "_stats";
+        const doc_ptr before = load_job(!partial_update);
+        json::object job = before->object();
         if (action == "_claim") {
             apply_claim(job, body, now);
         } else if (action == "_stats") {
@@ -298,7 +306,7 @@ server_response service::route_connector(server_request& req) {
         } else {
             apply_job_error(job, body);
         }
-        if (job == load_job()->object())
+        if (job == before->object())
             return result("noop");
         store_.put(*jidx, job_id, json::serialize(job), false);
         return result("updated");
