@@ -431,14 +431,14 @@ std::string lower(std::string_view s) {
 }
 
 std::function<void(const json::value&, const jpath&)> enum_of(
-    std::string_view java_class, std::initializer_list<std::string_view> names,
-    bool exact = false) {
+    std::string_view java_class, std::initializer_list<std::string_view> names, bool exact = false,
+    bool null_is_unknown = false) {
     std::vector<std::string> allowed(names.begin(), names.end());
     std::string cls(java_class);
-    return [allowed, cls, exact](const json::value& v, const jpath& at) {
-        if (v.is_null())
+    return [allowed, cls, exact, null_is_unknown](const json::value& v, const jpath& at) {
+        if (v.is_null() && !null_is_unknown)
             return;
-        std::string_view s = v.get_string();
+        std::string_view s = v.is_null() ? std::string_view("null") : v.get_string();
         std::string key = exact ? std::string(s) : lower(s);
         if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
             fail_iae(location(at, token_at::value),
@@ -963,8 +963,10 @@ void parse_configuration_entry(const json::value& v, const jpath& at) {
     };
     // ConfigurationDisplayType and ConfigurationValidationType compare names ignoring the case,
     // ConfigurationFieldType its values exactly.
-    auto display = enum_of("ConfigurationDisplayType",
-                           {"text", "textbox", "textarea", "numeric", "toggle", "dropdown"});
+    // display: null reaches displayType(null), which knows no such name.
+    auto display =
+        enum_of("ConfigurationDisplayType",
+                {"text", "textbox", "textarea", "numeric", "toggle", "dropdown"}, false, true);
     auto field_type = enum_of("ConfigurationFieldType", {"str", "int", "list", "bool"}, true);
     auto validation_type =
         enum_of("ConfigurationValidationType",

@@ -335,6 +335,14 @@ server_response service::route_connector(server_request& req) {
     };
 
     if (s.size() == 1) {
+        // RestPutConnectorAction reads connector_id from the parameters, which include the
+        // query string: PUT /_connector?connector_id=x creates x.
+        if (m == "PUT") {
+            if (auto q = req.query("connector_id"); q && !q->empty()) {
+                const std::string given(*q);
+                return create(&given);
+            }
+        }
         if (get) {
             check_params(req, {"from", "size", "index_name", "connector_name", "service_type",
                                "query", "include_deleted"});
