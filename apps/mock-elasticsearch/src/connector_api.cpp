@@ -2,14 +2,17 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
 #include <casio/core/time.hpp>
 
+#include "json_util.hpp"
 #include "query.hpp"
 
 namespace casio::mock_es {
@@ -21,16 +24,430 @@ namespace {
 constexpr std::string_view acl_index_prefix = ".search-acl-filter-";
 constexpr std::string_view managed_index_prefix = "content-";
 
-[[noreturn]] void unknown_field(std::string_view parser, std::string_view field) {
-    throw es_error(400, "x_content_parse_exception",
-                   "[" + std::string(parser) + "] unknown field [" + std::string(field) + "]");
+// ---- where a token of the request body is -------------------------------------------------
+// ES prefixes a parse error with "[line:column]" of the token its parser was on (Jackson's
+// token location: 1-based, columns in bytes). The validators below know a field by its path
+// in the body; the raw text of the body being parsed is kept here by body_text_scope.
+
+thread_local std::string_view tl_body_text;
+
+struct step {
+    std::string key;
+    std::int64_t index = -1;  // >= 0: an array element
+};
+using jpath = std::vector<step>;
+
+jpath operator/(jpath p, std::string_view key) {
+    p.push_back({std::string(key), -1});
+    return p;
+}
+jpath operator/(jpath p, std::size_t index) {
+    p.push_back({{}, static_cast<std::int64_t>(index)});
+    return p;
 }
 
-[[noreturn]] void bad_field(std::string_view parser, std::string_view field, std::string_view why) {
-    throw es_error(400, "x_content_parse_exception",
-                   "[" + std::string(parser) + "] failed to parse field [" + std::string(field) +
-                       "]: " + std::string(why));
+enum class token_at { key, value, end };  // a member's name, its value, its value's last token
+
+struct scanner {
+    std::string_view s;
+    std::size_t i = 0;
+    std::size_t line = 1;
+    std::size_t line_start = 0;
+
+    void ws() {
+        while (i < s.size()) {
+            char c = s[i];
+            if (c == '\n') {
+                ++line;
+                line_start = ++i;
+            } else if (c == ' ' || c == '\t' || c == '\r') {
+                ++i;
+            } else {
+                break;
+            }
+        }
+    }
+    std::string loc(std::size_t at) const {
+        return std::to_string(line) + ":" + std::to_string(at - line_start + 1);
+    }
+    std::string read_string() {  // at '"': the raw text between the quotes (escapes kept)
+        std::size_t start = ++i;
+        while (i < s.size() && s[i] != '"') {
+            if (s[i] == '\\')
+                ++i;
+            ++i;
+        }
+        std::string out(s.substr(start, std::min(i, s.size()) - start));
+        ++i;
+        return out;
+    }
+    void skip_value() {
+        ws();
+        if (i >= s.size())
+            return;
+        char c = s[i];
+        if (c == '"') {
+            read_string();
+        } else if (c == '{' || c == '[') {
+            char close = c == '{' ? '}' : ']';
+            ++i;
+            ws();
+            if (i < s.size() && s[i] == close) {
+                ++i;
+                return;
+            }
+            while (i < s.size()) {
+                ws();
+                if (c == '{') {
+                    read_string();
+                    ws();
+                    ++i;  // ':'
+                }
+                skip_value();
+                ws();
+                if (i < s.size() && s[i] == ',') {
+                    ++i;
+                    continue;
+                }
+                ++i;  // close
+                return;
+            }
+        } else {
+            while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
+                   s[i] != '\n' && s[i] != '\t' && s[i] != '\r')
+                ++i;
+        }
+    }
+};
+
+// A JSON string's raw text for an object key, as the scanner reads it (no unescaping).
+std::string raw_key(std::string_view key) {
+    std::string q = json::serialize(json::value(key));
+    return q.substr(1, q.size() - 2);
 }
+
+std::string location(const jpath& path, token_at which) {
+    scanner sc{tl_body_text};
+    sc.ws();
+    for (std::size_t d = 0; d < path.size(); ++d) {
+        const step& st = path[d];
+        if (sc.i >= sc.s.size() || (sc.s[sc.i] != '{' && sc.s[sc.i] != '['))
+            return "1:1";
+        const bool object = sc.s[sc.i] == '{';
+        ++sc.i;
+        bool found = false;
+        for (std::int64_t n = 0; sc.i < sc.s.size(); ++n) {
+            sc.ws();
+            if (sc.s[sc.i] == '}' || sc.s[sc.i] == ']')
+                return "1:1";
+            std::size_t key_at = sc.i;
+            bool match = false;
+            if (object) {
+                match = sc.read_string() == raw_key(st.key);
+                sc.ws();
+                ++sc.i;  // ':'
+                sc.ws();
+            } else {
+                match = n == st.index;
+            }
+            if (match) {
+                if (d + 1 == path.size()) {
+                    if (which == token_at::key)
+                        return sc.loc(key_at);
+                    if (which == token_at::value)
+                        return sc.loc(sc.i);
+                    sc.skip_value();
+                    return sc.loc(sc.i - 1);
+                }
+                found = true;
+                break;
+            }
+            sc.skip_value();
+            sc.ws();
+            if (sc.i < sc.s.size() && sc.s[sc.i] == ',')
+                ++sc.i;
+        }
+        if (!found)
+            return "1:1";
+    }
+    // The body itself.
+    if (which == token_at::end) {
+        sc.skip_value();
+        return sc.loc(sc.i - 1);
+    }
+    return sc.loc(sc.i);
+}
+
+// ---- ES's object parsers ------------------------------------------------------------------
+// A failure while parsing: the ES exception, and where the parser was (the wrappers of
+// ObjectParser report that same place).
+struct parse_failure {
+    es_error err;
+    std::string at;
+};
+
+[[noreturn]] void fail_xcp(const std::string& at, const std::string& message) {
+    throw parse_failure{es_error(400, "x_content_parse_exception", "[" + at + "] " + message), at};
+}
+[[noreturn]] void fail_iae(const std::string& at, std::string message) {
+    throw parse_failure{es_error(400, "illegal_argument_exception", std::move(message)), at};
+}
+[[noreturn]] void fail_as(const std::string& at, std::string type, std::string message) {
+    throw parse_failure{es_error(400, std::move(type), std::move(message)), at};
+}
+
+// ObjectParser's "[l:c] [parser] failed to parse field [f]" around a field's value parser.
+template <class F>
+void wrap_field(std::string_view parser, std::string_view field, F&& f) {
+    try {
+        f();
+    } catch (parse_failure& pf) {
+        es_error e(400, "x_content_parse_exception",
+                   "[" + pf.at + "] [" + std::string(parser) + "] failed to parse field [" +
+                       std::string(field) + "]");
+        e.caused_by(pf.err.as_cause());
+        throw parse_failure{std::move(e), pf.at};
+    }
+}
+
+// The token ES's parser sees for a value.
+std::string_view token_of(const json::value& v) {
+    switch (v.kind()) {
+        case json::kind::string:
+            return "VALUE_STRING";
+        case json::kind::int64:
+        case json::kind::uint64:
+        case json::kind::double_:
+            return "VALUE_NUMBER";
+        case json::kind::bool_:
+            return "VALUE_BOOLEAN";
+        case json::kind::null:
+            return "VALUE_NULL";
+        case json::kind::object:
+            return "START_OBJECT";
+        case json::kind::array:
+            return "START_ARRAY";
+    }
+    return "VALUE_NULL";
+}
+
+// ObjectParser.ValueType, as the set of tokens a field accepts.
+enum class vt {
+    string,
+    string_or_null,
+    boolean,
+    long_,
+    int_,
+    object,
+    object_or_null,
+    object_array,
+    object_or_string,
+    value,
+    value_object_array,
+    string_array,
+};
+
+bool accepts(vt t, const json::value& v) {
+    const bool str = v.is_string();
+    const bool num = v.is_number();
+    const bool null = v.is_null();
+    switch (t) {
+        case vt::string:
+            return str;
+        case vt::string_or_null:
+            return str || null;
+        case vt::boolean:
+            return v.is_bool() || str;
+        case vt::long_:
+        case vt::int_:
+            return num || str;
+        case vt::object:
+            return v.is_object();
+        case vt::object_or_null:
+            return v.is_object() || null;
+        case vt::object_array:
+            return v.is_object() || v.is_array();
+        case vt::object_or_string:
+            return v.is_object() || str;
+        case vt::value:
+            return !v.is_object() && !v.is_array();
+        case vt::value_object_array:
+            return true;
+        case vt::string_array:
+            return v.is_array() || str;
+    }
+    return false;
+}
+
+struct field_spec {
+    std::string_view name;
+    vt type;
+    bool required = false;  // a required constructor argument
+    // Parses the value further (enum names, nested objects); may be empty.
+    std::function<void(const json::value&, const jpath&)> parse = {};
+};
+
+// ConstructingObjectParser over `o` (at `at` in the body): unknown fields (unless lenient),
+// unsupported token types, the fields' own parsers (wrapped as ES wraps them) in document order,
+// then "Required [...]" for missing required fields.
+void parse_object(std::string_view parser, bool lenient, const json::object& o, const jpath& at,
+                  const std::vector<field_spec>& fields) {
+    std::vector<std::string> names;
+    for (const auto& f : fields)
+        names.emplace_back(f.name);
+    for (const auto& [k, v] : o) {
+        auto it = std::find_if(fields.begin(), fields.end(),
+                               [&](const field_spec& f) { return f.name == std::string_view(k); });
+        if (it == fields.end()) {
+            if (lenient)
+                continue;
+            fail_xcp(location(at / k, token_at::key), "[" + std::string(parser) +
+                                                          "] unknown field [" + std::string(k) +
+                                                          "]" + did_you_mean(k, names));
+        }
+        const jpath here = at / k;
+        if (!accepts(it->type, v)) {
+            fail_xcp(location(here, token_at::value),
+                     "[" + std::string(parser) + "] " + std::string(k) +
+                         " doesn't support values of type: " + std::string(token_of(v)));
+        }
+        if (it->parse) {
+            wrap_field(parser, k, [&] { it->parse(v, here); });
+        }
+    }
+    std::string missing;
+    for (const auto& f : fields) {
+        if (f.required && !o.contains(f.name))
+            missing += (missing.empty() ? "" : ", ") + std::string(f.name);
+    }
+    if (!missing.empty())
+        fail_iae(location(at, token_at::end), "Required [" + missing + "]");
+}
+
+// Runs a request parser over the body: parse failures become the es_error ES answers.
+template <class F>
+void run_parser(F&& f) {
+    try {
+        f();
+    } catch (parse_failure& pf) {
+        throw std::move(pf.err);
+    }
+}
+
+// Sets the body text for location() when the caller (a unit test) did not.
+struct text_for {
+    std::string text;
+    std::optional<body_text_scope> scope;
+    explicit text_for(const json::object& body) {
+        if (tl_body_text.empty()) {
+            text = json::serialize(body);
+            scope.emplace(text);
+        }
+    }
+};
+
+// Field value parsers shared by several requests.
+void parse_boolean(const json::value& v, const jpath& at) {
+    if (v.is_string() && v.get_string() != "true" && v.get_string() != "false") {
+        fail_iae(location(at, token_at::value), "Failed to parse value [" +
+                                                    std::string(v.get_string()) +
+                                                    "] as only [true] or [false] are allowed.");
+    }
+}
+
+void parse_number(const json::value& v, const jpath& at) {
+    if (v.is_string()) {
+        std::string_view s = v.get_string();
+        std::int64_t n = 0;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+        if (ec != std::errc{} || p != s.data() + s.size()) {
+            fail_as(location(at, token_at::value), "number_format_exception",
+                    "For input string: \"" + std::string(s) + "\"");
+        }
+    }
+}
+
+// DateTimeFormatter.ISO_INSTANT: yyyy-MM-ddTHH:mm:ss[.f{0,9}](Z|+hh:mm); "Text '...' could not be
+// parsed at index N" where it stops matching.
+void parse_instant(const json::value& v, const jpath& at, std::string_view field) {
+    if (!v.is_string()) {
+        if (v.is_number())
+            return;  // epoch millis
+        fail_iae(location(at, token_at::value), "unexpected token [" + std::string(token_of(v)) +
+                                                    "] for [" + std::string(field) + "]");
+    }
+    std::string_view s = v.get_string();
+    auto digits = [&](std::size_t pos, std::size_t n) {
+        for (std::size_t k = 0; k < n; ++k) {
+            if (pos + k >= s.size() || s[pos + k] < '0' || s[pos + k] > '9')
+                return false;
+        }
+        return true;
+    };
+    auto bad = [&](std::size_t index) {
+        fail_as(
+            location(at, token_at::value), "date_time_parse_exception",
+            "Text '" + std::string(s) + "' could not be parsed at index " + std::to_string(index));
+    };
+    std::size_t pos = 0;
+    if (!digits(0, 4))
+        bad(0);
+    pos = 4;
+    for (auto [sep, width] : {std::pair{'-', 2}, {'-', 2}, {'T', 2}, {':', 2}, {':', 2}}) {
+        if (pos >= s.size() || (s[pos] != sep && !(sep == 'T' && s[pos] == 't')))
+            bad(pos);
+        if (!digits(pos + 1, static_cast<std::size_t>(width)))
+            bad(pos + 1);
+        pos += 1 + static_cast<std::size_t>(width);
+    }
+    if (pos < s.size() && s[pos] == '.') {
+        ++pos;
+        std::size_t start = pos;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9' && pos - start < 9)
+            ++pos;
+    }
+    if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+        ++pos;
+    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-') && digits(pos + 1, 2) &&
+               pos + 3 < s.size() && s[pos + 3] == ':' && digits(pos + 4, 2)) {
+        pos += 6;
+    } else {
+        bad(pos);
+    }
+    if (pos != s.size()) {
+        fail_as(location(at, token_at::value), "date_time_parse_exception",
+                "Text '" + std::string(s) + "' could not be parsed, unparsed text found at index " +
+                    std::to_string(pos));
+    }
+}
+
+// An enum parsed from text: IllegalArgumentException "Unknown <Class> [value]." otherwise.
+// Most compare the enum's name ignoring the case; FilteringRuleCondition its value exactly.
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::function<void(const json::value&, const jpath&)> enum_of(
+    std::string_view java_class, std::initializer_list<std::string_view> names, bool exact = false,
+    bool null_is_unknown = false) {
+    std::vector<std::string> allowed(names.begin(), names.end());
+    std::string cls(java_class);
+    return [allowed, cls, exact, null_is_unknown](const json::value& v, const jpath& at) {
+        if (v.is_null() && !null_is_unknown)
+            return;
+        std::string_view s = v.is_null() ? std::string_view("null") : v.get_string();
+        std::string key = exact ? std::string(s) : lower(s);
+        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+            fail_iae(location(at, token_at::value),
+                     "Unknown " + cls + " [" + std::string(s) + "].");
+    };
+}
+
+const std::initializer_list<std::string_view> sync_statuses = {
+    "canceling", "canceled", "completed", "error", "in_progress", "pending", "suspended"};
 
 [[noreturn]] void validation_failed(const std::vector<std::string>& messages) {
     std::string reason = "Validation Failed: ";
@@ -44,104 +461,51 @@ constexpr std::string_view managed_index_prefix = "content-";
     throw es_error(400, "status_exception", std::move(reason));
 }
 
-void only_fields(const json::object& body, std::string_view parser,
-                 std::initializer_list<std::string_view> allowed) {
-    for (const auto& [k, v] : body) {
-        if (std::find(allowed.begin(), allowed.end(), std::string_view(k)) == allowed.end()) {
-            unknown_field(parser, k);
-        }
-    }
-}
-
-// A string field: absent -> nullopt; null only where ES declares the field nullable.
-std::optional<std::string> string_field(const json::object& body, std::string_view parser,
-                                        std::string_view key, bool nullable = false) {
-    const json::value* v = body.if_contains(key);
-    if (!v) {
-        return std::nullopt;
-    }
-    if (v->is_null() && nullable) {
-        return std::nullopt;
-    }
-    if (!v->is_string()) {
-        bad_field(parser, key, "expected a string");
-    }
-    return std::string(v->get_string());
-}
-
-std::optional<bool> bool_field(const json::object& body, std::string_view parser,
-                               std::string_view key) {
-    const json::value* v = body.if_contains(key);
-    if (!v) {
-        return std::nullopt;
-    }
-    if (v->is_bool()) {
-        return v->get_bool();
-    }
-    if (v->is_string() && (v->get_string() == "true" || v->get_string() == "false")) {
-        return v->get_string() == "true";
-    }
-    bad_field(parser, key, "expected a boolean");
-}
-
-const json::object& object_field(const json::object& body, std::string_view parser,
-                                 std::string_view key) {
-    const json::value* v = body.if_contains(key);
-    if (!v || !v->is_object()) {
-        bad_field(parser, key, v ? "expected an object" : "required");
-    }
-    return v->get_object();
-}
-
-std::optional<std::int64_t> count_field(const json::object& body, std::string_view parser,
-                                        std::string_view key) {
-    const json::value* v = body.if_contains(key);
-    if (!v || v->is_null()) {
-        return std::nullopt;
-    }
-    if (v->is_int64()) {
-        return v->get_int64();
-    }
-    if (v->is_uint64()) {
-        return static_cast<std::int64_t>(v->get_uint64());
-    }
-    if (v->is_double() &&
-        v->get_double() == static_cast<double>(static_cast<std::int64_t>(v->get_double()))) {
-        return static_cast<std::int64_t>(v->get_double());
-    }
-    bad_field(parser, key, "expected an integer");
-}
-
-void deep_merge(json::object& into, const json::object& patch) {
-    for (const auto& [k, v] : patch) {
-        json::value* existing = into.if_contains(k);
-        if (existing && existing->is_object() && v.is_object()) {
-            deep_merge(existing->get_object(), v.get_object());
-        } else {
-            into[k] = v;
-        }
-    }
-}
-
 std::string_view string_or_empty(const json::object& o, std::string_view key) {
     const json::value* v = o.if_contains(key);
     return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
 }
 
-// MetadataCreateIndexService.validateIndexOrAliasName, as an action validation message.
+const json::value* non_null(const json::object& o, std::string_view key) {
+    const json::value* v = o.if_contains(key);
+    return v && !v->is_null() ? v : nullptr;
+}
+
+std::int64_t to_long(const json::value& v) {
+    if (v.is_string()) {
+        std::int64_t n = 0;
+        std::string_view s = v.get_string();
+        std::from_chars(s.data(), s.data() + s.size(), n);
+        return n;
+    }
+    if (v.is_int64())
+        return v.get_int64();
+    if (v.is_uint64())
+        return static_cast<std::int64_t>(v.get_uint64());
+    if (v.is_double())
+        return static_cast<std::int64_t>(v.get_double());
+    return 0;
+}
+
+bool to_bool(const json::value& v) {
+    return v.is_bool() ? v.get_bool() : v.is_string() && v.get_string() == "true";
+}
+
+// MetadataCreateIndexService.validateIndexOrAliasName, as InvalidIndexNameException.toString()
+// (what the connector requests add as a validation message). It does not check the case.
 std::optional<std::string> invalid_index_name(std::string_view name) {
     auto wrap = [&](const std::string& why) {
         return "[" + std::string(name) + "] InvalidIndexNameException[Invalid index name [" +
                std::string(name) + "], " + why + "]";
     };
-    if (name.empty()) {
-        return wrap("must not be empty");
-    }
     constexpr std::string_view forbidden = "\\/*?\"<>| ,";
     if (name.find_first_of(forbidden) != std::string_view::npos) {
         return wrap(
             "must not contain the following characters [' "
             "','\"','*',',','/','<','>','?','\\','|']");
+    }
+    if (name.empty()) {
+        return wrap("must not be empty");
     }
     if (name.find('#') != std::string_view::npos) {
         return wrap("must not contain '#'");
@@ -152,18 +516,74 @@ std::optional<std::string> invalid_index_name(std::string_view name) {
     if (name[0] == '_' || name[0] == '-' || name[0] == '+') {
         return wrap("must not start with '_', '-', or '+'");
     }
-    if (std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-        return wrap("must be lowercase");
+    if (name.size() > 255) {
+        return wrap("index name is too long, (" + std::to_string(name.size()) + " > 255)");
     }
     if (name == "." || name == "..") {
         return wrap("must not be '.' or '..'");
     }
-    if (name.size() > 255) {
-        return wrap("index name is too long, (" + std::to_string(name.size()) + " > 255)");
-    }
     return std::nullopt;
 }
 
+// What ES's Cron (a Quartz port) says of an expression it refuses; nullopt when it compiles.
+// Checks the field count, numeric ranges and the day-of-month / day-of-week '?' rule.
+std::optional<std::string> cron_error(std::string_view expression) {
+    std::vector<std::string> fields;
+    std::size_t i = 0;
+    while (i < expression.size()) {
+        while (i < expression.size() && (expression[i] == ' ' || expression[i] == '\t'))
+            ++i;
+        std::size_t start = i;
+        while (i < expression.size() && expression[i] != ' ' && expression[i] != '\t')
+            ++i;
+        if (i > start)
+            fields.emplace_back(expression.substr(start, i - start));
+    }
+    if (fields.size() < 6)
+        return "Unexpected end of expression.";
+    struct range {
+        int lo, hi;
+        const char* message;
+    };
+    const range ranges[] = {
+        {0, 59, "Minute and Second values must be between 0 and 59"},
+        {0, 59, "Minute and Second values must be between 0 and 59"},
+        {0, 23, "Hour values must be between 0 and 23"},
+        {1, 31, "Day of month values must be between 1 and 31"},
+        {1, 12, "Month values must be between 1 and 12"},
+        {1, 7, "Day-of-Week values must be between 1 and 7"},
+        {1970, 2199, "Start year must be less than stop year"},
+    };
+    for (std::size_t f = 0; f < fields.size() && f < 7; ++f) {
+        const std::string& field = fields[f];
+        // Every number before a '/' must be in range (what follows '/' is an increment).
+        std::size_t p = 0;
+        bool after_slash = false;
+        while (p < field.size()) {
+            char c = field[p];
+            if (c >= '0' && c <= '9') {
+                int n = 0;
+                while (p < field.size() && field[p] >= '0' && field[p] <= '9')
+                    n = n * 10 + (field[p++] - '0');
+                if (!after_slash && f < 6 && (n < ranges[f].lo || n > ranges[f].hi))
+                    return std::string(ranges[f].message);
+                continue;
+            }
+            if (c == '/')
+                after_slash = true;
+            if (c == ',')
+                after_slash = false;
+            ++p;
+        }
+    }
+    const bool dom_any = fields[3] == "?";
+    const bool dow_any = fields[5] == "?";
+    if (dom_any == dow_any) {
+        return "Support for specifying both a day-of-week AND a day-of-month parameter is not "
+               "implemented.";
+    }
+    return std::nullopt;
+}
 json::object default_rule(std::string_view now) {
     return {{"created_at", now},   {"field", "_"},    {"id", "DEFAULT"},   {"order", 0},
             {"policy", "include"}, {"rule", "regex"}, {"updated_at", now}, {"value", ".*"}};
@@ -229,11 +649,6 @@ bool connector_transition_ok(std::string_view from, std::string_view to) {
         return to == "connected" || to == "configured" || to == "error";
     }
     return false;
-}
-
-bool is_connector_status(std::string_view s) {
-    return s == "created" || s == "needs_configuration" || s == "configured" || s == "connected" ||
-           s == "error";
 }
 
 bool is_sync_status(std::string_view s) {
@@ -319,24 +734,28 @@ std::vector<std::string> list_param(const url_params& params, std::string_view k
     return out;
 }
 
+// PageParams' checks (IllegalArgumentException), then the search's result window.
 std::pair<std::size_t, std::size_t> page(const url_params& params) {
     const std::int64_t from = int_param(params, "from", 0);
     const std::int64_t size = int_param(params, "size", 100);
-    std::vector<std::string> errors;
     if (from < 0) {
-        errors.push_back("[from] parameter cannot be negative, found [" + std::to_string(from) +
-                         "]");
+        throw es_error(400, "illegal_argument_exception", "Parameter [from] cannot be < 0");
     }
     if (size < 0) {
-        errors.push_back("[size] parameter cannot be negative, found [" + std::to_string(size) +
-                         "]");
+        throw es_error(400, "illegal_argument_exception", "Parameter [size] cannot be < 0");
     }
-    if (errors.empty() && from + size > 10000) {
-        errors.push_back("Sum of [from] and [size] cannot exceed [10000], found [" +
-                         std::to_string(from + size) + "]");
-    }
-    if (!errors.empty()) {
-        validation_failed(errors);
+    if (from + size > 10000) {
+        es_error window(400, "illegal_argument_exception",
+                        "Result window is too large, from + size must be less than or equal to: "
+                        "[10000] but was [" +
+                            std::to_string(from + size) +
+                            "]. See the scroll api for a more efficient way to request large "
+                            "data sets. This limit can be set by changing the "
+                            "[index.max_result_window] index level setting.");
+        es_error e(400, "search_phase_execution_exception", "all shards failed",
+                   json::object{{"phase", "query"}, {"grouped", true}});
+        e.caused_by(window.as_cause());
+        throw e;
     }
     return {static_cast<std::size_t>(from), static_cast<std::size_t>(size)};
 }
@@ -369,7 +788,482 @@ json::object page_result(std::vector<const stored_doc*> hits, std::size_t from, 
     return {{"count", hits.size()}, {"results", std::move(results)}};
 }
 
+// ---- the request parsers ------------------------------------------------------------------
+
+std::vector<field_spec> put_connector_fields() {
+    return {{"description", vt::string},
+            {"index_name", vt::string_or_null},
+            {"is_native", vt::boolean, false, parse_boolean},
+            {"language", vt::string},
+            {"name", vt::string},
+            {"service_type", vt::string}};
+}
+
+// ConnectorScheduling ("connector_scheduling", lenient): each schedule a "schedule_config"
+// (lenient; enabled and interval required), whose builder compiles the cron expression.
+void parse_scheduling(const json::value& v, const jpath& at) {
+    auto schedule = [](const json::value& sv, const jpath& sat) {
+        const json::object& o = sv.get_object();
+        parse_object(
+            "schedule_config", true, o, sat,
+            {{"enabled", vt::boolean, true, parse_boolean}, {"interval", vt::string, true}});
+        // The builder runs when the last of the two arrives; ES reports that token's place.
+        std::string last;
+        for (const auto& [k, val] : o) {
+            if (k == "enabled" || k == "interval")
+                last = k;
+        }
+        std::string where = location(sat / last, token_at::value);
+        std::string_view cron = o.at("interval").get_string();
+        if (auto why = cron_error(cron)) {
+            es_error inner(400, "parse_exception", *why);
+            es_error outer(400, "parse_exception",
+                           "invalid cron expression [" + std::string(cron) + "]");
+            outer.caused_by(inner.as_cause());
+            es_error built(400, "x_content_parse_exception",
+                           "Failed to build [schedule_config] after last required field arrived");
+            built.caused_by(outer.as_cause());
+            // It runs inside the last field's parser, which wraps it.
+            es_error field(
+                400, "x_content_parse_exception",
+                "[" + where + "] [schedule_config] failed to parse field [" + last + "]");
+            field.caused_by(built.as_cause());
+            throw parse_failure{std::move(field), where};
+        }
+    };
+    parse_object("connector_scheduling", true, v.get_object(), at,
+                 {{"access_control", vt::object, false, schedule},
+                  {"full", vt::object, false, schedule},
+                  {"incremental", vt::object, false, schedule}});
+}
+
+void parse_filtering_rule(const json::value& v, const jpath& at) {
+    parse_object(
+        "connector_filtering_rule", true, v.get_object(), at,
+        {{"created_at", vt::string, false,
+          [](const json::value& x, const jpath& p) { parse_instant(x, p, "created_at"); }},
+         {"field", vt::string, true},
+         {"id", vt::string, true},
+         {"order", vt::int_, true, parse_number},
+         {"policy", vt::string, true, enum_of("FilteringPolicy", {"exclude", "include"})},
+         {"rule", vt::string, true,
+          enum_of("FilteringRuleCondition",
+                  {"contains", "ends_with", "equals", "regex", "starts_with", ">", "<"}, true)},
+         {"updated_at", vt::string, false,
+          [](const json::value& x, const jpath& p) { parse_instant(x, p, "updated_at"); }},
+         {"value", vt::string, true}});
+}
+
+void parse_rules(const json::value& v, const jpath& at) {
+    if (!v.is_array()) {
+        parse_filtering_rule(v, at);
+        return;
+    }
+    const json::array& a = v.get_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (!a[i].is_object()) {
+            fail_xcp(location(at / i, token_at::value),
+                     "[connector_filtering_rule] Expected START_OBJECT but was: " +
+                         std::string(token_of(a[i])));
+        }
+        parse_filtering_rule(a[i], at / i);
+    }
+}
+
+void parse_advanced_snippet(const json::value& v, const jpath& at) {
+    parse_object("connector_filtering_advanced_snippet", true, v.get_object(), at,
+                 {{"created_at", vt::string, false,
+                   [](const json::value& x, const jpath& p) { parse_instant(x, p, "created_at"); }},
+                  {"updated_at", vt::string, false,
+                   [](const json::value& x, const jpath& p) { parse_instant(x, p, "updated_at"); }},
+                  {"value", vt::object_array, true}});
+}
+
+void parse_validation_info(const json::value& v, const jpath& at) {
+    auto errors = [](const json::value& ev, const jpath& eat) {
+        if (!ev.is_array())
+            return;
+        const json::array& a = ev.get_array();
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (!a[i].is_object()) {
+                fail_xcp(location(eat / i, token_at::value),
+                         "[filtering_validation] Expected START_OBJECT but was: " +
+                             std::string(token_of(a[i])));
+            }
+            parse_object("filtering_validation", true, a[i].get_object(), eat / i,
+                         {{"ids", vt::string_array, true}, {"messages", vt::string_array, true}});
+        }
+    };
+    parse_object("filtering_validation_info", true, v.get_object(), at,
+                 {{"errors", vt::object_array, true, errors},
+                  {"state", vt::string, true,
+                   enum_of("FilteringValidationState", {"edited", "invalid", "valid"})}});
+}
+
+void parse_connector_filtering(const json::value& v, const jpath& at) {
+    auto rules = [](const json::value& rv, const jpath& rat) {
+        parse_object("connector_filtering_rules", true, rv.get_object(), rat,
+                     {{"advanced_snippet", vt::object, true, parse_advanced_snippet},
+                      {"rules", vt::object_array, true, parse_rules},
+                      {"validation", vt::object, true, parse_validation_info}});
+    };
+    auto one = [&](const json::value& fv, const jpath& fat) {
+        parse_object("connector_filtering", true, fv.get_object(), fat,
+                     {{"active", vt::object, true, rules},
+                      {"domain", vt::string, true},
+                      {"draft", vt::object, true, rules}});
+    };
+    if (v.is_array()) {
+        const json::array& a = v.get_array();
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (!a[i].is_object()) {
+                fail_xcp(location(at / i, token_at::value),
+                         "[connector_filtering] Expected START_OBJECT but was: " +
+                             std::string(token_of(a[i])));
+            }
+            one(a[i], at / i);
+        }
+    } else {
+        one(v, at);
+    }
+}
+
+void parse_object_list(std::string_view parser, const json::value& v, const jpath& at,
+                       const std::vector<field_spec>& fields) {
+    if (v.is_array()) {
+        const json::array& a = v.get_array();
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (!a[i].is_object()) {
+                fail_xcp(location(at / i, token_at::value),
+                         "[" + std::string(parser) +
+                             "] Expected START_OBJECT but was: " + std::string(token_of(a[i])));
+            }
+            parse_object(parser, true, a[i].get_object(), at / i, fields);
+        }
+    } else {
+        parse_object(parser, true, v.get_object(), at, fields);
+    }
+}
+
+// One entry of a connector's configuration ("connector_configuration", lenient).
+void parse_configuration_entry(const json::value& v, const jpath& at) {
+    if (!v.is_object()) {
+        fail_xcp(
+            location(at, token_at::value),
+            "[connector_configuration] Expected START_OBJECT but was: " + std::string(token_of(v)));
+    }
+    auto value_like = [](const json::value& x, const jpath& p) {
+        if (x.is_array())
+            fail_xcp(location(p, token_at::value), "Unsupported token [START_ARRAY]");
+    };
+    auto constraint = [](const json::value& x, const jpath& p) {
+        if (!x.is_string() && !x.is_number() && !x.is_array())
+            fail_as(location(p, token_at::value), "x_content_parse_exception",
+                    "Unsupported token [" + std::string(token_of(x)) + "]");
+    };
+    // ConfigurationDisplayType and ConfigurationValidationType compare names ignoring the case,
+    // ConfigurationFieldType its values exactly.
+    // display: null reaches displayType(null), which knows no such name.
+    auto display =
+        enum_of("ConfigurationDisplayType",
+                {"text", "textbox", "textarea", "numeric", "toggle", "dropdown"}, false, true);
+    auto field_type = enum_of("ConfigurationFieldType", {"str", "int", "list", "bool"}, true);
+    auto validation_type =
+        enum_of("ConfigurationValidationType",
+                {"less_than", "greater_than", "list_type", "included_in", "regex"});
+    auto validations = [&](const json::value& x, const jpath& p) {
+        parse_object_list("connector_configuration_validation", x, p,
+                          {{"constraint", vt::value_object_array, true, constraint},
+                           {"type", vt::string, true, validation_type}});
+    };
+    auto depends_on = [](const json::value& x, const jpath& p) {
+        parse_object_list("connector_configuration_dependency", x, p,
+                          {{"field", vt::string, true}, {"value", vt::value, true}});
+    };
+    auto options = [](const json::value& x, const jpath& p) {
+        parse_object_list("connector_configuration_select_option", x, p,
+                          {{"label", vt::string, true}, {"value", vt::value, true}});
+    };
+    parse_object("connector_configuration", true, v.get_object(), at,
+                 {{"category", vt::string},
+                  {"default_value", vt::value},
+                  {"depends_on", vt::object_array, false, depends_on},
+                  {"display", vt::string_or_null, false, display},
+                  {"label", vt::string, true},
+                  {"options", vt::object_array, false, options},
+                  {"order", vt::int_, false, parse_number},
+                  {"placeholder", vt::string_or_null},
+                  {"required", vt::boolean, false, parse_boolean},
+                  {"sensitive", vt::boolean, false, parse_boolean},
+                  {"tooltip", vt::string_or_null},
+                  {"type", vt::string_or_null, false, field_type},
+                  {"ui_restrictions", vt::string_array},
+                  {"validations", vt::object_array, false, validations},
+                  {"value", vt::value_object_array, false, value_like}});
+}
+
+std::vector<std::string> check_connector_fields(std::string_view api, const json::object& body) {
+    std::vector<std::string> errors;
+    const jpath root;
+    auto instant = [](std::string_view field) {
+        std::string f(field);
+        return [f](const json::value& x, const jpath& p) {
+            if (!x.is_null())
+                parse_instant(x, p, f);
+        };
+    };
+    if (api.empty()) {
+        parse_object("connector_put_request", false, body, root, put_connector_fields());
+        const json::value* index_name = non_null(body, "index_name");
+        if (index_name) {
+            if (auto why = invalid_index_name(index_name->get_string()))
+                errors.push_back(*why);
+        }
+        const json::value* native = body.if_contains("is_native");
+        if (native && to_bool(*native) && index_name) {
+            std::string name(index_name->get_string());
+            if (!name.starts_with(managed_index_prefix)) {
+                errors.push_back("Index [" + name +
+                                 "] is invalid. Index attached to an Elastic-managed connector "
+                                 "must start with the prefix: [" +
+                                 std::string(managed_index_prefix) + "]");
+            }
+        }
+    } else if (api == "_name") {
+        parse_object("connector_update_name_request", false, body, root,
+                     {{"name", vt::string_or_null}, {"description", vt::string_or_null}});
+        if (!non_null(body, "name") && !non_null(body, "description")) {
+            errors.emplace_back(
+                "[name] and [description] cannot both be [null]. Please provide a value for at "
+                "least one of them.");
+        }
+    } else if (api == "_api_key_id") {
+        parse_object(
+            "connector_update_api_key_id_request", false, body, root,
+            {{"api_key_id", vt::string_or_null}, {"api_key_secret_id", vt::string_or_null}});
+        if (!non_null(body, "api_key_id") && !non_null(body, "api_key_secret_id")) {
+            errors.emplace_back(
+                "[api_key_id] and [api_key_secret_id] cannot both be [null]. Please provide a "
+                "value for at least one of them.");
+        }
+    } else if (api == "_configuration") {
+        auto entries = [](const json::value& x, const jpath& p) {
+            for (const auto& [k, e] : x.get_object())
+                parse_configuration_entry(e, p / k);
+        };
+        parse_object(
+            "connector_update_configuration_request", false, body, root,
+            {{"configuration", vt::object, false, entries}, {"values", vt::value_object_array}});
+        const bool has_config = non_null(body, "configuration") != nullptr;
+        const bool has_values = non_null(body, "values") != nullptr;
+        if (!has_config && !has_values)
+            errors.emplace_back("[configuration] and [values] cannot both be null.");
+        if (has_config && has_values) {
+            errors.emplace_back(
+                "[configuration] and [values] cannot both be provided in the same request.");
+        }
+    } else if (api == "_error") {
+        parse_object("connector_update_error_request", false, body, root,
+                     {{"error", vt::string_or_null, true}});
+    } else if (api == "_features") {
+        auto flag = [](const json::value& x, const jpath& p) {
+            parse_object("connector_feature_enabled", true, x.get_object(), p,
+                         {{"enabled", vt::boolean, false, parse_boolean}});
+        };
+        auto sync_rules = [flag](const json::value& x, const jpath& p) {
+            parse_object(
+                "sync_rules_features", true, x.get_object(), p,
+                {{"advanced", vt::object, false, flag}, {"basic", vt::object, false, flag}});
+        };
+        auto features = [flag, sync_rules](const json::value& x, const jpath& p) {
+            parse_object("connector_features", true, x.get_object(), p,
+                         {{"document_level_security", vt::object, false, flag},
+                          {"incremental_sync", vt::object, false, flag},
+                          {"native_connector_api_keys", vt::object, false, flag},
+                          {"sync_rules", vt::object, false, sync_rules}});
+        };
+        parse_object("connector_update_features_request", false, body, root,
+                     {{"features", vt::object, true, features}});
+    } else if (api == "_filtering") {
+        parse_object("connector_update_filtering_request", false, body, root,
+                     {{"filtering", vt::object_array, false, parse_connector_filtering},
+                      {"advanced_snippet", vt::object, false, parse_advanced_snippet},
+                      {"rules", vt::object_array, false, parse_rules}});
+        const bool has_rules = non_null(body, "rules") != nullptr;
+        const bool has_snippet = non_null(body, "advanced_snippet") != nullptr;
+        if (!non_null(body, "filtering")) {
+            if (!has_rules && !has_snippet)
+                errors.emplace_back("[advanced_snippet] and [rules] cannot be both [null].");
+        } else if (has_rules || has_snippet) {
+            errors.emplace_back(
+                "If [filtering] is specified, [rules] and [advanced_snippet] should not be present "
+                "in the request body.");
+        }
+    } else if (api == "_filtering/_validation") {
+        parse_object("connector_update_filtering_validation", false, body, root,
+                     {{"validation", vt::object, true, parse_validation_info}});
+    } else if (api == "_index_name") {
+        parse_object("connector_update_index_name_request", false, body, root,
+                     {{"index_name", vt::string_or_null, true}});
+        if (const json::value* n = non_null(body, "index_name")) {
+            if (auto why = invalid_index_name(n->get_string()))
+                errors.push_back(*why);
+        }
+    } else if (api == "_native") {
+        parse_object("connector_update_native_request", false, body, root,
+                     {{"is_native", vt::boolean, true, parse_boolean}});
+    } else if (api == "_pipeline") {
+        auto pipeline = [](const json::value& x, const jpath& p) {
+            parse_object("ingest_pipeline_params", true, x.get_object(), p,
+                         {{"extract_binary_content", vt::boolean, true, parse_boolean},
+                          {"name", vt::string, true},
+                          {"reduce_whitespace", vt::boolean, true, parse_boolean},
+                          {"run_ml_inference", vt::boolean, true, parse_boolean}});
+        };
+        parse_object("connector_update_pipeline_request", false, body, root,
+                     {{"pipeline", vt::object, true, pipeline}});
+    } else if (api == "_scheduling") {
+        parse_object("connector_update_scheduling_request", false, body, root,
+                     {{"scheduling", vt::object, true, parse_scheduling}});
+        const json::object& s = body.at("scheduling").get_object();
+        // ES tests [full] and [incremental] (the latter twice): access_control alone fails too.
+        if (!non_null(s, "full") && !non_null(s, "incremental")) {
+            errors.emplace_back(
+                "[scheduling] object needs to define at least one schedule type: [full | "
+                "incremental | access_control]");
+        }
+    } else if (api == "_service_type") {
+        parse_object("connector_update_service_type_request", false, body, root,
+                     {{"service_type", vt::string, true}});
+        if (string_or_empty(body, "service_type").empty())
+            errors.emplace_back("[service_type] cannot be [null] or [\"\"].");
+    } else if (api == "_status") {
+        parse_object("connector_update_status_request", false, body, root,
+                     {{"status", vt::string, true,
+                       enum_of("ConnectorStatus", {"created", "needs_configuration", "configured",
+                                                   "connected", "error"})}});
+    } else if (api == "_last_sync") {
+        auto status = enum_of("ConnectorSyncStatus", sync_statuses);
+        parse_object("connector_update_last_sync_stats_request", false, body, root,
+                     {{"last_access_control_sync_error", vt::string_or_null},
+                      {"last_access_control_sync_scheduled_at", vt::string_or_null, false,
+                       instant("last_access_control_sync_scheduled_at")},
+                      {"last_access_control_sync_status", vt::string_or_null, false, status},
+                      {"last_deleted_document_count", vt::long_, false, parse_number},
+                      {"last_incremental_sync_scheduled_at", vt::string_or_null, false,
+                       instant("last_incremental_sync_scheduled_at")},
+                      {"last_indexed_document_count", vt::long_, false, parse_number},
+                      {"last_sync_error", vt::string_or_null},
+                      {"last_sync_scheduled_at", vt::string_or_null, false,
+                       instant("last_sync_scheduled_at")},
+                      {"last_sync_status", vt::string_or_null, false, status},
+                      {"last_synced", vt::string_or_null, false, instant("last_synced")},
+                      {"sync_cursor", vt::object_or_null}});
+    }
+    return errors;
+}
+
+std::vector<std::string> check_sync_job_fields(std::string_view api, const json::object& body) {
+    std::vector<std::string> errors;
+    const jpath root;
+    if (api == "_sync_job") {
+        parse_object(
+            "connector_sync_job_post_request", false, body, root,
+            {{"id", vt::string, true}, {"job_type", vt::string}, {"trigger_method", vt::string}});
+        // The builder turns the names into enums once every argument is in.
+        auto check_enum = [&](std::string_view field, std::string_view cls,
+                              std::initializer_list<std::string_view> names) {
+            const json::value* v = body.if_contains(field);
+            if (!v)
+                return;
+            std::string_view s = v->get_string();
+            if (std::find(names.begin(), names.end(), s) == names.end()) {
+                es_error cause(400, "illegal_argument_exception",
+                               "Unknown " + std::string(cls) + " [" + std::string(s) + "].");
+                es_error e(400, "x_content_parse_exception",
+                           "Failed to build [connector_sync_job_post_request] after last "
+                           "required field arrived");
+                e.caused_by(cause.as_cause());
+                // With all three fields given it runs inside the last one's parser, which wraps
+                // it; otherwise at the end of the object, unwrapped.
+                std::string last;
+                for (const auto& [k, val] : body)
+                    last = k;
+                if (body.contains("id") && body.contains("job_type") &&
+                    body.contains("trigger_method")) {
+                    std::string where = location(jpath{} / last, token_at::value);
+                    es_error wrapped(400, "x_content_parse_exception",
+                                     "[" + where +
+                                         "] [connector_sync_job_post_request] failed to parse "
+                                         "field [" +
+                                         last + "]");
+                    wrapped.caused_by(e.as_cause());
+                    throw parse_failure{std::move(wrapped), where};
+                }
+                throw parse_failure{std::move(e), "1:1"};
+            }
+        };
+        check_enum("job_type", "ConnectorSyncJobType", {"full", "incremental", "access_control"});
+        check_enum("trigger_method", "ConnectorSyncJobTriggerMethod", {"on_demand", "scheduled"});
+        if (string_or_empty(body, "id").empty())
+            errors.emplace_back("[id] of the connector cannot be null or empty.");
+    } else if (api == "_claim") {
+        parse_object("claim_connector_sync_job", false, body, root,
+                     {{"worker_hostname", vt::string, true}, {"sync_cursor", vt::object}});
+    } else if (api == "_stats") {
+        parse_object(
+            "connector_sync_job_update_ingestion_stats", false, body, root,
+            {{"deleted_document_count", vt::long_, true, parse_number},
+             {"indexed_document_count", vt::long_, true, parse_number},
+             {"indexed_document_volume", vt::long_, true, parse_number},
+             {"total_document_count", vt::long_, false, parse_number},
+             {"last_seen", vt::object_or_string, false,
+              [](const json::value& x, const jpath& p) { parse_instant(x, p, "last_seen"); }},
+             {"metadata", vt::object}});
+        for (std::string_view k : {"deleted_document_count", "indexed_document_count",
+                                   "indexed_document_volume", "total_document_count"}) {
+            if (const json::value* v = body.if_contains(k); v && to_long(*v) < 0)
+                errors.push_back("[" + std::string(k) + "] cannot be negative.");
+        }
+    } else if (api == "_error") {
+        parse_object("connector_sync_job_error_request", false, body, root,
+                     {{"error", vt::string, true}});
+        if (string_or_empty(body, "error").empty())
+            errors.emplace_back("[error] of the connector sync job cannot be null or empty");
+    }
+    return errors;
+}
+
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Body checks
+
+body_text_scope::body_text_scope(std::string_view text) : previous_(tl_body_text) {
+    tl_body_text = text;
+}
+body_text_scope::~body_text_scope() {
+    tl_body_text = previous_;
+}
+
+std::vector<std::string> check_connector_body(std::string_view api, const json::object& body) {
+    text_for text(body);
+    std::vector<std::string> errors;
+    run_parser([&] { errors = check_connector_fields(api, body); });
+    return errors;
+}
+
+std::vector<std::string> check_sync_job_body(std::string_view api, const json::object& body) {
+    text_for text(body);
+    std::vector<std::string> errors;
+    run_parser([&] { errors = check_sync_job_fields(api, body); });
+    return errors;
+}
+
+void throw_if_invalid(const std::vector<std::string>& errors) {
+    if (!errors.empty())
+        validation_failed(errors);
+}
 
 es_error connector_not_found(std::string_view connector_id) {
     return es_error(404, "resource_not_found_exception",
@@ -385,50 +1279,27 @@ es_error sync_job_not_found(std::string_view job_id) {
 // Connectors
 
 json::object new_connector(std::string_view id, const json::object& body, std::string_view now) {
-    constexpr std::string_view parser = "connector_put_request";
-    only_fields(body, parser,
-                {"description", "index_name", "is_native", "language", "name", "service_type"});
-    auto description = string_field(body, parser, "description");
-    auto index_name = string_field(body, parser, "index_name", true);
-    auto is_native = bool_field(body, parser, "is_native").value_or(false);
-    auto language = string_field(body, parser, "language");
-    auto name = string_field(body, parser, "name");
-    auto service_type = string_field(body, parser, "service_type");
-
-    std::vector<std::string> errors;
-    if (index_name) {
-        if (auto why = invalid_index_name(*index_name)) {
-            errors.push_back(*why);
-        }
-        if (is_native && !index_name->starts_with(managed_index_prefix)) {
-            errors.push_back("Index [" + *index_name +
-                             "] is invalid. Index attached to an Elastic-managed connector must "
-                             "start with the prefix: [" +
-                             std::string(managed_index_prefix) + "]");
-        }
-    }
-    if (!errors.empty()) {
-        validation_failed(errors);
-    }
+    throw_if_invalid(check_connector_body("", body));
     (void)id;  // the id is the document _id; ES does not store it in the source
-
-    auto opt = [](const std::optional<std::string>& s) -> json::value {
-        return s ? json::value(*s) : json::value(nullptr);
+    auto opt = [&](std::string_view key) -> json::value {
+        const json::value* v = non_null(body, key);
+        return v ? *v : json::value(nullptr);
     };
+    const bool is_native = body.contains("is_native") && to_bool(body.at("is_native"));
     json::object c;
     c["api_key_id"] = nullptr;
     c["api_key_secret_id"] = nullptr;
     c["configuration"] = json::object{};
     c["custom_scheduling"] = json::object{};
-    c["description"] = opt(description);
+    c["description"] = opt("description");
     c["error"] = nullptr;
     c["features"] = nullptr;
     c["filtering"] = json::array{json::object{{"active", default_filtering_rules(now)},
                                               {"domain", "DEFAULT"},
                                               {"draft", default_filtering_rules(now)}}};
-    c["index_name"] = opt(index_name);
+    c["index_name"] = opt("index_name");
     c["is_native"] = is_native;
-    c["language"] = opt(language);
+    c["language"] = opt("language");
     c["last_access_control_sync_error"] = nullptr;
     c["last_access_control_sync_scheduled_at"] = nullptr;
     c["last_access_control_sync_status"] = nullptr;
@@ -440,10 +1311,10 @@ json::object new_connector(std::string_view id, const json::object& body, std::s
     c["last_sync_scheduled_at"] = nullptr;
     c["last_sync_status"] = nullptr;
     c["last_synced"] = nullptr;
-    c["name"] = name.value_or("");
+    c["name"] = body.contains("name") ? body.at("name") : json::value("");
     c["pipeline"] = default_pipeline();
     c["scheduling"] = default_scheduling();
-    c["service_type"] = opt(service_type);
+    c["service_type"] = opt("service_type");
     c["status"] = is_native ? "needs_configuration" : "created";
     c["sync_cursor"] = nullptr;
     c["sync_now"] = false;
@@ -476,180 +1347,151 @@ json::object connector_view(std::string_view id, const json::object& source, boo
     return view(id, source);
 }
 
+bool is_soft_deleted(const json::object& connector) {
+    const json::value* d = connector.if_contains("deleted");
+    return d && d->is_bool() && d->get_bool();
+}
+
+bool connector_api_reads_connector(std::string_view api, const json::object& body) {
+    if (api == "_filtering")
+        return non_null(body, "filtering") == nullptr;  // the full list is a plain update
+    return api == "_configuration" || api == "_filtering/_validation" ||
+           api == "_filtering/_activate" || api == "_native" || api == "_index_name" ||
+           api == "_service_type" || api == "_status";
+}
+
 void apply_check_in(json::object& connector, std::string_view now) {
     connector["last_seen"] = now;
 }
 
+json::object normalized_configuration_entry(const json::object& e) {
+    // ConnectorConfiguration.toMap(): known fields only, with the always-written ones.
+    json::object out;
+    auto copy_if = [&](std::string_view k) {
+        if (const json::value* v = non_null(e, k))
+            out[k] = *v;
+    };
+    copy_if("category");
+    out["default_value"] = e.contains("default_value") ? e.at("default_value") : nullptr;
+    copy_if("depends_on");
+    if (const json::value* d = non_null(e, "display")) {
+        std::string s(d->get_string());
+        std::transform(s.begin(), s.end(), s.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        out["display"] = s;
+    }
+    out["label"] = e.contains("label") ? e.at("label") : nullptr;
+    copy_if("options");
+    if (const json::value* o = non_null(e, "order"))
+        out["order"] = to_long(*o);
+    copy_if("placeholder");
+    out["required"] = e.contains("required") && to_bool(e.at("required"));
+    out["sensitive"] = e.contains("sensitive") && to_bool(e.at("sensitive"));
+    copy_if("tooltip");
+    if (const json::value* t = non_null(e, "type")) {
+        std::string s(t->get_string());
+        std::transform(s.begin(), s.end(), s.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        out["type"] = s;
+    }
+    copy_if("ui_restrictions");
+    if (const json::value* v = non_null(e, "validations"); v && v->is_array()) {
+        json::array vs;
+        for (const auto& x : v->get_array()) {
+            const json::object& xo = x.get_object();
+            std::string type(xo.at("type").get_string());
+            std::transform(type.begin(), type.end(), type.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            vs.push_back(json::object{{"constraint", xo.at("constraint")}, {"type", type}});
+        }
+        out["validations"] = std::move(vs);
+    }
+    out["value"] = e.contains("value") ? e.at("value") : nullptr;
+    return out;
+}
+
 void apply_configuration(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_configuration_request";
-    only_fields(body, parser, {"configuration", "values"});
-    const json::value* configuration = body.if_contains("configuration");
-    const json::value* values = body.if_contains("values");
-    if (configuration && configuration->is_null()) {
-        configuration = nullptr;
-    }
-    if (values && values->is_null()) {
-        values = nullptr;
-    }
-    if (!configuration && !values) {
-        status_exception("[configuration] and [values] cannot both be null.");
-    }
-    if (configuration && values) {
-        validation_failed(
-            {"[configuration] and [values] cannot both be provided in the same "
-             "request."});
-    }
-    if (configuration) {
-        if (!configuration->is_object()) {
-            bad_field(parser, "configuration", "expected an object");
-        }
-        for (const auto& [k, v] : configuration->get_object()) {
-            if (!v.is_object()) {
-                bad_field(parser, "configuration",
-                          "field [" + std::string(k) + "] must be an object");
-            }
-        }
-        connector["configuration"] = *configuration;
+    throw_if_invalid(check_connector_body("_configuration", body));
+    if (const json::value* configuration = non_null(body, "configuration")) {
+        json::object normalized;
+        for (const auto& [k, v] : configuration->get_object())
+            normalized[k] = normalized_configuration_entry(v.get_object());
+        connector["configuration"] = std::move(normalized);
     } else {
-        if (!values->is_object()) {
-            bad_field(parser, "values", "expected an object");
-        }
+        const json::value& values = body.at("values");
         json::value& existing = connector["configuration"];
         if (!existing.is_object()) {
             existing = json::object{};
         }
         json::object& config = existing.get_object();
         std::string unknown;
-        for (const auto& [k, v] : values->get_object()) {
-            if (!config.contains(k)) {
-                unknown += (unknown.empty() ? "" : ", ") + std::string(k);
+        if (values.is_object()) {
+            for (const auto& [k, v] : values.get_object()) {
+                if (!config.contains(k)) {
+                    unknown += (unknown.empty() ? "" : ", ") + std::string(k);
+                }
             }
         }
         if (!unknown.empty()) {
             status_exception("Unknown [configuration] fields in the request payload: [" + unknown +
                              "]. Remove them from request or register their schema first.");
         }
-        for (const auto& [k, v] : values->get_object()) {
-            json::value& field = config[k];
-            if (!field.is_object()) {
-                field = json::object{};
+        if (values.is_object()) {
+            for (const auto& [k, v] : values.get_object()) {
+                json::value& field = config[k];
+                if (!field.is_object()) {
+                    field = json::object{};
+                }
+                field.get_object()["value"] = v;
             }
-            field.get_object()["value"] = v;
         }
     }
     connector["status"] = "configured";
 }
 
 void apply_scheduling(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_scheduling_request";
-    only_fields(body, parser, {"scheduling"});
-    const json::object& scheduling = object_field(body, parser, "scheduling");
-    for (const auto& [type, spec] : scheduling) {
-        if (type != "access_control" && type != "full" && type != "incremental") {
-            unknown_field("connector_scheduling", type);
-        }
-        if (!spec.is_object()) {
-            bad_field("connector_scheduling", type, "expected an object");
-        }
-        for (const auto& [k, v] : spec.get_object()) {
-            if (k == "enabled") {
-                if (!v.is_bool()) {
-                    bad_field("schedule", k, "expected a boolean");
-                }
-            } else if (k == "interval") {
-                if (!v.is_string()) {
-                    bad_field("schedule", k, "expected a string");
-                }
-                // Quartz: sec min hour dom month dow [year]
-                std::string_view s = v.get_string();
-                std::size_t fields = 0;
-                bool in_field = false;
-                for (char c : s) {
-                    if (c == ' ') {
-                        in_field = false;
-                    } else if (!in_field) {
-                        in_field = true;
-                        ++fields;
-                    }
-                }
-                if (fields < 6 || fields > 7) {
-                    bad_field(
-                        "schedule", k,
-                        "invalid cron expression [" + std::string(s) + "]: expected 6 or 7 fields");
-                }
-            } else {
-                unknown_field("schedule", k);
-            }
-        }
+    throw_if_invalid(check_connector_body("_scheduling", body));
+    // Only the declared schedules, each {enabled, interval}, deep-merged by the partial update.
+    json::object patch;
+    for (const auto& [type, spec] : body.at("scheduling").get_object()) {
+        if (type != "access_control" && type != "full" && type != "incremental")
+            continue;
+        const json::object& s = spec.get_object();
+        std::string interval(s.at("interval").get_string());
+        std::transform(interval.begin(), interval.end(), interval.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        patch[type] = json::object{{"enabled", to_bool(s.at("enabled"))}, {"interval", interval}};
     }
-    // ES writes the scheduling through a partial-document update, which deep-merges.
     json::value& existing = connector["scheduling"];
     if (!existing.is_object()) {
         existing = json::object{};
     }
-    deep_merge(existing.get_object(), scheduling);
+    deep_merge(existing.get_object(), patch);
 }
 
 void apply_status(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_status_request";
-    only_fields(body, parser, {"status"});
-    auto status = string_field(body, parser, "status");
-    if (!status) {
-        validation_failed({"[status] cannot be [null] or empty."});
-    }
-    if (!is_connector_status(*status)) {
-        bad_field(parser, "status", "unknown connector status [" + *status + "]");
-    }
+    throw_if_invalid(check_connector_body("_status", body));
+    std::string status = lower(body.at("status").get_string());
     std::string from(string_or_empty(connector, "status"));
-    if (!connector_transition_ok(from, *status)) {
-        invalid_transition(from, *status);
+    if (!connector_transition_ok(from, status)) {
+        invalid_transition(from, status);
     }
-    connector["status"] = *status;
+    connector["status"] = status;
 }
 
 void apply_error(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_error_request";
-    only_fields(body, parser, {"error"});
-    if (!body.contains("error")) {
-        bad_field(parser, "error", "required");
-    }
-    auto error = string_field(body, parser, "error", true);
-    if (error && !error->empty()) {
-        connector["error"] = *error;
-        connector["status"] = "error";
-    } else {
-        connector["error"] = error ? json::value(*error) : json::value(nullptr);
-        connector["status"] = "connected";
-    }
+    throw_if_invalid(check_connector_body("_error", body));
+    const json::value& error = body.at("error");
+    connector["error"] = error;
+    const bool empty = error.is_null() || error.get_string().empty();
+    connector["status"] = empty ? "connected" : "error";
 }
 
 void apply_filtering_validation(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_filtering_validation";
-    only_fields(body, parser, {"validation"});
-    const json::object& validation = object_field(body, parser, "validation");
-    only_fields(validation, "filtering_validation_info", {"errors", "state"});
-    auto state = string_field(validation, "filtering_validation_info", "state");
-    if (!state || (*state != "valid" && *state != "invalid" && *state != "edited")) {
-        bad_field("filtering_validation_info", "state", "expected one of [edited, invalid, valid]");
-    }
-    const json::value* errors = validation.if_contains("errors");
-    if (!errors || !errors->is_array()) {
-        bad_field("filtering_validation_info", "errors", "expected an array");
-    }
-    for (const auto& e : errors->get_array()) {
-        if (!e.is_object()) {
-            bad_field("filtering_validation_info", "errors", "expected objects");
-        }
-        only_fields(e.get_object(), "filtering_validation", {"ids", "messages"});
-        for (std::string_view k : {"ids", "messages"}) {
-            const json::value* list = e.get_object().if_contains(k);
-            if (!list || !list->is_array()) {
-                bad_field("filtering_validation", k, "expected an array of strings");
-            }
-        }
-    }
+    throw_if_invalid(check_connector_body("_filtering/_validation", body));
+    const json::object& validation = body.at("validation").get_object();
     rules_of(filtering_entry(connector), "draft")["validation"] =
-        json::object{{"errors", *errors}, {"state", *state}};
+        json::object{{"errors", validation.at("errors")}, {"state", validation.at("state")}};
 }
 
 void apply_filtering_activate(json::object& connector) {
@@ -671,39 +1513,16 @@ void apply_filtering_activate(json::object& connector) {
 namespace {
 
 json::array checked_rules(const json::value& rules, std::string_view now) {
-    constexpr std::string_view parser = "connector_filtering_rule";
-    if (!rules.is_array()) {
-        bad_field("connector_update_filtering_request", "rules", "expected an array");
-    }
     json::array out;
-    for (const auto& r : rules.get_array()) {
-        if (!r.is_object()) {
-            bad_field("connector_update_filtering_request", "rules", "expected objects");
+    auto one = [&](const json::object& r) {
+        json::object rule;
+        for (std::string_view k :
+             {"created_at", "field", "id", "order", "policy", "rule", "updated_at", "value"}) {
+            if (const json::value* v = r.if_contains(k))
+                rule[k] = *v;
         }
-        json::object rule = r.get_object();
-        only_fields(
-            rule, parser,
-            {"created_at", "field", "id", "order", "policy", "rule", "updated_at", "value"});
-        for (std::string_view k : {"field", "id", "policy", "rule", "value"}) {
-            if (!string_field(rule, parser, k)) {
-                bad_field(parser, k, "required");
-            }
-        }
-        const json::value* order = rule.if_contains("order");
-        if (!order || !(order->is_int64() || order->is_uint64())) {
-            bad_field(parser, "order", "required integer");
-        }
-        std::string_view policy = rule["policy"].get_string();
-        if (policy != "include" && policy != "exclude") {
-            bad_field(parser, "policy", "expected one of [exclude, include]");
-        }
-        std::string_view kind = rule["rule"].get_string();
-        constexpr std::string_view kinds[] = {"contains",    "ends_with", "equals", "regex",
-                                              "starts_with", ">",         "<"};
-        if (std::find(std::begin(kinds), std::end(kinds), kind) == std::end(kinds)) {
-            bad_field(parser, "rule",
-                      "expected one of [contains, ends_with, equals, regex, starts_with, >, <]");
-        }
+        rule["order"] = to_long(rule.at("order"));
+        rule["policy"] = lower(rule.at("policy").get_string());
         if (!rule.contains("created_at")) {
             rule["created_at"] = now;
         }
@@ -711,6 +1530,12 @@ json::array checked_rules(const json::value& rules, std::string_view now) {
             rule["updated_at"] = now;
         }
         out.emplace_back(std::move(rule));
+    };
+    if (rules.is_array()) {
+        for (const auto& r : rules.get_array())
+            one(r.get_object());
+    } else {
+        one(rules.get_object());
     }
     // By order, with the DEFAULT catch-all rule always last.
     std::stable_sort(out.begin(), out.end(), [](const json::value& a, const json::value& b) {
@@ -728,112 +1553,59 @@ json::array checked_rules(const json::value& rules, std::string_view now) {
 }  // namespace
 
 void apply_filtering(json::object& connector, const json::object& body, std::string_view now) {
-    constexpr std::string_view parser = "connector_update_filtering_request";
-    only_fields(body, parser, {"filtering", "rules", "advanced_snippet"});
-    if (const json::value* full = body.if_contains("filtering")) {
-        if (body.contains("rules") || body.contains("advanced_snippet")) {
-            validation_failed(
-                {"[filtering] cannot be combined with [rules] or [advanced_snippet]"});
-        }
-        if (!full->is_array() || full->get_array().empty()) {
-            validation_failed({"[filtering] cannot be [null] or empty"});
-        }
-        connector["filtering"] = *full;
+    throw_if_invalid(check_connector_body("_filtering", body));
+    if (const json::value* full = non_null(body, "filtering")) {
+        connector["filtering"] = full->is_array() ? *full : json::value(json::array{*full});
         return;
     }
-    const json::value* rules = body.if_contains("rules");
-    const json::value* snippet = body.if_contains("advanced_snippet");
-    if (!rules && !snippet) {
-        validation_failed({"[advanced_snippet] and [rules] cannot be both [null]"});
-    }
+    const json::value* rules = non_null(body, "rules");
+    const json::value* snippet = non_null(body, "advanced_snippet");
     json::object& draft = rules_of(filtering_entry(connector), "draft");
     if (rules) {
         draft["rules"] = checked_rules(*rules, now);
     }
     if (snippet) {
-        if (!snippet->is_object()) {
-            bad_field(parser, "advanced_snippet", "expected an object");
-        }
-        json::object s = snippet->get_object();
-        only_fields(s, "connector_filtering_advanced_snippet",
-                    {"created_at", "updated_at", "value"});
-        if (!s.contains("value")) {
-            bad_field("connector_filtering_advanced_snippet", "value", "required");
-        }
-        if (!s.contains("created_at")) {
-            s["created_at"] = now;
-        }
-        s["updated_at"] = now;
+        const json::object& given = snippet->get_object();
+        json::object s;
+        s["created_at"] = given.contains("created_at") ? given.at("created_at") : json::value(now);
+        s["updated_at"] = given.contains("updated_at") ? given.at("updated_at") : json::value(now);
+        s["value"] = given.at("value");
         draft["advanced_snippet"] = std::move(s);
     }
     draft["validation"] = json::object{{"errors", json::array{}}, {"state", "edited"}};
 }
 
 void apply_name(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_name_request";
-    only_fields(body, parser, {"name", "description"});
-    auto name = string_field(body, parser, "name", true);
-    auto description = string_field(body, parser, "description", true);
-    if (!name && !description) {
-        validation_failed({"[name] and [description] cannot both be [null]"});
-    }
-    if (name) {
-        connector["name"] = *name;
-    }
-    if (description) {
-        connector["description"] = *description;
+    throw_if_invalid(check_connector_body("_name", body));
+    for (std::string_view k : {"name", "description"}) {
+        if (const json::value* v = non_null(body, k))
+            connector[k] = *v;
     }
 }
 
 void apply_pipeline(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_pipeline_request";
-    only_fields(body, parser, {"pipeline"});
-    const json::object& pipeline = object_field(body, parser, "pipeline");
-    only_fields(pipeline, "ingest_pipeline_params",
-                {"extract_binary_content", "name", "reduce_whitespace", "run_ml_inference"});
-    std::vector<std::string> missing;
-    for (std::string_view k :
-         {"extract_binary_content", "name", "reduce_whitespace", "run_ml_inference"}) {
-        if (!pipeline.contains(k)) {
-            missing.emplace_back(k);
-        }
-    }
-    if (!missing.empty()) {
-        std::string list;
-        for (const auto& m : missing) {
-            list += (list.empty() ? "" : ", ") + m;
-        }
-        throw es_error(400, "x_content_parse_exception",
-                       "[ingest_pipeline_params] failed to parse object: Required [" + list + "]");
-    }
-    if (!string_field(pipeline, "ingest_pipeline_params", "name")) {
-        bad_field("ingest_pipeline_params", "name", "expected a string");
-    }
-    for (std::string_view k : {"extract_binary_content", "reduce_whitespace", "run_ml_inference"}) {
-        bool_field(pipeline, "ingest_pipeline_params", k);
-    }
-    connector["pipeline"] = pipeline;
+    throw_if_invalid(check_connector_body("_pipeline", body));
+    const json::object& p = body.at("pipeline").get_object();
+    connector["pipeline"] =
+        json::object{{"extract_binary_content", to_bool(p.at("extract_binary_content"))},
+                     {"name", p.at("name")},
+                     {"reduce_whitespace", to_bool(p.at("reduce_whitespace"))},
+                     {"run_ml_inference", to_bool(p.at("run_ml_inference"))}};
 }
 
 void apply_index_name(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_index_name_request";
-    only_fields(body, parser, {"index_name"});
-    if (!body.contains("index_name")) {
-        bad_field(parser, "index_name", "required");
-    }
-    auto index_name = string_field(body, parser, "index_name", true);
+    throw_if_invalid(check_connector_body("_index_name", body));
+    const json::value* index_name = non_null(body, "index_name");
     if (index_name) {
-        if (auto why = invalid_index_name(*index_name)) {
-            validation_failed({*why});
-        }
         const json::value* native = connector.if_contains("is_native");
+        std::string_view name = index_name->get_string();
         if (native && native->is_bool() && native->get_bool() &&
-            !index_name->starts_with(managed_index_prefix)) {
+            !name.starts_with(managed_index_prefix)) {
             status_exception(
                 "Index attached to an Elastic-managed connector must start with the "
                 "prefix: [" +
                 std::string(managed_index_prefix) + "]. The index name in the payload [" +
-                *index_name + "] doesn't comply with this requirement.");
+                std::string(name) + "] doesn't comply with this requirement.");
         }
         connector["index_name"] = *index_name;
     } else {
@@ -842,93 +1614,78 @@ void apply_index_name(json::object& connector, const json::object& body) {
 }
 
 void apply_service_type(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_service_type_request";
-    only_fields(body, parser, {"service_type"});
-    auto service_type = string_field(body, parser, "service_type");
-    if (!service_type || service_type->empty()) {
-        validation_failed({"[service_type] cannot be [null] or [\"\"]."});
-    }
+    throw_if_invalid(check_connector_body("_service_type", body));
     const bool was_created = string_or_empty(connector, "status") == "created";
-    connector["service_type"] = *service_type;
+    connector["service_type"] = body.at("service_type");
     connector["status"] = was_created ? "created" : "needs_configuration";
 }
 
 void apply_features(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_features_request";
-    only_fields(body, parser, {"features"});
-    const json::object& features = object_field(body, parser, "features");
-    for (const auto& [k, v] : features) {
-        if (k != "document_level_security" && k != "incremental_sync" &&
-            k != "native_connector_api_keys" && k != "sync_rules") {
-            unknown_field("connector_features", k);
-        }
-        if (!v.is_object()) {
-            bad_field("connector_features", k, "expected an object");
-        }
-    }
+    throw_if_invalid(check_connector_body("_features", body));
     json::value& existing = connector["features"];
     if (!existing.is_object()) {
         existing = json::object{};
     }
-    deep_merge(existing.get_object(), features);
+    // ConnectorFeatures.toXContent: the known features only, each {"enabled": bool}.
+    auto flag = [](const json::value& f) {
+        const json::value* e = f.get_object().if_contains("enabled");
+        return json::object{{"enabled", e && to_bool(*e)}};
+    };
+    json::object patch;
+    for (const auto& [k, v] : body.at("features").get_object()) {
+        if (k == "document_level_security" || k == "incremental_sync" ||
+            k == "native_connector_api_keys") {
+            patch[k] = flag(v);
+        } else if (k == "sync_rules") {
+            json::object rules;
+            for (const auto& [rk, rv] : v.get_object()) {
+                if (rk == "advanced" || rk == "basic")
+                    rules[rk] = flag(rv);
+            }
+            patch[k] = std::move(rules);
+        }
+    }
+    deep_merge(existing.get_object(), patch);
 }
 
 void apply_last_sync(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_last_sync_stats_request";
-    only_fields(body, parser,
-                {"last_access_control_sync_error", "last_access_control_sync_scheduled_at",
-                 "last_access_control_sync_status", "last_deleted_document_count",
-                 "last_incremental_sync_scheduled_at", "last_indexed_document_count", "last_seen",
-                 "last_sync_error", "last_sync_scheduled_at", "last_sync_status", "last_synced",
-                 "sync_cursor"});
-    for (std::string_view k : {"last_access_control_sync_status", "last_sync_status"}) {
-        if (auto s = string_field(body, parser, k, true); s && !is_sync_status(*s)) {
-            bad_field(parser, k, "unknown sync status [" + *s + "]");
-        }
-    }
-    for (std::string_view k : {"last_deleted_document_count", "last_indexed_document_count"}) {
-        count_field(body, parser, k);
-    }
+    throw_if_invalid(check_connector_body("_last_sync", body));
     for (const auto& [k, v] : body) {
-        connector[k] = v;
+        if (k == "sync_cursor" && v.is_null())
+            continue;  // written only when given
+        if (k.ends_with("_count") && !v.is_null())
+            connector[k] = to_long(v);
+        else if (k.ends_with("_status") && v.is_string())
+            connector[k] = lower(v.get_string());
+        else
+            connector[k] = v;
     }
 }
 
-void apply_native(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_native_request";
-    only_fields(body, parser, {"is_native"});
-    auto is_native = bool_field(body, parser, "is_native");
-    if (!is_native) {
-        bad_field(parser, "is_native", "required");
-    }
+void apply_native(json::object& connector, const json::object& body,
+                  std::string_view connector_id) {
+    throw_if_invalid(check_connector_body("_native", body));
+    const bool is_native = to_bool(body.at("is_native"));
     std::string_view index_name = string_or_empty(connector, "index_name");
-    if (*is_native && !index_name.empty() && !index_name.starts_with(managed_index_prefix)) {
+    if (is_native && !index_name.empty() && !index_name.starts_with(managed_index_prefix)) {
         status_exception("The index name [" + std::string(index_name) +
-                         "] attached to the connector must start with the required prefix: [" +
+                         "] attached to the connector [" + std::string(connector_id) +
+                         "] must start with the required prefix: [" +
                          std::string(managed_index_prefix) +
                          "] to be Elastic-managed. Please update the attached index first to "
                          "comply with this requirement.");
     }
-    connector["is_native"] = *is_native;
-    std::string_view status = string_or_empty(connector, "status");
-    if (status == "connected") {
+    connector["is_native"] = is_native;
+    if (string_or_empty(connector, "status") == "connected") {
         connector["status"] = "configured";  // must reconnect in its new mode
     }
 }
 
 void apply_api_key_id(json::object& connector, const json::object& body) {
-    constexpr std::string_view parser = "connector_update_api_key_id_request";
-    only_fields(body, parser, {"api_key_id", "api_key_secret_id"});
-    auto key_id = string_field(body, parser, "api_key_id", true);
-    auto secret_id = string_field(body, parser, "api_key_secret_id", true);
-    if (!key_id && !secret_id) {
-        validation_failed({"[api_key_id] and [api_key_secret_id] cannot both be [null]"});
-    }
-    if (key_id) {
-        connector["api_key_id"] = *key_id;
-    }
-    if (secret_id) {
-        connector["api_key_secret_id"] = *secret_id;
+    throw_if_invalid(check_connector_body("_api_key_id", body));
+    for (std::string_view k : {"api_key_id", "api_key_secret_id"}) {
+        if (const json::value* v = non_null(body, k))
+            connector[k] = *v;
     }
 }
 
@@ -937,11 +1694,17 @@ void apply_soft_delete(json::object& connector) {
 }
 
 json::object list_connectors(const std::vector<stored_doc>& connectors, const url_params& params) {
-    auto [from, size] = page(params);
     const auto index_names = list_param(params, "index_name");
     const auto names = list_param(params, "connector_name");
     const auto service_types = list_param(params, "service_type");
     const bool include_deleted = bool_param(params, "include_deleted");
+    auto [from, size] = page(params);
+    std::vector<std::string> invalid;
+    for (const auto& n : index_names) {
+        if (auto why = invalid_index_name(n))
+            invalid.push_back(*why);
+    }
+    throw_if_invalid(invalid);
     std::string search;
     if (auto it = params.find("query"); it != params.end()) {
         search = it->second;
@@ -990,24 +1753,12 @@ json::object list_connectors(const std::vector<stored_doc>& connectors, const ur
 // ---------------------------------------------------------------------------------------------
 // Sync jobs
 
+// ---------------------------------------------------------------------------------------------
+// Sync jobs
+
 std::string sync_job_connector_id(const json::object& body) {
-    constexpr std::string_view parser = "connector_sync_job_post_request";
-    only_fields(body, parser, {"id", "job_type", "trigger_method"});
-    auto id = string_field(body, parser, "id", true);
-    if (!id || id->empty()) {
-        validation_failed({"[id] of the connector cannot be null or empty."});
-    }
-    if (auto t = string_field(body, parser, "job_type", true); t && !is_job_type(*t)) {
-        bad_field(
-            parser, "job_type",
-            "unknown job type [" + *t + "], expected one of [full, incremental, access_control]");
-    }
-    if (auto t = string_field(body, parser, "trigger_method", true);
-        t && *t != "on_demand" && *t != "scheduled") {
-        bad_field(parser, "trigger_method",
-                  "unknown trigger method [" + *t + "], expected one of [on_demand, scheduled]");
-    }
-    return *id;
+    throw_if_invalid(check_sync_job_body("_sync_job", body));
+    return std::string(body.at("id").get_string());
 }
 
 json::object new_sync_job(const json::object* connector, std::string_view connector_id,
@@ -1017,10 +1768,10 @@ json::object new_sync_job(const json::object* connector, std::string_view connec
         throw es_error(404, "resource_not_found_exception",
                        "Connector with id '" + std::string(connector_id) + "' does not exist.");
     }
-    constexpr std::string_view parser = "connector_sync_job_post_request";
-    const std::string job_type = string_field(body, parser, "job_type", true).value_or("full");
-    const std::string trigger =
-        string_field(body, parser, "trigger_method", true).value_or("on_demand");
+    const std::string job_type(body.contains("job_type") ? string_or_empty(body, "job_type")
+                                                         : "full");
+    const std::string trigger(
+        body.contains("trigger_method") ? string_or_empty(body, "trigger_method") : "on_demand");
 
     std::string_view index_name = string_or_empty(*connector, "index_name");
     if (index_name.empty()) {
@@ -1078,18 +1829,13 @@ json::object sync_job_view(std::string_view id, const json::object& source) {
 }
 
 void apply_claim(json::object& job, const json::object& body, std::string_view now) {
-    constexpr std::string_view parser = "connector_sync_job_claim_request";
-    only_fields(body, parser, {"worker_hostname", "sync_cursor"});
-    auto host = string_field(body, parser, "worker_hostname", true);
-    if (!host || host->empty()) {
-        validation_failed({"[worker_hostname] of the connector sync job cannot be null."});
-    }
+    throw_if_invalid(check_sync_job_body("_claim", body));
     // ES does not check the state machine here (protocol.md §2.4).
     job["status"] = "in_progress";
-    job["worker_hostname"] = *host;
+    job["worker_hostname"] = body.at("worker_hostname");
     job["started_at"] = now;
     job["last_seen"] = now;
-    if (const json::value* cursor = body.if_contains("sync_cursor"); cursor && !cursor->is_null()) {
+    if (const json::value* cursor = non_null(body, "sync_cursor")) {
         json::value& c = job["connector"];
         if (!c.is_object()) {
             c = json::object{};
@@ -1099,47 +1845,22 @@ void apply_claim(json::object& job, const json::object& body, std::string_view n
 }
 
 void apply_stats(json::object& job, const json::object& body, std::string_view now) {
-    constexpr std::string_view parser = "connector_sync_job_update_ingestion_stats_request";
-    only_fields(body, parser,
-                {"deleted_document_count", "indexed_document_count", "indexed_document_volume",
-                 "total_document_count", "last_seen", "metadata"});
-    constexpr std::string_view required[] = {"deleted_document_count", "indexed_document_count",
-                                             "indexed_document_volume"};
-    std::string missing;
-    for (std::string_view k : required) {
-        if (!count_field(body, parser, k)) {
-            missing += (missing.empty() ? "" : ", ") + std::string(k);
-        }
+    throw_if_invalid(check_sync_job_body("_stats", body));
+    for (std::string_view k :
+         {"deleted_document_count", "indexed_document_count", "indexed_document_volume"}) {
+        job[k] = to_long(body.at(k));
     }
-    if (!missing.empty()) {
-        throw es_error(
-            400, "x_content_parse_exception",
-            "[" + std::string(parser) + "] failed to parse object: Required [" + missing + "]");
+    if (const json::value* total = non_null(body, "total_document_count")) {
+        job["total_document_count"] = to_long(*total);
     }
-    std::vector<std::string> negative;
-    for (std::string_view k : {"deleted_document_count", "indexed_document_count",
-                               "indexed_document_volume", "total_document_count"}) {
-        if (auto n = count_field(body, parser, k); n && *n < 0) {
-            negative.push_back("[" + std::string(k) + "] cannot be negative.");
-        }
-    }
-    if (!negative.empty()) {
-        validation_failed(negative);
-    }
-    for (std::string_view k : required) {
-        job[k] = *count_field(body, parser, k);
-    }
-    if (auto total = count_field(body, parser, "total_document_count")) {
-        job["total_document_count"] = *total;
-    }
-    auto last_seen = string_field(body, parser, "last_seen", true);
-    job["last_seen"] = last_seen ? json::value(*last_seen) : json::value(now);
-    if (const json::value* metadata = body.if_contains("metadata");
-        metadata && !metadata->is_null()) {
-        if (!metadata->is_object()) {
-            bad_field(parser, "metadata", "expected an object");
-        }
-        job["metadata"] = *metadata;
+    const json::value* last_seen = non_null(body, "last_seen");
+    job["last_seen"] = last_seen ? *last_seen : json::value(now);
+    if (const json::value* metadata = non_null(body, "metadata")) {
+        // A partial update: objects merge into the stored metadata.
+        json::value& existing = job["metadata"];
+        if (!existing.is_object())
+            existing = json::object{};
+        deep_merge(existing.get_object(), metadata->get_object());
     }
 }
 
@@ -1164,18 +1885,13 @@ void apply_job_check_in(json::object& job, std::string_view now) {
 }
 
 void apply_job_error(json::object& job, const json::object& body) {
-    constexpr std::string_view parser = "connector_sync_job_error_request";
-    only_fields(body, parser, {"error"});
-    auto error = string_field(body, parser, "error", true);
-    if (!error || error->empty()) {
-        validation_failed({"[error] of the connector sync job cannot be null or empty."});
-    }
+    throw_if_invalid(check_sync_job_body("_error", body));
     std::string from(string_or_empty(job, "status"));
     if (!job_transition_ok(from, "error")) {
         invalid_transition(from, "error", true);
     }
     job["status"] = "error";
-    job["error"] = *error;
+    job["error"] = body.at("error");
 }
 
 json::object list_sync_jobs(const std::vector<stored_doc>& jobs, const url_params& params) {

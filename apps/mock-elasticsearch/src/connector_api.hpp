@@ -17,6 +17,38 @@
 
 namespace casio::mock_es {
 
+// The raw text of the request body being handled (so parse errors carry ES's "[line:col]"),
+// for the calls made while it lives. Without one, the functions below use the body
+// re-serialised, which is what compact clients send anyway.
+class body_text_scope {
+  public:
+    explicit body_text_scope(std::string_view text);
+    ~body_text_scope();
+    body_text_scope(const body_text_scope&) = delete;
+    body_text_scope& operator=(const body_text_scope&) = delete;
+
+  private:
+    std::string_view previous_;
+};
+
+// ES's request parsing of an API's body, before it touches any document: throws its parse
+// errors (400 x_content_parse_exception "[l:c] [parser] unknown field [x]", "... doesn't support
+// values of type: ...", "... failed to parse field [f]" with the cause under "caused_by",
+// illegal_argument_exception "Required [f]") and returns the request's validate() messages
+// (the router adds its own, e.g. an empty id, then throws them with throw_if_invalid). `api`
+// is the path's tail: "" for PUT /_connector/{id} and POST /_connector, "_name",
+// "_filtering/_validation", ...; for sync jobs "_sync_job" (POST), "_claim", "_stats", "_error".
+std::vector<std::string> check_connector_body(std::string_view api,
+                                              const boost::json::object& body);
+std::vector<std::string> check_sync_job_body(std::string_view api, const boost::json::object& body);
+// 400 action_request_validation_exception "Validation Failed: 1: a;2: b;" unless empty.
+void throw_if_invalid(const std::vector<std::string>& errors);
+
+// Whether ES reads the connector before updating it (404 for a missing or soft-deleted one)
+// rather than sending a partial update (which updates a soft-deleted connector too).
+bool connector_api_reads_connector(std::string_view api, const boost::json::object& body);
+bool is_soft_deleted(const boost::json::object& connector);
+
 // 404s, worded as ES words them.
 es_error connector_not_found(std::string_view connector_id);
 es_error sync_job_not_found(std::string_view job_id);
@@ -44,8 +76,9 @@ boost::json::object connector_view(std::string_view id, const boost::json::objec
 
 // Updates, each validating its body like ES and mutating `connector` in place.
 void apply_check_in(boost::json::object& connector, std::string_view now);  // last_seen
-// {"configuration": {...}} replaces; {"values": {k: v}} sets configuration[k].value (every k
-// must exist). Both set status "configured".
+// {"configuration": {...}} replaces (each entry as ES stores it: known fields only, with
+// default_value, label, required, sensitive and value always present); {"values": {k: v}} sets
+// configuration[k].value (every k must exist). Both set status "configured".
 void apply_configuration(boost::json::object& connector, const boost::json::object& body);
 void apply_scheduling(boost::json::object& connector, const boost::json::object& body);
 void apply_status(boost::json::object& connector, const boost::json::object& body);
@@ -66,7 +99,8 @@ void apply_index_name(boost::json::object& connector, const boost::json::object&
 void apply_service_type(boost::json::object& connector, const boost::json::object& body);
 void apply_features(boost::json::object& connector, const boost::json::object& body);
 void apply_last_sync(boost::json::object& connector, const boost::json::object& body);
-void apply_native(boost::json::object& connector, const boost::json::object& body);
+void apply_native(boost::json::object& connector, const boost::json::object& body,
+                  std::string_view connector_id = {});
 void apply_api_key_id(boost::json::object& connector, const boost::json::object& body);
 void apply_soft_delete(boost::json::object& connector);
 

@@ -3,6 +3,7 @@
 // {"error":{"root_cause":[{"type","reason",...}],"type","reason",...},"status":N}
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -27,6 +28,23 @@ class es_error : public std::runtime_error {
     const std::string& type() const noexcept { return type_; }
     const std::string& reason() const noexcept { return reason_; }
 
+    // The exception this one wraps, as ES renders it: {"type", "reason", "caused_by"?}. It
+    // appears under "error" only (root causes skip it, as in ES).
+    es_error& caused_by(boost::json::object cause) {
+        caused_by_ = std::move(cause);
+        return *this;
+    }
+    const boost::json::object& caused_by() const noexcept { return caused_by_; }
+    // This error as a cause of another: {"type", "reason", <extra>, "caused_by"?}.
+    boost::json::object as_cause() const {
+        boost::json::object c = extra_;
+        c["type"] = type_;
+        c["reason"] = reason_;
+        if (!caused_by_.empty())
+            c["caused_by"] = caused_by_;
+        return c;
+    }
+
     // The full response body. `extra` fields (e.g. "index", "index_uuid") appear both in the
     // root cause and at the top of "error", as Elasticsearch does.
     boost::json::value body() const {
@@ -35,6 +53,8 @@ class es_error : public std::runtime_error {
         cause["reason"] = reason_;
         boost::json::object err = cause;
         err["root_cause"] = boost::json::array{cause};
+        if (!caused_by_.empty())
+            err["caused_by"] = caused_by_;
         return boost::json::object{{"error", std::move(err)}, {"status", status_}};
     }
 
@@ -43,64 +63,72 @@ class es_error : public std::runtime_error {
     std::string type_;
     std::string reason_;
     boost::json::object extra_;
+    boost::json::object caused_by_;
 };
 
-// Lucene's LevenshteinDistance.getDistance(): 1 - edits / max(length), computed in float as
-// Lucene does (ES suggests names scoring above 0.5).
-inline float levenshtein_similarity(std::string_view a, std::string_view b) {
+// Lucene's LevenshteinDistance.getDistance: 1 - edits / max(length), what ES ranks its
+// "did you mean" suggestions by.
+inline float similarity(std::string_view a, std::string_view b) {
     if (a.empty() || b.empty())
-        return a == b ? 1.0f : 0.0f;
+        return a.size() == b.size() ? 1.0F : 0.0F;
     std::vector<std::size_t> prev(a.size() + 1), cur(a.size() + 1);
     for (std::size_t i = 0; i <= a.size(); ++i)
         prev[i] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
         cur[0] = j;
         for (std::size_t i = 1; i <= a.size(); ++i) {
-            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
             cur[i] = std::min({cur[i - 1] + 1, prev[i] + 1, prev[i - 1] + cost});
         }
         std::swap(prev, cur);
     }
-    return 1.0f -
+    return 1.0F -
            static_cast<float>(prev[a.size()]) / static_cast<float>(std::max(a.size(), b.size()));
 }
 
-// What ES's BaseRestHandler answers for query parameters a handler did not consume:
-// 400 illegal_argument_exception "request [/path] contains unrecognized parameter: [x]" (plural
-// "parameters" for several, listed sorted), each followed by "-> did you mean [y]?" or
-// "-> did you mean any of [y, z]?" naming the known parameters closer than 0.5.
-// `path` is the decoded request path without its query.
-inline es_error unrecognized_parameters(std::string_view path, std::vector<std::string> unknown,
-                                        std::vector<std::string> candidates) {
-    std::sort(unknown.begin(), unknown.end());
-    unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
-    std::sort(candidates.begin(), candidates.end());
-    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-    std::string msg = "request [" + std::string(path) + "] contains unrecognized parameter" +
-                      (unknown.size() > 1 ? "s" : "") + ": ";
-    for (std::size_t i = 0; i < unknown.size(); ++i) {
-        std::vector<std::pair<float, std::string>> close;
-        for (const auto& c : candidates) {
-            const float d = levenshtein_similarity(unknown[i], c);
-            if (d > 0.5f)
-                close.emplace_back(d, c);
-        }
-        std::stable_sort(close.begin(), close.end(),
-                         [](const auto& x, const auto& y) { return x.first > y.first; });
-        msg += "[" + unknown[i] + "]";
-        if (!close.empty()) {
-            msg += " -> did you mean ";
-            if (close.size() > 1)
-                msg += "any of ";
-            msg += "[";
-            for (std::size_t k = 0; k < close.size(); ++k)
-                msg += (k ? ", " : "") + close[k].second;
-            msg += "]?";
-        }
-        if (i + 1 < unknown.size())
-            msg += ", ";
+// ES's suggestion list for an unknown name: candidates more than half similar, most similar
+// first (then by name); "" when none, else " did you mean [x]?" / " did you mean any of [x, y]?".
+inline std::string did_you_mean(std::string_view unknown,
+                                const std::vector<std::string>& candidates) {
+    std::vector<std::pair<float, std::string>> scored;
+    for (const auto& c : candidates) {
+        float d = similarity(unknown, c);
+        if (d > 0.5F)
+            scored.emplace_back(d, c);
     }
-    return es_error(400, "illegal_argument_exception", std::move(msg));
+    if (scored.empty())
+        return {};
+    std::sort(scored.begin(), scored.end(), [](const auto& x, const auto& y) {
+        return x.first != y.first ? x.first > y.first : x.second < y.second;
+    });
+    std::string out = " did you mean ";
+    if (scored.size() > 1)
+        out += "any of ";
+    out += "[";
+    for (std::size_t i = 0; i < scored.size(); ++i)
+        out += (i ? ", " : "") + scored[i].second;
+    return out + "]?";
+}
+
+// BaseRestHandler's answer to query parameters a handler did not consume: 400
+// illegal_argument_exception "request [<path>] contains unrecognized parameter(s): [a] -> did you
+// mean [b]?, [c]". `unknown` in ES's order (sorted); `consumed` are the parameters the handler
+// (and RestController: error_trace, format, filter_path, pretty, human) read.
+inline es_error unrecognized_parameters(std::string_view path, const std::set<std::string>& unknown,
+                                        const std::vector<std::string>& consumed) {
+    std::string reason = "request [" + std::string(path) + "] contains unrecognized parameter" +
+                         (unknown.size() > 1 ? "s" : "") + ": ";
+    bool first = true;
+    for (const auto& u : unknown) {
+        if (!first)
+            reason += ", ";
+        first = false;
+        reason += "[" + u + "]";
+        std::string hint = did_you_mean(u, consumed);
+        if (!hint.empty())
+            reason += " ->" + hint;
+    }
+    return es_error(400, "illegal_argument_exception", std::move(reason));
 }
 
 }  // namespace casio::mock_es

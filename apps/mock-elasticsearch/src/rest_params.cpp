@@ -1,5 +1,7 @@
 #include "rest_params.hpp"
 
+#include <algorithm>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -286,7 +288,10 @@ void check_parameters(const http::server_request& req, rest_api api) {
         return;
     std::vector<std::string> candidates(std::begin(global_params), std::end(global_params));
     candidates.insert(candidates.end(), accepted.begin(), accepted.end());
-    throw unrecognized_parameters(req.path, std::move(unknown), std::move(candidates));
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    throw unrecognized_parameters(req.path, std::set<std::string>(unknown.begin(), unknown.end()),
+                                  candidates);
 }
 
 }  // namespace casio::mock_es

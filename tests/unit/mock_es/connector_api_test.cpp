@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "es_error.hpp"
+#include "support.hpp"
 
 namespace json = boost::json;
 using namespace casio::mock_es;
@@ -112,11 +113,15 @@ TEST_CASE("new connector: defaults, native status and validation errors", "[mock
 
     e = error_of([] { new_connector("x", obj(R"({"name":5})"), t0); });
     CHECK(e.type() == "x_content_parse_exception");
-    CHECK(e.reason().find("[name]") != std::string::npos);
+    CHECK(e.reason() ==
+          "[1:9] [connector_put_request] name doesn't support values of type: VALUE_NUMBER");
 
-    e = error_of([] { new_connector("x", obj(R"({"index_name":"Search-SF"})"), t0); });
+    // ES checks an index name as an index-or-alias name: the case is not checked.
+    CHECK(new_connector("x", obj(R"({"index_name":"Search-SF"})"), t0).at("index_name") ==
+          "Search-SF");
+    e = error_of([] { new_connector("x", obj(R"({"index_name":"a*b"})"), t0); });
     CHECK(e.type() == "action_request_validation_exception");
-    CHECK(e.reason().find("Invalid index name [Search-SF], must be lowercase") !=
+    CHECK(e.reason().find("Invalid index name [a*b], must not contain the following characters") !=
           std::string::npos);
 
     e = error_of([] { new_connector("x", obj(R"({"index_name":"_bad"})"), t0); });
@@ -194,7 +199,8 @@ TEST_CASE("configuration replace and values merge", "[mock_es][connector]") {
     CHECK(c.at("configuration").at("domain").at("value") == "acme");  // untouched
 
     e = error_of([&] { apply_configuration(c, json::object{}); });
-    CHECK(e.reason() == "[configuration] and [values] cannot both be null.");
+    CHECK(e.type() == "action_request_validation_exception");
+    CHECK(e.reason() == "Validation Failed: 1: [configuration] and [values] cannot both be null.;");
     CHECK(error_of([&] { apply_configuration(c, obj(R"({"configuration":{"a":1}})")); }).status() ==
           400);
 }
@@ -224,13 +230,17 @@ TEST_CASE("scheduling, name, pipeline, index name, service type, features",
     CHECK(c.at("pipeline").at("name") == "p");
     auto e = error_of([&] { apply_pipeline(c, obj(R"({"pipeline":{"name":"p"}})")); });
     CHECK(e.type() == "x_content_parse_exception");
-    CHECK(e.reason().find("extract_binary_content") != std::string::npos);
+    CHECK(e.reason() ==
+          "[1:24] [connector_update_pipeline_request] failed to parse field [pipeline]");
+    CHECK(e.caused_by().at("type") == "illegal_argument_exception");
+    CHECK(e.caused_by().at("reason") ==
+          "Required [extract_binary_content, reduce_whitespace, run_ml_inference]");
 
     apply_index_name(c, obj(R"({"index_name":"search-new"})"));
     CHECK(c.at("index_name") == "search-new");
     apply_index_name(c, obj(R"({"index_name":null})"));
     CHECK(c.at("index_name").is_null());
-    CHECK(error_of([&] { apply_index_name(c, obj(R"({"index_name":"A"})")); }).type() ==
+    CHECK(error_of([&] { apply_index_name(c, obj(R"({"index_name":"a|b"})")); }).type() ==
           "action_request_validation_exception");
 
     json::object native = new_connector("n", obj(R"({"is_native":true})"), t0);
@@ -252,8 +262,16 @@ TEST_CASE("scheduling, name, pipeline, index name, service type, features",
     apply_features(c, obj(R"({"features":{"sync_rules":{"basic":{"enabled":true}}}})"));
     CHECK(c.at("features").at("document_level_security").at("enabled") == true);
     CHECK(c.at("features").at("sync_rules").at("basic").at("enabled") == true);
-    CHECK(error_of([&] { apply_features(c, obj(R"({"features":{"magic":{}}})")); }).status() ==
-          400);
+    // ConnectorFeatures' parser is lenient: an unknown feature is dropped.
+    json::object before = c;
+    apply_features(c, obj(R"({"features":{"magic":{"enabled":true}}})"));
+    CHECK(c == before);
+    auto bad = error_of([&] { apply_features(c, obj(R"({"features":{"incremental_sync":1}})")); });
+    CHECK(bad.reason() ==
+          "[1:33] [connector_update_features_request] failed to parse field [features]");
+    CHECK(bad.caused_by().at("reason") ==
+          "[1:33] [connector_features] incremental_sync doesn't support values of type: "
+          "VALUE_NUMBER");
 }
 
 TEST_CASE("last sync, native flag, api key ids", "[mock_es][connector]") {
@@ -428,12 +446,17 @@ TEST_CASE("sync job creation errors", "[mock_es][sync_job]") {
     CHECK(e.reason().find("[service_type] not defined") != std::string::npos);
 
     e = error_of([&] { sync_job_connector_id(json::object{}); });
+    CHECK(e.type() == "illegal_argument_exception");
+    CHECK(e.reason() == "Required [id]");
+    e = error_of([&] { sync_job_connector_id(obj(R"({"id":""})")); });
     CHECK(e.type() == "action_request_validation_exception");
     CHECK(e.reason() == "Validation Failed: 1: [id] of the connector cannot be null or empty.;");
     CHECK(sync_job_connector_id(obj(R"({"id":"c1","job_type":"full"})")) == "c1");
     e = error_of([&] { new_sync_job(&c, "c1", obj(R"({"id":"c1","job_type":"partial"})"), t1); });
     CHECK(e.status() == 400);
-    CHECK(e.reason().find("[partial]") != std::string::npos);
+    CHECK(e.reason() ==
+          "Failed to build [connector_sync_job_post_request] after last required field arrived");
+    CHECK(e.caused_by().at("reason") == "Unknown ConnectorSyncJobType [partial].");
     CHECK(error_of([&] {
               new_sync_job(&c, "c1", obj(R"({"id":"c1","trigger_method":"cron"})"), t1);
           }).status() == 400);
@@ -446,7 +469,8 @@ TEST_CASE("claim, stats, check-in and error on a job", "[mock_es][sync_job]") {
     json::object job = new_sync_job(&c, "c1", obj(R"({"id":"c1","job_type":"incremental"})"), t0);
 
     auto e = error_of([&] { apply_claim(job, json::object{}, t1); });
-    CHECK(e.type() == "action_request_validation_exception");
+    CHECK(e.type() == "illegal_argument_exception");
+    CHECK(e.reason() == "Required [worker_hostname]");
     CHECK(job.at("status") == "pending");
 
     apply_claim(job, obj(R"({"worker_hostname":"host-1","sync_cursor":{"ts":"x"}})"), t1);
@@ -474,8 +498,8 @@ TEST_CASE("claim, stats, check-in and error on a job", "[mock_es][sync_job]") {
     CHECK(job.at("last_seen") == "2025-03-01T11:00:00Z");
     CHECK(job.at("metadata").at("k") == "v");
     e = error_of([&] { apply_stats(job, obj(R"({"indexed_document_count":1})"), t2); });
-    CHECK(e.type() == "x_content_parse_exception");
-    CHECK(e.reason().find("deleted_document_count, indexed_document_volume") != std::string::npos);
+    CHECK(e.type() == "illegal_argument_exception");
+    CHECK(e.reason() == "Required [deleted_document_count, indexed_document_volume]");
     e = error_of([&] {
         apply_stats(
             job,
@@ -561,4 +585,98 @@ TEST_CASE("sync job list filters and orders newest first", "[mock_es][sync_job][
     json::object v = sync_job_view("j1", j1);
     CHECK(v.at("id") == "j1");
     CHECK(v.at("connector").at("id") == "c1");
+}
+
+// ---- Elasticsearch's request parsing and routing order -------------------------------------
+
+TEST_CASE("suggestions and unrecognized parameters are worded as ES words them",
+          "[mock_es][connector][parse]") {
+    CHECK(similarity("servce_type", "service_type") > 0.9F);
+    CHECK(did_you_mean("nme", {"name", "description"}) == " did you mean [name]?");
+    CHECK(did_you_mean("type", {"job_type", "trigger_method"}).empty());  // exactly 0.5
+    CHECK(did_you_mean("foo", {"fop", "fou", "bar"}) == " did you mean any of [fop, fou]?");
+    es_error one = unrecognized_parameters("/_connector/c1", {"connectorid"},
+                                           {"connector_id", "pretty", "human"});
+    CHECK(one.status() == 400);
+    CHECK(one.type() == "illegal_argument_exception");
+    CHECK(one.reason() ==
+          "request [/_connector/c1] contains unrecognized parameter: [connectorid] -> did you mean "
+          "[connector_id]?");
+    es_error two = unrecognized_parameters("/_connector", {"zeta", "alpha"}, {"from", "size"});
+    CHECK(two.reason() ==
+          "request [/_connector] contains unrecognized parameters: [alpha], [zeta]");
+}
+
+TEST_CASE("parse errors carry the line and byte column of the body as sent",
+          "[mock_es][connector][parse]") {
+    const std::string text = "{\n  \"name\": \"c1\",\n  \"nam\": \"x\"\n}";
+    body_text_scope scope(text);
+    auto e = error_of([&] { check_connector_body("_name", obj(text.c_str())); });
+    CHECK(e.type() == "x_content_parse_exception");
+    CHECK(e.reason() ==
+          "[3:3] [connector_update_name_request] unknown field [nam] did you mean [name]?");
+    // A transposition is two edits: "nmae" is exactly half like "name", no suggestion.
+    CHECK(did_you_mean("nmae", {"name"}).empty());
+
+    const std::string cron =
+        "{\"scheduling\":{\"full\":{\"interval\":\"0 0 25 * * ?\",\"enabled\":true}}}";
+    body_text_scope scope2(cron);
+    e = error_of([&] { check_connector_body("_scheduling", obj(cron.c_str())); });
+    // The schedule is built when its last field (here "enabled") arrives: ES reports that token.
+    CHECK(e.reason() ==
+          "[1:60] [connector_update_scheduling_request] failed to parse field [scheduling]");
+    const json::object* cause = &e.caused_by();
+    std::vector<std::string> chain;
+    while (cause) {
+        chain.emplace_back(cause->at("reason").as_string());
+        const json::value* next = cause->if_contains("caused_by");
+        cause = next ? &next->as_object() : nullptr;
+    }
+    CHECK(chain == std::vector<std::string>{
+                       "[1:60] [connector_scheduling] failed to parse field [full]",
+                       "[1:60] [schedule_config] failed to parse field [enabled]",
+                       "Failed to build [schedule_config] after last required field arrived",
+                       "invalid cron expression [0 0 25 * * ?]",
+                       "Hour values must be between 0 and 23"});
+}
+
+TEST_CASE("validate() messages come back for the router to add its own",
+          "[mock_es][connector][parse]") {
+    CHECK(check_connector_body("_scheduling", obj(R"({"scheduling":{}})")) ==
+          std::vector<std::string>{"[scheduling] object needs to define at least one schedule "
+                                   "type: [full | incremental | access_control]"});
+    CHECK(check_connector_body("_name", obj(R"({"name":"x"})")).empty());
+    CHECK(check_sync_job_body("_error", obj(R"({"error":""})")) ==
+          std::vector<std::string>{"[error] of the connector sync job cannot be null or empty"});
+    // A null name and description parse, then fail validation.
+    CHECK(check_connector_body("_name", obj(R"({"name":null})")).size() == 1);
+}
+
+TEST_CASE("router: empty ids, generated ids, noop, claim order and hard deletes",
+          "[mock_es][connector][routing]") {
+    service svc;
+    auto r = test::call(svc, "PUT", "/_connector//_check_in");
+    CHECK(r.status == 400);
+    CHECK(r.str({"error", "type"}) == "action_request_validation_exception");
+    CHECK(r.str({"error", "reason"}) ==
+          "Validation Failed: 1: [connector_id] cannot be [null] or [\"\"].;");
+
+    r = test::call(svc, "PUT", "/_connector", R"({"name":"g","index_name":"search-g"})");
+    CHECK(r.status == 201);
+    CHECK(r.str({"result"}) == "created");
+    const std::string id = r.str({"id"});
+    CHECK(!id.empty());
+    CHECK(test::call(svc, "GET", "/_connector/" + id).str({"name"}) == "g");
+
+    r = test::call(svc, "PUT", "/_connector/" + id + "/_name", R"({"name":"g"})");
+    CHECK(r.json == json::value(obj(R"({"result":"noop"})")));
+
+    r = test::call(svc, "PUT", "/_connector/_sync_job/nope/_claim", "{}");
+    CHECK(r.status == 400);
+    CHECK(r.str({"error", "reason"}) == "Required [worker_hostname]");
+
+    CHECK(test::call(svc, "DELETE", "/_connector/" + id).status == 200);
+    CHECK(test::call(svc, "DELETE", "/_connector/" + id).status == 404);
+    CHECK(test::call(svc, "DELETE", "/_connector/" + id + "?hard=true").status == 200);
+    CHECK(test::call(svc, "GET", "/_connector/" + id + "?include_deleted=true").status == 404);
 }
