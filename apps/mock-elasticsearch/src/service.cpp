@@ -142,7 +142,22 @@ http::handler service::async_handler() {
             t.expires_after(opts_.latency);
             co_await t.async_wait(boost::asio::use_awaitable);
         }
-        co_return handle(req);
+        if (!wal_)
+            co_return handle(req);
+        // The request's log records are written on the log's thread while this one serves
+        // the next requests; the answer still waits for them.
+        wal_->defer_sync(true);
+        server_response res = handle(req);
+        wal_->defer_sync(false);
+        if (std::exception_ptr failed = co_await wal_->commit()) {
+            try {
+                std::rethrow_exception(failed);
+            } catch (const std::exception& e) {
+                res = error_response(es_error(500, "exception", e.what()));
+                res.fields.push_back({"X-Elastic-Product", "Elasticsearch"});
+            }
+        }
+        co_return res;
     };
 }
 

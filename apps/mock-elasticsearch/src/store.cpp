@@ -406,7 +406,7 @@ write_outcome store::remove(index_data& idx, std::string_view id, const occ& con
     }
     out.result = write_result::deleted;
     out.version = cur->version + 1;
-    idx.docs.erase(std::string(id));
+    idx.docs.erase(idx.docs.find(id));
     if (wal_)
         wal_->log_delete(idx.name, id, out.seq_no);
     return out;

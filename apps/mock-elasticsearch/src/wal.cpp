@@ -6,12 +6,18 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <future>
 #include <stdexcept>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 #include <zlib.h>
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -32,14 +38,19 @@ enum class op : std::uint8_t {
     pipeline_delete = 6,
 };
 
+// Little-endian, whatever the host; one append per field (this is the hot path of ingestion).
 void put_u32(std::string& out, std::uint32_t v) {
+    char b[4];
     for (int i = 0; i < 4; ++i)
-        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+        b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    out.append(b, 4);
 }
 void put_i64(std::string& out, std::int64_t v) {
     auto u = static_cast<std::uint64_t>(v);
+    char b[8];
     for (int i = 0; i < 8; ++i)
-        out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+        b[i] = static_cast<char>((u >> (8 * i)) & 0xff);
+    out.append(b, 8);
 }
 void put_str(std::string& out, std::string_view s) {
     put_u32(out, static_cast<std::uint32_t>(s.size()));
@@ -102,6 +113,19 @@ void write_all(int fd, std::string_view data, const std::string& path) {
     }
 }
 
+// Fills in the checksums of whole records (left blank by end_record: they are computed by the
+// thread that writes) and writes them.
+void write_records(int fd, std::string& records, const std::string& path) {
+    for (std::size_t pos = 0; pos + 8 <= records.size();) {
+        const std::uint32_t len = get_u32(records.data() + pos);
+        const std::uint32_t sum = crc(std::string_view(records).substr(pos + 8, len));
+        for (int i = 0; i < 4; ++i)
+            records[pos + 4 + i] = static_cast<char>((sum >> (8 * i)) & 0xff);
+        pos += 8 + std::size_t{len};
+    }
+    write_all(fd, records, path);
+}
+
 void apply(store& s, std::string_view payload) {
     reader r{payload};
     switch (static_cast<op>(r.u8())) {
@@ -147,22 +171,35 @@ void apply(store& s, std::string_view payload) {
     }
 }
 
-std::string read_file(int fd, const std::string& path) {
-    std::string data;
-    char buf[1 << 16];
-    while (true) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            throw std::runtime_error("read " + path + ": " + std::strerror(errno));
-        }
-        if (n == 0)
-            break;
-        data.append(buf, static_cast<std::size_t>(n));
+// The log's bytes, mapped rather than read: replaying a log of millions of documents then
+// needs no second copy of it in memory (the pages are the file's, and reclaimable).
+class mapped_file {
+  public:
+    mapped_file(int fd, const std::string& path) {
+        struct stat st {};
+        if (::fstat(fd, &st) != 0)
+            throw std::runtime_error("stat " + path + ": " + std::strerror(errno));
+        size_ = static_cast<std::size_t>(st.st_size);
+        if (size_ == 0)
+            return;
+        void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED)
+            throw std::runtime_error("mmap " + path + ": " + std::strerror(errno));
+        ::madvise(p, size_, MADV_SEQUENTIAL);
+        data_ = static_cast<const char*>(p);
     }
-    return data;
-}
+    ~mapped_file() {
+        if (data_ != nullptr)
+            ::munmap(const_cast<char*>(data_), size_);
+    }
+    mapped_file(const mapped_file&) = delete;
+    mapped_file& operator=(const mapped_file&) = delete;
+    std::string_view view() const noexcept { return {data_, data_ ? size_ : 0}; }
+
+  private:
+    const char* data_ = nullptr;
+    std::size_t size_ = 0;
+};
 
 // A record that can be trusted: its header and payload fit in `data`, the payload starts with a
 // known record type and its checksum matches. Sets `len` to the payload length.
@@ -287,7 +324,8 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
         throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
     std::unique_ptr<wal> w(new wal(fd, path));
 
-    const std::string data = read_file(fd, path);
+    const mapped_file mapping(fd, path);
+    const std::string_view data = mapping.view();
     const replay_result r = replay(data, s, path, salvage, warn);
     w->replayed_ = r.replayed;
     if (r.damaged_bytes > 0) {
@@ -304,8 +342,8 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
              " intact records; the damaged file is kept as " + aside);
         compact = true;
     } else if (r.intact_end < data.size()) {
-        const std::string aside = keep_aside(std::string_view(data).substr(r.intact_end),
-                                             path + ".torn-" + std::to_string(r.intact_end));
+        const std::string aside =
+            keep_aside(data.substr(r.intact_end), path + ".torn-" + std::to_string(r.intact_end));
         warn("write-ahead log " + path + ": ignoring a torn or corrupt tail of " +
              std::to_string(data.size() - r.intact_end) + " bytes at offset " +
              std::to_string(r.intact_end) + " (kept in " + aside + ")");
@@ -345,7 +383,7 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
             for (const auto& [id, d] : docs) {
                 t->log_put(name, *id, d->source, d->seq_no, d->version);
                 if (t->pending_.size() > (8u << 20)) {
-                    write_all(tfd, t->pending_, tmp_path);
+                    write_records(tfd, t->pending_, tmp_path);
                     t->pending_.clear();
                 }
             }
@@ -369,7 +407,15 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
 }
 
 wal::~wal() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (writer_.joinable())
+        writer_.join();  // after the queued batches are written
     if (fd_ >= 0) {
+        deferred_ = false;
         try {
             sync();
         } catch (...) {
@@ -386,13 +432,10 @@ std::size_t wal::begin_record(std::uint8_t type) {
 }
 
 void wal::end_record(std::size_t start) {
-    std::string_view payload(pending_.data() + start + 8, pending_.size() - start - 8);
-    std::uint32_t len = static_cast<std::uint32_t>(payload.size());
-    std::uint32_t sum = crc(payload);
-    for (int i = 0; i < 4; ++i) {
+    // The checksum is left to write_records, on the thread that writes.
+    std::uint32_t len = static_cast<std::uint32_t>(pending_.size() - start - 8);
+    for (int i = 0; i < 4; ++i)
         pending_[start + i] = static_cast<char>((len >> (8 * i)) & 0xff);
-        pending_[start + 4 + i] = static_cast<char>((sum >> (8 * i)) & 0xff);
-    }
 }
 
 void wal::log_create_index(std::string_view name, std::string_view body_json, std::string_view uuid,
@@ -445,12 +488,100 @@ void wal::log_pipeline_delete(std::string_view id) {
 }
 
 void wal::sync() {
-    if (pending_.empty())
+    if (pending_.empty() || deferred_)
         return;
-    write_all(fd_, pending_, path_);
-    pending_.clear();
+    bool threaded = false;
+    {
+        std::lock_guard lock(mutex_);
+        threaded = writer_.joinable() && !stopping_;
+    }
+    if (threaded) {
+        // Behind the batches already queued, so that the log keeps its order.
+        std::promise<void> written;
+        auto done = written.get_future();
+        enqueue([&written](std::exception_ptr e) {
+            if (e)
+                written.set_exception(e);
+            else
+                written.set_value();
+        });
+        done.get();
+        return;
+    }
+    std::string records;
+    records.swap(pending_);
+    write_records(fd_, records, path_);
     if (::fdatasync(fd_) != 0)
         throw std::runtime_error("fdatasync " + path_ + ": " + std::strerror(errno));
+    records.clear();
+    pending_.swap(records);  // keeps the buffer's capacity
+}
+
+void wal::enqueue(std::function<void(std::exception_ptr)> done) {
+    std::lock_guard lock(mutex_);
+    if (!writer_.joinable())
+        writer_ = std::thread([this] { writer_loop(); });
+    batch b;
+    if (!spare_.empty()) {
+        b.bytes = std::move(spare_.back());
+        spare_.pop_back();
+    }
+    b.bytes.swap(pending_);
+    b.done = std::move(done);
+    queue_.push_back(std::move(b));
+    wake_.notify_one();
+}
+
+void wal::writer_loop() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty())
+            return;  // stopping, and everything queued is written
+        std::deque<batch> work;
+        work.swap(queue_);
+        lock.unlock();
+        // One fdatasync for every batch queued meanwhile (a group commit).
+        std::exception_ptr failure;
+        try {
+            for (auto& b : work)
+                write_records(fd_, b.bytes, path_);
+            if (::fdatasync(fd_) != 0)
+                throw std::runtime_error("fdatasync " + path_ + ": " + std::strerror(errno));
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        for (auto& b : work)
+            b.done(failure);
+        lock.lock();
+        for (auto& b : work) {
+            if (spare_.size() < 4) {
+                b.bytes.clear();
+                spare_.push_back(std::move(b.bytes));
+            }
+        }
+    }
+}
+
+boost::asio::awaitable<std::exception_ptr> wal::commit() {
+    namespace asio = boost::asio;
+    if (pending_.empty())
+        co_return nullptr;
+    auto executor = co_await asio::this_coro::executor;
+    try {
+        co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+            [this, executor](auto handler) {
+                using handler_type = decltype(handler);
+                auto h = std::make_shared<handler_type>(std::move(handler));
+                enqueue([h, executor](std::exception_ptr e) {
+                    asio::post(executor, [h, e]() mutable { std::move (*h)(e); });
+                });
+            },
+            asio::use_awaitable);
+    } catch (...) {
+        co_return std::current_exception();
+    }
+    co_return nullptr;
 }
 
 }  // namespace casio::mock_es

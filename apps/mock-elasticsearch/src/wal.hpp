@@ -1,19 +1,30 @@
 #pragma once
 // Append-only write-ahead log of mock-elasticsearch (--data-dir). One record per mutation:
 //   u32 payload length | u32 crc32(payload) | payload
-// Records are buffered during a request and written + fdatasync'ed by sync(), which the
-// dispatcher calls before a response is sent: an acknowledged write survives kill -9.
+// Records are buffered during a request and written + fdatasync'ed before its response is sent:
+// an acknowledged write survives kill -9 (and a power loss). sync() does it in the caller;
+// commit() hands the request's records to the log's own thread and resumes the coroutine once
+// they are on disk, so that the server's thread goes on with the next request meanwhile (and
+// requests answered together share one fdatasync).
 // At open, the log is replayed into the store. A torn tail (a crash mid-write: no intact record
 // after it) is cut off with a warning, its bytes kept in wal.log.torn-<offset>. Damage with
 // intact records after it stops the open with an error naming the offset, nothing changed;
 // with `salvage`, every intact record is kept, the damaged file is renamed
 // wal.log.damaged-<unix time> and a new log is written from the replayed state.
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
 
 namespace casio::mock_es {
 
@@ -43,20 +54,43 @@ class wal {
     void log_pipeline_delete(std::string_view id);
 
     // Writes buffered records and fdatasyncs; no-op when nothing is pending. Throws on I/O
-    // failure (the request then fails: nothing unlogged is acknowledged).
+    // failure (the request then fails: nothing unlogged is acknowledged). While deferred,
+    // a no-op: the records wait for commit().
     void sync();
+    void defer_sync(bool on) noexcept { deferred_ = on; }
+
+    // What sync() does, on the log's thread: the records buffered so far are written and
+    // fdatasync'ed (after those of earlier commits) while the caller's executor runs other
+    // work. The failure, if any, is returned instead of thrown.
+    boost::asio::awaitable<std::exception_ptr> commit();
 
     std::size_t records_replayed() const noexcept { return replayed_; }
 
   private:
+    struct batch {
+        std::string bytes;
+        std::function<void(std::exception_ptr)> done;
+    };
+
     wal(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
     std::size_t begin_record(std::uint8_t type);
     void end_record(std::size_t start);
+    void enqueue(std::function<void(std::exception_ptr)> done);
+    void writer_loop();
 
     int fd_ = -1;
     std::string path_;
     std::string pending_;
     std::size_t replayed_ = 0;
+    bool deferred_ = false;
+
+    // The log's thread (started by the first commit) and its queue.
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<batch> queue_;
+    std::vector<std::string> spare_;  // written buffers, reused for the next batches
+    bool stopping_ = false;
+    std::thread writer_;
 };
 
 }  // namespace casio::mock_es
