@@ -106,20 +106,25 @@ attachment_outcome attachment_text(std::string_view bytes) {
     }
 }
 
+// Runs of whitespace become one space; none at either end. Words are copied as runs.
 std::string reduce_whitespace(std::string_view s) {
+    auto ws = [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    };
     std::string out;
     out.reserve(s.size());
-    bool in_ws = false;
-    for (char c : s) {
-        bool ws = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-        if (ws) {
-            in_ws = true;
-            continue;
-        }
-        if (in_ws && !out.empty())
+    std::size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && ws(s[i]))
+            ++i;
+        const std::size_t word = i;
+        while (i < s.size() && !ws(s[i]))
+            ++i;
+        if (i == word)
+            break;
+        if (!out.empty())
             out.push_back(' ');
-        in_ws = false;
-        out.push_back(c);
+        out.append(s.substr(word, i - word));
     }
     return out;
 }
@@ -147,13 +152,22 @@ std::size_t skip_ws(std::string_view s, std::size_t i) {
     return i;
 }
 
-// `i` at an opening quote: the index after the closing one (npos when unterminated).
+// `i` at an opening quote: the index after the closing one (npos when unterminated). A quote
+// ends the string unless an odd number of backslashes precedes it.
 std::size_t skip_string(std::string_view s, std::size_t i) {
-    for (++i; i < s.size(); ++i) {
-        if (s[i] == '\\')
-            ++i;
-        else if (s[i] == '"')
-            return i + 1;
+    const char* begin = s.data() + i + 1;
+    const char* end = s.data() + s.size();
+    for (const char* p = begin; p < end;) {
+        const auto* q =
+            static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
+        if (q == nullptr)
+            return std::string_view::npos;
+        std::size_t backslashes = 0;
+        for (const char* b = q; b > begin && b[-1] == '\\'; --b)
+            ++backslashes;
+        if (backslashes % 2 == 0)
+            return static_cast<std::size_t>(q - s.data()) + 1;
+        p = q + 1;
     }
     return std::string_view::npos;
 }
