@@ -94,10 +94,16 @@ struct item_template {
     }
 };
 
+struct cpu_times {
+    double user = 0;
+    double system = 0;
+    double total() const { return user + system; }
+};
+
 // CPU seconds of this process's threads but the `excluded` ones (the clients): the server's
 // thread and the write-ahead log's.
-double cpu_except(const std::vector<pid_t>& excluded) {
-    double ticks = 0;
+cpu_times cpu_except(const std::vector<pid_t>& excluded) {
+    double ticks[2] = {0, 0};
     for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
         const pid_t tid = static_cast<pid_t>(std::stol(task.path().filename().string()));
         if (std::find(excluded.begin(), excluded.end(), tid) != excluded.end())
@@ -111,10 +117,11 @@ double cpu_except(const std::vector<pid_t>& excluded) {
         std::string f;
         for (int i = 3; i <= 15 && fields >> f; ++i) {
             if (i == 14 || i == 15)
-                ticks += std::stod(f);
+                ticks[i - 14] += std::stod(f);
         }
     }
-    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    const auto hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    return {ticks[0] / hz, ticks[1] / hz};
 }
 
 // A field of /proc/self/status in MB (RssAnon: the heap, not the pages of mapped files;
@@ -160,7 +167,7 @@ int recover(const std::string& dir) {
 struct milestone {
     std::size_t docs = 0;
     double wall = 0;
-    double server_cpu = 0;
+    cpu_times server_cpu;
 };
 
 }  // namespace
@@ -230,11 +237,14 @@ int main(int argc, char** argv) {
     const bool in_process = svc != nullptr;
     auto server_cpu_now = [&] {
         if (!in_process)
-            return 0.0;
+            return cpu_times{};
         std::lock_guard lock(clients_mutex);
         return cpu_except(client_tids);
     };
-    const double server_cpu_start = server_cpu_now();
+    const cpu_times server_cpu_start = server_cpu_now();
+    auto since_start = [&](cpu_times t) {
+        return cpu_times{t.user - server_cpu_start.user, t.system - server_cpu_start.system};
+    };
     std::vector<std::thread> workers;
     for (std::size_t c = 0; c < clients; ++c) {
         workers.emplace_back([&] {
@@ -276,7 +286,7 @@ int main(int argc, char** argv) {
                         done,
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
                             .count(),
-                        server_cpu_now() - server_cpu_start};
+                        since_start(server_cpu_now())};
                     std::lock_guard lock(milestones_mutex);
                     milestones.push_back(m);
                 }
@@ -286,7 +296,7 @@ int main(int argc, char** argv) {
     for (auto& w : workers)
         w.join();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double server_cpu = server_cpu_now() - server_cpu_start;
+    const double server_cpu = since_start(server_cpu_now()).total();
     const double rss_end = status_mb("RssAnon");
     const std::size_t stored = svc ? stored_docs(*svc) : total_docs;
 
@@ -304,17 +314,18 @@ int main(int argc, char** argv) {
     }
     std::sort(milestones.begin(), milestones.end(),
               [](const milestone& a, const milestone& b) { return a.docs < b.docs; });
-    std::printf("  %-23s %10s %14s %18s\n", "documents", "docs/s", "server CPU-s",
-                "CPU-s per million");
+    std::printf("  %-23s %10s %14s %18s %16s\n", "documents", "docs/s", "server CPU-s",
+                "CPU-s per million", "of which system");
     milestone prev;
     double first_cost = 0, last_cost = 0, first_rate = 0, last_rate = 0;
     for (const auto& m : milestones) {
         const double n = static_cast<double>(m.docs - prev.docs);
         const double rate = n / (m.wall - prev.wall);
-        const double cpu = m.server_cpu - prev.server_cpu;
+        const double cpu = m.server_cpu.total() - prev.server_cpu.total();
+        const double system = m.server_cpu.system - prev.server_cpu.system;
         const double per_million = cpu / n * 1e6;
-        std::printf("  %10zu - %10zu %10.0f %14.2f %18.2f\n", prev.docs, m.docs, rate, cpu,
-                    per_million);
+        std::printf("  %10zu - %10zu %10.0f %14.2f %18.2f %16.2f\n", prev.docs, m.docs, rate, cpu,
+                    per_million, system / n * 1e6);
         if (prev.docs == 0) {
             first_cost = per_million;
             first_rate = rate;
