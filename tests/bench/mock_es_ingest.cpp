@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <malloc.h>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -351,7 +352,8 @@ int main(int argc, char** argv) {
     }
     if (!data_dir.empty()) {
         srv.reset();
-        svc.reset();  // closes the log
+        svc.reset();       // closes the log
+        ::malloc_trim(0);  // the index's memory back to the system before the recovery runs
         const auto log_bytes = std::filesystem::file_size(data_dir + "/wal.log");
         std::printf("  wal.log %.0f MB (%.0f bytes per document)\n", log_bytes / 1048576.0,
                     static_cast<double>(log_bytes) / static_cast<double>(total_docs));

@@ -327,7 +327,7 @@ server_response service::dispatch(server_request& req) {
             throw es_error(404, "resource_not_found_exception",
                            "Document not found [" + idx->name + "]/[" + s[2] + "].");
         }
-        return json_response(200, d->source);
+        return json_response(200, std::string(d->source));
     }
     if (api == "_create" && s.size() == 3) {
         return write ? doc_api(req, first, &s[2], true) : bad_method("PUT, POST");

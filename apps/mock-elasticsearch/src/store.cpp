@@ -346,12 +346,13 @@ write_outcome store::store_doc(index_data& idx, std::string_view id, std::string
                                const doc_ptr& existing, doc_map::iterator slot) {
     auto d = std::make_shared<doc_data>();
     d->id = std::string(id);
-    d->source = std::move(source);
+    d->owned = std::move(source);
+    d->source = d->owned;
     d->seq_no = idx.next_seq_no++;
     d->version = existing ? existing->version + 1 : 1;
     d->order = idx.next_order++;
     if (wal_)
-        wal_->log_put(idx.name, id, d->source, d->seq_no, d->version);
+        wal_->log_put(idx.name, id, d->source, d->seq_no, d->version, d);
     write_outcome out;
     out.result = existing ? write_result::updated : write_result::created;
     out.seq_no = d->seq_no;
@@ -492,8 +493,8 @@ void store::replay_delete_index(std::string_view name) {
     indices_.erase(std::string(name));
 }
 
-void store::replay_put(std::string_view index, std::string_view id, std::string source,
-                       std::int64_t seq_no, std::int64_t version) {
+void store::replay_put(std::string_view index, std::string_view id, std::string_view source,
+                       bool in_log, std::int64_t seq_no, std::int64_t version) {
     auto it = indices_.find(std::string(index));
     if (it == indices_.end()) {
         it = indices_.emplace(std::string(index), index_data{}).first;
@@ -503,7 +504,12 @@ void store::replay_put(std::string_view index, std::string_view id, std::string 
     auto& idx = it->second;
     auto d = std::make_shared<doc_data>();
     d->id = std::string(id);
-    d->source = std::move(source);
+    if (in_log) {
+        d->source = source;
+    } else {
+        d->owned = std::string(source);
+        d->source = d->owned;
+    }
     d->seq_no = seq_no;
     d->version = version;
     d->order = idx.next_order++;

@@ -29,8 +29,17 @@ class wal;
 constexpr std::int64_t primary_term = 1;
 
 struct doc_data {
+    doc_data() = default;
+    doc_data(const doc_data&) = delete;  // `source` may point into `owned`
+    doc_data& operator=(const doc_data&) = delete;
+
     std::string id;
-    std::string source;  // the JSON object as received (or as re-serialised after an update)
+    // The JSON object as received (or as re-serialised after an update). Its bytes are in
+    // `owned`, or, with --data-dir, in the write-ahead log's read-only mapping once the
+    // request that wrote them has been logged: a stored document then costs ~200 bytes of
+    // memory, not its size, and a restart copies no source.
+    std::string_view source;
+    std::string owned;
     std::int64_t seq_no = 0;
     std::int64_t version = 1;
     std::uint64_t order = 0;  // insertion order within the index ("_doc" sort)
@@ -137,8 +146,9 @@ class store {
     void replay_create_index(std::string_view name, const boost::json::object& body,
                              std::string_view uuid, std::int64_t creation_ms);
     void replay_delete_index(std::string_view name);
-    void replay_put(std::string_view index, std::string_view id, std::string source,
-                    std::int64_t seq_no, std::int64_t version);
+    // `source` is stored as a view when `in_log` (it lives in the log's mapping), else copied.
+    void replay_put(std::string_view index, std::string_view id, std::string_view source,
+                    bool in_log, std::int64_t seq_no, std::int64_t version);
     void replay_delete(std::string_view index, std::string_view id, std::int64_t seq_no);
 
     std::string new_id();

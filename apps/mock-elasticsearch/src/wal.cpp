@@ -6,7 +6,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
-#include <future>
+#include <optional>
 #include <stdexcept>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -28,6 +28,10 @@ namespace casio::mock_es {
 namespace json = boost::json;
 
 namespace {
+
+// The address range reserved for the log's mapping: the file grows into it. Sources past it
+// (a log over 1 TiB) stay in memory.
+constexpr std::size_t map_reserve = std::size_t{1} << 40;
 
 enum class op : std::uint8_t {
     create_index = 1,
@@ -135,7 +139,7 @@ void durable(int fd, const std::string& path) {
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 }
 
-void apply(store& s, std::string_view payload) {
+void apply(store& s, std::string_view payload, bool in_log) {
     reader r{payload};
     switch (static_cast<op>(r.u8())) {
         case op::create_index: {
@@ -157,7 +161,7 @@ void apply(store& s, std::string_view payload) {
             auto source = r.str();
             auto seq = r.i64();
             auto version = r.i64();
-            s.replay_put(index, id, std::string(source), seq, version);
+            s.replay_put(index, id, source, in_log, seq, version);
             break;
         }
         case op::remove: {
@@ -250,7 +254,7 @@ struct replay_result {
 // Replays every intact record into `s`. Damage followed by intact records throws, naming the
 // offset, unless `salvage`: then the damaged bytes are skipped with a warning.
 replay_result replay(std::string_view data, store& s, const std::string& path, bool salvage,
-                     const wal::warn_fn& warn) {
+                     const wal::warn_fn& warn, bool in_log) {
     replay_result r;
     std::size_t pos = 0;
     while (pos < data.size()) {
@@ -258,7 +262,7 @@ replay_result replay(std::string_view data, store& s, const std::string& path, b
         std::string problem;
         if (intact_at(data, pos, len)) {
             try {
-                apply(s, data.substr(pos + 8, len));
+                apply(s, data.substr(pos + 8, len), in_log);
                 ++r.replayed;
                 pos += 8 + std::size_t{len};
                 continue;
@@ -333,9 +337,21 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
         throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
     std::unique_ptr<wal> w(new wal(fd, path));
 
-    const mapped_file mapping(fd, path);
-    const std::string_view data = mapping.view();
-    const replay_result r = replay(data, s, path, salvage, warn);
+    // Replayed from the log's own mapping when there is one: documents keep pointing into it.
+    w->map_log();
+    std::optional<mapped_file> copy;
+    std::string_view data;
+    if (w->map_ != nullptr) {
+        struct stat st {};
+        if (::fstat(fd, &st) != 0)
+            throw std::runtime_error("stat " + path + ": " + std::strerror(errno));
+        data = std::string_view(w->map_, static_cast<std::size_t>(st.st_size));
+    } else {
+        copy.emplace(fd, path);
+        data = copy->view();
+    }
+    const replay_result r = replay(data, s, path, salvage, warn, w->map_ != nullptr);
+    w->written_ = r.intact_end;
     w->replayed_ = r.replayed;
     if (r.damaged_bytes > 0) {
         // The damaged log stays as it is, under another name; a new one is written from what
@@ -407,6 +423,15 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
         t->fd_ = -1;
         ::close(w->fd_);
         w->fd_ = tfd;
+        // The replaced file's mapping stays: the replayed documents point into it.
+        if (w->map_ != nullptr)
+            w->old_maps_.push_back(w->map_);
+        w->map_ = nullptr;
+        w->map_log();
+        struct stat st {};
+        if (::fstat(tfd, &st) != 0)
+            throw std::runtime_error("stat " + path + ": " + std::strerror(errno));
+        w->written_ = static_cast<std::uint64_t>(st.st_size);
     }
     if (::lseek(w->fd_, 0, SEEK_END) < 0) {
         throw std::runtime_error("seek " + path + ": " + std::strerror(errno));
@@ -431,6 +456,17 @@ wal::~wal() {
         }
         ::close(fd_);
     }
+    // Documents still pointing into the mappings die with the store, which is destroyed
+    // after the log only when the service is; see service.hpp.
+    for (const char* m : old_maps_)
+        ::munmap(const_cast<char*>(m), map_reserve);
+    if (map_ != nullptr)
+        ::munmap(const_cast<char*>(map_), map_reserve);
+}
+
+void wal::map_log() {
+    void* p = ::mmap(nullptr, map_reserve, PROT_READ, MAP_SHARED | MAP_NORESERVE, fd_, 0);
+    map_ = p == MAP_FAILED ? nullptr : static_cast<const char*>(p);
 }
 
 std::size_t wal::begin_record(std::uint8_t type) {
@@ -464,11 +500,14 @@ void wal::log_delete_index(std::string_view name) {
 }
 
 void wal::log_put(std::string_view index, std::string_view id, std::string_view source,
-                  std::int64_t seq_no, std::int64_t version) {
+                  std::int64_t seq_no, std::int64_t version, const std::shared_ptr<doc_data>& doc) {
     // Built in place: this is the hot path of bulk ingestion.
     auto start = begin_record(static_cast<std::uint8_t>(op::put));
     put_str(pending_, index);
     put_str(pending_, id);
+    const std::uint64_t at = written_ + pending_.size() + 4;
+    if (doc && map_ != nullptr && at + source.size() <= map_reserve)
+        to_map_.emplace_back(doc, at);
     put_str(pending_, source);
     put_i64(pending_, seq_no);
     put_i64(pending_, version);
@@ -496,47 +535,43 @@ void wal::log_pipeline_delete(std::string_view id) {
     end_record(start);
 }
 
+void wal::write_pending() {
+    if (pending_.empty())
+        return;
+    try {
+        write_records(fd_, pending_, path_);
+    } catch (...) {
+        // What reached the file is a torn record: the next records go after it, at the
+        // offsets the file really has, and the documents keep their own sources.
+        const off_t end = ::lseek(fd_, 0, SEEK_END);
+        written_ = end < 0 ? written_ : static_cast<std::uint64_t>(end);
+        pending_.clear();
+        to_map_.clear();
+        throw;
+    }
+    written_ += pending_.size();
+    pending_.clear();
+    // The documents of this request now read their sources from the mapping (the same bytes,
+    // in the page cache or the file).
+    for (auto& [doc, at] : to_map_) {
+        doc->source = std::string_view(map_ + at, doc->source.size());
+        std::string().swap(doc->owned);
+    }
+    to_map_.clear();
+}
+
 void wal::sync() {
     if (pending_.empty() || deferred_)
         return;
-    bool threaded = false;
-    {
-        std::lock_guard lock(mutex_);
-        threaded = writer_.joinable() && !stopping_;
-    }
-    if (threaded) {
-        // Behind the batches already queued, so that the log keeps its order.
-        std::promise<void> written;
-        auto done = written.get_future();
-        enqueue([&written](std::exception_ptr e) {
-            if (e)
-                written.set_exception(e);
-            else
-                written.set_value();
-        });
-        done.get();
-        return;
-    }
-    std::string records;
-    records.swap(pending_);
-    write_records(fd_, records, path_);
+    write_pending();
     durable(fd_, path_);
-    records.clear();
-    pending_.swap(records);  // keeps the buffer's capacity
 }
 
 void wal::enqueue(std::function<void(std::exception_ptr)> done) {
     std::lock_guard lock(mutex_);
     if (!writer_.joinable())
         writer_ = std::thread([this] { writer_loop(); });
-    batch b;
-    if (!spare_.empty()) {
-        b.bytes = std::move(spare_.back());
-        spare_.pop_back();
-    }
-    b.bytes.swap(pending_);
-    b.done = std::move(done);
-    queue_.push_back(std::move(b));
+    queue_.push_back(std::move(done));
     wake_.notify_one();
 }
 
@@ -545,28 +580,21 @@ void wal::writer_loop() {
     while (true) {
         wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty())
-            return;  // stopping, and everything queued is written
-        std::deque<batch> work;
-        work.swap(queue_);
+            return;  // stopping, and every waiter is answered
+        std::deque<std::function<void(std::exception_ptr)>> waiters;
+        waiters.swap(queue_);
         lock.unlock();
-        // One fdatasync for every batch queued meanwhile (a group commit).
+        // One fdatasync for every commit queued meanwhile (a group commit): their records
+        // were written before they were queued.
         std::exception_ptr failure;
         try {
-            for (auto& b : work)
-                write_records(fd_, b.bytes, path_);
             durable(fd_, path_);
         } catch (...) {
             failure = std::current_exception();
         }
-        for (auto& b : work)
-            b.done(failure);
+        for (auto& done : waiters)
+            done(failure);
         lock.lock();
-        for (auto& b : work) {
-            if (spare_.size() < 4) {
-                b.bytes.clear();
-                spare_.push_back(std::move(b.bytes));
-            }
-        }
     }
 }
 
@@ -576,6 +604,7 @@ boost::asio::awaitable<std::exception_ptr> wal::commit() {
         co_return nullptr;
     auto executor = co_await asio::this_coro::executor;
     try {
+        write_pending();
         co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
             [this, executor](auto handler) {
                 using handler_type = decltype(handler);

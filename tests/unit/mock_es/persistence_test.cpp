@@ -214,6 +214,22 @@ TEST_CASE("sources read back after a restart are the bytes indexed", "[mock_es][
         call(svc, "PUT", "/c/_doc/p?pipeline=search-default-ingestion",
              R"({"id":"p", "body":"  a  b ","_reduce_whitespace":true})");
         served_after_pipeline = call(svc, "GET", "/c/_source/p").body;
+        // Read back from the log's mapping once logged, by a get and by a search.
+        for (std::size_t i = 0; i < sources.size(); ++i)
+            CHECK(call(svc, "GET", "/c/_source/" + std::to_string(i)).body == sources[i]);
+        auto hits = call(svc, "GET", "/c/_search?size=10&sort=_doc");
+        REQUIRE(hits.at({"hits", "hits"}).as_array().size() == sources.size() + 1);
+        CHECK(hits.at({"hits", "hits", "0", "_source"}) == boost::json::parse(sources[0]));
+        // A document written and updated by one bulk: the update reads the source before the
+        // log is written.
+        auto r =
+            call(svc, "PUT", "/_bulk",
+                 ndjson({R"({"index":{"_index":"c","_id":"u"}})", R"({"a":1,"b":{"c":2}})",
+                         R"({"update":{"_index":"c","_id":"u"}})", R"({"doc":{"b":{"d":3}}})"}),
+                 {{"Content-Type", "application/x-ndjson"}});
+        REQUIRE(r.body.find(R"("errors":false)") != std::string::npos);
+        CHECK(call(svc, "GET", "/c/_source/u").json ==
+              boost::json::parse(R"({"a":1,"b":{"c":2,"d":3}})"));
     }
     for (int reopen = 0; reopen < 2; ++reopen) {
         service svc;
@@ -224,6 +240,8 @@ TEST_CASE("sources read back after a restart are the bytes indexed", "[mock_es][
             CHECK(r.body == sources[i]);
         }
         CHECK(call(svc, "GET", "/c/_source/p").body == served_after_pipeline);
+        CHECK(call(svc, "GET", "/c/_source/u").json ==
+              boost::json::parse(R"({"a":1,"b":{"c":2,"d":3}})"));
         CHECK(call(svc, "GET", "/c/_source/p").json ==
               boost::json::parse(R"({"id":"p","body":"a b"})"));
     }
