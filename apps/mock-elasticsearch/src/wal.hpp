@@ -10,7 +10,10 @@
 // The log is mapped read-only (a reserved range the file grows into): once a request's
 // records are written, the documents it stored point at their sources in the mapping and free
 // their own copies, and a replay copies no source. Pages of the log are dropped from the page
-// cache after each fdatasync; a source read later comes back from the file.
+// cache after each fdatasync; a source read later comes back from the file. So the log must
+// outlive every read of the store's documents, and a store whose open failed is not used
+// again (main exits). Without the mapping (mmap refused, e.g. under valgrind) sources stay
+// in memory as without a log.
 // At open, the log is replayed into the store. A torn tail (a crash mid-write: no intact record
 // after it) is cut off with a warning, its bytes kept in wal.log.torn-<offset>. Damage with
 // intact records after it stops the open with an error naming the offset, nothing changed;
