@@ -1,7 +1,9 @@
 #include "store.hpp"
 
 #include <algorithm>
+#include <new>
 #include <random>
+#include <sys/mman.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -12,6 +14,28 @@
 namespace casio::mock_es {
 
 namespace json = boost::json;
+
+namespace {
+constexpr std::size_t huge_table = std::size_t{4} << 20;
+}
+
+void* table_allocate(std::size_t bytes) {
+    if (bytes < huge_table)
+        return ::operator new(bytes);
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        throw std::bad_alloc();
+    ::madvise(p, bytes, MADV_HUGEPAGE);
+    return p;
+}
+
+void table_deallocate(void* p, std::size_t bytes) noexcept {
+    if (bytes < huge_table) {
+        ::operator delete(p);
+        return;
+    }
+    ::munmap(p, bytes);
+}
 
 const json::object& doc_data::object() const {
     if (!parsed_) {
