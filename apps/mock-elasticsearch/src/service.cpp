@@ -144,8 +144,8 @@ http::handler service::async_handler() {
         }
         if (!wal_)
             co_return handle(req);
-        // The request's log records are written on the log's thread while this one serves
-        // the next requests; the answer still waits for them.
+        // The request's log records are written here, then fdatasync'ed on the log's thread
+        // while this one serves the next requests; the answer waits for the fdatasync.
         wal_->defer_sync(true);
         server_response res = handle(req);
         wal_->defer_sync(false);
@@ -155,6 +155,7 @@ http::handler service::async_handler() {
             } catch (const std::exception& e) {
                 res = error_response(es_error(500, "exception", e.what()));
                 res.fields.push_back({"X-Elastic-Product", "Elasticsearch"});
+                res.fields.push_back({"Content-Type", "application/json"});
             }
         }
         co_return res;
