@@ -74,6 +74,16 @@ double process_cpu(int pid) {
     return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// VmRSS of a running process, from /proc (for mock-elasticsearch's index).
+double process_rss_mb(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("VmRSS:", 0) == 0)
+            return std::stod(line.substr(6)) / 1024.0;
+    }
+    return 0;
+}
+
 // One HTTP call; the answer's JSON (null for an empty body). Throws unless it is a 2xx.
 json::value call_json(casio::http::request req) {
     asio::io_context ctx;
@@ -302,6 +312,7 @@ int run(int argc, char** argv) {
                       dir / "sync.log");
     const double es_cpu = process_cpu(es.pid()) - es_cpu0;
     const double sf_cpu = process_cpu(sf.pid()) - sf_cpu0;
+    const double es_rss_mb = process_rss_mb(es.pid());
     if (r.exit_code != 0) {
         std::fprintf(stderr, "sync failed (exit %d):\n%s\n", r.exit_code, r.output.c_str());
         std::filesystem::remove_all(dir);
@@ -343,6 +354,11 @@ int run(int argc, char** argv) {
         peak ? std::to_string(peak->to_number<std::uint64_t>()).c_str() : "?",
         static_cast<double>(calls) * latency / r.wall);
     std::printf("  mock-salesforce %.2f CPU-s, mock-elasticsearch %.2f CPU-s\n", sf_cpu, es_cpu);
+    std::printf(
+        "  mock-elasticsearch: %.2f CPU-s per million documents (connectors-asio: %.2f), "
+        "RSS %.0f MB holding the index\n",
+        es_cpu / static_cast<double>(fetched) * 1e6, r.cpu / static_cast<double>(fetched) * 1e6,
+        es_rss_mb);
     // The connector's warnings (a file without content, a dropped document) explain a mismatch.
     std::istringstream lines(r.output);
     int warnings = 0;

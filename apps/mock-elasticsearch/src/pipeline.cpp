@@ -4,10 +4,12 @@
 #include <cstring>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
 
 #include <casio/core/base64.hpp>
 #include <casio/extract/extract.hpp>
@@ -104,20 +106,25 @@ attachment_outcome attachment_text(std::string_view bytes) {
     }
 }
 
+// Runs of whitespace become one space; none at either end. Words are copied as runs.
 std::string reduce_whitespace(std::string_view s) {
+    auto ws = [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    };
     std::string out;
     out.reserve(s.size());
-    bool in_ws = false;
-    for (char c : s) {
-        bool ws = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-        if (ws) {
-            in_ws = true;
-            continue;
-        }
-        if (in_ws && !out.empty())
+    std::size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && ws(s[i]))
+            ++i;
+        const std::size_t word = i;
+        while (i < s.size() && !ws(s[i]))
+            ++i;
+        if (i == word)
+            break;
+        if (!out.empty())
             out.push_back(' ');
-        in_ws = false;
-        out.push_back(c);
+        out.append(s.substr(word, i - word));
     }
     return out;
 }
@@ -127,11 +134,179 @@ bool truthy(const json::object& o, std::string_view key) {
     return v && v->is_bool() && v->as_bool();
 }
 
+bool is_control_field(std::string_view key) {
+    return std::find(std::begin(control_fields), std::end(control_fields), key) !=
+           std::end(control_fields);
+}
+
+// The top-level members of a JSON object (already validated), as raw text: `key` without its
+// quotes, `value` as written.
+struct raw_member {
+    std::string_view key;
+    std::string_view value;
+};
+
+std::size_t skip_ws(std::string_view s, std::size_t i) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
+        ++i;
+    return i;
+}
+
+// `i` at an opening quote: the index after the closing one (npos when unterminated). A quote
+// ends the string unless an odd number of backslashes precedes it.
+std::size_t skip_string(std::string_view s, std::size_t i) {
+    const char* begin = s.data() + i + 1;
+    const char* end = s.data() + s.size();
+    for (const char* p = begin; p < end;) {
+        const auto* q =
+            static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
+        if (q == nullptr)
+            return std::string_view::npos;
+        std::size_t backslashes = 0;
+        for (const char* b = q; b > begin && b[-1] == '\\'; --b)
+            ++backslashes;
+        if (backslashes % 2 == 0)
+            return static_cast<std::size_t>(q - s.data()) + 1;
+        p = q + 1;
+    }
+    return std::string_view::npos;
+}
+
+std::size_t skip_value(std::string_view s, std::size_t i) {
+    if (i >= s.size())
+        return std::string_view::npos;
+    if (s[i] == '"')
+        return skip_string(s, i);
+    if (s[i] == '{' || s[i] == '[') {
+        int depth = 0;
+        while (i < s.size()) {
+            const char c = s[i];
+            if (c == '"') {
+                i = skip_string(s, i);
+                if (i == std::string_view::npos)
+                    return i;
+                continue;
+            }
+            if (c == '{' || c == '[')
+                ++depth;
+            if ((c == '}' || c == ']') && --depth == 0)
+                return i + 1;
+            ++i;
+        }
+        return std::string_view::npos;
+    }
+    while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
+           s[i] != '\n' && s[i] != '\r' && s[i] != '\t') {
+        ++i;
+    }
+    return i;
+}
+
+// False when `s` is not an object of plainly written keys (then the caller parses it).
+bool top_level_members(std::string_view s, std::vector<raw_member>& out) {
+    std::size_t i = skip_ws(s, 0);
+    if (i >= s.size() || s[i] != '{')
+        return false;
+    i = skip_ws(s, i + 1);
+    if (i < s.size() && s[i] == '}')
+        return skip_ws(s, i + 1) == s.size();
+    while (true) {
+        if (i >= s.size() || s[i] != '"')
+            return false;
+        const std::size_t key_end = skip_string(s, i);
+        if (key_end == std::string_view::npos)
+            return false;
+        const std::string_view key = s.substr(i + 1, key_end - i - 2);
+        if (key.find('\\') != std::string_view::npos)
+            return false;  // an escaped key may spell a control field
+        i = skip_ws(s, key_end);
+        if (i >= s.size() || s[i] != ':')
+            return false;
+        i = skip_ws(s, i + 1);
+        const std::size_t value_end = skip_value(s, i);
+        if (value_end == std::string_view::npos || value_end == i)
+            return false;
+        out.push_back({key, s.substr(i, value_end - i)});
+        i = skip_ws(s, value_end);
+        if (i < s.size() && s[i] == '}')
+            return skip_ws(s, i + 1) == s.size();
+        if (i >= s.size() || s[i] != ',')
+            return false;
+        i = skip_ws(s, i + 1);
+    }
+}
+
+// The emulation without a parse, for the common case (every connector document carries
+// `_extract_binary_content`, `_reduce_whitespace` and `_run_ml_inference`; content is
+// extracted only when `_attachment` is there too): the control fields are dropped and `body`
+// is rewritten when whitespace is to be reduced; every other member keeps its bytes. Nullopt
+// when the document needs the parsed path (an attachment to extract, a duplicate or escaped
+// key).
+std::optional<std::string> strip_control_fields(std::string_view source) {
+    thread_local std::vector<raw_member> members;
+    members.clear();
+    if (!top_level_members(source, members))
+        return std::nullopt;
+    bool extract = false;
+    bool attachment = false;
+    bool reduce = false;
+    for (const auto& m : members) {
+        if (m.key == "_extract_binary_content")
+            extract = m.value == "true";
+        else if (m.key == "_attachment")
+            attachment = !m.value.empty() && m.value.front() == '"';
+        else if (m.key == "_reduce_whitespace")
+            reduce = m.value == "true";
+    }
+    if (extract && attachment)
+        return std::nullopt;
+    // A key written twice: the parsed path keeps the last one.
+    thread_local std::vector<std::string_view> keys;
+    keys.clear();
+    for (const auto& m : members)
+        keys.push_back(m.key);
+    std::sort(keys.begin(), keys.end());
+    if (std::adjacent_find(keys.begin(), keys.end()) != keys.end())
+        return std::nullopt;
+
+    std::string out;
+    out.reserve(source.size());
+    out.push_back('{');
+    for (const auto& m : members) {
+        if (is_control_field(m.key))
+            continue;
+        if (out.size() > 1)
+            out.push_back(',');
+        out.push_back('"');
+        out.append(m.key);
+        out.append("\":");
+        if (reduce && m.key == "body" && m.value.front() == '"') {
+            const std::string_view raw = m.value.substr(1, m.value.size() - 2);
+            if (raw.find('\\') == std::string_view::npos) {
+                // No escapes: the reduced text needs none either.
+                out.push_back('"');
+                out.append(reduce_whitespace(raw));
+                out.push_back('"');
+            } else {
+                json::value v = json::parse(m.value);
+                out.append(json::serialize(
+                    json::string(reduce_whitespace(std::string_view(v.as_string())))));
+            }
+            continue;
+        }
+        out.append(m.value);
+    }
+    out.push_back('}');
+    return out;
+}
+
 }  // namespace
 
 std::string apply_ingest_emulation(std::string source, std::string_view pipeline) {
     if (!mentions_control_field(source))
         return source;
+    if (auto stripped = strip_control_fields(source))
+        return std::move(*stripped);
     json::value v = json::parse(source);
     if (!v.is_object())
         return source;

@@ -143,7 +143,23 @@ http::handler service::async_handler() {
             t.expires_after(opts_.latency);
             co_await t.async_wait(boost::asio::use_awaitable);
         }
-        co_return handle(req);
+        if (!wal_)
+            co_return handle(req);
+        // The request's log records are written here, then fdatasync'ed on the log's thread
+        // while this one serves the next requests; the answer waits for the fdatasync.
+        wal_->defer_sync(true);
+        server_response res = handle(req);
+        wal_->defer_sync(false);
+        if (std::exception_ptr failed = co_await wal_->commit()) {
+            try {
+                std::rethrow_exception(failed);
+            } catch (const std::exception& e) {
+                res = error_response(es_error(500, "exception", e.what()));
+                res.fields.push_back({"X-Elastic-Product", "Elasticsearch"});
+                res.fields.push_back({"Content-Type", "application/json"});
+            }
+        }
+        co_return res;
     };
 }
 
@@ -344,7 +360,7 @@ server_response service::dispatch(server_request& req) {
             throw es_error(404, "resource_not_found_exception",
                            "Document not found [" + idx->name + "]/[" + s[2] + "].");
         }
-        return json_response(200, d->source);
+        return json_response(200, std::string(d->source));
     }
     if (api == "_create" && s.size() == 3) {
         return write ? (checked(rest_api::doc_create), doc_api(req, first, &s[2], true))

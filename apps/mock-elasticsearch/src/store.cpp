@@ -1,7 +1,9 @@
 #include "store.hpp"
 
 #include <algorithm>
+#include <new>
 #include <random>
+#include <sys/mman.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -12,6 +14,28 @@
 namespace casio::mock_es {
 
 namespace json = boost::json;
+
+namespace {
+constexpr std::size_t huge_table = std::size_t{4} << 20;
+}
+
+void* table_allocate(std::size_t bytes) {
+    if (bytes < huge_table)
+        return ::operator new(bytes);
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        throw std::bad_alloc();
+    ::madvise(p, bytes, MADV_HUGEPAGE);
+    return p;
+}
+
+void table_deallocate(void* p, std::size_t bytes) noexcept {
+    if (bytes < huge_table) {
+        ::operator delete(p);
+        return;
+    }
+    ::munmap(p, bytes);
+}
 
 const json::object& doc_data::object() const {
     if (!parsed_) {
@@ -347,12 +371,13 @@ write_outcome store::store_doc(index_data& idx, std::string_view id, std::string
                                const doc_ptr& existing, doc_map::iterator slot) {
     auto d = std::make_shared<doc_data>();
     d->id = std::string(id);
-    d->source = std::move(source);
+    d->owned = std::move(source);
+    d->source = d->owned;
     d->seq_no = idx.next_seq_no++;
     d->version = existing ? existing->version + 1 : 1;
     d->order = idx.next_order++;
     if (wal_)
-        wal_->log_put(idx.name, id, d->source, d->seq_no, d->version);
+        wal_->log_put(idx.name, id, d->source, d->seq_no, d->version, d);
     write_outcome out;
     out.result = existing ? write_result::updated : write_result::created;
     out.seq_no = d->seq_no;
@@ -407,7 +432,7 @@ write_outcome store::remove(index_data& idx, std::string_view id, const occ& con
     }
     out.result = write_result::deleted;
     out.version = cur->version + 1;
-    idx.docs.erase(std::string(id));
+    idx.docs.erase(idx.docs.find(id));
     if (wal_)
         wal_->log_delete(idx.name, id, out.seq_no);
     return out;
@@ -493,8 +518,8 @@ void store::replay_delete_index(std::string_view name) {
     indices_.erase(std::string(name));
 }
 
-void store::replay_put(std::string_view index, std::string_view id, std::string source,
-                       std::int64_t seq_no, std::int64_t version) {
+void store::replay_put(std::string_view index, std::string_view id, std::string_view source,
+                       bool in_log, std::int64_t seq_no, std::int64_t version) {
     auto it = indices_.find(std::string(index));
     if (it == indices_.end()) {
         it = indices_.emplace(std::string(index), index_data{}).first;
@@ -504,7 +529,12 @@ void store::replay_put(std::string_view index, std::string_view id, std::string 
     auto& idx = it->second;
     auto d = std::make_shared<doc_data>();
     d->id = std::string(id);
-    d->source = std::move(source);
+    if (in_log) {
+        d->source = source;
+    } else {
+        d->owned = std::string(source);
+        d->source = d->owned;
+    }
     d->seq_no = seq_no;
     d->version = version;
     d->order = idx.next_order++;

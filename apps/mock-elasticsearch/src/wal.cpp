@@ -6,12 +6,18 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 #include <zlib.h>
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -23,6 +29,10 @@ namespace json = boost::json;
 
 namespace {
 
+// The address range reserved for the log's mapping: the file grows into it. Sources past it
+// (a log over 1 TiB) stay in memory.
+constexpr std::size_t map_reserve = std::size_t{1} << 40;
+
 enum class op : std::uint8_t {
     create_index = 1,
     delete_index = 2,
@@ -32,14 +42,19 @@ enum class op : std::uint8_t {
     pipeline_delete = 6,
 };
 
+// Little-endian, whatever the host; one append per field (this is the hot path of ingestion).
 void put_u32(std::string& out, std::uint32_t v) {
+    char b[4];
     for (int i = 0; i < 4; ++i)
-        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+        b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    out.append(b, 4);
 }
 void put_i64(std::string& out, std::int64_t v) {
     auto u = static_cast<std::uint64_t>(v);
+    char b[8];
     for (int i = 0; i < 8; ++i)
-        out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+        b[i] = static_cast<char>((u >> (8 * i)) & 0xff);
+    out.append(b, 8);
 }
 void put_str(std::string& out, std::string_view s) {
     put_u32(out, static_cast<std::uint32_t>(s.size()));
@@ -102,7 +117,29 @@ void write_all(int fd, std::string_view data, const std::string& path) {
     }
 }
 
-void apply(store& s, std::string_view payload) {
+// Fills in the checksums of whole records (left blank by end_record: they are computed by the
+// thread that writes) and writes them.
+void write_records(int fd, std::string& records, const std::string& path) {
+    for (std::size_t pos = 0; pos + 8 <= records.size();) {
+        const std::uint32_t len = get_u32(records.data() + pos);
+        const std::uint32_t sum = crc(std::string_view(records).substr(pos + 8, len));
+        for (int i = 0; i < 4; ++i)
+            records[pos + 4 + i] = static_cast<char>((sum >> (8 * i)) & 0xff);
+        pos += 8 + std::size_t{len};
+    }
+    write_all(fd, records, path);
+}
+
+// After an fdatasync the log's pages are clean and only a restart reads them again: they are
+// dropped from the page cache, so that a load test's log does not fill the machine's memory
+// (the kernel reuses those pages for the next writes instead of taking fresh ones).
+void durable(int fd, const std::string& path) {
+    if (::fdatasync(fd) != 0)
+        throw std::runtime_error("fdatasync " + path + ": " + std::strerror(errno));
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+}
+
+void apply(store& s, std::string_view payload, bool in_log) {
     reader r{payload};
     switch (static_cast<op>(r.u8())) {
         case op::create_index: {
@@ -124,7 +161,7 @@ void apply(store& s, std::string_view payload) {
             auto source = r.str();
             auto seq = r.i64();
             auto version = r.i64();
-            s.replay_put(index, id, std::string(source), seq, version);
+            s.replay_put(index, id, source, in_log, seq, version);
             break;
         }
         case op::remove: {
@@ -147,22 +184,35 @@ void apply(store& s, std::string_view payload) {
     }
 }
 
-std::string read_file(int fd, const std::string& path) {
-    std::string data;
-    char buf[1 << 16];
-    while (true) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            throw std::runtime_error("read " + path + ": " + std::strerror(errno));
-        }
-        if (n == 0)
-            break;
-        data.append(buf, static_cast<std::size_t>(n));
+// The log's bytes, mapped rather than read: replaying a log of millions of documents then
+// needs no second copy of it in memory (the pages are the file's, and reclaimable).
+class mapped_file {
+  public:
+    mapped_file(int fd, const std::string& path) {
+        struct stat st {};
+        if (::fstat(fd, &st) != 0)
+            throw std::runtime_error("stat " + path + ": " + std::strerror(errno));
+        size_ = static_cast<std::size_t>(st.st_size);
+        if (size_ == 0)
+            return;
+        void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED)
+            throw std::runtime_error("mmap " + path + ": " + std::strerror(errno));
+        ::madvise(p, size_, MADV_SEQUENTIAL);
+        data_ = static_cast<const char*>(p);
     }
-    return data;
-}
+    ~mapped_file() {
+        if (data_ != nullptr)
+            ::munmap(const_cast<char*>(data_), size_);
+    }
+    mapped_file(const mapped_file&) = delete;
+    mapped_file& operator=(const mapped_file&) = delete;
+    std::string_view view() const noexcept { return {data_, data_ ? size_ : 0}; }
+
+  private:
+    const char* data_ = nullptr;
+    std::size_t size_ = 0;
+};
 
 // A record that can be trusted: its header and payload fit in `data`, the payload starts with a
 // known record type and its checksum matches. Sets `len` to the payload length.
@@ -204,7 +254,7 @@ struct replay_result {
 // Replays every intact record into `s`. Damage followed by intact records throws, naming the
 // offset, unless `salvage`: then the damaged bytes are skipped with a warning.
 replay_result replay(std::string_view data, store& s, const std::string& path, bool salvage,
-                     const wal::warn_fn& warn) {
+                     const wal::warn_fn& warn, bool in_log) {
     replay_result r;
     std::size_t pos = 0;
     while (pos < data.size()) {
@@ -212,7 +262,7 @@ replay_result replay(std::string_view data, store& s, const std::string& path, b
         std::string problem;
         if (intact_at(data, pos, len)) {
             try {
-                apply(s, data.substr(pos + 8, len));
+                apply(s, data.substr(pos + 8, len), in_log);
                 ++r.replayed;
                 pos += 8 + std::size_t{len};
                 continue;
@@ -287,8 +337,21 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
         throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
     std::unique_ptr<wal> w(new wal(fd, path));
 
-    const std::string data = read_file(fd, path);
-    const replay_result r = replay(data, s, path, salvage, warn);
+    // Replayed from the log's own mapping when there is one: documents keep pointing into it.
+    w->map_log();
+    std::optional<mapped_file> copy;
+    std::string_view data;
+    if (w->map_ != nullptr) {
+        struct stat st {};
+        if (::fstat(fd, &st) != 0)
+            throw std::runtime_error("stat " + path + ": " + std::strerror(errno));
+        data = std::string_view(w->map_, static_cast<std::size_t>(st.st_size));
+    } else {
+        copy.emplace(fd, path);
+        data = copy->view();
+    }
+    const replay_result r = replay(data, s, path, salvage, warn, w->map_ != nullptr);
+    w->written_ = r.intact_end;
     w->replayed_ = r.replayed;
     if (r.damaged_bytes > 0) {
         // The damaged log stays as it is, under another name; a new one is written from what
@@ -304,8 +367,8 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
              " intact records; the damaged file is kept as " + aside);
         compact = true;
     } else if (r.intact_end < data.size()) {
-        const std::string aside = keep_aside(std::string_view(data).substr(r.intact_end),
-                                             path + ".torn-" + std::to_string(r.intact_end));
+        const std::string aside =
+            keep_aside(data.substr(r.intact_end), path + ".torn-" + std::to_string(r.intact_end));
         warn("write-ahead log " + path + ": ignoring a torn or corrupt tail of " +
              std::to_string(data.size() - r.intact_end) + " bytes at offset " +
              std::to_string(r.intact_end) + " (kept in " + aside + ")");
@@ -345,7 +408,7 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
             for (const auto& [id, d] : docs) {
                 t->log_put(name, *id, d->source, d->seq_no, d->version);
                 if (t->pending_.size() > (8u << 20)) {
-                    write_all(tfd, t->pending_, tmp_path);
+                    write_records(tfd, t->pending_, tmp_path);
                     t->pending_.clear();
                 }
             }
@@ -360,6 +423,15 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
         t->fd_ = -1;
         ::close(w->fd_);
         w->fd_ = tfd;
+        // The replaced file's mapping stays: the replayed documents point into it.
+        if (w->map_ != nullptr)
+            w->old_maps_.push_back(w->map_);
+        w->map_ = nullptr;
+        w->map_log();
+        struct stat st {};
+        if (::fstat(tfd, &st) != 0)
+            throw std::runtime_error("stat " + path + ": " + std::strerror(errno));
+        w->written_ = static_cast<std::uint64_t>(st.st_size);
     }
     if (::lseek(w->fd_, 0, SEEK_END) < 0) {
         throw std::runtime_error("seek " + path + ": " + std::strerror(errno));
@@ -369,13 +441,32 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
 }
 
 wal::~wal() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (writer_.joinable())
+        writer_.join();  // after the queued batches are written
     if (fd_ >= 0) {
+        deferred_ = false;
         try {
             sync();
         } catch (...) {
         }
         ::close(fd_);
     }
+    // Documents still pointing into the mappings die with the store, which is destroyed
+    // after the log only when the service is; see service.hpp.
+    for (const char* m : old_maps_)
+        ::munmap(const_cast<char*>(m), map_reserve);
+    if (map_ != nullptr)
+        ::munmap(const_cast<char*>(map_), map_reserve);
+}
+
+void wal::map_log() {
+    void* p = ::mmap(nullptr, map_reserve, PROT_READ, MAP_SHARED | MAP_NORESERVE, fd_, 0);
+    map_ = p == MAP_FAILED ? nullptr : static_cast<const char*>(p);
 }
 
 std::size_t wal::begin_record(std::uint8_t type) {
@@ -386,13 +477,10 @@ std::size_t wal::begin_record(std::uint8_t type) {
 }
 
 void wal::end_record(std::size_t start) {
-    std::string_view payload(pending_.data() + start + 8, pending_.size() - start - 8);
-    std::uint32_t len = static_cast<std::uint32_t>(payload.size());
-    std::uint32_t sum = crc(payload);
-    for (int i = 0; i < 4; ++i) {
+    // The checksum is left to write_records, on the thread that writes.
+    std::uint32_t len = static_cast<std::uint32_t>(pending_.size() - start - 8);
+    for (int i = 0; i < 4; ++i)
         pending_[start + i] = static_cast<char>((len >> (8 * i)) & 0xff);
-        pending_[start + 4 + i] = static_cast<char>((sum >> (8 * i)) & 0xff);
-    }
 }
 
 void wal::log_create_index(std::string_view name, std::string_view body_json, std::string_view uuid,
@@ -412,11 +500,14 @@ void wal::log_delete_index(std::string_view name) {
 }
 
 void wal::log_put(std::string_view index, std::string_view id, std::string_view source,
-                  std::int64_t seq_no, std::int64_t version) {
+                  std::int64_t seq_no, std::int64_t version, const std::shared_ptr<doc_data>& doc) {
     // Built in place: this is the hot path of bulk ingestion.
     auto start = begin_record(static_cast<std::uint8_t>(op::put));
     put_str(pending_, index);
     put_str(pending_, id);
+    const std::uint64_t at = written_ + pending_.size() + 4;
+    if (doc && map_ != nullptr && at + source.size() <= map_reserve)
+        to_map_.emplace_back(doc, at);
     put_str(pending_, source);
     put_i64(pending_, seq_no);
     put_i64(pending_, version);
@@ -444,13 +535,89 @@ void wal::log_pipeline_delete(std::string_view id) {
     end_record(start);
 }
 
-void wal::sync() {
+void wal::write_pending() {
     if (pending_.empty())
         return;
-    write_all(fd_, pending_, path_);
+    try {
+        write_records(fd_, pending_, path_);
+    } catch (...) {
+        // What reached the file is a torn record: the next records go after it, at the
+        // offsets the file really has, and the documents keep their own sources.
+        const off_t end = ::lseek(fd_, 0, SEEK_END);
+        written_ = end < 0 ? written_ : static_cast<std::uint64_t>(end);
+        pending_.clear();
+        to_map_.clear();
+        throw;
+    }
+    written_ += pending_.size();
     pending_.clear();
-    if (::fdatasync(fd_) != 0)
-        throw std::runtime_error("fdatasync " + path_ + ": " + std::strerror(errno));
+    // The documents of this request now read their sources from the mapping (the same bytes,
+    // in the page cache or the file).
+    for (auto& [doc, at] : to_map_) {
+        doc->source = std::string_view(map_ + at, doc->source.size());
+        std::string().swap(doc->owned);
+    }
+    to_map_.clear();
+}
+
+void wal::sync() {
+    if (pending_.empty() || deferred_)
+        return;
+    write_pending();
+    durable(fd_, path_);
+}
+
+void wal::enqueue(std::function<void(std::exception_ptr)> done) {
+    std::lock_guard lock(mutex_);
+    if (!writer_.joinable())
+        writer_ = std::thread([this] { writer_loop(); });
+    queue_.push_back(std::move(done));
+    wake_.notify_one();
+}
+
+void wal::writer_loop() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty())
+            return;  // stopping, and every waiter is answered
+        std::deque<std::function<void(std::exception_ptr)>> waiters;
+        waiters.swap(queue_);
+        lock.unlock();
+        // One fdatasync for every commit queued meanwhile (a group commit): their records
+        // were written before they were queued.
+        std::exception_ptr failure;
+        try {
+            durable(fd_, path_);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        for (auto& done : waiters)
+            done(failure);
+        lock.lock();
+    }
+}
+
+boost::asio::awaitable<std::exception_ptr> wal::commit() {
+    namespace asio = boost::asio;
+    if (pending_.empty())
+        co_return nullptr;
+    auto executor = co_await asio::this_coro::executor;
+    try {
+        write_pending();
+        co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+            [this, executor](auto handler) {
+                using handler_type = decltype(handler);
+                auto h = std::make_shared<handler_type>(std::move(handler));
+                enqueue([h, executor](std::exception_ptr e) {
+                    asio::post(executor, [h, e]() mutable { std::move (*h)(e); });
+                });
+            },
+            asio::use_awaitable);
+    } catch (...) {
+        co_return std::current_exception();
+    }
+    co_return nullptr;
 }
 
 }  // namespace casio::mock_es

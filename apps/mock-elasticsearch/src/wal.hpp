@@ -1,23 +1,43 @@
 #pragma once
 // Append-only write-ahead log of mock-elasticsearch (--data-dir). One record per mutation:
 //   u32 payload length | u32 crc32(payload) | payload
-// Records are buffered during a request and written + fdatasync'ed by sync(), which the
-// dispatcher calls before a response is sent: an acknowledged write survives kill -9.
+// Records are buffered during a request and written + fdatasync'ed before its response is sent:
+// an acknowledged write survives kill -9 (and a power loss). sync() does both in the caller;
+// commit() writes, then leaves the fdatasync to the log's own thread and resumes the coroutine
+// once it is done, so that the server's thread goes on with the next request meanwhile (and
+// requests answered together share one fdatasync).
+//
+// The log is mapped read-only (a reserved range the file grows into): once a request's
+// records are written, the documents it stored point at their sources in the mapping and free
+// their own copies, and a replay copies no source. Pages of the log are dropped from the page
+// cache after each fdatasync; a source read later comes back from the file. So the log must
+// outlive every read of the store's documents, and a store whose open failed is not used
+// again (main exits). Without the mapping (mmap refused, e.g. under valgrind) sources stay
+// in memory as without a log.
 // At open, the log is replayed into the store. A torn tail (a crash mid-write: no intact record
 // after it) is cut off with a warning, its bytes kept in wal.log.torn-<offset>. Damage with
 // intact records after it stops the open with an error naming the offset, nothing changed;
 // with `salvage`, every intact record is kept, the damaged file is renamed
 // wal.log.damaged-<unix time> and a new log is written from the replayed state.
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
 
 namespace casio::mock_es {
 
 class store;
+struct doc_data;
 
 class wal {
   public:
@@ -36,15 +56,23 @@ class wal {
     void log_create_index(std::string_view name, std::string_view body_json, std::string_view uuid,
                           std::int64_t creation_ms);
     void log_delete_index(std::string_view name);
+    // `doc`, when given, is the stored version whose source moves to the mapping once written.
     void log_put(std::string_view index, std::string_view id, std::string_view source,
-                 std::int64_t seq_no, std::int64_t version);
+                 std::int64_t seq_no, std::int64_t version,
+                 const std::shared_ptr<doc_data>& doc = nullptr);
     void log_delete(std::string_view index, std::string_view id, std::int64_t seq_no);
     void log_pipeline_put(std::string_view id, std::string_view body_json);
     void log_pipeline_delete(std::string_view id);
 
     // Writes buffered records and fdatasyncs; no-op when nothing is pending. Throws on I/O
-    // failure (the request then fails: nothing unlogged is acknowledged).
+    // failure (the request then fails: nothing unlogged is acknowledged). While deferred,
+    // a no-op: the records wait for commit().
     void sync();
+    void defer_sync(bool on) noexcept { deferred_ = on; }
+
+    // What sync() does, the fdatasync on the log's thread while the caller's executor runs
+    // other work. The failure, if any, is returned instead of thrown.
+    boost::asio::awaitable<std::exception_ptr> commit();
 
     std::size_t records_replayed() const noexcept { return replayed_; }
 
@@ -52,11 +80,31 @@ class wal {
     wal(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
     std::size_t begin_record(std::uint8_t type);
     void end_record(std::size_t start);
+    void map_log();
+    void write_pending();
+    void enqueue(std::function<void(std::exception_ptr)> done);
+    void writer_loop();
 
     int fd_ = -1;
     std::string path_;
     std::string pending_;
+    std::uint64_t written_ = 0;  // bytes of the file (pending_ goes after them)
     std::size_t replayed_ = 0;
+    bool deferred_ = false;
+
+    // The read-only mapping of the log (null when it could not be made: sources then stay in
+    // memory), and those of the files compaction replaced, which older documents point into.
+    const char* map_ = nullptr;
+    std::vector<const char*> old_maps_;
+    // Documents whose sources are in pending_, with their offsets in the file.
+    std::vector<std::pair<std::shared_ptr<doc_data>, std::uint64_t>> to_map_;
+
+    // The log's thread (started by the first commit): fdatasyncs for the queued waiters.
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<std::function<void(std::exception_ptr)>> queue_;
+    bool stopping_ = false;
+    std::thread writer_;
 };
 
 }  // namespace casio::mock_es

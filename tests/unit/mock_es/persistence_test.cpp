@@ -7,6 +7,10 @@
 #include <iterator>
 #include <random>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include "support.hpp"
 
 using namespace casio::mock_es;
@@ -185,4 +189,103 @@ TEST_CASE(
     REQUIRE(warnings.size() == 2);
     CHECK(warnings[1].find("wal.log.damaged-") != std::string::npos);
     CHECK(call(svc, "PUT", "/i/_doc/3", "{}").status == 201);
+}
+
+TEST_CASE("sources read back after a restart are the bytes indexed", "[mock_es][persistence]") {
+    temp_dir dir;
+    auto warn = [](const std::string&) {};
+    const std::vector<std::string> sources = {
+        R"({"a":1})",
+        R"({ "spaced" : [1, 2.50, 3e2] , "u":"\u00e9\ud83d\ude00", "e":"\"q\"\n" })",
+        R"({"big":")" + std::string(200'000, 'x') + R"("})",
+        R"({"n":{"o":{"p":[{},[],null,true,false]}}})",
+    };
+    std::string served_after_pipeline;
+    {
+        service svc;
+        svc.open_data_dir(dir.path.string(), warn);
+        std::string bulk;
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            bulk += R"({"index":{"_index":"c","_id":")" + std::to_string(i) + "\"}}\n";
+            bulk += sources[i] + "\n";
+        }
+        REQUIRE(call(svc, "PUT", "/_bulk", bulk, {{"Content-Type", "application/x-ndjson"}})
+                    .body.find(R"("errors":false)") != std::string::npos);
+        call(svc, "PUT", "/c/_doc/p?pipeline=search-default-ingestion",
+             R"({"id":"p", "body":"  a  b ","_reduce_whitespace":true})");
+        served_after_pipeline = call(svc, "GET", "/c/_source/p").body;
+        // Read back from the log's mapping once logged, by a get and by a search.
+        for (std::size_t i = 0; i < sources.size(); ++i)
+            CHECK(call(svc, "GET", "/c/_source/" + std::to_string(i)).body == sources[i]);
+        auto hits = call(svc, "GET", "/c/_search?size=10&sort=_doc");
+        REQUIRE(hits.at({"hits", "hits"}).as_array().size() == sources.size() + 1);
+        CHECK(hits.at({"hits", "hits", "0", "_source"}) == boost::json::parse(sources[0]));
+        // A document written and updated by one bulk: the update reads the source before the
+        // log is written.
+        auto r =
+            call(svc, "PUT", "/_bulk",
+                 ndjson({R"({"index":{"_index":"c","_id":"u"}})", R"({"a":1,"b":{"c":2}})",
+                         R"({"update":{"_index":"c","_id":"u"}})", R"({"doc":{"b":{"d":3}}})"}),
+                 {{"Content-Type", "application/x-ndjson"}});
+        REQUIRE(r.body.find(R"("errors":false)") != std::string::npos);
+        CHECK(call(svc, "GET", "/c/_source/u").json ==
+              boost::json::parse(R"({"a":1,"b":{"c":2,"d":3}})"));
+    }
+    for (int reopen = 0; reopen < 2; ++reopen) {
+        service svc;
+        svc.open_data_dir(dir.path.string(), warn, reopen == 1);  // then compacted
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            auto r = call(svc, "GET", "/c/_source/" + std::to_string(i));
+            REQUIRE(r.status == 200);
+            CHECK(r.body == sources[i]);
+        }
+        CHECK(call(svc, "GET", "/c/_source/p").body == served_after_pipeline);
+        CHECK(call(svc, "GET", "/c/_source/u").json ==
+              boost::json::parse(R"({"a":1,"b":{"c":2,"d":3}})"));
+        CHECK(call(svc, "GET", "/c/_source/p").json ==
+              boost::json::parse(R"({"id":"p","body":"a b"})"));
+    }
+}
+
+TEST_CASE("answers served while the log is written wait for their own records, kept in order",
+          "[mock_es][persistence]") {
+    namespace asio = boost::asio;
+    temp_dir dir;
+    auto warn = [](const std::string&) {};
+    const auto log = dir.path / "wal.log";
+    auto log_holds = [&](const std::string& text) {
+        std::ifstream in(log, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        return bytes.find(text) != std::string::npos;
+    };
+    constexpr int writes = 20;
+    {
+        service svc;
+        svc.open_data_dir(dir.path.string(), warn);
+        auto handler = svc.async_handler();
+        asio::io_context ioc;
+        int answered = 0;
+        int on_disk_when_answered = 0;
+        for (int i = 0; i < writes; ++i) {
+            asio::co_spawn(
+                ioc,
+                [&, i]() -> asio::awaitable<void> {
+                    const std::string source = R"({"v":)" + std::to_string(i) + "}";
+                    auto req = casio::http::server_request::make(
+                        "PUT", "/i/_doc/same", source, {{"Content-Type", "application/json"}});
+                    auto res = co_await handler(req);
+                    answered += res.status == (i == 0 ? 201 : 200);
+                    on_disk_when_answered += log_holds(source);
+                },
+                asio::detached);
+        }
+        ioc.run();
+        CHECK(answered == writes);
+        CHECK(on_disk_when_answered == writes);
+    }
+    service svc;
+    svc.open_data_dir(dir.path.string(), warn);
+    auto r = call(svc, "GET", "/i/_doc/same");
+    CHECK(r.at({"_source", "v"}).as_int64() == writes - 1);
+    CHECK(r.at({"_version"}).as_int64() == writes);
 }
