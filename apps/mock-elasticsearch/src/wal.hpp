@@ -20,6 +20,7 @@
 // with `salvage`, every intact record is kept, the damaged file is renamed
 // wal.log.damaged-<unix time> and a new log is written from the replayed state.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -105,6 +106,7 @@ class wal {
     std::deque<std::function<void(std::exception_ptr)>> queue_;
     bool stopping_ = false;
     std::thread writer_;
+    std::atomic<std::uint64_t> dropped_to_{0};  // the log's bytes dropped from the page cache
 };
 
 }  // namespace casio::mock_es
