@@ -23,6 +23,7 @@ constexpr std::string_view usage_text =
     "         [--api-key KEY]... [--user NAME:PASSWORD]... [--license-type TYPE]\n"
     "         [--version X.Y.Z] [--bulk-429-every N] [--unavailable-from-ms A]\n"
     "         [--unavailable-for-ms B] [--latency-ms N] [--max-body-mb N]\n"
+    "         [--log-requests errors|all]\n"
     "Admin: POST /_mock/unavailable?for_ms=N (503 window from now), POST /_mock/available.\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     std::string data_dir;
     bool compact = false;
     bool salvage = false;
+    auto log_requests = casio::mock_es::request_log::off;
 
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
@@ -107,6 +109,13 @@ int main(int argc, char** argv) {
             opts.unavailable_for = std::chrono::milliseconds(number(flag, value));
         } else if (flag == "--latency-ms") {
             opts.latency = std::chrono::milliseconds(number(flag, value));
+        } else if (flag == "--log-requests") {
+            if (value == "errors")
+                log_requests = casio::mock_es::request_log::errors;
+            else if (value == "all")
+                log_requests = casio::mock_es::request_log::all;
+            else
+                usage_error("--log-requests takes errors or all, not '" + std::string(value) + "'");
         } else if (flag == "--max-body-mb") {
             sopts.max_body_size = number(flag, value) * 1024 * 1024;
         } else {
@@ -128,6 +137,9 @@ int main(int argc, char** argv) {
                 data_dir, [](const std::string& w) { std::cerr << "warning: " << w << "\n"; },
                 compact, salvage);
         }
+        svc.set_request_log(log_requests, [](const std::string& line) {
+            std::fprintf(stderr, "%s\n", line.c_str());
+        });
         casio::http::server srv(ioc.get_executor(), svc.async_handler(), sopts);
         auto bound = srv.listen(host, static_cast<std::uint16_t>(port));
         srv.start();

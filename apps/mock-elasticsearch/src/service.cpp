@@ -4,10 +4,12 @@
 #include "service.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <casio/core/base64.hpp>
@@ -138,29 +140,67 @@ void service::open_data_dir(const std::string& dir, const wal::warn_fn& warn, bo
 
 http::handler service::async_handler() {
     return [this](server_request& req) -> boost::asio::awaitable<server_response> {
-        if (opts_.latency.count() > 0) {
-            boost::asio::steady_timer t(co_await boost::asio::this_coro::executor);
-            t.expires_after(opts_.latency);
-            co_await t.async_wait(boost::asio::use_awaitable);
-        }
-        if (!wal_)
-            co_return handle(req);
-        // The request's log records are written here, then fdatasync'ed on the log's thread
-        // while this one serves the next requests; the answer waits for the fdatasync.
-        wal_->defer_sync(true);
-        server_response res = handle(req);
-        wal_->defer_sync(false);
-        if (std::exception_ptr failed = co_await wal_->commit()) {
-            try {
-                std::rethrow_exception(failed);
-            } catch (const std::exception& e) {
-                res = error_response(es_error(500, "exception", e.what()));
-                res.fields.push_back({"X-Elastic-Product", "Elasticsearch"});
-                res.fields.push_back({"Content-Type", "application/json"});
-            }
-        }
+        const auto start = std::chrono::steady_clock::now();
+        server_response res = co_await answer(req);
+        if (log_which_ != request_log::off && log_sink_)
+            log_request(req, res, start);
         co_return res;
     };
+}
+
+boost::asio::awaitable<server_response> service::answer(server_request& req) {
+    if (opts_.latency.count() > 0) {
+        boost::asio::steady_timer t(co_await boost::asio::this_coro::executor);
+        t.expires_after(opts_.latency);
+        co_await t.async_wait(boost::asio::use_awaitable);
+    }
+    if (!wal_)
+        co_return handle(req);
+    // The request's log records are written here, then fdatasync'ed on the log's thread
+    // while this one serves the next requests; the answer waits for the fdatasync.
+    wal_->defer_sync(true);
+    server_response res = handle(req);
+    wal_->defer_sync(false);
+    if (std::exception_ptr failed = co_await wal_->commit()) {
+        try {
+            std::rethrow_exception(failed);
+        } catch (const std::exception& e) {
+            res = error_response(es_error(500, "exception", e.what()));
+            res.fields.push_back({"X-Elastic-Product", "Elasticsearch"});
+            res.fields.push_back({"Content-Type", "application/json"});
+        }
+    }
+    co_return res;
+}
+
+void service::log_request(const server_request& req, const server_response& res,
+                          std::chrono::steady_clock::time_point start) const {
+    if (log_which_ == request_log::errors && res.status < 400)
+        return;
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+    char ms[32];
+    std::snprintf(ms, sizeof ms, " %.1f ms", static_cast<double>(us) / 1000.0);
+    std::string line = std::to_string(res.status) + " " + req.method + " " + req.target + ms;
+    if (res.status >= 400 && !res.body.empty()) {
+        boost::system::error_code ec;
+        const json::value body = json::parse(res.body, ec);
+        const json::object* err = nullptr;
+        if (!ec && body.is_object()) {
+            if (const auto* e = body.as_object().if_contains("error"); e && e->is_object())
+                err = &e->as_object();
+        }
+        if (err) {
+            const auto* type = err->if_contains("type");
+            const auto* reason = err->if_contains("reason");
+            line += ": ";
+            line += type && type->is_string() ? std::string(type->as_string()) : "error";
+            if (reason && reason->is_string())
+                line += ": " + std::string(reason->as_string());
+        }
+    }
+    log_sink_(line);
 }
 
 std::optional<server_response> service::check_auth(const server_request& req) const {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
 #include <casio/http/server.hpp>
@@ -37,6 +38,10 @@ struct service_options {
     std::chrono::milliseconds unavailable_for{0};
     std::chrono::milliseconds latency{0};  // added to every request
 };
+
+// Which answers the request log gets (--log-requests): none, those of status 400 and above
+// (each with its error type and reason), or every one.
+enum class request_log { off, errors, all };
 
 struct search_hit {
     std::uint32_t index_no = 0;  // into the context's index name list
@@ -79,6 +84,14 @@ class service {
 
     std::size_t open_scrolls() const noexcept { return scrolls_.size(); }
 
+    // Lines of the request log, one per answer async_handler() gives: "<status> <method>
+    // <target> <ms> ms", then ": <error type>: <reason>" for an error. Bodies and headers are
+    // never logged (they carry documents, secrets and credentials).
+    void set_request_log(request_log which, std::function<void(const std::string&)> sink) {
+        log_which_ = which;
+        log_sink_ = std::move(sink);
+    }
+
     // Fault injection for in-process tests (the binary never sets it): a bulk item for which
     // this returns an error is answered with it and not applied, like a mapping failure.
     using bulk_item_fault =
@@ -86,6 +99,8 @@ class service {
     void set_bulk_item_fault(bulk_item_fault f) { bulk_item_fault_ = std::move(f); }
 
   private:
+    // handle() with the configured latency, and with --data-dir the wait for the log.
+    boost::asio::awaitable<http::server_response> answer(http::server_request& req);
     http::server_response dispatch(http::server_request& req);
     http::server_response route_connector(http::server_request& req);
 
@@ -139,6 +154,10 @@ class service {
     std::map<std::string, scroll_context, std::less<>> scrolls_;
     std::uint64_t bulk_items_seen_ = 0;
     bulk_item_fault bulk_item_fault_;
+    request_log log_which_ = request_log::off;
+    std::function<void(const std::string&)> log_sink_;
+    void log_request(const http::server_request& req, const http::server_response& res,
+                     std::chrono::steady_clock::time_point start) const;
     std::chrono::steady_clock::time_point started_;
     std::chrono::steady_clock::time_point unavailable_until_{};
     std::chrono::steady_clock::time_point unavailable_since_{};

@@ -6,6 +6,10 @@
 #include <filesystem>
 #include <random>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include <casio/core/base64.hpp>
 
 #include "support.hpp"
@@ -771,4 +775,59 @@ TEST_CASE("cluster state, nodes info and x-pack calls answer in ES's shape", "[m
     REQUIRE(usage.status == 200);
     CHECK(usage.at({"security", "available"}).as_bool());
     CHECK(call(svc, "POST", "/_cluster/state").status == 400);
+}
+
+namespace {
+
+// Runs one request through the handler the server uses (the request log is written there).
+casio::http::server_response through_handler(service& svc, std::string method, std::string target,
+                                             std::string body = {}) {
+    namespace asio = boost::asio;
+    auto handler = svc.async_handler();
+    asio::io_context ioc;
+    casio::http::server_response out;
+    auto req =
+        casio::http::server_request::make(std::move(method), std::move(target), std::move(body),
+                                          {{"Content-Type", "application/json"}});
+    asio::co_spawn(
+        ioc, [&]() -> asio::awaitable<void> { out = co_await handler(req); }, asio::detached);
+    ioc.run();
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("--log-requests errors names each refused call with its reason, and no body",
+          "[mock_es][request_log]") {
+    service svc;
+    std::vector<std::string> lines;
+    svc.set_request_log(request_log::errors,
+                        [&](const std::string& line) { lines.push_back(line); });
+    through_handler(svc, "PUT", "/search-a/_doc/1", R"({"secret":"s3cret-value"})");
+    through_handler(svc, "GET", "/search-a/_search?sise=10");
+    through_handler(svc, "PUT", "/_connector/c1", R"({"servce_type":"x","password":"hunter2"})");
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0].starts_with("400 GET /search-a/_search?sise=10 "));
+    CHECK(lines[0].find(": illegal_argument_exception: request [/search-a/_search] contains "
+                        "unrecognized parameter: [sise] -> did you mean [size]?") !=
+          std::string::npos);
+    CHECK(lines[1].starts_with("400 PUT /_connector/c1 "));
+    CHECK(lines[1].find("x_content_parse_exception") != std::string::npos);
+    for (const auto& l : lines) {
+        CHECK(l.find("hunter2") == std::string::npos);
+        CHECK(l.find("s3cret") == std::string::npos);
+    }
+}
+
+TEST_CASE("--log-requests all logs every answer with its status and time",
+          "[mock_es][request_log]") {
+    service svc;
+    std::vector<std::string> lines;
+    svc.set_request_log(request_log::all, [&](const std::string& line) { lines.push_back(line); });
+    through_handler(svc, "PUT", "/search-a/_doc/1", R"({"a":1})");
+    through_handler(svc, "GET", "/search-a/_doc/2");
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0].starts_with("201 PUT /search-a/_doc/1 "));
+    CHECK(lines[0].ends_with(" ms"));
+    CHECK(lines[1].starts_with("404 GET /search-a/_doc/2 "));
 }
