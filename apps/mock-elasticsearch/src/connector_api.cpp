@@ -210,27 +210,6 @@ void wrap_field(std::string_view parser, std::string_view field, F&& f) {
     }
 }
 
-// The token ES's parser sees for a value.
-std::string_view token_of(const json::value& v) {
-    switch (v.kind()) {
-        case json::kind::string:
-            return "VALUE_STRING";
-        case json::kind::int64:
-        case json::kind::uint64:
-        case json::kind::double_:
-            return "VALUE_NUMBER";
-        case json::kind::bool_:
-            return "VALUE_BOOLEAN";
-        case json::kind::null:
-            return "VALUE_NULL";
-        case json::kind::object:
-            return "START_OBJECT";
-        case json::kind::array:
-            return "START_ARRAY";
-    }
-    return "VALUE_NULL";
-}
-
 // ObjectParser.ValueType, as the set of tokens a field accepts.
 enum class vt {
     string,
@@ -295,7 +274,10 @@ void parse_object(std::string_view parser, bool lenient, const json::object& o, 
     std::vector<std::string> names;
     for (const auto& f : fields)
         names.emplace_back(f.name);
-    for (const auto& [k, v] : o) {
+    for (const auto& member : o) {
+        // Named, not bound: clang 14 (the fuzz build) cannot capture structured bindings.
+        const auto& k = member.key();
+        const auto& v = member.value();
         auto it = std::find_if(fields.begin(), fields.end(),
                                [&](const field_spec& f) { return f.name == std::string_view(k); });
         if (it == fields.end()) {
@@ -309,7 +291,7 @@ void parse_object(std::string_view parser, bool lenient, const json::object& o, 
         if (!accepts(it->type, v)) {
             fail_xcp(location(here, token_at::value),
                      "[" + std::string(parser) + "] " + std::string(k) +
-                         " doesn't support values of type: " + std::string(token_of(v)));
+                         " doesn't support values of type: " + std::string(token_name(v)));
         }
         if (it->parse) {
             wrap_field(parser, k, [&] { it->parse(v, here); });
@@ -373,7 +355,7 @@ void parse_instant(const json::value& v, const jpath& at, std::string_view field
     if (!v.is_string()) {
         if (v.is_number())
             return;  // epoch millis
-        fail_iae(location(at, token_at::value), "unexpected token [" + std::string(token_of(v)) +
+        fail_iae(location(at, token_at::value), "unexpected token [" + std::string(token_name(v)) +
                                                     "] for [" + std::string(field) + "]");
     }
     std::string_view s = v.get_string();
@@ -864,7 +846,7 @@ void parse_rules(const json::value& v, const jpath& at) {
         if (!a[i].is_object()) {
             fail_xcp(location(at / i, token_at::value),
                      "[connector_filtering_rule] Expected START_OBJECT but was: " +
-                         std::string(token_of(a[i])));
+                         std::string(token_name(a[i])));
         }
         parse_filtering_rule(a[i], at / i);
     }
@@ -888,7 +870,7 @@ void parse_validation_info(const json::value& v, const jpath& at) {
             if (!a[i].is_object()) {
                 fail_xcp(location(eat / i, token_at::value),
                          "[filtering_validation] Expected START_OBJECT but was: " +
-                             std::string(token_of(a[i])));
+                             std::string(token_name(a[i])));
             }
             parse_object("filtering_validation", true, a[i].get_object(), eat / i,
                          {{"ids", vt::string_array, true}, {"messages", vt::string_array, true}});
@@ -919,7 +901,7 @@ void parse_connector_filtering(const json::value& v, const jpath& at) {
             if (!a[i].is_object()) {
                 fail_xcp(location(at / i, token_at::value),
                          "[connector_filtering] Expected START_OBJECT but was: " +
-                             std::string(token_of(a[i])));
+                             std::string(token_name(a[i])));
             }
             one(a[i], at / i);
         }
@@ -936,7 +918,7 @@ void parse_object_list(std::string_view parser, const json::value& v, const jpat
             if (!a[i].is_object()) {
                 fail_xcp(location(at / i, token_at::value),
                          "[" + std::string(parser) +
-                             "] Expected START_OBJECT but was: " + std::string(token_of(a[i])));
+                             "] Expected START_OBJECT but was: " + std::string(token_name(a[i])));
             }
             parse_object(parser, true, a[i].get_object(), at / i, fields);
         }
@@ -948,9 +930,9 @@ void parse_object_list(std::string_view parser, const json::value& v, const jpat
 // One entry of a connector's configuration ("connector_configuration", lenient).
 void parse_configuration_entry(const json::value& v, const jpath& at) {
     if (!v.is_object()) {
-        fail_xcp(
-            location(at, token_at::value),
-            "[connector_configuration] Expected START_OBJECT but was: " + std::string(token_of(v)));
+        fail_xcp(location(at, token_at::value),
+                 "[connector_configuration] Expected START_OBJECT but was: " +
+                     std::string(token_name(v)));
     }
     auto value_like = [](const json::value& x, const jpath& p) {
         if (x.is_array())
@@ -959,7 +941,7 @@ void parse_configuration_entry(const json::value& v, const jpath& at) {
     auto constraint = [](const json::value& x, const jpath& p) {
         if (!x.is_string() && !x.is_number() && !x.is_array())
             fail_as(location(p, token_at::value), "x_content_parse_exception",
-                    "Unsupported token [" + std::string(token_of(x)) + "]");
+                    "Unsupported token [" + std::string(token_name(x)) + "]");
     };
     // ConfigurationDisplayType and ConfigurationValidationType compare names ignoring the case,
     // ConfigurationFieldType its values exactly.

@@ -143,21 +143,6 @@ void no_body(const server_request& req) {
     }
 }
 
-server_response no_handler(const server_request& req) {
-    return json_response(400, "{\"error\":" +
-                                  json_quote("no handler found for uri [" + req.target +
-                                             "] and method [" + req.method + "]") +
-                                  ",\"status\":400}");
-}
-
-server_response bad_method(const server_request& req, std::string_view allowed) {
-    return json_response(
-        405, "{\"error\":" +
-                 json_quote("Incorrect HTTP method for uri [" + req.target + "] and method [" +
-                            req.method + "], allowed: [" + std::string(allowed) + "]") +
-                 ",\"status\":405}");
-}
-
 // The parser name of each update API, for "Expected START_OBJECT" on a non-object body.
 std::string_view parser_of(std::string_view api) {
     if (api == "_configuration")

@@ -240,4 +240,21 @@ void deep_merge(json::object& target, const json::object& patch) {
     }
 }
 
+std::string_view token_name(const boost::json::value& v) {
+    switch (v.kind()) {
+        case boost::json::kind::object:
+            return "START_OBJECT";
+        case boost::json::kind::array:
+            return "START_ARRAY";
+        case boost::json::kind::string:
+            return "VALUE_STRING";
+        case boost::json::kind::bool_:
+            return "VALUE_BOOLEAN";
+        case boost::json::kind::null:
+            return "VALUE_NULL";
+        default:
+            return "VALUE_NUMBER";
+    }
+}
+
 }  // namespace casio::mock_es

@@ -35,6 +35,11 @@ std::optional<std::string_view> top_level_raw(std::string_view object_text, std:
 // `{"k1":raw1,"k2":raw2}` for the top-level keys present among `keys`, in the source's order.
 std::string project_top_level(std::string_view object_text, const std::vector<std::string>& keys);
 
+// How Elasticsearch's parser (XContentParser.Token) names the token a value starts with, for
+// its error messages: START_OBJECT, START_ARRAY, VALUE_STRING, VALUE_NUMBER, VALUE_BOOLEAN,
+// VALUE_NULL.
+std::string_view token_name(const boost::json::value& v);
+
 // Recursively merges `patch` into `target` the way `_update` merges `doc`: objects merge,
 // everything else (arrays, scalars, null) replaces.
 void deep_merge(boost::json::object& target, const boost::json::object& patch);

@@ -16,6 +16,7 @@
 #include <casio/core/time.hpp>
 
 #include "es_error.hpp"
+#include "json_util.hpp"
 #include "query_string.hpp"
 
 namespace casio::mock_es {
@@ -26,24 +27,6 @@ namespace {
 
 [[noreturn]] void parsing_error(std::string reason) {
     throw es_error(400, "parsing_exception", std::move(reason));
-}
-
-// How the ES parser would name the token it found, for error messages.
-std::string_view token_name(const json::value& v) {
-    switch (v.kind()) {
-        case json::kind::object:
-            return "START_OBJECT";
-        case json::kind::array:
-            return "START_ARRAY";
-        case json::kind::string:
-            return "VALUE_STRING";
-        case json::kind::bool_:
-            return "VALUE_BOOLEAN";
-        case json::kind::null:
-            return "VALUE_NULL";
-        default:
-            return "VALUE_NUMBER";
-    }
 }
 
 std::optional<double> as_number(const json::value& v) {

@@ -226,29 +226,6 @@ std::string service::page_body(scroll_context& ctx, std::size_t from, std::size_
     return out;
 }
 
-namespace {
-
-// The name of the token a JSON parser of Elasticsearch's (XContentParser.Token) reports a value
-// as, for its "Unknown key for a ... in [...]" errors.
-std::string_view token_name(const json::value& v) {
-    switch (v.kind()) {
-        case json::kind::object:
-            return "START_OBJECT";
-        case json::kind::array:
-            return "START_ARRAY";
-        case json::kind::string:
-            return "VALUE_STRING";
-        case json::kind::bool_:
-            return "VALUE_BOOLEAN";
-        case json::kind::null:
-            return "VALUE_NULL";
-        default:
-            return "VALUE_NUMBER";
-    }
-}
-
-}  // namespace
-
 server_response service::search(server_request& req, const std::string& expression) {
     json::object body = parse_body(req);
     for (const auto& [k, v] : body) {

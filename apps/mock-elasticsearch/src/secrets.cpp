@@ -63,16 +63,9 @@ std::string secret_source(std::string_view value) {
 server_response service::connector_secret_api(server_request& req) {
     const auto& s = req.segments;  // s[0] == "_connector", s[1] == "_secret"
     const std::string& m = req.method;
-    auto bad_method = [&](std::string_view allowed) {
-        return json_response(
-            405, "{\"error\":" +
-                     json_quote("Incorrect HTTP method for uri [" + req.target + "] and method [" +
-                                m + "], allowed: [" + std::string(allowed) + "]") +
-                     ",\"status\":405}");
-    };
     if (s.size() == 2) {
         if (m != "POST")
-            return bad_method("POST");
+            return bad_method(req, "POST");
         check_parameters(req, rest_api::connector_secret_post);
         if (blank_body(req.body))
             throw es_error(400, "parse_exception", "request body is required");
@@ -89,10 +82,7 @@ server_response service::connector_secret_api(server_request& req) {
         return json_response(200, "{\"id\":" + json_quote(id) + "}");
     }
     if (s.size() != 3)
-        return json_response(400, "{\"error\":" +
-                                      json_quote("no handler found for uri [" + req.target +
-                                                 "] and method [" + m + "]") +
-                                      ",\"status\":400}");
+        return no_handler(req);
     const std::string& id = s[2];
     if (m == "PUT") {
         check_parameters(req, rest_api::connector_secret_put);
@@ -128,7 +118,7 @@ server_response service::connector_secret_api(server_request& req) {
         return json_response(200,
                              "{\"id\":" + json_quote(id) + ",\"value\":" + json_quote(value) + "}");
     }
-    return bad_method("GET, PUT, DELETE");
+    return bad_method(req, "GET, PUT, DELETE");
 }
 
 }  // namespace casio::mock_es

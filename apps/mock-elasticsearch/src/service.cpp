@@ -297,22 +297,24 @@ server_response service::handle(server_request& req) {
     return res;
 }
 
+server_response no_handler(const server_request& req) {
+    return json_response(400, "{\"error\":" +
+                                  json_quote("no handler found for uri [" + req.target +
+                                             "] and method [" + req.method + "]") +
+                                  ",\"status\":400}");
+}
+
+server_response bad_method(const server_request& req, std::string_view allowed) {
+    return json_response(
+        405, "{\"error\":" +
+                 json_quote("Incorrect HTTP method for uri [" + req.target + "] and method [" +
+                            req.method + "], allowed: [" + std::string(allowed) + "]") +
+                 ",\"status\":405}");
+}
+
 server_response service::dispatch(server_request& req) {
     const auto& s = req.segments;
     const std::string& m = req.method;
-    auto no_handler = [&]() {
-        return json_response(400, "{\"error\":" +
-                                      json_quote("no handler found for uri [" + req.target +
-                                                 "] and method [" + m + "]") +
-                                      ",\"status\":400}");
-    };
-    auto bad_method = [&](std::string_view allowed) {
-        return json_response(
-            405, "{\"error\":" +
-                     json_quote("Incorrect HTTP method for uri [" + req.target + "] and method [" +
-                                m + "], allowed: [" + std::string(allowed) + "]") +
-                     ",\"status\":405}");
-    };
     bool get = m == "GET" || m == "HEAD";
     bool write = m == "PUT" || m == "POST";
     // Unknown query parameters are refused before the call runs, as ES's BaseRestHandler does
@@ -323,29 +325,29 @@ server_response service::dispatch(server_request& req) {
     };
 
     if (s.empty())
-        return get ? (checked(rest_api::info), root(req)) : bad_method("HEAD, GET");
+        return get ? (checked(rest_api::info), root(req)) : bad_method(req, "HEAD, GET");
     const std::string& first = s[0];
     if (first == "_bulk" && s.size() == 1)
-        return write ? (checked(rest_api::bulk), bulk(req, nullptr)) : bad_method("POST, PUT");
+        return write ? (checked(rest_api::bulk), bulk(req, nullptr)) : bad_method(req, "POST, PUT");
     if (first == "_search") {
         if (s.size() == 1) {
             return (get || m == "POST") ? (checked(rest_api::search), search(req, "_all"))
-                                        : bad_method("GET, POST");
+                                        : bad_method(req, "GET, POST");
         }
         if (s[1] == "scroll" && s.size() <= 3) {
             if (m == "DELETE")
                 return checked(rest_api::clear_scroll), clear_scroll(req);
             return (get || m == "POST") ? (checked(rest_api::scroll), scroll(req))
-                                        : bad_method("GET, POST, DELETE");
+                                        : bad_method(req, "GET, POST, DELETE");
         }
-        return no_handler();
+        return no_handler(req);
     }
     if (first == "_count" && s.size() == 1)
         return checked(rest_api::count), count(req, "_all");
     if (first == "_refresh" && s.size() == 1)
         return checked(rest_api::indices_refresh), refresh(req, "_all");
     if (first == "_license" && s.size() == 1)
-        return get ? (checked(rest_api::license_get), license(req)) : bad_method("GET");
+        return get ? (checked(rest_api::license_get), license(req)) : bad_method(req, "GET");
     if (first == "_ingest" && s.size() >= 2 && s[1] == "pipeline" && s.size() <= 3) {
         checked(m == "PUT"      ? rest_api::ingest_put_pipeline
                 : m == "DELETE" ? rest_api::ingest_delete_pipeline
@@ -359,10 +361,10 @@ server_response service::dispatch(server_request& req) {
     if (first == "_cluster" || first == "_nodes" || first == "_xpack") {
         if (auto res = cluster_api(req))
             return std::move(*res);
-        return no_handler();
+        return no_handler(req);
     }
     if (!first.empty() && first[0] == '_')
-        return no_handler();
+        return no_handler(req);
 
     // /{index}...
     if (s.size() == 1) {
@@ -378,7 +380,7 @@ server_response service::dispatch(server_request& req) {
     if (api == "_doc") {
         if (s.size() == 2) {
             return m == "POST" ? (checked(rest_api::doc_index), doc_api(req, first, nullptr, true))
-                               : bad_method("POST");
+                               : bad_method(req, "POST");
         }
         if (s.size() == 3) {
             if (m == "HEAD" || m == "GET" || m == "DELETE" || write) {
@@ -404,17 +406,17 @@ server_response service::dispatch(server_request& req) {
     }
     if (api == "_create" && s.size() == 3) {
         return write ? (checked(rest_api::doc_create), doc_api(req, first, &s[2], true))
-                     : bad_method("PUT, POST");
+                     : bad_method(req, "PUT, POST");
     }
     if (api == "_update" && s.size() == 3) {
         return m == "POST" ? (checked(rest_api::doc_update), update_api(req, first, s[2]))
-                           : bad_method("POST");
+                           : bad_method(req, "POST");
     }
     if (api == "_bulk" && s.size() == 2)
-        return write ? (checked(rest_api::bulk), bulk(req, &first)) : bad_method("POST, PUT");
+        return write ? (checked(rest_api::bulk), bulk(req, &first)) : bad_method(req, "POST, PUT");
     if (api == "_search" && s.size() == 2) {
         return (get || m == "POST") ? (checked(rest_api::search), search(req, first))
-                                    : bad_method("GET, POST");
+                                    : bad_method(req, "GET, POST");
     }
     if (api == "_count" && s.size() == 2)
         return checked(rest_api::count), count(req, first);
@@ -438,7 +440,7 @@ server_response service::dispatch(server_request& req) {
             out[idx->name] = json::object{{"mappings", idx->mappings}};
         return json_response(200, json::serialize(out));
     }
-    return no_handler();
+    return no_handler(req);
 }
 
 server_response service::root(const server_request&) {
@@ -537,13 +539,8 @@ server_response service::index_api(server_request& req, const std::string& name)
             store_.delete_index(t);
         return json_response(200, R"({"acknowledged":true})");
     }
-    if (m == "POST") {
-        return json_response(
-            405, "{\"error\":" +
-                     json_quote("Incorrect HTTP method for uri [" + req.target +
-                                "] and method [POST], allowed: [HEAD, DELETE, PUT, GET]") +
-                     ",\"status\":405}");
-    }
+    if (m == "POST")
+        return bad_method(req, "HEAD, DELETE, PUT, GET");
     return json_response(405, R"({"error":"method not allowed","status":405})");
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -170,6 +171,11 @@ http::server_response transport_error(unsigned status, std::string_view reason);
 
 // Response helpers shared by the service's files.
 http::server_response json_response(unsigned status, std::string body);
+// ES's answers to a path no handler serves (400 "no handler found for uri [...] and method
+// [...]") and to a method the path's handler does not take (405 "Incorrect HTTP method for
+// uri [...] and method [...], allowed: [<allowed>]").
+http::server_response no_handler(const http::server_request& req);
+http::server_response bad_method(const http::server_request& req, std::string_view allowed);
 http::server_response error_response(const es_error& e);
 
 }  // namespace casio::mock_es
