@@ -417,7 +417,7 @@ class parser {
     }
 
     // Lucene's QueryParserBase.addClause.
-    void add_clause(std::vector<std::pair<occur, node>>& clauses, conj c, mod m, node q) const {
+    void add_clause(std::vector<qs::clause>& clauses, conj c, mod m, node q) const {
         if (!clauses.empty() && c == conj::and_ && clauses.back().first != occur::must_not)
             clauses.back().first = occur::must;
         if (!clauses.empty() && opts_.default_and && c == conj::or_ &&
@@ -451,7 +451,7 @@ class parser {
     }
 
     node query(const std::string& field) {
-        std::vector<std::pair<occur, node>> clauses;
+        std::vector<qs::clause> clauses;
         mod m = modifiers();
         add_clause(clauses, conj::none, m, clause(field));
         while (true) {

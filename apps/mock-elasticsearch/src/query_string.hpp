@@ -15,6 +15,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "es_error.hpp"
@@ -22,6 +23,8 @@
 namespace casio::mock_es::qs {
 
 enum class occur { must, should, must_not };
+
+struct clause;
 
 struct node {
     enum class kind {
@@ -41,7 +44,15 @@ struct node {
     int slop = 0;
     std::string lower, upper;
     bool include_lower = true, include_upper = true;
-    std::vector<std::pair<occur, node>> clauses;
+    std::vector<clause> clauses;
+};
+
+// An occurrence and its query (not a std::pair: a pair of a type still incomplete inside
+// `node` does not compile with clang's standard library checks).
+struct clause {
+    clause(occur o, node n) : first(o), second(std::move(n)) {}
+    occur first;
+    node second;
 };
 
 struct options {
