@@ -797,7 +797,7 @@ casio::http::server_response through_handler(service& svc, std::string method, s
 
 }  // namespace
 
-TEST_CASE("--log-requests errors names each refused call with its reason, and no body",
+TEST_CASE("the request log of errors names each refused call with its reason, and no body",
           "[mock_es][request_log]") {
     service svc;
     std::vector<std::string> lines;
@@ -819,7 +819,7 @@ TEST_CASE("--log-requests errors names each refused call with its reason, and no
     }
 }
 
-TEST_CASE("--log-requests all logs every answer with its status and time",
+TEST_CASE("the request log of every call gives each answer its status and time",
           "[mock_es][request_log]") {
     service svc;
     std::vector<std::string> lines;
