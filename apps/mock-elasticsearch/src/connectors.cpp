@@ -116,16 +116,9 @@ json::object required_body(const server_request& req, std::string_view parser) {
         throw es_error(400, "parse_exception", "request body is required");
     json::value v = parse_json_or_throw(req.body, "x_content_parse_exception");
     if (!v.is_object()) {
-        std::string token = v.is_array() ? "START_ARRAY" : "VALUE_STRING";
-        if (v.is_number())
-            token = "VALUE_NUMBER";
-        else if (v.is_bool())
-            token = "VALUE_BOOLEAN";
-        else if (v.is_null())
-            token = "VALUE_NULL";
-        throw es_error(
-            400, "x_content_parse_exception",
-            "[1:1] [" + std::string(parser) + "] Expected START_OBJECT but was: " + token);
+        throw es_error(400, "x_content_parse_exception",
+                       "[1:1] [" + std::string(parser) +
+                           "] Expected START_OBJECT but was: " + std::string(token_name(v)));
     }
     return std::move(v.as_object());
 }

@@ -30,8 +30,8 @@ std::optional<std::string> secret_value(const server_request& req, std::string_v
     json::value v = parse_json_or_throw(req.body, "x_content_parse_exception");
     if (!v.is_object()) {
         throw es_error(400, "x_content_parse_exception",
-                       "[" + std::string(parser) + "] Expected START_OBJECT but was: " +
-                           (v.is_array() ? "START_ARRAY" : "VALUE"));
+                       "[" + std::string(parser) +
+                           "] Expected START_OBJECT but was: " + std::string(token_name(v)));
     }
     std::optional<std::string> value;
     for (const auto& [k, field] : v.as_object()) {
@@ -40,14 +40,9 @@ std::optional<std::string> secret_value(const server_request& req, std::string_v
                            "[" + std::string(parser) + "] unknown field [" + std::string(k) + "]");
         }
         if (!field.is_string()) {
-            std::string_view token = field.is_null()     ? "VALUE_NULL"
-                                     : field.is_bool()   ? "VALUE_BOOLEAN"
-                                     : field.is_object() ? "START_OBJECT"
-                                     : field.is_array()  ? "START_ARRAY"
-                                                         : "VALUE_NUMBER";
             throw es_error(400, "x_content_parse_exception",
-                           "[" + std::string(parser) +
-                               "] value doesn't support values of type: " + std::string(token));
+                           "[" + std::string(parser) + "] value doesn't support values of type: " +
+                               std::string(token_name(field)));
         }
         value = std::string(field.as_string());
     }
