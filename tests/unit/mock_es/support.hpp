@@ -21,7 +21,9 @@ struct reply {
     const boost::json::value& at(std::initializer_list<std::string_view> path) const {
         const boost::json::value* v = &json;
         for (auto p : path) {
-            if (!p.empty() && p[0] >= '0' && p[0] <= '9') {
+            // A number indexes an array; in an object it is a key like any other (node ids,
+            // document ids and uuids may start with a digit).
+            if (v->is_array() && !p.empty() && p[0] >= '0' && p[0] <= '9') {
                 v = &v->as_array().at(static_cast<std::size_t>(std::stoul(std::string(p))));
             } else {
                 v = &v->as_object().at(p);
