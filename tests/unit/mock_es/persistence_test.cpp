@@ -16,21 +16,9 @@
 using namespace casio::mock_es;
 using casio::mock_es::test::call;
 using casio::mock_es::test::ndjson;
+using casio::mock_es::test::temp_dir;
 
 namespace {
-
-struct temp_dir {
-    temp_dir() {
-        std::random_device rd;
-        path = std::filesystem::temp_directory_path() /
-               ("mock-es-test-" + std::to_string(rd()) + std::to_string(rd()));
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    std::filesystem::path path;
-};
 
 void write_some(service& svc) {
     call(svc, "PUT", "/.elastic-connectors-v1");

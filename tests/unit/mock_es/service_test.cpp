@@ -486,23 +486,6 @@ TEST_CASE("connector routes store documents in the system indices", "[mock_es][c
               .status == 404);
 }
 
-namespace {
-
-struct scratch_dir {
-    scratch_dir() {
-        std::random_device rd;
-        path = std::filesystem::temp_directory_path() /
-               ("mock-es-secrets-" + std::to_string(rd()) + std::to_string(rd()));
-    }
-    ~scratch_dir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    std::filesystem::path path;
-};
-
-}  // namespace
-
 TEST_CASE("connector secrets are created, read, replaced and deleted", "[mock_es][secrets]") {
     service svc;
     auto missing_index = call(svc, "GET", "/_connector/_secret/nope");
@@ -578,7 +561,7 @@ TEST_CASE("connector secret requests are validated as ES validates them", "[mock
 
 TEST_CASE("connector secrets survive a restart through the write-ahead log",
           "[mock_es][secrets][persistence]") {
-    scratch_dir dir;
+    casio::mock_es::test::temp_dir dir;
     auto warn = [](std::string_view) {};
     std::string id;
     {

@@ -1,6 +1,8 @@
 #pragma once
 // Drives mock-elasticsearch's dispatcher in-process (no sockets) for the unit tests.
 
+#include <filesystem>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +13,23 @@
 #include "service.hpp"
 
 namespace casio::mock_es::test {
+
+// A directory of its own under the system's temporary directory (not created: a data dir is
+// made by the service), removed with everything in it when the test ends.
+struct temp_dir {
+    temp_dir() {
+        std::random_device rd;
+        path = std::filesystem::temp_directory_path() /
+               ("mock-es-test-" + std::to_string(rd()) + std::to_string(rd()));
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    std::filesystem::path path;
+};
 
 struct reply {
     unsigned status = 0;
