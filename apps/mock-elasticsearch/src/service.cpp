@@ -125,6 +125,8 @@ bool media_type_ok(std::string_view ct) {
 service::service(service_options opts)
     : opts_(std::move(opts)), started_(std::chrono::steady_clock::now()) {
     cluster_uuid_ = store_.new_id().substr(0, 22);
+    if (opts_.reserve_memory > 0)
+        store_.reserve_source_memory(opts_.reserve_memory);
     if (opts_.unavailable_for.count() > 0) {
         unavailable_since_ = started_ + opts_.unavailable_from;
         unavailable_until_ = unavailable_since_ + opts_.unavailable_for;
@@ -135,7 +137,15 @@ service::~service() = default;
 
 void service::open_data_dir(const std::string& dir, const wal::warn_fn& warn, bool compact,
                             bool salvage) {
-    wal_ = wal::open(dir, store_, warn, compact, salvage);
+    wal_options opts;
+    opts.compact = compact;
+    opts.salvage = salvage;
+    open_data_dir(dir, warn, opts);
+}
+
+void service::open_data_dir(const std::string& dir, const wal::warn_fn& warn,
+                            const wal_options& opts) {
+    wal_ = wal::open(dir, store_, warn, opts);
 }
 
 http::handler service::async_handler() {

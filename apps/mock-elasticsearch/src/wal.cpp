@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -118,8 +119,8 @@ void write_all(int fd, std::string_view data, const std::string& path) {
 }
 
 // Fills in the checksums of whole records (left blank by end_record: they are computed by the
-// thread that writes) and writes them.
-void write_records(int fd, std::string& records, const std::string& path) {
+// thread that writes).
+void fill_checksums(std::string& records) {
     for (std::size_t pos = 0; pos + 8 <= records.size();) {
         const std::uint32_t len = get_u32(records.data() + pos);
         const std::uint32_t sum = crc(std::string_view(records).substr(pos + 8, len));
@@ -127,17 +128,38 @@ void write_records(int fd, std::string& records, const std::string& path) {
             records[pos + 4 + i] = static_cast<char>((sum >> (8 * i)) & 0xff);
         pos += 8 + std::size_t{len};
     }
+}
+
+void write_records(int fd, std::string& records, const std::string& path) {
+    fill_checksums(records);
     write_all(fd, records, path);
+}
+
+// The unit of O_DIRECT writes: offsets, lengths and the buffer are multiples of it.
+constexpr std::size_t block = 4096;
+// A staging buffer grown past this is freed after its write.
+constexpr std::size_t stage_keep = std::size_t{64} << 20;
+
+// The zeros a log written with O_DIRECT ends with until it is closed: less than a block, up to
+// the end of a block, after the last intact record.
+bool own_padding(std::string_view data, std::size_t intact_end) {
+    if (data.size() % block != 0 || data.size() - intact_end >= block)
+        return false;
+    return std::all_of(data.begin() + static_cast<std::ptrdiff_t>(intact_end), data.end(),
+                       [](char c) { return c == 0; });
 }
 
 // After an fdatasync the log's pages are clean and only a restart reads them again: they are
 // dropped from the page cache, so that a load test's log does not fill the machine's memory
 // (the kernel reuses those pages for the next writes instead of taking fresh ones).
 // Only what was written since the last drop is dropped: a drop of the whole file costs in
-// proportion to its size, which grows with every document.
-void durable(int fd, const std::string& path, std::atomic<std::uint64_t>& dropped_to) {
+// proportion to its size, which grows with every document. Written with O_DIRECT, the log
+// has nothing in the page cache to drop.
+void durable(int fd, const std::string& path, std::atomic<std::uint64_t>& dropped_to, bool direct) {
     if (::fdatasync(fd) != 0)
         throw std::runtime_error("fdatasync " + path + ": " + std::strerror(errno));
+    if (direct)
+        return;
     struct stat st {};
     if (::fstat(fd, &st) != 0)
         return;
@@ -336,8 +358,9 @@ std::string keep_aside(std::string_view data, const std::string& to) {
 
 }  // namespace
 
-std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& warn, bool compact,
-                               bool salvage) {
+std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& warn,
+                               const wal_options& opts) {
+    bool compact = opts.compact;
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
         throw std::runtime_error("cannot create data dir " + dir + ": " + std::strerror(errno));
     }
@@ -360,7 +383,7 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
         copy.emplace(fd, path);
         data = copy->view();
     }
-    const replay_result r = replay(data, s, path, salvage, warn, w->map_ != nullptr);
+    const replay_result r = replay(data, s, path, opts.salvage, warn, w->map_ != nullptr);
     w->written_ = r.intact_end;
     w->replayed_ = r.replayed;
     if (r.damaged_bytes > 0) {
@@ -376,6 +399,11 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
         warn("write-ahead log " + path + ": kept " + std::to_string(r.replayed) +
              " intact records; the damaged file is kept as " + aside);
         compact = true;
+    } else if (r.intact_end < data.size() && own_padding(data, r.intact_end)) {
+        // Written with O_DIRECT and not closed cleanly: not damage.
+        if (::ftruncate(fd, static_cast<off_t>(r.intact_end)) != 0) {
+            throw std::runtime_error("truncate " + path + ": " + std::strerror(errno));
+        }
     } else if (r.intact_end < data.size()) {
         const std::string aside =
             keep_aside(data.substr(r.intact_end), path + ".torn-" + std::to_string(r.intact_end));
@@ -446,8 +474,62 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
     if (::lseek(w->fd_, 0, SEEK_END) < 0) {
         throw std::runtime_error("seek " + path + ": " + std::strerror(errno));
     }
+    if (opts.direct_io)
+        w->open_direct();
     s.set_wal(w.get());
     return w;
+}
+
+void wal::free_deleter::operator()(char* p) const noexcept {
+    std::free(p);
+}
+
+void wal::open_direct() {
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+    if (fd < 0)
+        return;  // tmpfs and the like: written through the page cache
+    tail_.resize(written_ % block);
+    if (!tail_.empty() &&
+        ::pread(fd_, tail_.data(), tail_.size(), static_cast<off_t>(written_ - tail_.size())) !=
+            static_cast<ssize_t>(tail_.size())) {
+        ::close(fd);
+        tail_.clear();
+        return;
+    }
+    direct_fd_ = fd;
+}
+
+void wal::write_direct(std::string_view records) {
+    const std::uint64_t start = written_ - tail_.size();
+    const std::size_t n = tail_.size() + records.size();
+    const std::size_t padded = (n + block - 1) / block * block;
+    if (padded > stage_size_) {
+        const std::size_t size = std::max(padded, 2 * stage_size_);
+        stage_.reset(static_cast<char*>(std::aligned_alloc(block, size)));
+        stage_size_ = stage_ ? size : 0;
+        if (!stage_)
+            throw std::runtime_error("write " + path_ + ": out of memory for " +
+                                     std::to_string(size) + " bytes");
+    }
+    char* b = stage_.get();
+    std::memcpy(b, tail_.data(), tail_.size());
+    std::memcpy(b + tail_.size(), records.data(), records.size());
+    std::memset(b + n, 0, padded - n);
+    for (std::size_t done = 0; done < padded;) {
+        const ssize_t w =
+            ::pwrite(direct_fd_, b + done, padded - done, static_cast<off_t>(start + done));
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            throw std::runtime_error("write " + path_ + ": " + std::strerror(errno));
+        }
+        done += static_cast<std::size_t>(w);
+    }
+    tail_.assign(b + n / block * block, n % block);
+    if (stage_size_ > stage_keep) {
+        stage_.reset();
+        stage_size_ = 0;
+    }
 }
 
 wal::~wal() {
@@ -463,6 +545,12 @@ wal::~wal() {
         try {
             sync();
         } catch (...) {
+        }
+        if (direct_fd_ >= 0) {
+            // The zeros after the last record go: a closed log ends with its last record.
+            if (::ftruncate(fd_, static_cast<off_t>(written_)) == 0)
+                ::fdatasync(fd_);
+            ::close(direct_fd_);
         }
         ::close(fd_);
     }
@@ -549,12 +637,20 @@ void wal::write_pending() {
     if (pending_.empty())
         return;
     try {
-        write_records(fd_, pending_, path_);
+        if (direct_fd_ >= 0) {
+            fill_checksums(pending_);
+            write_direct(pending_);
+        } else {
+            write_records(fd_, pending_, path_);
+        }
     } catch (...) {
-        // What reached the file is a torn record: the next records go after it, at the
-        // offsets the file really has, and the documents keep their own sources.
-        const off_t end = ::lseek(fd_, 0, SEEK_END);
-        written_ = end < 0 ? written_ : static_cast<std::uint64_t>(end);
+        // What reached the file is a torn record. With O_DIRECT the next records are written
+        // over it (at the offset they would have had); else they go after it, at the offsets
+        // the file really has. The documents keep their own sources.
+        if (direct_fd_ < 0) {
+            const off_t end = ::lseek(fd_, 0, SEEK_END);
+            written_ = end < 0 ? written_ : static_cast<std::uint64_t>(end);
+        }
         pending_.clear();
         to_map_.clear();
         throw;
@@ -564,8 +660,9 @@ void wal::write_pending() {
     // The documents of this request now read their sources from the mapping (the same bytes,
     // in the page cache or the file).
     for (auto& [doc, at] : to_map_) {
-        doc->source = std::string_view(map_ + at, doc->source.size());
-        std::string().swap(doc->owned);
+        const auto size = doc->source.size();
+        doc->drop_copy();
+        doc->source = std::string_view(map_ + at, size);
     }
     to_map_.clear();
 }
@@ -574,7 +671,7 @@ void wal::sync() {
     if (pending_.empty() || deferred_)
         return;
     write_pending();
-    durable(fd_, path_, dropped_to_);
+    durable(fd_, path_, dropped_to_, direct_fd_ >= 0);
 }
 
 void wal::enqueue(std::function<void(std::exception_ptr)> done) {
@@ -598,7 +695,7 @@ void wal::writer_loop() {
         // were written before they were queued.
         std::exception_ptr failure;
         try {
-            durable(fd_, path_, dropped_to_);
+            durable(fd_, path_, dropped_to_, direct_fd_ >= 0);
         } catch (...) {
             failure = std::current_exception();
         }

@@ -9,8 +9,14 @@
 //
 // The log is mapped read-only (a reserved range the file grows into): once a request's
 // records are written, the documents it stored point at their sources in the mapping and free
-// their own copies, and a replay copies no source. Pages of the log are dropped from the page
-// cache after each fdatasync; a source read later comes back from the file. So the log must
+// their own copies, and a replay copies no source. Records are written with O_DIRECT where the
+// file system allows it: a load test's gigabytes of log never pass through the page cache
+// (where each written page would be fresh memory for the kernel to find, then to drop). The
+// file then ends with zeros up to the next 4 KiB while the log is open (its last block is
+// written whole, and written again with the next records); a clean close cuts them, and a
+// replay after a crash takes such a zero tail for what it is, not for damage. Without
+// O_DIRECT (tmpfs), records are written through the page cache and their pages dropped after
+// each fdatasync. A source read later comes back from the file. So the log must
 // outlive every read of the store's documents, and a store whose open failed is not used
 // again (main exits). Without the mapping (mmap refused, e.g. under valgrind) sources stay
 // in memory as without a log.
@@ -40,16 +46,25 @@ namespace casio::mock_es {
 class store;
 struct doc_data;
 
+struct wal_options {
+    bool compact = false;  // rewrite the log from the replayed state first
+    bool salvage = false;  // keep every intact record of a log damaged in the middle
+    // Write with O_DIRECT where the file system allows it (see above); false: always through
+    // the page cache.
+    bool direct_io = true;
+};
+
 class wal {
   public:
     using warn_fn = std::function<void(const std::string&)>;
 
     // Opens (creating) <dir>/wal.log, replays it into `s` and attaches itself to `s`.
-    // With `compact`, the log is rewritten from the replayed state first.
     // Throws std::runtime_error when the directory or file cannot be used, or is damaged
-    // in the middle and `salvage` is false.
+    // in the middle and `opts.salvage` is false.
     static std::unique_ptr<wal> open(const std::string& dir, store& s, const warn_fn& warn,
-                                     bool compact = false, bool salvage = false);
+                                     const wal_options& opts = {});
+    // Whether records are written with O_DIRECT.
+    bool direct_io() const noexcept { return direct_fd_ >= 0; }
     ~wal();
     wal(const wal&) = delete;
     wal& operator=(const wal&) = delete;
@@ -83,11 +98,24 @@ class wal {
     void end_record(std::size_t start);
     void map_log();
     void write_pending();
+    // Writes `records` (checksums filled in) at the end of the log with O_DIRECT: the partial
+    // last block again, then the records, padded with zeros to a whole block.
+    void write_direct(std::string_view records);
+    void open_direct();
     void enqueue(std::function<void(std::exception_ptr)> done);
     void writer_loop();
 
     int fd_ = -1;
     std::string path_;
+    // The same file opened with O_DIRECT (-1 when the file system refuses it), an aligned
+    // buffer the blocks are written from, and the bytes of the last, partial block.
+    int direct_fd_ = -1;
+    struct free_deleter {
+        void operator()(char* p) const noexcept;
+    };
+    std::unique_ptr<char, free_deleter> stage_;
+    std::size_t stage_size_ = 0;
+    std::string tail_;
     std::string pending_;
     std::uint64_t written_ = 0;  // bytes of the file (pending_ goes after them)
     std::size_t replayed_ = 0;
