@@ -496,6 +496,22 @@ void wal::open_direct() {
         tail_.clear();
         return;
     }
+    // Some file systems open with O_DIRECT and refuse the writes: the last block is written
+    // once (the same bytes, then zeros) to find out, and the file cut back to its records.
+    void* probe = std::aligned_alloc(block, block);
+    bool written = false;
+    if (probe != nullptr) {
+        std::memset(probe, 0, block);
+        std::memcpy(probe, tail_.data(), tail_.size());
+        written = ::pwrite(fd, probe, block, static_cast<off_t>(written_ - tail_.size())) ==
+                  static_cast<ssize_t>(block);
+        std::free(probe);
+    }
+    if (::ftruncate(fd_, static_cast<off_t>(written_)) != 0 || !written) {
+        ::close(fd);
+        tail_.clear();
+        return;
+    }
     direct_fd_ = fd;
 }
 
