@@ -14,6 +14,7 @@
 
 #include <casio/core/base64.hpp>
 
+#include "connector_api.hpp"
 #include "json_util.hpp"
 #include "pipeline.hpp"
 #include "rest_params.hpp"
@@ -621,6 +622,9 @@ server_response service::update_api(server_request& req, const std::string& inde
     if (!body.is_object()) {
         throw es_error(400, "x_content_parse_exception", "[1:1] request body must be an object");
     }
+    check_known_fields(req.body, body.as_object(), "UpdateRequest",
+                       {"script", "scripted_upsert", "upsert", "doc", "doc_as_upsert",
+                        "detect_noop", "_source", "if_seq_no", "if_primary_term"});
     occ cond = occ_from(req);
     index_data& idx = store_.index_for_write(index);
     auto o = store_.update(idx, id, body.as_object(), cond);
