@@ -7,11 +7,13 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <future>
 #include <optional>
 #include <stdexcept>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 #include <zlib.h>
 
@@ -130,11 +132,6 @@ void fill_checksums(std::string& records) {
     }
 }
 
-void write_records(int fd, std::string& records, const std::string& path) {
-    fill_checksums(records);
-    write_all(fd, records, path);
-}
-
 // The unit of O_DIRECT writes: offsets, lengths and the buffer are multiples of it.
 constexpr std::size_t block = 4096;
 // A staging buffer grown past this is freed after its write.
@@ -155,7 +152,7 @@ bool own_padding(std::string_view data, std::size_t intact_end) {
 // Only what was written since the last drop is dropped: a drop of the whole file costs in
 // proportion to its size, which grows with every document. Written with O_DIRECT, the log
 // has nothing in the page cache to drop.
-void durable(int fd, const std::string& path, std::atomic<std::uint64_t>& dropped_to, bool direct) {
+void durable(int fd, const std::string& path, std::uint64_t& dropped_to, bool direct) {
     if (::fdatasync(fd) != 0)
         throw std::runtime_error("fdatasync " + path + ": " + std::strerror(errno));
     if (direct)
@@ -164,7 +161,7 @@ void durable(int fd, const std::string& path, std::atomic<std::uint64_t>& droppe
     if (::fstat(fd, &st) != 0)
         return;
     const auto end = static_cast<std::uint64_t>(st.st_size);
-    const std::uint64_t from = dropped_to.exchange(end);
+    const std::uint64_t from = std::exchange(dropped_to, end);
     if (end > from) {
         ::posix_fadvise(fd, static_cast<off_t>(from), static_cast<off_t>(end - from),
                         POSIX_FADV_DONTNEED);
@@ -446,7 +443,7 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
             for (const auto& [id, d] : docs) {
                 t->log_put(name, *id, d->source, d->seq_no, d->version);
                 if (t->pending_.size() > (8u << 20)) {
-                    write_records(tfd, t->pending_, tmp_path);
+                    t->write_at_end(t->pending_);  // the log's thread is not started yet
                     t->pending_.clear();
                 }
             }
@@ -549,6 +546,13 @@ void wal::write_direct(std::string_view records) {
 }
 
 wal::~wal() {
+    if (fd_ >= 0) {
+        deferred_ = false;
+        try {
+            sync();
+        } catch (...) {
+        }
+    }
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
@@ -557,11 +561,6 @@ wal::~wal() {
     if (writer_.joinable())
         writer_.join();  // after the queued batches are written
     if (fd_ >= 0) {
-        deferred_ = false;
-        try {
-            sync();
-        } catch (...) {
-        }
         if (direct_fd_ >= 0) {
             // The zeros after the last record go: a closed log ends with its last record.
             if (::ftruncate(fd_, static_cast<off_t>(written_)) == 0)
@@ -591,7 +590,7 @@ std::size_t wal::begin_record(std::uint8_t type) {
 }
 
 void wal::end_record(std::size_t start) {
-    // The checksum is left to write_records, on the thread that writes.
+    // The checksum is left to write_at_end, on the thread that writes.
     std::uint32_t len = static_cast<std::uint32_t>(pending_.size() - start - 8);
     for (int i = 0; i < 4; ++i)
         pending_[start + i] = static_cast<char>((len >> (8 * i)) & 0xff);
@@ -619,9 +618,8 @@ void wal::log_put(std::string_view index, std::string_view id, std::string_view 
     auto start = begin_record(static_cast<std::uint8_t>(op::put));
     put_str(pending_, index);
     put_str(pending_, id);
-    const std::uint64_t at = written_ + pending_.size() + 4;
-    if (doc && map_ != nullptr && at + source.size() <= map_reserve)
-        to_map_.emplace_back(doc, at);
+    if (doc && map_ != nullptr)
+        to_map_.emplace_back(doc, pending_.size() + 4);
     put_str(pending_, source);
     put_i64(pending_, seq_no);
     put_i64(pending_, version);
@@ -649,53 +647,63 @@ void wal::log_pipeline_delete(std::string_view id) {
     end_record(start);
 }
 
-void wal::write_pending() {
-    if (pending_.empty())
-        return;
-    try {
-        if (direct_fd_ >= 0) {
-            fill_checksums(pending_);
-            write_direct(pending_);
-        } else {
-            write_records(fd_, pending_, path_);
+void wal::write_at_end(std::string& records) {
+    fill_checksums(records);
+    if (direct_fd_ >= 0) {
+        write_direct(records);
+    } else {
+        for (std::size_t done = 0; done < records.size();) {
+            const ssize_t n = ::pwrite(fd_, records.data() + done, records.size() - done,
+                                       static_cast<off_t>(written_ + done));
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                throw std::runtime_error("write " + path_ + ": " + std::strerror(errno));
+            }
+            done += static_cast<std::size_t>(n);
         }
-    } catch (...) {
-        // What reached the file is a torn record. With O_DIRECT the next records are written
-        // over it (at the offset they would have had); else they go after it, at the offsets
-        // the file really has. The documents keep their own sources.
-        if (direct_fd_ < 0) {
-            const off_t end = ::lseek(fd_, 0, SEEK_END);
-            written_ = end < 0 ? written_ : static_cast<std::uint64_t>(end);
-        }
-        pending_.clear();
-        to_map_.clear();
-        throw;
     }
-    written_ += pending_.size();
-    pending_.clear();
-    // The documents of this request now read their sources from the mapping (the same bytes,
-    // in the page cache or the file).
-    for (auto& [doc, at] : to_map_) {
-        const auto size = doc->source.size();
+    written_ += records.size();
+}
+
+void wal::map_sources(doc_offsets& docs, std::uint64_t at) {
+    // The documents of these records now read their sources from the mapping (the same
+    // bytes, in the file).
+    for (auto& [doc, offset] : docs) {
+        const std::size_t size = doc->source.size();
+        if (map_ == nullptr || at + offset + size > map_reserve)
+            continue;  // a log over 1 TiB: the source stays in memory
         doc->drop_copy();
-        doc->source = std::string_view(map_ + at, size);
+        doc->source = std::string_view(map_ + at + offset, size);
     }
-    to_map_.clear();
+}
+
+wal::doc_offsets wal::hand_off(std::function<void(std::exception_ptr, std::uint64_t)> done) {
+    doc_offsets docs;
+    docs.swap(to_map_);
+    batch b{std::string(), std::move(done)};
+    b.records.swap(pending_);
+    std::lock_guard lock(mutex_);
+    if (!writer_.joinable())
+        writer_ = std::thread([this] { writer_loop(); });
+    queue_.push_back(std::move(b));
+    wake_.notify_one();
+    return docs;
 }
 
 void wal::sync() {
     if (pending_.empty() || deferred_)
         return;
-    write_pending();
-    durable(fd_, path_, dropped_to_, direct_fd_ >= 0);
-}
-
-void wal::enqueue(std::function<void(std::exception_ptr)> done) {
-    std::lock_guard lock(mutex_);
-    if (!writer_.joinable())
-        writer_ = std::thread([this] { writer_loop(); });
-    queue_.push_back(std::move(done));
-    wake_.notify_one();
+    std::promise<std::uint64_t> written;
+    auto at = written.get_future();
+    doc_offsets docs = hand_off([&written](std::exception_ptr e, std::uint64_t offset) {
+        if (e)
+            written.set_exception(e);
+        else
+            written.set_value(offset);
+    });
+    const std::uint64_t offset = at.get();  // throws the failure
+    map_sources(docs, offset);
 }
 
 void wal::writer_loop() {
@@ -703,20 +711,40 @@ void wal::writer_loop() {
     while (true) {
         wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty())
-            return;  // stopping, and every waiter is answered
-        std::deque<std::function<void(std::exception_ptr)>> waiters;
-        waiters.swap(queue_);
+            return;  // stopping, and every batch is written
+        std::deque<batch> batches;
+        batches.swap(queue_);
         lock.unlock();
-        // One fdatasync for every commit queued meanwhile (a group commit): their records
-        // were written before they were queued.
-        std::exception_ptr failure;
+        // Every batch queued meanwhile is written, then one fdatasync covers them all. A
+        // batch that fails to be written is written over by the next one.
+        const std::uint64_t group_start = written_;
+        const std::string group_tail = tail_;
+        std::vector<std::pair<std::exception_ptr, std::uint64_t>> results;
+        results.reserve(batches.size());
+        for (auto& b : batches) {
+            const std::uint64_t at = written_;
+            try {
+                write_at_end(b.records);
+                results.emplace_back(nullptr, at);
+            } catch (...) {
+                results.emplace_back(std::current_exception(), at);
+            }
+            std::string().swap(b.records);
+        }
+        std::exception_ptr unsynced;
         try {
             durable(fd_, path_, dropped_to_, direct_fd_ >= 0);
         } catch (...) {
-            failure = std::current_exception();
+            // Nothing of this group is known to be on disk: it is acknowledged to no one, and
+            // the next batches are written over it.
+            unsynced = std::current_exception();
+            written_ = group_start;
+            tail_ = group_tail;
         }
-        for (auto& done : waiters)
-            done(failure);
+        for (std::size_t i = 0; i < batches.size(); ++i) {
+            auto failure = results[i].first ? results[i].first : unsynced;
+            batches[i].done(failure, results[i].second);
+        }
         lock.lock();
     }
 }
@@ -726,20 +754,23 @@ boost::asio::awaitable<std::exception_ptr> wal::commit() {
     if (pending_.empty())
         co_return nullptr;
     auto executor = co_await asio::this_coro::executor;
+    doc_offsets docs;
+    std::uint64_t at = 0;
     try {
-        write_pending();
-        co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-            [this, executor](auto handler) {
+        at = co_await asio::async_initiate<const asio::use_awaitable_t<>&,
+                                           void(std::exception_ptr, std::uint64_t)>(
+            [this, executor, &docs](auto handler) {
                 using handler_type = decltype(handler);
                 auto h = std::make_shared<handler_type>(std::move(handler));
-                enqueue([h, executor](std::exception_ptr e) {
-                    asio::post(executor, [h, e]() mutable { std::move (*h)(e); });
+                docs = hand_off([h, executor](std::exception_ptr e, std::uint64_t offset) {
+                    asio::post(executor, [h, e, offset]() mutable { std::move (*h)(e, offset); });
                 });
             },
             asio::use_awaitable);
     } catch (...) {
         co_return std::current_exception();
     }
+    map_sources(docs, at);
     co_return nullptr;
 }
 

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <signal.h>
+#include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -367,4 +369,40 @@ TEST_CASE("the log is the same file whether written with O_DIRECT or through the
                   std::string(n, 'x'));
         }
     }
+}
+
+TEST_CASE("a write the log cannot make is answered with an error and the log goes on after it",
+          "[mock_es][persistence]") {
+    // The file size limit makes the log's writes fail as a full disk does (EFBIG, not a crash).
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit before{};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &before) == 0);
+    temp_dir dir;
+    std::vector<std::string> warnings;
+    auto warn = [&](const std::string& w) { warnings.push_back(w); };
+    const std::string big = R"({"text":")" + std::string(20000, 'b') + "\"}";
+    wal_options opts;
+    opts.direct_io = GENERATE(true, false);
+    {
+        service svc;
+        svc.open_data_dir(dir.path.string(), warn, opts);
+        REQUIRE(call(svc, "PUT", "/i/_doc/1", R"({"a":1})").status == 201);
+        rlimit small = before;
+        small.rlim_cur = 8192;
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+        auto refused = call(svc, "PUT", "/i/_doc/2", big);
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &before) == 0);
+        CHECK(refused.status == 500);
+        CHECK(refused.body.find("wal.log") != std::string::npos);
+        CHECK(refused.body.find("File too large") != std::string::npos);
+        CHECK(call(svc, "PUT", "/i/_doc/3", R"({"a":3})").status == 201);
+        CHECK(call(svc, "PUT", "/i/_doc/4", big).status == 201);
+    }
+    service svc;
+    svc.open_data_dir(dir.path.string(), warn);
+    CHECK(call(svc, "GET", "/i/_doc/1").at({"_source", "a"}).as_int64() == 1);
+    CHECK(call(svc, "GET", "/i/_doc/2").status == 404);  // never acknowledged
+    CHECK(call(svc, "GET", "/i/_doc/3").at({"_source", "a"}).as_int64() == 3);
+    CHECK(call(svc, "GET", "/i/_doc/4").str({"_source", "text"}).size() == 20000);
+    CHECK(warnings.empty());
 }
