@@ -932,9 +932,41 @@ std::string query_result::page(std::size_t offset, std::size_t batch, std::strin
 
 // ---------------------------------------------------------------------------- query_engine
 
+namespace {
+
+// Salesforce accepts a semi- or anti-join only as the whole WHERE or as a direct conjunct of
+// the top-level AND. Next to OR at the top level it answers "not allowed with the 'OR'
+// operator"; anywhere deeper (inside parentheses, under NOT) "only allowed at the top level".
+void check_semi_join_placement(const soql::condition& where) {
+    using ck = soql::condition::kind;
+    std::function<void(const soql::condition&, int, ck)> visit = [&](const soql::condition& c,
+                                                                     int depth, ck parent) {
+        if (c.subquery) {
+            if (depth == 1 && parent == ck::or_) {
+                throw malformed_query(
+                    "Semi join sub-selects are not allowed with the 'OR' operator");
+            }
+            if (depth > 1 || (depth == 1 && parent != ck::and_)) {
+                throw malformed_query(
+                    "Semi join sub-selects are only allowed at the top level WHERE expressions and "
+                    "not in nested WHERE expressions.");
+            }
+        }
+        for (const auto& child : c.children) {
+            visit(child, depth + 1, c.k);
+        }
+    };
+    visit(where, 0, ck::and_);
+}
+
+}  // namespace
+
 std::shared_ptr<query_result> query_engine::query(std::string_view soql,
                                                   bool include_deleted) const {
     auto parsed = soql::parse_soql(soql);
+    if (parsed.where) {
+        check_semi_join_placement(*parsed.where);
+    }
     binder b(*org_, soql);
     auto bound = std::make_shared<bound_query>(b.query(parsed, nullptr, false));
     if (bound->object == org_->schema().find("ContentDocumentLink")) {
