@@ -179,9 +179,9 @@ std::string email_local(std::string_view first, std::string_view last) {
     return out;
 }
 
-std::string now_datetime() {
+std::int64_t real_now_ms() {
     auto now = std::chrono::system_clock::now().time_since_epoch();
-    return format_datetime(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
 }
 
 // Parent index of child j in the fan-out pattern: in each block of three, the first parent has
@@ -231,6 +231,7 @@ std::string record_ref::id() const {
 // ---------------------------------------------------------------------------- org
 
 org::org(org_options opts) : schema_(std::make_shared<mock_sf::schema>(schema::standard())) {
+    start_ms_ = real_now_ms();
     seed_ = opts.seed;
     n_ = opts.records;
     const auto& s = *schema_;
@@ -280,6 +281,48 @@ org::org(org_options opts) : schema_(std::make_shared<mock_sf::schema>(schema::s
     added_.resize(counts_.size());
     touched_.resize(counts_.size());
     deleted_count_.assign(counts_.size(), 0);
+    deletions_.resize(counts_.size());
+}
+
+std::int64_t org::now_ms() const {
+    return real_now_ms() + clock_offset_ms_;
+}
+
+void org::advance_clock(std::int64_t ms) {
+    if (ms < 0) {
+        throw std::invalid_argument("the clock only moves forward: cannot go back " +
+                                    std::to_string(-ms) + " ms");
+    }
+    clock_offset_ms_ += ms;
+    ++generation_;  // the recycle bin may have purged rows: cached listings are stale
+}
+
+std::string org::now_text() const {
+    return format_datetime_ms(now_ms());
+}
+
+std::vector<std::uint32_t> org::overlay_indices(std::size_t object) const {
+    std::vector<std::uint32_t> out(touched_[object].begin(), touched_[object].end());
+    for (std::size_t k = 0; k < added_[object].size(); ++k) {
+        out.push_back(static_cast<std::uint32_t>(base_count(object) + k));
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+void org::stamp(std::size_t object, stored_record& rec, std::initializer_list<const char*> fields,
+                const boost::json::object& given) const {
+    const auto& o = schema_->object(object);
+    const auto now = now_text();
+    for (const char* name : fields) {
+        const int fi = o.field_index(name);
+        // SystemModstamp is the system's own: always now. The audit dates may be given.
+        if (fi < 0 || (std::string_view(name) != "SystemModstamp" && given.contains(name))) {
+            continue;
+        }
+        rec.fields[static_cast<std::size_t>(fi)] = now;
+    }
 }
 
 org org::from_fixture(std::string_view json_text) {
@@ -354,7 +397,8 @@ bool org::dense(std::size_t object, bool include_deleted) const {
     if (generated() && static_cast<int>(object) == cdl_) {
         return false;
     }
-    return include_deleted || deleted_count_[object] == 0;
+    (void)include_deleted;  // purged rows leave holes for queryAll too
+    return deleted_count_[object] == 0;
 }
 
 std::string org::make_id(std::size_t object, std::uint64_t index) const {
@@ -441,8 +485,9 @@ std::optional<record_ref> org::get(std::size_t object, std::uint32_t index,
     if (it == overlay_.end()) {
         return r;
     }
-    if (it->second.deleted && !include_deleted) {
-        return std::nullopt;
+    if (it->second.deleted &&
+        (!include_deleted || now_ms() >= it->second.deleted_at_ms + recycle_bin_ms)) {
+        return std::nullopt;  // purged from the recycle bin after 15 days: gone for queryAll too
     }
     const stored_record* stored = it->second.record ? it->second.record.get() : nullptr;
     if (!stored && index >= base_count(object)) {
@@ -1075,16 +1120,10 @@ std::string org::insert(std::string_view object, const boost::json::object& fiel
     auto id = make_id(o, index);
     rec->fields[0] = id;
     rec->fields[1] = false;
-    const auto now = now_datetime();
-    for (const char* name : {"CreatedDate", "LastModifiedDate", "SystemModstamp"}) {
-        int fi = schema_->object(o).field_index(name);
-        if (fi >= 0) {
-            rec->fields[static_cast<std::size_t>(fi)] = now;
-        }
-    }
     boost::json::object patch = fields;
     patch.erase("Id");
     apply(o, *rec, patch);
+    stamp(o, *rec, {"CreatedDate", "LastModifiedDate", "SystemModstamp"}, patch);
     added_[o].push_back(std::move(rec));
     ++generation_;
     return id;
@@ -1096,16 +1135,10 @@ void org::update(std::string_view id, const boost::json::object& fields) {
         throw std::out_of_range("The requested resource does not exist: " + std::string(id));
     }
     auto rec = std::make_shared<stored_record>(materialise(*r));
-    const auto now = now_datetime();
-    for (const char* name : {"LastModifiedDate", "SystemModstamp"}) {
-        int fi = r->object().field_index(name);
-        if (fi >= 0) {
-            rec->fields[static_cast<std::size_t>(fi)] = now;
-        }
-    }
     boost::json::object patch = fields;
     patch.erase("Id");
     apply(r->object_index(), *rec, patch);
+    stamp(r->object_index(), *rec, {"LastModifiedDate", "SystemModstamp"}, patch);
     auto key = r->id().substr(0, 15);
     overlay_[key] = overlay_entry{std::move(rec), false};
     touched_[r->object_index()].insert(r->index());
@@ -1122,7 +1155,13 @@ void org::remove(std::string_view id) {
     if (entry.deleted) {
         return;
     }
+    // Deleting stamps SystemModstamp, as Salesforce does; queryAll shows the stamped row.
+    auto rec = std::make_shared<stored_record>(materialise(*r));
+    stamp(r->object_index(), *rec, {"SystemModstamp"}, {});
+    entry.record = std::move(rec);
     entry.deleted = true;
+    entry.deleted_at_ms = now_ms();
+    deletions_[r->object_index()].push_back({entry.deleted_at_ms, r->id()});
     touched_[r->object_index()].insert(r->index());
     ++deleted_count_[r->object_index()];
     ++generation_;

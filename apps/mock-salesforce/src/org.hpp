@@ -16,6 +16,7 @@
 // object of the schema are left alone and resolve to null relationships.
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -121,10 +122,32 @@ class org {
     // (object, index) of an id (15 or 18 characters) minted by make_id.
     std::optional<std::pair<std::size_t, std::uint64_t>> parse_id(std::string_view id) const;
 
+    // The org's clock: the real time plus what /__admin/clock added, in ms since the epoch. It
+    // only moves forward. Edits are stamped with it; the recycle bin purges by it.
+    std::int64_t now_ms() const;
+    std::int64_t start_ms() const noexcept { return start_ms_; }
+    void advance_clock(std::int64_t ms);  // throws std::invalid_argument when ms < 0
+    // Every generated record's CreatedDate <= LastModifiedDate <= SystemModstamp is before this.
+    static constexpr std::int64_t generated_ceiling_ms = 1735776000000;  // 2025-01-02T00:00:00Z
+    // How long a deleted record stays in the recycle bin (queryAll, getDeleted).
+    static constexpr std::int64_t recycle_bin_ms = 15LL * 24 * 3600 * 1000;
+
     // Admin overlay. Field values are JSON in the API's format. Throws std::invalid_argument.
+    // Inserts and updates stamp SystemModstamp (and LastModifiedDate, CreatedDate on insert,
+    // unless given) with now_ms(); remove() marks the record deleted at now_ms(), stamps its
+    // SystemModstamp, and keeps it for queryAll until recycle_bin_ms later.
     std::string insert(std::string_view object, const boost::json::object& fields);
     void update(std::string_view id, const boost::json::object& fields);
     void remove(std::string_view id);
+
+    struct deletion {
+        std::int64_t at_ms = 0;
+        std::string id;
+    };
+    // Deletions of an object, oldest first (purged ones included: callers compare with now).
+    const std::vector<deletion>& deletions(std::size_t object) const { return deletions_[object]; }
+    // Indices of an object's records the overlay holds (edited, deleted or added), ascending.
+    std::vector<std::uint32_t> overlay_indices(std::size_t object) const;
     // Changes on every overlay edit, so cached query results can be invalidated.
     std::uint64_t generation() const noexcept { return generation_; }
 
@@ -138,7 +161,14 @@ class org {
     struct overlay_entry {
         std::shared_ptr<stored_record> record;  // null = base record unchanged
         bool deleted = false;
+        std::int64_t deleted_at_ms = 0;
     };
+    std::int64_t start_ms_ = 0;
+    std::int64_t clock_offset_ms_ = 0;
+    std::vector<std::vector<deletion>> deletions_;
+    std::string now_text() const;
+    void stamp(std::size_t object, stored_record& rec, std::initializer_list<const char*> fields,
+               const boost::json::object& given) const;
     std::size_t base_count(std::size_t object) const;
     std::optional<record_ref> base_or_added(std::size_t object, std::uint32_t index) const;
     std::optional<std::vector<std::uint32_t>> generated_children(std::size_t child_object,

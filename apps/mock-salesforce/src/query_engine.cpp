@@ -629,6 +629,29 @@ class evaluator {
         }
     }
 
+    // `SystemModstamp > X` (or >=, or on LastModifiedDate / CreatedDate) with X after every
+    // generated record: only records the overlay holds can match, so an incremental sync's
+    // query costs the edits, not the org.
+    std::optional<std::vector<std::uint32_t>> changed_since(const bound_query& q,
+                                                            const bound_cond& c) const {
+        using ck = soql::condition::kind;
+        if (!org_.generated() || c.k != ck::compare || (c.op != ">" && c.op != ">=") ||
+            !c.path.hops.empty() || c.path.leaf_object != q.object ||
+            c.path.type != field_type::datetime || c.values.size() != 1 ||
+            !std::holds_alternative<std::string>(c.values.front())) {
+            return std::nullopt;
+        }
+        const auto& name = c.path.leaf_name;
+        if (name != "SystemModstamp" && name != "LastModifiedDate" && name != "CreatedDate") {
+            return std::nullopt;
+        }
+        const auto at = parse_datetime_ms(std::get<std::string>(c.values.front()));
+        if (!at || *at < org::generated_ceiling_ms) {
+            return std::nullopt;
+        }
+        return org_.overlay_indices(static_cast<std::size_t>(q.object));
+    }
+
     // Candidate rows from an equality/IN filter on a reference or the Id (nullopt = scan all).
     std::optional<std::vector<std::uint32_t>> candidates(const bound_query& q,
                                                          const bound_cond& c) const {
@@ -640,6 +663,9 @@ class evaluator {
                 }
             }
             return std::nullopt;
+        }
+        if (auto recent = changed_since(q, c)) {
+            return recent;
         }
         if (!(c.k == ck::in || (c.k == ck::compare && c.op == "=")) || !c.path.hops.empty() ||
             c.semi || c.path.leaf_object != q.object) {

@@ -128,6 +128,8 @@ void service::finish(service_response& res) const {
         opts_.faults.request_limit ? opts_.faults.request_limit : opts_.daily_limit;
     res.fields.push_back({"Sforce-Limit-Info", "api-usage=" + std::to_string(stats_.api_requests) +
                                                    "/" + std::to_string(limit)});
+    // The org's clock (see /__admin/clock): a client may take the server's time from it.
+    res.fields.push_back({"Date", format_http_date(org_->now_ms() / 1000)});
     res.delay = opts_.faults.latency;
 }
 
@@ -412,6 +414,9 @@ service_response service::admin(const http::server_request& req, std::string_vie
         r.status = 204;
         return r;
     }
+    if (path == "/__admin/clock" && (req.method == "POST" || req.method == "GET")) {
+        return clock(req);
+    }
     if (path == "/__admin/faults" && req.method == "POST") {
         return set_fault(req);
     }
@@ -470,6 +475,56 @@ service_response service::admin(const http::server_request& req, std::string_vie
     } catch (const std::invalid_argument& e) {
         return fail(400, e.what());
     }
+}
+
+service_response service::clock(const http::server_request& req) {
+    auto answer = [&] {
+        boost::json::object o;
+        o["now"] = format_datetime_ms(org_->now_ms());
+        o["start"] = format_datetime_ms(org_->start_ms());
+        return json(200, boost::json::serialize(o));
+    };
+    if (req.method == "GET") {
+        return answer();
+    }
+    auto fail = [](const std::string& message) {
+        boost::json::object o;
+        o["error"] = message;
+        return json(400, boost::json::serialize(o));
+    };
+    boost::system::error_code ec;
+    auto body = boost::json::parse(req.body, ec);
+    if (ec || !body.is_object() || body.as_object().empty()) {
+        return fail(
+            "clock: the body must be a JSON object such as {\"advance_seconds\":86400} "
+            "or {\"now\":\"2026-12-20T10:00:00Z\"}");
+    }
+    std::int64_t advance = 0;
+    for (const auto& [key, value] : body.as_object()) {
+        if (key == "advance_seconds") {
+            if (!value.is_number() || value.to_number<double>() < 0) {
+                return fail("clock: advance_seconds must be a non-negative number, got " +
+                            boost::json::serialize(value));
+            }
+            advance += static_cast<std::int64_t>(value.to_number<double>() * 1000);
+        } else if (key == "now") {
+            const auto at = value.is_string() ? parse_datetime_ms(value.as_string()) : std::nullopt;
+            if (!at) {
+                return fail("clock: now must be an ISO-8601 datetime, got " +
+                            boost::json::serialize(value));
+            }
+            if (*at < org_->now_ms()) {
+                return fail("clock: now " + boost::json::serialize(value) +
+                            " is before the server's now " + format_datetime_ms(org_->now_ms()) +
+                            " (the clock only moves forward)");
+            }
+            advance += *at - org_->now_ms();
+        } else {
+            return fail("clock: unknown field \"" + std::string(key) + "\" (advance_seconds, now)");
+        }
+    }
+    org_->advance_clock(advance);
+    return answer();
 }
 
 service_response service::set_fault(const http::server_request& req) {

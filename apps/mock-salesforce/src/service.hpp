@@ -22,6 +22,8 @@
 //   POST   /__admin/records/<Object>   JSON fields -> 201 {"id":"..."}
 //   PATCH  /__admin/records/<Id>       JSON fields -> 204 (LastModifiedDate = now unless given)
 //   DELETE /__admin/records/<Id>       -> 204 (then visible only through queryAll)
+//   POST   /__admin/clock              {"advance_seconds":N} or {"now":"ISO"} -> 200 {"now",..}
+//                                      (the org's clock, which the Date header shows)
 //   GET    /__admin/stats              -> {"api_requests":N,"token_requests":N,...,
 //                                          "in_flight":N,"max_in_flight":N,...}
 //   POST   /__admin/reset-limits       -> 204 (request counters and faults start over; the
@@ -142,6 +144,7 @@ class service {
     service_response api(const http::server_request& req, std::string_view path);
     service_response admin(const http::server_request& req, std::string_view path);
     service_response set_fault(const http::server_request& req);
+    service_response clock(const http::server_request& req);
     service_response run_query(const http::server_request& req, std::string_view version,
                                const std::string& soql, bool all);
     service_response page(std::string_view version, const std::string& locator);
