@@ -310,6 +310,7 @@ schema schema::standard() {
             return f.name == "CreatedDate" || f.name == "CreatedById" ||
                    f.name == "LastModifiedDate" || f.name == "LastModifiedById";
         });
+        cdl.replicateable = false;  // as in real orgs: no getUpdated/getDeleted for links
         s.add(std::move(cdl));
     }
     s.add(obj("PermissionSet", "0PS", "Permission Set", "Permission Sets",

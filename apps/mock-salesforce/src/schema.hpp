@@ -71,6 +71,7 @@ struct object_def {
     std::string label_plural;
     bool custom = false;
     bool queryable = true;
+    bool replicateable = true;  // getUpdated / getDeleted allowed (describe's replicateable)
     std::vector<field_def> fields;
     std::vector<child_relationship> children;
 

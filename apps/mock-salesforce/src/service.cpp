@@ -261,9 +261,22 @@ service_response service::api(const http::server_request& req, std::string_view 
     }
     const auto& s = org_->schema();
     if (rest == "/sobjects" || rest == "/sobjects/") {
+        ++stats_.describe_requests;
         return json(200, describe_global(s, version));
     }
+    if (rest.starts_with("/sobjects/")) {
+        std::string_view tail = rest.substr(10);
+        if (tail.ends_with('/')) {
+            tail.remove_suffix(1);
+        }
+        const auto cut = tail.find('/');
+        if (cut != std::string_view::npos && tail.find('/', cut + 1) == std::string_view::npos &&
+            (tail.substr(cut) == "/deleted" || tail.substr(cut) == "/updated")) {
+            return replication(req, tail.substr(0, cut), tail.substr(cut) == "/deleted");
+        }
+    }
     if (rest.starts_with("/sobjects/") && rest.ends_with("/describe")) {
+        ++stats_.describe_requests;
         auto name = rest.substr(10, rest.size() - 10 - 9);
         int obj = s.find(name);
         if (obj < 0 || name.find('/') != std::string_view::npos) {
@@ -301,6 +314,7 @@ service_response service::api(const http::server_request& req, std::string_view 
             return error(400, "MALFORMED_SEARCH", "No search term found.");
         }
         ++stats_.query_requests;
+        ++stats_.search_requests;
         return json(200, engine_.search(*q, version));
     }
     return not_found();
@@ -396,6 +410,10 @@ service_response service::admin(const http::server_request& req, std::string_vie
         o["download_requests"] = stats_.download_requests;
         o["download_bytes"] = stats_.download_bytes;
         o["faulted_requests"] = stats_.faulted_requests;
+        o["describe_requests"] = stats_.describe_requests;
+        o["deleted_requests"] = stats_.deleted_requests;
+        o["updated_requests"] = stats_.updated_requests;
+        o["search_requests"] = stats_.search_requests;
         const auto& f = in_flight_->stats();
         o["in_flight"] = f.in_flight;
         o["max_in_flight"] = f.max_in_flight;
@@ -525,6 +543,120 @@ service_response service::clock(const http::server_request& req) {
     }
     org_->advance_clock(advance);
     return answer();
+}
+
+service_response service::replication(const http::server_request& req, std::string_view type,
+                                      bool deleted) {
+    ++(deleted ? stats_.deleted_requests : stats_.updated_requests);
+    const auto& s = org_->schema();
+    const int obj = s.find(type);
+    if (obj < 0) {
+        return not_found();
+    }
+    const auto object = static_cast<std::size_t>(obj);
+    const auto& def = s.object(object);
+    auto replication_error = [](const std::string& message) {
+        return error(400, "INVALID_REPLICATION_DATE", message);
+    };
+    if (!def.replicateable) {
+        return error(400, "INVALID_TYPE", "sObject type '" + def.name + "' is not replicateable");
+    }
+    // Salesforce ignores the seconds of both ends.
+    constexpr std::int64_t minute = 60 * 1000;
+    auto bound = [&](const char* name) -> std::optional<std::int64_t> {
+        const auto text = req.query(name);
+        const auto at = text ? parse_datetime_ms(*text) : std::nullopt;
+        if (!at) {
+            return std::nullopt;
+        }
+        return *at - ((*at % minute) + minute) % minute;
+    };
+    const auto start = bound("start");
+    const auto end = bound("end");
+    for (const auto& [name, at] : {std::pair{"start", start}, std::pair{"end", end}}) {
+        if (!at) {
+            const auto given = req.query(name);
+            return replication_error(
+                std::string(name) +
+                (given ? " is not a valid ISO-8601 dateTime: '" + std::string(*given) + "'"
+                       : " is missing: give start and end as ISO-8601 "
+                         "dateTimes (URL-encoded, e.g. "
+                         "2026-12-05T10%3A00%3A00%2B00%3A00)"));
+        }
+    }
+    const std::int64_t now = org_->now_ms();
+    if (*start >= *end) {
+        return replication_error(
+            "startDate must chronologically precede endDate by more than one minute");
+    }
+    if (*start < now - 30 * 24 * 3600 * std::int64_t{1000}) {
+        return replication_error("startDate cannot be more than 30 days ago");
+    }
+    const std::int64_t now_minute = now - now % minute;
+    const std::int64_t covered = std::min(*end, now_minute);
+    std::string out;
+    if (deleted) {
+        std::int64_t earliest = org_->start_ms() - org_->start_ms() % minute;
+        std::vector<const org::deletion*> hits;
+        for (const auto& d : org_->deletions(object)) {
+            if (d.at_ms + org::recycle_bin_ms <= now) {
+                earliest = std::max(earliest, d.at_ms - d.at_ms % minute + minute);
+                continue;  // purged from the recycle bin
+            }
+            if (d.at_ms >= *start && d.at_ms < covered) {
+                hits.push_back(&d);
+            }
+        }
+        if (*start < earliest && earliest > org_->start_ms()) {
+            return replication_error("startDate is before the earliest date available " +
+                                     format_datetime_ms(earliest) +
+                                     ": deleted records were purged since; replicate the whole "
+                                     "object again");
+        }
+        out = "{\"deletedRecords\":[";
+        for (std::size_t i = 0; i < hits.size(); ++i) {
+            out += i ? ",{\"id\":" : "{\"id\":";
+            append_json_string(out, hits[i]->id);
+            out += ",\"deletedDate\":";
+            append_json_string(out, format_datetime_ms(hits[i]->at_ms));
+            out += '}';
+        }
+        out += "],\"earliestDateAvailable\":";
+        append_json_string(out, format_datetime_ms(earliest));
+    } else {
+        const int modstamp = def.field_index("SystemModstamp");
+        std::vector<std::uint32_t> candidates;
+        if (org_->generated() && *start >= org::generated_ceiling_ms) {
+            candidates = org_->overlay_indices(object);
+        } else {
+            for (std::size_t i = 0; i < org_->index_space(object); ++i) {
+                candidates.push_back(static_cast<std::uint32_t>(i));
+            }
+        }
+        out = "{\"ids\":[";
+        bool first = true;
+        for (auto idx : candidates) {
+            auto r = org_->get(object, idx);
+            if (!r || modstamp < 0) {
+                continue;
+            }
+            const auto v = r->get(modstamp);
+            const auto at = std::holds_alternative<std::string>(v)
+                                ? parse_datetime_ms(std::get<std::string>(v))
+                                : std::nullopt;
+            if (!at || *at < *start || *at >= covered) {
+                continue;
+            }
+            out += first ? "" : ",";
+            first = false;
+            append_json_string(out, r->id());
+        }
+        out += ']';
+    }
+    out += ",\"latestDateCovered\":";
+    append_json_string(out, format_datetime_ms(covered));
+    out += '}';
+    return json(200, std::move(out));
 }
 
 service_response service::set_fault(const http::server_request& req) {

@@ -15,6 +15,8 @@
 //                                               locator_order::sequential: only the one the
 //                                               previous page of that cursor pointed to)
 //   GET  /services/data/vNN.N/search?q=         SOSL
+//   GET  /services/data/vNN.N/sobjects/X/deleted/?start=&end=   getDeleted
+//   GET  /services/data/vNN.N/sobjects/X/updated/?start=&end=   getUpdated
 //   GET  /services/data/vNN.N/sobjects/ContentVersion/068.../VersionData   raw bytes
 // Every JSON answer is written compactly, then re-styled when service_options::json or the
 // request's `X-PrettyPrint: 1` asks for it (json_style.hpp).
@@ -97,8 +99,12 @@ struct service_stats {
     std::size_t token_requests = 0;
     std::size_t query_requests = 0;
     std::size_t download_requests = 0;
-    std::uint64_t download_bytes = 0;  // file bytes served (as answered, before any fault cut)
-    std::size_t faulted_requests = 0;  // API requests failed by the runtime fault
+    std::uint64_t download_bytes = 0;   // file bytes served (as answered, before any fault cut)
+    std::size_t faulted_requests = 0;   // API requests failed by the runtime fault
+    std::size_t describe_requests = 0;  // describe global and per object
+    std::size_t deleted_requests = 0;   // sobjects/X/deleted (getDeleted)
+    std::size_t updated_requests = 0;   // sobjects/X/updated (getUpdated)
+    std::size_t search_requests = 0;    // SOSL (also counted in query_requests)
 };
 
 // Set at run time through /__admin/faults: a deterministic outage that lasts until cleared, so
@@ -145,6 +151,9 @@ class service {
     service_response admin(const http::server_request& req, std::string_view path);
     service_response set_fault(const http::server_request& req);
     service_response clock(const http::server_request& req);
+    // GET sobjects/{Type}/deleted/?start=&end= and .../updated/?start=&end=.
+    service_response replication(const http::server_request& req, std::string_view type,
+                                 bool deleted);
     service_response run_query(const http::server_request& req, std::string_view version,
                                const std::string& soql, bool all);
     service_response page(std::string_view version, const std::string& locator);
