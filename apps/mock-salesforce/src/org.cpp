@@ -1167,6 +1167,107 @@ void org::remove(std::string_view id) {
     ++generation_;
 }
 
+// ---------------------------------------------------------------------------- mutate
+
+const std::vector<std::string>& org::main_objects() {
+    static const std::vector<std::string> names = {
+        "Account",      "Contact",     "Opportunity", "Lead",        "Campaign",   "Case",
+        "EmailMessage", "CaseComment", "CaseFeed",    "FeedComment", "Project__c", "Ticket__c"};
+    return names;
+}
+
+org::mutation_result org::mutate(const mutation& m) {
+    for (const auto& [name, share] :
+         {std::pair{"change_share", m.change_share}, std::pair{"delete_share", m.delete_share},
+          std::pair{"add_share", m.add_share}}) {
+        if (!(share >= 0 && share <= 1)) {
+            throw std::invalid_argument(std::string(name) + " must be between 0 and 1, got " +
+                                        std::to_string(share));
+        }
+    }
+    if (m.change_share + m.delete_share > 1) {
+        throw std::invalid_argument("change_share + delete_share must not exceed 1");
+    }
+    std::vector<std::size_t> objects;
+    for (const auto& name : m.objects.empty() ? main_objects() : m.objects) {
+        const int o = schema_->find(name);
+        if (o < 0) {
+            throw std::invalid_argument("unknown object '" + name + "'");
+        }
+        objects.push_back(static_cast<std::size_t>(o));
+    }
+    mutation_result out;
+    for (const auto object : objects) {
+        const auto& def = schema_->object(object);
+        int text = -1;
+        for (const char* name :
+             {"Description", "Subject", "CommentBody", "Body", "TextBody", "Notes__c", "Name"}) {
+            if (const int f = def.field_index(name);
+                f >= 0 && is_text(def.fields[static_cast<std::size_t>(f)].type)) {
+                text = f;
+                break;
+            }
+        }
+        // Live records, then a seeded partial shuffle picks the changed and deleted ones.
+        std::vector<std::uint32_t> live;
+        const auto n = index_space(object);
+        live.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (get(object, static_cast<std::uint32_t>(i))) {
+                live.push_back(static_cast<std::uint32_t>(i));
+            }
+        }
+        auto count = [&](double share) {
+            return static_cast<std::size_t>(static_cast<double>(live.size()) * share + 0.5);
+        };
+        const std::size_t changes = std::min(count(m.change_share), live.size());
+        const std::size_t deletes = std::min(count(m.delete_share), live.size() - changes);
+        const std::size_t adds = count(m.add_share);
+        for (std::size_t i = 0; i < changes + deletes; ++i) {
+            const auto j = i + mix(m.seed ^ mix(object * 0x9e37 + i)) % (live.size() - i);
+            std::swap(live[i], live[j]);
+        }
+        const auto field_name =
+            text >= 0 ? def.fields[static_cast<std::size_t>(text)].name : std::string();
+        auto& changed = out.changed.emplace_back(def.name, std::vector<std::string>{}).second;
+        for (std::size_t i = 0; i < changes; ++i) {
+            auto r = get(object, live[i]);
+            boost::json::object fields;
+            if (!field_name.empty()) {
+                fields[field_name] = "Edited by mutation " + std::to_string(++mutations_) +
+                                     " (seed " + std::to_string(m.seed) + ")";
+            }
+            const auto id = r->id();
+            update(id, fields);
+            changed.push_back(id);
+        }
+        auto& deleted = out.deleted.emplace_back(def.name, std::vector<std::string>{}).second;
+        for (std::size_t i = changes; i < changes + deletes; ++i) {
+            const auto id = get(object, live[i])->id();
+            remove(id);
+            deleted.push_back(id);
+        }
+        auto& added = out.added.emplace_back(def.name, std::vector<std::string>{}).second;
+        for (std::size_t i = 0; i < adds; ++i) {
+            boost::json::object fields;
+            const auto label = "Added by mutation " + std::to_string(++mutations_) + " (seed " +
+                               std::to_string(m.seed) + ")";
+            if (!field_name.empty()) {
+                fields[field_name] = label;
+            }
+            for (const char* name : {"Name", "LastName", "Subject"}) {
+                const int f = def.field_index(name);
+                if (f >= 0 && name != field_name &&
+                    def.fields[static_cast<std::size_t>(f)].generator != gen::full_name) {
+                    fields[name] = label;
+                }
+            }
+            added.push_back(insert(def.name, fields));
+        }
+    }
+    return out;
+}
+
 // ---------------------------------------------------------------------------- files
 
 int org::damaged_index(std::uint64_t index) const {

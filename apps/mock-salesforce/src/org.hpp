@@ -140,6 +140,26 @@ class org {
     void update(std::string_view id, const boost::json::object& fields);
     void remove(std::string_view id);
 
+    // A deterministic batch of edits for tests and benchmarks: from each object, round(share *
+    // its live records) picked by `seed` get a changed text field (Description, Subject,
+    // CommentBody, ... so a re-indexed document differs), are deleted, or are added. The three
+    // sets are disjoint. Throws std::invalid_argument naming a bad object or share.
+    struct mutation {
+        std::vector<std::string> objects;  // empty: every main object (main_objects())
+        double change_share = 0.01;
+        double delete_share = 0.001;
+        double add_share = 0.001;
+        std::uint64_t seed = 7;
+    };
+    struct mutation_result {
+        // Per object, in the order processed: the ids changed, deleted and added.
+        std::vector<std::pair<std::string, std::vector<std::string>>> changed, deleted, added;
+    };
+    mutation_result mutate(const mutation& m);
+    // Account, Contact, Opportunity, Lead, Campaign, Case, EmailMessage, CaseComment, CaseFeed,
+    // FeedComment, Project__c, Ticket__c.
+    static const std::vector<std::string>& main_objects();
+
     struct deletion {
         std::int64_t at_ms = 0;
         std::string id;
@@ -166,6 +186,7 @@ class org {
     std::int64_t start_ms_ = 0;
     std::int64_t clock_offset_ms_ = 0;
     std::vector<std::vector<deletion>> deletions_;
+    std::uint64_t mutations_ = 0;  // edits made by mutate(), so each run writes new text
     std::string now_text() const;
     void stamp(std::size_t object, stored_record& rec, std::initializer_list<const char*> fields,
                const boost::json::object& given) const;

@@ -435,6 +435,9 @@ service_response service::admin(const http::server_request& req, std::string_vie
     if (path == "/__admin/clock" && (req.method == "POST" || req.method == "GET")) {
         return clock(req);
     }
+    if (path == "/__admin/mutate" && req.method == "POST") {
+        return mutate(req);
+    }
     if (path == "/__admin/faults" && req.method == "POST") {
         return set_fault(req);
     }
@@ -657,6 +660,75 @@ service_response service::replication(const http::server_request& req, std::stri
     append_json_string(out, format_datetime_ms(covered));
     out += '}';
     return json(200, std::move(out));
+}
+
+service_response service::mutate(const http::server_request& req) {
+    auto fail = [](const std::string& message) {
+        boost::json::object o;
+        o["error"] = "mutate: " + message;
+        return json(400, boost::json::serialize(o));
+    };
+    boost::system::error_code ec;
+    auto body = boost::json::parse(req.body.empty() ? std::string_view("{}") : req.body, ec);
+    if (ec || !body.is_object()) {
+        return fail(
+            "the body must be a JSON object such as {\"objects\":[\"Account\"],"
+            "\"change_share\":0.01,\"delete_share\":0.001,\"add_share\":0.001,"
+            "\"seed\":7}");
+    }
+    org::mutation m;
+    for (const auto& [key, value] : body.as_object()) {
+        if (key == "objects") {
+            if (!value.is_array()) {
+                return fail("objects must be an array of object names, got " +
+                            boost::json::serialize(value));
+            }
+            for (const auto& name : value.as_array()) {
+                if (!name.is_string()) {
+                    return fail("objects must be an array of object names, got " +
+                                boost::json::serialize(value));
+                }
+                m.objects.emplace_back(name.as_string());
+            }
+        } else if (key == "change_share" || key == "delete_share" || key == "add_share") {
+            if (!value.is_number()) {
+                return fail(std::string(key) + " must be a number, got " +
+                            boost::json::serialize(value));
+            }
+            (key == "change_share"   ? m.change_share
+             : key == "delete_share" ? m.delete_share
+                                     : m.add_share) = value.to_number<double>();
+        } else if (key == "seed") {
+            if (!value.is_int64() && !value.is_uint64()) {
+                return fail("seed must be an integer, got " + boost::json::serialize(value));
+            }
+            m.seed = value.to_number<std::uint64_t>();
+        } else {
+            return fail("unknown field \"" + std::string(key) +
+                        "\" (objects, change_share, delete_share, add_share, seed)");
+        }
+    }
+    org::mutation_result result;
+    try {
+        result = org_->mutate(m);
+    } catch (const std::invalid_argument& e) {
+        return fail(e.what());
+    }
+    boost::json::object o;
+    for (const auto& [name, lists] :
+         {std::pair{"changed", &result.changed}, std::pair{"deleted", &result.deleted},
+          std::pair{"added", &result.added}}) {
+        boost::json::object per;
+        for (const auto& [object, ids] : *lists) {
+            boost::json::array a;
+            for (const auto& id : ids) {
+                a.emplace_back(id);
+            }
+            per[object] = std::move(a);
+        }
+        o[name] = std::move(per);
+    }
+    return json(200, boost::json::serialize(o));
 }
 
 service_response service::set_fault(const http::server_request& req) {

@@ -30,6 +30,9 @@
 //                                          "in_flight":N,"max_in_flight":N,...}
 //   POST   /__admin/reset-limits       -> 204 (request counters and faults start over; the
 //                                      in-flight maxima start from what is in flight now)
+//   POST   /__admin/mutate             {"objects":[..],"change_share":0.01,"delete_share":0.001,
+//                                      "add_share":0.001,"seed":7} -> 200 {"changed":{"Account":
+//                                      ["001.."]},"deleted":{..},"added":{..}} (org::mutate)
 //   POST   /__admin/faults             {"after_requests":N,"status":503} or {..., "drop":true}
 //                                      -> 204; after N more API requests, every API request
 //                                      fails that way until DELETE /__admin/faults
@@ -151,6 +154,7 @@ class service {
     service_response admin(const http::server_request& req, std::string_view path);
     service_response set_fault(const http::server_request& req);
     service_response clock(const http::server_request& req);
+    service_response mutate(const http::server_request& req);
     // GET sobjects/{Type}/deleted/?start=&end= and .../updated/?start=&end=.
     service_response replication(const http::server_request& req, std::string_view type,
                                  bool deleted);
