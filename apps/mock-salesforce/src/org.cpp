@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 #include <boost/json/parse.hpp>
@@ -1269,6 +1270,63 @@ org::mutation_result org::mutate(const mutation& m) {
 }
 
 // ---------------------------------------------------------------------------- files
+
+std::string org::add_version(std::string_view document_id, const version_options& opts) {
+    auto doc = find(document_id);
+    if (!doc || static_cast<int>(doc->object_index()) != content_document_) {
+        throw std::out_of_range("no ContentDocument " + std::string(document_id));
+    }
+    const auto& d = doc->object();
+    const auto& v = schema_->object(static_cast<std::size_t>(content_version_));
+    auto text = [](const value& x) {
+        return std::holds_alternative<std::string>(x) ? std::get<std::string>(x) : std::string();
+    };
+    const auto ext =
+        to_lower(opts.extension.value_or(text(doc->get(d.field_index("FileExtension")))));
+    if (!is_file_kind(ext)) {
+        throw std::invalid_argument(
+            "extension must be one of txt pdf docx csv html json md xml "
+            "png xlsx pptx rtf, got '" +
+            ext + "'");
+    }
+    if (opts.size && *opts.size < 0) {
+        throw std::invalid_argument("size must not be negative, got " + std::to_string(*opts.size));
+    }
+    const auto title = opts.title.value_or(text(doc->get(d.field_index("Title"))));
+    const auto previous_id = text(doc->get(d.field_index("LatestPublishedVersionId")));
+    std::int64_t number = 1;
+    if (auto previous = find(previous_id)) {
+        number = std::atoll(text(previous->get(v.field_index("VersionNumber"))).c_str()) + 1;
+        boost::json::object latest;
+        latest["IsLatest"] = false;
+        update(previous_id, latest);
+    }
+    const auto index = index_space(static_cast<std::size_t>(content_version_));
+    const auto size = opts.size.value_or(static_cast<std::int64_t>(
+        64 + hash(static_cast<std::size_t>(content_version_), index, salt_file) % 150000));
+    const auto& kind = kind_of(ext);
+    boost::json::object fields;
+    fields["ContentDocumentId"] = doc->id();
+    fields["Title"] = title;
+    fields["FileExtension"] = ext;
+    fields["FileType"] = kind.file_type;
+    fields["ContentSize"] = size;
+    fields["PathOnClient"] = title + "." + ext;
+    fields["VersionNumber"] = std::to_string(number);
+    fields["IsLatest"] = true;
+    const auto id = insert("ContentVersion", fields);
+    boost::json::object url;
+    url["VersionDataUrl"] = "/sfc/servlet.shepherd/version/download/" + id;
+    update(id, url);
+    boost::json::object changed;
+    changed["LatestPublishedVersionId"] = id;
+    changed["Title"] = title;
+    changed["FileExtension"] = ext;
+    changed["FileType"] = kind.file_type;
+    changed["ContentSize"] = size;
+    update(doc->id(), changed);
+    return id;
+}
 
 int org::damaged_index(std::uint64_t index) const {
     if (index < generated_docs_ || index - generated_docs_ >= damaged_.size()) {

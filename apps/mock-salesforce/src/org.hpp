@@ -171,6 +171,20 @@ class org {
     // Changes on every overlay edit, so cached query results can be invalidated.
     std::uint64_t generation() const noexcept { return generation_; }
 
+    // Adds a ContentVersion to a ContentDocument (by 069 id), as uploading a new version does:
+    // a new 068 id with its own deterministic body, IsLatest true (the previous latest false),
+    // VersionNumber one more; the document's LatestPublishedVersionId, Title, FileExtension,
+    // FileType and ContentSize follow it and its LastModifiedDate and SystemModstamp are now.
+    // Unset options keep the document's title and extension; the size is derived from the new
+    // version. Throws std::out_of_range for an unknown document, std::invalid_argument for a
+    // bad option.
+    struct version_options {
+        std::optional<std::int64_t> size;
+        std::optional<std::string> extension;
+        std::optional<std::string> title;
+    };
+    std::string add_version(std::string_view document_id, const version_options& opts);
+
     // The body of a ContentVersion (by 068 id); nullopt when unknown.
     std::optional<file_info> file(std::string_view version_id) const;
 

@@ -448,6 +448,9 @@ service_response service::admin(const http::server_request& req, std::string_vie
         return r;
     }
     constexpr std::string_view files = "/__admin/files/";
+    if (path.starts_with(files) && path.ends_with("/versions") && req.method == "POST") {
+        return add_version(req, path.substr(files.size(), path.size() - files.size() - 9));
+    }
     if (path.starts_with(files) && path.ends_with("/text") && req.method == "GET") {
         // The text an extractor finds in a ContentVersion's file (tests check against it).
         const auto id = path.substr(files.size(), path.size() - files.size() - 5);
@@ -729,6 +732,44 @@ service_response service::mutate(const http::server_request& req) {
         o[name] = std::move(per);
     }
     return json(200, boost::json::serialize(o));
+}
+
+service_response service::add_version(const http::server_request& req,
+                                      std::string_view document_id) {
+    auto fail = [](unsigned status, const std::string& message) {
+        boost::json::object o;
+        o["error"] = "versions: " + message;
+        return json(status, boost::json::serialize(o));
+    };
+    boost::system::error_code ec;
+    auto body = boost::json::parse(req.body.empty() ? std::string_view("{}") : req.body, ec);
+    if (ec || !body.is_object()) {
+        return fail(400,
+                    "the body must be a JSON object such as {\"size\":4096,"
+                    "\"extension\":\"pdf\",\"title\":\"Q3 report\"} (every field "
+                    "optional)");
+    }
+    org::version_options opts;
+    for (const auto& [key, value] : body.as_object()) {
+        if (key == "size" && (value.is_int64() || value.is_uint64())) {
+            opts.size = value.to_number<std::int64_t>();
+        } else if ((key == "extension" || key == "title") && value.is_string()) {
+            (key == "title" ? opts.title : opts.extension) = std::string(value.as_string());
+        } else {
+            return fail(400, "unknown field or wrong type: \"" + std::string(key) +
+                                 "\": " + boost::json::serialize(value) +
+                                 " (size: integer, extension and title: strings)");
+        }
+    }
+    try {
+        boost::json::object o;
+        o["id"] = org_->add_version(document_id, opts);
+        return json(201, boost::json::serialize(o));
+    } catch (const std::out_of_range& e) {
+        return fail(404, e.what());
+    } catch (const std::invalid_argument& e) {
+        return fail(400, e.what());
+    }
 }
 
 service_response service::set_fault(const http::server_request& req) {

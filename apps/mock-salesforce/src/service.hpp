@@ -30,6 +30,8 @@
 //                                          "in_flight":N,"max_in_flight":N,...}
 //   POST   /__admin/reset-limits       -> 204 (request counters and faults start over; the
 //                                      in-flight maxima start from what is in flight now)
+//   POST   /__admin/files/<069 id>/versions  {"size","extension","title"} (optional) -> 201
+//                                      {"id":"068..."} (org::add_version)
 //   POST   /__admin/mutate             {"objects":[..],"change_share":0.01,"delete_share":0.001,
 //                                      "add_share":0.001,"seed":7} -> 200 {"changed":{"Account":
 //                                      ["001.."]},"deleted":{..},"added":{..}} (org::mutate)
@@ -155,6 +157,7 @@ class service {
     service_response set_fault(const http::server_request& req);
     service_response clock(const http::server_request& req);
     service_response mutate(const http::server_request& req);
+    service_response add_version(const http::server_request& req, std::string_view document_id);
     // GET sobjects/{Type}/deleted/?start=&end= and .../updated/?start=&end=.
     service_response replication(const http::server_request& req, std::string_view type,
                                  bool deleted);
