@@ -34,6 +34,7 @@ enum salt : std::uint64_t {
     salt_address,
     salt_company,
     salt_file,
+    salt_modstamp,
 };
 
 constexpr std::int64_t epoch_2021 = 1609459200;  // 2021-01-01T00:00:00Z
@@ -665,9 +666,17 @@ value org::generate(std::size_t object, std::uint32_t index, int field) const {
         case gen::created:
             return format_datetime(created());
         case gen::modified:
-            return format_datetime(created() +
-                                   static_cast<std::int64_t>(hash(object, index, salt_modified) %
-                                                             static_cast<std::uint64_t>(year)));
+        case gen::modstamp: {
+            const auto modified =
+                created() + static_cast<std::int64_t>(hash(object, index, salt_modified) %
+                                                      static_cast<std::uint64_t>(year));
+            // SystemModstamp also moves when the system touches a record (a recalculation, a
+            // cascade), so for some records it is later than LastModifiedDate: never earlier.
+            const std::uint64_t touch = hash(object, index, salt_modstamp);
+            return format_datetime(f.generator == gen::modstamp && touch % 4 == 0
+                                       ? modified + static_cast<std::int64_t>(touch / 4 % (2 * day))
+                                       : modified);
+        }
         case gen::user:
             return ref_to(user_, h % base_count(static_cast<std::size_t>(user_)));
         case gen::owner:

@@ -127,7 +127,7 @@ std::vector<field_def> system_fields(bool owner) {
     v.push_back(ref("CreatedById", {"User"}, "CreatedBy", gen::user));
     v.push_back(fd("LastModifiedDate", field_type::datetime, gen::modified));
     v.push_back(ref("LastModifiedById", {"User"}, "LastModifiedBy", gen::user));
-    v.push_back(fd("SystemModstamp", field_type::datetime, gen::modified));
+    v.push_back(fd("SystemModstamp", field_type::datetime, gen::modstamp));
     return v;
 }
 

@@ -19,6 +19,7 @@ enum class gen {
     false_,        // always false (IsDeleted)
     created,       // datetime in [2021, 2024)
     modified,      // created + up to a year
+    modstamp,      // modified, or for one record in four up to two days later (a system touch)
     user,          // some User id
     owner,         // some User id, or a queue (Group) for every 7th record: see org.cpp
     parent_block,  // parent index from the fan-out pattern (see org.cpp)

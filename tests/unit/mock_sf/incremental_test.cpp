@@ -67,6 +67,7 @@ TEST_CASE("generated records are older than the server: created <= modified <= m
           "[mock_sf][incremental]") {
     org o(org_options{5, 200});
     const auto start = format_datetime_ms(o.start_ms());
+    int touched = 0;
     for (const char* object : {"Account", "Case", "CaseComment", "Ticket__c"}) {
         auto page = query_page(o, std::string("SELECT CreatedDate, LastModifiedDate, "
                                               "SystemModstamp FROM ") +
@@ -78,8 +79,13 @@ TEST_CASE("generated records are older than the server: created <= modified <= m
             CHECK(c <= m);
             CHECK(m <= s);
             CHECK(s < start);
+            touched += m < s ? 1 : 0;
         }
     }
+    // The system touched some records after their last edit: a client must not take
+    // LastModifiedDate for SystemModstamp.
+    CHECK(touched > 100);
+    CHECK(touched < 400);
     // Nothing changed yet: a cursor at the start finds nothing, in either literal form.
     CHECK(records(o, "SELECT Id FROM Account WHERE SystemModstamp > " + start).empty());
     CHECK(records(o, "SELECT Id FROM Account WHERE SystemModstamp > 2025-06-01T00:00:00Z").empty());
