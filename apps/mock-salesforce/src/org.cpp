@@ -320,7 +320,10 @@ void org::stamp(std::size_t object, stored_record& rec, std::initializer_list<co
     for (const char* name : fields) {
         const int fi = o.field_index(name);
         // SystemModstamp is the system's own: always now. The audit dates may be given.
-        if (fi < 0 || (std::string_view(name) != "SystemModstamp" && given.contains(name))) {
+        const bool is_given = std::any_of(given.begin(), given.end(), [&](const auto& kv) {
+            return iequals(kv.key(), name);  // field names are case-insensitive, as in apply()
+        });
+        if (fi < 0 || (std::string_view(name) != "SystemModstamp" && is_given)) {
             continue;
         }
         rec.fields[static_cast<std::size_t>(fi)] = now;

@@ -103,7 +103,7 @@ TEST_CASE("edits stamp SystemModstamp with the server clock, SystemModstamp filt
     subject["Subject"] = "Printer on fire";
     o.update(all[7], subject);
     boost::json::object dated;
-    dated["LastModifiedDate"] = "2024-02-02T00:00:00.000+0000";
+    dated["lastModifiedDate"] = "2024-02-02T00:00:00.000+0000";  // names are case-insensitive
     o.update(all[3], dated);
     boost::json::object fields;
     fields["Subject"] = "New one";
