@@ -9,6 +9,7 @@
 //   bench_full_sync <bin dir> [records per object] [--metadata-only] [--latency-ms N]
 //                   [--seed S] [--bandwidth-mbps M] [--config-extra YAML]
 //                   [--large-file EXT:BYTES] [--file-kinds LIST] [--file-media-share P]
+//                   [--es-reserve-memory-gb G]
 //
 // <bin dir> holds connectors-asio/connectors-asio, mock-elasticsearch/mock-elasticsearch and
 // mock-salesforce/mock-salesforce (build/release/apps). `--metadata-only` sets
@@ -22,7 +23,9 @@
 // Elasticsearch come from connectors-asio's summary line. `--file-kinds` and
 // `--file-media-share` go to mock-salesforce (the mix of files and the share of images in
 // documents): a file-heavy org is e.g. `--file-kinds pdf,pdf,docx,xlsx,pptx,png
-// --file-media-share 0.75`.
+// --file-media-share 0.75`. `--es-reserve-memory-gb` goes to mock-elasticsearch: memory for the
+// index's sources touched before the sync starts (a multi-GB index on a VM, where fresh memory
+// is expensive; docs/performance.md).
 
 #include <cerrno>
 #include <chrono>
@@ -223,6 +226,7 @@ int run(int argc, char** argv) {
     std::string config_extra;
     std::string large_ext;
     std::vector<std::string> sf_extra;
+    std::vector<std::string> es_args{"--port", "0"};
     std::uint64_t large_bytes = 0;
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
@@ -246,6 +250,9 @@ int run(int argc, char** argv) {
         } else if (a == "--file-kinds" || a == "--file-media-share") {
             sf_extra.push_back(a);
             sf_extra.push_back(value());
+        } else if (a == "--es-reserve-memory-gb") {
+            es_args.push_back("--reserve-memory-gb");
+            es_args.push_back(value());
         } else if (a == "--large-file") {
             const auto v = value();
             const auto colon = v.find(':');
@@ -263,8 +270,9 @@ int run(int argc, char** argv) {
         }
     }
 
-    auto es = child_process::start_server((bin_dir / "mock-elasticsearch/mock-elasticsearch"),
-                                          {"--port", "0"});
+    auto es =
+        child_process::start_server((bin_dir / "mock-elasticsearch/mock-elasticsearch"), es_args,
+                                    std::chrono::minutes(5));  // a reservation takes a while
     std::vector<std::string> sf_args{
         "--port",      "0",     "--records",       records,        "--seed",       seed,
         "--client-id", "bench", "--client-secret", "bench-secret", "--latency-ms", latency_ms};
