@@ -367,11 +367,15 @@ service_response service::run_query(const http::server_request& req, std::string
         c.batch = batch;
         result_of(c);  // throws sf_error before anything is registered
         if (cursors_.size() >= max_cursors) {
+            // The cursor used least recently goes (not the oldest: a long listing paged while
+            // many short queries come and go keeps its cursor).
             cursors_.erase(cursor_order_.front());
             cursor_order_.pop_front();
         }
-        cursor_order_.push_back(id);
+        c.order = cursor_order_.insert(cursor_order_.end(), id);
         it = cursors_.emplace(id, std::move(c)).first;
+    } else {
+        cursor_order_.splice(cursor_order_.end(), cursor_order_, it->second.order);
     }
     auto result = result_of(it->second);
     it->second.next_offset = result->next_offset(0, batch);
@@ -389,6 +393,7 @@ service_response service::page(std::string_view version, const std::string& loca
         (opts_.locators == locator_order::sequential && it->second.next_offset != offset)) {
         return error(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
     }
+    cursor_order_.splice(cursor_order_.end(), cursor_order_, it->second.order);
     auto result = result_of(it->second);
     it->second.next_offset = result->next_offset(*offset, it->second.batch);
     return json(200,

@@ -149,6 +149,7 @@ class service {
         // The offset of the nextRecordsUrl handed out last; nullopt once the last page was
         // served (read with locator_order::sequential).
         std::optional<std::size_t> next_offset;
+        std::list<std::string>::iterator order;  // its place in cursor_order_
     };
 
     service_response token(const http::server_request& req);
@@ -178,7 +179,7 @@ class service {
     std::size_t issued_ = 0;
     std::uint64_t fault_draws_ = 0;
     std::optional<runtime_fault> fault_;
-    std::list<std::string> cursor_order_;  // least recently created first
+    std::list<std::string> cursor_order_;  // least recently used first
     std::unordered_map<std::string, cursor> cursors_;
 };
 

@@ -353,3 +353,38 @@ TEST_CASE("VersionData returns the file to stream, SOSL over HTTP", "[mock_sf][s
     CHECK(s.status == 200);
     CHECK(boost::json::parse(s.body).at("searchRecords").as_array().size() == 3);
 }
+
+TEST_CASE("a cursor still being paged outlives a thousand short queries opened after it",
+          "[mock_sf][service][paging]") {
+    harness h(1000);
+    h.login();
+    auto first = h.call(
+        "GET", "/services/data/v59.0/query?q=" + harness::encode("SELECT Id, Name FROM Account"),
+        {}, {{"Sforce-Query-Options", "batchSize=200"}});
+    REQUIRE(first.status == 200);
+    auto next = str(boost::json::parse(first.body).at("nextRecordsUrl"));
+    const auto base = next.substr(0, next.rfind('-'));
+    auto idle = h.call(
+        "GET", "/services/data/v59.0/query?q=" + harness::encode("SELECT Id FROM Opportunity"), {},
+        {{"Sforce-Query-Options", "batchSize=200"}});
+    REQUIRE(idle.status == 200);
+    const auto idle_next = str(boost::json::parse(idle.body).at("nextRecordsUrl"));
+    std::size_t pages = 1;
+    // Between two of its pages, many one-page queries (a different text each: a cursor each),
+    // as child queries come and go while a long listing is paged.
+    for (int i = 0; i < 1500; ++i) {
+        const auto soql = "SELECT Id FROM Contact WHERE Name = 'x" + std::to_string(i) + "'";
+        REQUIRE(h.call("GET", "/services/data/v59.0/query?q=" + harness::encode(soql)).status ==
+                200);
+        if (i % 400 == 399) {
+            auto page = h.call("GET", base + "-" + std::to_string(200 * pages));
+            REQUIRE(page.status == 200);
+            ++pages;
+        }
+    }
+    CHECK(h.call("GET", base + "-800").status == 200);
+    // A cursor left alone meanwhile was released: its next page is Salesforce's error.
+    auto released = h.call("GET", idle_next);
+    CHECK(released.status == 400);
+    CHECK(released.body.find("INVALID_QUERY_LOCATOR") != std::string::npos);
+}
