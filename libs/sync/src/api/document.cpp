@@ -81,9 +81,19 @@ document make_document(std::string_view source_id, std::string object_json,
     return d;
 }
 
+document make_deletion(std::string_view source_id) {
+    document d;
+    d.id = std::string(source_id);
+    d.deleted = true;
+    return d;
+}
+
 void finish_document(document& d, const pipeline_settings* pipeline) {
     if (d.id.size() > max_id_bytes) {
         d.id = md5_hex(d.id);
+    }
+    if (d.deleted) {
+        return;  // only the id travels
     }
     // One growth for the appended members instead of several.
     d.json.reserve(d.json.size() + d.id.size() + 96);
