@@ -82,7 +82,7 @@ void append_flags(std::string& out, const object_def& o, std::string_view versio
     append_json_string(out, o.name);
     out += ',';
     flag("queryable", o.queryable);
-    flag("replicateable", true);
+    flag("replicateable", o.replicateable);
     flag("retrieveable", true);
     flag("searchable", plain);
     flag("triggerable", plain);

@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 #include <boost/json/parse.hpp>
@@ -33,6 +34,7 @@ enum salt : std::uint64_t {
     salt_address,
     salt_company,
     salt_file,
+    salt_modstamp,
 };
 
 constexpr std::int64_t epoch_2021 = 1609459200;  // 2021-01-01T00:00:00Z
@@ -179,9 +181,9 @@ std::string email_local(std::string_view first, std::string_view last) {
     return out;
 }
 
-std::string now_datetime() {
+std::int64_t real_now_ms() {
     auto now = std::chrono::system_clock::now().time_since_epoch();
-    return format_datetime(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
 }
 
 // Parent index of child j in the fan-out pattern: in each block of three, the first parent has
@@ -231,6 +233,7 @@ std::string record_ref::id() const {
 // ---------------------------------------------------------------------------- org
 
 org::org(org_options opts) : schema_(std::make_shared<mock_sf::schema>(schema::standard())) {
+    start_ms_ = real_now_ms();
     seed_ = opts.seed;
     n_ = opts.records;
     const auto& s = *schema_;
@@ -280,6 +283,51 @@ org::org(org_options opts) : schema_(std::make_shared<mock_sf::schema>(schema::s
     added_.resize(counts_.size());
     touched_.resize(counts_.size());
     deleted_count_.assign(counts_.size(), 0);
+    deletions_.resize(counts_.size());
+}
+
+std::int64_t org::now_ms() const {
+    return real_now_ms() + clock_offset_ms_;
+}
+
+void org::advance_clock(std::int64_t ms) {
+    if (ms < 0) {
+        throw std::invalid_argument("the clock only moves forward: cannot go back " +
+                                    std::to_string(-ms) + " ms");
+    }
+    clock_offset_ms_ += ms;
+    ++generation_;  // the recycle bin may have purged rows: cached listings are stale
+}
+
+std::string org::now_text() const {
+    return format_datetime_ms(now_ms());
+}
+
+std::vector<std::uint32_t> org::overlay_indices(std::size_t object) const {
+    std::vector<std::uint32_t> out(touched_[object].begin(), touched_[object].end());
+    for (std::size_t k = 0; k < added_[object].size(); ++k) {
+        out.push_back(static_cast<std::uint32_t>(base_count(object) + k));
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+void org::stamp(std::size_t object, stored_record& rec, std::initializer_list<const char*> fields,
+                const boost::json::object& given) const {
+    const auto& o = schema_->object(object);
+    const auto now = now_text();
+    for (const char* name : fields) {
+        const int fi = o.field_index(name);
+        // SystemModstamp is the system's own: always now. The audit dates may be given.
+        const bool is_given = std::any_of(given.begin(), given.end(), [&](const auto& kv) {
+            return iequals(kv.key(), name);  // field names are case-insensitive, as in apply()
+        });
+        if (fi < 0 || (std::string_view(name) != "SystemModstamp" && is_given)) {
+            continue;
+        }
+        rec.fields[static_cast<std::size_t>(fi)] = now;
+    }
 }
 
 org org::from_fixture(std::string_view json_text) {
@@ -354,7 +402,8 @@ bool org::dense(std::size_t object, bool include_deleted) const {
     if (generated() && static_cast<int>(object) == cdl_) {
         return false;
     }
-    return include_deleted || deleted_count_[object] == 0;
+    (void)include_deleted;  // purged rows leave holes for queryAll too
+    return deleted_count_[object] == 0;
 }
 
 std::string org::make_id(std::size_t object, std::uint64_t index) const {
@@ -441,8 +490,9 @@ std::optional<record_ref> org::get(std::size_t object, std::uint32_t index,
     if (it == overlay_.end()) {
         return r;
     }
-    if (it->second.deleted && !include_deleted) {
-        return std::nullopt;
+    if (it->second.deleted &&
+        (!include_deleted || now_ms() >= it->second.deleted_at_ms + recycle_bin_ms)) {
+        return std::nullopt;  // purged from the recycle bin after 15 days: gone for queryAll too
     }
     const stored_record* stored = it->second.record ? it->second.record.get() : nullptr;
     if (!stored && index >= base_count(object)) {
@@ -619,9 +669,17 @@ value org::generate(std::size_t object, std::uint32_t index, int field) const {
         case gen::created:
             return format_datetime(created());
         case gen::modified:
-            return format_datetime(created() +
-                                   static_cast<std::int64_t>(hash(object, index, salt_modified) %
-                                                             static_cast<std::uint64_t>(year)));
+        case gen::modstamp: {
+            const auto modified =
+                created() + static_cast<std::int64_t>(hash(object, index, salt_modified) %
+                                                      static_cast<std::uint64_t>(year));
+            // SystemModstamp also moves when the system touches a record (a recalculation, a
+            // cascade), so for some records it is later than LastModifiedDate: never earlier.
+            const std::uint64_t touch = hash(object, index, salt_modstamp);
+            return format_datetime(f.generator == gen::modstamp && touch % 4 == 0
+                                       ? modified + static_cast<std::int64_t>(touch / 4 % (2 * day))
+                                       : modified);
+        }
         case gen::user:
             return ref_to(user_, h % base_count(static_cast<std::size_t>(user_)));
         case gen::owner:
@@ -1075,16 +1133,10 @@ std::string org::insert(std::string_view object, const boost::json::object& fiel
     auto id = make_id(o, index);
     rec->fields[0] = id;
     rec->fields[1] = false;
-    const auto now = now_datetime();
-    for (const char* name : {"CreatedDate", "LastModifiedDate", "SystemModstamp"}) {
-        int fi = schema_->object(o).field_index(name);
-        if (fi >= 0) {
-            rec->fields[static_cast<std::size_t>(fi)] = now;
-        }
-    }
     boost::json::object patch = fields;
     patch.erase("Id");
     apply(o, *rec, patch);
+    stamp(o, *rec, {"CreatedDate", "LastModifiedDate", "SystemModstamp"}, patch);
     added_[o].push_back(std::move(rec));
     ++generation_;
     return id;
@@ -1096,16 +1148,10 @@ void org::update(std::string_view id, const boost::json::object& fields) {
         throw std::out_of_range("The requested resource does not exist: " + std::string(id));
     }
     auto rec = std::make_shared<stored_record>(materialise(*r));
-    const auto now = now_datetime();
-    for (const char* name : {"LastModifiedDate", "SystemModstamp"}) {
-        int fi = r->object().field_index(name);
-        if (fi >= 0) {
-            rec->fields[static_cast<std::size_t>(fi)] = now;
-        }
-    }
     boost::json::object patch = fields;
     patch.erase("Id");
     apply(r->object_index(), *rec, patch);
+    stamp(r->object_index(), *rec, {"LastModifiedDate", "SystemModstamp"}, patch);
     auto key = r->id().substr(0, 15);
     overlay_[key] = overlay_entry{std::move(rec), false};
     touched_[r->object_index()].insert(r->index());
@@ -1122,13 +1168,177 @@ void org::remove(std::string_view id) {
     if (entry.deleted) {
         return;
     }
+    // Deleting stamps SystemModstamp, as Salesforce does; queryAll shows the stamped row.
+    auto rec = std::make_shared<stored_record>(materialise(*r));
+    stamp(r->object_index(), *rec, {"SystemModstamp"}, {});
+    entry.record = std::move(rec);
     entry.deleted = true;
+    entry.deleted_at_ms = now_ms();
+    deletions_[r->object_index()].push_back({entry.deleted_at_ms, r->id()});
     touched_[r->object_index()].insert(r->index());
     ++deleted_count_[r->object_index()];
     ++generation_;
 }
 
+// ---------------------------------------------------------------------------- mutate
+
+const std::vector<std::string>& org::main_objects() {
+    static const std::vector<std::string> names = {
+        "Account",      "Contact",     "Opportunity", "Lead",        "Campaign",   "Case",
+        "EmailMessage", "CaseComment", "CaseFeed",    "FeedComment", "Project__c", "Ticket__c"};
+    return names;
+}
+
+org::mutation_result org::mutate(const mutation& m) {
+    for (const auto& [name, share] :
+         {std::pair{"change_share", m.change_share}, std::pair{"delete_share", m.delete_share},
+          std::pair{"add_share", m.add_share}}) {
+        if (!(share >= 0 && share <= 1)) {
+            throw std::invalid_argument(std::string(name) + " must be between 0 and 1, got " +
+                                        std::to_string(share));
+        }
+    }
+    if (m.change_share + m.delete_share > 1) {
+        throw std::invalid_argument("change_share + delete_share must not exceed 1");
+    }
+    std::vector<std::size_t> objects;
+    for (const auto& name : m.objects.empty() ? main_objects() : m.objects) {
+        const int o = schema_->find(name);
+        if (o < 0) {
+            throw std::invalid_argument("unknown object '" + name + "'");
+        }
+        objects.push_back(static_cast<std::size_t>(o));
+    }
+    mutation_result out;
+    for (const auto object : objects) {
+        const auto& def = schema_->object(object);
+        int text = -1;
+        for (const char* name :
+             {"Description", "Subject", "CommentBody", "Body", "TextBody", "Notes__c", "Name"}) {
+            if (const int f = def.field_index(name);
+                f >= 0 && is_text(def.fields[static_cast<std::size_t>(f)].type)) {
+                text = f;
+                break;
+            }
+        }
+        // Live records, then a seeded partial shuffle picks the changed and deleted ones.
+        std::vector<std::uint32_t> live;
+        const auto n = index_space(object);
+        live.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (get(object, static_cast<std::uint32_t>(i))) {
+                live.push_back(static_cast<std::uint32_t>(i));
+            }
+        }
+        auto count = [&](double share) {
+            return static_cast<std::size_t>(static_cast<double>(live.size()) * share + 0.5);
+        };
+        const std::size_t changes = std::min(count(m.change_share), live.size());
+        const std::size_t deletes = std::min(count(m.delete_share), live.size() - changes);
+        const std::size_t adds = count(m.add_share);
+        for (std::size_t i = 0; i < changes + deletes; ++i) {
+            const auto j = i + mix(m.seed ^ mix(object * 0x9e37 + i)) % (live.size() - i);
+            std::swap(live[i], live[j]);
+        }
+        const auto field_name =
+            text >= 0 ? def.fields[static_cast<std::size_t>(text)].name : std::string();
+        auto& changed = out.changed.emplace_back(def.name, std::vector<std::string>{}).second;
+        for (std::size_t i = 0; i < changes; ++i) {
+            auto r = get(object, live[i]);
+            boost::json::object fields;
+            if (!field_name.empty()) {
+                fields[field_name] = "Edited by mutation " + std::to_string(++mutations_) +
+                                     " (seed " + std::to_string(m.seed) + ")";
+            }
+            const auto id = r->id();
+            update(id, fields);
+            changed.push_back(id);
+        }
+        auto& deleted = out.deleted.emplace_back(def.name, std::vector<std::string>{}).second;
+        for (std::size_t i = changes; i < changes + deletes; ++i) {
+            const auto id = get(object, live[i])->id();
+            remove(id);
+            deleted.push_back(id);
+        }
+        auto& added = out.added.emplace_back(def.name, std::vector<std::string>{}).second;
+        for (std::size_t i = 0; i < adds; ++i) {
+            boost::json::object fields;
+            const auto label = "Added by mutation " + std::to_string(++mutations_) + " (seed " +
+                               std::to_string(m.seed) + ")";
+            if (!field_name.empty()) {
+                fields[field_name] = label;
+            }
+            for (const char* name : {"Name", "LastName", "Subject"}) {
+                const int f = def.field_index(name);
+                if (f >= 0 && name != field_name &&
+                    def.fields[static_cast<std::size_t>(f)].generator != gen::full_name) {
+                    fields[name] = label;
+                }
+            }
+            added.push_back(insert(def.name, fields));
+        }
+    }
+    return out;
+}
+
 // ---------------------------------------------------------------------------- files
+
+std::string org::add_version(std::string_view document_id, const version_options& opts) {
+    auto doc = find(document_id);
+    if (!doc || static_cast<int>(doc->object_index()) != content_document_) {
+        throw std::out_of_range("no ContentDocument " + std::string(document_id));
+    }
+    const auto& d = doc->object();
+    const auto& v = schema_->object(static_cast<std::size_t>(content_version_));
+    auto text = [](const value& x) {
+        return std::holds_alternative<std::string>(x) ? std::get<std::string>(x) : std::string();
+    };
+    const auto ext =
+        to_lower(opts.extension.value_or(text(doc->get(d.field_index("FileExtension")))));
+    if (!is_file_kind(ext)) {
+        throw std::invalid_argument(
+            "extension must be one of txt pdf docx csv html json md xml "
+            "png xlsx pptx rtf, got '" +
+            ext + "'");
+    }
+    if (opts.size && *opts.size < 0) {
+        throw std::invalid_argument("size must not be negative, got " + std::to_string(*opts.size));
+    }
+    const auto title = opts.title.value_or(text(doc->get(d.field_index("Title"))));
+    const auto previous_id = text(doc->get(d.field_index("LatestPublishedVersionId")));
+    std::int64_t number = 1;
+    if (auto previous = find(previous_id)) {
+        number = std::atoll(text(previous->get(v.field_index("VersionNumber"))).c_str()) + 1;
+        boost::json::object latest;
+        latest["IsLatest"] = false;
+        update(previous_id, latest);
+    }
+    const auto index = index_space(static_cast<std::size_t>(content_version_));
+    const auto size = opts.size.value_or(static_cast<std::int64_t>(
+        64 + hash(static_cast<std::size_t>(content_version_), index, salt_file) % 150000));
+    const auto& kind = kind_of(ext);
+    boost::json::object fields;
+    fields["ContentDocumentId"] = doc->id();
+    fields["Title"] = title;
+    fields["FileExtension"] = ext;
+    fields["FileType"] = kind.file_type;
+    fields["ContentSize"] = size;
+    fields["PathOnClient"] = title + "." + ext;
+    fields["VersionNumber"] = std::to_string(number);
+    fields["IsLatest"] = true;
+    const auto id = insert("ContentVersion", fields);
+    boost::json::object url;
+    url["VersionDataUrl"] = "/sfc/servlet.shepherd/version/download/" + id;
+    update(id, url);
+    boost::json::object changed;
+    changed["LatestPublishedVersionId"] = id;
+    changed["Title"] = title;
+    changed["FileExtension"] = ext;
+    changed["FileType"] = kind.file_type;
+    changed["ContentSize"] = size;
+    update(doc->id(), changed);
+    return id;
+}
 
 int org::damaged_index(std::uint64_t index) const {
     if (index < generated_docs_ || index - generated_docs_ >= damaged_.size()) {

@@ -16,6 +16,7 @@
 // object of the schema are left alone and resolve to null relationships.
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -121,12 +122,68 @@ class org {
     // (object, index) of an id (15 or 18 characters) minted by make_id.
     std::optional<std::pair<std::size_t, std::uint64_t>> parse_id(std::string_view id) const;
 
+    // The org's clock: the real time plus what /__admin/clock added, in ms since the epoch. It
+    // only moves forward. Edits are stamped with it; the recycle bin purges by it.
+    std::int64_t now_ms() const;
+    std::int64_t start_ms() const noexcept { return start_ms_; }
+    void advance_clock(std::int64_t ms);  // throws std::invalid_argument when ms < 0
+    // Every generated record's CreatedDate <= LastModifiedDate <= SystemModstamp is before this.
+    static constexpr std::int64_t generated_ceiling_ms = 1735776000000;  // 2025-01-02T00:00:00Z
+    // How long a deleted record stays in the recycle bin (queryAll, getDeleted).
+    static constexpr std::int64_t recycle_bin_ms = 15LL * 24 * 3600 * 1000;
+
     // Admin overlay. Field values are JSON in the API's format. Throws std::invalid_argument.
+    // Inserts and updates stamp SystemModstamp (and LastModifiedDate, CreatedDate on insert,
+    // unless given) with now_ms(); remove() marks the record deleted at now_ms(), stamps its
+    // SystemModstamp, and keeps it for queryAll until recycle_bin_ms later.
     std::string insert(std::string_view object, const boost::json::object& fields);
     void update(std::string_view id, const boost::json::object& fields);
     void remove(std::string_view id);
+
+    // A deterministic batch of edits for tests and benchmarks: from each object, round(share *
+    // its live records) picked by `seed` get a changed text field (Description, Subject,
+    // CommentBody, ... so a re-indexed document differs), are deleted, or are added. The three
+    // sets are disjoint. Throws std::invalid_argument naming a bad object or share.
+    struct mutation {
+        std::vector<std::string> objects;  // empty: every main object (main_objects())
+        double change_share = 0.01;
+        double delete_share = 0.001;
+        double add_share = 0.001;
+        std::uint64_t seed = 7;
+    };
+    struct mutation_result {
+        // Per object, in the order processed: the ids changed, deleted and added.
+        std::vector<std::pair<std::string, std::vector<std::string>>> changed, deleted, added;
+    };
+    mutation_result mutate(const mutation& m);
+    // Account, Contact, Opportunity, Lead, Campaign, Case, EmailMessage, CaseComment, CaseFeed,
+    // FeedComment, Project__c, Ticket__c.
+    static const std::vector<std::string>& main_objects();
+
+    struct deletion {
+        std::int64_t at_ms = 0;
+        std::string id;
+    };
+    // Deletions of an object, oldest first (purged ones included: callers compare with now).
+    const std::vector<deletion>& deletions(std::size_t object) const { return deletions_[object]; }
+    // Indices of an object's records the overlay holds (edited, deleted or added), ascending.
+    std::vector<std::uint32_t> overlay_indices(std::size_t object) const;
     // Changes on every overlay edit, so cached query results can be invalidated.
     std::uint64_t generation() const noexcept { return generation_; }
+
+    // Adds a ContentVersion to a ContentDocument (by 069 id), as uploading a new version does:
+    // a new 068 id with its own deterministic body, IsLatest true (the previous latest false),
+    // VersionNumber one more; the document's LatestPublishedVersionId, Title, FileExtension,
+    // FileType and ContentSize follow it and its LastModifiedDate and SystemModstamp are now.
+    // Unset options keep the document's title and extension; the size is derived from the new
+    // version. Throws std::out_of_range for an unknown document, std::invalid_argument for a
+    // bad option.
+    struct version_options {
+        std::optional<std::int64_t> size;
+        std::optional<std::string> extension;
+        std::optional<std::string> title;
+    };
+    std::string add_version(std::string_view document_id, const version_options& opts);
 
     // The body of a ContentVersion (by 068 id); nullopt when unknown.
     std::optional<file_info> file(std::string_view version_id) const;
@@ -138,7 +195,15 @@ class org {
     struct overlay_entry {
         std::shared_ptr<stored_record> record;  // null = base record unchanged
         bool deleted = false;
+        std::int64_t deleted_at_ms = 0;
     };
+    std::int64_t start_ms_ = 0;
+    std::int64_t clock_offset_ms_ = 0;
+    std::vector<std::vector<deletion>> deletions_;
+    std::uint64_t mutations_ = 0;  // edits made by mutate(), so each run writes new text
+    std::string now_text() const;
+    void stamp(std::size_t object, stored_record& rec, std::initializer_list<const char*> fields,
+               const boost::json::object& given) const;
     std::size_t base_count(std::size_t object) const;
     std::optional<record_ref> base_or_added(std::size_t object, std::uint32_t index) const;
     std::optional<std::vector<std::uint32_t>> generated_children(std::size_t child_object,

@@ -629,6 +629,29 @@ class evaluator {
         }
     }
 
+    // `SystemModstamp > X` (or >=, or on LastModifiedDate / CreatedDate) with X after every
+    // generated record: only records the overlay holds can match, so an incremental sync's
+    // query costs the edits, not the org.
+    std::optional<std::vector<std::uint32_t>> changed_since(const bound_query& q,
+                                                            const bound_cond& c) const {
+        using ck = soql::condition::kind;
+        if (!org_.generated() || c.k != ck::compare || (c.op != ">" && c.op != ">=") ||
+            !c.path.hops.empty() || c.path.leaf_object != q.object ||
+            c.path.type != field_type::datetime || c.values.size() != 1 ||
+            !std::holds_alternative<std::string>(c.values.front())) {
+            return std::nullopt;
+        }
+        const auto& name = c.path.leaf_name;
+        if (name != "SystemModstamp" && name != "LastModifiedDate" && name != "CreatedDate") {
+            return std::nullopt;
+        }
+        const auto at = parse_datetime_ms(std::get<std::string>(c.values.front()));
+        if (!at || *at < org::generated_ceiling_ms) {
+            return std::nullopt;
+        }
+        return org_.overlay_indices(static_cast<std::size_t>(q.object));
+    }
+
     // Candidate rows from an equality/IN filter on a reference or the Id (nullopt = scan all).
     std::optional<std::vector<std::uint32_t>> candidates(const bound_query& q,
                                                          const bound_cond& c) const {
@@ -640,6 +663,9 @@ class evaluator {
                 }
             }
             return std::nullopt;
+        }
+        if (auto recent = changed_since(q, c)) {
+            return recent;
         }
         if (!(c.k == ck::in || (c.k == ck::compare && c.op == "=")) || !c.path.hops.empty() ||
             c.semi || c.path.leaf_object != q.object) {
@@ -932,9 +958,41 @@ std::string query_result::page(std::size_t offset, std::size_t batch, std::strin
 
 // ---------------------------------------------------------------------------- query_engine
 
+namespace {
+
+// Salesforce accepts a semi- or anti-join only as the whole WHERE or as a direct conjunct of
+// the top-level AND. Next to OR at the top level it answers "not allowed with the 'OR'
+// operator"; anywhere deeper (inside parentheses, under NOT) "only allowed at the top level".
+void check_semi_join_placement(const soql::condition& where) {
+    using ck = soql::condition::kind;
+    std::function<void(const soql::condition&, int, ck)> visit = [&](const soql::condition& c,
+                                                                     int depth, ck parent) {
+        if (c.subquery) {
+            if (depth == 1 && parent == ck::or_) {
+                throw malformed_query(
+                    "Semi join sub-selects are not allowed with the 'OR' operator");
+            }
+            if (depth > 1 || (depth == 1 && parent != ck::and_)) {
+                throw malformed_query(
+                    "Semi join sub-selects are only allowed at the top level WHERE expressions and "
+                    "not in nested WHERE expressions.");
+            }
+        }
+        for (const auto& child : c.children) {
+            visit(child, depth + 1, c.k);
+        }
+    };
+    visit(where, 0, ck::and_);
+}
+
+}  // namespace
+
 std::shared_ptr<query_result> query_engine::query(std::string_view soql,
                                                   bool include_deleted) const {
     auto parsed = soql::parse_soql(soql);
+    if (parsed.where) {
+        check_semi_join_placement(*parsed.where);
+    }
     binder b(*org_, soql);
     auto bound = std::make_shared<bound_query>(b.query(parsed, nullptr, false));
     if (bound->object == org_->schema().find("ContentDocumentLink")) {

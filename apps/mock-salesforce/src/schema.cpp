@@ -127,7 +127,7 @@ std::vector<field_def> system_fields(bool owner) {
     v.push_back(ref("CreatedById", {"User"}, "CreatedBy", gen::user));
     v.push_back(fd("LastModifiedDate", field_type::datetime, gen::modified));
     v.push_back(ref("LastModifiedById", {"User"}, "LastModifiedBy", gen::user));
-    v.push_back(fd("SystemModstamp", field_type::datetime, gen::modified));
+    v.push_back(fd("SystemModstamp", field_type::datetime, gen::modstamp));
     return v;
 }
 
@@ -310,6 +310,7 @@ schema schema::standard() {
             return f.name == "CreatedDate" || f.name == "CreatedById" ||
                    f.name == "LastModifiedDate" || f.name == "LastModifiedById";
         });
+        cdl.replicateable = false;  // as in real orgs: no getUpdated/getDeleted for links
         s.add(std::move(cdl));
     }
     s.add(obj("PermissionSet", "0PS", "Permission Set", "Permission Sets",

@@ -19,6 +19,7 @@ enum class gen {
     false_,        // always false (IsDeleted)
     created,       // datetime in [2021, 2024)
     modified,      // created + up to a year
+    modstamp,      // modified, or for one record in four up to two days later (a system touch)
     user,          // some User id
     owner,         // some User id, or a queue (Group) for every 7th record: see org.cpp
     parent_block,  // parent index from the fan-out pattern (see org.cpp)
@@ -71,6 +72,7 @@ struct object_def {
     std::string label_plural;
     bool custom = false;
     bool queryable = true;
+    bool replicateable = true;  // getUpdated / getDeleted allowed (describe's replicateable)
     std::vector<field_def> fields;
     std::vector<child_relationship> children;
 

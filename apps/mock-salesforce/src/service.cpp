@@ -128,6 +128,8 @@ void service::finish(service_response& res) const {
         opts_.faults.request_limit ? opts_.faults.request_limit : opts_.daily_limit;
     res.fields.push_back({"Sforce-Limit-Info", "api-usage=" + std::to_string(stats_.api_requests) +
                                                    "/" + std::to_string(limit)});
+    // The org's clock (see /__admin/clock): a client may take the server's time from it.
+    res.fields.push_back({"Date", format_http_date(org_->now_ms() / 1000)});
     res.delay = opts_.faults.latency;
 }
 
@@ -259,9 +261,22 @@ service_response service::api(const http::server_request& req, std::string_view 
     }
     const auto& s = org_->schema();
     if (rest == "/sobjects" || rest == "/sobjects/") {
+        ++stats_.describe_requests;
         return json(200, describe_global(s, version));
     }
+    if (rest.starts_with("/sobjects/")) {
+        std::string_view tail = rest.substr(10);
+        if (tail.ends_with('/')) {
+            tail.remove_suffix(1);
+        }
+        const auto cut = tail.find('/');
+        if (cut != std::string_view::npos && tail.find('/', cut + 1) == std::string_view::npos &&
+            (tail.substr(cut) == "/deleted" || tail.substr(cut) == "/updated")) {
+            return replication(req, tail.substr(0, cut), tail.substr(cut) == "/deleted");
+        }
+    }
     if (rest.starts_with("/sobjects/") && rest.ends_with("/describe")) {
+        ++stats_.describe_requests;
         auto name = rest.substr(10, rest.size() - 10 - 9);
         int obj = s.find(name);
         if (obj < 0 || name.find('/') != std::string_view::npos) {
@@ -299,6 +314,7 @@ service_response service::api(const http::server_request& req, std::string_view 
             return error(400, "MALFORMED_SEARCH", "No search term found.");
         }
         ++stats_.query_requests;
+        ++stats_.search_requests;
         return json(200, engine_.search(*q, version));
     }
     return not_found();
@@ -394,6 +410,10 @@ service_response service::admin(const http::server_request& req, std::string_vie
         o["download_requests"] = stats_.download_requests;
         o["download_bytes"] = stats_.download_bytes;
         o["faulted_requests"] = stats_.faulted_requests;
+        o["describe_requests"] = stats_.describe_requests;
+        o["deleted_requests"] = stats_.deleted_requests;
+        o["updated_requests"] = stats_.updated_requests;
+        o["search_requests"] = stats_.search_requests;
         const auto& f = in_flight_->stats();
         o["in_flight"] = f.in_flight;
         o["max_in_flight"] = f.max_in_flight;
@@ -412,6 +432,12 @@ service_response service::admin(const http::server_request& req, std::string_vie
         r.status = 204;
         return r;
     }
+    if (path == "/__admin/clock" && (req.method == "POST" || req.method == "GET")) {
+        return clock(req);
+    }
+    if (path == "/__admin/mutate" && req.method == "POST") {
+        return mutate(req);
+    }
     if (path == "/__admin/faults" && req.method == "POST") {
         return set_fault(req);
     }
@@ -422,6 +448,9 @@ service_response service::admin(const http::server_request& req, std::string_vie
         return r;
     }
     constexpr std::string_view files = "/__admin/files/";
+    if (path.starts_with(files) && path.ends_with("/versions") && req.method == "POST") {
+        return add_version(req, path.substr(files.size(), path.size() - files.size() - 9));
+    }
     if (path.starts_with(files) && path.ends_with("/text") && req.method == "GET") {
         // The text an extractor finds in a ContentVersion's file (tests check against it).
         const auto id = path.substr(files.size(), path.size() - files.size() - 5);
@@ -465,6 +494,277 @@ service_response service::admin(const http::server_request& req, std::string_vie
             return r;
         }
         return fail(405, "method " + req.method + " not allowed on " + std::string(path));
+    } catch (const std::out_of_range& e) {
+        return fail(404, e.what());
+    } catch (const std::invalid_argument& e) {
+        return fail(400, e.what());
+    }
+}
+
+service_response service::clock(const http::server_request& req) {
+    auto answer = [&] {
+        boost::json::object o;
+        o["now"] = format_datetime_ms(org_->now_ms());
+        o["start"] = format_datetime_ms(org_->start_ms());
+        return json(200, boost::json::serialize(o));
+    };
+    if (req.method == "GET") {
+        return answer();
+    }
+    auto fail = [](const std::string& message) {
+        boost::json::object o;
+        o["error"] = message;
+        return json(400, boost::json::serialize(o));
+    };
+    boost::system::error_code ec;
+    auto body = boost::json::parse(req.body, ec);
+    if (ec || !body.is_object() || body.as_object().empty()) {
+        return fail(
+            "clock: the body must be a JSON object such as {\"advance_seconds\":86400} "
+            "or {\"now\":\"2026-12-20T10:00:00Z\"}");
+    }
+    std::int64_t advance = 0;
+    for (const auto& [key, value] : body.as_object()) {
+        if (key == "advance_seconds") {
+            if (!value.is_number() || value.to_number<double>() < 0) {
+                return fail("clock: advance_seconds must be a non-negative number, got " +
+                            boost::json::serialize(value));
+            }
+            advance += static_cast<std::int64_t>(value.to_number<double>() * 1000);
+        } else if (key == "now") {
+            const auto at = value.is_string() ? parse_datetime_ms(value.as_string()) : std::nullopt;
+            if (!at) {
+                return fail("clock: now must be an ISO-8601 datetime, got " +
+                            boost::json::serialize(value));
+            }
+            if (*at < org_->now_ms()) {
+                return fail("clock: now " + boost::json::serialize(value) +
+                            " is before the server's now " + format_datetime_ms(org_->now_ms()) +
+                            " (the clock only moves forward)");
+            }
+            advance += *at - org_->now_ms();
+        } else {
+            return fail("clock: unknown field \"" + std::string(key) + "\" (advance_seconds, now)");
+        }
+    }
+    org_->advance_clock(advance);
+    return answer();
+}
+
+service_response service::replication(const http::server_request& req, std::string_view type,
+                                      bool deleted) {
+    ++(deleted ? stats_.deleted_requests : stats_.updated_requests);
+    const auto& s = org_->schema();
+    const int obj = s.find(type);
+    if (obj < 0) {
+        return not_found();
+    }
+    const auto object = static_cast<std::size_t>(obj);
+    const auto& def = s.object(object);
+    auto replication_error = [](const std::string& message) {
+        return error(400, "INVALID_REPLICATION_DATE", message);
+    };
+    if (!def.replicateable) {
+        return error(400, "INVALID_TYPE", "sObject type '" + def.name + "' is not replicateable");
+    }
+    // Salesforce ignores the seconds of both ends.
+    constexpr std::int64_t minute = 60 * 1000;
+    auto bound = [&](const char* name) -> std::optional<std::int64_t> {
+        const auto text = req.query(name);
+        const auto at = text ? parse_datetime_ms(*text) : std::nullopt;
+        if (!at) {
+            return std::nullopt;
+        }
+        return *at - ((*at % minute) + minute) % minute;
+    };
+    const auto start = bound("start");
+    const auto end = bound("end");
+    for (const auto& [name, at] : {std::pair{"start", start}, std::pair{"end", end}}) {
+        if (!at) {
+            const auto given = req.query(name);
+            return replication_error(
+                std::string(name) +
+                (given ? " is not a valid ISO-8601 dateTime: '" + std::string(*given) + "'"
+                       : " is missing: give start and end as ISO-8601 "
+                         "dateTimes (URL-encoded, e.g. "
+                         "2026-12-05T10%3A00%3A00%2B00%3A00)"));
+        }
+    }
+    const std::int64_t now = org_->now_ms();
+    if (*start >= *end) {
+        return replication_error(
+            "startDate must chronologically precede endDate by more than one minute");
+    }
+    if (*start < now - 30 * 24 * 3600 * std::int64_t{1000}) {
+        return replication_error("startDate cannot be more than 30 days ago");
+    }
+    const std::int64_t now_minute = now - now % minute;
+    const std::int64_t covered = std::min(*end, now_minute);
+    std::string out;
+    if (deleted) {
+        std::int64_t earliest = org_->start_ms() - org_->start_ms() % minute;
+        std::vector<const org::deletion*> hits;
+        for (const auto& d : org_->deletions(object)) {
+            if (d.at_ms + org::recycle_bin_ms <= now) {
+                earliest = std::max(earliest, d.at_ms - d.at_ms % minute + minute);
+                continue;  // purged from the recycle bin
+            }
+            if (d.at_ms >= *start && d.at_ms < covered) {
+                hits.push_back(&d);
+            }
+        }
+        if (*start < earliest && earliest > org_->start_ms()) {
+            return replication_error("startDate is before the earliest date available " +
+                                     format_datetime_ms(earliest) +
+                                     ": deleted records were purged since; replicate the whole "
+                                     "object again");
+        }
+        out = "{\"deletedRecords\":[";
+        for (std::size_t i = 0; i < hits.size(); ++i) {
+            out += i ? ",{\"id\":" : "{\"id\":";
+            append_json_string(out, hits[i]->id);
+            out += ",\"deletedDate\":";
+            append_json_string(out, format_datetime_ms(hits[i]->at_ms));
+            out += '}';
+        }
+        out += "],\"earliestDateAvailable\":";
+        append_json_string(out, format_datetime_ms(earliest));
+    } else {
+        const int modstamp = def.field_index("SystemModstamp");
+        std::vector<std::uint32_t> candidates;
+        if (org_->generated() && *start >= org::generated_ceiling_ms) {
+            candidates = org_->overlay_indices(object);
+        } else {
+            for (std::size_t i = 0; i < org_->index_space(object); ++i) {
+                candidates.push_back(static_cast<std::uint32_t>(i));
+            }
+        }
+        out = "{\"ids\":[";
+        bool first = true;
+        for (auto idx : candidates) {
+            auto r = org_->get(object, idx);
+            if (!r || modstamp < 0) {
+                continue;
+            }
+            const auto v = r->get(modstamp);
+            const auto at = std::holds_alternative<std::string>(v)
+                                ? parse_datetime_ms(std::get<std::string>(v))
+                                : std::nullopt;
+            if (!at || *at < *start || *at >= covered) {
+                continue;
+            }
+            out += first ? "" : ",";
+            first = false;
+            append_json_string(out, r->id());
+        }
+        out += ']';
+    }
+    out += ",\"latestDateCovered\":";
+    append_json_string(out, format_datetime_ms(covered));
+    out += '}';
+    return json(200, std::move(out));
+}
+
+service_response service::mutate(const http::server_request& req) {
+    auto fail = [](const std::string& message) {
+        boost::json::object o;
+        o["error"] = "mutate: " + message;
+        return json(400, boost::json::serialize(o));
+    };
+    boost::system::error_code ec;
+    auto body = boost::json::parse(req.body.empty() ? std::string_view("{}") : req.body, ec);
+    if (ec || !body.is_object()) {
+        return fail(
+            "the body must be a JSON object such as {\"objects\":[\"Account\"],"
+            "\"change_share\":0.01,\"delete_share\":0.001,\"add_share\":0.001,"
+            "\"seed\":7}");
+    }
+    org::mutation m;
+    for (const auto& [key, value] : body.as_object()) {
+        if (key == "objects") {
+            if (!value.is_array()) {
+                return fail("objects must be an array of object names, got " +
+                            boost::json::serialize(value));
+            }
+            for (const auto& name : value.as_array()) {
+                if (!name.is_string()) {
+                    return fail("objects must be an array of object names, got " +
+                                boost::json::serialize(value));
+                }
+                m.objects.emplace_back(name.as_string());
+            }
+        } else if (key == "change_share" || key == "delete_share" || key == "add_share") {
+            if (!value.is_number()) {
+                return fail(std::string(key) + " must be a number, got " +
+                            boost::json::serialize(value));
+            }
+            (key == "change_share"   ? m.change_share
+             : key == "delete_share" ? m.delete_share
+                                     : m.add_share) = value.to_number<double>();
+        } else if (key == "seed") {
+            if (!value.is_int64() && !value.is_uint64()) {
+                return fail("seed must be an integer, got " + boost::json::serialize(value));
+            }
+            m.seed = value.to_number<std::uint64_t>();
+        } else {
+            return fail("unknown field \"" + std::string(key) +
+                        "\" (objects, change_share, delete_share, add_share, seed)");
+        }
+    }
+    org::mutation_result result;
+    try {
+        result = org_->mutate(m);
+    } catch (const std::invalid_argument& e) {
+        return fail(e.what());
+    }
+    boost::json::object o;
+    for (const auto& [name, lists] :
+         {std::pair{"changed", &result.changed}, std::pair{"deleted", &result.deleted},
+          std::pair{"added", &result.added}}) {
+        boost::json::object per;
+        for (const auto& [object, ids] : *lists) {
+            boost::json::array a;
+            for (const auto& id : ids) {
+                a.emplace_back(id);
+            }
+            per[object] = std::move(a);
+        }
+        o[name] = std::move(per);
+    }
+    return json(200, boost::json::serialize(o));
+}
+
+service_response service::add_version(const http::server_request& req,
+                                      std::string_view document_id) {
+    auto fail = [](unsigned status, const std::string& message) {
+        boost::json::object o;
+        o["error"] = "versions: " + message;
+        return json(status, boost::json::serialize(o));
+    };
+    boost::system::error_code ec;
+    auto body = boost::json::parse(req.body.empty() ? std::string_view("{}") : req.body, ec);
+    if (ec || !body.is_object()) {
+        return fail(400,
+                    "the body must be a JSON object such as {\"size\":4096,"
+                    "\"extension\":\"pdf\",\"title\":\"Q3 report\"} (every field "
+                    "optional)");
+    }
+    org::version_options opts;
+    for (const auto& [key, value] : body.as_object()) {
+        if (key == "size" && (value.is_int64() || value.is_uint64())) {
+            opts.size = value.to_number<std::int64_t>();
+        } else if ((key == "extension" || key == "title") && value.is_string()) {
+            (key == "title" ? opts.title : opts.extension) = std::string(value.as_string());
+        } else {
+            return fail(400, "unknown field or wrong type: \"" + std::string(key) +
+                                 "\": " + boost::json::serialize(value) +
+                                 " (size: integer, extension and title: strings)");
+        }
+    }
+    try {
+        boost::json::object o;
+        o["id"] = org_->add_version(document_id, opts);
+        return json(201, boost::json::serialize(o));
     } catch (const std::out_of_range& e) {
         return fail(404, e.what());
     } catch (const std::invalid_argument& e) {

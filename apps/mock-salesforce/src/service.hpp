@@ -15,6 +15,8 @@
 //                                               locator_order::sequential: only the one the
 //                                               previous page of that cursor pointed to)
 //   GET  /services/data/vNN.N/search?q=         SOSL
+//   GET  /services/data/vNN.N/sobjects/X/deleted/?start=&end=   getDeleted
+//   GET  /services/data/vNN.N/sobjects/X/updated/?start=&end=   getUpdated
 //   GET  /services/data/vNN.N/sobjects/ContentVersion/068.../VersionData   raw bytes
 // Every JSON answer is written compactly, then re-styled when service_options::json or the
 // request's `X-PrettyPrint: 1` asks for it (json_style.hpp).
@@ -22,10 +24,17 @@
 //   POST   /__admin/records/<Object>   JSON fields -> 201 {"id":"..."}
 //   PATCH  /__admin/records/<Id>       JSON fields -> 204 (LastModifiedDate = now unless given)
 //   DELETE /__admin/records/<Id>       -> 204 (then visible only through queryAll)
+//   POST   /__admin/clock              {"advance_seconds":N} or {"now":"ISO"} -> 200 {"now",..}
+//                                      (the org's clock, which the Date header shows)
 //   GET    /__admin/stats              -> {"api_requests":N,"token_requests":N,...,
 //                                          "in_flight":N,"max_in_flight":N,...}
 //   POST   /__admin/reset-limits       -> 204 (request counters and faults start over; the
 //                                      in-flight maxima start from what is in flight now)
+//   POST   /__admin/files/<069 id>/versions  {"size","extension","title"} (optional) -> 201
+//                                      {"id":"068..."} (org::add_version)
+//   POST   /__admin/mutate             {"objects":[..],"change_share":0.01,"delete_share":0.001,
+//                                      "add_share":0.001,"seed":7} -> 200 {"changed":{"Account":
+//                                      ["001.."]},"deleted":{..},"added":{..}} (org::mutate)
 //   POST   /__admin/faults             {"after_requests":N,"status":503} or {..., "drop":true}
 //                                      -> 204; after N more API requests, every API request
 //                                      fails that way until DELETE /__admin/faults
@@ -95,8 +104,12 @@ struct service_stats {
     std::size_t token_requests = 0;
     std::size_t query_requests = 0;
     std::size_t download_requests = 0;
-    std::uint64_t download_bytes = 0;  // file bytes served (as answered, before any fault cut)
-    std::size_t faulted_requests = 0;  // API requests failed by the runtime fault
+    std::uint64_t download_bytes = 0;   // file bytes served (as answered, before any fault cut)
+    std::size_t faulted_requests = 0;   // API requests failed by the runtime fault
+    std::size_t describe_requests = 0;  // describe global and per object
+    std::size_t deleted_requests = 0;   // sobjects/X/deleted (getDeleted)
+    std::size_t updated_requests = 0;   // sobjects/X/updated (getUpdated)
+    std::size_t search_requests = 0;    // SOSL (also counted in query_requests)
 };
 
 // Set at run time through /__admin/faults: a deterministic outage that lasts until cleared, so
@@ -142,6 +155,12 @@ class service {
     service_response api(const http::server_request& req, std::string_view path);
     service_response admin(const http::server_request& req, std::string_view path);
     service_response set_fault(const http::server_request& req);
+    service_response clock(const http::server_request& req);
+    service_response mutate(const http::server_request& req);
+    service_response add_version(const http::server_request& req, std::string_view document_id);
+    // GET sobjects/{Type}/deleted/?start=&end= and .../updated/?start=&end=.
+    service_response replication(const http::server_request& req, std::string_view type,
+                                 bool deleted);
     service_response run_query(const http::server_request& req, std::string_view version,
                                const std::string& soql, bool all);
     service_response page(std::string_view version, const std::string& locator);

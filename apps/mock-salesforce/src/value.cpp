@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include <casio/core/text.hpp>
 #include <casio/core/time.hpp>
@@ -204,6 +205,34 @@ std::string format_datetime(std::int64_t unix_seconds) {
     put(buf + 14, c.minute, 2);
     put(buf + 17, c.second, 2);
     return std::string(buf, 28);
+}
+
+std::string format_datetime_ms(std::int64_t unix_ms) {
+    const std::int64_t sec = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
+    auto out = format_datetime(sec);
+    put(out.data() + 20, static_cast<int>(unix_ms - sec * 1000), 3);
+    return out;
+}
+
+std::string format_http_date(std::int64_t unix_seconds) {
+    static constexpr const char* wdays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+    static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    auto c = civil_from_unix(unix_seconds);
+    const std::int64_t days = (unix_seconds >= 0 ? unix_seconds : unix_seconds - 86399) / 86400;
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                  wdays[((days % 7) + 7) % 7], c.day, months[c.month - 1], c.year, c.hour, c.minute,
+                  c.second);
+    return buf;
+}
+
+std::optional<std::int64_t> parse_datetime_ms(std::string_view text) {
+    auto t = core::parse_iso8601(text);
+    if (!t || text.size() < 11) {
+        return std::nullopt;  // a date alone is not a datetime here
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
 }
 
 std::string format_date(std::int64_t unix_seconds) {

@@ -62,6 +62,12 @@ void append_json_value(std::string& out, const value& v, field_type t);
 std::int64_t unix_from_civil(int year, int month, int day, int hour, int minute, int second);
 std::string format_datetime(std::int64_t unix_seconds);  // 2023-05-20T20:49:32.000+0000
 std::string format_date(std::int64_t unix_seconds);      // 2023-05-20
+std::string format_datetime_ms(std::int64_t unix_ms);    // 2023-05-20T20:49:32.123+0000
+// "Sat, 05 Dec 2026 10:00:00 GMT", as HTTP's Date header reads.
+std::string format_http_date(std::int64_t unix_seconds);
+// Milliseconds since the epoch of any ISO-8601 datetime (`Z`, `+0000`, `+00:00`, fractions);
+// nullopt when it is not one.
+std::optional<std::int64_t> parse_datetime_ms(std::string_view text);
 // Parses a SOQL datetime literal (`2023-05-20T20:49:32Z`, `...32.000+0000`, `...32+05:30`)
 // into the canonical UTC text (milliseconds kept); nullopt when it is not one.
 std::optional<std::string> canonical_datetime(std::string_view literal);
