@@ -2,6 +2,7 @@
 // changed, deleted and added in mock-salesforce, then an incremental sync that reads only the
 // changes. The index must then equal a fresh full sync of the same org into another index,
 // document for document, and the incremental job must have downloaded only the changed file.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "support/service_test.hpp"
@@ -43,61 +44,45 @@ child_process::result run_sync(const environment& env, const std::string& connec
         std::chrono::seconds(120));
 }
 
-// What the org's changes between two syncs were: ids per kind.
+// What the org's changes between two syncs were: ids of documents per kind.
 struct changes {
     std::set<std::string> changed, deleted, added;
 };
 
-// 1% of each object's records changed, 0.1% deleted (at least one), as many added; a comment
-// added to a case (a child its document embeds); a file changed.
+// The org's clock moves an hour on (past the cursor's overlap), then 1% of the records of each
+// object are changed, 0.1% deleted and 0.1% added (children such as CaseComment included), and
+// a file gets a new version.
 changes change_org(std::uint16_t sf, const std::map<std::string, json::object>& docs) {
+    REQUIRE(http_call("POST", sf, "/__admin/clock", R"({"advance_seconds":3600})").status == 200);
+    auto r = http_call("POST", sf, "/__admin/mutate",
+                       R"({"change_share":0.01,"delete_share":0.001,"add_share":0.001,"seed":7})");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    const auto body = json::parse(r.body);
     changes out;
-    std::map<std::string, std::vector<std::string>> by_type;
-    std::string a_case, a_file;
-    for (const auto& [id, doc] : docs) {
-        by_type[type_of(doc)].push_back(id);
-    }
-    for (const auto& object : record_objects) {
-        const auto& ids = by_type[object];
-        REQUIRE(ids.size() >= 100);
-        const std::size_t n_change = ids.size() / 100;
-        const std::size_t n_delete = std::max<std::size_t>(1, ids.size() / 1000);
-        // Spread over the object: every k-th record.
-        const std::size_t step = ids.size() / (n_change + n_delete + 1);
-        for (std::size_t i = 0; i < n_change + n_delete; ++i) {
-            const auto& id = ids[(i + 1) * step];
-            if (i < n_change) {
-                auto r = http_call("PATCH", sf, "/__admin/records/" + id,
-                                   R"({"Description":"changed between two syncs"})");
-                REQUIRE(r.status == 204);
-                out.changed.insert(id);
-            } else {
-                REQUIRE(http_call("DELETE", sf, "/__admin/records/" + id).status == 204);
-                out.deleted.insert(id);
+    auto ids = [&](std::string_view kind, std::set<std::string>& into) {
+        for (const auto& [object, list] : body.at(kind).as_object()) {
+            if (std::find(record_objects.begin(), record_objects.end(), object) ==
+                record_objects.end()) {
+                continue;  // a child: its parent's document changes
+            }
+            for (const auto& id : list.as_array()) {
+                into.insert(std::string(id.as_string()));
             }
         }
-        for (std::size_t i = 0; i < n_delete; ++i) {
-            auto r = http_call("POST", sf, "/__admin/records/" + object,
-                               R"({"Description":"added between two syncs"})");
-            REQUIRE(r.status == 201);
-            out.added.insert(std::string(json::parse(r.body).at("id").as_string()));
-        }
-    }
-    for (const auto& id : by_type["Case"]) {
-        if (!out.deleted.contains(id) && !out.changed.contains(id)) {
-            a_case = id;
+    };
+    ids("changed", out.changed);
+    ids("deleted", out.deleted);
+    ids("added", out.added);
+    std::string a_file;
+    for (const auto& [id, doc] : docs) {
+        if (type_of(doc) == "content_document" && doc.contains("_timestamp")) {
+            a_file = id;
             break;
         }
     }
-    auto comment = http_call("POST", sf, "/__admin/records/CaseComment",
-                             R"({"ParentId":")" + a_case + R"(","CommentBody":"a new comment"})");
-    REQUIRE(comment.status == 201);
-    out.changed.insert(a_case);
-    REQUIRE_FALSE(by_type["content_document"].empty());
-    a_file = by_type["content_document"].front();
-    auto file = http_call("PATCH", sf, "/__admin/records/" + a_file,
-                          R"({"Description":"a file changed between two syncs"})");
-    REQUIRE(file.status == 204);
+    REQUIRE_FALSE(a_file.empty());
+    REQUIRE(http_call("POST", sf, "/__admin/files/" + a_file + "/versions", "{}").status == 201);
     out.changed.insert(a_file);
     return out;
 }
@@ -158,9 +143,15 @@ TEST_CASE("an incremental sync reads only the changes and leaves the index a ful
         CHECK(after.contains(id));
     }
     for (const auto& id : diff.changed) {
+        if (diff.deleted.contains(id)) {
+            continue;
+        }
         REQUIRE(after.contains(id));
         CHECK(after.at(id) != before.at(id));
     }
+    CHECK(diff.changed.size() >= record_objects.size() * 10);
+    CHECK(diff.deleted.size() >= record_objects.size());
+    CHECK(diff.added.size() >= record_objects.size());
 
     // A fresh full sync of the same org into another index: the same documents.
     REQUIRE(run_sync(env, "sf-fresh", "full").exit_code == 0);

@@ -298,19 +298,25 @@ asio::awaitable<void> source::sync_file(const content_document& d, const handler
     if (!d.version_id) {
         co_return;  // no published version: nothing to link to
     }
+    bool metadata_only = false;
     if (changed_files_ && !changed_files_->contains(d.id)) {
-        co_return;  // incremental sync: unchanged, neither read nor indexed again
+        if (!relinked_files_.contains(d.id)) {
+            co_return;  // incremental sync: unchanged, neither read nor indexed again
+        }
+        metadata_only = true;  // only its links changed: its content is the same
     }
+    files_emitted_.insert(d.id);
     // Sharing is read only when it is used (DLS): one query per file otherwise wasted.
     std::vector<std::string> identities;
     if (dls_enabled()) {
         identities = co_await file_sharing(d.id);
     }
     const auto title = d.full_title().value_or("");
-    const bool download = reads_content(d, title);
+    const bool download = !metadata_only && reads_content(d, title);
 
     sync::document doc;
     doc.id = d.id;
+    doc.partial = metadata_only;
     begin_content_document(doc.json, d, client_.base_url(), dls_enabled() ? &identities : nullptr);
     if (d.last_updated) {
         // The file's last change, so that an unchanged file is recognised (incremental syncs,
@@ -842,6 +848,28 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
             }
             deleted[name] = std::move(ids);
         });
+    // Files linked to a deleted record: their linked_ids change (and one left without a
+    // synced record goes).
+    relinked_files_.clear();
+    files_emitted_.clear();
+    const bool with_files = !content_document_links_join(d).empty();
+    if (with_files) {
+        std::vector<std::string> gone;
+        for (const auto& [name, ids] : deleted) {
+            gone.insert(gone.end(), ids.begin(), ids.end());
+        }
+        if (!gone.empty()) {
+            for (auto& q : split_in_queries(
+                     client_.base_url(),
+                     "SELECT ContentDocumentId FROM ContentDocumentLink WHERE LinkedEntityId IN ",
+                     gone, ",", "")) {
+                std::string what = "files of deleted records";
+                auto ids =
+                    co_await ids_of(std::move(q), std::move(what), "ContentDocumentId", true);
+                relinked_files_.insert(ids.begin(), ids.end());
+            }
+        }
+    }
 
     // 2. Parents of changed, added or deleted embedded children.
     std::map<std::string, std::vector<std::string>> extra;
@@ -863,8 +891,8 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
     // embed the file's metadata); deleted ones go.
     changed_files_.emplace();
     std::vector<std::string> linked;
-    if (!content_document_links_join(d).empty()) {
-        std::vector<std::string> touched;
+    std::vector<std::string> touched;
+    if (with_files) {
         std::string soql =
             "SELECT Id, IsDeleted FROM ContentDocument WHERE SystemModstamp > " + since;
         const page_handler on_files = [&](const json::array& records) -> asio::awaitable<void> {
@@ -886,6 +914,7 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
             }
         };
         co_await client_.query_all(std::move(soql), "changed ContentDocument", on_files);
+        touched.insert(touched.end(), relinked_files_.begin(), relinked_files_.end());
         if (!touched.empty()) {
             for (auto& q : split_in_queries(
                      client_.base_url(),
@@ -907,9 +936,17 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
             co_await sync_object_changes(tasks[i], ids, deleted, on_doc);
         });
 
-    // 5. The changed files among those the records link.
+    // 5. The changed files among those the records link; one no synced record links any more
+    // goes (a full sync would not list it).
     co_await sync_files(on_doc);
+    for (const auto& id : touched) {
+        if (!files_emitted_.contains(id)) {
+            auto gone = sync::make_deletion(id);
+            co_await on_doc(std::move(gone));
+        }
+    }
     changed_files_.reset();
+    relinked_files_.clear();
 }
 
 }  // namespace casio::salesforce

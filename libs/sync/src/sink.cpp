@@ -206,9 +206,11 @@ asio::awaitable<void> sink::put(document doc) {
         co_await put_change(std::move(doc));
         co_return;
     }
-    if (doc.deleted) {
+    if (doc.deleted || doc.partial) {
         throw core::error(core::error_kind::fatal,
-                          "the source sent the deletion of " + doc.id + " to a listing sync");
+                          "the source sent a " +
+                              std::string(doc.deleted ? "deletion" : "partial update") + " of " +
+                              doc.id + " to a listing sync");
     }
     if (content && !opts_.rules.empty()) {
         // Rules need field values: parse only when there are rules.
@@ -287,6 +289,9 @@ asio::awaitable<void> sink::put_change(document doc) {
         append_json_string_field(doc.json, "_timestamp", *doc.timestamp);
     }
     counters_.updates_queued.fetch_add(1, std::memory_order_relaxed);
+    if (doc.partial) {
+        op.op = es::bulk_op::update;
+    }
     op.id = std::move(doc.id);
     op.json = std::move(doc.json);
     op.has_attachment = doc.has_attachment;

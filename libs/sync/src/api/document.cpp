@@ -98,7 +98,7 @@ void finish_document(document& d, const pipeline_settings* pipeline) {
     // One growth for the appended members instead of several.
     d.json.reserve(d.json.size() + d.id.size() + 96);
     append_json_string_field(d.json, "id", d.id);
-    if (pipeline != nullptr) {
+    if (pipeline != nullptr && !d.partial) {
         append_json_field(d.json, "_extract_binary_content",
                           pipeline->extract_binary_content ? "true" : "false");
         append_json_field(d.json, "_reduce_whitespace",

@@ -160,6 +160,10 @@ class source final : public sync::source {
     std::vector<std::string> synced_objects_;
     incremental_plan plan_;
     std::optional<std::unordered_set<std::string>> changed_files_;
+    // ... files whose links changed (a linking record deleted): their metadata is written
+    // again, their content is not read; and the files a job emitted.
+    std::unordered_set<std::string> relinked_files_;
+    std::unordered_set<std::string> files_emitted_;
 };
 
 }  // namespace casio::salesforce

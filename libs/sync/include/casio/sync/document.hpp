@@ -23,6 +23,9 @@ struct document {
     // Incremental sync (docs/incremental-sync.md): the source's record is gone, the document
     // with this id is deleted (`json` is empty and ignored).
     bool deleted = false;
+    // Incremental sync: `json` holds only the members that change (an `update` of the stored
+    // document, whose other members stay: a file's extracted content). No pipeline flags.
+    bool partial = false;
 };
 
 // A deletion for an incremental sync: the document `source_id` goes.
