@@ -87,6 +87,32 @@ changes change_org(std::uint16_t sf, const std::map<std::string, json::object>& 
     return out;
 }
 
+// The index after incremental syncs against a fresh full sync of the same org.
+void check_same_documents(const std::map<std::string, json::object>& after,
+                          const std::map<std::string, json::object>& fresh) {
+    CHECK(after.size() == fresh.size());
+    std::size_t differing = 0;
+    for (const auto& [id, doc] : fresh) {
+        auto it = after.find(id);
+        if (it == after.end()) {
+            FAIL_CHECK("missing after the incremental sync: " << id);
+            continue;
+        }
+        if (it->second != doc) {
+            if (++differing <= 5) {
+                FAIL_CHECK("differs: " << id << "\nincremental: " << json::serialize(it->second)
+                                       << "\nfull:        " << json::serialize(doc));
+            }
+        }
+    }
+    CHECK(differing == 0);
+    for (const auto& [id, doc] : after) {
+        if (!fresh.contains(id)) {
+            FAIL_CHECK("left after the incremental sync, not in a full sync: " << id);
+        }
+    }
+}
+
 }  // namespace
 
 TEST_CASE("an incremental sync reads only the changes and leaves the index a full sync would",
@@ -155,28 +181,47 @@ TEST_CASE("an incremental sync reads only the changes and leaves the index a ful
 
     // A fresh full sync of the same org into another index: the same documents.
     REQUIRE(run_sync(env, "sf-fresh", "full").exit_code == 0);
-    const auto fresh = index_docs(es_url, "search-sf-fresh");
-    CHECK(after.size() == fresh.size());
-    std::size_t differing = 0;
-    for (const auto& [id, doc] : fresh) {
-        auto it = after.find(id);
-        if (it == after.end()) {
-            FAIL_CHECK("missing after the incremental sync: " << id);
-            continue;
-        }
-        if (it->second != doc) {
-            if (++differing <= 5) {
-                FAIL_CHECK("differs: " << id << "\nincremental: " << json::serialize(it->second)
-                                       << "\nfull:        " << json::serialize(doc));
-            }
-        }
-    }
-    CHECK(differing == 0);
-    for (const auto& [id, doc] : after) {
-        if (!fresh.contains(id)) {
-            FAIL_CHECK("left after the incremental sync, not in a full sync: " << id);
-        }
-    }
+    check_same_documents(after, index_docs(es_url, "search-sf-fresh"));
+}
+
+TEST_CASE("a failed incremental job leaves the cursor, and the next one catches every change",
+          "[integration][service][incremental]") {
+    environment env(
+        environment_options{.records = "1000", .extra_connectors = {"sf-inc", "sf-fresh"}});
+    const std::string es_url = env.es.base_url();
+    const auto sf = env.sf.port();
+    REQUIRE(run_sync(env, "sf-inc", "full").exit_code == 0);
+    const auto cursor = connector_doc(es_url, "sf-inc")->at("sync_cursor");
+    REQUIRE(cursor.is_object());
+
+    // Changes, then a job that fails at its 30th request (the deletions and some changes are
+    // written by then).
+    change_org(sf, index_docs(es_url, "search-sf-inc"));
+    REQUIRE(
+        http_call("POST", sf, "/__admin/faults", R"({"after_requests":30,"status":400})").status ==
+        204);
+    auto failed = run_sync(env, "sf-inc", "incremental");
+    INFO(failed.output);
+    CHECK(failed.exit_code == 1);
+    CHECK_THAT(failed.output, Catch::Contains("reads the changes since the sync cursor"));
+    auto connector = connector_doc(es_url, "sf-inc");
+    CHECK(connector->at("last_sync_status") == "error");
+    CHECK(connector->at("sync_cursor") == cursor);  // not moved
+
+    // More changes; the next job reads every change since the last completed one.
+    REQUIRE(http_call("DELETE", sf, "/__admin/faults").status == 204);
+    REQUIRE(http_call("POST", sf, "/__admin/clock", R"({"advance_seconds":3600})").status == 200);
+    REQUIRE(http_call("POST", sf, "/__admin/mutate",
+                      R"({"change_share":0.01,"delete_share":0.001,"add_share":0.001,"seed":8})")
+                .status == 200);
+    auto next = run_sync(env, "sf-inc", "incremental");
+    INFO(next.output);
+    REQUIRE(next.exit_code == 0);
+    CHECK_THAT(next.output, Catch::Contains("reads the changes since the sync cursor"));
+    CHECK(connector_doc(es_url, "sf-inc")->at("sync_cursor") != cursor);
+    REQUIRE(run_sync(env, "sf-fresh", "full").exit_code == 0);
+    check_same_documents(index_docs(es_url, "search-sf-inc"),
+                         index_docs(es_url, "search-sf-fresh"));
 }
 
 #endif
