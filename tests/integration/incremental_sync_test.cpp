@@ -157,9 +157,17 @@ TEST_CASE("an incremental sync reads only the changes and leaves the index a ful
     // The incremental job's counts: every deletion found, every change and addition written.
     auto jobs = jobs_of(es_url, "sf-inc");
     REQUIRE(jobs.size() == 2);
+    std::set<std::string> reads;
     for (const auto& j : jobs) {
         CHECK(j.source.at("status") == "completed");
+        const auto& read = j.source.at("metadata").at("connectors_asio_sync").as_object();
+        reads.insert(std::string(read.at("read").as_string()));
+        if (read.at("read") == "listing") {
+            CHECK_THAT(std::string(read.at("full_listing_reason").as_string()),
+                       Catch::Contains("no sync cursor"));
+        }
     }
+    CHECK(reads == std::set<std::string>{"changes", "listing"});
 
     const auto after = index_docs(es_url, "search-sf-inc");
     for (const auto& id : diff.deleted) {

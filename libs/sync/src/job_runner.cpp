@@ -507,6 +507,15 @@ awaitable<job_outcome> job_runner::finish(job_status status, std::optional<std::
                 }
             }
             auto doc = terminal_job_doc(status, error, core::now_iso8601(), counts, total);
+            if (is_content(type_) && sink_) {
+                // How the job read the source, for whoever wonders why an incremental job
+                // took as long as a full one (docs/incremental-sync.md).
+                json::object read{{"read", json::string(out.read)}};
+                if (full_listing_reason_) {
+                    read["full_listing_reason"] = *full_listing_reason_;
+                }
+                doc["metadata"] = json::object{{"connectors_asio_sync", std::move(read)}};
+            }
             co_await es_.update_doc(es::jobs_index, job_id_, std::move(doc));
             log::debug("job ", job_id_, ": in_progress -> ", to_string(status), " (indexed ",
                        counts.indexed_document_count, ", deleted ", counts.deleted_document_count,
