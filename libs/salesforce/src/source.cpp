@@ -305,7 +305,9 @@ asio::awaitable<void> source::sync_file(const content_document& d, const handler
         }
         metadata_only = true;  // only its links changed: its content is the same
     }
-    files_emitted_.insert(d.id);
+    if (changed_files_) {
+        files_emitted_.insert(d.id);  // (incremental only: a listing emits every file)
+    }
     // Sharing is read only when it is used (DLS): one query per file otherwise wasted.
     std::vector<std::string> identities;
     if (dls_enabled()) {
