@@ -84,6 +84,24 @@ changes change_org(std::uint16_t sf, const std::map<std::string, json::object>& 
     REQUIRE_FALSE(a_file.empty());
     REQUIRE(http_call("POST", sf, "/__admin/files/" + a_file + "/versions", "{}").status == 201);
     out.changed.insert(a_file);
+    // Another file gets a new link, to a record that did not change: both documents change.
+    std::string other_file, a_record;
+    for (const auto& [id, doc] : docs) {
+        if (other_file.empty() && id != a_file && type_of(doc) == "content_document") {
+            other_file = id;
+        }
+        if (a_record.empty() && type_of(doc) == "Opportunity" && !out.changed.contains(id) &&
+            !out.deleted.contains(id)) {
+            a_record = id;
+        }
+    }
+    auto link = http_call("POST", sf, "/__admin/records/ContentDocumentLink",
+                          R"({"ContentDocumentId":")" + other_file + R"(","LinkedEntityId":")" +
+                              a_record + R"(","ShareType":"V","Visibility":"AllUsers"})");
+    INFO(link.body);
+    REQUIRE(link.status == 201);
+    out.changed.insert(other_file);
+    out.changed.insert(a_record);
     return out;
 }
 

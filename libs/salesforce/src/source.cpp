@@ -871,6 +871,21 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
                 relinked_files_.insert(ids.begin(), ids.end());
             }
         }
+        // Links added or removed since the cursor (a link's own SystemModstamp; the file's
+        // does not change): Salesforce wants a ContentDocumentLink query filtered on
+        // LinkedEntityId or ContentDocumentId, so one per object, through a semi-join.
+        for (const auto& t : tasks) {
+            if (!d.usable(t.name)) {
+                continue;
+            }
+            std::string soql =
+                "SELECT ContentDocumentId FROM ContentDocumentLink WHERE "
+                "LinkedEntityId IN (SELECT Id FROM " +
+                t.name + ") AND SystemModstamp > " + since;
+            std::string what = "changed file links of " + t.name;
+            auto ids = co_await ids_of(std::move(soql), std::move(what), "ContentDocumentId", true);
+            relinked_files_.insert(ids.begin(), ids.end());
+        }
     }
 
     // 2. Parents of changed, added or deleted embedded children.
