@@ -1,9 +1,11 @@
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
 #include <boost/json/object.hpp>
 
 #include <casio/salesforce/incremental.hpp>
+#include <casio/sync/document.hpp>
 
 namespace casio::salesforce {
 
@@ -20,6 +22,13 @@ json::value sync_cursor::to_json() const {
         marks[name] = core::format_iso8601_z_seconds(t);
     }
     o["objects"] = std::move(marks);
+    if (!access.empty()) {
+        json::object a;
+        for (const auto& [name, digest] : access) {
+            a[name] = digest;
+        }
+        o["access"] = std::move(a);
+    }
     return o;
 }
 
@@ -63,6 +72,13 @@ std::optional<sync_cursor> sync_cursor::from_json(const json::value& v, std::str
         }
         c.objects[std::string(name)] = *t;
     }
+    if (const auto* access = o->if_contains("access"); access != nullptr && access->is_object()) {
+        for (const auto& [name, digest] : access->get_object()) {
+            if (digest.is_string()) {
+                c.access[std::string(name)] = std::string(digest.get_string());
+            }
+        }
+    }
     return c;
 }
 
@@ -103,6 +119,20 @@ incremental_plan plan_incremental(const json::value& cursor, std::string_view fi
     }
     plan.since = *oldest - change_overlap;
     return plan;
+}
+
+std::string access_digest(const std::vector<std::string>* identities) {
+    if (identities == nullptr || identities->empty()) {
+        return {};
+    }
+    auto sorted = *identities;
+    std::sort(sorted.begin(), sorted.end());
+    std::string all;
+    for (const auto& i : sorted) {
+        all += i;
+        all += '\n';
+    }
+    return sync::md5_hex(all);
 }
 
 std::string soql_datetime(core::sys_us t) {

@@ -720,6 +720,9 @@ json::value source::next_cursor(std::string_view job_inputs) const {
     c.taken_at = *job_start_;
     for (const auto& name : synced_objects_) {
         c.objects[name] = *job_start_;
+        if (dls_enabled()) {
+            c.access[name] = access_digest(permissions_.find(name));
+        }
     }
     return c.to_json();
 }
@@ -733,6 +736,23 @@ asio::awaitable<std::optional<std::string>> source::prepare_incremental(
     (void)co_await object_tasks();
     const auto now = client_.server_time().value_or(core::now_utc());
     plan_ = plan_incremental(cursor, fingerprint(job_inputs), synced_objects_, now);
+    if (!plan_.full_listing_reason && dls_enabled()) {
+        // Who may read an object is written into each of its documents: when it changed, every
+        // document of the object changed.
+        std::string why;
+        const auto previous = sync_cursor::from_json(cursor, why);
+        for (const auto& name : synced_objects_) {
+            const auto* acl = co_await permissions_for(name);
+            const auto it = previous->access.find(name);
+            const std::string before = it == previous->access.end() ? "" : it->second;
+            if (access_digest(acl) != before) {
+                plan_.full_listing_reason = "who may read " + name +
+                                            " changed since the sync cursor was taken "
+                                            "(document-level security)";
+                break;
+            }
+        }
+    }
     co_return plan_.full_listing_reason;
 }
 

@@ -99,3 +99,27 @@ TEST_CASE("incremental: a record is read again when it or a parent it embeds cha
     CHECK(embedded_children("Account").front().child == "Opportunity");
     CHECK(embedded_children("Lead").empty());
 }
+
+TEST_CASE("incremental: with DLS the cursor keeps a digest of who may read each object",
+          "[salesforce][incremental]") {
+    sync_cursor c;
+    c.fingerprint = "fp";
+    c.taken_at = at("2026-03-01T10:00:00Z");
+    c.objects["Account"] = c.taken_at;
+    const std::vector<std::string> readers = {"user_id:005B", "user:Ann", "user_id:005A"};
+    const std::vector<std::string> reordered = {"user_id:005A", "user_id:005B", "user:Ann"};
+    c.access["Account"] = access_digest(&readers);
+    CHECK(access_digest(&readers) == access_digest(&reordered));  // order does not matter
+    CHECK(access_digest(&readers).size() == 32);
+    CHECK(access_digest(nullptr).empty());
+    const std::vector<std::string> more = {"user_id:005A", "user_id:005B", "user_id:005C"};
+    CHECK(access_digest(&more) != access_digest(&readers));
+    std::string why;
+    auto back = sync_cursor::from_json(c.to_json(), why);
+    REQUIRE(back);
+    CHECK(back->access == c.access);
+    // A cursor without DLS has no `access`.
+    sync_cursor plain = c;
+    plain.access.clear();
+    CHECK_FALSE(plain.to_json().as_object().contains("access"));
+}

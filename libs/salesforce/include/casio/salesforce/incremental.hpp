@@ -36,6 +36,9 @@ struct sync_cursor {
     std::string fingerprint;
     core::sys_us taken_at{};
     std::map<std::string, core::sys_us> objects;
+    // DLS: per object, md5 of who may read its records (the type-level identities written into
+    // `_allow_access_control`): a change re-writes every document of the object.
+    std::map<std::string, std::string> access;
 
     boost::json::value to_json() const;
     // The cursor in `v`, or nullopt and `why` when it is none, of another version or unreadable.
@@ -51,6 +54,9 @@ struct incremental_plan {
 // only from `cursor` (the connector's sync_cursor, null when none).
 incremental_plan plan_incremental(const boost::json::value& cursor, std::string_view fingerprint,
                                   const std::vector<std::string>& objects, core::sys_us now);
+
+// md5 of an object's read identities (sorted); "" when nobody is listed (nullptr).
+std::string access_digest(const std::vector<std::string>* identities);
 
 // `2025-03-01T10:15:02Z`: a SOQL datetime literal (no quotes).
 std::string soql_datetime(core::sys_us t);
