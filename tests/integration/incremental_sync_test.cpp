@@ -220,15 +220,17 @@ TEST_CASE("a failed incremental job leaves the cursor, and the next one catches 
     const auto cursor = connector_doc(es_url, "sf-inc")->at("sync_cursor");
     REQUIRE(cursor.is_object());
 
-    // Changes, then a job that fails at its 30th request (the deletions and some changes are
+    // Changes, then a job that fails at its 45th request (the deletions and some changes are
     // written by then).
     change_org(sf, index_docs(es_url, "search-sf-inc"));
     REQUIRE(
-        http_call("POST", sf, "/__admin/faults", R"({"after_requests":30,"status":400})").status ==
+        http_call("POST", sf, "/__admin/faults", R"({"after_requests":45,"status":400})").status ==
         204);
     auto failed = run_sync(env, "sf-inc", "incremental");
     INFO(failed.output);
     CHECK(failed.exit_code == 1);
+    CHECK_THAT(failed.output, Catch::Contains("(injected fault)"));
+    CHECK_THAT(failed.output, !Catch::Contains("indexed 0 "));  // it failed mid-way
     CHECK_THAT(failed.output, Catch::Contains("reads the changes since the sync cursor"));
     auto connector = connector_doc(es_url, "sf-inc");
     CHECK(connector->at("last_sync_status") == "error");
