@@ -2,7 +2,9 @@
 // concurrent keep-alive clients. The server runs in-process on its own thread (one
 // io_context, as in the binary), or is an already running one given with --port.
 //
-//   bench_mock_es_ingest [--docs N] [--clients C] [--data-dir DIR] [--port P] [--step S]
+//   bench_mock_es_ingest [--docs N] [--clients C] [--data-dir DIR [--wal-io buffered]]
+//                        [--reserve-memory-gb G]
+//                        [--port P] [--step S]
 //
 // Bodies are generated while the clients run, from one template per client whose fixed-width
 // document numbers are patched in, so the client side stays at a few MB whatever N is. Every
@@ -11,8 +13,10 @@
 // the index size shows there. At the end: the process's RSS growth per stored document (the
 // client's part is a few MB), and with --data-dir the log's size and the recovery: a fresh
 // process (this binary, `--recover DIR`) reopens the directory and replays it, reporting its
-// time, CPU and memory. DIR must not hold a wal.log yet. `--touch-gb N` only times the
-// kernel's handing out of N fresh GB (see touch()).
+// time, CPU and memory. DIR must not hold a wal.log yet. `--reserve-memory-gb G` is the
+// server's flag of that name (memory for in-memory sources mapped and touched at start); its
+// time is printed apart. `--touch-gb N` only times the kernel's handing out of N fresh GB
+// (see touch()).
 
 #include <algorithm>
 #include <atomic>
@@ -189,33 +193,6 @@ int touch(std::size_t gb) {
     return 0;
 }
 
-// `--resident-gb N`: the allocator is given N GB, touched, before the run, and keeps them (one
-// arena for every thread, nothing given back): the server's allocations then land on memory
-// the machine already backs, as on a machine whose memory is resident. Separates the mock's
-// own cost per document from the first touch of fresh memory that `--touch-gb` measures.
-void make_resident(std::size_t gb) {
-    ::mallopt(M_ARENA_MAX, 1);
-    ::mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
-    ::mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
-    ::mallopt(M_TOP_PAD, 64 * 1024 * 1024);
-    std::vector<char*> blocks;
-    for (std::size_t i = 0; i < gb * 1024; ++i) {
-        auto* p = static_cast<char*>(std::malloc(std::size_t{1} << 20));
-        if (p == nullptr)
-            break;
-        std::memset(p, 1, std::size_t{1} << 20);
-        blocks.push_back(p);
-    }
-    // A block kept after them stops the freed ones from merging into the heap's top, which
-    // the allocator would give back to the system past the trim threshold (at most 2 GB).
-    static void* guard = std::malloc(64);
-    (void)guard;
-    for (char* p : blocks)
-        std::free(p);
-    std::printf("  %zu MB made resident for the allocator (anonymous memory now %.0f MB)\n",
-                blocks.size(), status_mb("RssAnon"));
-}
-
 struct milestone {
     std::size_t docs = 0;
     double wall = 0;
@@ -229,8 +206,9 @@ int main(int argc, char** argv) {
     std::size_t clients = 4;
     std::size_t step = 0;
     std::string data_dir;
+    casio::mock_es::wal_options wal_opts;
     unsigned port = 0;
-    std::size_t resident_gb = 0;
+    std::size_t reserve_gb = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string a = argv[i];
         if (a == "--docs")
@@ -241,14 +219,16 @@ int main(int argc, char** argv) {
             step = std::stoul(argv[i + 1]);
         else if (a == "--data-dir")
             data_dir = argv[i + 1];
+        else if (a == "--wal-io")
+            wal_opts.direct_io = std::string_view(argv[i + 1]) != "buffered";
         else if (a == "--port")
             port = static_cast<unsigned>(std::stoul(argv[i + 1]));
         else if (a == "--recover")
             return recover(argv[i + 1]);
         else if (a == "--touch-gb")
             return touch(std::stoul(argv[i + 1]));
-        else if (a == "--resident-gb")
-            resident_gb = std::stoul(argv[i + 1]);
+        else if (a == "--reserve-memory-gb")
+            reserve_gb = std::stoul(argv[i + 1]);
         else {
             std::cerr << "unknown flag " << a << "\n";
             return 2;
@@ -261,17 +241,27 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    if (resident_gb > 0)
-        make_resident(resident_gb);
     const double rss_start = status_mb("RssAnon");
     asio::io_context server_ioc(1);
     std::unique_ptr<casio::mock_es::service> svc;
     std::unique_ptr<casio::http::server> srv;
     std::thread server_thread;
     if (port == 0) {
-        svc = std::make_unique<casio::mock_es::service>();
+        casio::mock_es::service_options opts;
+        opts.reserve_memory = reserve_gb << 30;
+        const auto reserve_start = std::chrono::steady_clock::now();
+        svc = std::make_unique<casio::mock_es::service>(opts);
+        if (reserve_gb > 0) {
+            std::printf(
+                "%zu GB reserved for sources in %.2f s\n", reserve_gb,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - reserve_start)
+                    .count());
+        }
         if (!data_dir.empty()) {
-            svc->open_data_dir(data_dir, [](const std::string& w) { std::cerr << w << "\n"; });
+            svc->open_data_dir(
+                data_dir, [](const std::string& w) { std::cerr << w << "\n"; }, wal_opts);
+            std::printf("write-ahead log written %s\n",
+                        svc->log()->direct_io() ? "with O_DIRECT" : "through the page cache");
         }
         srv =
             std::make_unique<casio::http::server>(server_ioc.get_executor(), svc->async_handler());
@@ -407,6 +397,15 @@ int main(int argc, char** argv) {
             "document, %zu stored)\n",
             rss_end, rss_end - rss_start,
             stored ? (rss_end - rss_start) * 1024 * 1024 / static_cast<double>(stored) : 0, stored);
+        const auto& arena = svc->data().sources();
+        if (arena.mapped_bytes() > 0) {
+            std::printf(
+                "  of which sources: %.0f MB mapped, %.0f MB in use (%.0f bytes per "
+                "document)\n",
+                static_cast<double>(arena.mapped_bytes()) / (1 << 20),
+                static_cast<double>(arena.live_bytes()) / (1 << 20),
+                stored ? static_cast<double>(arena.live_bytes()) / static_cast<double>(stored) : 0);
+        }
     }
     if (!data_dir.empty()) {
         srv.reset();

@@ -1242,6 +1242,22 @@ std::vector<std::string> check_sync_job_body(std::string_view api, const json::o
     return errors;
 }
 
+void check_known_fields(std::string_view body_text, const json::object& body,
+                        std::string_view parser, const std::vector<std::string_view>& known) {
+    for (const auto& member : body) {
+        const std::string_view k = member.key();
+        if (std::find(known.begin(), known.end(), k) != known.end())
+            continue;
+        body_text_scope scope(body_text);
+        std::vector<std::string> names(known.begin(), known.end());
+        run_parser([&] {
+            fail_xcp(location(jpath{} / k, token_at::key),
+                     "[" + std::string(parser) + "] unknown field [" + std::string(k) + "]" +
+                         did_you_mean(k, names));
+        });
+    }
+}
+
 void throw_if_invalid(const std::vector<std::string>& errors) {
     if (!errors.empty())
         validation_failed(errors);

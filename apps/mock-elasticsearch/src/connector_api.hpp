@@ -41,6 +41,11 @@ class body_text_scope {
 std::vector<std::string> check_connector_body(std::string_view api,
                                               const boost::json::object& body);
 std::vector<std::string> check_sync_job_body(std::string_view api, const boost::json::object& body);
+// An ObjectParser's refusal of the first top-level member of `body` (whose text is
+// `body_text`) not in `known`: 400 x_content_parse_exception "[l:c] [parser] unknown field [k]"
+// with ES's "did you mean" suggestions.
+void check_known_fields(std::string_view body_text, const boost::json::object& body,
+                        std::string_view parser, const std::vector<std::string_view>& known);
 // 400 action_request_validation_exception "Validation Failed: 1: a;2: b;" unless empty.
 void throw_if_invalid(const std::vector<std::string>& errors);
 

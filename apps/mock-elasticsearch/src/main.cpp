@@ -19,7 +19,7 @@ namespace {
 
 constexpr std::string_view usage_text =
     "usage: mock-elasticsearch [--port N] [--host ADDR] [--data-dir DIR] [--compact]\n"
-    "         [--salvage-wal]\n"
+    "         [--salvage-wal] [--wal-io direct|buffered] [--reserve-memory-gb N]\n"
     "         [--api-key KEY]... [--user NAME:PASSWORD]... [--license-type TYPE]\n"
     "         [--version X.Y.Z] [--bulk-429-every N] [--unavailable-from-ms A]\n"
     "         [--unavailable-for-ms B] [--latency-ms N] [--max-body-mb N]\n"
@@ -53,8 +53,7 @@ int main(int argc, char** argv) {
     std::string host = "127.0.0.1";
     std::uint64_t port = 9200;
     std::string data_dir;
-    bool compact = false;
-    bool salvage = false;
+    casio::mock_es::wal_options wal_opts;
     auto log_requests = casio::mock_es::request_log::off;
 
     for (int i = 1; i < argc; ++i) {
@@ -64,11 +63,11 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (a == "--compact") {
-            compact = true;
+            wal_opts.compact = true;
             continue;
         }
         if (a == "--salvage-wal") {
-            salvage = true;
+            wal_opts.salvage = true;
             continue;
         }
         if (!a.starts_with("--"))
@@ -116,6 +115,15 @@ int main(int argc, char** argv) {
                 log_requests = casio::mock_es::request_log::all;
             else
                 usage_error("--log-requests takes errors or all, not '" + std::string(value) + "'");
+        } else if (flag == "--reserve-memory-gb") {
+            const auto gb = number(flag, value);
+            if (gb > 4096)
+                usage_error("--reserve-memory-gb takes at most 4096, not " + std::to_string(gb));
+            opts.reserve_memory = gb << 30;
+        } else if (flag == "--wal-io") {
+            if (value != "direct" && value != "buffered")
+                usage_error("--wal-io takes direct or buffered, not '" + std::string(value) + "'");
+            wal_opts.direct_io = value == "direct";
         } else if (flag == "--max-body-mb") {
             sopts.max_body_size = number(flag, value) * 1024 * 1024;
         } else {
@@ -135,7 +143,7 @@ int main(int argc, char** argv) {
         if (!data_dir.empty()) {
             svc.open_data_dir(
                 data_dir, [](const std::string& w) { std::cerr << "warning: " << w << "\n"; },
-                compact, salvage);
+                wal_opts);
         }
         svc.set_request_log(log_requests, [](const std::string& line) {
             std::fprintf(stderr, "%s\n", line.c_str());

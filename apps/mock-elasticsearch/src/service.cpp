@@ -14,6 +14,7 @@
 
 #include <casio/core/base64.hpp>
 
+#include "connector_api.hpp"
 #include "json_util.hpp"
 #include "pipeline.hpp"
 #include "rest_params.hpp"
@@ -125,6 +126,8 @@ bool media_type_ok(std::string_view ct) {
 service::service(service_options opts)
     : opts_(std::move(opts)), started_(std::chrono::steady_clock::now()) {
     cluster_uuid_ = store_.new_id().substr(0, 22);
+    if (opts_.reserve_memory > 0)
+        store_.reserve_source_memory(opts_.reserve_memory);
     if (opts_.unavailable_for.count() > 0) {
         unavailable_since_ = started_ + opts_.unavailable_from;
         unavailable_until_ = unavailable_since_ + opts_.unavailable_for;
@@ -135,7 +138,15 @@ service::~service() = default;
 
 void service::open_data_dir(const std::string& dir, const wal::warn_fn& warn, bool compact,
                             bool salvage) {
-    wal_ = wal::open(dir, store_, warn, compact, salvage);
+    wal_options opts;
+    opts.compact = compact;
+    opts.salvage = salvage;
+    open_data_dir(dir, warn, opts);
+}
+
+void service::open_data_dir(const std::string& dir, const wal::warn_fn& warn,
+                            const wal_options& opts) {
+    wal_ = wal::open(dir, store_, warn, opts);
 }
 
 http::handler service::async_handler() {
@@ -611,6 +622,9 @@ server_response service::update_api(server_request& req, const std::string& inde
     if (!body.is_object()) {
         throw es_error(400, "x_content_parse_exception", "[1:1] request body must be an object");
     }
+    check_known_fields(req.body, body.as_object(), "UpdateRequest",
+                       {"script", "scripted_upsert", "upsert", "doc", "doc_as_upsert",
+                        "detect_noop", "_source", "if_seq_no", "if_primary_term"});
     occ cond = occ_from(req);
     index_data& idx = store_.index_for_write(index);
     auto o = store_.update(idx, id, body.as_object(), cond);

@@ -38,6 +38,9 @@ struct service_options {
     std::chrono::milliseconds unavailable_from{0};
     std::chrono::milliseconds unavailable_for{0};
     std::chrono::milliseconds latency{0};  // added to every request
+    // Memory mapped and touched at start for the sources of documents kept in memory
+    // (--reserve-memory-gb; source_arena.hpp). Unused with --data-dir.
+    std::size_t reserve_memory = 0;
 };
 
 // Which answers the request log gets (--log-requests): none, those of status 400 and above
@@ -76,6 +79,9 @@ class service {
     // Persists to <dir>/wal.log (replaying what is there). Warnings go to `warn`.
     void open_data_dir(const std::string& dir, const wal::warn_fn& warn, bool compact = false,
                        bool salvage = false);
+    void open_data_dir(const std::string& dir, const wal::warn_fn& warn, const wal_options& opts);
+    // Null without a data dir.
+    const mock_es::wal* log() const noexcept { return wal_.get(); }
 
     // Handles one request completely (no I/O besides the write-ahead log).
     http::server_response handle(http::server_request& req);

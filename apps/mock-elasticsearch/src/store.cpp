@@ -371,8 +371,19 @@ write_outcome store::store_doc(index_data& idx, std::string_view id, std::string
                                const doc_ptr& existing, doc_map::iterator slot) {
     auto d = std::make_shared<doc_data>();
     d->id = std::string(id);
-    d->owned = std::move(source);
-    d->source = d->owned;
+    // With a log, the source moves to the log's mapping once written; in memory it is packed
+    // into the arena (its own allocation is freed now, and used again by the next request).
+    std::optional<source_arena::placed> placed;
+    if (!wal_)
+        placed = arena_.place(source);
+    if (placed) {
+        d->source = placed->bytes;
+        d->arena = &arena_;
+        d->arena_block = placed->block;
+    } else {
+        d->owned = std::move(source);
+        d->source = d->owned;
+    }
     d->seq_no = idx.next_seq_no++;
     d->version = existing ? existing->version + 1 : 1;
     d->order = idx.next_order++;

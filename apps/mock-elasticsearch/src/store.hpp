@@ -21,6 +21,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "es_error.hpp"
+#include "source_arena.hpp"
 
 namespace casio::mock_es {
 
@@ -30,16 +31,28 @@ constexpr std::int64_t primary_term = 1;
 
 struct doc_data {
     doc_data() = default;
+    ~doc_data() { drop_copy(); }
     doc_data(const doc_data&) = delete;  // `source` may point into `owned`
     doc_data& operator=(const doc_data&) = delete;
 
     std::string id;
     // The JSON object as received (or as re-serialised after an update). Its bytes are in
-    // `owned`, or, with --data-dir, in the write-ahead log's read-only mapping once the
-    // request that wrote them has been logged: a stored document then costs ~200 bytes of
-    // memory, not its size, and a restart copies no source.
+    // `owned` or in the store's source arena (in memory), or, with --data-dir, in the
+    // write-ahead log's read-only mapping once the request that wrote them has been logged: a
+    // stored document then costs ~200 bytes of memory, not its size, and a restart copies no
+    // source.
     std::string_view source;
     std::string owned;
+    source_arena* arena = nullptr;  // set while `source` is a copy in one of its blocks
+    std::uint32_t arena_block = 0;
+    // Frees the document's own copy of its source (`source` is then set elsewhere, or unused).
+    void drop_copy() noexcept {
+        if (arena != nullptr) {
+            arena->release(arena_block, source.size());
+            arena = nullptr;
+        }
+        std::string().swap(owned);
+    }
     std::int64_t seq_no = 0;
     std::int64_t version = 1;
     std::uint64_t order = 0;  // insertion order within the index ("_doc" sort)
@@ -175,12 +188,17 @@ class store {
     std::string new_id();
     std::int64_t now_ms() const;
 
+    // Maps and touches `bytes` for the sources of documents kept in memory (source_arena.hpp).
+    void reserve_source_memory(std::size_t bytes) { arena_.reserve(bytes); }
+    const source_arena& sources() const noexcept { return arena_; }
+
   private:
     index_data& create_index_unlogged(std::string_view name, const boost::json::object& body,
                                       std::string uuid, std::int64_t creation_ms);
     write_outcome store_doc(index_data& idx, std::string_view id, std::string source,
                             const doc_ptr& existing, doc_map::iterator slot);
 
+    source_arena arena_;  // first: destroyed after the documents
     std::map<std::string, index_data> indices_;
     std::map<std::string, std::string, std::less<>> builtin_aliases_;
     std::map<std::string, boost::json::object, std::less<>> pipelines_;

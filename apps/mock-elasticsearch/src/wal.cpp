@@ -3,14 +3,17 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <future>
 #include <optional>
 #include <stdexcept>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 #include <zlib.h>
 
@@ -118,8 +121,8 @@ void write_all(int fd, std::string_view data, const std::string& path) {
 }
 
 // Fills in the checksums of whole records (left blank by end_record: they are computed by the
-// thread that writes) and writes them.
-void write_records(int fd, std::string& records, const std::string& path) {
+// thread that writes).
+void fill_checksums(std::string& records) {
     for (std::size_t pos = 0; pos + 8 <= records.size();) {
         const std::uint32_t len = get_u32(records.data() + pos);
         const std::uint32_t sum = crc(std::string_view(records).substr(pos + 8, len));
@@ -127,22 +130,38 @@ void write_records(int fd, std::string& records, const std::string& path) {
             records[pos + 4 + i] = static_cast<char>((sum >> (8 * i)) & 0xff);
         pos += 8 + std::size_t{len};
     }
-    write_all(fd, records, path);
+}
+
+// The unit of O_DIRECT writes: offsets, lengths and the buffer are multiples of it.
+constexpr std::size_t block = 4096;
+// A staging buffer grown past this is freed after its write.
+constexpr std::size_t stage_keep = std::size_t{64} << 20;
+
+// The zeros a log written with O_DIRECT ends with until it is closed: less than a block, up to
+// the end of a block, after the last intact record.
+bool own_padding(std::string_view data, std::size_t intact_end) {
+    if (data.size() % block != 0 || data.size() - intact_end >= block)
+        return false;
+    return std::all_of(data.begin() + static_cast<std::ptrdiff_t>(intact_end), data.end(),
+                       [](char c) { return c == 0; });
 }
 
 // After an fdatasync the log's pages are clean and only a restart reads them again: they are
 // dropped from the page cache, so that a load test's log does not fill the machine's memory
 // (the kernel reuses those pages for the next writes instead of taking fresh ones).
 // Only what was written since the last drop is dropped: a drop of the whole file costs in
-// proportion to its size, which grows with every document.
-void durable(int fd, const std::string& path, std::atomic<std::uint64_t>& dropped_to) {
+// proportion to its size, which grows with every document. Written with O_DIRECT, the log
+// has nothing in the page cache to drop.
+void durable(int fd, const std::string& path, std::uint64_t& dropped_to, bool direct) {
     if (::fdatasync(fd) != 0)
         throw std::runtime_error("fdatasync " + path + ": " + std::strerror(errno));
+    if (direct)
+        return;
     struct stat st {};
     if (::fstat(fd, &st) != 0)
         return;
     const auto end = static_cast<std::uint64_t>(st.st_size);
-    const std::uint64_t from = dropped_to.exchange(end);
+    const std::uint64_t from = std::exchange(dropped_to, end);
     if (end > from) {
         ::posix_fadvise(fd, static_cast<off_t>(from), static_cast<off_t>(end - from),
                         POSIX_FADV_DONTNEED);
@@ -336,8 +355,9 @@ std::string keep_aside(std::string_view data, const std::string& to) {
 
 }  // namespace
 
-std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& warn, bool compact,
-                               bool salvage) {
+std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& warn,
+                               const wal_options& opts) {
+    bool compact = opts.compact;
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
         throw std::runtime_error("cannot create data dir " + dir + ": " + std::strerror(errno));
     }
@@ -360,7 +380,7 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
         copy.emplace(fd, path);
         data = copy->view();
     }
-    const replay_result r = replay(data, s, path, salvage, warn, w->map_ != nullptr);
+    const replay_result r = replay(data, s, path, opts.salvage, warn, w->map_ != nullptr);
     w->written_ = r.intact_end;
     w->replayed_ = r.replayed;
     if (r.damaged_bytes > 0) {
@@ -376,6 +396,11 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
         warn("write-ahead log " + path + ": kept " + std::to_string(r.replayed) +
              " intact records; the damaged file is kept as " + aside);
         compact = true;
+    } else if (r.intact_end < data.size() && own_padding(data, r.intact_end)) {
+        // Written with O_DIRECT and not closed cleanly: not damage.
+        if (::ftruncate(fd, static_cast<off_t>(r.intact_end)) != 0) {
+            throw std::runtime_error("truncate " + path + ": " + std::strerror(errno));
+        }
     } else if (r.intact_end < data.size()) {
         const std::string aside =
             keep_aside(data.substr(r.intact_end), path + ".torn-" + std::to_string(r.intact_end));
@@ -418,7 +443,7 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
             for (const auto& [id, d] : docs) {
                 t->log_put(name, *id, d->source, d->seq_no, d->version);
                 if (t->pending_.size() > (8u << 20)) {
-                    write_records(tfd, t->pending_, tmp_path);
+                    t->write_at_end(t->pending_);  // the log's thread is not started yet
                     t->pending_.clear();
                 }
             }
@@ -446,11 +471,88 @@ std::unique_ptr<wal> wal::open(const std::string& dir, store& s, const warn_fn& 
     if (::lseek(w->fd_, 0, SEEK_END) < 0) {
         throw std::runtime_error("seek " + path + ": " + std::strerror(errno));
     }
+    if (opts.direct_io)
+        w->open_direct();
     s.set_wal(w.get());
     return w;
 }
 
+void wal::free_deleter::operator()(char* p) const noexcept {
+    std::free(p);
+}
+
+void wal::open_direct() {
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+    if (fd < 0)
+        return;  // tmpfs and the like: written through the page cache
+    tail_.resize(written_ % block);
+    if (!tail_.empty() &&
+        ::pread(fd_, tail_.data(), tail_.size(), static_cast<off_t>(written_ - tail_.size())) !=
+            static_cast<ssize_t>(tail_.size())) {
+        ::close(fd);
+        tail_.clear();
+        return;
+    }
+    // Some file systems open with O_DIRECT and refuse the writes: the last block is written
+    // once (the same bytes, then zeros) to find out, and the file cut back to its records.
+    void* probe = std::aligned_alloc(block, block);
+    bool written = false;
+    if (probe != nullptr) {
+        std::memset(probe, 0, block);
+        std::memcpy(probe, tail_.data(), tail_.size());
+        written = ::pwrite(fd, probe, block, static_cast<off_t>(written_ - tail_.size())) ==
+                  static_cast<ssize_t>(block);
+        std::free(probe);
+    }
+    if (::ftruncate(fd_, static_cast<off_t>(written_)) != 0 || !written) {
+        ::close(fd);
+        tail_.clear();
+        return;
+    }
+    direct_fd_ = fd;
+}
+
+void wal::write_direct(std::string_view records) {
+    const std::uint64_t start = written_ - tail_.size();
+    const std::size_t n = tail_.size() + records.size();
+    const std::size_t padded = (n + block - 1) / block * block;
+    if (padded > stage_size_) {
+        const std::size_t size = std::max(padded, 2 * stage_size_);
+        stage_.reset(static_cast<char*>(std::aligned_alloc(block, size)));
+        stage_size_ = stage_ ? size : 0;
+        if (!stage_)
+            throw std::runtime_error("write " + path_ + ": out of memory for " +
+                                     std::to_string(size) + " bytes");
+    }
+    char* b = stage_.get();
+    std::memcpy(b, tail_.data(), tail_.size());
+    std::memcpy(b + tail_.size(), records.data(), records.size());
+    std::memset(b + n, 0, padded - n);
+    for (std::size_t done = 0; done < padded;) {
+        const ssize_t w =
+            ::pwrite(direct_fd_, b + done, padded - done, static_cast<off_t>(start + done));
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            throw std::runtime_error("write " + path_ + ": " + std::strerror(errno));
+        }
+        done += static_cast<std::size_t>(w);
+    }
+    tail_.assign(b + n / block * block, n % block);
+    if (stage_size_ > stage_keep) {
+        stage_.reset();
+        stage_size_ = 0;
+    }
+}
+
 wal::~wal() {
+    if (fd_ >= 0) {
+        deferred_ = false;
+        try {
+            sync();
+        } catch (...) {
+        }
+    }
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
@@ -459,10 +561,11 @@ wal::~wal() {
     if (writer_.joinable())
         writer_.join();  // after the queued batches are written
     if (fd_ >= 0) {
-        deferred_ = false;
-        try {
-            sync();
-        } catch (...) {
+        if (direct_fd_ >= 0) {
+            // The zeros after the last record go: a closed log ends with its last record.
+            if (::ftruncate(fd_, static_cast<off_t>(written_)) == 0)
+                ::fdatasync(fd_);
+            ::close(direct_fd_);
         }
         ::close(fd_);
     }
@@ -487,7 +590,7 @@ std::size_t wal::begin_record(std::uint8_t type) {
 }
 
 void wal::end_record(std::size_t start) {
-    // The checksum is left to write_records, on the thread that writes.
+    // The checksum is left to write_at_end, on the thread that writes.
     std::uint32_t len = static_cast<std::uint32_t>(pending_.size() - start - 8);
     for (int i = 0; i < 4; ++i)
         pending_[start + i] = static_cast<char>((len >> (8 * i)) & 0xff);
@@ -515,9 +618,8 @@ void wal::log_put(std::string_view index, std::string_view id, std::string_view 
     auto start = begin_record(static_cast<std::uint8_t>(op::put));
     put_str(pending_, index);
     put_str(pending_, id);
-    const std::uint64_t at = written_ + pending_.size() + 4;
-    if (doc && map_ != nullptr && at + source.size() <= map_reserve)
-        to_map_.emplace_back(doc, at);
+    if (doc && map_ != nullptr)
+        to_map_.emplace_back(doc, pending_.size() + 4);
     put_str(pending_, source);
     put_i64(pending_, seq_no);
     put_i64(pending_, version);
@@ -545,44 +647,63 @@ void wal::log_pipeline_delete(std::string_view id) {
     end_record(start);
 }
 
-void wal::write_pending() {
-    if (pending_.empty())
-        return;
-    try {
-        write_records(fd_, pending_, path_);
-    } catch (...) {
-        // What reached the file is a torn record: the next records go after it, at the
-        // offsets the file really has, and the documents keep their own sources.
-        const off_t end = ::lseek(fd_, 0, SEEK_END);
-        written_ = end < 0 ? written_ : static_cast<std::uint64_t>(end);
-        pending_.clear();
-        to_map_.clear();
-        throw;
+void wal::write_at_end(std::string& records) {
+    fill_checksums(records);
+    if (direct_fd_ >= 0) {
+        write_direct(records);
+    } else {
+        for (std::size_t done = 0; done < records.size();) {
+            const ssize_t n = ::pwrite(fd_, records.data() + done, records.size() - done,
+                                       static_cast<off_t>(written_ + done));
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                throw std::runtime_error("write " + path_ + ": " + std::strerror(errno));
+            }
+            done += static_cast<std::size_t>(n);
+        }
     }
-    written_ += pending_.size();
-    pending_.clear();
-    // The documents of this request now read their sources from the mapping (the same bytes,
-    // in the page cache or the file).
-    for (auto& [doc, at] : to_map_) {
-        doc->source = std::string_view(map_ + at, doc->source.size());
-        std::string().swap(doc->owned);
+    written_ += records.size();
+}
+
+void wal::map_sources(doc_offsets& docs, std::uint64_t at) {
+    // The documents of these records now read their sources from the mapping (the same
+    // bytes, in the file).
+    for (auto& [doc, offset] : docs) {
+        const std::size_t size = doc->source.size();
+        if (map_ == nullptr || at + offset + size > map_reserve)
+            continue;  // a log over 1 TiB: the source stays in memory
+        doc->drop_copy();
+        doc->source = std::string_view(map_ + at + offset, size);
     }
-    to_map_.clear();
+}
+
+wal::doc_offsets wal::hand_off(std::function<void(std::exception_ptr, std::uint64_t)> done) {
+    doc_offsets docs;
+    docs.swap(to_map_);
+    batch b{std::string(), std::move(done)};
+    b.records.swap(pending_);
+    std::lock_guard lock(mutex_);
+    if (!writer_.joinable())
+        writer_ = std::thread([this] { writer_loop(); });
+    queue_.push_back(std::move(b));
+    wake_.notify_one();
+    return docs;
 }
 
 void wal::sync() {
     if (pending_.empty() || deferred_)
         return;
-    write_pending();
-    durable(fd_, path_, dropped_to_);
-}
-
-void wal::enqueue(std::function<void(std::exception_ptr)> done) {
-    std::lock_guard lock(mutex_);
-    if (!writer_.joinable())
-        writer_ = std::thread([this] { writer_loop(); });
-    queue_.push_back(std::move(done));
-    wake_.notify_one();
+    std::promise<std::uint64_t> written;
+    auto at = written.get_future();
+    doc_offsets docs = hand_off([&written](std::exception_ptr e, std::uint64_t offset) {
+        if (e)
+            written.set_exception(e);
+        else
+            written.set_value(offset);
+    });
+    const std::uint64_t offset = at.get();  // throws the failure
+    map_sources(docs, offset);
 }
 
 void wal::writer_loop() {
@@ -590,20 +711,40 @@ void wal::writer_loop() {
     while (true) {
         wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty())
-            return;  // stopping, and every waiter is answered
-        std::deque<std::function<void(std::exception_ptr)>> waiters;
-        waiters.swap(queue_);
+            return;  // stopping, and every batch is written
+        std::deque<batch> batches;
+        batches.swap(queue_);
         lock.unlock();
-        // One fdatasync for every commit queued meanwhile (a group commit): their records
-        // were written before they were queued.
-        std::exception_ptr failure;
-        try {
-            durable(fd_, path_, dropped_to_);
-        } catch (...) {
-            failure = std::current_exception();
+        // Every batch queued meanwhile is written, then one fdatasync covers them all. A
+        // batch that fails to be written is written over by the next one.
+        const std::uint64_t group_start = written_;
+        const std::string group_tail = tail_;
+        std::vector<std::pair<std::exception_ptr, std::uint64_t>> results;
+        results.reserve(batches.size());
+        for (auto& b : batches) {
+            const std::uint64_t at = written_;
+            try {
+                write_at_end(b.records);
+                results.emplace_back(nullptr, at);
+            } catch (...) {
+                results.emplace_back(std::current_exception(), at);
+            }
+            std::string().swap(b.records);
         }
-        for (auto& done : waiters)
-            done(failure);
+        std::exception_ptr unsynced;
+        try {
+            durable(fd_, path_, dropped_to_, direct_fd_ >= 0);
+        } catch (...) {
+            // Nothing of this group is known to be on disk: it is acknowledged to no one, and
+            // the next batches are written over it.
+            unsynced = std::current_exception();
+            written_ = group_start;
+            tail_ = group_tail;
+        }
+        for (std::size_t i = 0; i < batches.size(); ++i) {
+            auto failure = results[i].first ? results[i].first : unsynced;
+            batches[i].done(failure, results[i].second);
+        }
         lock.lock();
     }
 }
@@ -613,20 +754,23 @@ boost::asio::awaitable<std::exception_ptr> wal::commit() {
     if (pending_.empty())
         co_return nullptr;
     auto executor = co_await asio::this_coro::executor;
+    doc_offsets docs;
+    std::uint64_t at = 0;
     try {
-        write_pending();
-        co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-            [this, executor](auto handler) {
+        at = co_await asio::async_initiate<const asio::use_awaitable_t<>&,
+                                           void(std::exception_ptr, std::uint64_t)>(
+            [this, executor, &docs](auto handler) {
                 using handler_type = decltype(handler);
                 auto h = std::make_shared<handler_type>(std::move(handler));
-                enqueue([h, executor](std::exception_ptr e) {
-                    asio::post(executor, [h, e]() mutable { std::move (*h)(e); });
+                docs = hand_off([h, executor](std::exception_ptr e, std::uint64_t offset) {
+                    asio::post(executor, [h, e, offset]() mutable { std::move (*h)(e, offset); });
                 });
             },
             asio::use_awaitable);
     } catch (...) {
         co_return std::current_exception();
     }
+    map_sources(docs, at);
     co_return nullptr;
 }
 

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <signal.h>
+#include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -276,4 +278,131 @@ TEST_CASE("answers served while the log is written wait for their own records, k
     auto r = call(svc, "GET", "/i/_doc/same");
     CHECK(r.at({"_source", "v"}).as_int64() == writes - 1);
     CHECK(r.at({"_version"}).as_int64() == writes);
+}
+
+namespace {
+
+std::string file_bytes(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+}  // namespace
+
+TEST_CASE("a log left open by a crash reopens without a warning and goes on where it stopped",
+          "[mock_es][persistence]") {
+    // What kill -9 leaves: the file as it is while the log is open (written with O_DIRECT,
+    // it ends with zeros up to a whole block).
+    temp_dir dir;
+    temp_dir crashed;
+    std::vector<std::string> warnings;
+    auto warn = [&](const std::string& w) { warnings.push_back(w); };
+    bool direct = false;
+    {
+        service svc;
+        svc.open_data_dir(dir.path.string(), warn);
+        write_some(svc);
+        direct = svc.log()->direct_io();
+        std::filesystem::create_directories(crashed.path);
+        std::filesystem::copy_file(dir.path / "wal.log", crashed.path / "wal.log");
+    }
+    const std::string clean = file_bytes(dir.path / "wal.log");
+    const std::string left = file_bytes(crashed.path / "wal.log");
+    REQUIRE(left.size() >= clean.size());
+    CHECK(left.substr(0, clean.size()) == clean);
+    if (direct) {  // the zeros up to the block's end (none when the file system refuses O_DIRECT)
+        CHECK(left.size() % 4096 == 0);
+        CHECK(left.size() > clean.size());
+    }
+    for (int round = 0; round < 2; ++round) {
+        service svc;
+        svc.open_data_dir(crashed.path.string(), warn);
+        CHECK(warnings.empty());
+        if (round == 0) {
+            check_state(svc);  // writes document c
+        } else {
+            CHECK(call(svc, "GET", "/content/_doc/c").status == 200);
+            CHECK(call(svc, "GET", "/content/_doc/b").status == 200);
+        }
+    }
+    // Nothing was taken for damage and put aside.
+    for (const auto& e : std::filesystem::directory_iterator(crashed.path)) {
+        CHECK(e.path().filename() == "wal.log");
+    }
+}
+
+TEST_CASE("the log is the same file whether written with O_DIRECT or through the page cache",
+          "[mock_es][persistence]") {
+    temp_dir direct;
+    temp_dir buffered;
+    auto warn = [](const std::string& w) { FAIL(w); };
+    // Records of every size around the 4 KiB block: the partial last block is written again
+    // with the next records.
+    auto write_sizes = [](service& svc) {
+        for (std::size_t n : {1u, 4000u, 4096u, 95u, 8191u, 3u, 12289u, 4095u}) {
+            const std::string source = R"({"f":")" + std::string(n, 'x') + "\"}";
+            CHECK(call(svc, "PUT", "/sizes/_doc/" + std::to_string(n), source).status == 201);
+            auto back = call(svc, "GET", "/sizes/_doc/" + std::to_string(n));
+            CHECK(back.str({"_source", "f"}).size() == n);
+        }
+    };
+    for (bool use_direct : {true, false}) {
+        wal_options opts;
+        opts.direct_io = use_direct;
+        service svc;
+        svc.open_data_dir((use_direct ? direct : buffered).path.string(), warn, opts);
+        if (!use_direct)
+            CHECK_FALSE(svc.log()->direct_io());
+        write_some(svc);
+        write_sizes(svc);
+    }
+    // The same records (the indices' uuids and creation times differ, not their sizes), and
+    // no padding left in either once closed.
+    const std::string a = file_bytes(direct.path / "wal.log");
+    const std::string b = file_bytes(buffered.path / "wal.log");
+    CHECK(a.size() == b.size());
+    for (const auto* dir : {&direct, &buffered}) {
+        service svc;
+        svc.open_data_dir(dir->path.string(), warn);
+        for (std::size_t n : {1u, 4000u, 4096u, 95u, 8191u, 3u, 12289u, 4095u}) {
+            CHECK(call(svc, "GET", "/sizes/_doc/" + std::to_string(n)).str({"_source", "f"}) ==
+                  std::string(n, 'x'));
+        }
+    }
+}
+
+TEST_CASE("a write the log cannot make is answered with an error and the log goes on after it",
+          "[mock_es][persistence]") {
+    // The file size limit makes the log's writes fail as a full disk does (EFBIG, not a crash).
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit before{};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &before) == 0);
+    temp_dir dir;
+    std::vector<std::string> warnings;
+    auto warn = [&](const std::string& w) { warnings.push_back(w); };
+    const std::string big = R"({"text":")" + std::string(20000, 'b') + "\"}";
+    wal_options opts;
+    opts.direct_io = GENERATE(true, false);
+    {
+        service svc;
+        svc.open_data_dir(dir.path.string(), warn, opts);
+        REQUIRE(call(svc, "PUT", "/i/_doc/1", R"({"a":1})").status == 201);
+        rlimit small = before;
+        small.rlim_cur = 8192;
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+        auto refused = call(svc, "PUT", "/i/_doc/2", big);
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &before) == 0);
+        CHECK(refused.status == 500);
+        CHECK(refused.body.find("wal.log") != std::string::npos);
+        CHECK(refused.body.find("File too large") != std::string::npos);
+        CHECK(call(svc, "PUT", "/i/_doc/3", R"({"a":3})").status == 201);
+        CHECK(call(svc, "PUT", "/i/_doc/4", big).status == 201);
+    }
+    service svc;
+    svc.open_data_dir(dir.path.string(), warn);
+    CHECK(call(svc, "GET", "/i/_doc/1").at({"_source", "a"}).as_int64() == 1);
+    CHECK(call(svc, "GET", "/i/_doc/2").status == 404);  // never acknowledged
+    CHECK(call(svc, "GET", "/i/_doc/3").at({"_source", "a"}).as_int64() == 3);
+    CHECK(call(svc, "GET", "/i/_doc/4").str({"_source", "text"}).size() == 20000);
+    CHECK(warnings.empty());
 }

@@ -99,6 +99,13 @@ TEST_CASE("a bad flag is a usage error naming it", "[mock_es][process]") {
     CHECK(p.wait() == 2);
     auto q = child_process::start(CASIO_BIN_MOCK_ELASTICSEARCH, {"--port", "notaport"});
     CHECK(q.wait() == 2);
+    auto io = child_process::run(CASIO_BIN_MOCK_ELASTICSEARCH, {"--wal-io", "sometimes"});
+    CHECK(io.exit_code == 2);
+    CHECK(io.output.find("--wal-io takes direct or buffered, not 'sometimes'") !=
+          std::string::npos);
+    auto mem = child_process::run(CASIO_BIN_MOCK_ELASTICSEARCH, {"--reserve-memory-gb", "5000"});
+    CHECK(mem.exit_code == 2);
+    CHECK(mem.output.find("--reserve-memory-gb") != std::string::npos);
 }
 
 TEST_CASE("acknowledged writes survive kill -9", "[mock_es][process][persistence]") {
@@ -122,6 +129,10 @@ TEST_CASE("acknowledged writes survive kill -9", "[mock_es][process][persistence
     connection c(es.port());
     auto count = c.send(bhttp::verb::get, "/k/_count");
     CHECK(count.body().find("\"count\":101") != std::string::npos);
+    // The log's end as the crash left it is not taken for a torn record.
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+        CHECK(e.path().filename() == "wal.log");
+    }
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
 }
