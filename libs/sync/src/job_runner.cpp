@@ -209,7 +209,11 @@ awaitable<void> job_runner::do_sync() {
             const json::value none;
             const json::value* found = connector_.if_contains("sync_cursor");
             const json::value& cursor = found != nullptr ? *found : none;
-            full_listing_reason_ = co_await src->prepare_incremental(cursor, snippet, inputs);
+            if (settings_.incremental_reads_changes) {
+                full_listing_reason_ = co_await src->prepare_incremental(cursor, snippet, inputs);
+            } else {
+                full_listing_reason_ = "service.incremental_sync_reads_changes is false";
+            }
             if (full_listing_reason_) {
                 // The reference's incremental: everything listed, unchanged documents skipped.
                 log::info("job ", job_id_, " of connector ", connector_id_,

@@ -210,8 +210,11 @@ struct fixture {
         patch(jobs_index, id, fields);
     }
 
+    bool reads_changes = true;  // runner_settings::incremental_reads_changes
+
     sync::runner_settings settings() const {
         sync::runner_settings s;
+        s.incremental_reads_changes = reads_changes;
         s.hostname = "worker-1";
         s.check_interval = std::chrono::milliseconds(5);
         s.stats_interval = std::chrono::milliseconds(5);
@@ -819,4 +822,19 @@ TEST_CASE("an incremental job without a usable cursor lists everything and says 
           "no cursor");
     // A listing writes a cursor too, for the next incremental job.
     CHECK(f.connector().at("sync_cursor") == json::object{{"mark", 1}});
+}
+
+TEST_CASE("service.incremental_sync_reads_changes false brings the reference's listing back",
+          "[sync][runner][incremental]") {
+    fixture f;
+    f.src.tracks_changes = true;
+    f.patch_connector({{"sync_cursor", json::object{{"mark", 1}}}});
+    f.seed("search-x", "gone", R"({"id":"gone","_timestamp":"2025-06-01T00:00:00Z"})");
+    f.reads_changes = false;
+    const auto id = f.add_job("incremental");
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(out->read == "listing");
+    CHECK(out->full_listing_reason == "service.incremental_sync_reads_changes is false");
+    CHECK_FALSE(f.stored("search-x", "gone"));  // a listing deletes what it did not see
 }

@@ -30,6 +30,7 @@ struct runner_settings {
     es::bulk_config bulk;
     std::size_t max_file_size = 10485760;
     bool serverless = false;
+    bool incremental_reads_changes = true;  // service.incremental_sync_reads_changes
     // How often a running job is read back (cancel requests): the reference polls every 5 s
     // (JOB_CHECK_INTERVAL); every second makes Kibana's Cancel take effect at once.
     std::chrono::milliseconds check_interval{1000};
