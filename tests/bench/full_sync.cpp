@@ -9,7 +9,7 @@
 //   bench_full_sync <bin dir> [records per object] [--metadata-only] [--latency-ms N]
 //                   [--seed S] [--bandwidth-mbps M] [--config-extra YAML]
 //                   [--large-file EXT:BYTES] [--file-kinds LIST] [--file-media-share P]
-//                   [--es-reserve-memory-gb G]
+//                   [--es-reserve-memory-gb G] [--incremental]
 //
 // <bin dir> holds connectors-asio/connectors-asio, mock-elasticsearch/mock-elasticsearch and
 // mock-salesforce/mock-salesforce (build/release/apps). `--metadata-only` sets
@@ -25,8 +25,12 @@
 // documents): a file-heavy org is e.g. `--file-kinds pdf,pdf,docx,xlsx,pptx,png
 // --file-media-share 0.75`. `--es-reserve-memory-gb` goes to mock-elasticsearch: memory for the
 // index's sources touched before the sync starts (a multi-GB index on a VM, where fresh memory
-// is expensive; docs/performance.md).
+// is expensive; docs/performance.md). `--incremental`: after the full sync, the org's clock
+// moves an hour, 1% of its records change, 0.1% go, 0.1% come and a file gets a new version,
+// then an incremental sync runs; its Salesforce calls and downloads are printed against the
+// full sync's (docs/incremental-sync.md).
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -123,6 +127,37 @@ json::value get_json(const std::string& url) {
     return call_json(std::move(req));
 }
 
+// POST `body` to a mock's admin endpoint; the answer's JSON.
+json::value admin_post(const std::string& url, const std::string& body) {
+    casio::http::request req;
+    req.verb = casio::http::method::post;
+    req.url = url;
+    req.fields.push_back({"Content-Type", "application/json"});
+    req.body = body;
+    return call_json(std::move(req));
+}
+
+// The id of one ContentDocument of the org (through the REST API, as the connector reads it).
+std::string some_file(const std::string& sf) {
+    casio::http::request token;
+    token.verb = casio::http::method::post;
+    token.url = sf + "/services/oauth2/token";
+    token.fields.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+    token.body = "grant_type=client_credentials&client_id=bench&client_secret=bench-secret";
+    const auto access = call_json(std::move(token)).at("access_token").as_string();
+    casio::http::request query;
+    query.url = sf +
+                "/services/data/v59.0/query?q=SELECT%20Id%20FROM%20ContentDocument%20WHERE%20"
+                "FileExtension%20%3D%20'pdf'%20LIMIT%201";
+    query.fields.push_back({"Authorization", "Bearer " + std::string(access)});
+    const auto page = call_json(std::move(query));
+    const auto& records = page.at("records").as_array();
+    if (records.empty()) {
+        throw std::runtime_error("the org has no .pdf file");
+    }
+    return std::string(records[0].at("Id").as_string());
+}
+
 // Makes the first ContentDocument with extension `ext` (and its version) `bytes` long.
 void enlarge_file(const std::string& sf, const std::string& ext, std::uint64_t bytes) {
     casio::http::request token;
@@ -214,7 +249,8 @@ int run(int argc, char** argv) {
         std::fprintf(stderr,
                      "usage: bench_full_sync <bin dir> [records per object] [--metadata-only] "
                      "[--latency-ms N] [--seed S] [--bandwidth-mbps M] [--config-extra YAML] "
-                     "[--large-file EXT:BYTES] [--file-kinds LIST] [--file-media-share P]\n");
+                     "[--large-file EXT:BYTES] [--file-kinds LIST] [--file-media-share P] "
+                     "[--incremental]\n");
         return 2;
     }
     const std::filesystem::path bin_dir = argv[1];
@@ -228,6 +264,7 @@ int run(int argc, char** argv) {
     std::vector<std::string> sf_extra;
     std::vector<std::string> es_args{"--port", "0"};
     std::uint64_t large_bytes = 0;
+    bool incremental = false;
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -239,6 +276,8 @@ int run(int argc, char** argv) {
         };
         if (a == "--metadata-only") {
             metadata_only = true;
+        } else if (a == "--incremental") {
+            incremental = true;
         } else if (a == "--latency-ms") {
             latency_ms = value();
         } else if (a == "--seed") {
@@ -326,7 +365,6 @@ int run(int argc, char** argv) {
         std::filesystem::remove_all(dir);
         return 1;
     }
-    std::filesystem::remove_all(dir);
 
     const auto fetched = number_after(r.output, "fetched");
     const double sent_mb = decimal_after(r.output, "sent");
@@ -380,7 +418,47 @@ int run(int argc, char** argv) {
     if (warnings > 5) {
         std::printf("  | ... %d warnings and errors in all\n", warnings);
     }
-    return fetched == indexed && indexed == in_index ? 0 : 1;
+    int status = fetched == indexed && indexed == in_index ? 0 : 1;
+    if (incremental) {
+        // docs/incremental-sync.md: an hour later 1% of the records of each object changed,
+        // 0.1% deleted and 0.1% added, and one file has a new version; the next job is an
+        // incremental one, reading from the cursor the full sync wrote.
+        admin_post(sf.base_url() + "/__admin/reset-limits", "");
+        admin_post(sf.base_url() + "/__admin/clock", R"({"advance_seconds":3600})");
+        admin_post(sf.base_url() + "/__admin/mutate",
+                   R"({"change_share":0.01,"delete_share":0.001,"add_share":0.001,"seed":7})");
+        admin_post(sf.base_url() + "/__admin/files/" + some_file(sf.base_url()) + "/versions",
+                   "{}");
+        admin_post(sf.base_url() + "/__admin/reset-limits", "");
+        auto inc = run_sync((bin_dir / "connectors-asio/connectors-asio").string(),
+                            {"sync", "--config", config.string(), "--connector-id", "bench",
+                             "--job-type", "incremental"},
+                            dir / "incremental.log");
+        if (inc.exit_code != 0) {
+            std::fprintf(stderr, "incremental sync failed (exit %d):\n%s\n", inc.exit_code,
+                         inc.output.c_str());
+            status = 1;
+        } else {
+            const auto after = get_json(sf.base_url() + "/__admin/stats").as_object();
+            const auto inc_calls = after.at("api_requests").to_number<std::uint64_t>();
+            const auto inc_downloads = after.at("download_requests").to_number<std::uint64_t>();
+            std::printf(
+                "incremental (1%% changed, 0.1%% deleted, 0.1%% added, one new file version): "
+                "%llu documents fetched, %llu deleted, %.2f s\n",
+                static_cast<unsigned long long>(number_after(inc.output, "fetched")),
+                static_cast<unsigned long long>(number_after(inc.output, "deleted")), inc.wall);
+            std::printf(
+                "  salesforce: %llu calls (full sync: %llu, %.1fx fewer), %llu downloads "
+                "(full sync: %llu)\n",
+                static_cast<unsigned long long>(inc_calls), static_cast<unsigned long long>(calls),
+                static_cast<double>(calls) /
+                    static_cast<double>(std::max<std::uint64_t>(1, inc_calls)),
+                static_cast<unsigned long long>(inc_downloads),
+                static_cast<unsigned long long>(downloads));
+        }
+    }
+    std::filesystem::remove_all(dir);
+    return status;
 }
 
 int main(int argc, char** argv) {

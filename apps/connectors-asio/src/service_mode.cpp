@@ -298,6 +298,7 @@ int run_one_shot_sync(const settings& cfg, const cli_options& cli) {
             s.bulk.display_every = 0;  // the terminal shows the progress line instead
         }
         s.max_file_size = w.cfg.service.max_file_download_size;
+        s.incremental_reads_changes = w.cfg.service.incremental_sync_reads_changes;
         s.serverless = w.cfg.elasticsearch.serverless;
         s.metadata = sync::worker_metadata(self);
         es::client* content = w.content_for(cli.connector_id);

@@ -16,6 +16,7 @@
 #include <casio/salesforce/client.hpp>
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/exchange.hpp>
+#include <casio/salesforce/incremental.hpp>
 #include <casio/salesforce/queries.hpp>
 #include <casio/salesforce/soql.hpp>
 
@@ -175,7 +176,16 @@ void client::warn_retry(const exchange_action& a, std::string_view waiting) cons
     warn_(std::string(a.error->what()) + "; " + std::string(waiting) + delay);
 }
 
+void client::note_server_time(const http::response& res) {
+    if (auto d = res.header("Date")) {
+        if (auto t = parse_http_date(*d)) {
+            server_time_ = t;
+        }
+    }
+}
+
 void client::note_usage(const http::response& res) {
+    note_server_time(res);
     static auto& used = core::metrics::global().gauge_of(
         "connectors_asio_salesforce_api_usage",
         "API requests used in the org's 24-hour window, as the last Sforce-Limit-Info said");
@@ -195,7 +205,8 @@ asio::awaitable<void> client::ping() {
     http::request req;
     req.verb = http::method::head;
     req.url = settings_.base_url;
-    co_await transport_.send(std::move(req));  // any status will do: the host answered
+    auto res = co_await transport_.send(std::move(req));  // any status will do: it answered
+    note_server_time(res);
 }
 
 asio::awaitable<std::string> client::token() {
@@ -412,6 +423,13 @@ asio::awaitable<void> client::query(std::string soql, std::string what, page_han
         std::move(soql), std::move(what), false,
         [&](const json::array& records, const raw_records&) { return on_page(records); }, {},
         nullptr);
+}
+
+asio::awaitable<void> client::query_all(std::string soql, std::string what, page_handler on_page) {
+    co_await query_pages(
+        std::move(soql), std::move(what), false,
+        [&](const json::array& records, const raw_records&) { return on_page(records); }, {},
+        nullptr, true);
 }
 
 asio::awaitable<void> client::query(std::string soql, std::string what, raw_page_handler on_page,
@@ -631,13 +649,14 @@ struct client::concurrent_walk {
 asio::awaitable<void> client::query_pages(std::string soql, std::string what, bool with_text,
                                           const raw_page_handler& on_page,
                                           std::span<const std::string_view> parsed_fields,
-                                          core::async_semaphore* pages) {
+                                          core::async_semaphore* pages, bool all) {
     auto first = std::make_unique<loaded_page>();
     core::async_semaphore::permit first_slot;
     if (pages != nullptr) {
         first_slot = co_await pages->acquire();
     }
-    co_await load_page(query_url(settings_.base_url, soql), what, with_text, parsed_fields, *first);
+    auto url = all ? query_all_url(settings_.base_url, soql) : query_url(settings_.base_url, soql);
+    co_await load_page(std::move(url), what, with_text, parsed_fields, *first);
 
     // Later pages at once: the first page's locator gives the stride (its record count),
     // totalSize the number of pages.
@@ -649,7 +668,8 @@ asio::awaitable<void> client::query_pages(std::string soql, std::string what, bo
     if (pages == nullptr || settings_.pages_per_query <= 1 || !locator || stride == 0 ||
         locator->offset != stride || total <= stride) {
         first_slot.release();
-        co_await walk_in_order(std::move(first), query_url({}, soql), what, with_text, on_page,
+        auto target = all ? query_all_url({}, soql) : query_url({}, soql);
+        co_await walk_in_order(std::move(first), std::move(target), what, with_text, on_page,
                                parsed_fields);
         co_return;
     }

@@ -188,6 +188,27 @@ std::string case_query(const describe_cache& d) {
     return b.build();
 }
 
+std::string standard_object_query(std::string_view sobject, const describe_cache& d,
+                                  std::string_view where) {
+    auto q = standard_object_query(sobject, d);
+    if (!q.empty() && !where.empty()) {
+        // The main query has neither WHERE, ORDER BY nor LIMIT of its own (only subqueries do).
+        q += "\nWHERE ";
+        q += where;
+    }
+    return q;
+}
+
+std::string custom_object_query(std::string_view sobject, const describe_cache& d,
+                                std::string_view where) {
+    auto q = custom_object_query(sobject, d);
+    if (!q.empty() && !where.empty()) {
+        q += "\nWHERE ";
+        q += where;
+    }
+    return q;
+}
+
 std::string standard_object_query(std::string_view sobject, const describe_cache& d) {
     if (sobject == "Account")
         return account_query(d);

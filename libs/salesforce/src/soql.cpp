@@ -39,6 +39,10 @@ std::string query_url(std::string_view base_url, std::string_view soql) {
     return with_query(base_url, query_path, soql);
 }
 
+std::string query_all_url(std::string_view base_url, std::string_view soql) {
+    return with_query(base_url, query_all_path, soql);
+}
+
 std::string search_url(std::string_view base_url, std::string_view sosl) {
     return with_query(base_url, search_path, sosl);
 }

@@ -2,12 +2,15 @@
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <casio/core/error.hpp>
 #include <casio/core/json_text.hpp>
 #include <casio/salesforce/constants.hpp>
+#include <casio/salesforce/incremental.hpp>
 #include <casio/salesforce/queries.hpp>
+#include <casio/salesforce/soql.hpp>
 #include <casio/salesforce/source.hpp>
 
 #include "json_out.hpp"
@@ -220,13 +223,21 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
         warn("Skipping Salesforce object " + sobject + ": it is not queryable in this org");
         co_return;
     }
-    const auto* acl = co_await permissions_for(sobject);
-    const bool with_feeds = sobject == "Case";
-    if (with_feeds) {
+    if (sobject == "Case") {
         co_await client_.ensure_described_for("CaseFeed");
     }
+    auto soql = standard_object_query(sobject, d);
+    co_await run_object_query(sobject, std::move(soql), on_doc, nullptr);
+}
+
+asio::awaitable<void> source::run_object_query(const std::string& sobject, std::string soql,
+                                               const handler& on_doc,
+                                               std::unordered_set<std::string>* emitted) {
+    const auto& d = client_.describes();
+    const auto* acl = co_await permissions_for(sobject);
+    const bool with_feeds = sobject == "Case";
     co_await client_.query(
-        standard_object_query(sobject, d), "query " + sobject,
+        std::move(soql), "query " + sobject,
         [&](const json::array& records, const raw_records& raw) -> asio::awaitable<void> {
             case_feed_index feeds;
             if (with_feeds && d.usable("CaseFeed") && !records.empty()) {
@@ -250,6 +261,13 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
                     continue;
                 }
                 const auto& rec = records[i].get_object();
+                const auto* id = rec.if_contains("Id");
+                const std::string_view id_text = id != nullptr && id->is_string()
+                                                     ? std::string_view(id->get_string())
+                                                     : std::string_view();
+                if (emitted != nullptr && !id_text.empty() && !emitted->emplace(id_text).second) {
+                    continue;  // read already by another query of this job
+                }
                 record_context ctx{client_.base_url(), sobject, acl};
                 ctx.now = core::now_utc();
                 const auto text = raw_record(raw, records, i);
@@ -257,10 +275,7 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
                     ctx.extras =
                         text ? enrichment_fields(sobject, *text) : enrichment_fields(sobject, rec);
                 } else if (with_feeds) {
-                    const auto* id = rec.if_contains("Id");
-                    ctx.extras.push_back(feeds.feeds_field(id != nullptr && id->is_string()
-                                                               ? std::string_view(id->get_string())
-                                                               : std::string_view()));
+                    ctx.extras.push_back(feeds.feeds_field(id_text));
                 }
                 co_await emit_record(rec, ctx, on_doc, text);
             }
@@ -271,31 +286,27 @@ asio::awaitable<void> source::sync_standard_object(const std::string& sobject,
 asio::awaitable<void> source::sync_custom_object(const std::string& sobject,
                                                  const handler& on_doc) {
     co_await client_.ensure_described_for(sobject);
-    const auto q = custom_object_query(sobject, client_.describes());
+    auto q = custom_object_query(sobject, client_.describes());
     if (q.empty()) {
         warn("Skipping Salesforce custom object " + sobject + ": it could not be described");
         co_return;
     }
-    const auto* acl = co_await permissions_for(sobject);
-    co_await client_.query(
-        q, "query " + sobject,
-        [&](const json::array& records, const raw_records& raw) -> asio::awaitable<void> {
-            for (std::size_t i = 0; i < records.size(); ++i) {
-                if (!records[i].is_object()) {
-                    continue;
-                }
-                record_context ctx{client_.base_url(), sobject, acl};
-                ctx.now = core::now_utc();
-                co_await emit_record(records[i].get_object(), ctx, on_doc,
-                                     raw_record(raw, records, i));
-            }
-        },
-        map_record_tree_fields, &pages_);
+    co_await run_object_query(sobject, std::move(q), on_doc, nullptr);
 }
 
 asio::awaitable<void> source::sync_file(const content_document& d, const handler& on_doc) {
     if (!d.version_id) {
         co_return;  // no published version: nothing to link to
+    }
+    bool metadata_only = false;
+    if (changed_files_ && !changed_files_->contains(d.id)) {
+        if (!relinked_files_.contains(d.id)) {
+            co_return;  // incremental sync: unchanged, neither read nor indexed again
+        }
+        metadata_only = true;  // only its links changed: its content is the same
+    }
+    if (changed_files_) {
+        files_emitted_.insert(d.id);  // (incremental only: a listing emits every file)
     }
     // Sharing is read only when it is used (DLS): one query per file otherwise wasted.
     std::vector<std::string> identities;
@@ -303,11 +314,22 @@ asio::awaitable<void> source::sync_file(const content_document& d, const handler
         identities = co_await file_sharing(d.id);
     }
     const auto title = d.full_title().value_or("");
-    const bool download = reads_content(d, title);
+    const bool download = !metadata_only && reads_content(d, title);
 
     sync::document doc;
     doc.id = d.id;
+    doc.partial = metadata_only;
     begin_content_document(doc.json, d, client_.base_url(), dls_enabled() ? &identities : nullptr);
+    if (d.last_updated) {
+        // The file's last change, so that an unchanged file is recognised (incremental syncs,
+        // and the reference's skip of unchanged documents).
+        const json::value last_modified(json::string_view(*d.last_updated));
+        if (auto ts = record_timestamp(&last_modified, core::now_utc())) {
+            doc.json += ",\"_timestamp\":";
+            detail::append_json_string(doc.json, *ts);
+            doc.timestamp = std::move(ts);
+        }
+    }
     if (download) {
         co_await attach_content(d, title, doc);
     }
@@ -539,12 +561,8 @@ asio::awaitable<void> source::sync_files(const handler& on_doc) {
     files_ = content_document_collector{};
 }
 
-asio::awaitable<void> source::sync_objects(const handler& on_doc) {
-    struct task {
-        std::string name;
-        bool custom;
-    };
-    std::vector<task> tasks;
+asio::awaitable<std::vector<source::object_task>> source::object_tasks() {
+    std::vector<object_task> tasks;
     const auto selected = cfg_.standard_objects_to_sync();
     co_await client_.ensure_global_describe();
     for (auto sobject : standard_sobjects) {
@@ -558,6 +576,15 @@ asio::awaitable<void> source::sync_objects(const handler& on_doc) {
             tasks.push_back({name, true});
         }
     }
+    synced_objects_.clear();
+    for (const auto& t : tasks) {
+        synced_objects_.push_back(t.name);
+    }
+    co_return tasks;
+}
+
+asio::awaitable<void> source::sync_objects(const handler& on_doc) {
+    const auto tasks = co_await object_tasks();
 
     // Shared state first, every request of it at once: describes, then permissions. The
     // objects then only read it while they are queried concurrently.
@@ -610,6 +637,8 @@ asio::awaitable<void> source::sync_rules(const std::vector<advanced_rule>& rules
 }
 
 asio::awaitable<void> source::get_docs(const json::value& snippet, handler on_doc) {
+    // Every change before the org's time now is read by this listing.
+    job_start_ = client_.server_time().value_or(core::now_utc());
     const bool has_rules = !snippet.is_null() &&
                            !(snippet.is_object() && snippet.get_object().empty()) &&
                            !(snippet.is_array() && snippet.get_array().empty());
@@ -646,6 +675,315 @@ asio::awaitable<void> source::get_access_control(handler on_doc) {
                                    }
                                }
                            });
+}
+
+// ---- incremental sync (docs/incremental-sync.md) ------------------------------------------------
+
+namespace {
+
+bool has_advanced_rules(const json::value& snippet) {
+    return !snippet.is_null() && !(snippet.is_object() && snippet.get_object().empty()) &&
+           !(snippet.is_array() && snippet.get_array().empty());
+}
+
+}  // namespace
+
+std::string source::fingerprint(std::string_view job_inputs) const {
+    json::object o;
+    json::array standard;
+    for (const auto& n : cfg_.standard_objects_to_sync()) {
+        standard.emplace_back(n);
+    }
+    o["standard_objects"] = std::move(standard);
+    json::array custom;
+    if (cfg_.sync_custom_objects) {
+        for (const auto& n : cfg_.custom_objects) {
+            custom.emplace_back(n);
+        }
+    }
+    o["custom_objects"] = std::move(custom);
+    o["dls"] = dls_enabled();
+    o["text_extraction_service"] = cfg_.use_text_extraction_service;
+    o["extractor"] = extractor_ != nullptr;
+    o["max_file_size"] = opts_.max_file_size;
+    o["max_document_size"] = opts_.max_document_size;
+    o["job"] = json::string_view(job_inputs.data(), job_inputs.size());
+    return sync::md5_hex(json::serialize(o));
+}
+
+json::value source::next_cursor(std::string_view job_inputs) const {
+    if (!job_start_) {
+        return nullptr;
+    }
+    sync_cursor c;
+    c.fingerprint = fingerprint(job_inputs);
+    c.taken_at = *job_start_;
+    for (const auto& name : synced_objects_) {
+        c.objects[name] = *job_start_;
+        if (dls_enabled()) {
+            c.access[name] = access_digest(permissions_.find(name));
+        }
+    }
+    return c.to_json();
+}
+
+asio::awaitable<std::optional<std::string>> source::prepare_incremental(
+    const json::value& cursor, const json::value& snippet, std::string_view job_inputs) {
+    if (has_advanced_rules(snippet)) {
+        co_return std::string(
+            "advanced sync rules are queries of their own: their changes are not tracked");
+    }
+    (void)co_await object_tasks();
+    const auto now = client_.server_time().value_or(core::now_utc());
+    plan_ = plan_incremental(cursor, fingerprint(job_inputs), synced_objects_, now);
+    if (!plan_.full_listing_reason && dls_enabled()) {
+        // Who may read an object is written into each of its documents: when it changed, every
+        // document of the object changed.
+        std::string why;
+        const auto previous = sync_cursor::from_json(cursor, why);
+        for (const auto& name : synced_objects_) {
+            const auto* acl = co_await permissions_for(name);
+            const auto it = previous->access.find(name);
+            const std::string before = it == previous->access.end() ? "" : it->second;
+            if (access_digest(acl) != before) {
+                plan_.full_listing_reason = "who may read " + name +
+                                            " changed since the sync cursor was taken "
+                                            "(document-level security)";
+                break;
+            }
+        }
+    }
+    co_return plan_.full_listing_reason;
+}
+
+asio::awaitable<std::vector<std::string>> source::ids_of(std::string soql, std::string what,
+                                                         std::string_view field, bool all) {
+    std::vector<std::string> ids;
+    page_handler on_page = [&](const json::array& records) -> asio::awaitable<void> {
+        for (const auto& r : records) {
+            if (const auto* o = r.if_object()) {
+                if (const auto* v = o->if_contains(field); v != nullptr && v->is_string()) {
+                    ids.emplace_back(v->get_string());
+                }
+            }
+        }
+        co_return;
+    };
+    if (all) {
+        co_await client_.query_all(std::move(soql), std::move(what), on_page);
+    } else {
+        co_await client_.query(std::move(soql), std::move(what), on_page);
+    }
+    co_return ids;
+}
+
+asio::awaitable<void> source::sync_object_changes(
+    const object_task& t, const std::vector<std::string>& extra_ids,
+    const std::map<std::string, std::vector<std::string>>& deleted, const handler& on_doc) {
+    const auto& d = client_.describes();
+    auto query_for = [&](std::string_view where) {
+        return t.custom ? custom_object_query(t.name, d, where)
+                        : standard_object_query(t.name, d, where);
+    };
+    if (query_for("").empty() || !d.usable(t.name)) {
+        warn("Skipping Salesforce object " + t.name + ": it is not queryable in this org");
+        co_return;
+    }
+    std::unordered_set<std::string> emitted;
+    // Its own changes and those of the parents its documents embed.
+    const auto condition = changed_condition(t.name, plan_.since, [&](const embedded_parent& p) {
+        return d.usable(p.parent) && !d.select_fields(t.name, {p.id_field}).empty();
+    });
+    auto changed = query_for(condition);
+    co_await run_object_query(t.name, std::move(changed), on_doc, &emitted);
+    // Records whose embedded children or files changed, and records that embed a deleted
+    // parent: by id, in URL-bounded chunks.
+    auto by_ids = [&](std::string_view field,
+                      const std::vector<std::string>& ids) -> asio::awaitable<void> {
+        std::vector<std::string> todo;
+        for (const auto& id : ids) {
+            if (field != "Id" || !emitted.contains(id)) {
+                todo.push_back(id);
+            }
+        }
+        std::sort(todo.begin(), todo.end());
+        todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
+        if (todo.empty()) {
+            co_return;
+        }
+        const std::string prefix = query_for(std::string(field) + " IN ");
+        for (auto& q : split_in_queries(client_.base_url(), prefix, todo, ",", "")) {
+            co_await run_object_query(t.name, std::move(q), on_doc, &emitted);
+        }
+    };
+    co_await by_ids("Id", extra_ids);
+    for (const auto& p : embedded_parents(t.name)) {
+        auto gone = deleted.find(std::string(p.parent));
+        if (gone != deleted.end() && !gone->second.empty() &&
+            !d.select_fields(t.name, {p.id_field}).empty()) {
+            co_await by_ids(p.id_field, gone->second);
+        }
+    }
+}
+
+asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet, handler on_doc) {
+    (void)snippet;  // prepare_incremental refused advanced rules
+    job_start_ = client_.server_time().value_or(core::now_utc());
+    const auto tasks = co_await object_tasks();
+    const std::string since = soql_datetime(plan_.since);
+
+    std::vector<std::string> described;
+    for (const auto& t : tasks) {
+        described.push_back(t.name);
+        for (const auto& c : embedded_children(t.name)) {
+            described.emplace_back(c.child);
+        }
+    }
+    for (auto f : {"ContentDocument", "ContentDocumentLink", "ContentVersion"}) {
+        described.emplace_back(f);
+    }
+    co_await client_.ensure_described_for_all(described);
+    const auto& d = client_.describes();
+    co_await core::for_each_concurrently(
+        tasks.size(), tasks.size(),
+        [&](std::size_t i) -> asio::awaitable<void> { co_await permissions_for(tasks[i].name); });
+
+    // 1. Deletions (queryAll keeps deleted records 15 days: prepare_incremental checked).
+    std::map<std::string, std::vector<std::string>> deleted;
+    for (const auto& t : tasks) {
+        deleted[t.name];
+    }
+    co_await core::for_each_concurrently(
+        tasks.size(), std::max<std::size_t>(1, concurrency_.objects),
+        [&](std::size_t i) -> asio::awaitable<void> {
+            const auto& name = tasks[i].name;
+            if (!d.usable(name)) {
+                co_return;
+            }
+            std::string soql =
+                "SELECT Id FROM " + name + " WHERE IsDeleted = true AND SystemModstamp > " + since;
+            std::string what = "deleted " + name;
+            auto ids = co_await ids_of(std::move(soql), std::move(what), "Id", true);
+            for (const auto& id : ids) {
+                auto gone = sync::make_deletion(id);
+                co_await on_doc(std::move(gone));
+            }
+            deleted[name] = std::move(ids);
+        });
+    // Files linked to a deleted record: their linked_ids change (and one left without a
+    // synced record goes).
+    relinked_files_.clear();
+    files_emitted_.clear();
+    const bool with_files = !content_document_links_join(d).empty();
+    if (with_files) {
+        std::vector<std::string> gone;
+        for (const auto& [name, ids] : deleted) {
+            gone.insert(gone.end(), ids.begin(), ids.end());
+        }
+        if (!gone.empty()) {
+            for (auto& q : split_in_queries(
+                     client_.base_url(),
+                     "SELECT ContentDocumentId FROM ContentDocumentLink WHERE LinkedEntityId IN ",
+                     gone, ",", "")) {
+                std::string what = "files of deleted records";
+                auto ids =
+                    co_await ids_of(std::move(q), std::move(what), "ContentDocumentId", true);
+                relinked_files_.insert(ids.begin(), ids.end());
+            }
+        }
+        // Links added or removed since the cursor (a link's own SystemModstamp; the file's
+        // does not change): Salesforce wants a ContentDocumentLink query filtered on
+        // LinkedEntityId or ContentDocumentId, so one per object, through a semi-join.
+        for (const auto& t : tasks) {
+            if (!d.usable(t.name)) {
+                continue;
+            }
+            std::string soql =
+                "SELECT ContentDocumentId FROM ContentDocumentLink WHERE "
+                "LinkedEntityId IN (SELECT Id FROM " +
+                t.name + ") AND SystemModstamp > " + since;
+            std::string what = "changed file links of " + t.name;
+            auto ids = co_await ids_of(std::move(soql), std::move(what), "ContentDocumentId", true);
+            relinked_files_.insert(ids.begin(), ids.end());
+        }
+    }
+
+    // 2. Parents of changed, added or deleted embedded children.
+    std::map<std::string, std::vector<std::string>> extra;
+    for (const auto& t : tasks) {
+        for (const auto& c : embedded_children(t.name)) {
+            if (!d.usable(c.child) || d.select_fields(c.child, {c.parent_field}).empty()) {
+                continue;
+            }
+            std::string soql = "SELECT " + std::string(c.parent_field) + " FROM " +
+                               std::string(c.child) + " WHERE SystemModstamp > " + since;
+            std::string what = "changed " + std::string(c.child);
+            auto ids = co_await ids_of(std::move(soql), std::move(what), c.parent_field, true);
+            auto& e = extra[t.name];
+            e.insert(e.end(), ids.begin(), ids.end());
+        }
+    }
+
+    // 3. Files: changed ones are read again (with every record linking them, whose documents
+    // embed the file's metadata); deleted ones go.
+    changed_files_.emplace();
+    std::vector<std::string> linked;
+    std::vector<std::string> touched;
+    if (with_files) {
+        std::string soql =
+            "SELECT Id, IsDeleted FROM ContentDocument WHERE SystemModstamp > " + since;
+        const page_handler on_files = [&](const json::array& records) -> asio::awaitable<void> {
+            for (const auto& r : records) {
+                const auto* o = r.if_object();
+                const auto* id = o != nullptr ? o->if_contains("Id") : nullptr;
+                if (id == nullptr || !id->is_string()) {
+                    continue;
+                }
+                const std::string file_id(id->get_string());
+                const auto* gone = o->if_contains("IsDeleted");
+                if (gone != nullptr && gone->is_bool() && gone->get_bool()) {
+                    auto deletion = sync::make_deletion(file_id);
+                    co_await on_doc(std::move(deletion));
+                } else {
+                    changed_files_->insert(file_id);
+                }
+                touched.push_back(file_id);
+            }
+        };
+        co_await client_.query_all(std::move(soql), "changed ContentDocument", on_files);
+        touched.insert(touched.end(), relinked_files_.begin(), relinked_files_.end());
+        if (!touched.empty()) {
+            for (auto& q : split_in_queries(
+                     client_.base_url(),
+                     "SELECT LinkedEntityId FROM ContentDocumentLink WHERE ContentDocumentId IN ",
+                     touched, ",", "")) {
+                std::string what = "links of changed files";
+                auto ids = co_await ids_of(std::move(q), std::move(what), "LinkedEntityId", true);
+                linked.insert(linked.end(), ids.begin(), ids.end());
+            }
+        }
+    }
+
+    // 4. Changed records, object by object.
+    co_await core::for_each_concurrently(
+        tasks.size(), std::max<std::size_t>(1, concurrency_.objects),
+        [&](std::size_t i) -> asio::awaitable<void> {
+            auto ids = extra[tasks[i].name];
+            ids.insert(ids.end(), linked.begin(), linked.end());
+            co_await sync_object_changes(tasks[i], ids, deleted, on_doc);
+        });
+
+    // 5. The changed files among those the records link; one no synced record links any more
+    // goes (a full sync would not list it).
+    co_await sync_files(on_doc);
+    for (const auto& id : touched) {
+        if (!files_emitted_.contains(id)) {
+            auto gone = sync::make_deletion(id);
+            co_await on_doc(std::move(gone));
+        }
+    }
+    changed_files_.reset();
+    relinked_files_.clear();
 }
 
 }  // namespace casio::salesforce

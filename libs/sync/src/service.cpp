@@ -733,6 +733,7 @@ void service::launch(es::doc_hit job, job_type t) {
     s.hostname = hostname_;
     s.bulk = cfg_.elasticsearch.bulk;
     s.max_file_size = cfg_.service.max_file_download_size;
+    s.incremental_reads_changes = cfg_.service.incremental_sync_reads_changes;
     s.serverless = cfg_.elasticsearch.serverless;
     s.check_interval = check_interval_;
     s.stats_interval = stats_interval_;

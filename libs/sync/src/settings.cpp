@@ -70,6 +70,8 @@ const core::config_table<service_config>& service_table() {
               read::integer{1, 1000}),
         field("max_file_download_size", &c::max_file_download_size,
               read::integer{0, std::int64_t{1} << 40}),
+        field("incremental_sync_reads_changes", &c::incremental_sync_reads_changes,
+              read::boolean{}),
         field("job_cleanup_interval", &c::job_cleanup_interval, read::seconds{true}),
         field("log_level", &c::log_level, read::log_level{}),
         core::subsection("http", &c::http, http_endpoint_table()),

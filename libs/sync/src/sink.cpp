@@ -19,9 +19,10 @@ namespace json = boost::json;
 
 namespace {
 
-bool needs_existing(sync_mode) noexcept {
-    // Every mode of this sink keeps the index equal to the listing (protocol.md §4.7, §5, §6).
-    return true;
+bool needs_existing(sync_mode m) noexcept {
+    // The listing modes keep the index equal to the listing (protocol.md §4.7, §5, §6); an
+    // incremental sync is told what changed and what went.
+    return m != sync_mode::incremental;
 }
 
 }  // namespace
@@ -201,6 +202,16 @@ asio::awaitable<void> sink::put(document doc) {
     counters_.docs_received.fetch_add(1, std::memory_order_relaxed);
     const bool content = opts_.mode != sync_mode::access_control;
     finish_document(doc, content ? &opts_.pipeline : nullptr);
+    if (opts_.mode == sync_mode::incremental) {
+        co_await put_change(std::move(doc));
+        co_return;
+    }
+    if (doc.deleted || doc.partial) {
+        throw core::error(core::error_kind::fatal,
+                          "the source sent a " +
+                              std::string(doc.deleted ? "deletion" : "partial update") + " of " +
+                              doc.id + " to a listing sync");
+    }
     if (content && !opts_.rules.empty()) {
         // Rules need field values: parse only when there are rules.
         boost::system::error_code ec;
@@ -250,6 +261,44 @@ asio::awaitable<void> sink::put(document doc) {
     co_await enqueue(std::move(op));
 }
 
+asio::awaitable<void> sink::put_change(document doc) {
+    queued_op op;
+    op.op = es::bulk_op::index;
+    if (!doc.deleted && !opts_.rules.empty()) {
+        boost::system::error_code ec;
+        auto parsed = json::parse(doc.json, ec);
+        if (ec || !parsed.is_object()) {
+            throw core::error(core::error_kind::bad_request,
+                              "document " + doc.id + " is not a JSON object: " + ec.message());
+        }
+        if (!opts_.rules.accepts(parsed.get_object())) {
+            // A full sync would delete it (not listed any more): so does the change.
+            counters_.docs_filtered.fetch_add(1, std::memory_order_relaxed);
+            doc.deleted = true;
+        }
+    }
+    if (doc.deleted) {
+        op.op = es::bulk_op::delete_;
+        op.id = std::move(doc.id);
+        counters_.deletes_queued.fetch_add(1, std::memory_order_relaxed);
+        co_await enqueue(std::move(op));
+        co_return;
+    }
+    if (!doc.timestamp) {
+        doc.timestamp = core::now_iso8601();
+        append_json_string_field(doc.json, "_timestamp", *doc.timestamp);
+    }
+    counters_.updates_queued.fetch_add(1, std::memory_order_relaxed);
+    if (doc.partial) {
+        op.op = es::bulk_op::update;
+    }
+    op.id = std::move(doc.id);
+    op.json = std::move(doc.json);
+    op.has_attachment = doc.has_attachment;
+    op.lease = std::move(doc.lease);
+    co_await enqueue(std::move(op));
+}
+
 asio::awaitable<sync_result> sink::finish(bool listing_complete) {
     sync_result result;
     if (!started_ || finished_) {
@@ -257,7 +306,7 @@ asio::awaitable<sync_result> sink::finish(bool listing_complete) {
         co_return result;
     }
     std::exception_ptr enqueue_error;
-    if (listing_complete && !stopped()) {
+    if (listing_complete && !stopped() && opts_.mode != sync_mode::incremental) {
         // Only ids the complete listing did not produce; a doc dropped as too large was seen,
         // so it is neither written nor deleted (protocol.md §4.3).
         try {
@@ -434,7 +483,9 @@ void sink::account(const batch& b, const es::bulk_response& res) {
         const es::bulk_op op = b.body.op(i);
         if (!item.result.empty()) {
             if (op == es::bulk_op::delete_) {
-                counters_.deleted.fetch_add(1, r);
+                if (item.result == "deleted") {
+                    counters_.deleted.fetch_add(1, r);
+                }
             } else {
                 counters_.indexed.fetch_add(1, r);
                 counters_.indexed_bytes.fetch_add(b.doc_sizes[i], r);
@@ -451,7 +502,9 @@ void sink::account(const batch& b, const es::bulk_response& res) {
                 item.result.empty() ? "status " + std::to_string(item.status) : item.result,
                 item.error_type.empty() ? "" : " (" + item.error_type + ")");
         }
-        if (item.succeeded()) {
+        if (item.succeeded() || (op == es::bulk_op::delete_ && item.result == "not_found")) {
+            // (A delete of a document already gone: an incremental sync deletes what the
+            // source deleted, whether or not it was indexed.)
             monitor_.note_success();
             continue;
         }

@@ -35,6 +35,11 @@ struct script {
     bool block = false;
     bool validate_fails = false;
     int created = 0;
+    // Incremental sync: the source reads changes from a cursor {"mark":N}: `changed` comes
+    // again, `deleted` goes; the next cursor is {"mark":N+1}.
+    bool tracks_changes = false;
+    std::vector<std::string> changed, deleted;
+    std::int64_t mark = 0;
 };
 
 class scripted_source final : public sync::source {
@@ -65,6 +70,32 @@ class scripted_source final : public sync::source {
             asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::hours(1));
             co_await t.async_wait(asio::use_awaitable);  // ends only by cancellation
         }
+    }
+    asio::awaitable<std::optional<std::string>> prepare_incremental(const json::value& cursor,
+                                                                    const json::value&,
+                                                                    std::string_view) override {
+        if (!s_.tracks_changes || !cursor.is_object()) {
+            co_return std::string("no cursor");
+        }
+        s_.mark = cursor.at("mark").as_int64();
+        co_return std::nullopt;
+    }
+    asio::awaitable<void> get_docs_incrementally(const json::value&,
+                                                 sync::document_handler on_doc) override {
+        for (const auto& id : s_.changed) {
+            auto d = sync::make_document(id, R"({"title":"changed"})", "2026-02-01T00:00:00Z");
+            co_await on_doc(std::move(d));
+        }
+        for (const auto& id : s_.deleted) {
+            auto d = sync::make_deletion(id);
+            co_await on_doc(std::move(d));
+        }
+        if (s_.fail_after) {
+            throw core::error(core::error_kind::transient, "Salesforce went away");
+        }
+    }
+    json::value next_cursor(std::string_view) const override {
+        return s_.tracks_changes ? json::value(json::object{{"mark", s_.mark + 1}}) : nullptr;
     }
     asio::awaitable<void> get_access_control(sync::document_handler on_doc) override {
         for (const auto& id : s_.ids) {
@@ -179,8 +210,11 @@ struct fixture {
         patch(jobs_index, id, fields);
     }
 
+    bool reads_changes = true;  // runner_settings::incremental_reads_changes
+
     sync::runner_settings settings() const {
         sync::runner_settings s;
+        s.incremental_reads_changes = reads_changes;
         s.hostname = "worker-1";
         s.check_interval = std::chrono::milliseconds(5);
         s.stats_interval = std::chrono::milliseconds(5);
@@ -735,4 +769,72 @@ TEST_CASE("an incremental job skips unchanged documents and still deletes unseen
           R"({"id":"a","_timestamp":"2026-01-01T00:00:00Z"})");  // not rewritten
     CHECK(f.job(id).at("indexed_document_count") == 1);
     CHECK(f.connector().at("last_sync_status") == "completed");
+}
+
+TEST_CASE("an incremental job with a cursor applies the changes only and moves the cursor",
+          "[sync][runner][incremental]") {
+    fixture f;
+    f.src.tracks_changes = true;
+    f.src.changed = {"b", "new"};
+    f.src.deleted = {"gone"};
+    f.patch_connector({{"sync_cursor", json::object{{"mark", 1}}}});
+    f.seed("search-x", "a", R"({"id":"a","_timestamp":"2026-01-01T00:00:00Z"})");
+    f.seed("search-x", "b", R"({"id":"b","_timestamp":"2025-06-01T00:00:00Z"})");
+    f.seed("search-x", "gone", R"({"id":"gone","_timestamp":"2025-06-01T00:00:00Z"})");
+    const auto id = f.add_job("incremental");
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(out->status == sync::job_status::completed);
+    CHECK(out->read == "changes");
+    CHECK(out->totals.existing_ids == 0);  // the index was not listed
+    CHECK(f.stored("search-x", "a"));      // unseen, but not deleted: nothing says it went
+    CHECK_FALSE(f.stored("search-x", "gone"));
+    CHECK(f.stored("search-x", "new"));
+    CHECK(f.connector().at("sync_cursor") == json::object{{"mark", 2}});
+    CHECK(f.job(id).at("metadata").at("connectors_asio_sync").at("read") == "changes");
+}
+
+TEST_CASE("an incremental job that fails leaves the cursor where it was",
+          "[sync][runner][incremental]") {
+    fixture f;
+    f.src.tracks_changes = true;
+    f.src.changed = {"b"};
+    f.src.fail_after = true;
+    f.patch_connector({{"sync_cursor", json::object{{"mark", 1}}}});
+    const auto id = f.add_job("incremental");
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(out->status == sync::job_status::error);
+    CHECK(f.connector().at("sync_cursor") == json::object{{"mark", 1}});
+}
+
+TEST_CASE("an incremental job without a usable cursor lists everything and says why",
+          "[sync][runner][incremental]") {
+    fixture f;
+    f.src.tracks_changes = true;
+    const auto id = f.add_job("incremental");
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(out->status == sync::job_status::completed);
+    CHECK(out->read == "listing");
+    CHECK(out->full_listing_reason == "no cursor");
+    CHECK(f.job(id).at("metadata").at("connectors_asio_sync").at("full_listing_reason") ==
+          "no cursor");
+    // A listing writes a cursor too, for the next incremental job.
+    CHECK(f.connector().at("sync_cursor") == json::object{{"mark", 1}});
+}
+
+TEST_CASE("service.incremental_sync_reads_changes false brings the reference's listing back",
+          "[sync][runner][incremental]") {
+    fixture f;
+    f.src.tracks_changes = true;
+    f.patch_connector({{"sync_cursor", json::object{{"mark", 1}}}});
+    f.seed("search-x", "gone", R"({"id":"gone","_timestamp":"2025-06-01T00:00:00Z"})");
+    f.reads_changes = false;
+    const auto id = f.add_job("incremental");
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(out->read == "listing");
+    CHECK(out->full_listing_reason == "service.incremental_sync_reads_changes is false");
+    CHECK_FALSE(f.stored("search-x", "gone"));  // a listing deletes what it did not see
 }

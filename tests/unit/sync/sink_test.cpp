@@ -493,3 +493,61 @@ TEST_CASE("sink: job stats report volume as rounded MiB", "[sync][sink]") {
     CHECK(t.job_stats().deleted_document_count == 4);
     CHECK_FALSE(t.job_stats().total_document_count);
 }
+
+TEST_CASE("sink: an incremental sync applies changes and deletions without listing the index",
+          "[sync][sink][incremental]") {
+    harness h;
+    h.seed("kept", "2024-01-01T00:00:00Z");
+    h.seed("changed", "2024-01-01T00:00:00Z");
+    h.seed("gone", "2024-01-01T00:00:00Z");
+    h.opts.mode = sync::sync_mode::incremental;
+    std::vector<sync::document> docs;
+    docs.push_back(doc("changed", "2024-02-01T00:00:00Z", "\"title\":\"new\""));
+    docs.push_back(doc("added", "2024-02-01T00:00:00Z"));
+    docs.push_back(sync::make_deletion("gone"));
+    docs.push_back(sync::make_deletion("never-indexed"));  // created and deleted between syncs
+    auto r = sync_all(h, std::move(docs));
+    CHECK(h.count_calls("POST /search-sf/_search") == 0);  // no scan of existing ids
+    CHECK(h.ids() == std::set<std::string>{"kept", "changed", "added"});
+    CHECK(h.docs().at("changed").at("title") == "new");
+    CHECK(h.docs().at("kept").at("_timestamp") == "2024-01-01T00:00:00Z");
+    CHECK(r.totals.deletes_queued == 2);
+    CHECK(r.totals.deleted == 1);  // the document that was there
+    CHECK(r.totals.item_errors == 0);
+    CHECK(r.totals.indexed == 2);
+    CHECK_FALSE(r.stale_deleted);
+}
+
+TEST_CASE("sink: an incremental sync deletes a changed document the sync rules now exclude",
+          "[sync][sink][incremental]") {
+    harness h;
+    h.seed("a", "2024-01-01T00:00:00Z", {{"title", "keep me"}});
+    h.seed("b", "2024-01-01T00:00:00Z", {{"title", "keep me"}});
+    h.opts.mode = sync::sync_mode::incremental;
+    h.opts.rules = sync::rule_set::from_json(json::parse(
+        R"([{"id":"r1","field":"title","rule":"equals","value":"drop","policy":"exclude","order":0},
+            {"id":"DEFAULT","field":"_","rule":"regex","value":".*","policy":"include","order":1}])"));
+    std::vector<sync::document> docs;
+    docs.push_back(doc("a", "2024-02-01T00:00:00Z", "\"title\":\"drop\""));
+    auto r = sync_all(h, std::move(docs));
+    CHECK(h.ids() == std::set<std::string>{"b"});
+    CHECK(r.totals.docs_filtered == 1);
+    CHECK(r.totals.deleted == 1);
+}
+
+TEST_CASE("sink: a listing sync refuses a deletion from the source", "[sync][sink][incremental]") {
+    harness h;
+    h.seed("x", std::nullopt);
+    sync::sink s(h.client, h.cfg, h.opts);
+    bool sent = false;
+    CHECK_THROWS_WITH(run(sync::run_sync(s,
+                                         [&]() -> asio::awaitable<std::optional<sync::document>> {
+                                             if (sent) {
+                                                 co_return std::nullopt;
+                                             }
+                                             sent = true;
+                                             co_return sync::make_deletion("x");
+                                         })),
+                      Catch::Contains("deletion of x"));
+    CHECK(h.ids() == std::set<std::string>{"x"});
+}

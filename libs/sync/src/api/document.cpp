@@ -81,14 +81,24 @@ document make_document(std::string_view source_id, std::string object_json,
     return d;
 }
 
+document make_deletion(std::string_view source_id) {
+    document d;
+    d.id = std::string(source_id);
+    d.deleted = true;
+    return d;
+}
+
 void finish_document(document& d, const pipeline_settings* pipeline) {
     if (d.id.size() > max_id_bytes) {
         d.id = md5_hex(d.id);
     }
+    if (d.deleted) {
+        return;  // only the id travels
+    }
     // One growth for the appended members instead of several.
     d.json.reserve(d.json.size() + d.id.size() + 96);
     append_json_string_field(d.json, "id", d.id);
-    if (pipeline != nullptr) {
+    if (pipeline != nullptr && !d.partial) {
         append_json_field(d.json, "_extract_binary_content",
                           pipeline->extract_binary_content ? "true" : "false");
         append_json_field(d.json, "_reduce_whitespace",

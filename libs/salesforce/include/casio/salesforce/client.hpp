@@ -23,6 +23,7 @@
 
 #include <casio/core/concurrency.hpp>
 #include <casio/core/retry.hpp>
+#include <casio/core/time.hpp>
 #include <casio/http/client.hpp>
 #include <casio/http/transport.hpp>
 #include <casio/salesforce/describe.hpp>
@@ -179,6 +180,9 @@ class client {
     boost::asio::awaitable<void> query(std::string soql, std::string what, raw_page_handler on_page,
                                        std::span<const std::string_view> parsed_fields = {},
                                        core::async_semaphore* pages = nullptr);
+    // Every page of a queryAll (deleted and archived records too: IsDeleted tells).
+    boost::asio::awaitable<void> query_all(std::string soql, std::string what,
+                                           page_handler on_page);
     // A FIELDS() query: LIMIT/OFFSET walk (soql already rewritten).
     boost::asio::awaitable<void> query_by_offset(std::string soql, std::string what,
                                                  page_handler on_page);
@@ -201,6 +205,9 @@ class client {
     // The last Sforce-Limit-Info seen.
     std::optional<api_usage> usage() const noexcept { return usage_; }
     std::size_t token_requests() const noexcept { return token_requests_; }
+    // The org's clock: the Date header of the last answer that had one (the ping of a job's
+    // start, then every request), for the high-water marks of incremental syncs.
+    std::optional<core::sys_us> server_time() const noexcept { return server_time_; }
 
   private:
     struct loaded_page;
@@ -223,7 +230,7 @@ class client {
     boost::asio::awaitable<void> query_pages(std::string soql, std::string what, bool with_text,
                                              const raw_page_handler& on_page,
                                              std::span<const std::string_view> parsed_fields,
-                                             core::async_semaphore* pages);
+                                             core::async_semaphore* pages, bool all = false);
     // Pages one after the other from `current`, the answer to `first_target` (the query's URL
     // without the base): a page read twice, or records that do not add up to totalSize, fail
     // the walk before its last page is handled.
@@ -237,6 +244,7 @@ class client {
                                                           bool text_only = false);
     boost::asio::awaitable<void> describe_object(std::string_view sobject);
     void note_usage(const http::response& res);
+    void note_server_time(const http::response& res);
 
     http::transport& transport_;
     core::sleeper& sleeper_;
@@ -252,6 +260,7 @@ class client {
     std::exception_ptr token_failure_;
     std::vector<std::shared_ptr<boost::asio::steady_timer>> token_waiters_;
     std::optional<api_usage> usage_;
+    std::optional<core::sys_us> server_time_;
     describe_cache describes_;
     bool compressed_responses_ = true;
     // Reused for every answer (its internal stacks stay allocated); parsing never suspends.

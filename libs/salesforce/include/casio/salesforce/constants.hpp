@@ -11,6 +11,7 @@ namespace casio::salesforce {
 inline constexpr std::string_view api_version = "v59.0";
 inline constexpr std::string_view token_path = "/services/oauth2/token";
 inline constexpr std::string_view query_path = "/services/data/v59.0/query";
+inline constexpr std::string_view query_all_path = "/services/data/v59.0/queryAll";
 inline constexpr std::string_view search_path = "/services/data/v59.0/search";
 inline constexpr std::string_view sobjects_path = "/services/data/v59.0/sobjects";
 

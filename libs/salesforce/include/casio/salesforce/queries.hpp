@@ -24,6 +24,11 @@ std::string case_query(const describe_cache& d);
 // One of the six standard objects by name; empty for any other name.
 std::string standard_object_query(std::string_view sobject, const describe_cache& d);
 
+// The same restricted by `where` (a SOQL condition, or a prefix such as "Id IN " that
+// split_in_queries completes); empty for an object it does not know.
+std::string standard_object_query(std::string_view sobject, const describe_cache& d,
+                                  std::string_view where);
+
 // CaseFeed queries for the case ids of one page, split so every request URL stays under the
 // URI limit (and at most 800 ids per query).
 std::vector<std::string> case_feed_queries(const describe_cache& d, std::string_view base_url,
@@ -31,6 +36,8 @@ std::vector<std::string> case_feed_queries(const describe_cache& d, std::string_
 
 // Every field of the described custom object plus its files. Empty when it has no fields.
 std::string custom_object_query(std::string_view sobject, const describe_cache& d);
+std::string custom_object_query(std::string_view sobject, const describe_cache& d,
+                                std::string_view where);
 
 // Users for the access-control sync.
 std::string user_query(const describe_cache& d);

@@ -22,6 +22,8 @@ std::string quote_soql(std::string_view value);
 using core::percent_encode;
 
 // <base><query_path>?q=<percent-encoded soql>
+// <base><query_all_path>?q=<percent-encoded soql> (deleted records too)
+std::string query_all_url(std::string_view base_url, std::string_view soql);
 std::string query_url(std::string_view base_url, std::string_view soql);
 // <base><search_path>?q=<percent-encoded sosl>
 std::string search_url(std::string_view base_url, std::string_view sosl);

@@ -9,9 +9,11 @@
 // reach the handler in any order, from several coroutines.
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -23,6 +25,7 @@
 #include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/content.hpp>
 #include <casio/salesforce/dls.hpp>
+#include <casio/salesforce/incremental.hpp>
 #include <casio/salesforce/mapping.hpp>
 #include <casio/sync/source.hpp>
 
@@ -67,6 +70,18 @@ class source final : public sync::source {
     // One document per user (DLS enabled only).
     boost::asio::awaitable<void> get_access_control(sync::document_handler on_doc) override;
 
+    // Incremental sync (incremental.hpp, docs/incremental-sync.md).
+    boost::asio::awaitable<std::optional<std::string>> prepare_incremental(
+        const boost::json::value& cursor, const boost::json::value& snippet,
+        std::string_view job_inputs) override;
+    // Deletions, then the records changed since the cursor (theirs or an embedded parent's or
+    // child's SystemModstamp), then the changed files.
+    boost::asio::awaitable<void> get_docs_incrementally(const boost::json::value& snippet,
+                                                        sync::document_handler on_doc) override;
+    boost::json::value next_cursor(std::string_view job_inputs) const override;
+    // md5 of what decides the synced content: objects, DLS, text extraction, `job_inputs`.
+    std::string fingerprint(std::string_view job_inputs) const;
+
     // Custom objects the sync reads (after validate_config resolved `*`).
     const std::vector<std::string>& custom_objects() const noexcept { return custom_objects_; }
 
@@ -77,6 +92,22 @@ class source final : public sync::source {
         const std::string& sobject);
     boost::asio::awaitable<void> sync_standard_object(const std::string& sobject,
                                                       const handler& on_doc);
+    // One query of records of `sobject` (its Case feeds and enrichment); with `emitted`, a
+    // record whose id is in it is skipped, and the others are added.
+    boost::asio::awaitable<void> run_object_query(const std::string& sobject, std::string soql,
+                                                  const handler& on_doc,
+                                                  std::unordered_set<std::string>* emitted);
+    // Incremental steps.
+    struct object_task {
+        std::string name;
+        bool custom;
+    };
+    boost::asio::awaitable<std::vector<object_task>> object_tasks();
+    boost::asio::awaitable<std::vector<std::string>> ids_of(std::string soql, std::string what,
+                                                            std::string_view field, bool all);
+    boost::asio::awaitable<void> sync_object_changes(
+        const object_task& t, const std::vector<std::string>& extra_ids,
+        const std::map<std::string, std::vector<std::string>>& deleted, const handler& on_doc);
     boost::asio::awaitable<void> sync_custom_object(const std::string& sobject,
                                                     const handler& on_doc);
     boost::asio::awaitable<void> sync_objects(const handler& on_doc);
@@ -123,6 +154,16 @@ class source final : public sync::source {
     std::shared_ptr<core::async_semaphore> file_bytes_;
     // Turns files into `body` text; null: `_attachment` (see choose_extractor).
     std::shared_ptr<sync::text_extractor> extractor_;
+    // Incremental sync: the org's time when the job started reading (the cursor's next mark),
+    // the plan, and the files to emit (nullopt: all of them, as a listing does).
+    std::optional<core::sys_us> job_start_;
+    std::vector<std::string> synced_objects_;
+    incremental_plan plan_;
+    std::optional<std::unordered_set<std::string>> changed_files_;
+    // ... files whose links changed (a linking record deleted): their metadata is written
+    // again, their content is not read; and the files a job emitted.
+    std::unordered_set<std::string> relinked_files_;
+    std::unordered_set<std::string> files_emitted_;
 };
 
 }  // namespace casio::salesforce

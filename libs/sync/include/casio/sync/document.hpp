@@ -20,7 +20,16 @@ struct document {
     // at once), released when the sink has the document's bytes in a bulk request being built
     // (from there on the sink's own byte bounds apply), or when it drops the document.
     std::shared_ptr<void> lease;
+    // Incremental sync (docs/incremental-sync.md): the source's record is gone, the document
+    // with this id is deleted (`json` is empty and ignored).
+    bool deleted = false;
+    // Incremental sync: `json` holds only the members that change (an `update` of the stored
+    // document, whose other members stay: a file's extracted content). No pipeline flags.
+    bool partial = false;
 };
+
+// A deletion for an incremental sync: the document `source_id` goes.
+document make_deletion(std::string_view source_id);
 
 // The job's ingest pipeline (protocol.md §3.1 defaults): its name goes on ?pipeline=, the three
 // flags into every content document (protocol.md §4.1).

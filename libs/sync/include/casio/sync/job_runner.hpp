@@ -30,6 +30,7 @@ struct runner_settings {
     es::bulk_config bulk;
     std::size_t max_file_size = 10485760;
     bool serverless = false;
+    bool incremental_reads_changes = true;  // service.incremental_sync_reads_changes
     // How often a running job is read back (cancel requests): the reference polls every 5 s
     // (JOB_CHECK_INTERVAL); every second makes Kibana's Cancel take effect at once.
     std::chrono::milliseconds check_interval{1000};
@@ -43,6 +44,11 @@ struct job_outcome {
     job_status status = job_status::error;
     std::optional<std::string> error;
     sync_totals totals;
+    // Content jobs: how the job read the source (docs/incremental-sync.md). `changes`: only
+    // what changed since the connector's sync_cursor; `listing`: everything, and for an
+    // incremental job `full_listing_reason` says why it could not read changes only.
+    std::string read = "listing";
+    std::optional<std::string> full_listing_reason;
 };
 
 class job_runner {
@@ -119,6 +125,11 @@ class job_runner {
     bool work_done_ = false;
     std::string taken_status_;  // set when sync_starts found the job no longer pending
     std::exception_ptr work_error_;
+    // Incremental sync: the connector's next sync_cursor, set once the job's documents are all
+    // flushed (null until then, and for a job that does not complete).
+    boost::json::value next_cursor_;
+    bool read_changes_ = false;
+    std::optional<std::string> full_listing_reason_;
 };
 
 }  // namespace casio::sync

@@ -38,6 +38,10 @@ struct service_config {
     std::int64_t max_concurrent_access_control_syncs = 1;
     std::int64_t max_concurrent_scheduling_tasks = 4;
     std::uint64_t max_file_download_size = 10485760;
+    // Incremental jobs read only the changes since the connector's sync_cursor
+    // (docs/incremental-sync.md); false: they list everything and skip unchanged documents,
+    // as the reference does.
+    bool incremental_sync_reads_changes = true;
     seconds_ms job_cleanup_interval = std::chrono::seconds(300);
     core::log::level log_level = core::log::level::info;
     http_endpoint_config http;

@@ -48,6 +48,9 @@ enum class sync_mode {
     full,            // full sync: every doc `index`, unseen existing ids deleted
     skip_unchanged,  // Salesforce "incremental": as full, but a doc whose _timestamp equals
                      // the stored one is skipped
+    incremental,     // changes only (docs/incremental-sync.md): no listing of the index, every
+                     // doc `index`, a deletion (document::deleted) or a doc the rules exclude
+                     // `delete`
     access_control,  // ACL sync: unchanged skipped, changed `update` (doc_as_upsert), new
                      // `index`, unseen deleted; no sync rules
 };
@@ -153,6 +156,7 @@ class sink {
     boost::asio::awaitable<void> ensure_index();
     boost::asio::awaitable<void> load_existing();
     boost::asio::awaitable<void> enqueue(queued_op op);
+    boost::asio::awaitable<void> put_change(document doc);  // sync_mode::incremental
     boost::asio::awaitable<void> consume();
     boost::asio::awaitable<void> flush(batch& cur);
     boost::asio::awaitable<void> dispatch(batch b);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <casio/core/error.hpp>
 #include <casio/sync/document.hpp>
 #include <casio/sync/extraction.hpp>
 
@@ -58,6 +60,35 @@ class source {
                                                   document_handler on_doc) = 0;
     // Every access-control document (nothing when the source has DLS off).
     virtual boost::asio::awaitable<void> get_access_control(document_handler on_doc) = 0;
+
+    // Incremental sync (docs/incremental-sync.md). `cursor` is the connector's sync_cursor (null
+    // when none), `snippet` the advanced rules, `job_inputs` what the job adds to the configuration
+    // in deciding what is synced (sync rules, pipeline flags). nullopt: get_docs_incrementally can
+    // bring the index up to date from the cursor; else why the job must list everything (get_docs)
+    // instead.
+    virtual boost::asio::awaitable<std::optional<std::string>> prepare_incremental(
+        const boost::json::value& cursor, const boost::json::value& snippet,
+        std::string_view job_inputs) {
+        (void)cursor;
+        (void)snippet;
+        (void)job_inputs;
+        co_return std::string("the source does not track changes");
+    }
+    // The documents changed since the cursor given to prepare_incremental, and deletions
+    // (document::deleted) of those gone; the sink applies them without listing the index.
+    virtual boost::asio::awaitable<void> get_docs_incrementally(const boost::json::value& snippet,
+                                                                document_handler on_doc) {
+        (void)snippet;
+        (void)on_doc;
+        throw core::error(core::error_kind::fatal, "the source does not track changes");
+        co_return;
+    }
+    // After get_docs or get_docs_incrementally ran to the end: the connector's next
+    // sync_cursor (null: none). The job writes it only once every document is flushed.
+    virtual boost::json::value next_cursor(std::string_view job_inputs) const {
+        (void)job_inputs;
+        return nullptr;
+    }
 };
 
 class source_factory {

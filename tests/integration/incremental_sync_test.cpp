@@ -1,0 +1,255 @@
+// Incremental sync through the binaries (docs/incremental-sync.md): a full sync, then records
+// changed, deleted and added in mock-salesforce, then an incremental sync that reads only the
+// changes. The index must then equal a fresh full sync of the same org into another index,
+// document for document, and the incremental job must have downloaded only the changed file.
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "support/service_test.hpp"
+
+#ifdef CASIO_SERVICE_TESTS
+
+namespace {
+
+const std::vector<std::string> record_objects = {"Account", "Opportunity", "Contact",
+                                                 "Lead",    "Campaign",    "Case"};
+
+std::string type_of(const json::object& doc) {
+    if (const auto* a = doc.if_contains("attributes"); a && a->is_object()) {
+        if (const auto* t = a->get_object().if_contains("type"); t && t->is_string()) {
+            return std::string(t->get_string());
+        }
+    }
+    if (const auto* t = doc.if_contains("type"); t && t->is_string()) {
+        return std::string(t->get_string());
+    }
+    return {};
+}
+
+std::uint64_t stat(std::uint16_t sf_port, std::string_view key) {
+    auto r = http_call("GET", sf_port, "/__admin/stats");
+    REQUIRE(r.status == 200);
+    return json::parse(r.body).at(key).to_number<std::uint64_t>();
+}
+
+void reset_stats(std::uint16_t sf_port) {
+    REQUIRE(http_call("POST", sf_port, "/__admin/reset-limits").status == 204);
+}
+
+child_process::result run_sync(const environment& env, const std::string& connector,
+                               const std::string& type) {
+    return child_process::run(
+        CASIO_BIN_CONNECTORS_ASIO,
+        {"sync", "--config", env.config.string(), "--connector-id", connector, "--job-type", type},
+        std::chrono::seconds(120));
+}
+
+// What the org's changes between two syncs were: ids of documents per kind.
+struct changes {
+    std::set<std::string> changed, deleted, added;
+};
+
+// The org's clock moves an hour on (past the cursor's overlap), then 1% of the records of each
+// object are changed, 0.1% deleted and 0.1% added (children such as CaseComment included), and
+// a file gets a new version.
+changes change_org(std::uint16_t sf, const std::map<std::string, json::object>& docs) {
+    REQUIRE(http_call("POST", sf, "/__admin/clock", R"({"advance_seconds":3600})").status == 200);
+    auto r = http_call("POST", sf, "/__admin/mutate",
+                       R"({"change_share":0.01,"delete_share":0.001,"add_share":0.001,"seed":7})");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    const auto body = json::parse(r.body);
+    changes out;
+    auto ids = [&](std::string_view kind, std::set<std::string>& into) {
+        for (const auto& [object, list] : body.at(kind).as_object()) {
+            if (std::find(record_objects.begin(), record_objects.end(), object) ==
+                record_objects.end()) {
+                continue;  // a child: its parent's document changes
+            }
+            for (const auto& id : list.as_array()) {
+                into.insert(std::string(id.as_string()));
+            }
+        }
+    };
+    ids("changed", out.changed);
+    ids("deleted", out.deleted);
+    ids("added", out.added);
+    std::string a_file;
+    for (const auto& [id, doc] : docs) {
+        if (type_of(doc) == "content_document" && doc.contains("_timestamp")) {
+            a_file = id;
+            break;
+        }
+    }
+    REQUIRE_FALSE(a_file.empty());
+    REQUIRE(http_call("POST", sf, "/__admin/files/" + a_file + "/versions", "{}").status == 201);
+    out.changed.insert(a_file);
+    // Another file gets a new link, to a record that did not change: both documents change.
+    std::string other_file, a_record;
+    for (const auto& [id, doc] : docs) {
+        if (other_file.empty() && id != a_file && type_of(doc) == "content_document") {
+            other_file = id;
+        }
+        if (a_record.empty() && type_of(doc) == "Opportunity" && !out.changed.contains(id) &&
+            !out.deleted.contains(id)) {
+            a_record = id;
+        }
+    }
+    auto link = http_call("POST", sf, "/__admin/records/ContentDocumentLink",
+                          R"({"ContentDocumentId":")" + other_file + R"(","LinkedEntityId":")" +
+                              a_record + R"(","ShareType":"V","Visibility":"AllUsers"})");
+    INFO(link.body);
+    REQUIRE(link.status == 201);
+    out.changed.insert(other_file);
+    out.changed.insert(a_record);
+    return out;
+}
+
+// The index after incremental syncs against a fresh full sync of the same org.
+void check_same_documents(const std::map<std::string, json::object>& after,
+                          const std::map<std::string, json::object>& fresh) {
+    CHECK(after.size() == fresh.size());
+    std::size_t differing = 0;
+    for (const auto& [id, doc] : fresh) {
+        auto it = after.find(id);
+        if (it == after.end()) {
+            FAIL_CHECK("missing after the incremental sync: " << id);
+            continue;
+        }
+        if (it->second != doc) {
+            if (++differing <= 5) {
+                FAIL_CHECK("differs: " << id << "\nincremental: " << json::serialize(it->second)
+                                       << "\nfull:        " << json::serialize(doc));
+            }
+        }
+    }
+    CHECK(differing == 0);
+    for (const auto& [id, doc] : after) {
+        if (!fresh.contains(id)) {
+            FAIL_CHECK("left after the incremental sync, not in a full sync: " << id);
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("an incremental sync reads only the changes and leaves the index a full sync would",
+          "[integration][service][incremental]") {
+    environment env(
+        environment_options{.records = "1000", .extra_connectors = {"sf-inc", "sf-fresh"}});
+    const std::string es_url = env.es.base_url();
+    const auto sf = env.sf.port();
+
+    // A first incremental job has no cursor: it lists everything, and says why.
+    reset_stats(sf);
+    auto first = run_sync(env, "sf-inc", "incremental");
+    INFO(first.output);
+    REQUIRE(first.exit_code == 0);
+    CHECK_THAT(first.output, Catch::Contains("incremental sync lists everything: the connector "
+                                             "has no sync cursor"));
+    const auto full_calls = stat(sf, "api_requests");
+    const auto full_downloads = stat(sf, "download_requests");
+    const auto cursor = connector_doc(es_url, "sf-inc")->at("sync_cursor");
+    REQUIRE(cursor.is_object());
+    CHECK(cursor.at("version") == 1);
+    CHECK(cursor.at("objects").as_object().size() == record_objects.size());
+
+    const auto before = index_docs(es_url, "search-sf-inc");
+    const auto diff = change_org(sf, before);
+
+    reset_stats(sf);
+    auto inc = run_sync(env, "sf-inc", "incremental");
+    INFO(inc.output);
+    REQUIRE(inc.exit_code == 0);
+    CHECK_THAT(inc.output, Catch::Contains("incremental sync reads the changes since the sync "
+                                           "cursor"));
+    const auto inc_calls = stat(sf, "api_requests");
+    const auto inc_downloads = stat(sf, "download_requests");
+    CHECK(inc_downloads == 1);  // the changed file only
+    CHECK(full_downloads > 10 * inc_downloads);
+    CHECK(inc_calls * 2 < full_calls);
+    WARN("full listing: " << full_calls << " API calls, " << full_downloads
+                          << " downloads; incremental: " << inc_calls << " calls, " << inc_downloads
+                          << " downloads");
+
+    // The incremental job's counts: every deletion found, every change and addition written.
+    auto jobs = jobs_of(es_url, "sf-inc");
+    REQUIRE(jobs.size() == 2);
+    std::set<std::string> reads;
+    for (const auto& j : jobs) {
+        CHECK(j.source.at("status") == "completed");
+        const auto& read = j.source.at("metadata").at("connectors_asio_sync").as_object();
+        reads.insert(std::string(read.at("read").as_string()));
+        if (read.at("read") == "listing") {
+            CHECK_THAT(std::string(read.at("full_listing_reason").as_string()),
+                       Catch::Contains("no sync cursor"));
+        }
+    }
+    CHECK(reads == std::set<std::string>{"changes", "listing"});
+
+    const auto after = index_docs(es_url, "search-sf-inc");
+    for (const auto& id : diff.deleted) {
+        CHECK_FALSE(after.contains(id));
+    }
+    for (const auto& id : diff.added) {
+        CHECK(after.contains(id));
+    }
+    for (const auto& id : diff.changed) {
+        if (diff.deleted.contains(id)) {
+            continue;
+        }
+        REQUIRE(after.contains(id));
+        CHECK(after.at(id) != before.at(id));
+    }
+    CHECK(diff.changed.size() >= record_objects.size() * 10);
+    CHECK(diff.deleted.size() >= record_objects.size());
+    CHECK(diff.added.size() >= record_objects.size());
+
+    // A fresh full sync of the same org into another index: the same documents.
+    REQUIRE(run_sync(env, "sf-fresh", "full").exit_code == 0);
+    check_same_documents(after, index_docs(es_url, "search-sf-fresh"));
+}
+
+TEST_CASE("a failed incremental job leaves the cursor, and the next one catches every change",
+          "[integration][service][incremental]") {
+    environment env(
+        environment_options{.records = "1000", .extra_connectors = {"sf-inc", "sf-fresh"}});
+    const std::string es_url = env.es.base_url();
+    const auto sf = env.sf.port();
+    REQUIRE(run_sync(env, "sf-inc", "full").exit_code == 0);
+    const auto cursor = connector_doc(es_url, "sf-inc")->at("sync_cursor");
+    REQUIRE(cursor.is_object());
+
+    // Changes, then a job that fails at its 45th request (the deletions and some changes are
+    // written by then).
+    change_org(sf, index_docs(es_url, "search-sf-inc"));
+    REQUIRE(
+        http_call("POST", sf, "/__admin/faults", R"({"after_requests":45,"status":400})").status ==
+        204);
+    auto failed = run_sync(env, "sf-inc", "incremental");
+    INFO(failed.output);
+    CHECK(failed.exit_code == 1);
+    CHECK_THAT(failed.output, Catch::Contains("(injected fault)"));
+    CHECK_THAT(failed.output, !Catch::Contains("indexed 0 "));  // it failed mid-way
+    CHECK_THAT(failed.output, Catch::Contains("reads the changes since the sync cursor"));
+    auto connector = connector_doc(es_url, "sf-inc");
+    CHECK(connector->at("last_sync_status") == "error");
+    CHECK(connector->at("sync_cursor") == cursor);  // not moved
+
+    // More changes; the next job reads every change since the last completed one.
+    REQUIRE(http_call("DELETE", sf, "/__admin/faults").status == 204);
+    REQUIRE(http_call("POST", sf, "/__admin/clock", R"({"advance_seconds":3600})").status == 200);
+    REQUIRE(http_call("POST", sf, "/__admin/mutate",
+                      R"({"change_share":0.01,"delete_share":0.001,"add_share":0.001,"seed":8})")
+                .status == 200);
+    auto next = run_sync(env, "sf-inc", "incremental");
+    INFO(next.output);
+    REQUIRE(next.exit_code == 0);
+    CHECK_THAT(next.output, Catch::Contains("reads the changes since the sync cursor"));
+    CHECK(connector_doc(es_url, "sf-inc")->at("sync_cursor") != cursor);
+    REQUIRE(run_sync(env, "sf-fresh", "full").exit_code == 0);
+    check_same_documents(index_docs(es_url, "search-sf-inc"),
+                         index_docs(es_url, "search-sf-fresh"));
+}
+
+#endif
