@@ -137,14 +137,19 @@ json::value admin_post(const std::string& url, const std::string& body) {
     return call_json(std::move(req));
 }
 
-// The id of one ContentDocument of the org (through the REST API, as the connector reads it).
-std::string some_file(const std::string& sf) {
+// An access token of the bench's client credentials.
+std::string bench_token(const std::string& sf) {
     casio::http::request token;
     token.verb = casio::http::method::post;
     token.url = sf + "/services/oauth2/token";
     token.fields.push_back({"Content-Type", "application/x-www-form-urlencoded"});
     token.body = "grant_type=client_credentials&client_id=bench&client_secret=bench-secret";
-    const auto access = call_json(std::move(token)).at("access_token").as_string();
+    return std::string(call_json(std::move(token)).at("access_token").as_string());
+}
+
+// The id of one ContentDocument of the org (through the REST API, as the connector reads it).
+std::string some_file(const std::string& sf) {
+    const std::string access = bench_token(sf);
     casio::http::request query;
     query.url = sf +
                 "/services/data/v59.0/query?q=SELECT%20Id%20FROM%20ContentDocument%20WHERE%20"
@@ -160,12 +165,7 @@ std::string some_file(const std::string& sf) {
 
 // Makes the first ContentDocument with extension `ext` (and its version) `bytes` long.
 void enlarge_file(const std::string& sf, const std::string& ext, std::uint64_t bytes) {
-    casio::http::request token;
-    token.verb = casio::http::method::post;
-    token.url = sf + "/services/oauth2/token";
-    token.fields.push_back({"Content-Type", "application/x-www-form-urlencoded"});
-    token.body = "grant_type=client_credentials&client_id=bench&client_secret=bench-secret";
-    const auto access = call_json(std::move(token)).at("access_token").as_string();
+    const std::string access = bench_token(sf);
     casio::http::request query;
     query.url = sf +
                 "/services/data/v59.0/query?q=SELECT%20Id,LatestPublishedVersionId%20FROM%20"

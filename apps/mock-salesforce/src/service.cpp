@@ -88,6 +88,13 @@ std::map<std::string, std::string> parse_form(std::string_view s) {
     return out;
 }
 
+// The admin API's refusal of a request: 400 {"error": message}.
+service_response admin_refusal(const std::string& message) {
+    boost::json::object o;
+    o["error"] = message;
+    return json(400, boost::json::serialize(o));
+}
+
 }  // namespace
 
 service::service(org& o, service_options opts)
@@ -516,11 +523,7 @@ service_response service::clock(const http::server_request& req) {
     if (req.method == "GET") {
         return answer();
     }
-    auto fail = [](const std::string& message) {
-        boost::json::object o;
-        o["error"] = message;
-        return json(400, boost::json::serialize(o));
-    };
+    auto fail = admin_refusal;
     boost::system::error_code ec;
     auto body = boost::json::parse(req.body, ec);
     if (ec || !body.is_object() || body.as_object().empty()) {
@@ -671,11 +674,7 @@ service_response service::replication(const http::server_request& req, std::stri
 }
 
 service_response service::mutate(const http::server_request& req) {
-    auto fail = [](const std::string& message) {
-        boost::json::object o;
-        o["error"] = "mutate: " + message;
-        return json(400, boost::json::serialize(o));
-    };
+    auto fail = [](const std::string& message) { return admin_refusal("mutate: " + message); };
     boost::system::error_code ec;
     auto body = boost::json::parse(req.body.empty() ? std::string_view("{}") : req.body, ec);
     if (ec || !body.is_object()) {
@@ -778,11 +777,7 @@ service_response service::add_version(const http::server_request& req,
 }
 
 service_response service::set_fault(const http::server_request& req) {
-    auto fail = [](const std::string& message) {
-        boost::json::object o;
-        o["error"] = message;
-        return json(400, boost::json::serialize(o));
-    };
+    auto fail = admin_refusal;
     boost::system::error_code ec;
     auto body = boost::json::parse(req.body, ec);
     if (ec || !body.is_object()) {

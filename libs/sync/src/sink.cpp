@@ -212,18 +212,9 @@ asio::awaitable<void> sink::put(document doc) {
                               std::string(doc.deleted ? "deletion" : "partial update") + " of " +
                               doc.id + " to a listing sync");
     }
-    if (content && !opts_.rules.empty()) {
-        // Rules need field values: parse only when there are rules.
-        boost::system::error_code ec;
-        auto parsed = json::parse(doc.json, ec);
-        if (ec || !parsed.is_object()) {
-            throw core::error(core::error_kind::bad_request,
-                              "document " + doc.id + " is not a JSON object: " + ec.message());
-        }
-        if (!opts_.rules.accepts(parsed.get_object())) {
-            counters_.docs_filtered.fetch_add(1, std::memory_order_relaxed);
-            co_return;  // still in existing_: deleted after a complete listing
-        }
+    if (content && !accepted_by_rules(doc)) {
+        counters_.docs_filtered.fetch_add(1, std::memory_order_relaxed);
+        co_return;  // still in existing_: deleted after a complete listing
     }
     queued_op op;
     op.op = es::bulk_op::index;
@@ -261,21 +252,26 @@ asio::awaitable<void> sink::put(document doc) {
     co_await enqueue(std::move(op));
 }
 
+bool sink::accepted_by_rules(const document& doc) const {
+    if (opts_.rules.empty())
+        return true;
+    // Rules need field values: parsed only when there are rules.
+    boost::system::error_code ec;
+    auto parsed = json::parse(doc.json, ec);
+    if (ec || !parsed.is_object()) {
+        throw core::error(core::error_kind::bad_request,
+                          "document " + doc.id + " is not a JSON object: " + ec.message());
+    }
+    return opts_.rules.accepts(parsed.get_object());
+}
+
 asio::awaitable<void> sink::put_change(document doc) {
     queued_op op;
     op.op = es::bulk_op::index;
-    if (!doc.deleted && !opts_.rules.empty()) {
-        boost::system::error_code ec;
-        auto parsed = json::parse(doc.json, ec);
-        if (ec || !parsed.is_object()) {
-            throw core::error(core::error_kind::bad_request,
-                              "document " + doc.id + " is not a JSON object: " + ec.message());
-        }
-        if (!opts_.rules.accepts(parsed.get_object())) {
-            // A full sync would delete it (not listed any more): so does the change.
-            counters_.docs_filtered.fetch_add(1, std::memory_order_relaxed);
-            doc.deleted = true;
-        }
+    if (!doc.deleted && !accepted_by_rules(doc)) {
+        // A full sync would delete it (not listed any more): so does the change.
+        counters_.docs_filtered.fetch_add(1, std::memory_order_relaxed);
+        doc.deleted = true;
     }
     if (doc.deleted) {
         op.op = es::bulk_op::delete_;

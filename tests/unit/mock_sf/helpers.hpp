@@ -50,6 +50,14 @@ inline std::string error_message(const org& o, std::string_view soql) {
     return "";
 }
 
+// A service accepting the client credentials id / secret.
+inline service_options id_secret_options() {
+    service_options opts;
+    opts.client_id = "id";
+    opts.client_secret = "secret";
+    return opts;
+}
+
 inline std::string str(const boost::json::value& v) {
     return v.is_string() ? std::string(v.as_string()) : std::string("<not a string>");
 }

@@ -11,13 +11,6 @@ using namespace casio::mock_sf::test;
 
 namespace {
 
-service_options options() {
-    service_options opts;
-    opts.client_id = "id";
-    opts.client_secret = "secret";
-    return opts;
-}
-
 std::string encode(std::string_view q) {
     std::string out;
     for (unsigned char c : q) {
@@ -44,7 +37,7 @@ std::vector<std::string> ids(const boost::json::value& page) {
 
 TEST_CASE("the clock moves forward on demand and the Date header follows it",
           "[mock_sf][incremental][clock]") {
-    service_fixture f(org(org_options{5, 10}), options());
+    service_fixture f(org(org_options{5, 10}), id_secret_options());
     f.login();
     auto set = f.call("POST", "/__admin/clock", R"({"now": "2030-01-01T00:00:00Z"})");
     REQUIRE(set.status == 200);
@@ -137,7 +130,7 @@ TEST_CASE("edits stamp SystemModstamp with the server clock, SystemModstamp filt
 
 TEST_CASE("deletions: hidden from query, in queryAll with IsDeleted until purged after 15 days",
           "[mock_sf][incremental][deleted]") {
-    service_fixture f(org(org_options{5, 30}), options());
+    service_fixture f(org(org_options{5, 30}), id_secret_options());
     f.login();
     auto get = [&](const char* endpoint, const std::string& soql) {
         auto r =

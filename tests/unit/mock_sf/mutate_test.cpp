@@ -10,13 +10,6 @@ using namespace casio::mock_sf::test;
 
 namespace {
 
-service_options options() {
-    service_options opts;
-    opts.client_id = "id";
-    opts.client_secret = "secret";
-    return opts;
-}
-
 std::vector<std::string> strings(const boost::json::value& v) {
     std::vector<std::string> out;
     for (const auto& s : v.as_array()) {
@@ -29,7 +22,7 @@ std::vector<std::string> strings(const boost::json::value& v) {
 
 TEST_CASE("mutate changes, deletes and adds the shares asked, the same ones for the same seed",
           "[mock_sf][mutate]") {
-    service_fixture f(org(org_options{4, 1000}), options());
+    service_fixture f(org(org_options{4, 1000}), id_secret_options());
     f.o.advance_clock(60 * 1000);
     const auto cursor = format_datetime_ms(f.o.start_ms());
     auto r = f.call("POST", "/__admin/mutate",
@@ -76,7 +69,7 @@ TEST_CASE("mutate changes, deletes and adds the shares asked, the same ones for 
 }
 
 TEST_CASE("mutate defaults to every main object and refuses bad requests", "[mock_sf][mutate]") {
-    service_fixture f(org(org_options{4, 200}), options());
+    service_fixture f(org(org_options{4, 200}), id_secret_options());
     auto r = f.call("POST", "/__admin/mutate", "");
     REQUIRE(r.status == 200);
     auto body = boost::json::parse(r.body);

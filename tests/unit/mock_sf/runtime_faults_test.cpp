@@ -18,13 +18,6 @@ namespace http = casio::http;
 
 namespace {
 
-service_options options() {
-    service_options opts;
-    opts.client_id = "id";
-    opts.client_secret = "secret";
-    return opts;
-}
-
 constexpr const char* sobjects = "/services/data/v59.0/sobjects";
 
 }  // namespace
@@ -32,7 +25,7 @@ constexpr const char* sobjects = "/services/data/v59.0/sobjects";
 TEST_CASE("a run-time fault fails every API request after the Nth until cleared",
           "[mock_sf][service][faults][admin]") {
     org o(org_options{11, 10});
-    service svc(o, options());
+    service svc(o, id_secret_options());
     service_caller c{svc};
     c.login();
 
@@ -64,7 +57,7 @@ TEST_CASE("a run-time fault fails every API request after the Nth until cleared"
 
 TEST_CASE("a bad fault request is refused with the field named", "[mock_sf][service][faults]") {
     org o(org_options{11, 10});
-    service svc(o, options());
+    service svc(o, id_secret_options());
     service_caller c{svc};
     auto refused = [&](const std::string& body, const std::string& expected) {
         auto r = c.call("POST", "/__admin/faults", body);
@@ -87,7 +80,7 @@ TEST_CASE("a bad fault request is refused with the field named", "[mock_sf][serv
 TEST_CASE("a dropping fault closes the connection without an answer, over HTTP",
           "[mock_sf][http][faults]") {
     org o(org_options{11, 10});
-    service svc(o, options());
+    service svc(o, id_secret_options());
     std::vector<std::string> outcomes;
     serve(svc, [&](http::client& client, std::string base) -> boost::asio::awaitable<void> {
         auto send = [&](http::method verb, std::string target, std::string body,

@@ -10,13 +10,6 @@ using namespace casio::mock_sf::test;
 
 namespace {
 
-service_options options() {
-    service_options opts;
-    opts.client_id = "id";
-    opts.client_secret = "secret";
-    return opts;
-}
-
 std::string first_bytes(const file_info& f, std::size_t n) {
     std::string out;
     f.read(0, n, out);
@@ -27,7 +20,7 @@ std::string first_bytes(const file_info& f, std::size_t n) {
 
 TEST_CASE("a new file version becomes the document's latest, with its own bytes",
           "[mock_sf][files][versions]") {
-    service_fixture f(org(org_options{6, 40}), options());
+    service_fixture f(org(org_options{6, 40}), id_secret_options());
     f.login();
     f.o.advance_clock(60 * 1000);
     const auto cursor = format_datetime_ms(f.o.start_ms());
@@ -98,7 +91,7 @@ TEST_CASE("a new file version becomes the document's latest, with its own bytes"
 
 TEST_CASE("a new link does not touch its document, bad version requests are refused",
           "[mock_sf][files][versions]") {
-    service_fixture f(org(org_options{6, 40}), options());
+    service_fixture f(org(org_options{6, 40}), id_secret_options());
     f.o.advance_clock(60 * 1000);
     const auto cursor = format_datetime_ms(f.o.start_ms());
     auto doc =

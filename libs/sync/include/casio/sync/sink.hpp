@@ -157,6 +157,9 @@ class sink {
     boost::asio::awaitable<void> load_existing();
     boost::asio::awaitable<void> enqueue(queued_op op);
     boost::asio::awaitable<void> put_change(document doc);  // sync_mode::incremental
+    // Whether the basic sync rules keep `doc` (true without rules); throws bad_request naming
+    // the document when it is not a JSON object.
+    bool accepted_by_rules(const document& doc) const;
     boost::asio::awaitable<void> consume();
     boost::asio::awaitable<void> flush(batch& cur);
     boost::asio::awaitable<void> dispatch(batch b);
