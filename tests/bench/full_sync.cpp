@@ -9,7 +9,7 @@
 //   bench_full_sync <bin dir> [records per object] [--metadata-only] [--latency-ms N]
 //                   [--seed S] [--bandwidth-mbps M] [--config-extra YAML]
 //                   [--large-file EXT:BYTES] [--file-kinds LIST] [--file-media-share P]
-//                   [--es-reserve-memory-gb G] [--incremental]
+//                   [--es-reserve-memory-gb G] [--incremental] [--max-open-cursors N]
 //
 // <bin dir> holds connectors-asio/connectors-asio, mock-elasticsearch/mock-elasticsearch and
 // mock-salesforce/mock-salesforce (build/release/apps). `--metadata-only` sets
@@ -22,7 +22,8 @@
 // then shows what one very large file costs. The bytes of the `_bulk` bodies sent to
 // Elasticsearch come from connectors-asio's summary line. `--file-kinds` and
 // `--file-media-share` go to mock-salesforce (the mix of files and the share of images in
-// documents): a file-heavy org is e.g. `--file-kinds pdf,pdf,docx,xlsx,pptx,png
+// documents; `--max-open-cursors 10` its cursor limit, as Salesforce's): a file-heavy org is
+// e.g. `--file-kinds pdf,pdf,docx,xlsx,pptx,png
 // --file-media-share 0.75`. `--es-reserve-memory-gb` goes to mock-elasticsearch: memory for the
 // index's sources touched before the sync starts (a multi-GB index on a VM, where fresh memory
 // is expensive; docs/performance.md). `--incremental`: after the full sync, the org's clock
@@ -286,7 +287,7 @@ int run(int argc, char** argv) {
             bandwidth = value();
         } else if (a == "--config-extra") {
             config_extra = value();
-        } else if (a == "--file-kinds" || a == "--file-media-share") {
+        } else if (a == "--file-kinds" || a == "--file-media-share" || a == "--max-open-cursors") {
             sf_extra.push_back(a);
             sf_extra.push_back(value());
         } else if (a == "--es-reserve-memory-gb") {

@@ -173,3 +173,20 @@ TEST_CASE("a job canceled with 30 downloads in flight ends canceled within 5 s",
 }
 
 #endif
+
+TEST_CASE("an org that keeps 10 query cursors per user, as Salesforce does, loses nothing",
+          "[integration][service][concurrency]") {
+    // Objects of 2,500 records are listed in 2 pages each, several objects at once, while the
+    // child queries of their pages come and go: the cursors the connector keeps open must stay
+    // within Salesforce's limit, or the oldest is released and its pages refused.
+    environment env(environment_options{
+        .sf_latency_ms = "10", .records = "2500", .sf_args = {"--max-open-cursors", "10"}});
+    auto r = env.sync("sf-oneshot", std::chrono::seconds(240));
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const auto stats = json::parse(http_call("GET", env.sf.port(), "/__admin/stats").body);
+    CHECK(stats.at("released_cursors").to_number<std::int64_t>() == 0);
+    INFO(json::serialize(stats));
+    CHECK(stats.at("max_open_cursors").to_number<std::int64_t>() >= 2);  // pages overlapped
+    CHECK(index_ids(env.es.base_url(), "search-sf-oneshot") == expected_ids(env.sf.base_url()));
+}

@@ -16,6 +16,7 @@ const char* cli_usage() noexcept {
            "N]\n"
            "                       [--truncate-downloads-at BYTES] [--bandwidth-mbps N]\n"
            "                       [--max-in-flight N] [--json-style STYLE] [--locators ORDER]\n"
+           "                       [--max-open-cursors N]\n"
            "                       [--damaged-files] [--file-kinds LIST] [--file-media-share P]\n"
            "\n"
            "  --bandwidth-mbps N     response bodies paced to N megabits/s per connection\n"
@@ -28,6 +29,10 @@ const char* cli_usage() noexcept {
            "  --locators ORDER       any (default): query locator pages at any offset, in any\n"
            "                         order; sequential: only the page the previous one of that\n"
            "                         cursor pointed to (else 400 INVALID_QUERY_LOCATOR)\n"
+           "  --max-open-cursors N   query cursors open at once (each page not served yet keeps\n"
+           "                         its cursor open); one more releases the oldest, whose\n"
+           "                         pages then get 400 INVALID_QUERY_LOCATOR. Salesforce: 10\n"
+           "                         per user (0 = no limit, the default)\n"
            "  --damaged-files        7 more files no extractor can read, after the generated\n"
            "                         ones: \"Corrupt scan.pdf\", \"Corrupt memo.docx\" (bytes\n"
            "                         flipped), \"Truncated report.pdf\", \"Truncated "
@@ -147,6 +152,8 @@ cli_options parse_cli(const std::vector<std::string>& args) {
                     expected(flag, "megabits per second between 0 (unlimited) and 1000000", text));
             }
             f.bandwidth_mbps = mbps;
+        } else if (flag == "--max-open-cursors") {
+            o.service.max_open_cursors = number<std::size_t>(flag, value(), 1u << 20);
         } else if (flag == "--max-in-flight") {
             f.max_in_flight = number<std::size_t>(flag, value(), u64max);
         } else if (flag == "--json-style") {

@@ -380,14 +380,54 @@ service_response service::run_query(const http::server_request& req, std::string
             cursor_order_.pop_front();
         }
         c.order = cursor_order_.insert(cursor_order_.end(), id);
+        c.opened = ++cursors_opened_;
         it = cursors_.emplace(id, std::move(c)).first;
     } else {
         cursor_order_.splice(cursor_order_.end(), cursor_order_, it->second.order);
     }
     auto result = result_of(it->second);
     it->second.next_offset = result->next_offset(0, batch);
+    served(it->second, 0);
+    // A query answered in one page leaves no cursor open; one that stays open may release
+    // the oldest.
+    if (it->second.open)
+        release_open_cursors(id);
     return json(200, result->page(0, batch, version,
                                   "/services/data/" + std::string(version) + "/query/" + id));
+}
+
+void service::served(cursor& c, std::size_t offset) {
+    if (!c.open)
+        return;
+    c.served.insert(offset);
+    const std::size_t rows = c.result ? c.result->total_size() : 0;
+    const std::size_t pages = std::max<std::size_t>(1, (rows + c.batch - 1) / c.batch);
+    if (c.served.size() >= pages) {
+        c.open = false;
+        std::set<std::size_t>().swap(c.served);
+    }
+}
+
+void service::release_open_cursors(const std::string& keep) {
+    while (true) {
+        std::size_t open = 0;
+        auto oldest = cursors_.end();
+        for (auto it = cursors_.begin(); it != cursors_.end(); ++it) {
+            if (!it->second.open)
+                continue;
+            ++open;
+            if (it->first != keep &&
+                (oldest == cursors_.end() || it->second.opened < oldest->second.opened))
+                oldest = it;
+        }
+        stats_.max_open_cursors = std::max(stats_.max_open_cursors, open);
+        if (opts_.max_open_cursors == 0 || open <= opts_.max_open_cursors ||
+            oldest == cursors_.end())
+            return;
+        ++stats_.released_cursors;
+        cursor_order_.erase(oldest->second.order);
+        cursors_.erase(oldest);
+    }
 }
 
 service_response service::page(std::string_view version, const std::string& locator) {
@@ -403,6 +443,7 @@ service_response service::page(std::string_view version, const std::string& loca
     cursor_order_.splice(cursor_order_.end(), cursor_order_, it->second.order);
     auto result = result_of(it->second);
     it->second.next_offset = result->next_offset(*offset, it->second.batch);
+    served(it->second, *offset);
     return json(200,
                 result->page(*offset, it->second.batch, version,
                              "/services/data/" + std::string(version) + "/query/" + it->first));
@@ -426,6 +467,8 @@ service_response service::admin(const http::server_request& req, std::string_vie
         o["deleted_requests"] = stats_.deleted_requests;
         o["updated_requests"] = stats_.updated_requests;
         o["search_requests"] = stats_.search_requests;
+        o["max_open_cursors"] = stats_.max_open_cursors;
+        o["released_cursors"] = stats_.released_cursors;
         const auto& f = in_flight_->stats();
         o["in_flight"] = f.in_flight;
         o["max_in_flight"] = f.max_in_flight;

@@ -44,6 +44,7 @@
 #include <list>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -88,6 +89,10 @@ struct service_options {
     std::size_t daily_limit = 100000;               // shown in Sforce-Limit-Info
     json_style json = json_style::compact;
     locator_order locators = locator_order::any;
+    // Query cursors open at once (0: no limit). A cursor is open until each of its pages has
+    // been served once; opening one more releases the oldest open one, whose pages then answer
+    // 400 INVALID_QUERY_LOCATOR. Salesforce keeps 10 per user.
+    std::size_t max_open_cursors = 0;
     fault_options faults;
 };
 
@@ -110,6 +115,8 @@ struct service_stats {
     std::size_t deleted_requests = 0;   // sobjects/X/deleted (getDeleted)
     std::size_t updated_requests = 0;   // sobjects/X/updated (getUpdated)
     std::size_t search_requests = 0;    // SOSL (also counted in query_requests)
+    std::size_t max_open_cursors = 0;   // the most query cursors open at once
+    std::size_t released_cursors = 0;   // released by the open-cursor limit
 };
 
 // Set at run time through /__admin/faults: a deterministic outage that lasts until cleared, so
@@ -150,7 +157,14 @@ class service {
         // served (read with locator_order::sequential).
         std::optional<std::size_t> next_offset;
         std::list<std::string>::iterator order;  // its place in cursor_order_
+        std::uint64_t opened = 0;                // the order in which cursors were opened
+        std::set<std::size_t> served;            // offsets of the pages served once
+        bool open = true;                        // some page not served yet
     };
+    // Notes that the page at `offset` of `c` was served (the cursor closes with its last).
+    static void served(cursor& c, std::size_t offset);
+    // Releases the oldest open cursors but `keep` while more than max_open_cursors are open.
+    void release_open_cursors(const std::string& keep);
 
     service_response token(const http::server_request& req);
     service_response api(const http::server_request& req, std::string_view path);
@@ -181,6 +195,7 @@ class service {
     std::optional<runtime_fault> fault_;
     std::list<std::string> cursor_order_;  // least recently used first
     std::unordered_map<std::string, cursor> cursors_;
+    std::uint64_t cursors_opened_ = 0;
 };
 
 }  // namespace casio::mock_sf

@@ -11,15 +11,18 @@ namespace {
 
 struct harness : service_fixture {
     explicit harness(std::size_t records = 50, fault_options faults = {},
-                     locator_order locators = locator_order::any)
-        : service_fixture(org(org_options{11, records}), make_options(faults, locators)) {}
+                     locator_order locators = locator_order::any, std::size_t open_cursors = 0)
+        : service_fixture(org(org_options{11, records}),
+                          make_options(faults, locators, open_cursors)) {}
 
-    static service_options make_options(fault_options faults, locator_order locators) {
+    static service_options make_options(fault_options faults, locator_order locators,
+                                        std::size_t open_cursors) {
         service_options opts;
         opts.client_id = "id";
         opts.client_secret = "s3cret";
         opts.faults = faults;
         opts.locators = locators;
+        opts.max_open_cursors = open_cursors;
         return opts;
     }
 
@@ -387,4 +390,33 @@ TEST_CASE("a cursor still being paged outlives a thousand short queries opened a
     auto released = h.call("GET", idle_next);
     CHECK(released.status == 400);
     CHECK(released.body.find("INVALID_QUERY_LOCATOR") != std::string::npos);
+}
+
+TEST_CASE("with Salesforce's cursor limit, opening one more releases the oldest open cursor",
+          "[mock_sf][service][paging]") {
+    harness h(1000, {}, locator_order::any, 2);
+    h.login();
+    auto open_query = [&](const std::string& object) {
+        auto r = h.call(
+            "GET", "/services/data/v59.0/query?q=" + harness::encode("SELECT Id FROM " + object),
+            {}, {{"Sforce-Query-Options", "batchSize=500"}});
+        REQUIRE(r.status == 200);
+        return str(boost::json::parse(r.body).at("nextRecordsUrl"));  // 2 pages: stays open
+    };
+    const auto accounts = open_query("Account");
+    const auto contacts = open_query("Contact");
+    // A query whose only page was served is closed: it does not count.
+    REQUIRE(
+        h.call("GET", "/services/data/v59.0/query?q=" + harness::encode("SELECT COUNT() FROM Lead"))
+            .status == 200);
+    CHECK(h.call("GET", accounts).status == 200);  // its last page: Account's cursor closes
+    const auto leads = open_query("Lead");
+    CHECK(h.call("GET", contacts).status == 200);          // two open: nothing released
+    const auto cases = open_query("Case");                 // Lead and Case open
+    const auto opportunities = open_query("Opportunity");  // a third: Lead's, the oldest, goes
+    auto released = h.call("GET", leads);
+    CHECK(released.status == 400);
+    CHECK(released.body.find("INVALID_QUERY_LOCATOR") != std::string::npos);
+    CHECK(h.call("GET", cases).status == 200);
+    CHECK(h.call("GET", opportunities).status == 200);
 }
