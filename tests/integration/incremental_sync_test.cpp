@@ -131,6 +131,35 @@ void check_same_documents(const std::map<std::string, json::object>& after,
     }
 }
 
+// The records a SOQL query of the mock answers (test set-up: ids the admin API needs).
+json::array sf_records(const std::string& sf_url, const std::string& soql) {
+    boost::asio::io_context ctx;
+    http::client hc(ctx.get_executor());
+    http::client_transport tr(hc);
+    core::steady_sleeper sleeper;
+    salesforce::client c(tr, sleeper, salesforce::client_settings{sf_url, "id", "secret"});
+    json::array out;
+    std::exception_ptr failure;
+    boost::asio::co_spawn(
+        ctx,
+        [&]() -> boost::asio::awaitable<void> {
+            co_await c.query(soql, "test query",
+                             [&](const json::array& records) -> boost::asio::awaitable<void> {
+                                 for (const auto& r : records) {
+                                     out.push_back(r);
+                                 }
+                                 co_return;
+                             });
+            hc.close();
+        },
+        [&](std::exception_ptr e) { failure = e; });
+    ctx.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("an incremental sync reads only the changes and leaves the index a full sync would",
@@ -250,6 +279,130 @@ TEST_CASE("a failed incremental job leaves the cursor, and the next one catches 
     REQUIRE(run_sync(env, "sf-fresh", "full").exit_code == 0);
     check_same_documents(index_docs(es_url, "search-sf-inc"),
                          index_docs(es_url, "search-sf-fresh"));
+}
+
+TEST_CASE(
+    "an object whose queryAll of deleted records is refused has its deletions read with "
+    "getDeleted",
+    "[integration][service][incremental]") {
+    environment env(
+        environment_options{.records = "1000", .extra_connectors = {"sf-inc", "sf-fresh"}});
+    const std::string es_url = env.es.base_url();
+    const auto sf = env.sf.port();
+    REQUIRE(run_sync(env, "sf-inc", "full").exit_code == 0);
+    const auto diff = change_org(sf, index_docs(es_url, "search-sf-inc"));
+    // getDeleted covers whole minutes up to the current one (the next job's overlap reads the
+    // rest): the deletions are two minutes old when the job runs.
+    REQUIRE(http_call("POST", sf, "/__admin/clock", R"({"advance_seconds":120})").status == 200);
+
+    // Salesforce refuses `SELECT Id FROM Lead WHERE IsDeleted = true ...` (as it does for objects
+    // that queryAll cannot filter on IsDeleted); every other request is answered.
+    REQUIRE(http_call("POST", sf, "/__admin/faults",
+                      R"({"matching":"FROM Lead WHERE IsDeleted","error_code":"INVALID_FIELD"})")
+                .status == 204);
+    reset_stats(sf);
+    auto inc = run_sync(env, "sf-inc", "incremental");
+    INFO(inc.output);
+    REQUIRE(inc.exit_code == 0);
+    CHECK_THAT(inc.output, Catch::Contains("reads the changes since the sync cursor"));
+    CHECK_THAT(inc.output, Catch::Contains("queryAll of the deleted Lead records was refused"));
+    CHECK_THAT(inc.output, Catch::Contains("reading its deletions with getDeleted"));
+    CHECK(stat(sf, "faulted_requests") == 1);
+    CHECK(stat(sf, "deleted_requests") == 1);  // Lead's only
+    REQUIRE(http_call("DELETE", sf, "/__admin/faults").status == 204);
+
+    const auto after = index_docs(es_url, "search-sf-inc");
+    std::size_t leads_deleted = 0;
+    for (const auto& id : diff.deleted) {
+        CHECK_FALSE(after.contains(id));
+        leads_deleted += id.starts_with("00Q") ? 1 : 0;
+    }
+    CHECK(leads_deleted > 0);
+    REQUIRE(run_sync(env, "sf-fresh", "full").exit_code == 0);
+    check_same_documents(after, index_docs(es_url, "search-sf-fresh"));
+}
+
+TEST_CASE("an access-control job upserts only the users changed since the last one",
+          "[integration][service][incremental][dls]") {
+    environment env;
+    const std::string es_url = env.es.base_url();
+    const auto sf = env.sf.port();
+    const std::string acl_index = ".search-acl-filter-search-sf-dls";
+    auto sync = [&](const char* type) {
+        return child_process::run(CASIO_BIN_CONNECTORS_ASIO,
+                                  {"sync", "--config", env.config.string(), "--connector-id",
+                                   "sf-dls", "--job-type", type},
+                                  std::chrono::seconds(120));
+    };
+
+    // No mark yet: every user is listed, and the mark is written.
+    auto first = sync("access_control");
+    INFO(first.output);
+    REQUIRE(first.exit_code == 0);
+    CHECK_THAT(first.output, Catch::Contains("access-control sync lists every user: the sync "
+                                             "cursor has no access-control mark"));
+    auto cursor = connector_doc(es_url, "sf-dls")->at("sync_cursor");
+    REQUIRE(cursor.is_object());
+    CHECK(cursor.at("access_control").is_string());
+    // A content job keeps the access-control mark; the access-control job then keeps its marks.
+    REQUIRE(sync("full").exit_code == 0);
+    cursor = connector_doc(es_url, "sf-dls")->at("sync_cursor");
+    CHECK(cursor.at("access_control").is_string());
+    const auto content_marks = cursor.at("objects");
+    const auto before = index_docs(es_url, acl_index);
+    REQUIRE(before.size() > 5);
+
+    // An hour later, one user's e-mail changes and another user gets a permission set.
+    REQUIRE(http_call("POST", sf, "/__admin/clock", R"({"advance_seconds":3600})").status == 200);
+    // Two users with an access-control document (ids of the index, sorted).
+    const std::string renamed = before.begin()->first;
+    const std::string assigned = std::next(before.begin())->first;
+    REQUIRE(
+        http_call("PATCH", sf, "/__admin/records/" + renamed, R"({"Email":"renamed@example.com"})")
+            .status == 204);
+    auto sets = sf_records(env.sf.base_url(), "SELECT Id FROM PermissionSet");
+    REQUIRE_FALSE(sets.empty());
+    auto psa = http_call("POST", sf, "/__admin/records/PermissionSetAssignment",
+                         R"({"AssigneeId":")" + assigned + R"(","PermissionSetId":")" +
+                             std::string(sets[0].at("Id").as_string()) + R"("})");
+    INFO(psa.body);
+    REQUIRE(psa.status == 201);
+
+    auto changes = sync("access_control");
+    INFO(changes.output);
+    REQUIRE(changes.exit_code == 0);
+    CHECK_THAT(
+        changes.output,
+        Catch::Contains("access-control sync reads the users changed since the sync cursor"));
+    CHECK_THAT(changes.output, Catch::Contains("indexed 2, deleted 0"));
+    const auto after = index_docs(es_url, acl_index);
+    CHECK(after.size() == before.size());
+    CHECK_THAT(json::serialize(after.at(renamed)), Catch::Contains("email:renamed@example.com"));
+    for (const auto& [id, doc] : before) {
+        if (id != renamed) {
+            CHECK(after.at(id) == doc);
+        }
+    }
+    cursor = connector_doc(es_url, "sf-dls")->at("sync_cursor");
+    CHECK(cursor.at("objects") == content_marks);  // the content marks are kept
+    std::set<std::string> reads;
+    for (const auto& j : jobs_of(es_url, "sf-dls")) {
+        if (j.source.at("job_type") == "access_control") {
+            reads.insert(std::string(
+                j.source.at("metadata").at("connectors_asio_sync").at("read").as_string()));
+        }
+    }
+    CHECK(reads == std::set<std::string>{"changes", "listing"});
+
+    // A full listing of every user finds nothing to write: the index is what it would make.
+    std::ofstream(env.config, std::ios::app) << "service.incremental_sync_reads_changes: false\n";
+    auto full = sync("access_control");
+    INFO(full.output);
+    REQUIRE(full.exit_code == 0);
+    CHECK_THAT(full.output, Catch::Contains("access-control sync lists every user: "
+                                            "service.incremental_sync_reads_changes is false"));
+    CHECK_THAT(full.output, Catch::Contains("indexed 0, deleted 0"));
+    CHECK(index_docs(es_url, acl_index) == after);
 }
 
 #endif

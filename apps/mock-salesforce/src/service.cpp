@@ -236,7 +236,13 @@ service_response service::api(const http::server_request& req, std::string_view 
     if (f.request_limit && stats_.api_requests > f.request_limit) {
         return error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");
     }
-    if (fault_) {
+    bool fault_applies = fault_.has_value();
+    if (fault_ && !fault_->matching.empty()) {
+        const auto q = req.query("q");
+        fault_applies = req.path.find(fault_->matching) != std::string::npos ||
+                        (q && q->find(fault_->matching) != std::string_view::npos);
+    }
+    if (fault_applies) {
         if (fault_->after_requests > 0) {
             --fault_->after_requests;
         } else {
@@ -245,6 +251,10 @@ service_response service::api(const http::server_request& req, std::string_view 
                 service_response r;
                 r.drop = true;
                 return r;
+            }
+            if (!fault_->error_code.empty()) {
+                return error(fault_->status, fault_->error_code,
+                             "Refused by an injected fault matching '" + fault_->matching + "'");
             }
             return fault_->status == 503
                        ? error(503, "SERVER_UNAVAILABLE", "Server is temporarily unavailable")
@@ -848,13 +858,25 @@ service_response service::set_fault(const http::server_request& req) {
                             boost::json::serialize(value));
             }
             f.drop = value.as_bool();
+        } else if (key == "matching" || key == "error_code") {
+            if (!value.is_string() || value.as_string().empty()) {
+                return fail("faults: " + std::string(key) + " must be a non-empty string, got " +
+                            boost::json::serialize(value));
+            }
+            (key == "matching" ? f.matching : f.error_code) = std::string(value.as_string());
         } else {
             return fail("faults: unknown field \"" + std::string(key) +
-                        "\" (after_requests, status, drop)");
+                        "\" (after_requests, status, drop, matching, error_code)");
         }
     }
     if (f.drop && body.as_object().contains("status")) {
         return fail("faults: give either status or drop, not both");
+    }
+    if (f.drop && !f.error_code.empty()) {
+        return fail("faults: give either error_code or drop, not both");
+    }
+    if (!f.error_code.empty() && !body.as_object().contains("status")) {
+        f.status = 400;  // Salesforce answers its query errors with 400
     }
     fault_ = f;
     service_response r;

@@ -37,7 +37,9 @@
 //                                      ["001.."]},"deleted":{..},"added":{..}} (org::mutate)
 //   POST   /__admin/faults             {"after_requests":N,"status":503} or {..., "drop":true}
 //                                      -> 204; after N more API requests, every API request
-//                                      fails that way until DELETE /__admin/faults
+//                                      fails that way until DELETE /__admin/faults;
+//                                      "matching":"text","error_code":"INVALID_FIELD" limit it
+//                                      to requests whose path or q contains the text
 
 #include <chrono>
 #include <cstdint>
@@ -125,6 +127,11 @@ struct runtime_fault {
     std::size_t after_requests = 0;  // API requests still served normally
     unsigned status = 503;           // the answer once they are used up, unless `drop`
     bool drop = false;               // close the connection instead of answering
+    // When set, only API requests whose decoded path or `q` parameter contains it fail (the
+    // others pass and do not count toward after_requests), answering `error_code`: a query
+    // Salesforce refuses for one object (INVALID_FIELD on IsDeleted).
+    std::string matching;
+    std::string error_code;
 };
 
 class service {

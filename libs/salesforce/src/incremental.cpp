@@ -3,7 +3,11 @@
 #include <cstdio>
 
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
+#include <casio/core/error.hpp>
+#include <casio/core/text.hpp>
+#include <casio/salesforce/constants.hpp>
 #include <casio/salesforce/incremental.hpp>
 #include <casio/sync/document.hpp>
 
@@ -33,7 +37,9 @@ json::value sync_cursor::to_json() const {
 }
 
 std::optional<sync_cursor> sync_cursor::from_json(const json::value& v, std::string& why) {
-    if (v.is_null()) {
+    // (An access-control job's mark alone: no content marks yet.)
+    if (v.is_null() || (v.is_object() && v.get_object().size() == 1 &&
+                        v.get_object().contains("access_control"))) {
         why =
             "the connector has no sync cursor (no content sync completed since changes are "
             "tracked)";
@@ -137,6 +143,91 @@ std::string access_digest(const std::vector<std::string>* identities) {
 
 std::string soql_datetime(core::sys_us t) {
     return core::format_iso8601_z_seconds(t);
+}
+
+access_control_plan plan_access_control(const json::value& cursor, core::sys_us now) {
+    access_control_plan plan;
+    const auto* o = cursor.if_object();
+    const auto* mark = o != nullptr ? o->if_contains("access_control") : nullptr;
+    if (mark == nullptr || mark->is_null()) {
+        plan.full_listing_reason =
+            "the sync cursor has no access-control mark (no access-control sync completed since "
+            "changes are tracked)";
+        return plan;
+    }
+    const auto t = mark->is_string() ? core::parse_iso8601(mark->get_string()) : std::nullopt;
+    if (!t) {
+        plan.full_listing_reason = "the sync cursor's access-control mark " +
+                                   json::serialize(*mark) + " is not a timestamp";
+        return plan;
+    }
+    if (now - *t > deletion_window) {
+        plan.full_listing_reason =
+            "the sync cursor's access-control mark (" + core::format_iso8601_z_seconds(*t) +
+            ") is older than the 14 days within which Salesforce reports deleted records";
+        return plan;
+    }
+    plan.since = *t - change_overlap;
+    return plan;
+}
+
+std::string get_deleted_path(std::string_view sobject, core::sys_us start, core::sys_us end) {
+    auto iso = [](core::sys_us t) {
+        std::string s = soql_datetime(t);  // ...Z
+        s.pop_back();
+        return core::percent_encode(s + "+00:00");
+    };
+    std::string p(sobjects_path);
+    p += '/';
+    p += core::percent_encode(sobject);
+    p += "/deleted/?start=";
+    p += iso(start);
+    p += "&end=";
+    p += iso(end);
+    return p;
+}
+
+deleted_records parse_get_deleted(const json::value& answer, std::string_view sobject) {
+    auto bad = [&](const std::string& what) {
+        return core::error(core::error_kind::fatal,
+                           "Salesforce getDeleted of " + std::string(sobject) + ": " + what);
+    };
+    const auto* o = answer.if_object();
+    if (o == nullptr) {
+        throw bad("the answer is not a JSON object");
+    }
+    const auto* list = o->if_contains("deletedRecords");
+    if (list == nullptr || !list->is_array()) {
+        throw bad("deletedRecords is missing or not an array");
+    }
+    deleted_records out;
+    std::size_t i = 0;
+    for (const auto& r : list->get_array()) {
+        const auto* rec = r.if_object();
+        const auto* id = rec != nullptr ? rec->if_contains("id") : nullptr;
+        if (id == nullptr || !id->is_string() || id->get_string().empty()) {
+            throw bad("deletedRecords[" + std::to_string(i) + "] has no string id");
+        }
+        out.ids.emplace_back(id->get_string());
+        ++i;
+    }
+    auto text = [&](std::string_view key, std::string& into) {
+        if (const auto* v = o->if_contains(key)) {
+            if (!v->is_string() && !v->is_null()) {
+                throw bad(std::string(key) + " is not a string");
+            }
+            if (v->is_string()) {
+                into = std::string(v->get_string());
+            }
+        }
+    };
+    text("earliestDateAvailable", out.earliest_date_available);
+    text("latestDateCovered", out.latest_date_covered);
+    return out;
+}
+
+bool is_invalid_replication_date(std::string_view error_message) {
+    return error_message.find("INVALID_REPLICATION_DATE") != std::string_view::npos;
 }
 
 std::optional<core::sys_us> parse_http_date(std::string_view text) {

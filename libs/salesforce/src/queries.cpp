@@ -252,6 +252,10 @@ std::string user_query(const describe_cache& d) {
     return record_query("User", d, {"Name", "Email", "UserType"}).build();
 }
 
+std::string user_query(const describe_cache& d, std::string_view where) {
+    return record_query("User", d, {"Name", "Email", "UserType"}).with_where(where).build();
+}
+
 std::string users_with_read_access_query(std::string_view sobject) {
     return "SELECT AssigneeId FROM PermissionSetAssignment WHERE PermissionSetId IN (SELECT "
            "ParentId FROM ObjectPermissions WHERE PermissionsRead = true AND SObjectType = " +

@@ -662,6 +662,8 @@ asio::awaitable<void> source::get_access_control(handler on_doc) {
     if (!dls_enabled()) {
         co_return;
     }
+    // Every change before the org's time now is in the listing.
+    acl_start_ = client_.server_time().value_or(core::now_utc());
     co_await client_.ensure_described_for("User");
     co_await client_.query(user_query(client_.describes()), "query User",
                            [&](const json::array& records) -> asio::awaitable<void> {
@@ -678,6 +680,134 @@ asio::awaitable<void> source::get_access_control(handler on_doc) {
 }
 
 // ---- incremental sync (docs/incremental-sync.md) ------------------------------------------------
+
+asio::awaitable<std::optional<std::string>> source::prepare_access_control(
+    const json::value& cursor) {
+    if (!dls_enabled()) {
+        co_return std::string("document-level security is off");
+    }
+    // The job's first call (the ping) brought the org's time.
+    const auto now = client_.server_time().value_or(core::now_utc());
+    acl_plan_ = plan_access_control(cursor, now);
+    if (!acl_plan_.full_listing_reason) {
+        acl_start_ = now;
+    }
+    co_return acl_plan_.full_listing_reason;
+}
+
+json::value source::access_control_mark() const {
+    if (!acl_start_) {
+        return nullptr;
+    }
+    return json::string(core::format_iso8601_z_seconds(*acl_start_));
+}
+
+asio::awaitable<void> source::get_access_control_changes(handler on_doc) {
+    const std::string since = soql_datetime(acl_plan_.since);
+    co_await client_.ensure_described_for("User");
+    const auto& d = client_.describes();
+    std::unordered_set<std::string> done;
+    const page_handler emit_users = [&](const json::array& records) -> asio::awaitable<void> {
+        const auto now = core::now_utc();
+        for (const auto& r : records) {
+            const auto* o = r.if_object();
+            const auto* id = o != nullptr ? o->if_contains("Id") : nullptr;
+            if (id == nullptr || !id->is_string() ||
+                !done.insert(std::string(id->get_string())).second) {
+                continue;
+            }
+            if (auto doc = access_control_document(*o, now)) {
+                co_await on_doc(std::move(*doc));
+            } else {
+                // A user a full listing leaves out (an automation user): its document goes.
+                auto gone = sync::make_deletion(std::string(id->get_string()));
+                co_await on_doc(std::move(gone));
+            }
+        }
+    };
+    // 1. Users whose own record changed (name, e-mail, type, activation).
+    {
+        std::string q = user_query(d, "SystemModstamp > " + since);
+        std::string what = "changed User";
+        co_await client_.query(std::move(q), std::move(what), emit_users);
+    }
+    // Users deleted (Salesforce deactivates users; an org that deletes them shows IsDeleted).
+    if (d.usable("User") && !d.select_fields("User", {"IsDeleted"}).empty()) {
+        std::string q = "SELECT Id FROM User WHERE IsDeleted = true AND SystemModstamp > " + since;
+        std::vector<std::string> gone;
+        bool refused = false;
+        try {
+            std::string what = "deleted User";
+            gone = co_await ids_of(std::move(q), std::move(what), "Id", true);
+        } catch (const invalid_query_error&) {
+            refused = true;
+        }
+        if (refused) {
+            warn(
+                "queryAll of deleted User records was refused: deleted users are left to the next "
+                "full access-control sync");
+        }
+        for (const auto& id : gone) {
+            if (done.insert(id).second) {
+                auto deletion = sync::make_deletion(id);
+                co_await on_doc(std::move(deletion));
+            }
+        }
+    }
+    // 2. Users whose permission set assignments changed (added, removed), and 3. every user
+    // holding a permission set that changed (the set, or its object permissions). (The objects
+    // a full sync's permission queries read too; the describes do not list them.)
+    std::vector<std::string> users;
+    {
+        std::string soql =
+            "SELECT AssigneeId FROM PermissionSetAssignment WHERE SystemModstamp > " + since;
+        std::string what = "changed PermissionSetAssignment";
+        auto ids = co_await ids_of(std::move(soql), std::move(what), "AssigneeId", true);
+        users.insert(users.end(), ids.begin(), ids.end());
+        std::vector<std::string> sets;
+        {
+            std::string q = "SELECT Id FROM PermissionSet WHERE SystemModstamp > " + since;
+            std::string q_what = "changed PermissionSet";
+            auto changed = co_await ids_of(std::move(q), std::move(q_what), "Id", false);
+            sets.insert(sets.end(), changed.begin(), changed.end());
+        }
+        {
+            std::string q =
+                "SELECT ParentId FROM ObjectPermissions WHERE SystemModstamp > " + since;
+            std::string q_what = "changed ObjectPermissions";
+            auto changed = co_await ids_of(std::move(q), std::move(q_what), "ParentId", true);
+            sets.insert(sets.end(), changed.begin(), changed.end());
+        }
+        std::sort(sets.begin(), sets.end());
+        sets.erase(std::unique(sets.begin(), sets.end()), sets.end());
+        if (!sets.empty()) {
+            for (auto& q : split_in_queries(
+                     client_.base_url(),
+                     "SELECT AssigneeId FROM PermissionSetAssignment WHERE PermissionSetId IN ",
+                     sets, ",", "")) {
+                std::string q_what = "holders of changed permission sets";
+                auto assigned =
+                    co_await ids_of(std::move(q), std::move(q_what), "AssigneeId", false);
+                users.insert(users.end(), assigned.begin(), assigned.end());
+            }
+        }
+    }
+    std::vector<std::string> todo;
+    for (const auto& id : users) {
+        if (!done.contains(id)) {
+            todo.push_back(id);
+        }
+    }
+    std::sort(todo.begin(), todo.end());
+    todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
+    if (!todo.empty()) {
+        const std::string prefix = user_query(d, "Id IN ");
+        for (auto& q : split_in_queries(client_.base_url(), prefix, todo, ",", "")) {
+            std::string what = "users of changed permissions";
+            co_await client_.query(std::move(q), std::move(what), emit_users);
+        }
+    }
+}
 
 namespace {
 
@@ -753,7 +883,75 @@ asio::awaitable<std::optional<std::string>> source::prepare_incremental(
             }
         }
     }
+    if (!plan_.full_listing_reason) {
+        // Deletions are read now: when Salesforce no longer reports them, the job lists
+        // everything instead (the sink has not started).
+        changes_start_ = now;
+        plan_.full_listing_reason = co_await read_deletions();
+    }
     co_return plan_.full_listing_reason;
+}
+
+asio::awaitable<std::optional<std::string>> source::read_deletions() {
+    const auto tasks = co_await object_tasks();
+    std::vector<std::string> names;
+    for (const auto& t : tasks) {
+        names.push_back(t.name);
+    }
+    co_await client_.ensure_described_for_all(names);
+    const auto& d = client_.describes();
+    const std::string since = soql_datetime(plan_.since);
+    const auto until = changes_start_.value_or(core::now_utc());
+    deleted_.clear();
+    for (const auto& t : tasks) {
+        deleted_[t.name];
+    }
+    std::optional<std::string> reason;
+    co_await core::for_each_concurrently(
+        tasks.size(), std::max<std::size_t>(1, concurrency_.objects),
+        [&](std::size_t i) -> asio::awaitable<void> {
+            const auto& name = tasks[i].name;
+            if (!d.usable(name)) {
+                co_return;
+            }
+            std::string soql =
+                "SELECT Id FROM " + name + " WHERE IsDeleted = true AND SystemModstamp > " + since;
+            std::string what = "deleted " + name;
+            std::optional<std::string> refused;
+            std::vector<std::string> ids;
+            try {
+                ids = co_await ids_of(std::move(soql), std::move(what), "Id", true);
+            } catch (const invalid_query_error& e) {
+                refused = e.what();
+            }
+            if (refused) {
+                // Some objects cannot be read with queryAll, or not on IsDeleted: the
+                // replication API lists their deletions (Salesforce keeps them 15 days too).
+                warn("queryAll of the deleted " + name + " records was refused (" + *refused +
+                     "); reading its deletions with getDeleted");
+                std::optional<std::string> unavailable;
+                std::string url = client_.base_url() + get_deleted_path(name, plan_.since, until);
+                std::string get_what = "getDeleted " + name;
+                try {
+                    auto answer = co_await client_.get_json(std::move(url), std::move(get_what));
+                    ids = parse_get_deleted(answer, name).ids;
+                } catch (const core::error& e) {
+                    if (!is_invalid_replication_date(e.what())) {
+                        throw;
+                    }
+                    unavailable = e.what();
+                }
+                if (unavailable) {
+                    if (!reason) {
+                        reason = "Salesforce no longer reports the deletions of " + name +
+                                 " since the sync cursor (" + *unavailable + ")";
+                    }
+                    co_return;
+                }
+            }
+            deleted_[name] = std::move(ids);
+        });
+    co_return reason;
 }
 
 asio::awaitable<std::vector<std::string>> source::ids_of(std::string soql, std::string what,
@@ -828,7 +1026,11 @@ asio::awaitable<void> source::sync_object_changes(
 
 asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet, handler on_doc) {
     (void)snippet;  // prepare_incremental refused advanced rules
-    job_start_ = client_.server_time().value_or(core::now_utc());
+    // From before the deletions were read (prepare_incremental).
+    job_start_ = changes_start_ ? changes_start_ : client_.server_time();
+    if (!job_start_) {
+        job_start_ = core::now_utc();
+    }
     const auto tasks = co_await object_tasks();
     const std::string since = soql_datetime(plan_.since);
 
@@ -848,28 +1050,17 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
         tasks.size(), tasks.size(),
         [&](std::size_t i) -> asio::awaitable<void> { co_await permissions_for(tasks[i].name); });
 
-    // 1. Deletions (queryAll keeps deleted records 15 days: prepare_incremental checked).
-    std::map<std::string, std::vector<std::string>> deleted;
+    // 1. Deletions, read by prepare_incremental (read_deletions).
+    std::map<std::string, std::vector<std::string>> deleted = deleted_;
     for (const auto& t : tasks) {
         deleted[t.name];
     }
-    co_await core::for_each_concurrently(
-        tasks.size(), std::max<std::size_t>(1, concurrency_.objects),
-        [&](std::size_t i) -> asio::awaitable<void> {
-            const auto& name = tasks[i].name;
-            if (!d.usable(name)) {
-                co_return;
-            }
-            std::string soql =
-                "SELECT Id FROM " + name + " WHERE IsDeleted = true AND SystemModstamp > " + since;
-            std::string what = "deleted " + name;
-            auto ids = co_await ids_of(std::move(soql), std::move(what), "Id", true);
-            for (const auto& id : ids) {
-                auto gone = sync::make_deletion(id);
-                co_await on_doc(std::move(gone));
-            }
-            deleted[name] = std::move(ids);
-        });
+    for (const auto& [name, ids] : deleted) {
+        for (const auto& id : ids) {
+            auto gone = sync::make_deletion(id);
+            co_await on_doc(std::move(gone));
+        }
+    }
     // Files linked to a deleted record: their linked_ids change (and one left without a
     // synced record goes).
     relinked_files_.clear();

@@ -355,6 +355,8 @@ json::object sync_done_doc(const std::optional<json::object>& job, std::string_v
     d[last_error_field(type)] = error;
     if (is_content(type) && status == "completed") {
         d["sync_cursor"] = cursor;
+    } else if (type == job_type::access_control && status == "completed" && !cursor.is_null()) {
+        d["sync_cursor"] = cursor;  // the content marks with the access-control mark merged in
     }
     if (status == "completed" || status == "error" || status == "canceled") {
         auto count = [&](std::string_view k) -> json::value {

@@ -229,6 +229,23 @@ awaitable<void> job_runner::do_sync() {
         co_await check_license();
         opts.mode = sync_mode::access_control;
         opts.create_index = false;
+        const json::value none;
+        const json::value* found = connector_.if_contains("sync_cursor");
+        const json::value& cursor = found != nullptr ? *found : none;
+        if (settings_.incremental_reads_changes) {
+            full_listing_reason_ = co_await src->prepare_access_control(cursor);
+        } else {
+            full_listing_reason_ = "service.incremental_sync_reads_changes is false";
+        }
+        if (full_listing_reason_) {
+            log::info("job ", job_id_, " of connector ", connector_id_,
+                      ": access-control sync lists every user: ", *full_listing_reason_);
+        } else {
+            read_changes_ = true;
+            opts.mode = sync_mode::access_control_changes;
+            log::info("job ", job_id_, " of connector ", connector_id_,
+                      ": access-control sync reads the users changed since the sync cursor");
+        }
     }
 
     sink_ = std::make_unique<sink>(content_es_, settings_.bulk, opts);
@@ -247,10 +264,12 @@ awaitable<void> job_runner::do_sync() {
         }
     };
     try {
-        if (read_changes_) {
+        if (read_changes_ && content) {
             co_await src->get_docs_incrementally(snippet, on_doc);
         } else if (content) {
             co_await src->get_docs(snippet, on_doc);
+        } else if (read_changes_) {
+            co_await src->get_access_control_changes(on_doc);
         } else {
             co_await src->get_access_control(on_doc);
         }
@@ -262,9 +281,23 @@ awaitable<void> job_runner::do_sync() {
     if (!failure) {
         try {
             co_await sink_->finish(true);
+            // Every document is flushed: the cursor may move past them. Content and
+            // access-control jobs share the connector's sync_cursor: each keeps the other's
+            // marks (docs/incremental-sync.md).
+            const json::value* found = connector_.if_contains("sync_cursor");
+            const json::object* existing =
+                found != nullptr && found->is_object() ? &found->get_object() : nullptr;
             if (content) {
-                // Every document is flushed: the cursor may move past them.
                 next_cursor_ = src->next_cursor(inputs);
+                if (const json::value* mark =
+                        existing != nullptr ? existing->if_contains("access_control") : nullptr;
+                    mark != nullptr && next_cursor_.is_object()) {
+                    next_cursor_.get_object()["access_control"] = *mark;
+                }
+            } else if (auto mark = src->access_control_mark(); !mark.is_null()) {
+                json::object merged = existing != nullptr ? *existing : json::object{};
+                merged["access_control"] = std::move(mark);
+                next_cursor_ = std::move(merged);
             }
             co_return;
         } catch (...) {
@@ -511,7 +544,7 @@ awaitable<job_outcome> job_runner::finish(job_status status, std::optional<std::
                 }
             }
             auto doc = terminal_job_doc(status, error, core::now_iso8601(), counts, total);
-            if (is_content(type_) && sink_) {
+            if (sink_) {
                 // How the job read the source, for whoever wonders why an incremental job
                 // took as long as a full one (docs/incremental-sync.md).
                 json::object read{{"read", json::string(out.read)}};

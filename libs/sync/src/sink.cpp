@@ -22,7 +22,7 @@ namespace {
 bool needs_existing(sync_mode m) noexcept {
     // The listing modes keep the index equal to the listing (protocol.md §4.7, §5, §6); an
     // incremental sync is told what changed and what went.
-    return m != sync_mode::incremental;
+    return m != sync_mode::incremental && m != sync_mode::access_control_changes;
 }
 
 }  // namespace
@@ -157,7 +157,8 @@ asio::awaitable<void> sink::start() {
     if (started_) {
         throw core::error(core::error_kind::fatal, "sink already started");
     }
-    if (opts_.create_index && opts_.mode != sync_mode::access_control) {
+    if (opts_.create_index && opts_.mode != sync_mode::access_control &&
+        opts_.mode != sync_mode::access_control_changes) {
         co_await ensure_index();
     }
     if (needs_existing(opts_.mode)) {
@@ -200,9 +201,10 @@ asio::awaitable<void> sink::put(document doc) {
         rethrow_stop();
     }
     counters_.docs_received.fetch_add(1, std::memory_order_relaxed);
-    const bool content = opts_.mode != sync_mode::access_control;
+    const bool content =
+        opts_.mode != sync_mode::access_control && opts_.mode != sync_mode::access_control_changes;
     finish_document(doc, content ? &opts_.pipeline : nullptr);
-    if (opts_.mode == sync_mode::incremental) {
+    if (opts_.mode == sync_mode::incremental || opts_.mode == sync_mode::access_control_changes) {
         co_await put_change(std::move(doc));
         co_return;
     }
@@ -285,8 +287,8 @@ asio::awaitable<void> sink::put_change(document doc) {
         append_json_string_field(doc.json, "_timestamp", *doc.timestamp);
     }
     counters_.updates_queued.fetch_add(1, std::memory_order_relaxed);
-    if (doc.partial) {
-        op.op = es::bulk_op::update;
+    if (doc.partial || opts_.mode == sync_mode::access_control_changes) {
+        op.op = es::bulk_op::update;  // doc_as_upsert
     }
     op.id = std::move(doc.id);
     op.json = std::move(doc.json);

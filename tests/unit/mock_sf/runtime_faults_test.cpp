@@ -55,6 +55,26 @@ TEST_CASE("a run-time fault fails every API request after the Nth until cleared"
     CHECK(c.call("GET", sobjects).drop);
 }
 
+TEST_CASE("a matching fault refuses only the queries that contain its text",
+          "[mock_sf][service][faults][admin]") {
+    org o(org_options{11, 10});
+    service svc(o, options());
+    service_caller c{svc};
+    c.login();
+    REQUIRE(c.call("POST", "/__admin/faults",
+                   R"({"matching":"FROM Lead WHERE IsDeleted","error_code":"INVALID_FIELD"})")
+                .status == 204);
+    auto lead = c.call("GET",
+                       "/services/data/v59.0/queryAll?q=SELECT+Id+FROM+Lead+WHERE+IsDeleted+%3D+"
+                       "true");
+    CHECK(lead.status == 400);
+    CHECK(str(boost::json::parse(lead.body).at(0).at("errorCode")) == "INVALID_FIELD");
+    CHECK(c.call("GET",
+                 "/services/data/v59.0/queryAll?q=SELECT+Id+FROM+Account+WHERE+IsDeleted+%3D+true")
+              .status == 200);
+    CHECK(c.stat("faulted_requests") == 1);
+}
+
 TEST_CASE("a bad fault request is refused with the field named", "[mock_sf][service][faults]") {
     org o(org_options{11, 10});
     service svc(o, id_secret_options());
@@ -72,6 +92,8 @@ TEST_CASE("a bad fault request is refused with the field named", "[mock_sf][serv
     refused(R"({"drop": "yes"})", "drop must be true or false");
     refused(R"({"delay": 5})", "unknown field \"delay\"");
     refused(R"({"drop": true, "status": 503})", "either status or drop");
+    refused(R"({"matching": 5})", "matching must be a non-empty string");
+    refused(R"({"error_code": "INVALID_FIELD", "drop": true})", "either error_code or drop");
     // Nothing was set by the refused requests.
     c.login();
     CHECK(c.call("GET", sobjects).status == 200);

@@ -123,3 +123,45 @@ TEST_CASE("incremental: with DLS the cursor keeps a digest of who may read each 
     plain.access.clear();
     CHECK_FALSE(plain.to_json().as_object().contains("access"));
 }
+
+TEST_CASE("incremental: getDeleted asks for the window with URL-encoded offsets",
+          "[salesforce][incremental]") {
+    CHECK(get_deleted_path("Account", at("2026-12-05T02:38:17Z"), at("2026-12-05T03:00:00Z")) ==
+          "/services/data/v59.0/sobjects/Account/deleted/"
+          "?start=2026-12-05T02%3A38%3A17%2B00%3A00&end=2026-12-05T03%3A00%3A00%2B00%3A00");
+}
+
+TEST_CASE("incremental: getDeleted's answer gives the ids of the deleted records",
+          "[salesforce][incremental]") {
+    const auto answer = json::parse(
+        R"({"deletedRecords":[{"id":"001000000000001AAA","deletedDate":"2026-12-05T02:40:00.000+0000"},
+                              {"id":"001000000000002AAA","deletedDate":"2026-12-05T02:41:00.000+0000"}],
+            "earliestDateAvailable":"2026-11-20T00:00:00.000+0000",
+            "latestDateCovered":"2026-12-05T03:00:00.000+0000"})");
+    const auto d = parse_get_deleted(answer, "Account");
+    CHECK(d.ids == std::vector<std::string>{"001000000000001AAA", "001000000000002AAA"});
+    CHECK(d.earliest_date_available == "2026-11-20T00:00:00.000+0000");
+    CHECK(d.latest_date_covered == "2026-12-05T03:00:00.000+0000");
+    CHECK(parse_get_deleted(json::parse(R"({"deletedRecords":[]})"), "Account").ids.empty());
+
+    CHECK_THROWS_WITH(
+        parse_get_deleted(json::parse("[]"), "Lead"),
+        Catch::Contains("getDeleted of Lead") && Catch::Contains("not a JSON object"));
+    CHECK_THROWS_WITH(parse_get_deleted(json::parse(R"({"deletedRecords":{}})"), "Lead"),
+                      Catch::Contains("deletedRecords is missing or not an array"));
+    CHECK_THROWS_WITH(
+        parse_get_deleted(json::parse(R"({"deletedRecords":[{"id":"00Q1"},{"deletedDate":"x"}]})"),
+                          "Lead"),
+        Catch::Contains("deletedRecords[1] has no string id"));
+    CHECK_THROWS_WITH(
+        parse_get_deleted(json::parse(R"({"deletedRecords":[],"latestDateCovered":5})"), "Lead"),
+        Catch::Contains("latestDateCovered is not a string"));
+}
+
+TEST_CASE("incremental: INVALID_REPLICATION_DATE is told from other getDeleted errors",
+          "[salesforce][incremental]") {
+    CHECK(is_invalid_replication_date(
+        "Salesforce getDeleted Account: HTTP 400 INVALID_REPLICATION_DATE: startDate cannot be "
+        "more than 30 days ago"));
+    CHECK_FALSE(is_invalid_replication_date("Salesforce getDeleted Account: HTTP 404 NOT_FOUND"));
+}

@@ -97,6 +97,28 @@ class scripted_source final : public sync::source {
     json::value next_cursor(std::string_view) const override {
         return s_.tracks_changes ? json::value(json::object{{"mark", s_.mark + 1}}) : nullptr;
     }
+    asio::awaitable<std::optional<std::string>> prepare_access_control(
+        const json::value& cursor) override {
+        if (!s_.tracks_changes || !cursor.is_object() ||
+            !cursor.get_object().contains("access_control")) {
+            co_return std::string("no access-control mark");
+        }
+        co_return std::nullopt;
+    }
+    asio::awaitable<void> get_access_control_changes(sync::document_handler on_doc) override {
+        for (const auto& id : s_.changed) {
+            auto d =
+                sync::make_document("user-" + id, R"({"identity":{}})", "2026-02-01T00:00:00Z");
+            co_await on_doc(std::move(d));
+        }
+        for (const auto& id : s_.deleted) {
+            auto d = sync::make_deletion("user-" + id);
+            co_await on_doc(std::move(d));
+        }
+    }
+    json::value access_control_mark() const override {
+        return s_.tracks_changes ? json::value(7) : nullptr;
+    }
     asio::awaitable<void> get_access_control(sync::document_handler on_doc) override {
         for (const auto& id : s_.ids) {
             sync::document d;
@@ -837,4 +859,56 @@ TEST_CASE("service.incremental_sync_reads_changes false brings the reference's l
     CHECK(out->read == "listing");
     CHECK(out->full_listing_reason == "service.incremental_sync_reads_changes is false");
     CHECK_FALSE(f.stored("search-x", "gone"));  // a listing deletes what it did not see
+}
+
+TEST_CASE("an access-control job with a mark upserts the changed users only and merges its mark",
+          "[sync][runner][acl][incremental]") {
+    fixture f;
+    f.src.tracks_changes = true;
+    f.src.changed = {"b"};
+    f.src.deleted = {"gone"};
+    f.patch_connector({{"features", json::parse(R"({"document_level_security":{"enabled":true}})")},
+                       {"sync_cursor", json::object{{"mark", 1}, {"access_control", 3}}}});
+    const std::string acl = ".search-acl-filter-search-x";
+    f.seed(acl, "user-a", R"({"id":"user-a"})");
+    f.seed(acl, "user-gone", R"({"id":"user-gone"})");
+    const auto id = f.add_job("access_control");
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(out->status == sync::job_status::completed);
+    CHECK(out->read == "changes");
+    CHECK(out->totals.existing_ids == 0);  // the index was not listed
+    CHECK(f.stored(acl, "user-a"));        // not listed, not deleted
+    CHECK(f.stored(acl, "user-b"));
+    CHECK_FALSE(f.stored(acl, "user-gone"));
+    // The content mark is kept; the access-control mark moves.
+    CHECK(f.connector().at("sync_cursor") == json::object{{"mark", 1}, {"access_control", 7}});
+    CHECK(f.job(id).at("metadata").at("connectors_asio_sync").at("read") == "changes");
+}
+
+TEST_CASE("a content job keeps the access-control mark of the cursor",
+          "[sync][runner][acl][incremental]") {
+    fixture f;
+    f.src.tracks_changes = true;
+    f.patch_connector({{"sync_cursor", json::object{{"mark", 1}, {"access_control", 3}}}});
+    const auto id = f.add_job("incremental");
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(out->status == sync::job_status::completed);
+    CHECK(f.connector().at("sync_cursor") == json::object{{"mark", 2}, {"access_control", 3}});
+}
+
+TEST_CASE("an access-control job without a mark lists every user and says why",
+          "[sync][runner][acl][incremental]") {
+    fixture f;
+    f.src.tracks_changes = true;
+    f.patch_connector({{"features", json::parse(R"({"document_level_security":{"enabled":true}})")},
+                       {"sync_cursor", json::object{{"mark", 1}}}});
+    const auto id = f.add_job("access_control");
+    auto out = f.run_job(id);
+    REQUIRE(out);
+    CHECK(out->status == sync::job_status::completed);
+    CHECK(out->read == "listing");
+    CHECK(out->full_listing_reason == std::optional<std::string>("no access-control mark"));
+    CHECK(f.connector().at("sync_cursor") == json::object{{"mark", 1}, {"access_control", 7}});
 }

@@ -55,11 +55,37 @@ struct incremental_plan {
 incremental_plan plan_incremental(const boost::json::value& cursor, std::string_view fingerprint,
                                   const std::vector<std::string>& objects, core::sys_us now);
 
+// Access-control jobs: the cursor's `access_control` member is the org's time when the last
+// completed access-control job started reading users (the same overlap applies). nullopt
+// reason: only the users changed since `since` are read.
+struct access_control_plan {
+    std::optional<std::string> full_listing_reason;
+    core::sys_us since{};
+};
+access_control_plan plan_access_control(const boost::json::value& cursor, core::sys_us now);
+
 // md5 of an object's read identities (sorted); "" when nobody is listed (nullptr).
 std::string access_digest(const std::vector<std::string>* identities);
 
 // `2025-03-01T10:15:02Z`: a SOQL datetime literal (no quotes).
 std::string soql_datetime(core::sys_us t);
+
+// getDeleted (the fallback when an object's queryAll of deleted records is refused):
+// `/services/data/v59.0/sobjects/<Type>/deleted/?start=<ISO>&end=<ISO>`, the datetimes with a
+// `+00:00` offset, URL-encoded (`%3A`, `%2B`: a raw `+` would decode to a space).
+std::string get_deleted_path(std::string_view sobject, core::sys_us start, core::sys_us end);
+// Its answer `{"deletedRecords":[{"id","deletedDate"}],"earliestDateAvailable",
+// "latestDateCovered"}`: the ids. Throws core::error (fatal) naming the object and the member
+// that is missing or not of its type.
+struct deleted_records {
+    std::vector<std::string> ids;
+    std::string earliest_date_available;
+    std::string latest_date_covered;
+};
+deleted_records parse_get_deleted(const boost::json::value& answer, std::string_view sobject);
+// Whether an error (core::error's message) is getDeleted's INVALID_REPLICATION_DATE: the window
+// asked for is not available (deletions purged, or start over 30 days ago).
+bool is_invalid_replication_date(std::string_view error_message);
 
 // Reads an HTTP Date header (`Sun, 06 Nov 1994 08:49:37 GMT`); nullopt when it is not one.
 std::optional<core::sys_us> parse_http_date(std::string_view text);

@@ -41,6 +41,8 @@ std::string custom_object_query(std::string_view sobject, const describe_cache& 
 
 // Users for the access-control sync.
 std::string user_query(const describe_cache& d);
+// The same restricted by `where` (a condition, or a prefix such as "Id IN ").
+std::string user_query(const describe_cache& d, std::string_view where);
 
 // DLS: users holding Read on the object type (through profiles / permission sets).
 std::string users_with_read_access_query(std::string_view sobject);

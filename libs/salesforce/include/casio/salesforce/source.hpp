@@ -79,6 +79,12 @@ class source final : public sync::source {
     boost::asio::awaitable<void> get_docs_incrementally(const boost::json::value& snippet,
                                                         sync::document_handler on_doc) override;
     boost::json::value next_cursor(std::string_view job_inputs) const override;
+    // Access-control jobs: only the users changed since the cursor's `access_control` mark
+    // (their User record, an assignment, or a permission set they hold).
+    boost::asio::awaitable<std::optional<std::string>> prepare_access_control(
+        const boost::json::value& cursor) override;
+    boost::asio::awaitable<void> get_access_control_changes(sync::document_handler on_doc) override;
+    boost::json::value access_control_mark() const override;
     // md5 of what decides the synced content: objects, DLS, text extraction, `job_inputs`.
     std::string fingerprint(std::string_view job_inputs) const;
 
@@ -103,6 +109,10 @@ class source final : public sync::source {
         bool custom;
     };
     boost::asio::awaitable<std::vector<object_task>> object_tasks();
+    // Step 1 of a changes-only job, run by prepare_incremental: the ids of each object's records
+    // deleted since the plan's `since` (queryAll; getDeleted when queryAll is refused) into
+    // deleted_. A reason to list everything when Salesforce no longer reports them.
+    boost::asio::awaitable<std::optional<std::string>> read_deletions();
     boost::asio::awaitable<std::vector<std::string>> ids_of(std::string soql, std::string what,
                                                             std::string_view field, bool all);
     boost::asio::awaitable<void> sync_object_changes(
@@ -159,6 +169,12 @@ class source final : public sync::source {
     std::optional<core::sys_us> job_start_;
     std::vector<std::string> synced_objects_;
     incremental_plan plan_;
+    // The org's time when prepare_incremental read the deletions (the next mark), and those.
+    std::optional<core::sys_us> changes_start_;
+    std::map<std::string, std::vector<std::string>> deleted_;
+    // Access-control jobs: the org's time when the job started reading users, and the plan.
+    std::optional<core::sys_us> acl_start_;
+    access_control_plan acl_plan_;
     std::optional<std::unordered_set<std::string>> changed_files_;
     // ... files whose links changed (a linking record deleted): their metadata is written
     // again, their content is not read; and the files a job emitted.

@@ -53,6 +53,9 @@ enum class sync_mode {
                      // `delete`
     access_control,  // ACL sync: unchanged skipped, changed `update` (doc_as_upsert), new
                      // `index`, unseen deleted; no sync rules
+    access_control_changes,  // ACL sync of changed users only (docs/incremental-sync.md): no
+                             // listing of the index, every doc `update` (doc_as_upsert), a
+                             // deletion `delete`
 };
 
 struct sink_options {

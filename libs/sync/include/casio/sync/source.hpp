@@ -83,6 +83,25 @@ class source {
         throw core::error(core::error_kind::fatal, "the source does not track changes");
         co_return;
     }
+    // Access-control jobs (docs/incremental-sync.md, "Document-level security"). `cursor` is
+    // the connector's sync_cursor (null when none). nullopt: get_access_control_changes can bring
+    // the access-control index up to date from the cursor's `access_control` mark; else why the
+    // job lists every user (get_access_control) instead.
+    virtual boost::asio::awaitable<std::optional<std::string>> prepare_access_control(
+        const boost::json::value& cursor) {
+        (void)cursor;
+        co_return std::string("the source does not track changes");
+    }
+    // The access-control documents changed since the mark given to prepare_access_control, and
+    // deletions (document::deleted) of those gone; the sink upserts them without a listing.
+    virtual boost::asio::awaitable<void> get_access_control_changes(document_handler on_doc) {
+        (void)on_doc;
+        throw core::error(core::error_kind::fatal, "the source does not track changes");
+        co_return;
+    }
+    // After get_access_control or get_access_control_changes ran to the end: the value of the
+    // sync_cursor's `access_control` member (null: none). The job merges it into the cursor.
+    virtual boost::json::value access_control_mark() const { return nullptr; }
     // After get_docs or get_docs_incrementally ran to the end: the connector's next
     // sync_cursor (null: none). The job writes it only once every document is flushed.
     virtual boost::json::value next_cursor(std::string_view job_inputs) const {
