@@ -58,7 +58,7 @@ TEST_CASE("a run-time fault fails every API request after the Nth until cleared"
 TEST_CASE("a matching fault refuses only the queries that contain its text",
           "[mock_sf][service][faults][admin]") {
     org o(org_options{11, 10});
-    service svc(o, options());
+    service svc(o, id_secret_options());
     service_caller c{svc};
     c.login();
     REQUIRE(c.call("POST", "/__admin/faults",
