@@ -1163,20 +1163,24 @@ void org::remove(std::string_view id) {
     if (!r) {
         throw std::out_of_range("The requested resource does not exist: " + std::string(id));
     }
-    auto key = r->id().substr(0, 15);
-    auto& entry = overlay_[key];
+    // `r` may read an overlay record that the new one below replaces (and frees): what is
+    // needed of it is taken first.
+    const std::string record_id = r->id();
+    const std::size_t object = r->object_index();
+    const std::uint32_t index = r->index();
+    auto& entry = overlay_[record_id.substr(0, 15)];
     if (entry.deleted) {
         return;
     }
     // Deleting stamps SystemModstamp, as Salesforce does; queryAll shows the stamped row.
     auto rec = std::make_shared<stored_record>(materialise(*r));
-    stamp(r->object_index(), *rec, {"SystemModstamp"}, {});
+    stamp(object, *rec, {"SystemModstamp"}, {});
     entry.record = std::move(rec);
     entry.deleted = true;
     entry.deleted_at_ms = now_ms();
-    deletions_[r->object_index()].push_back({entry.deleted_at_ms, r->id()});
-    touched_[r->object_index()].insert(r->index());
-    ++deleted_count_[r->object_index()];
+    deletions_[object].push_back({entry.deleted_at_ms, record_id});
+    touched_[object].insert(index);
+    ++deleted_count_[object];
     ++generation_;
 }
 
