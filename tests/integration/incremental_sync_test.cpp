@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
+#include "support/run.hpp"
 #include "support/service_test.hpp"
 
 #ifdef CASIO_SERVICE_TESTS
@@ -139,8 +140,7 @@ json::array sf_records(const std::string& sf_url, const std::string& soql) {
     core::steady_sleeper sleeper;
     salesforce::client c(tr, sleeper, salesforce::client_settings{sf_url, "id", "secret"});
     json::array out;
-    std::exception_ptr failure;
-    boost::asio::co_spawn(
+    casio::test::run(
         ctx,
         [&]() -> boost::asio::awaitable<void> {
             co_await c.query(soql, "test query",
@@ -150,13 +150,8 @@ json::array sf_records(const std::string& sf_url, const std::string& soql) {
                                  }
                                  co_return;
                              });
-            hc.close();
-        },
-        [&](std::exception_ptr e) { failure = e; });
-    ctx.run();
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
+        }(),
+        [&] { hc.close(); });
     return out;
 }
 
