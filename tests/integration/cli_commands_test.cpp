@@ -175,6 +175,37 @@ TEST_CASE("job start creates a job that a service running only sync_content take
                Catch::StartsWith("ID ") && Catch::Contains(job_id) && Catch::Contains("completed"));
 }
 
+TEST_CASE("a job id that begins with a dash is an id, not an option", "[integration][cli]") {
+    // Elasticsearch's generated ids are URL-safe base64: one in 64 begins with '-'.
+    environment env;
+    const std::string es_url = env.es.base_url();
+    env.require_sync("sf-oneshot");
+    const std::string original = create_job(es_url, "sf-oneshot");
+    auto source = job_doc(es_url, original);
+    REQUIRE(source);
+    const std::string id = "-b2WJnEpSReQPnEJafiK";
+    REQUIRE(http_call("PUT", env.es.port(),
+                      "/.elastic-connectors-sync-jobs/_doc/" + id + "?refresh=true",
+                      json::serialize(*source))
+                .status == 201);
+
+    auto view = cli(env, {"job", "view", id, "-o", "json"});
+    INFO(view.output);
+    REQUIRE(view.exit_code == 0);
+    CHECK(json_of(view.output).at("id").as_string() == id);
+    CHECK(json_of(view.output).at("status") == "pending");
+
+    auto canceled = cli(env, {"job", "cancel", "--", id});
+    INFO(canceled.output);
+    CHECK(canceled.exit_code == 0);
+    CHECK(job_status(es_url, id) == "canceled");
+    CHECK(job_status(es_url, original) == "pending");
+
+    auto unknown = cli(env, {"job", "view", "-no-such-job"});
+    CHECK(unknown.exit_code == 1);
+    CHECK_THAT(unknown.output, Catch::Contains("job -no-such-job does not exist"));
+}
+
 TEST_CASE("job cancel cancels a pending job, and unknown jobs are named", "[integration][cli]") {
     environment env;
     const std::string es_url = env.es.base_url();

@@ -87,6 +87,9 @@ TEST_CASE("an unknown option exits 2 naming it", "[cli]") {
     auto r = child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"--frobnicate"});
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, Catch::Contains("--frobnicate"));
+    auto short_one = child_process::run(CASIO_BIN_CONNECTORS_ASIO, {"-x"});
+    CHECK(short_one.exit_code == 2);
+    CHECK_THAT(short_one.output, Catch::Contains("unknown option \"-x\""));
 }
 
 TEST_CASE("the version option prints the version and exits 0", "[cli]") {

@@ -25,7 +25,8 @@ const char* usage() {
            "       connectors-asio --action list | --action config --service-type TYPE\n"
            "       connectors-asio -v | --version | -h | --help\n"
            "\n"
-           "Options (before or after the command words; --opt=value works too):\n"
+           "Options (before or after the command words; --opt=value works too; after --,\n"
+           "every word is a command word, as an id that begins with -):\n"
            "  -c, --config FILE   config.yml in the Python connectors service format\n"
            "                      (default conf/config.yml; also --config-file)\n"
            "  --log-level LEVEL   debug, info, warning, error or critical, any case\n"
@@ -141,8 +142,13 @@ cli_options parse_cli(int argc, char** argv) {
     std::set<std::string> specific;  // command options seen, by long name
     bool version = false;
     bool help = false;
+    bool options_ended = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
+        if (options_ended) {
+            words.push_back(a);
+            continue;
+        }
         std::optional<std::string> inline_value;
         if (a.starts_with("--")) {
             if (auto eq = a.find('='); eq != std::string::npos) {
@@ -209,9 +215,13 @@ cli_options parse_cli(int argc, char** argv) {
         } else if (a == "--from-file") {
             o.from_file = value();
             specific.insert(a);
-        } else if (a.size() > 1 && a[0] == '-') {
+        } else if (a == "--") {
+            options_ended = true;
+        } else if (a.starts_with("--") || (a.size() == 2 && a[0] == '-')) {
             throw std::invalid_argument("unknown option \"" + a + "\"");
         } else {
+            // A longer word after a single dash is no option of ours: Elasticsearch ids
+            // (job and connector ids) may begin with '-'.
             words.push_back(a);
         }
         if (inline_value) {
