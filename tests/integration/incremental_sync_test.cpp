@@ -317,6 +317,72 @@ TEST_CASE(
     check_same_documents(after, index_docs(es_url, "search-sf-fresh"));
 }
 
+TEST_CASE("a renamed user or queue reaches every document that embeds it",
+          "[integration][service][incremental]") {
+    environment env(
+        environment_options{.records = "300", .extra_connectors = {"sf-inc", "sf-fresh"}});
+    const std::string es_url = env.es.base_url();
+    const auto sf = env.sf.port();
+    REQUIRE(run_sync(env, "sf-inc", "full").exit_code == 0);
+    const auto before = index_docs(es_url, "search-sf-inc");
+
+    // A user who wrote a case comment and owns a file (and owns records and created cases of
+    // this org too) and a queue that owns cases are renamed; no record that embeds them changes.
+    REQUIRE(http_call("POST", sf, "/__admin/clock", R"({"advance_seconds":3600})").status == 200);
+    std::set<std::string> authors;
+    for (const auto& r : sf_records(env.sf.base_url(), "SELECT CreatedById FROM CaseComment")) {
+        authors.insert(std::string(r.at("CreatedById").as_string()));
+    }
+    std::string user;
+    for (const auto& r : sf_records(env.sf.base_url(), "SELECT OwnerId FROM ContentDocument")) {
+        if (authors.contains(std::string(r.at("OwnerId").as_string()))) {
+            user = r.at("OwnerId").as_string();
+            break;
+        }
+    }
+    REQUIRE_FALSE(user.empty());
+    const auto queues =
+        sf_records(env.sf.base_url(), "SELECT OwnerId FROM Case WHERE Owner.Type = 'Queue'");
+    REQUIRE_FALSE(queues.empty());
+    const std::string queue(queues[0].at("OwnerId").as_string());
+    REQUIRE(http_call("PATCH", sf, "/__admin/records/" + user,
+                      R"({"Name":"Renamed Person","Email":"renamed.person@example.com"})")
+                .status == 204);
+    REQUIRE(
+        http_call("PATCH", sf, "/__admin/records/" + queue, R"({"Name":"Renamed Queue"})").status ==
+        204);
+
+    reset_stats(sf);
+    auto inc = run_sync(env, "sf-inc", "incremental");
+    INFO(inc.output);
+    REQUIRE(inc.exit_code == 0);
+    CHECK_THAT(inc.output, Catch::Contains("reads the changes since the sync cursor"));
+    CHECK(stat(sf, "download_requests") == 0);  // file contents did not change
+
+    // Every kind of document that embeds the user or the queue now carries the new names.
+    const auto after = index_docs(es_url, "search-sf-inc");
+    std::set<std::string> renamed_in;
+    for (const auto& [id, doc] : after) {
+        const auto text = json::serialize(doc);
+        if (text.find("Renamed Person") != std::string::npos ||
+            text.find("Renamed Queue") != std::string::npos) {
+            CHECK(before.at(id) != doc);
+            renamed_in.insert(type_of(doc));
+        }
+    }
+    std::string types;
+    for (const auto& t : renamed_in) {
+        types += t + " ";
+    }
+    INFO("document types with a new name: " << types);
+    CHECK(renamed_in.size() >= 4);
+    for (const auto* type : {"Case", "content_document"}) {
+        CHECK(renamed_in.contains(type));
+    }
+    REQUIRE(run_sync(env, "sf-fresh", "full").exit_code == 0);
+    check_same_documents(after, index_docs(es_url, "search-sf-fresh"));
+}
+
 TEST_CASE("an access-control job upserts only the users changed since the last one",
           "[integration][service][incremental][dls]") {
     environment env;

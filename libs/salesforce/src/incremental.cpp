@@ -277,16 +277,31 @@ std::span<const embedded_parent> embedded_parents(std::string_view sobject) {
 }
 
 std::span<const embedded_child> embedded_children(std::string_view sobject) {
-    static constexpr embedded_child account[] = {{"Opportunity", "AccountId"}};
-    static constexpr embedded_child case_[] = {{"CaseComment", "ParentId"},
-                                               {"EmailMessage", "ParentId"},
-                                               {"CaseFeed", "ParentId"},
-                                               {"FeedComment", "ParentId"}};
+    // (An Account embeds its latest opportunity's name and stage, not its owner.)
+    static constexpr embedded_child account[] = {{"Opportunity", "AccountId", ""}};
+    static constexpr embedded_child case_[] = {{"CaseComment", "ParentId", "CreatedById"},
+                                               {"EmailMessage", "ParentId", "CreatedById"},
+                                               {"CaseFeed", "ParentId", "CreatedById"},
+                                               {"FeedComment", "ParentId", "CreatedById"}};
     if (sobject == "Account") {
         return account;
     }
     if (sobject == "Case") {
         return case_;
+    }
+    return {};
+}
+
+std::span<const std::string_view> embedded_people(std::string_view sobject) {
+    static constexpr std::string_view owner[] = {"OwnerId"};
+    static constexpr std::string_view owner_and_creator[] = {"OwnerId", "CreatedById"};
+    if (sobject == "Case") {
+        return owner_and_creator;
+    }
+    for (std::string_view o : {"Account", "Opportunity", "Contact", "Lead", "Campaign"}) {
+        if (sobject == o) {
+            return owner;
+        }
     }
     return {};
 }

@@ -977,7 +977,8 @@ asio::awaitable<std::vector<std::string>> source::ids_of(std::string soql, std::
 
 asio::awaitable<void> source::sync_object_changes(
     const object_task& t, const std::vector<std::string>& extra_ids,
-    const std::map<std::string, std::vector<std::string>>& deleted, const handler& on_doc) {
+    const std::map<std::string, std::vector<std::string>>& deleted,
+    const std::vector<std::string>& people, const handler& on_doc) {
     const auto& d = client_.describes();
     auto query_for = [&](std::string_view where) {
         return t.custom ? custom_object_query(t.name, d, where)
@@ -1015,6 +1016,14 @@ asio::awaitable<void> source::sync_object_changes(
         }
     };
     co_await by_ids("Id", extra_ids);
+    if (!people.empty()) {
+        for (const auto field : embedded_people(t.name)) {
+            // (CreatedById is a system field of every object; OwnerId is not.)
+            if (field == "CreatedById" || !d.select_fields(t.name, {field}).empty()) {
+                co_await by_ids(field, people);
+            }
+        }
+    }
     for (const auto& p : embedded_parents(t.name)) {
         auto gone = deleted.find(std::string(p.parent));
         if (gone != deleted.end() && !gone->second.empty() &&
@@ -1099,7 +1108,44 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
         }
     }
 
-    // 2. Parents of changed, added or deleted embedded children.
+    // Users and queues edited since the cursor (a rename, a new e-mail): documents embed their
+    // names as owners and authors. LastModifiedDate, not SystemModstamp: Salesforce moves a
+    // user's SystemModstamp for system updates too, and each move would re-read all the user's
+    // records.
+    std::vector<std::string> people;
+    for (std::string_view who : {"User", "Group"}) {
+        std::string soql =
+            "SELECT Id FROM " + std::string(who) + " WHERE LastModifiedDate > " + since;
+        std::string what = "edited " + std::string(who);
+        std::optional<std::string> refused;
+        try {
+            auto ids = co_await ids_of(std::move(soql), std::move(what), "Id", false);
+            people.insert(people.end(), ids.begin(), ids.end());
+        } catch (const invalid_query_error& e) {
+            refused = e.what();
+        }
+        if (refused) {
+            warn("the query of edited " + std::string(who) + " records was refused (" + *refused +
+                 "); their new names reach the documents at the next full sync");
+        }
+    }
+    // Their files: the records linking them are re-emitted, the file documents get their
+    // metadata again (no download), as for a file whose links changed.
+    if (with_files && !people.empty()) {
+        for (std::string_view field : {"OwnerId", "CreatedById"}) {
+            for (auto& q : split_in_queries(
+                     client_.base_url(),
+                     "SELECT Id FROM ContentDocument WHERE " + std::string(field) + " IN ", people,
+                     ",", "")) {
+                std::string what = "files of edited users and queues";
+                auto ids = co_await ids_of(std::move(q), std::move(what), "Id", false);
+                relinked_files_.insert(ids.begin(), ids.end());
+            }
+        }
+    }
+
+    // 2. Parents of changed, added or deleted embedded children, and of children written by an
+    // edited user.
     std::map<std::string, std::vector<std::string>> extra;
     for (const auto& t : tasks) {
         for (const auto& c : embedded_children(t.name)) {
@@ -1112,6 +1158,18 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
             auto ids = co_await ids_of(std::move(soql), std::move(what), c.parent_field, true);
             auto& e = extra[t.name];
             e.insert(e.end(), ids.begin(), ids.end());
+            if (people.empty() || c.author_field.empty()) {
+                continue;
+            }
+            const std::string prefix = "SELECT " + std::string(c.parent_field) + " FROM " +
+                                       std::string(c.child) + " WHERE " +
+                                       std::string(c.author_field) + " IN ";
+            for (auto& q : split_in_queries(client_.base_url(), prefix, people, ",", "")) {
+                std::string q_what = std::string(c.child) + " of edited users";
+                auto parents =
+                    co_await ids_of(std::move(q), std::move(q_what), c.parent_field, false);
+                e.insert(e.end(), parents.begin(), parents.end());
+            }
         }
     }
 
@@ -1161,7 +1219,7 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
         [&](std::size_t i) -> asio::awaitable<void> {
             auto ids = extra[tasks[i].name];
             ids.insert(ids.end(), linked.begin(), linked.end());
-            co_await sync_object_changes(tasks[i], ids, deleted, on_doc);
+            co_await sync_object_changes(tasks[i], ids, deleted, people, on_doc);
         });
 
     // 5. The changed files among those the records link; one no synced record links any more

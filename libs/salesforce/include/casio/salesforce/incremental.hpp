@@ -98,7 +98,7 @@ struct embedded_parent {
     std::string_view parent;        // Account
 };
 // Account: Parent. Contact: Account. Lead: ConvertedAccount, ConvertedContact,
-// ConvertedOpportunity. Campaign: Parent. (Owners and creators are users: not tracked.)
+// ConvertedOpportunity. Campaign: Parent. (Owners and creators: embedded_people.)
 std::span<const embedded_parent> embedded_parents(std::string_view sobject);
 
 // Child records a document embeds (a subquery, or Case feeds): a change, addition or deletion of
@@ -106,10 +106,18 @@ std::span<const embedded_parent> embedded_parents(std::string_view sobject);
 struct embedded_child {
     std::string_view child;         // CaseComment
     std::string_view parent_field;  // ParentId
+    std::string_view author_field;  // CreatedById: whose name the document embeds, or empty
 };
 // Account: Opportunity (its latest opportunity). Case: CaseComment, EmailMessage, CaseFeed,
 // FeedComment. Files (ContentDocumentLink) are handled apart.
 std::span<const embedded_child> embedded_children(std::string_view sobject);
+
+// The reference fields through which a document embeds a user's or a queue's name and e-mail
+// (`Owner.Name`, `CreatedBy.Email`): a renamed user or queue re-emits the documents whose
+// record has its id there. Account, Opportunity, Contact, Lead, Campaign: OwnerId; Case:
+// OwnerId, CreatedById. (Children: embedded_child::author_field; files: their ContentDocument's
+// OwnerId and CreatedById.)
+std::span<const std::string_view> embedded_people(std::string_view sobject);
 
 // `SystemModstamp > t OR Account.SystemModstamp > t ...` for the parents that `usable` says
 // can be read (the relationship's id field exists and the parent object is queryable).
