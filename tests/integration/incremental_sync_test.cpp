@@ -381,6 +381,31 @@ TEST_CASE("a renamed user or queue reaches every document that embeds it",
     }
     REQUIRE(run_sync(env, "sf-fresh", "full").exit_code == 0);
     check_same_documents(after, index_docs(es_url, "search-sf-fresh"));
+
+    // An org that refuses the query of edited queues: the job says so and completes; the
+    // queue's new name waits for the next full sync, the user's still comes through.
+    REQUIRE(http_call("POST", sf, "/__admin/clock", R"({"advance_seconds":3600})").status == 200);
+    REQUIRE(
+        http_call("PATCH", sf, "/__admin/records/" + queue, R"({"Name":"Queue Again"})").status ==
+        204);
+    REQUIRE(
+        http_call("PATCH", sf, "/__admin/records/" + user, R"({"Name":"Person Again"})").status ==
+        204);
+    REQUIRE(
+        http_call("POST", sf, "/__admin/faults",
+                  R"({"matching":"FROM Group WHERE LastModifiedDate","error_code":"INVALID_TYPE"})")
+            .status == 204);
+    auto refused = run_sync(env, "sf-inc", "incremental");
+    INFO(refused.output);
+    REQUIRE(refused.exit_code == 0);
+    CHECK_THAT(refused.output, Catch::Contains("the query of edited Group records was refused") &&
+                                   Catch::Contains("at the next full sync"));
+    REQUIRE(http_call("DELETE", sf, "/__admin/faults").status == 204);
+    std::string later;
+    for (const auto& [id, doc] : index_docs(es_url, "search-sf-inc")) {
+        later += json::serialize(doc);
+    }
+    CHECK_THAT(later, Catch::Contains("Person Again") && !Catch::Contains("Queue Again"));
 }
 
 TEST_CASE("an access-control job upserts only the users changed since the last one",
