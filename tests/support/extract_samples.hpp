@@ -4,6 +4,7 @@
 // Open XML zips built with libzip. Whoever includes this links libzip.
 
 #include <cstdio>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -14,14 +15,19 @@ namespace casio::test::samples {
 
 // ---- zip -------------------------------------------------------------------------------------
 
-// A zip archive of (name, content) entries, deflated.
+// A zip archive of (name, content) entries, deflated. One at a time: libzip 1.7's first
+// zip_open_from_source fills static masks without a lock, and a second thread's write open
+// could then see itself refused as read-only ("Read-only archive").
 inline std::string make_zip(const std::vector<std::pair<std::string, std::string>>& entries) {
+    static std::mutex one_at_a_time;
+    const std::lock_guard lock(one_at_a_time);
     zip_error_t err;
     zip_error_init(&err);
     zip_source_t* src = zip_source_buffer_create(nullptr, 0, 0, &err);
     zip_t* za = zip_open_from_source(src, ZIP_TRUNCATE, &err);
     if (!za) {
-        throw std::runtime_error("zip_open_from_source failed");
+        throw std::runtime_error(std::string("zip_open_from_source failed: ") +
+                                 zip_error_strerror(&err));
     }
     zip_source_keep(src);
     for (const auto& [name, content] : entries) {

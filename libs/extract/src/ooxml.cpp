@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,25 @@ namespace casio::extract::detail {
 namespace {
 
 constexpr std::string_view ole_signature("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+
+// libzip 1.7 fills two static masks on its first zip_open_from_source (zip_open goes through
+// it too) without a lock; another thread's first open can read one filled and the other not.
+// One open made here, before any archive, fills them for every thread that comes later.
+void fill_libzip_statics() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        zip_error_t err;
+        zip_error_init(&err);
+        if (zip_source_t* src = zip_source_buffer_create(nullptr, 0, 0, &err)) {
+            if (zip_t* z = zip_open_from_source(src, ZIP_RDONLY, &err)) {
+                zip_discard(z);
+            } else {
+                zip_source_free(src);
+            }
+        }
+        zip_error_fini(&err);
+    });
+}
 
 struct zip_closer {
     void operator()(zip_t* z) const noexcept { zip_discard(z); }
@@ -39,6 +59,7 @@ struct relationship {
 class archive {
   public:
     archive(context& ctx, input& in, std::string_view kind) : ctx_(ctx), kind_(kind) {
+        fill_libzip_statics();
         zip_error_t err;
         zip_error_init(&err);
         zip_t* z = nullptr;
