@@ -1,7 +1,6 @@
 #include "manage.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -16,6 +15,7 @@
 
 #include <casio/core/error.hpp>
 #include <casio/core/log.hpp>
+#include <casio/core/text.hpp>
 #include <casio/es/client.hpp>
 #include <casio/http/client.hpp>
 #include <casio/salesforce/config.hpp>
@@ -172,12 +172,11 @@ json::value typed_value(const std::string& key, const std::string& text,
                         const json::object& field) {
     const std::string type = text_of(field, "type");
     if (type == "int") {
-        std::int64_t n = 0;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-        if (ec != std::errc() || end != text.data() + text.size()) {
+        const auto n = core::parse_number<std::int64_t>(text);
+        if (!n) {
             throw bad_input(key + ": expected an integer");
         }
-        return n;
+        return *n;
     }
     if (type == "bool") {
         if (text == "true" || text == "false") {

@@ -11,7 +11,6 @@
 // The format is found from the content (the clients send no file name). Parsing runs on a pool
 // of worker threads; the server's own thread keeps answering.
 
-#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +23,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <casio/core/text.hpp>
 #include <casio/core/worker_pool.hpp>
 #include <casio/extract/extract.hpp>
 #include <casio/http/server.hpp>
@@ -46,12 +46,11 @@ constexpr std::string_view usage_text =
 }
 
 std::uint64_t number(std::string_view flag, std::string_view v) {
-    std::uint64_t out = 0;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    if (ec != std::errc{} || p != v.data() + v.size()) {
+    const auto n = casio::core::parse_number<std::uint64_t>(v);
+    if (!n) {
         usage_error("invalid value for " + std::string(flag) + ": '" + std::string(v) + "'");
     }
-    return out;
+    return *n;
 }
 
 server_response answer(unsigned status, boost::json::object body) {

@@ -685,14 +685,7 @@ std::int64_t int_param(const url_params& params, std::string_view key, std::int6
     if (it == params.end() || it->second.empty()) {
         return dflt;
     }
-    std::int64_t n = 0;
-    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
-    if (ec != std::errc{} || p != it->second.data() + it->second.size()) {
-        throw es_error(400, "illegal_argument_exception",
-                       "Failed to parse int parameter [" + std::string(key) + "] with value [" +
-                           it->second + "]");
-    }
-    return n;
+    return int_parameter(key, it->second);
 }
 
 std::vector<std::string> list_param(const url_params& params, std::string_view key) {

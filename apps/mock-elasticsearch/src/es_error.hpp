@@ -3,6 +3,7 @@
 // {"error":{"root_cause":[{"type","reason",...}],"type","reason",...},"status":N}
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -12,6 +13,8 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+
+#include <casio/core/text.hpp>
 
 namespace casio::mock_es {
 
@@ -65,6 +68,17 @@ class es_error : public std::runtime_error {
     boost::json::object extra_;
     boost::json::object caused_by_;
 };
+
+// An integer query parameter's value (`size=10`), or the 400 RestRequest's paramAsInt/Long
+// answers for one that is not.
+inline std::int64_t int_parameter(std::string_view name, std::string_view text) {
+    if (const auto n = core::parse_number<std::int64_t>(text)) {
+        return *n;
+    }
+    throw es_error(400, "illegal_argument_exception",
+                   "Failed to parse int parameter [" + std::string(name) + "] with value [" +
+                       std::string(text) + "]");
+}
 
 // Lucene's LevenshteinDistance.getDistance: 1 - edits / max(length), what ES ranks its
 // "did you mean" suggestions by.

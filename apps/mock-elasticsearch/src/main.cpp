@@ -1,6 +1,5 @@
 // mock-elasticsearch: command line, signals and wiring. Everything else is in casio::mock_es.
 
-#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -11,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <casio/core/text.hpp>
 #include <casio/http/server.hpp>
 
 #include "service.hpp"
@@ -32,12 +32,11 @@ constexpr std::string_view usage_text =
 }
 
 std::uint64_t number(std::string_view flag, std::string_view v) {
-    std::uint64_t out = 0;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    if (ec != std::errc{} || p != v.data() + v.size()) {
+    const auto n = casio::core::parse_number<std::uint64_t>(v);
+    if (!n) {
         usage_error("invalid value for " + std::string(flag) + ": '" + std::string(v) + "'");
     }
-    return out;
+    return *n;
 }
 
 }  // namespace

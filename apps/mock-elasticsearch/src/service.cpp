@@ -58,16 +58,7 @@ bool param_true(const server_request& req, std::string_view name) {
 
 std::int64_t param_int(const server_request& req, std::string_view name, std::int64_t dflt) {
     auto v = req.query(name);
-    if (!v)
-        return dflt;
-    std::int64_t out = 0;
-    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-    if (ec != std::errc{} || p != v->data() + v->size()) {
-        throw es_error(400, "illegal_argument_exception",
-                       "Failed to parse int parameter [" + std::string(name) + "] with value [" +
-                           std::string(*v) + "]");
-    }
-    return out;
+    return v ? int_parameter(name, *v) : dflt;
 }
 
 occ occ_from(const server_request& req) {

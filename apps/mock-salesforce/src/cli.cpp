@@ -1,7 +1,9 @@
 #include "cli.hpp"
 
-#include <charconv>
+#include <limits>
 #include <string_view>
+
+#include <casio/core/text.hpp>
 
 #include "org.hpp"
 
@@ -55,15 +57,14 @@ namespace {
 
 template <class T>
 T number(const std::string& flag, const std::string& text, T max) {
-    T v{};
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || p != text.data() + text.size() || text.empty() || v > max) {
+    const auto v = casio::core::parse_number<T>(text);
+    if (!v || *v > max) {
         throw cli_error(flag + ": expected a number" +
                         (max != std::numeric_limits<T>::max() ? " up to " + std::to_string(max)
                                                               : std::string()) +
                         ", got '" + text + "'");
     }
-    return v;
+    return *v;
 }
 
 // "<flag>: expected <what>, got '<text>'"
@@ -126,12 +127,11 @@ cli_options parse_cli(const std::vector<std::string>& args) {
             f.request_limit = number<std::size_t>(flag, value(), u64max);
         } else if (flag == "--error-rate") {
             auto text = value();
-            double p = 0;
-            auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
-            if (ec != std::errc() || ptr != text.data() + text.size() || p < 0 || p > 1) {
+            const auto p = casio::core::parse_number<double>(text);
+            if (!p || !(*p >= 0) || *p > 1) {
                 throw cli_error(expected(flag, "a probability between 0 and 1", text));
             }
-            f.error_rate = p;
+            f.error_rate = *p;
         } else if (flag == "--fault-seed") {
             f.seed = number<std::uint64_t>(flag, value(), u64max);
         } else if (flag == "--latency-ms") {
@@ -143,15 +143,13 @@ cli_options parse_cli(const std::vector<std::string>& args) {
             f.truncate_downloads_at = number<std::uint64_t>(flag, value(), u64max);
         } else if (flag == "--bandwidth-mbps") {
             auto text = value();
-            double mbps = 0;
-            auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), mbps);
+            const auto mbps = casio::core::parse_number<double>(text);
             // The upper bound keeps the per-byte time representable; 1 Tbit/s is unlimited enough.
-            if (ec != std::errc() || ptr != text.data() + text.size() || !(mbps >= 0) ||
-                mbps > 1e6) {
+            if (!mbps || !(*mbps >= 0) || *mbps > 1e6) {
                 throw cli_error(
                     expected(flag, "megabits per second between 0 (unlimited) and 1000000", text));
             }
-            f.bandwidth_mbps = mbps;
+            f.bandwidth_mbps = *mbps;
         } else if (flag == "--max-open-cursors") {
             o.service.max_open_cursors = number<std::size_t>(flag, value(), 1u << 20);
         } else if (flag == "--max-in-flight") {
@@ -180,12 +178,11 @@ cli_options parse_cli(const std::vector<std::string>& args) {
             }
         } else if (flag == "--file-media-share") {
             auto text = value();
-            double p = 0;
-            auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
-            if (ec != std::errc() || ptr != text.data() + text.size() || !(p >= 0) || p > 0.95) {
+            const auto p = casio::core::parse_number<double>(text);
+            if (!p || !(*p >= 0) || *p > 0.95) {
                 throw cli_error(expected(flag, "a share between 0 and 0.95", text));
             }
-            o.file_media_share = p;
+            o.file_media_share = *p;
         } else if (flag == "--locators") {
             auto text = value();
             if (text == "any") {

@@ -1,6 +1,5 @@
 #include "service.hpp"
 
-#include <charconv>
 #include <map>
 
 #include <boost/json/parse.hpp>
@@ -48,15 +47,6 @@ service_response not_found() {
     return error(404, "NOT_FOUND", "The requested resource does not exist");
 }
 
-std::optional<std::size_t> to_size(std::string_view s) {
-    std::size_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || s.empty()) {
-        return std::nullopt;
-    }
-    return v;
-}
-
 bool valid_version(std::string_view v) {
     // vNN.N
     if (v.size() < 4 || v[0] != 'v') {
@@ -66,7 +56,8 @@ bool valid_version(std::string_view v) {
     if (dot == std::string_view::npos || dot == 1 || dot + 1 == v.size()) {
         return false;
     }
-    return to_size(v.substr(1, dot - 1)) && to_size(v.substr(dot + 1));
+    return core::parse_number<std::size_t>(v.substr(1, dot - 1)) &&
+           core::parse_number<std::size_t>(v.substr(dot + 1));
 }
 
 // The fields of an application/x-www-form-urlencoded body, decoded (first value wins).
@@ -370,7 +361,7 @@ service_response service::run_query(const http::server_request& req, std::string
         if (pos != std::string_view::npos) {
             auto digits = opt->substr(pos + 10);
             digits = digits.substr(0, digits.find_first_not_of("0123456789"));
-            if (auto n = to_size(digits)) {
+            if (auto n = core::parse_number<std::size_t>(digits)) {
                 batch = std::clamp<std::size_t>(*n, 200, 2000);
             }
         }
@@ -444,8 +435,9 @@ service_response service::page(std::string_view version, const std::string& loca
     ++stats_.query_requests;
     const auto dash = locator.rfind('-');
     auto it = dash == std::string::npos ? cursors_.end() : cursors_.find(locator.substr(0, dash));
-    auto offset = dash == std::string::npos ? std::nullopt
-                                            : to_size(std::string_view(locator).substr(dash + 1));
+    auto offset = dash == std::string::npos
+                      ? std::nullopt
+                      : core::parse_number<std::size_t>(std::string_view(locator).substr(dash + 1));
     if (it == cursors_.end() || !offset ||
         (opts_.locators == locator_order::sequential && it->second.next_offset != offset)) {
         return error(400, "INVALID_QUERY_LOCATOR", "invalid query locator");

@@ -1,10 +1,10 @@
 #include <algorithm>
-#include <charconv>
 #include <vector>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <casio/core/text.hpp>
 #include <casio/salesforce/errors.hpp>
 #include <casio/salesforce/soql.hpp>
 
@@ -109,13 +109,6 @@ error_kind status_kind(unsigned status) {
     return error_kind::bad_request;
 }
 
-long long to_number(std::string_view s, bool& ok) {
-    long long n = 0;
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), n);
-    ok = r.ec == std::errc() && r.ptr == s.data() + s.size();
-    return n;
-}
-
 }  // namespace
 
 std::optional<api_usage> parse_limit_info(std::string_view header_value) {
@@ -140,15 +133,12 @@ std::optional<api_usage> parse_limit_info(std::string_view header_value) {
     auto limit_text = rest.substr(slash + 1);
     const auto end = limit_text.find_first_not_of("0123456789");
     limit_text = limit_text.substr(0, end);
-    bool ok_used = false;
-    bool ok_limit = false;
-    api_usage u;
-    u.used = to_number(rest.substr(0, slash), ok_used);
-    u.limit = to_number(limit_text, ok_limit);
-    if (!ok_used || !ok_limit) {
+    const auto used = core::parse_number<long long>(rest.substr(0, slash));
+    const auto limit = core::parse_number<long long>(limit_text);
+    if (!used || !limit) {
         return std::nullopt;
     }
-    return u;
+    return api_usage{*used, *limit};
 }
 
 std::optional<error> classify_response(unsigned status, std::string_view body,

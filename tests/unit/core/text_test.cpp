@@ -1,5 +1,6 @@
 // The text helpers every layer shares (core/text.hpp).
 #include <catch2/catch.hpp>
+#include <cstdint>
 
 #include <casio/core/text.hpp>
 
@@ -24,6 +25,21 @@ TEST_CASE("read_digits reads a fixed-width run or refuses", "[core][text]") {
     CHECK_FALSE(read_digits("2024", 2, 3, v));        // past the end
     CHECK_FALSE(read_digits("2024", 9, 1, v));
     CHECK(v == 5);  // unchanged by a refusal
+}
+
+TEST_CASE("parse_number takes a whole number and nothing else", "[core][text]") {
+    CHECK(parse_number<std::uint64_t>("18446744073709551615") == UINT64_MAX);
+    CHECK(parse_number<std::int64_t>("-42") == -42);
+    CHECK(parse_number<double>("0.25") == 0.25);
+    CHECK(parse_number<double>("1e6") == 1e6);
+    for (const char* bad : {"", " 1", "1 ", "+1", "1x", "0x10", "1.5", "-1"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_number<std::uint32_t>(bad));
+    }
+    CHECK_FALSE(parse_number<std::uint64_t>("18446744073709551616"));  // out of range
+    CHECK_FALSE(parse_number<std::int8_t>("128"));
+    CHECK_FALSE(parse_number<double>("1e999"));
+    CHECK_FALSE(parse_number<double>("."));
 }
 
 TEST_CASE("percent-encoding keeps the unreserved bytes and round-trips", "[core][text]") {

@@ -1,11 +1,14 @@
 #pragma once
 // Small text helpers every layer needs, written once: ASCII case-insensitive comparison and
-// lower-casing (protocol keywords, header names, SOQL), fixed-width digit runs (dates), and
-// URL percent-encoding, control characters escaped.
+// lower-casing (protocol keywords, header names, SOQL), numbers and fixed-width digit runs
+// (dates), and URL percent-encoding, control characters escaped.
 
+#include <charconv>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace casio::core {
 
@@ -14,6 +17,19 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 
 // ASCII letters lower-cased; every other byte (UTF-8 included) unchanged.
 std::string to_lower(std::string_view s);
+
+// `s` as a number of type T (integer or floating point) when the whole of it is one, in
+// std::from_chars's syntax (no sign for unsigned types, no leading '+' or spaces); nullopt when
+// it is empty, has anything else, or is out of T's range.
+template <class T>
+std::optional<T> parse_number(std::string_view s) noexcept {
+    T value{};
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) {
+        return std::nullopt;
+    }
+    return value;
+}
 
 // The `n` decimal digits of `s` at `pos` as a number; false when any is missing or not a digit.
 bool read_digits(std::string_view s, std::size_t pos, std::size_t n, int& out) noexcept;
