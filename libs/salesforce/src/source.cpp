@@ -978,7 +978,8 @@ asio::awaitable<std::vector<std::string>> source::ids_of(std::string soql, std::
 asio::awaitable<void> source::sync_object_changes(
     const object_task& t, const std::vector<std::string>& extra_ids,
     const std::map<std::string, std::vector<std::string>>& deleted,
-    const std::vector<std::string>& people, const handler& on_doc) {
+    const std::vector<std::string>& edited_users, const std::vector<std::string>& edited_owners,
+    const handler& on_doc) {
     const auto& d = client_.describes();
     auto query_for = [&](std::string_view where) {
         return t.custom ? custom_object_query(t.name, d, where)
@@ -1016,11 +1017,12 @@ asio::awaitable<void> source::sync_object_changes(
         }
     };
     co_await by_ids("Id", extra_ids);
-    if (!people.empty()) {
+    if (!edited_owners.empty()) {
         for (const auto field : embedded_people(t.name)) {
             // (CreatedById is a system field of every object; OwnerId is not.)
             if (field == "CreatedById" || !d.select_fields(t.name, {field}).empty()) {
-                co_await by_ids(field, people);
+                const auto& ids = field == "OwnerId" ? edited_owners : edited_users;
+                co_await by_ids(field, ids);
             }
         }
     }
@@ -1112,7 +1114,8 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
     // names as owners and authors. LastModifiedDate, not SystemModstamp: Salesforce moves a
     // user's SystemModstamp for system updates too, and each move would re-read all the user's
     // records.
-    std::vector<std::string> people;
+    std::vector<std::string> users;   // authors (CreatedById), owners of files
+    std::vector<std::string> owners;  // users and queues (OwnerId of records)
     for (std::string_view who : {"User", "Group"}) {
         std::string soql =
             "SELECT Id FROM " + std::string(who) + " WHERE LastModifiedDate > " + since;
@@ -1120,7 +1123,10 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
         std::optional<std::string> refused;
         try {
             auto ids = co_await ids_of(std::move(soql), std::move(what), "Id", false);
-            people.insert(people.end(), ids.begin(), ids.end());
+            if (who == "User") {
+                users.insert(users.end(), ids.begin(), ids.end());
+            }
+            owners.insert(owners.end(), ids.begin(), ids.end());
         } catch (const invalid_query_error& e) {
             refused = e.what();
         }
@@ -1131,11 +1137,11 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
     }
     // Their files: the records linking them are re-emitted, the file documents get their
     // metadata again (no download), as for a file whose links changed.
-    if (with_files && !people.empty()) {
+    if (with_files && !users.empty()) {
         for (std::string_view field : {"OwnerId", "CreatedById"}) {
             for (auto& q : split_in_queries(
                      client_.base_url(),
-                     "SELECT Id FROM ContentDocument WHERE " + std::string(field) + " IN ", people,
+                     "SELECT Id FROM ContentDocument WHERE " + std::string(field) + " IN ", users,
                      ",", "")) {
                 std::string what = "files of edited users and queues";
                 auto ids = co_await ids_of(std::move(q), std::move(what), "Id", false);
@@ -1158,13 +1164,13 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
             auto ids = co_await ids_of(std::move(soql), std::move(what), c.parent_field, true);
             auto& e = extra[t.name];
             e.insert(e.end(), ids.begin(), ids.end());
-            if (people.empty() || c.author_field.empty()) {
+            if (users.empty() || c.author_field.empty()) {
                 continue;
             }
             const std::string prefix = "SELECT " + std::string(c.parent_field) + " FROM " +
                                        std::string(c.child) + " WHERE " +
                                        std::string(c.author_field) + " IN ";
-            for (auto& q : split_in_queries(client_.base_url(), prefix, people, ",", "")) {
+            for (auto& q : split_in_queries(client_.base_url(), prefix, users, ",", "")) {
                 std::string q_what = std::string(c.child) + " of edited users";
                 auto parents =
                     co_await ids_of(std::move(q), std::move(q_what), c.parent_field, false);
@@ -1219,7 +1225,7 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
         [&](std::size_t i) -> asio::awaitable<void> {
             auto ids = extra[tasks[i].name];
             ids.insert(ids.end(), linked.begin(), linked.end());
-            co_await sync_object_changes(tasks[i], ids, deleted, people, on_doc);
+            co_await sync_object_changes(tasks[i], ids, deleted, users, owners, on_doc);
         });
 
     // 5. The changed files among those the records link; one no synced record links any more

@@ -118,7 +118,8 @@ class source final : public sync::source {
     boost::asio::awaitable<void> sync_object_changes(
         const object_task& t, const std::vector<std::string>& extra_ids,
         const std::map<std::string, std::vector<std::string>>& deleted,
-        const std::vector<std::string>& people, const handler& on_doc);
+        const std::vector<std::string>& edited_users, const std::vector<std::string>& edited_owners,
+        const handler& on_doc);
     boost::asio::awaitable<void> sync_custom_object(const std::string& sobject,
                                                     const handler& on_doc);
     boost::asio::awaitable<void> sync_objects(const handler& on_doc);
