@@ -1143,7 +1143,7 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
                      client_.base_url(),
                      "SELECT Id FROM ContentDocument WHERE " + std::string(field) + " IN ", users,
                      ",", "")) {
-                std::string what = "files of edited users and queues";
+                std::string what = "files of edited users";
                 auto ids = co_await ids_of(std::move(q), std::move(what), "Id", false);
                 relinked_files_.insert(ids.begin(), ids.end());
             }
