@@ -907,9 +907,9 @@ asio::awaitable<std::optional<std::string>> source::read_deletions() {
         deleted_[t.name];
     }
     std::optional<std::string> reason;
+    // Every object at once: one small query each (ids only), a round trip apiece on a real org.
     co_await core::for_each_concurrently(
-        tasks.size(), std::max<std::size_t>(1, concurrency_.objects),
-        [&](std::size_t i) -> asio::awaitable<void> {
+        tasks.size(), tasks.size(), [&](std::size_t i) -> asio::awaitable<void> {
             const auto& name = tasks[i].name;
             if (!d.usable(name)) {
                 co_return;
@@ -1072,11 +1072,33 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
             co_await on_doc(std::move(gone));
         }
     }
-    // Files linked to a deleted record: their linked_ids change (and one left without a
-    // synced record goes).
+    // The look-ups below that do not depend on one another run at once: each is a round trip
+    // or a few, and one after another they would cost a round trip each on a real org.
+    using lookup = std::function<asio::awaitable<void>()>;
+    auto run_lookups = [&](std::vector<lookup>& lookups) -> asio::awaitable<void> {
+        co_await core::for_each_concurrently(
+            lookups.size(), std::max<std::size_t>(1, concurrency_.pages),
+            [&](std::size_t i) -> asio::awaitable<void> { co_await lookups[i](); });
+    };
+    // (id look-up by `soql`, ids of `field` appended to `into`)
+    auto ids_into = [&](std::vector<lookup>& lookups, std::string soql, std::string what,
+                        std::string_view field, bool all, auto& into) {
+        lookups.emplace_back([this, soql = std::move(soql), what = std::move(what), field, all,
+                              &into]() -> asio::awaitable<void> {
+            std::string q = soql;
+            std::string w = what;
+            auto ids = co_await ids_of(std::move(q), std::move(w), field, all);
+            into.insert(into.end(), ids.begin(), ids.end());
+        });
+    };
     relinked_files_.clear();
     files_emitted_.clear();
     const bool with_files = !content_document_links_join(d).empty();
+    std::vector<std::string> relinked;  // into relinked_files_ once the look-ups are done
+    std::vector<lookup> first;
+
+    // Files linked to a deleted record: their linked_ids change (and one left without a
+    // synced record goes).
     if (with_files) {
         std::vector<std::string> gone;
         for (const auto& [name, ids] : deleted) {
@@ -1087,10 +1109,8 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
                      client_.base_url(),
                      "SELECT ContentDocumentId FROM ContentDocumentLink WHERE LinkedEntityId IN ",
                      gone, ",", "")) {
-                std::string what = "files of deleted records";
-                auto ids =
-                    co_await ids_of(std::move(q), std::move(what), "ContentDocumentId", true);
-                relinked_files_.insert(ids.begin(), ids.end());
+                ids_into(first, std::move(q), "files of deleted records", "ContentDocumentId", true,
+                         relinked);
             }
         }
         // Links added or removed since the cursor (a link's own SystemModstamp; the file's
@@ -1100,13 +1120,11 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
             if (!d.usable(t.name)) {
                 continue;
             }
-            std::string soql =
-                "SELECT ContentDocumentId FROM ContentDocumentLink WHERE "
-                "LinkedEntityId IN (SELECT Id FROM " +
-                t.name + ") AND SystemModstamp > " + since;
-            std::string what = "changed file links of " + t.name;
-            auto ids = co_await ids_of(std::move(soql), std::move(what), "ContentDocumentId", true);
-            relinked_files_.insert(ids.begin(), ids.end());
+            ids_into(first,
+                     "SELECT ContentDocumentId FROM ContentDocumentLink WHERE "
+                     "LinkedEntityId IN (SELECT Id FROM " +
+                         t.name + ") AND SystemModstamp > " + since,
+                     "changed file links of " + t.name, "ContentDocumentId", true, relinked);
         }
     }
 
@@ -1115,114 +1133,135 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
     // user's SystemModstamp for system updates too, and each move would re-read all the user's
     // records.
     std::vector<std::string> users;   // authors (CreatedById), owners of files
-    std::vector<std::string> owners;  // users and queues (OwnerId of records)
+    std::vector<std::string> queues;  // owners of records too
+    std::vector<std::string> refusals;
     for (std::string_view who : {"User", "Group"}) {
-        std::string soql =
-            "SELECT Id FROM " + std::string(who) + " WHERE LastModifiedDate > " + since;
-        std::string what = "edited " + std::string(who);
-        std::optional<std::string> refused;
-        try {
-            auto ids = co_await ids_of(std::move(soql), std::move(what), "Id", false);
-            if (who == "User") {
-                users.insert(users.end(), ids.begin(), ids.end());
+        auto& into = who == "User" ? users : queues;
+        first.emplace_back([&, who]() -> asio::awaitable<void> {
+            std::string soql =
+                "SELECT Id FROM " + std::string(who) + " WHERE LastModifiedDate > " + since;
+            std::string what = "edited " + std::string(who);
+            std::optional<std::string> refused;
+            try {
+                auto ids = co_await ids_of(std::move(soql), std::move(what), "Id", false);
+                into.insert(into.end(), ids.begin(), ids.end());
+            } catch (const invalid_query_error& e) {
+                refused = e.what();
             }
-            owners.insert(owners.end(), ids.begin(), ids.end());
-        } catch (const invalid_query_error& e) {
-            refused = e.what();
-        }
-        if (refused) {
-            warn("the query of edited " + std::string(who) + " records was refused (" + *refused +
-                 "); their new names reach the documents at the next full sync");
-        }
-    }
-    // Their files: the records linking them are re-emitted, the file documents get their
-    // metadata again (no download), as for a file whose links changed.
-    if (with_files && !users.empty()) {
-        for (std::string_view field : {"OwnerId", "CreatedById"}) {
-            for (auto& q : split_in_queries(
-                     client_.base_url(),
-                     "SELECT Id FROM ContentDocument WHERE " + std::string(field) + " IN ", users,
-                     ",", "")) {
-                std::string what = "files of edited users";
-                auto ids = co_await ids_of(std::move(q), std::move(what), "Id", false);
-                relinked_files_.insert(ids.begin(), ids.end());
+            if (refused) {
+                refusals.push_back("the query of edited " + std::string(who) +
+                                   " records was refused (" + *refused +
+                                   "); their new names reach the documents at the next full sync");
             }
-        }
+        });
     }
 
-    // 2. Parents of changed, added or deleted embedded children, and of children written by an
-    // edited user.
+    // 2. Parents of changed, added or deleted embedded children.
     std::map<std::string, std::vector<std::string>> extra;
     for (const auto& t : tasks) {
+        auto& e = extra[t.name];
         for (const auto& c : embedded_children(t.name)) {
             if (!d.usable(c.child) || d.select_fields(c.child, {c.parent_field}).empty()) {
                 continue;
             }
-            std::string soql = "SELECT " + std::string(c.parent_field) + " FROM " +
-                               std::string(c.child) + " WHERE SystemModstamp > " + since;
-            std::string what = "changed " + std::string(c.child);
-            auto ids = co_await ids_of(std::move(soql), std::move(what), c.parent_field, true);
-            auto& e = extra[t.name];
-            e.insert(e.end(), ids.begin(), ids.end());
-            if (users.empty() || c.author_field.empty()) {
-                continue;
-            }
-            const std::string prefix = "SELECT " + std::string(c.parent_field) + " FROM " +
-                                       std::string(c.child) + " WHERE " +
-                                       std::string(c.author_field) + " IN ";
-            for (auto& q : split_in_queries(client_.base_url(), prefix, users, ",", "")) {
-                std::string q_what = std::string(c.child) + " of edited users";
-                auto parents =
-                    co_await ids_of(std::move(q), std::move(q_what), c.parent_field, false);
-                e.insert(e.end(), parents.begin(), parents.end());
-            }
+            ids_into(first,
+                     "SELECT " + std::string(c.parent_field) + " FROM " + std::string(c.child) +
+                         " WHERE SystemModstamp > " + since,
+                     "changed " + std::string(c.child), c.parent_field, true, e);
         }
     }
 
-    // 3. Files: changed ones are read again (with every record linking them, whose documents
-    // embed the file's metadata); deleted ones go.
+    // 3. Files changed or deleted since the cursor: changed ones are read again (with every
+    // record linking them, whose documents embed the file's metadata); deleted ones go.
     changed_files_.emplace();
-    std::vector<std::string> linked;
     std::vector<std::string> touched;
     if (with_files) {
-        std::string soql =
-            "SELECT Id, IsDeleted FROM ContentDocument WHERE SystemModstamp > " + since;
-        const page_handler on_files = [&](const json::array& records) -> asio::awaitable<void> {
-            for (const auto& r : records) {
-                const auto* o = r.if_object();
-                const auto* id = o != nullptr ? o->if_contains("Id") : nullptr;
-                if (id == nullptr || !id->is_string()) {
+        first.emplace_back([&]() -> asio::awaitable<void> {
+            std::string soql =
+                "SELECT Id, IsDeleted FROM ContentDocument WHERE SystemModstamp > " + since;
+            const page_handler on_files = [&](const json::array& records) -> asio::awaitable<void> {
+                for (const auto& r : records) {
+                    const auto* o = r.if_object();
+                    const auto* id = o != nullptr ? o->if_contains("Id") : nullptr;
+                    if (id == nullptr || !id->is_string()) {
+                        continue;
+                    }
+                    const std::string file_id(id->get_string());
+                    const auto* gone = o->if_contains("IsDeleted");
+                    if (gone != nullptr && gone->is_bool() && gone->get_bool()) {
+                        auto deletion = sync::make_deletion(file_id);
+                        co_await on_doc(std::move(deletion));
+                    } else {
+                        changed_files_->insert(file_id);
+                    }
+                    touched.push_back(file_id);
+                }
+            };
+            co_await client_.query_all(std::move(soql), "changed ContentDocument", on_files);
+        });
+    }
+    co_await run_lookups(first);
+    for (const auto& r : refusals) {
+        warn(r);
+    }
+    std::vector<std::string> owners = users;
+    owners.insert(owners.end(), queues.begin(), queues.end());
+
+    // What the edited users wrote: their files (the records linking them are re-emitted, the
+    // file documents get their metadata again, no download, as for a file whose links
+    // changed), and the Cases whose comments, e-mails and feeds they wrote.
+    std::vector<lookup> second;
+    if (!users.empty()) {
+        if (with_files) {
+            for (std::string_view field : {"OwnerId", "CreatedById"}) {
+                for (auto& q : split_in_queries(
+                         client_.base_url(),
+                         "SELECT Id FROM ContentDocument WHERE " + std::string(field) + " IN ",
+                         users, ",", "")) {
+                    ids_into(second, std::move(q), "files of edited users", "Id", false, relinked);
+                }
+            }
+        }
+        for (const auto& t : tasks) {
+            for (const auto& c : embedded_children(t.name)) {
+                if (c.author_field.empty() || !d.usable(c.child) ||
+                    d.select_fields(c.child, {c.parent_field}).empty()) {
                     continue;
                 }
-                const std::string file_id(id->get_string());
-                const auto* gone = o->if_contains("IsDeleted");
-                if (gone != nullptr && gone->is_bool() && gone->get_bool()) {
-                    auto deletion = sync::make_deletion(file_id);
-                    co_await on_doc(std::move(deletion));
-                } else {
-                    changed_files_->insert(file_id);
+                const std::string prefix = "SELECT " + std::string(c.parent_field) + " FROM " +
+                                           std::string(c.child) + " WHERE " +
+                                           std::string(c.author_field) + " IN ";
+                for (auto& q : split_in_queries(client_.base_url(), prefix, users, ",", "")) {
+                    ids_into(second, std::move(q), std::string(c.child) + " of edited users",
+                             c.parent_field, false, extra[t.name]);
                 }
-                touched.push_back(file_id);
             }
-        };
-        co_await client_.query_all(std::move(soql), "changed ContentDocument", on_files);
+        }
+    }
+    co_await run_lookups(second);
+    relinked_files_.insert(relinked.begin(), relinked.end());
+
+    // The records linking the changed and relinked files.
+    std::vector<std::string> linked;
+    if (with_files) {
         touched.insert(touched.end(), relinked_files_.begin(), relinked_files_.end());
+        std::vector<lookup> links;
         if (!touched.empty()) {
             for (auto& q : split_in_queries(
                      client_.base_url(),
                      "SELECT LinkedEntityId FROM ContentDocumentLink WHERE ContentDocumentId IN ",
                      touched, ",", "")) {
-                std::string what = "links of changed files";
-                auto ids = co_await ids_of(std::move(q), std::move(what), "LinkedEntityId", true);
-                linked.insert(linked.end(), ids.begin(), ids.end());
+                ids_into(links, std::move(q), "links of changed files", "LinkedEntityId", true,
+                         linked);
             }
         }
+        co_await run_lookups(links);
     }
 
-    // 4. Changed records, object by object.
+    // 4. Changed records, every object at once (a listing takes concurrency.objects at a
+    // time; changes are a few pages, and pages_ bounds the pages held whatever the count).
     co_await core::for_each_concurrently(
-        tasks.size(), std::max<std::size_t>(1, concurrency_.objects),
-        [&](std::size_t i) -> asio::awaitable<void> {
+        tasks.size(), tasks.size(), [&](std::size_t i) -> asio::awaitable<void> {
             auto ids = extra[tasks[i].name];
             ids.insert(ids.end(), linked.begin(), linked.end());
             co_await sync_object_changes(tasks[i], ids, deleted, users, owners, on_doc);
