@@ -159,8 +159,9 @@ json::array sf_records(const std::string& sf_url, const std::string& soql) {
 
 TEST_CASE("an incremental sync reads only the changes and leaves the index a full sync would",
           "[integration][service][incremental]") {
-    environment env(
-        environment_options{.records = "1000", .extra_connectors = {"sf-inc", "sf-fresh"}});
+    // 30 ms per Salesforce call: the job's look-ups overlap as they do against a real org.
+    environment env(environment_options{
+        .sf_latency_ms = "30", .records = "1000", .extra_connectors = {"sf-inc", "sf-fresh"}});
     const std::string es_url = env.es.base_url();
     const auto sf = env.sf.port();
 
