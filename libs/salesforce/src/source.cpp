@@ -1136,8 +1136,8 @@ asio::awaitable<void> source::get_docs_incrementally(const json::value& snippet,
     std::vector<std::string> queues;  // owners of records too
     std::vector<std::string> refusals;
     for (std::string_view who : {"User", "Group"}) {
-        auto& into = who == "User" ? users : queues;
-        first.emplace_back([&, who]() -> asio::awaitable<void> {
+        first.emplace_back([&, who,
+                            &into = who == "User" ? users : queues]() -> asio::awaitable<void> {
             std::string soql =
                 "SELECT Id FROM " + std::string(who) + " WHERE LastModifiedDate > " + since;
             std::string what = "edited " + std::string(who);
