@@ -22,6 +22,15 @@ using asio::awaitable;
 
 namespace {
 
+// The connector's sync_cursor (null when it has none).
+const json::value& sync_cursor_of(const json::object& connector) {
+    static const json::value none;
+    const json::value* found = connector.if_contains("sync_cursor");
+    return found != nullptr ? *found : none;
+}
+
+constexpr std::string_view reads_changes_off = "service.incremental_sync_reads_changes is false";
+
 pipeline_settings pipeline_of(const json::object& job) {
     pipeline_settings p;
     const json::value* v = find_path(job, "connector.pipeline");
@@ -206,45 +215,28 @@ awaitable<void> job_runner::do_sync() {
         opts.create_index = true;
         inputs = job_inputs(job_.source, opts.rules, snippet, opts.pipeline);
         if (type_ == job_type::incremental) {
-            const json::value none;
-            const json::value* found = connector_.if_contains("sync_cursor");
-            const json::value& cursor = found != nullptr ? *found : none;
+            std::optional<std::string> why_not{reads_changes_off};
             if (settings_.incremental_reads_changes) {
-                full_listing_reason_ = co_await src->prepare_incremental(cursor, snippet, inputs);
-            } else {
-                full_listing_reason_ = "service.incremental_sync_reads_changes is false";
+                why_not =
+                    co_await src->prepare_incremental(sync_cursor_of(connector_), snippet, inputs);
             }
-            if (full_listing_reason_) {
-                // The reference's incremental: everything listed, unchanged documents skipped.
-                log::info("job ", job_id_, " of connector ", connector_id_,
-                          ": incremental sync lists everything: ", *full_listing_reason_);
-            } else {
-                read_changes_ = true;
+            // Else the reference's incremental: everything listed, unchanged documents skipped.
+            if (choose_read(std::move(why_not), "incremental sync lists everything: ",
+                            "incremental sync reads the changes since the sync cursor")) {
                 opts.mode = sync_mode::incremental;
-                log::info("job ", job_id_, " of connector ", connector_id_,
-                          ": incremental sync reads the changes since the sync cursor");
             }
         }
     } else {
         co_await check_license();
         opts.mode = sync_mode::access_control;
         opts.create_index = false;
-        const json::value none;
-        const json::value* found = connector_.if_contains("sync_cursor");
-        const json::value& cursor = found != nullptr ? *found : none;
+        std::optional<std::string> why_not{reads_changes_off};
         if (settings_.incremental_reads_changes) {
-            full_listing_reason_ = co_await src->prepare_access_control(cursor);
-        } else {
-            full_listing_reason_ = "service.incremental_sync_reads_changes is false";
+            why_not = co_await src->prepare_access_control(sync_cursor_of(connector_));
         }
-        if (full_listing_reason_) {
-            log::info("job ", job_id_, " of connector ", connector_id_,
-                      ": access-control sync lists every user: ", *full_listing_reason_);
-        } else {
-            read_changes_ = true;
+        if (choose_read(std::move(why_not), "access-control sync lists every user: ",
+                        "access-control sync reads the users changed since the sync cursor")) {
             opts.mode = sync_mode::access_control_changes;
-            log::info("job ", job_id_, " of connector ", connector_id_,
-                      ": access-control sync reads the users changed since the sync cursor");
         }
     }
 
@@ -284,9 +276,7 @@ awaitable<void> job_runner::do_sync() {
             // Every document is flushed: the cursor may move past them. Content and
             // access-control jobs share the connector's sync_cursor: each keeps the other's
             // marks (docs/incremental-sync.md).
-            const json::value* found = connector_.if_contains("sync_cursor");
-            const json::object* existing =
-                found != nullptr && found->is_object() ? &found->get_object() : nullptr;
+            const json::object* existing = sync_cursor_of(connector_).if_object();
             if (content) {
                 next_cursor_ = src->next_cursor(inputs);
                 if (const json::value* mark =
@@ -310,6 +300,19 @@ awaitable<void> job_runner::do_sync() {
     } catch (...) {
     }
     std::rethrow_exception(failure);
+}
+
+bool job_runner::choose_read(std::optional<std::string> why_not, std::string_view listing,
+                             std::string_view changes) {
+    full_listing_reason_ = std::move(why_not);
+    read_changes_ = !full_listing_reason_;
+    if (full_listing_reason_) {
+        log::info("job ", job_id_, " of connector ", connector_id_, ": ", listing,
+                  *full_listing_reason_);
+    } else {
+        log::info("job ", job_id_, " of connector ", connector_id_, ": ", changes);
+    }
+    return read_changes_;
 }
 
 void job_runner::log_progress(std::chrono::steady_clock::time_point started) const {
@@ -382,8 +385,8 @@ awaitable<std::optional<std::string>> job_runner::claim() {
     try {
         std::optional<json::value> cursor;
         if (type_ == job_type::incremental) {
-            if (auto* c = connector_.if_contains("sync_cursor"); c && !c->is_null()) {
-                cursor = *c;
+            if (const auto& c = sync_cursor_of(connector_); !c.is_null()) {
+                cursor = c;
             }
         }
         co_await es_.claim_sync_job(job_id_, settings_.hostname, cursor);

@@ -91,6 +91,10 @@ class job_runner {
     boost::asio::awaitable<void> report_stats();
     // The progress line of every display_every documents.
     void log_progress(std::chrono::steady_clock::time_point started) const;
+    // Keeps and logs how the job reads the source: the changes since the sync cursor when
+    // `why_not` is empty, else everything (`listing` says what). True for the changes.
+    bool choose_read(std::optional<std::string> why_not, std::string_view listing,
+                     std::string_view changes);
     boost::asio::awaitable<void> check_license();
     boost::asio::awaitable<void> validate_filtering(source& src);
     boost::asio::awaitable<job_outcome> finish(job_status status, std::optional<std::string> error);
